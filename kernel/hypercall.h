@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* The spore-kvm hypercall ABI: the one header shared by the guest and the monitor.
+ * Plain fixed-width types only; no guest or host internals. Documented in docs/hypercalls.md. */
+#ifndef SPORE_HYPERCALL_H
+#define SPORE_HYPERCALL_H
+
+#include <stdint.h>
+
+/*
+ * Detection: CPUID leaf HC_CPUID_LEAF returns eax = HC_ABI_VERSION and
+ * ebx,ecx,edx = "SporeKVM\0\0\0\0". The monitor also offers KVM's own leaves at
+ * 0x40000000 (kvmclock), so the guest reads time without exits.
+ *
+ * A call is one instruction: `outl %eax, $(HC_PORT_BASE + nr)` with eax the
+ * guest-physical address of the call's argument block. Blocks must lie wholly
+ * inside guest RAM below 4 GiB and be 8-byte aligned; the monitor checks every
+ * address and length and ends the guest with HC_EXIT_BADCALL (and a message
+ * naming the call) when one is wrong. Results come back in the block.
+ */
+#define HC_CPUID_LEAF   0x40000100u
+#define HC_ABI_VERSION  1u
+#define HC_SIGNATURE    "SporeKVM\0\0\0\0"  /* ebx, ecx, edx */
+#define HC_PORT_BASE    0x500u
+#define HC_NR_MAX       16u                 /* ports HC_PORT_BASE .. +HC_NR_MAX-1 */
+
+enum hc_nr {
+	HC_CONSOLE_WRITE = 1,  /* struct hc_console */
+	HC_TIME          = 2,  /* struct hc_time */
+	HC_POLL          = 3,  /* struct hc_poll */
+	HC_EXIT          = 4,  /* struct hc_exit; does not return */
+	HC_ENTROPY       = 5,  /* struct hc_entropy */
+	HC_INFO          = 6,  /* struct hc_info: device discovery */
+	HC_NET_SEND      = 7,  /* reserved for the networking issue */
+	HC_NET_RECV      = 8,  /* reserved */
+	HC_BLK_READ      = 9,  /* reserved for storage */
+	HC_BLK_WRITE     = 10, /* reserved */
+};
+
+/* Monitor exit statuses of its own, above any 8-bit guest status range the
+ * guest is told to use (0..119; 120+ are the kernel's fault/panic codes). */
+#define HC_EXIT_BADCALL  250  /* unknown call, bad address or length */
+#define HC_EXIT_VMFAULT  251  /* triple fault, KVM internal error, shutdown */
+#define HC_EXIT_TIMEOUT  252  /* --timeout expired */
+
+/* Console: write len bytes at gpa buf; len <= HC_CONSOLE_MAX. ret = bytes written. */
+#define HC_CONSOLE_MAX   (64u * 1024)
+struct hc_console {
+	uint64_t buf;
+	uint64_t len;
+	int64_t  ret;
+};
+
+/* Time: filled by the monitor. mono_ns since VM creation, wall_ns since the Unix
+ * epoch, both sampled at tsc; tsc_khz lets the guest extrapolate without exits. */
+struct hc_time {
+	uint64_t mono_ns;
+	uint64_t wall_ns;
+	uint64_t tsc;
+	uint64_t tsc_khz;
+};
+
+/* Poll: block until an event in `mask` is ready or timeout_ns passes.
+ * timeout_ns = 0 returns at once; UINT64_MAX waits without limit.
+ * ready = events ready on return (HC_EV_*). */
+#define HC_EV_NET  (1u << 0)
+#define HC_EV_BLK  (1u << 1)
+struct hc_poll {
+	uint64_t timeout_ns;
+	uint32_t mask;
+	uint32_t ready;
+};
+
+struct hc_exit {
+	int32_t  status;
+	uint32_t pad;
+};
+
+/* Entropy: fill len bytes at buf from the host's getrandom; len <= HC_ENTROPY_MAX.
+ * ret = bytes filled or -1. */
+#define HC_ENTROPY_MAX   256u
+struct hc_entropy {
+	uint64_t buf;
+	uint64_t len;
+	int64_t  ret;
+};
+
+/* Device discovery: what the monitor attached. Zeroed fields mean "absent". */
+struct hc_info {
+	uint32_t net_present;
+	uint32_t net_mtu;
+	uint8_t  net_mac[6];
+	uint8_t  pad[2];
+	uint64_t blk_sectors;   /* 512-byte sectors; 0 = no disk */
+	uint64_t mem_bytes;     /* guest RAM given with --mem */
+};
+
+#endif
