@@ -38,6 +38,7 @@ enum hc_nr {
 
 /* Monitor exit statuses of its own, above any 8-bit guest status range the
  * guest is told to use (0..119; 120+ are the kernel's fault/panic codes). */
+#define HC_EXIT_SETUP    249  /* the monitor could not start the guest (bad option, image, /dev/kvm) */
 #define HC_EXIT_BADCALL  250  /* unknown call, bad address or length */
 #define HC_EXIT_VMFAULT  251  /* triple fault, KVM internal error, shutdown */
 #define HC_EXIT_TIMEOUT  252  /* --timeout expired */
