@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/* The hypercall handlers: one port write names a call and the GPA of its argument block
+ * (kernel/hypercall.h). Each handler copies the block out of guest RAM once, checks it,
+ * acts, and copies it back: the guest cannot change a field between check and use. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "hypercall.h"
+#include "monitor.h"
+
+static const char *const names[HC_NR_MAX] = {
+	[HC_CONSOLE_WRITE] = "console_write", [HC_TIME] = "time", [HC_POLL] = "poll",
+	[HC_EXIT] = "exit", [HC_ENTROPY] = "entropy", [HC_INFO] = "info",
+	[HC_NET_SEND] = "net_send", [HC_NET_RECV] = "net_recv",
+	[HC_BLK_READ] = "blk_read", [HC_BLK_WRITE] = "blk_write",
+};
+
+static int bad(unsigned nr, const char *what, uint64_t gpa)
+{
+	const char *name = nr < HC_NR_MAX && names[nr] ? names[nr] : "call";
+
+	msg("spore-kvm: guest error: %s (nr %u): %s (gpa 0x%llx)\n", name, nr, what,
+	    (unsigned long long)gpa);
+	return HC_EXIT_BADCALL;
+}
+
+/* Fetches the argument block; 0 on success. */
+static int get(struct vm *vm, uint64_t gpa, void *b, size_t len)
+{
+	if (!gm_block_ok(vm->mem_size, gpa, len))
+		return -1;
+	memcpy(b, vm->mem + gpa, len);
+	return 0;
+}
+
+static void put(struct vm *vm, uint64_t gpa, const void *b, size_t len)
+{
+	memcpy(vm->mem + gpa, b, len);
+}
+
+static int64_t write_all(const uint8_t *p, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(STDOUT_FILENO, p + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	return (int64_t)len;
+}
+
+static int hc_console(struct vm *vm, uint64_t gpa)
+{
+	struct hc_console b;
+
+	if (get(vm, gpa, &b, sizeof(b)) < 0)
+		return bad(HC_CONSOLE_WRITE, "argument block outside guest RAM or misaligned", gpa);
+	if (b.len > HC_CONSOLE_MAX)
+		return bad(HC_CONSOLE_WRITE, "len above HC_CONSOLE_MAX", gpa);
+	if (!gm_range_ok(vm->mem_size, b.buf, b.len))
+		return bad(HC_CONSOLE_WRITE, "buffer outside guest RAM", gpa);
+	b.ret = write_all(vm->mem + b.buf, b.len);
+	put(vm, gpa, &b, sizeof(b));
+	return -1;
+}
+
+static uint64_t ns(const struct timespec *t)
+{
+	return (uint64_t)t->tv_sec * 1000000000ull + (uint64_t)t->tv_nsec;
+}
+
+static int hc_time(struct vm *vm, uint64_t gpa)
+{
+	struct hc_time b;
+	struct timespec mono, wall;
+
+	if (get(vm, gpa, &b, sizeof(b)) < 0)
+		return bad(HC_TIME, "argument block outside guest RAM or misaligned", gpa);
+	b.tsc = vm->tsc_known ? __rdtsc() + (uint64_t)vm->tsc_offset : 0;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	b.mono_ns = ns(&mono) - ns(&vm->t0);
+	b.wall_ns = ns(&wall);
+	b.tsc_khz = vm->tsc_khz;
+	put(vm, gpa, &b, sizeof(b));
+	return -1;
+}
+
+/* No devices yet: a poll is a sleep. A signal (the --timeout timer) cuts it short;
+ * the run loop then sees immediate_exit. */
+static int hc_poll(struct vm *vm, uint64_t gpa)
+{
+	struct hc_poll b;
+
+	if (get(vm, gpa, &b, sizeof(b)) < 0)
+		return bad(HC_POLL, "argument block outside guest RAM or misaligned", gpa);
+	if (b.timeout_ns == UINT64_MAX) {
+		msg("spore-kvm: guest waits forever with nothing to wait for (poll mask 0x%x, no devices)\n",
+		    b.mask);
+		return HC_EXIT_VMFAULT;
+	}
+	if (b.timeout_ns > 0) {
+		struct timespec ts = { .tv_sec = (time_t)(b.timeout_ns / 1000000000ull),
+				       .tv_nsec = (long)(b.timeout_ns % 1000000000ull) };
+		ppoll(NULL, 0, &ts, NULL);
+	}
+	b.ready = 0;
+	put(vm, gpa, &b, sizeof(b));
+	return -1;
+}
+
+/* Statuses outside 0..255 become 255: a failure must never read as success. */
+static int hc_exit(struct vm *vm, uint64_t gpa)
+{
+	struct hc_exit b;
+
+	if (get(vm, gpa, &b, sizeof(b)) < 0)
+		return bad(HC_EXIT, "argument block outside guest RAM or misaligned", gpa);
+	return b.status >= 0 && b.status <= 255 ? b.status : 255;
+}
+
+static int hc_entropy(struct vm *vm, uint64_t gpa)
+{
+	struct hc_entropy b;
+
+	if (get(vm, gpa, &b, sizeof(b)) < 0)
+		return bad(HC_ENTROPY, "argument block outside guest RAM or misaligned", gpa);
+	if (b.len > HC_ENTROPY_MAX)
+		return bad(HC_ENTROPY, "len above HC_ENTROPY_MAX", gpa);
+	if (!gm_range_ok(vm->mem_size, b.buf, b.len))
+		return bad(HC_ENTROPY, "buffer outside guest RAM", gpa);
+	ssize_t n = b.len ? getrandom(vm->mem + b.buf, b.len, 0) : 0;
+	b.ret = n < 0 ? -1 : n;
+	put(vm, gpa, &b, sizeof(b));
+	return -1;
+}
+
+static int hc_info(struct vm *vm, uint64_t gpa)
+{
+	struct hc_info b;
+
+	if (get(vm, gpa, &b, sizeof(b)) < 0)
+		return bad(HC_INFO, "argument block outside guest RAM or misaligned", gpa);
+	memset(&b, 0, sizeof(b));
+	b.mem_bytes = vm->mem_size;
+	put(vm, gpa, &b, sizeof(b));
+	return -1;
+}
+
+int hc_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)
+{
+	switch (nr) {
+	case HC_CONSOLE_WRITE: return hc_console(vm, gpa);
+	case HC_TIME:          return hc_time(vm, gpa);
+	case HC_POLL:          return hc_poll(vm, gpa);
+	case HC_EXIT:          return hc_exit(vm, gpa);
+	case HC_ENTROPY:       return hc_entropy(vm, gpa);
+	case HC_INFO:          return hc_info(vm, gpa);
+	case HC_NET_SEND:      /* reserved: networking */
+	case HC_NET_RECV:
+	case HC_BLK_READ:      /* reserved: storage */
+	case HC_BLK_WRITE:
+	default:               return bad(nr, "unknown call", gpa);
+	}
+}

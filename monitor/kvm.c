@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/* KVM set-up for spore-kvm: VM, one memory slot, one vCPU with PVH's 32-bit entry
+ * state, CPUID with the spore leaf. No irqchip, no PIT: the guest never takes interrupts. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hypercall.h"
+#include "monitor.h"
+
+#define CPUID_MAX_ENT 256
+
+static int kvm_fail(const char *what)
+{
+	msg("spore-kvm: %s: %s\n", what, strerror(errno));
+	return -1;
+}
+
+/* KVM's supported leaves (0x40000000: "KVMKVMKVM", kvmclock features) plus ours. */
+static int setup_cpuid(int kvm, int vcpu)
+{
+	struct kvm_cpuid2 *c;
+	size_t sz = sizeof(*c) + CPUID_MAX_ENT * sizeof(c->entries[0]);
+
+	c = calloc(1, sz);
+	if (c == NULL)
+		return kvm_fail("calloc");
+	c->nent = CPUID_MAX_ENT - 1;   /* room for the spore leaf */
+	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		free(c);
+		return kvm_fail("KVM_GET_SUPPORTED_CPUID");
+	}
+	struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = HC_CPUID_LEAF;
+	e->eax = HC_ABI_VERSION;
+	memcpy(&e->ebx, HC_SIGNATURE, 4);
+	memcpy(&e->ecx, HC_SIGNATURE + 4, 4);
+	memcpy(&e->edx, HC_SIGNATURE + 8, 4);
+	int r = ioctl(vcpu, KVM_SET_CPUID2, c);
+	free(c);
+	return r < 0 ? kvm_fail("KVM_SET_CPUID2") : 0;
+}
+
+static void flat(struct kvm_segment *s, uint16_t sel, uint8_t type)
+{
+	*s = (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
+		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+}
+
+/* PVH entry state (Xen docs/misc/pvh.pandoc): 32-bit protected mode, paging off,
+ * flat CS/DS, TR a busy TSS so VM entry checks pass, ebx = start_info. */
+static int setup_regs(int vcpu, uint32_t entry)
+{
+	struct kvm_sregs sr;
+
+	if (ioctl(vcpu, KVM_GET_SREGS, &sr) < 0)
+		return kvm_fail("KVM_GET_SREGS");
+	flat(&sr.cs, 0x10, 0xb);
+	flat(&sr.ds, 0x18, 0x3);
+	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	sr.tr = (struct kvm_segment){ .base = 0, .limit = 0x67, .selector = 0x20,
+				      .type = 0xb, .present = 1 };
+	sr.ldt = (struct kvm_segment){ .selector = 0, .type = 0x2, .unusable = 1 };
+	sr.gdt.base = GPA_GDT;
+	sr.gdt.limit = 5 * 8 - 1;
+	sr.idt.base = 0;
+	sr.idt.limit = 0;
+	sr.cr0 = 0x11;            /* PE | ET */
+	sr.cr3 = 0;
+	sr.cr4 = 0;
+	sr.efer = 0;
+	if (ioctl(vcpu, KVM_SET_SREGS, &sr) < 0)
+		return kvm_fail("KVM_SET_SREGS");
+
+	struct kvm_regs r = { .rip = entry, .rbx = GPA_START_INFO, .rflags = 0x2 };
+	if (ioctl(vcpu, KVM_SET_REGS, &r) < 0)
+		return kvm_fail("KVM_SET_REGS");
+	return 0;
+}
+
+/* The guest TSC is the host TSC plus an offset KVM chose at vCPU creation. Ask KVM
+ * for it (KVM_VCPU_TSC_OFFSET, Linux 5.16+); without it HC_TIME reports tsc = 0.
+ * We never set a guest TSC frequency, so KVM does not scale. */
+static void tsc_info(struct vm *vm)
+{
+	int64_t off;
+	struct kvm_device_attr a = {
+		.group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET, .addr = (uintptr_t)&off,
+	};
+	int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+
+	vm->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
+	if (ioctl(vm->vcpu_fd, KVM_GET_DEVICE_ATTR, &a) == 0) {
+		vm->tsc_offset = off;
+		vm->tsc_known = 1;
+	}
+}
+
+/* Recipe: open, CREATE_VM, memory slot, CREATE_VCPU, map kvm_run, CPUID, registers.
+ * File descriptors stay open for the life of the process on purpose. */
+int kvm_setup(struct vm *vm, uint32_t entry)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0) {
+		msg("spore-kvm: cannot open /dev/kvm: %s (is KVM enabled and are you in group kvm?)\n",
+		    strerror(errno));
+		return -1;
+	}
+	int vmfd = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vmfd < 0)
+		return kvm_fail("KVM_CREATE_VM");
+	clock_gettime(CLOCK_MONOTONIC, &vm->t0);
+
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem_size,
+		.userspace_addr = (uintptr_t)vm->mem,
+	};
+	if (ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return kvm_fail("KVM_SET_USER_MEMORY_REGION");
+
+	vm->vcpu_fd = ioctl(vmfd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0)
+		return kvm_fail("KVM_CREATE_VCPU");
+	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (run_size < 0)
+		return kvm_fail("KVM_GET_VCPU_MMAP_SIZE");
+	vm->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED)
+		return kvm_fail("mmap kvm_run");
+
+	if (setup_cpuid(kvm, vm->vcpu_fd) < 0 || setup_regs(vm->vcpu_fd, entry) < 0)
+		return -1;
+	tsc_info(vm);
+	return 0;
+}

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/* spore-kvm: boots one spore PVH image on KVM with one vCPU and serves its hypercalls.
+ * This file: options, the set-up order, the run loop. No devices, no interrupts, no threads. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "hypercall.h"
+#include "monitor.h"
+
+static const char usage[] =
+	"usage: spore-kvm [--mem=SIZE] [--timeout=SECONDS] IMAGE [ARGS...]\n"
+	"  --mem=SIZE         guest RAM, bytes or with K/M/G suffix (default 8M, 2M..64G)\n"
+	"  --timeout=SECONDS  end the guest after SECONDS (status 252)\n"
+	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
+	"Exit status: the guest's, or 249 set-up error, 250 bad hypercall, 251 VM fault, 252 timeout.\n";
+
+static struct kvm_run *volatile timer_run;
+static volatile sig_atomic_t timed_out;
+
+/* Formats into a stack buffer and writes once: no stdio buffers, no allocation, so it
+ * is safe under the seccomp filter (write only). */
+void msg(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0)
+		return;
+}
+
+/* SIGALRM: make the current or next KVM_RUN return EINTR (kvm_run->immediate_exit
+ * closes the race with a signal that lands just before the ioctl). */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+	if (timer_run)
+		timer_run->immediate_exit = 1;
+}
+
+static int setup_timeout(uint64_t secs)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_value = { .tv_sec = (time_t)secs } };
+
+	if (secs == 0)
+		return 0;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0) {
+		msg("spore-kvm: cannot arm --timeout: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Maps the image read-only, loads it into guest RAM, unmaps it. */
+static int load_image(const char *path, struct vm *vm, uint32_t *entry)
+{
+	char err[200];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		msg("spore-kvm: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		msg("spore-kvm: %s: not a regular file\n", path);
+		close(fd);
+		return -1;
+	}
+	size_t size = (size_t)st.st_size;
+	const uint8_t *img = (const uint8_t *)"";
+	if (size > 0) {
+		img = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (img == MAP_FAILED) {
+			msg("spore-kvm: %s: %s\n", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	int r = elf_load(img, size, vm->mem, vm->mem_size, entry, err, sizeof(err));
+	if (size > 0)
+		munmap((void *)img, size);
+	if (r < 0)
+		msg("spore-kvm: %s: %s\n", path, err);
+	return r;
+}
+
+static void report_rip(struct vm *vm, const char *what)
+{
+	struct kvm_regs r;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) == 0)
+		msg("spore-kvm: %s at rip 0x%llx\n", what, (unsigned long long)r.rip);
+	else
+		msg("spore-kvm: %s\n", what);
+}
+
+static int run_exit(struct vm *vm)
+{
+	struct kvm_run *run = vm->run;
+	char what[160];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: {
+		unsigned port = run->io.port;
+		uint32_t gpa;
+		if (port < HC_PORT_BASE || port >= HC_PORT_BASE + HC_NR_MAX ||
+		    run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1) {
+			msg("spore-kvm: guest error: port I/O: %s of size %u to unknown port 0x%x\n",
+			    run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.size, port);
+			return HC_EXIT_BADCALL;
+		}
+		memcpy(&gpa, (uint8_t *)run + run->io.data_offset, 4);
+		return hc_dispatch(vm, port - HC_PORT_BASE, gpa);
+	}
+	case KVM_EXIT_HLT:
+		report_rip(vm, "guest halted with nothing to wait for (hlt; no interrupts under spore-kvm)");
+		return HC_EXIT_VMFAULT;
+	case KVM_EXIT_SHUTDOWN:
+		report_rip(vm, "guest shut down (triple fault)");
+		return HC_EXIT_VMFAULT;
+	case KVM_EXIT_MMIO:
+		snprintf(what, sizeof(what), "guest touched memory outside RAM (%s gpa 0x%llx)",
+			 run->mmio.is_write ? "write to" : "read from",
+			 (unsigned long long)run->mmio.phys_addr);
+		report_rip(vm, what);
+		return HC_EXIT_VMFAULT;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(what, sizeof(what), "KVM internal error, suberror %u%s", run->internal.suberror,
+			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "");
+		report_rip(vm, what);
+		return HC_EXIT_VMFAULT;
+	case KVM_EXIT_FAIL_ENTRY:
+		msg("spore-kvm: VM entry failed, hardware reason 0x%llx\n",
+		    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return HC_EXIT_VMFAULT;
+	default:
+		snprintf(what, sizeof(what), "unexpected KVM exit reason %u", run->exit_reason);
+		report_rip(vm, what);
+		return HC_EXIT_VMFAULT;
+	}
+}
+
+static int run_loop(struct vm *vm, uint64_t timeout)
+{
+	for (;;) {
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno != EINTR && errno != EAGAIN) {
+				msg("spore-kvm: KVM_RUN: %s\n", strerror(errno));
+				return HC_EXIT_VMFAULT;
+			}
+			if (timed_out) {
+				msg("spore-kvm: guest timed out after %llu s\n", (unsigned long long)timeout);
+				return HC_EXIT_TIMEOUT;
+			}
+			continue;
+		}
+		int status = run_exit(vm);
+		if (status >= 0)
+			return status;
+	}
+}
+
+/* Set-up order: options, guest RAM, image, boot data, KVM, timer, sandbox, run. */
+int main(int argc, char **argv)
+{
+	static char cmdline[MON_CMDLINE_MAX + 1];
+	struct vm vm = { .mem_size = MON_MEM_DEFAULT };
+	uint64_t timeout = 0;
+	uint32_t entry;
+	int i;
+
+	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (strncmp(a, "--mem=", 6) == 0) {
+			if (args_parse_size(a + 6, &vm.mem_size) < 0) {
+				msg("spore-kvm: --mem=%s: malformed size (want e.g. 8M, 512K, 1G)\n", a + 6);
+				return HC_EXIT_SETUP;
+			}
+			if (vm.mem_size < MON_MEM_MIN || vm.mem_size > MON_MEM_MAX ||
+			    vm.mem_size % 4096 != 0) {
+				msg("spore-kvm: --mem=%s: want a multiple of 4K from 2M to 64G\n", a + 6);
+				return HC_EXIT_SETUP;
+			}
+		} else if (strncmp(a, "--timeout=", 10) == 0) {
+			if (args_parse_uint(a + 10, &timeout) < 0 || timeout == 0 || timeout > 1000000000) {
+				msg("spore-kvm: --timeout=%s: want whole seconds from 1\n", a + 10);
+				return HC_EXIT_SETUP;
+			}
+		} else {
+			msg("spore-kvm: unknown option %s (try --help)\n", a);
+			return HC_EXIT_SETUP;
+		}
+	}
+	if (i >= argc) {
+		msg("%s", usage);
+		return HC_EXIT_SETUP;
+	}
+	const char *image = argv[i++];
+	if (args_join(cmdline, sizeof(cmdline), argc - i, argv + i) < 0) {
+		msg("spore-kvm: guest command line longer than %d bytes\n", MON_CMDLINE_MAX);
+		return HC_EXIT_SETUP;
+	}
+
+	/* Lazily faulted: only pages the image and the guest touch cost host memory. */
+	vm.mem = mmap(NULL, vm.mem_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm.mem == MAP_FAILED) {
+		msg("spore-kvm: cannot map %llu bytes of guest RAM: %s\n",
+		    (unsigned long long)vm.mem_size, strerror(errno));
+		return HC_EXIT_SETUP;
+	}
+	if (load_image(image, &vm, &entry) < 0)
+		return HC_EXIT_SETUP;
+	pvh_write(vm.mem, vm.mem_size, cmdline);
+	if (kvm_setup(&vm, entry) < 0)
+		return HC_EXIT_SETUP;
+	timer_run = vm.run;
+	if (setup_timeout(timeout) < 0 || seccomp_install(vm.vcpu_fd) < 0)
+		return HC_EXIT_SETUP;
+	return run_loop(&vm, timeout);
+}

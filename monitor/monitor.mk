@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+# spore-kvm, its host unit tests, its test guest and the bare-KVM floor program.
+# Included by the top-level Makefile; also works alone: make -f monitor/monitor.mk build/spore-kvm
+#   build/spore-kvm                   the monitor (static: faster exec, no ld.so)
+#   build/bench/kvm-floor             create VM + vCPU, run to HLT: the start-up floor
+#   build/tests/unit/monitor_test     host unit tests (pure files, ASan + UBSan)
+#   build/tests/unit/monitor_guest.elf  tiny PVH guest for tests/monitor.sh
+
+HOSTCC      ?= gcc
+MON_B       ?= build
+MON_CFLAGS  := -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -Ikernel -Imonitor
+MON_LDFLAGS := -static
+MON_SRC     := $(wildcard monitor/*.c)
+MON_PURE    := monitor/args.c monitor/elf.c monitor/guestmem.c monitor/pvh.c
+MON_OBJ     := $(MON_SRC:%.c=$(MON_B)/%.o)
+
+.PHONY: monitor monitor-test
+monitor: $(MON_B)/spore-kvm $(MON_B)/bench/kvm-floor $(MON_B)/tests/unit/monitor_test \
+	$(MON_B)/tests/unit/monitor_guest.elf
+monitor-test: monitor
+	@$(MON_B)/tests/unit/monitor_test && tests/monitor.sh
+
+$(MON_B)/monitor/%.o: monitor/%.c monitor/monitor.h kernel/hypercall.h
+	@mkdir -p $(@D); echo "  HOSTCC  $<"; $(HOSTCC) $(MON_CFLAGS) -c $< -o $@
+
+$(MON_B)/spore-kvm: $(MON_OBJ)
+	@echo "  LINK    $@"; $(HOSTCC) $(MON_LDFLAGS) -o $@ $(MON_OBJ)
+
+$(MON_B)/bench/kvm-floor: bench/kvm-floor.c
+	@mkdir -p $(@D); echo "  HOSTCC  $<"; $(HOSTCC) -O2 -Wall -Wextra -Werror $(MON_LDFLAGS) -o $@ $<
+
+$(MON_B)/tests/unit/monitor_test: tests/unit/monitor_test.c $(MON_PURE) monitor/monitor.h kernel/hypercall.h
+	@mkdir -p $(@D); echo "  HOSTCC  $<"
+	@$(HOSTCC) -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ikernel -Imonitor \
+	    -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -o $@ tests/unit/monitor_test.c $(MON_PURE)
+
+$(MON_B)/tests/unit/monitor_guest.elf: tests/unit/monitor_guest.S tests/unit/monitor_guest.ld
+	@mkdir -p $(@D); echo "  AS      $<"
+	@$(HOSTCC) -c -o $(@:.elf=.o) $<
+	@ld -m elf_x86_64 -static -nostdlib -N --no-warn-rwx-segments \
+	    -T tests/unit/monitor_guest.ld -o $@ $(@:.elf=.o)

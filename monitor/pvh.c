@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/* The PVH boot data in low guest memory: hvm_start_info, its memory map, the command
+ * line and a flat GDT (layout in docs/monitor.md). Pure: writes into a RAM buffer.
+ * Structs follow Xen's public/arch-x86/hvm/start_info.h (version 1). */
+#include <stdint.h>
+#include <string.h>
+
+#include "monitor.h"
+
+#define HVM_START_MAGIC  0x336ec578u
+#define E820_RAM         1
+#define E820_RESERVED    2
+
+struct hvm_start_info {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t flags;
+	uint32_t nr_modules;
+	uint64_t modlist_paddr;
+	uint64_t cmdline_paddr;
+	uint64_t rsdp_paddr;
+	uint64_t memmap_paddr;          /* version >= 1 */
+	uint32_t memmap_entries;
+	uint32_t reserved;
+};
+
+struct hvm_memmap_table_entry {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;
+	uint32_t reserved;
+};
+
+_Static_assert(sizeof(struct hvm_start_info) == 56, "start_info layout");
+_Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "memmap layout");
+_Static_assert(GPA_START_INFO + sizeof(struct hvm_start_info) <= GPA_MEMMAP, "low layout");
+_Static_assert(GPA_MEMMAP + 3 * sizeof(struct hvm_memmap_table_entry) <= GPA_CMDLINE, "low layout");
+
+/* Flat descriptors matching the hidden state kvm.c loads: the guest may reload a
+ * segment register before its own lgdt and still get the same segment. */
+static const uint64_t gdt[] = {
+	0,                        /* 0x00 null */
+	0,                        /* 0x08 unused */
+	0x00cf9b000000ffffull,    /* 0x10 code: base 0, limit 4 GiB, 32-bit, accessed */
+	0x00cf93000000ffffull,    /* 0x18 data: base 0, limit 4 GiB, writable, accessed */
+	0x00008b0000000067ull,    /* 0x20 TSS: base 0, limit 0x67, 32-bit busy */
+};
+
+void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline)
+{
+	struct hvm_memmap_table_entry map[] = {
+		{ .addr = 0, .size = GPA_EBDA, .type = E820_RAM },
+		{ .addr = GPA_EBDA, .size = GPA_LOW_END - GPA_EBDA, .type = E820_RESERVED },
+		{ .addr = GPA_LOW_END, .size = mem_size - GPA_LOW_END, .type = E820_RAM },
+	};
+	struct hvm_start_info si = {
+		.magic = HVM_START_MAGIC,
+		.version = 1,
+		.cmdline_paddr = GPA_CMDLINE,
+		.memmap_paddr = GPA_MEMMAP,
+		.memmap_entries = sizeof(map) / sizeof(map[0]),
+	};
+	size_t n = strnlen(cmdline, MON_CMDLINE_MAX);
+
+	memcpy(mem + GPA_GDT, gdt, sizeof(gdt));
+	memcpy(mem + GPA_START_INFO, &si, sizeof(si));
+	memcpy(mem + GPA_MEMMAP, map, sizeof(map));
+	memcpy(mem + GPA_CMDLINE, cmdline, n);
+	mem[GPA_CMDLINE + n] = '\0';
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* A tiny PVH guest for tests/monitor.sh: 32-bit code, paging off, no kernel. The first
+ * byte of the command line picks what it does; nothing else here is a real guest. */
+#define HC(nr, blk) mov $blk, %eax; mov $(0x500 + (nr)), %dx; out %eax, %dx
+
+	.code32
+	.text
+	.globl _start
+_start:
+	mov 24(%ebx), %esi              /* hvm_start_info.cmdline_paddr */
+	movzbl (%esi), %eax
+	cmp $'s', %al; je spin          /* spin forever: --timeout */
+	cmp $'b', %al; je badgpa        /* block beyond RAM: 250 */
+	cmp $'u', %al; je unknown       /* reserved call nr 9: 250 */
+	cmp $'p', %al; je poll          /* sleep 1.5 s in HC_POLL, exit 0 */
+	cmp $'f', %al; je forever       /* poll without limit: 251 */
+	cmp $'e', %al; je echo          /* print the command line, exit 0 */
+	cmp $'t', %al; je calls         /* time, info, entropy: exit 0 if sane */
+	cmp $'H', %al; je halt          /* hlt: 251 */
+	HC(1, con_hello)                /* default: hello, exit 7 */
+	HC(4, exit7)
+halt:	hlt
+spin:	jmp spin
+badgpa:	mov $0xfffffff8, %eax; mov $0x501, %dx; out %eax, %dx
+	hlt
+unknown: HC(9, exit0)
+	hlt
+poll:	HC(3, poll_blk)
+	HC(4, exit0)
+forever: HC(3, forever_blk)
+	hlt
+echo:	xor %ecx, %ecx
+1:	cmpb $0, (%esi, %ecx); je 2f; inc %ecx; jmp 1b
+2:	mov %esi, con_echo; mov %ecx, con_echo + 8
+	HC(1, con_echo)
+	HC(4, exit0)
+calls:	HC(2, time_blk)
+	cmpl $0, time_blk + 8; je fail     /* wall_ns low half */
+	HC(6, info_blk)
+	cmpl $0x800000, info_blk + 24; jne fail /* mem_bytes with the default --mem */
+	HC(5, ent_blk)
+	cmpl $16, ent_blk + 16; jne fail
+	HC(4, exit0)
+fail:	HC(4, exit1)
+	hlt
+
+	.data
+	.balign 8
+con_hello:	.quad hello, hello_end - hello, 0
+con_echo:	.quad 0, 0, 0
+exit7:		.long 7, 0
+exit0:		.long 0, 0
+exit1:		.long 1, 0
+poll_blk:	.quad 1500000000; .long 0, 0
+forever_blk:	.quad -1; .long 0, 0
+time_blk:	.quad 0, 0, 0, 0
+info_blk:	.quad 0, 0, 0, 0
+ent_blk:	.quad ent_buf, 16, 0
+ent_buf:	.quad 0, 0
+hello:		.ascii "hello from the monitor test guest\n"
+hello_end:
+
+	/* PVH entry: Xen ELF note, type XEN_ELFNOTE_PHYS32_ENTRY (18). */
+	.section .note.Xen, "a", @note
+	.balign 4
+	.long 4, 4, 18
+	.asciz "Xen"
+	.long _start
