@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+/* Host unit tests for spore-kvm's pure parts: range checks, option parsing, the ELF loader,
+ * the PVH boot data. `monitor_test [NAME-FILTER]`; prints `ok NAME` or `FAIL NAME: why`. */
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypercall.h"
+#include "monitor.h"
+
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+static char why[256];
+
+#define CHECK(cond, ...) do { if (!(cond)) { snprintf(why, sizeof(why), __VA_ARGS__); return why; } } while (0)
+
+/* ---- guestmem.c ---------------------------------------------------------------- */
+
+static int ref_range(uint64_t mem, uint64_t gpa, uint64_t len)
+{
+	return (unsigned __int128)gpa + len <= mem;
+}
+
+static int ref_block(uint64_t mem, uint64_t gpa, uint64_t len)
+{
+	unsigned __int128 end = (unsigned __int128)gpa + len;
+	return gpa % 8 == 0 && len > 0 && end <= mem && end <= (1ull << 32);
+}
+
+static const char *t_gm_edges(void)
+{
+	const uint64_t M = 8 * MiB, B = 5ull << 32, X = UINT64_MAX;
+	static const struct { uint64_t mem, gpa, len; int range, block; } c[] = {
+		{ M, 0, 0, 1, 0 },  { M, 0, 1, 1, 1 },  { M, 0, M, 1, 1 },  { M, 0, M + 1, 0, 0 },
+		{ M, M - 1, 1, 1, 0 }, { M, M - 8, 8, 1, 1 }, { M, M - 8, 9, 0, 0 }, { M, M, 0, 1, 0 },
+		{ M, M, 1, 0, 0 },  { M, M + 8, 0, 0, 0 }, { M, 8, X, 0, 0 },   { M, X, 1, 0, 0 },
+		{ M, X - 7, 16, 0, 0 }, { M, 16, X - 15, 0, 0 }, { M, 4, 8, 1, 0 }, { M, 1, 8, 1, 0 },
+		{ M, 0, X, 0, 0 },  { 0, 0, 0, 1, 0 },  { 0, 0, 1, 0, 0 },
+		{ B, (1ull << 32) - 8, 8, 1, 1 }, { B, (1ull << 32) - 8, 16, 1, 0 },
+		{ B, 1ull << 32, 8, 1, 0 }, { B, (1ull << 32) - 16, 8, 1, 1 },
+		{ X, X - 1, 1, 1, 0 }, { X, X, 0, 1, 0 }, { X, X, 1, 0, 0 }, { X, 0, X, 1, 0 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		CHECK(gm_range_ok(c[i].mem, c[i].gpa, c[i].len) == c[i].range,
+		      "range case %zu (mem 0x%llx gpa 0x%llx len 0x%llx)", i, (unsigned long long)c[i].mem,
+		      (unsigned long long)c[i].gpa, (unsigned long long)c[i].len);
+		CHECK(gm_block_ok(c[i].mem, c[i].gpa, c[i].len) == c[i].block,
+		      "block case %zu (mem 0x%llx gpa 0x%llx len 0x%llx)", i, (unsigned long long)c[i].mem,
+		      (unsigned long long)c[i].gpa, (unsigned long long)c[i].len);
+	}
+	return NULL;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* Values near the interesting edges, plus uniform noise. */
+static uint64_t pick(uint64_t mem)
+{
+	const uint64_t edge[] = { 0, 8, mem, 1ull << 32, UINT64_MAX, 1ull << 63, mem / 2 };
+	uint64_t base = edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
+	switch (rnd() % 4) {
+	case 0: return base;
+	case 1: return base + (rnd() % 17) - 8;
+	case 2: return rnd();
+	default: return rnd() % (mem + 16);
+	}
+}
+
+static const char *t_gm_random(void)
+{
+	const uint64_t mems[] = { 2 * MiB, 8 * MiB, 4 * GiB, 64 * GiB, 4 * GiB - 4096 };
+	for (int i = 0; i < 200000; i++) {
+		uint64_t mem = mems[rnd() % 5], gpa = pick(mem), len = pick(mem);
+		CHECK(gm_range_ok(mem, gpa, len) == ref_range(mem, gpa, len),
+		      "range mem 0x%llx gpa 0x%llx len 0x%llx", (unsigned long long)mem,
+		      (unsigned long long)gpa, (unsigned long long)len);
+		CHECK(gm_block_ok(mem, gpa, len) == ref_block(mem, gpa, len),
+		      "block mem 0x%llx gpa 0x%llx len 0x%llx", (unsigned long long)mem,
+		      (unsigned long long)gpa, (unsigned long long)len);
+	}
+	return NULL;
+}
+
+/* ---- args.c -------------------------------------------------------------------- */
+
+static const char *t_parse_size(void)
+{
+	static const struct { const char *s; int ok; uint64_t v; } c[] = {
+		{ "8M", 1, 8 * MiB }, { "2G", 1, 2 * GiB }, { "0", 1, 0 }, { "", 0, 0 }, { "12Q", 0, 0 },
+		{ "99999999999G", 0, 0 }, { "-1", 0, 0 }, { "512k", 1, 512 << 10 }, { "4096", 1, 4096 },
+		{ "M", 0, 0 }, { "8MM", 0, 0 }, { " 8M", 0, 0 }, { "8M ", 0, 0 }, { "0x10", 0, 0 },
+		{ "+8M", 0, 0 }, { "17179869183G", 1, 17179869183ull << 30 }, { "17179869184G", 0, 0 },
+		{ "18446744073709551615", 1, UINT64_MAX }, { "18446744073709551616", 0, 0 },
+		{ "1.5G", 0, 0 }, { "64G", 1, 64 * GiB },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint64_t v = 12345;
+		int r = args_parse_size(c[i].s, &v);
+		CHECK((r == 0) == c[i].ok, "\"%s\": returned %d", c[i].s, r);
+		CHECK(!c[i].ok || v == c[i].v, "\"%s\": got %llu", c[i].s, (unsigned long long)v);
+	}
+	return NULL;
+}
+
+static const char *t_join(void)
+{
+	static char big[5000], buf[MON_CMDLINE_MAX + 1];
+	char *w[] = { "a", "bc", "", "d" };
+
+	CHECK(args_join(buf, sizeof(buf), 0, w) == 0 && buf[0] == '\0', "empty");
+	CHECK(args_join(buf, sizeof(buf), 4, w) == 7 && strcmp(buf, "a bc  d") == 0, "joined \"%.64s\"", buf);
+	memset(big, 'x', MON_CMDLINE_MAX);
+	char *one[] = { big };
+	CHECK(args_join(buf, sizeof(buf), 1, one) == MON_CMDLINE_MAX, "4095 bytes must fit");
+	big[MON_CMDLINE_MAX] = 'x';
+	CHECK(args_join(buf, sizeof(buf), 1, one) == -1, "4096 bytes must not fit");
+	big[MON_CMDLINE_MAX] = '\0';
+	big[MON_CMDLINE_MAX - 1] = '\0';
+	char *two[] = { big, "y" };
+	CHECK(args_join(buf, sizeof(buf), 2, two) == -1, "4094 + space + 1 must not fit");
+	CHECK(args_join(buf, 1, 1, w) == -1 && args_join(buf, 0, 0, w) == -1, "tiny buffers");
+	return NULL;
+}
+
+/* ---- elf.c --------------------------------------------------------------------- */
+
+#define MEM  (4 * MiB)
+#define CODE_OFF 0x100
+#define CODE_LEN 0x40
+#define IMG_LEN  (CODE_OFF + CODE_LEN)
+
+/* A valid image: header, PT_LOAD + PT_NOTE, the Xen note at 0xb0, code at 0x100. */
+static void build(uint8_t *img)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
+	uint32_t note[] = { 4, 4, 18, 0x006e6558 /* "Xen\0" */, 0x100010 };
+
+	memset(img, 0, IMG_LEN);
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = 0x100000;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 2;
+	ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = CODE_OFF, .p_vaddr = 0x100000,
+			      .p_paddr = 0x100000, .p_filesz = CODE_LEN, .p_memsz = 0x2000, .p_align = 8 };
+	ph[1] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 0xb0, .p_filesz = sizeof(note), .p_align = 4 };
+	memcpy(img + 0xb0, note, sizeof(note));
+	for (int i = 0; i < CODE_LEN; i++)
+		img[CODE_OFF + i] = (uint8_t)(0xa0 + i);
+}
+
+/* Loads a copy of img[0, len) in an exact-size heap buffer, so ASan sees any over-read. */
+static int load(const uint8_t *img, size_t len, uint8_t *mem, uint64_t mem_size, uint32_t *entry,
+		char *err)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	memcpy(copy, img, len);
+	int r = elf_load(copy, len, mem, mem_size, entry, err, 200);
+	free(copy);
+	return r;
+}
+
+static const char *t_elf_valid(void)
+{
+	static uint8_t img[IMG_LEN];
+	char err[200] = "";
+	uint32_t entry = 0;
+	uint8_t *mem = calloc(1, MEM);
+
+	build(img);
+	int r = load(img, IMG_LEN, mem, MEM, &entry, err);
+	int same = memcmp(mem + 0x100000, img + CODE_OFF, CODE_LEN) == 0;
+	int zero = mem[0x100000 + CODE_LEN] == 0 && mem[0xfffff] == 0;
+	free(mem);
+	CHECK(r == 0, "valid image rejected: %s", err);
+	CHECK(entry == 0x100010, "entry 0x%x", entry);
+	CHECK(same && zero, "segment not copied exactly");
+	return NULL;
+}
+
+static const char *t_elf_truncated(void)
+{
+	static uint8_t img[IMG_LEN];
+	char err[200];
+	uint32_t entry;
+	uint8_t *mem = calloc(1, MEM);
+
+	build(img);
+	for (size_t n = 0; n < IMG_LEN; n++) {
+		if (load(img, n, mem, MEM, &entry, err) == 0) {
+			free(mem);
+			CHECK(0, "prefix of %zu bytes accepted", n);
+		}
+	}
+	free(mem);
+	return NULL;
+}
+
+#define PH(i) ((Elf64_Phdr *)(img + sizeof(Elf64_Ehdr)) + (i))
+#define EH    ((Elf64_Ehdr *)img)
+
+static const char *t_elf_corrupt(void)
+{
+	static uint8_t img[IMG_LEN];
+	static const char *const names[] = {
+		"bad magic", "class 32", "big endian", "machine i386", "ET_DYN", "ET_REL", "phoff beyond file",
+		"phoff wraps", "phnum 0", "phentsize 32", "filesz > memsz", "offset beyond file",
+		"offset+filesz wraps", "segment beyond mem", "paddr+memsz wraps", "paddr below 1 MiB",
+		"no PT_LOAD", "missing PVH note", "note name Xem", "note namesz huge", "note descsz huge",
+		"note descsz 2", "entry below 1 MiB", "entry beyond mem", "note segment beyond file",
+	};
+	char err[200];
+	uint32_t entry;
+	uint8_t *mem = calloc(1, MEM);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		build(img);
+		switch (i) {
+		case 0: img[1] = 'F'; break;
+		case 1: img[EI_CLASS] = ELFCLASS32; break;
+		case 2: img[EI_DATA] = ELFDATA2MSB; break;
+		case 3: EH->e_machine = EM_386; break;
+		case 4: EH->e_type = ET_DYN; break;
+		case 5: EH->e_type = ET_REL; break;
+		case 6: EH->e_phoff = IMG_LEN; break;
+		case 7: EH->e_phoff = UINT64_MAX - 63; break;
+		case 8: EH->e_phnum = 0; break;
+		case 9: EH->e_phentsize = 32; break;
+		case 10: PH(0)->p_memsz = CODE_LEN - 1; break;
+		case 11: PH(0)->p_offset = IMG_LEN; break;
+		case 12: PH(0)->p_offset = UINT64_MAX - 8; break;
+		case 13: PH(0)->p_paddr = MEM - 0x1000; break;
+		case 14: PH(0)->p_paddr = UINT64_MAX - 0xfff; break;
+		case 15: PH(0)->p_paddr = 0x9f000; break;
+		case 16: PH(0)->p_type = PT_NULL; break;
+		case 17: PH(1)->p_type = PT_NULL; break;
+		case 18: img[0xb0 + 14] = 'm'; break;
+		case 19: *(uint32_t *)(img + 0xb0) = 0xfffffffc; break;
+		case 20: *(uint32_t *)(img + 0xb4) = 0xfffffffc; break;
+		case 21: *(uint32_t *)(img + 0xb4) = 2; break;
+		case 22: *(uint32_t *)(img + 0xb0 + 16) = 0x1000; break;
+		case 23: *(uint32_t *)(img + 0xb0 + 16) = MEM; break;
+		case 24: PH(1)->p_offset = IMG_LEN - 4; break;
+		}
+		err[0] = '\0';
+		int r = load(img, IMG_LEN, mem, MEM, &entry, err);
+		if (getenv("MONITOR_TEST_VERBOSE"))
+			fprintf(stderr, "  %-24s -> %s\n", names[i], err);
+		if (r == 0 || err[0] == '\0') {
+			free(mem);
+			CHECK(0, "%s: accepted or no message", names[i]);
+		}
+	}
+	/* Nothing may have been copied by a rejected image. */
+	for (size_t i = 0; i < MEM; i += 64)
+		if (mem[i]) {
+			free(mem);
+			CHECK(0, "a rejected image wrote guest RAM at 0x%zx", i);
+		}
+	free(mem);
+	return NULL;
+}
+
+/* The PVH note found through SHT_NOTE when no PT_NOTE carries it. */
+static const char *t_elf_shnote(void)
+{
+	static uint8_t img[IMG_LEN + 2 * sizeof(Elf64_Shdr)];
+	char err[200] = "";
+	uint32_t entry = 0;
+	uint8_t *mem = calloc(1, MEM);
+
+	build(img);
+	PH(1)->p_type = PT_NULL;
+	Elf64_Shdr *sh = (Elf64_Shdr *)(img + IMG_LEN);
+	memset(sh, 0, 2 * sizeof(*sh));
+	sh[1] = (Elf64_Shdr){ .sh_type = SHT_NOTE, .sh_offset = 0xb0, .sh_size = 20, .sh_addralign = 4 };
+	EH->e_shoff = IMG_LEN;
+	EH->e_shnum = 2;
+	EH->e_shentsize = sizeof(Elf64_Shdr);
+	int r = load(img, sizeof(img), mem, MEM, &entry, err);
+	free(mem);
+	CHECK(r == 0 && entry == 0x100010, "section note not found: %s", err);
+	return NULL;
+}
+
+/* ---- pvh.c --------------------------------------------------------------------- */
+
+static const char *t_pvh(void)
+{
+	uint8_t *mem = calloc(1, 2 * MiB);
+	uint32_t magic, nent;
+	uint64_t ram_hi[2], cmd;
+
+	pvh_write(mem, 2 * MiB, "console=hc -- a b");
+	memcpy(&magic, mem + 0x6000, 4);
+	memcpy(&cmd, mem + 0x6000 + 24, 8);
+	memcpy(&nent, mem + 0x6000 + 48, 4);
+	memcpy(ram_hi, mem + 0x6040 + 48, 16);
+	int ok_cmd = strcmp((char *)mem + 0x7000, "console=hc -- a b") == 0;
+	free(mem);
+	CHECK(magic == 0x336ec578 && cmd == 0x7000 && nent == 3, "start_info fields");
+	CHECK(ram_hi[0] == MiB && ram_hi[1] == MiB, "high RAM entry 0x%llx+0x%llx",
+	      (unsigned long long)ram_hi[0], (unsigned long long)ram_hi[1]);
+	CHECK(ok_cmd, "command line");
+	return NULL;
+}
+
+static const struct { const char *(*fn)(void); const char *name; } tests[] = {
+	{ t_gm_edges, "gm_edges" },
+	{ t_gm_random, "gm_random" },
+	{ t_parse_size, "parse_size" },
+	{ t_join, "cmdline_join" },
+	{ t_elf_valid, "elf_valid" },
+	{ t_elf_truncated, "elf_truncated" },
+	{ t_elf_corrupt, "elf_corrupt" },
+	{ t_elf_shnote, "elf_section_note" },
+	{ t_pvh, "pvh_start_info" },
+};
+
+int main(int argc, char **argv)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (argc > 1 && strstr(tests[i].name, argv[1]) == NULL)
+			continue;
+		const char *r = tests[i].fn();
+		if (r) {
+			printf("FAIL monitor_%s: %s\n", tests[i].name, r);
+			failed++;
+		} else {
+			printf("ok monitor_%s\n", tests[i].name);
+		}
+	}
+	return failed != 0;
+}
