@@ -214,7 +214,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		msg("%s", usage);
+		msg("spore-kvm: no IMAGE given (try --help)\n");
 		return HC_EXIT_SETUP;
 	}
 	const char *image = argv[i++];
