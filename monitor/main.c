@@ -168,7 +168,10 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 				return HC_EXIT_VMFAULT;
 			}
 			if (timed_out) {
-				msg("spore-kvm: guest timed out after %llu s\n", (unsigned long long)timeout);
+				char what[64];
+				snprintf(what, sizeof(what), "guest timed out after %llu s",
+					 (unsigned long long)timeout);
+				report_rip(vm, what);
 				return HC_EXIT_TIMEOUT;
 			}
 			continue;
