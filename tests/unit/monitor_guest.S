@@ -17,6 +17,8 @@ _start:
 	cmp $'e', %al; je echo          /* print the command line, exit 0 */
 	cmp $'t', %al; je calls         /* time, info, entropy: exit 0 if sane */
 	cmp $'H', %al; je halt          /* hlt: 251 */
+	cmp $'c', %al; je cpuid         /* CPUID leaves: exit 0 if both signatures are there */
+	cmp $'k', %al; je kvmclock      /* kvmclock: exit 0 if the host fills pvclock */
 	HC(1, con_hello)                /* default: hello, exit 7 */
 	HC(4, exit7)
 halt:	hlt
@@ -43,6 +45,21 @@ calls:	HC(2, time_blk)
 	HC(4, exit0)
 fail:	HC(4, exit1)
 	hlt
+cpuid:	mov $0x40000100, %eax; cpuid
+	cmp $1, %eax; jne fail
+	cmp $0x726f7053, %ebx; jne fail         /* "Spor" */
+	cmp $0x4d564b65, %ecx; jne fail         /* "eKVM" */
+	test %edx, %edx; jne fail
+	mov $0x40000000, %eax; cpuid
+	cmp $0x40000001, %eax; jb fail
+	cmp $0x4b4d564b, %ebx; jne fail         /* "KVMK" */
+	HC(4, exit0)
+kvmclock: mov $0x4b564d01, %ecx               /* MSR_KVM_SYSTEM_TIME_NEW */
+	mov $(pvclock + 1), %eax; xor %edx, %edx /* bit 0: enable */
+	wrmsr
+	mov pvclock, %eax; test $1, %eax; jnz fail /* version: even when stable */
+	mov pvclock + 16, %eax; or pvclock + 20, %eax; jz fail /* system_time */
+	HC(4, exit0)
 
 	.data
 	.balign 8
@@ -57,6 +74,8 @@ time_blk:	.quad 0, 0, 0, 0
 info_blk:	.quad 0, 0, 0, 0
 ent_blk:	.quad ent_buf, 16, 0
 ent_buf:	.quad 0, 0
+	.balign 64
+pvclock:	.fill 32, 1, 0                  /* struct pvclock_vcpu_time_info */
 hello:		.ascii "hello from the monitor test guest\n"
 hello_end:
 
