@@ -29,7 +29,9 @@ $(MON_B)/spore-kvm: $(MON_OBJ)
 $(MON_B)/bench/kvm-floor: bench/kvm-floor.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; $(HOSTCC) -O2 -Wall -Wextra -Werror $(MON_LDFLAGS) -o $@ $<
 
-$(MON_B)/tests/unit/monitor_test: tests/unit/monitor_test.c $(MON_PURE) monitor/monitor.h kernel/hypercall.h
+# Order-only: tests/monitor.sh, run next to the unit tests, needs the monitor and its guest.
+$(MON_B)/tests/unit/monitor_test: tests/unit/monitor_test.c $(MON_PURE) monitor/monitor.h kernel/hypercall.h \
+	| $(MON_B)/spore-kvm $(MON_B)/tests/unit/monitor_guest.elf
 	@mkdir -p $(@D); echo "  HOSTCC  $<"
 	@$(HOSTCC) -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ikernel -Imonitor \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all \
