@@ -85,7 +85,7 @@ fi
 if run cmdline 0 "$guest" e 'x  y' z; then
 	[ "$(cat "$tmp/out")" = "e x  y z" ] && ok cmdline || fail cmdline "got '$(cat "$tmp/out")'"
 fi
-run time_info_entropy 0 "$guest" t && ok time_info_entropy
+run time_info_entropy 0 "$guest" t && ok time_info_entropy  # also: guest rdtsc <= HC_TIME tsc <= rdtsc
 run cpuid_leaves 0 "$guest" c && ok cpuid_leaves          # spore leaf + KVM's 0x40000000
 run kvmclock 0 "$guest" k && ok kvmclock                  # pvclock filled after the MSR write
 # expect NAME STATUS REGEX ARGS...: status and a one-line message matching REGEX.

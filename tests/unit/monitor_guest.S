@@ -36,14 +36,23 @@ echo:	xor %ecx, %ecx
 2:	mov %esi, con_echo; mov %ecx, con_echo + 8
 	HC(1, con_echo)
 	HC(4, exit0)
-calls:	HC(2, time_blk)
+calls:	rdtsc; mov %eax, tsc0; mov %edx, tsc0 + 4
+	HC(2, time_blk)
+	rdtsc; mov %eax, tsc1; mov %edx, tsc1 + 4
 	cmpl $0, time_blk + 8; je fail     /* wall_ns low half */
+	/* tsc0 <= time.tsc <= tsc1 (64-bit compares: subtract with borrow) */
+	mov time_blk + 16, %eax; mov time_blk + 20, %edx
+	sub tsc0, %eax; sbb tsc0 + 4, %edx; jb fail2
+	mov tsc1, %eax; mov tsc1 + 4, %edx
+	sub time_blk + 16, %eax; sbb time_blk + 20, %edx; jb fail2
 	HC(6, info_blk)
 	cmpl $0x800000, info_blk + 24; jne fail /* mem_bytes with the default --mem */
 	HC(5, ent_blk)
 	cmpl $16, ent_blk + 16; jne fail
 	HC(4, exit0)
 fail:	HC(4, exit1)
+	hlt
+fail2:	HC(4, exit2)                    /* HC_TIME's tsc is not the guest's TSC */
 	hlt
 cpuid:	mov $0x40000100, %eax; cpuid
 	cmp $1, %eax; jne fail
@@ -68,6 +77,9 @@ con_echo:	.quad 0, 0, 0
 exit7:		.long 7, 0
 exit0:		.long 0, 0
 exit1:		.long 1, 0
+exit2:		.long 2, 0
+tsc0:		.quad 0
+tsc1:		.quad 0
 poll_blk:	.quad 1500000000; .long 0, 0
 forever_blk:	.quad -1; .long 0, 0
 time_blk:	.quad 0, 0, 0, 0
