@@ -104,6 +104,7 @@ start=$(date +%s%N)
 expect timeout 252 'timed out after 1 s' --timeout=1 "$guest" s
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ $ms -lt 3000 ] && ok timeout_prompt || fail timeout_prompt "took $ms ms"
+expect timeout_in_poll 252 'timed out after 1 s' --timeout=1 "$guest" p  # SIGALRM cuts HC_POLL short
 
 # Seccomp and RSS while the guest sleeps 1.5 s in HC_POLL.
 timeout -k 1 10 "$kvm" "$guest" p >"$tmp/out" 2>"$tmp/err" &
