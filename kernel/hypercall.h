@@ -22,6 +22,7 @@
 #define HC_SIGNATURE    "SporeKVM\0\0\0\0"  /* ebx, ecx, edx */
 #define HC_PORT_BASE    0x500u
 #define HC_NR_MAX       16u                 /* ports HC_PORT_BASE .. +HC_NR_MAX-1 */
+#define HC_ELFNOTE_ENTRY64 1  /* ELF note "Spore": 64-bit ring-3 entry for spore-kvm */
 
 enum hc_nr {
 	HC_CONSOLE_WRITE = 1,  /* struct hc_console */
@@ -38,6 +39,7 @@ enum hc_nr {
 
 /* Monitor exit statuses of its own, above any 8-bit guest status range the
  * guest is told to use (0..119; 120+ are the kernel's fault/panic codes). */
+#define HC_EXIT_FAULT 120  /* guest CPU exception: the kernel's own fault status */
 #define HC_EXIT_SETUP    249  /* the monitor could not start the guest (bad option, image, /dev/kvm) */
 #define HC_EXIT_BADCALL  250  /* unknown call, bad address or length */
 #define HC_EXIT_VMFAULT  251  /* triple fault, KVM internal error, shutdown */
