@@ -2,7 +2,6 @@
 /* Tunables, one place (xv6 style). Included by C and assembly. */
 #define PAGE_SIZE        4096
 #define BOOT_STACK_SIZE  (64 * 1024)  /* kmain() and the app's main thread */
-#define IST_STACK_SIZE   (8 * 1024)   /* each of the two trap stacks */
 #define CMDLINE_MAX      4096         /* bytes of command line kept */
 #define ARGV_MAX         64           /* app arguments */
 #define MEMMAP_MAX       32           /* PVH memory map entries read */
@@ -11,4 +10,6 @@
 #define SPURIOUS_VECTOR  0xff
 #define EXIT_FAULT       120          /* status after a CPU exception */
 #define EXIT_PANIC       121          /* status after a kernel panic or assert */
+#define EXIT_CMDLINE     122          /* bad kernel command line */
 #define EXIT_VMFAULT     251          /* runner: guest died without an exit */
+#define KSTACK_SIZE      (8 * 1024)   /* each trap stack: IST1, IST2 */

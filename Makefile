@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: MIT
+# spore: one application + newlib + the kernel -> one PVH ELF per app.
+#   make run [APP=hello] [HOST=microvm|q35|spore-kvm] [ARGS="..."] [MEM=16]
+#   make test      every test; the last line is "N passed, N failed"
+#   make bench     benchmarks (medians), see docs/benchmarks.md
+# Set-up (Debian packages, newlib from newlib-source) happens on first use.
+
+APP   ?= hello
+HOST  ?=
+ARGS  ?=
+MEM   ?=
+DEBUG ?= 0
+
+B        := build
+NEWLIB_TAR := /usr/src/newlib/newlib-3.3.0.tar.xz
+NEWLIB   := $(B)/newlib/install/x86_64-elf
+GCCINC   := $(shell gcc -print-file-name=include)
+LIBGCC   := $(shell gcc -print-libgcc-file-name)
+
+OPT      := $(if $(filter 1,$(DEBUG)),-O0 -g,-O2)
+COMMON   := $(OPT) -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone \
+            -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+            -ffunction-sections -fdata-sections -Wall -Wextra -Werror -MMD -MP
+# Our own code never uses SSE: interrupt handlers run over the app's SSE state.
+KCFLAGS  := $(COMMON) -mgeneral-regs-only -nostdinc -isystem $(GCCINC) -Ikernel -Iarch/x86_64
+# newlib declares clock_gettime() and CLOCK_MONOTONIC only where these are set.
+LIBCINC  := -nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) \
+            -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L
+LCFLAGS  := $(COMMON) -mgeneral-regs-only $(LIBCINC)
+APPCFLAGS := $(COMMON) $(LIBCINC)
+
+KSRC := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c drivers/*.c)
+LSRC := $(wildcard libc/*.c)
+KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
+LOBJ := $(patsubst %,$(B)/%.o,$(LSRC))
+APPS := $(notdir $(wildcard apps/*))
+GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
+
+.PHONY: all run test bench deps unit clean lint
+all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
+
+# ---- set-up: Debian packages and newlib, once -------------------------------
+$(B)/.deps: tests/deps.sh
+	@tests/deps.sh
+	@mkdir -p $(B) && touch $@
+deps: $(B)/.deps
+
+$(NEWLIB)/lib/libc.a: | $(B)/.deps
+	@echo "  NEWLIB  building newlib 3.3.0 (once, ~1 min)"
+	@rm -rf $(B)/newlib && mkdir -p $(B)/newlib/obj
+	@tar -C $(B)/newlib -xf $(NEWLIB_TAR)
+	@cd $(B)/newlib/obj && ../newlib-salsa/configure --target=x86_64-elf \
+	    --prefix=$(CURDIR)/$(B)/newlib/install --disable-multilib --disable-nls \
+	    --disable-newlib-supplied-syscalls --enable-newlib-reent-small \
+	    --enable-newlib-io-c99-formats --enable-newlib-io-long-long \
+	    CC_FOR_TARGET=gcc AR_FOR_TARGET=ar AS_FOR_TARGET=as LD_FOR_TARGET=ld \
+	    RANLIB_FOR_TARGET=ranlib NM_FOR_TARGET=nm OBJDUMP_FOR_TARGET=objdump \
+	    CFLAGS_FOR_TARGET="-O2 -mno-red-zone -fno-stack-protector -fno-pic \
+	      -ffunction-sections -fdata-sections -fno-omit-frame-pointer" \
+	    > ../configure.log 2>&1 || { tail -20 ../configure.log; exit 1; }
+	@$(MAKE) -C $(B)/newlib/obj -j$$(nproc) all-target-newlib > $(B)/newlib/build.log 2>&1 \
+	    || { tail -30 $(B)/newlib/build.log; exit 1; }
+	@$(MAKE) -C $(B)/newlib/obj install-target-newlib > $(B)/newlib/install.log 2>&1
+	@rm -rf $(B)/newlib/obj $(B)/newlib/newlib-salsa
+
+# ---- the kernel: one relocatable object exporting only its ABI ---------------
+$(B)/arch/%.o: arch/% | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(KCFLAGS) -c $< -o $@
+$(B)/kernel/%.o: kernel/% | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(KCFLAGS) -c $< -o $@
+$(B)/drivers/%.o: drivers/% | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(KCFLAGS) -c $< -o $@
+$(B)/libc/%.o: libc/% | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) -c $< -o $@
+
+# ld -r then objcopy -G: internal names cannot collide with newlib or the app.
+$(B)/spore.o: $(KOBJ) $(LOBJ) libc/exports.txt
+	@echo "  LD      $@"
+	@ld -r -o $@.tmp $(KOBJ) $(LOBJ)
+	@objcopy --keep-global-symbols=libc/exports.txt $@.tmp $@ && rm $@.tmp
+
+# ---- images: apps/NAME/*.c and tests/guest/NAME.c ---------------------------
+$(B)/apps/%.o: apps/%.c | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(APPCFLAGS) -c $< -o $@
+$(B)/tests/guest/%.o: tests/guest/%.c | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(APPCFLAGS) -c $< -o $@
+$(B)/name/%.o:
+	@mkdir -p $(@D); echo 'const char app_name[] = "$*";' | gcc $(KCFLAGS) -x c -c - -o $@
+
+define image
+	@mkdir -p $(@D); echo "  LINK    $@"
+	@ld -static -nostdlib --gc-sections -z noexecstack -z max-page-size=4096 -T linker.ld -o $@ \
+	    $(B)/spore.o $(filter-out $(B)/spore.o,$(filter %.o,$^)) \
+	    --start-group $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a $(LIBGCC) --end-group
+endef
+.SECONDARY:
+.SECONDEXPANSION:
+$(B)/apps/%.elf: $(B)/spore.o $(NEWLIB)/lib/libc.a $$(addprefix $(B)/,$$(addsuffix .o,$$(basename $$(wildcard apps/$$*/*.c)))) $(B)/name/%.o linker.ld
+	$(image)
+$(B)/tests/guest/%.elf: $(B)/spore.o $(NEWLIB)/lib/libc.a $(B)/tests/guest/%.o $(B)/name/%.o linker.ld
+	$(image)
+
+# ---- spore-kvm, its tests and the floor program -----------------------------
+include monitor/monitor.mk
+
+# ---- running ------------------------------------------------------------------
+run: $(B)/apps/$(APP).elf $(B)/spore-kvm
+	@tests/spore-run $(if $(HOST),--host=$(HOST)) $(if $(MEM),--mem=$(MEM)) $< $(ARGS)
+
+# ---- tests --------------------------------------------------------------------
+UNIT := $(basename $(notdir $(wildcard tests/unit/*_test.c)))
+$(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/memmap.c kernel/mem.c
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -fsanitize=address,undefined -o $@ $^
+
+test: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test
+	@tests/run-tests
+
+bench: all
+	@bench/run
+
+clean:
+	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

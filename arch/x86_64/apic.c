@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+/* The local APIC's timer, for halt_until() under QEMU: TSC-deadline mode when
+ * offered (KVM), else one-shot with a rate measured once (TCG). x2APIC through
+ * MSRs when offered, else xAPIC MMIO. Set up lazily at the first sleep, so a
+ * boot that never sleeps never touches it. apic_eoi() runs in interrupt context. */
+#include "x86.h"
+#include "kernel.h"
+
+#define MSR_APIC_BASE     0x1b
+#define MSR_TSC_DEADLINE  0x6e0
+#define APIC_EOI    0x0b0
+#define APIC_SVR    0x0f0
+#define APIC_LVTT   0x320
+#define APIC_TICR   0x380
+#define APIC_TCCR   0x390
+#define APIC_TDCR   0x3e0
+#define LVT_MASKED  (1u << 16)
+#define LVT_TSCDL   (2u << 17)
+
+static int ready, x2apic, tscdl;
+static volatile uint32_t *mmio;
+static uint64_t ticks_per_ms;
+
+static void apic_write(uint32_t reg, uint32_t v)
+{
+	if (x2apic)
+		wrmsr(0x800 + (reg >> 4), v);
+	else
+		mmio[reg / 4] = v;
+}
+
+static uint32_t apic_read(uint32_t reg)
+{
+	return x2apic ? (uint32_t)rdmsr(0x800 + (reg >> 4)) : mmio[reg / 4];
+}
+
+void apic_init(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	x2apic = !!(r[2] & CPUID1_ECX_X2APIC);
+	tscdl = !!(r[2] & CPUID1_ECX_TSCDL);
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	wrmsr(MSR_APIC_BASE, base | 1u << 11 | (x2apic ? 1u << 10 : 0));
+	mmio = (volatile uint32_t *)(base & ~0xfffull);
+	apic_write(APIC_SVR, 0x100 | SPURIOUS_VECTOR);   /* software enable */
+	if (tscdl) {
+		apic_write(APIC_LVTT, TIMER_VECTOR | LVT_TSCDL);
+	} else {
+		/* Measure the one-shot rate against the clock over 1 ms. */
+		apic_write(APIC_TDCR, 0xb);               /* divide by 1 */
+		apic_write(APIC_LVTT, TIMER_VECTOR | LVT_MASKED);
+		apic_write(APIC_TICR, 0xffffffff);
+		uint64_t t0 = clock_monotonic_ns();
+		while (clock_monotonic_ns() - t0 < 1000000)
+			;
+		ticks_per_ms = 0xffffffffu - apic_read(APIC_TCCR);
+		apic_write(APIC_TICR, 0);
+		if (!ticks_per_ms)
+			panic(__FILE__, __LINE__, "the APIC timer does not count");
+		apic_write(APIC_LVTT, TIMER_VECTOR);
+	}
+	ready = 1;
+}
+
+void apic_arm(uint64_t deadline_ns)
+{
+	if (!ready)
+		apic_init();
+	if (tscdl) {
+		wrmsr(MSR_TSC_DEADLINE, clock_tsc_from_ns(deadline_ns));
+		return;
+	}
+	uint64_t now = clock_monotonic_ns();
+	uint64_t ns = deadline_ns > now ? deadline_ns - now : 1000;
+	uint64_t ticks = ns / 1000 * ticks_per_ms / 1000 + 1;
+	apic_write(APIC_TICR, ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks);
+}
+
+/* Interrupt context. */
+void apic_eoi(void)
+{
+	if (x2apic)
+		wrmsr(0x800 + (APIC_EOI >> 4), 0);
+	else
+		mmio[APIC_EOI / 4] = 0;
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+/* Monotonic and wall time from pvclock: KVM's kvmclock when the host offers it,
+ * else a pvclock record of our own over a TSC whose rate the host tells us or
+ * the PIT measures (TCG). Reading time costs no VM exit either way. */
+#include "x86.h"
+#include "kernel.h"
+
+#define KVM_CPUID_SIG        0x40000000u
+#define KVM_CPUID_FEATURES   0x40000001u
+#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+#define MSR_KVM_WALL_CLOCK_NEW   0x4b564d00u
+#define MSR_KVM_SYSTEM_TIME_NEW  0x4b564d01u
+
+/* pvclock ABI (shared by KVM and Xen): ns = system_time +
+ * scale(tsc - tsc_timestamp), written by the host under a seqlock (version). */
+struct pvclock_time {
+	uint32_t version, pad0;
+	uint64_t tsc_timestamp, system_time;
+	uint32_t tsc_to_system_mul;
+	int8_t   tsc_shift;
+	uint8_t  flags, pad[2];
+} __attribute__((packed));
+
+struct pvclock_wall {
+	uint32_t version, sec, nsec;
+} __attribute__((packed));
+
+static struct pvclock_time pvti __attribute__((aligned(64)));
+static struct pvclock_wall pvwall __attribute__((aligned(16)));
+static uint64_t wall_offset;
+static const char *source = "none";
+
+static uint64_t scale(uint64_t delta, uint32_t mul, int8_t shift)
+{
+	if (shift < 0)
+		delta >>= -shift;
+	else
+		delta <<= shift;
+	return (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+}
+
+uint64_t clock_tsc_delta_ns(uint64_t dtsc)
+{
+	return scale(dtsc, pvti.tsc_to_system_mul, pvti.tsc_shift);
+}
+
+uint64_t clock_monotonic_ns(void)
+{
+	uint32_t v;
+	uint64_t ns;
+
+	do {
+		v = pvti.version;
+		/* The host updates the record from another CPU: order the field
+		 * reads between the two version reads (compiler barrier suffices
+		 * on x86, where loads are not reordered with loads). */
+		__asm__ volatile("" ::: "memory");
+		ns = pvti.system_time + scale(rdtsc() - pvti.tsc_timestamp,
+					      pvti.tsc_to_system_mul, pvti.tsc_shift);
+		__asm__ volatile("" ::: "memory");
+	} while ((v & 1) || v != pvti.version);
+	return ns;
+}
+
+uint64_t clock_wall_ns(void)
+{
+	return wall_offset + clock_monotonic_ns();
+}
+
+/* Inverse of scale(), for the TSC-deadline timer. */
+uint64_t clock_tsc_from_ns(uint64_t ns)
+{
+	uint64_t d = ns > pvti.system_time ? ns - pvti.system_time : 0;
+	unsigned __int128 t = ((unsigned __int128)d << 32) / pvti.tsc_to_system_mul;
+	if (pvti.tsc_shift < 0)
+		t <<= -pvti.tsc_shift;
+	else
+		t >>= pvti.tsc_shift;
+	return pvti.tsc_timestamp + (uint64_t)t;
+}
+
+static int kvmclock_init(void)
+{
+	uint32_t r[4];
+
+	cpuid(KVM_CPUID_SIG, 0, r);
+	if (r[1] != 0x4b4d564b || r[0] < KVM_CPUID_FEATURES)   /* "KVMK" */
+		return -1;
+	cpuid(KVM_CPUID_FEATURES, 0, r);
+	if (!(r[0] & KVM_FEATURE_CLOCKSOURCE2))
+		return -1;
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, (uint64_t)&pvti | 1);
+	if (!pvti.tsc_to_system_mul)
+		return -1;      /* the host did not fill it in */
+	wrmsr(MSR_KVM_WALL_CLOCK_NEW, (uint64_t)&pvwall);
+	uint32_t v;
+	do {
+		v = pvwall.version;
+		wall_offset = pvwall.sec * 1000000000ull + pvwall.nsec;
+	} while ((v & 1) || v != pvwall.version);
+	source = "kvmclock";
+	return 0;
+}
+
+static void tsc_init(uint64_t khz)
+{
+	int8_t shift = 0;
+
+	kassert(khz > 0);
+	while (khz < 1000000)       /* keep mul in 32 bits for slow TSCs */
+		khz *= 2, shift++;
+	pvti.tsc_shift = shift;
+	pvti.tsc_to_system_mul = (uint32_t)((1000000ull << 32) / khz);
+	pvti.tsc_timestamp = rdtsc();
+	pvti.system_time = 0;
+	wall_offset = host->wall_ns();
+	source = "tsc";
+}
+
+/* The host's word on the TSC rate first (spore-kvm: no exit per read, and no
+ * MSR write, which ring 3 cannot do); then kvmclock; then the PIT's measure. */
+void clock_init(void)
+{
+	uint64_t khz = host->tsc_khz ? host->tsc_khz() : 0;
+
+	if (!khz && !boot_ring3 && kvmclock_init() == 0)
+		return;
+	if (!khz && !boot_ring3)
+		khz = pit_calibrate_tsc_khz();
+	if (!khz)
+		panic(__FILE__, __LINE__, "no clock: no kvmclock and the TSC rate is unknown");
+	tsc_init(khz);
+}
+
+const char *clock_source(void)
+{
+	return source;
+}

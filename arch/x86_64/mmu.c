@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/* The final page tables, built once at boot into fresh pages and loaded with one
+ * CR3 write (page-table writes trap on this host's nested KVM, so no later
+ * edits). Text R-X, rodata R--, everything else RW- and NX; page 0 and the boot
+ * stack's guard page unmapped. 4 KiB pages up to the image's end, 2 MiB above. */
+#include "x86.h"
+#include "kernel.h"
+
+#define P   (1ull << 0)
+#define W   (1ull << 1)
+#define U   (1ull << 2)   /* everything runs in ring 3: see entry.S */
+#define PWT (1ull << 3)
+#define PCD (1ull << 4)
+#define PS  (1ull << 7)
+#define NX  (1ull << 63)
+#define ADDR(e) ((e) & 0x000ffffffffff000ull)
+#define HUGE (2ull << 20)
+#define LAPIC_MMIO 0xfee00000ull
+
+static uint64_t *pml4;
+
+static uint64_t *table(void)
+{
+	uint64_t *t = mem_alloc_pages(1);
+	if (!t)
+		panic(__FILE__, __LINE__, "out of memory for page tables");
+	for (int i = 0; i < 512; i++)
+		t[i] = 0;
+	return t;
+}
+
+/* The next level's table under entry e, made on first use. */
+static uint64_t *next(uint64_t *e)
+{
+	if (!(*e & P))
+		*e = (uint64_t)table() | P | W | U;
+	return (uint64_t *)ADDR(*e);
+}
+
+static uint64_t *pd_of(uint64_t va)
+{
+	uint64_t *pdpt = next(&pml4[(va >> 39) & 511]);
+	return next(&pdpt[(va >> 30) & 511]);
+}
+
+static uint64_t flags_4k(uint64_t va)
+{
+	uint64_t text = (uint64_t)_text, etext = (uint64_t)_etext;
+	uint64_t erodata = (uint64_t)_erodata, guard = (uint64_t)boot_stack_guard;
+
+	if (va == 0 || va == guard)
+		return 0;                       /* null page, stack guard */
+	if (va >= text && va < etext)
+		return P | U;                   /* text: read-only, executable */
+	if (va >= etext && va < erodata)
+		return P | U | NX;              /* rodata */
+	return P | W | U | NX;
+}
+
+static void map_4k(uint64_t va, uint64_t flags)
+{
+	uint64_t *pd = pd_of(va);
+	uint64_t *pt = next(&pd[(va >> 21) & 511]);
+	pt[(va >> 12) & 511] = flags ? va | flags : 0;
+}
+
+void mmu_init(uint64_t ram_top)
+{
+	uint64_t small_end = ROUNDUP((uint64_t)_end, HUGE);
+
+	pml4 = table();
+	for (uint64_t va = 0; va < small_end && va < ram_top; va += PAGE_SIZE)
+		map_4k(va, flags_4k(va));
+	for (uint64_t va = small_end; va < ram_top; va += HUGE) {
+		if (va + HUGE <= ram_top) {
+			pd_of(va)[(va >> 21) & 511] = va | P | W | U | PS | NX;
+			continue;
+		}
+		for (; va < ram_top; va += PAGE_SIZE)
+			map_4k(va, P | W | U | NX);
+	}
+	map_4k(LAPIC_MMIO, P | W | U | PCD | PWT | NX);   /* only touched under QEMU */
+	write_cr3((uint64_t)pml4);
+}
+
+/* For the fault reporter: walks the tables so a backtrace never faults. */
+int mmu_mapped(uint64_t va)
+{
+	uint64_t e = pml4 ? pml4[(va >> 39) & 511] : 0;
+	if (!(e & P) || (va >> 48 && va >> 48 != 0xffff))
+		return 0;
+	e = ((uint64_t *)ADDR(e))[(va >> 30) & 511];
+	if (!(e & P))
+		return 0;
+	e = ((uint64_t *)ADDR(e))[(va >> 21) & 511];
+	if (!(e & P))
+		return 0;
+	if (e & PS)
+		return 1;
+	e = ((uint64_t *)ADDR(e))[(va >> 12) & 511];
+	return !!(e & P);
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/* The spore-kvm host: every host service is one hypercall (kernel/hypercall.h).
+ * Argument blocks are static, so they sit in the image below 4 GiB as the ABI
+ * requires; one vCPU and no preemption, so they need no locking. */
+#include "kernel.h"
+#include "hypercall.h"
+#include "../arch/x86_64/x86.h"
+
+/* The raw layer: one port write carrying the block's guest-physical address
+ * (identity-mapped, so its virtual address). The monitor reads and writes the
+ * block while the vCPU is stopped; outl's memory clobber orders that. */
+static inline void hypercall_raw(unsigned nr, void *block)
+{
+	outl(HC_PORT_BASE + nr, (uint32_t)(uintptr_t)block);
+}
+
+static struct hc_console con;
+static struct hc_time tm;
+static struct hc_poll pl;
+static struct hc_entropy ent;
+static struct hc_exit ex;
+
+static void hc_console_write(const char *s, size_t n)
+{
+	while (n) {
+		size_t k = n < HC_CONSOLE_MAX ? n : HC_CONSOLE_MAX;
+		con.buf = (uintptr_t)s;
+		con.len = k;
+		hypercall_raw(HC_CONSOLE_WRITE, &con);
+		s += k;
+		n -= k;
+	}
+}
+
+static void hc_halt_until(uint64_t deadline_ns)
+{
+	uint64_t now = clock_monotonic_ns();
+
+	pl.timeout_ns = deadline_ns == UINT64_MAX ? UINT64_MAX :
+			deadline_ns > now ? deadline_ns - now : 0;
+	pl.mask = 0;
+	hypercall_raw(HC_POLL, &pl);
+}
+
+static uint64_t hc_wall_ns(void)
+{
+	hypercall_raw(HC_TIME, &tm);
+	return tm.wall_ns;
+}
+
+static uint64_t hc_tsc_khz(void)
+{
+	hypercall_raw(HC_TIME, &tm);
+	return tm.tsc_khz;
+}
+
+static int hc_entropy(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
+	while (n) {
+		size_t k = n < HC_ENTROPY_MAX ? n : HC_ENTROPY_MAX;
+		ent.buf = (uintptr_t)p;
+		ent.len = k;
+		hypercall_raw(HC_ENTROPY, &ent);
+		if (ent.ret != (int64_t)k)
+			return -1;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static NORETURN void hc_exit(int status)
+{
+	ex.status = status;
+	hypercall_raw(HC_EXIT, &ex);
+	for (;;)
+		__asm__ volatile("ud2");   /* not reached: the monitor has exited */
+}
+
+const struct host host_sporekvm = {
+	.name = "spore-kvm",
+	.console_write = hc_console_write,
+	.halt_until = hc_halt_until,
+	.wall_ns = hc_wall_ns,
+	.tsc_khz = hc_tsc_khz,
+	.entropy = hc_entropy,
+	.exit = hc_exit,
+};

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+/* Entropy for getentropy(): RDRAND where the CPU has it, else the host's own
+ * source (a hypercall under spore-kvm). With neither, fail: never fake it. */
+#include "kernel.h"
+#include "../arch/x86_64/x86.h"
+
+int entropy_get(void *buf, size_t n)
+{
+	static int rdrand = -1;
+	unsigned char *p = buf;
+
+	if (rdrand < 0)
+		rdrand = cpu_has_rdrand();
+	if (!rdrand)
+		return host->entropy ? host->entropy(buf, n) : -1;
+	while (n) {
+		uint64_t v;
+		if (cpu_rdrand(&v) < 0)
+			return -1;
+		size_t k = n < 8 ? n : 8;
+		for (size_t i = 0; i < k; i++)
+			p[i] = (unsigned char)(v >> (8 * i));
+		p += k;
+		n -= k;
+	}
+	return 0;
+}

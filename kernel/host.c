@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+/* Picks the host once, before the first console write: spore-kvm announces
+ * itself with a CPUID leaf (kernel/hypercall.h); anything else is QEMU. */
+#include "kernel.h"
+#include "hypercall.h"
+#include "../arch/x86_64/x86.h"
+
+const struct host *host = &host_qemu;
+
+void host_init(void)
+{
+	uint32_t r[4];
+
+	cpuid(HC_CPUID_LEAF, 0, r);
+	if (r[1] == 0x726f7053 && r[2] == 0x4d564b65 && r[3] == 0)  /* "SporeKVM" */
+		host = &host_sporekvm;
+	if (host->init)
+		host->init();
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel's internal interface: prototypes grouped under the file that defines them. */
+#ifndef KERNEL_H
+#define KERNEL_H
+#include <stdint.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include "param.h"
+#include "pvh.h"
+
+#define ROUNDUP(x, a)   (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define ROUNDDOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+#define NORETURN __attribute__((noreturn))
+
+/* host.c: the few things that differ between hosts; one instance per host,
+ * picked once by host_init(). Code above this never asks which host it is. */
+struct host {
+	const char *name;
+	void     (*init)(void);
+	void     (*console_write)(const char *s, size_t n);
+	void     (*halt_until)(uint64_t deadline_ns);  /* returns early on any event */
+	uint64_t (*wall_ns)(void);      /* slow: read once when no kvmclock */
+	uint64_t (*tsc_khz)(void);      /* NULL or 0: unknown, find it out */
+	int      (*entropy)(void *buf, size_t n);     /* NULL: host has none */
+	NORETURN void (*exit)(int status);
+};
+extern const struct host *host;
+extern const struct host host_qemu, host_sporekvm;
+void host_init(void);
+
+/* printk.c: formatting without the heap (safe in the abort path) */
+int  kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int  ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* console.c: line-buffered output, one host write per line */
+void console_write(const char *s, size_t n);
+void console_flush(void);
+
+/* panic.c */
+NORETURN void panic(const char *file, int line, const char *msg);
+NORETURN void kexit(int status);
+#define kassert(x) ((x) ? (void)0 : panic(__FILE__, __LINE__, "assertion failed: " #x))
+
+/* cmdline.c: `KOPT=VAL... -- ARG...` (pure) */
+int cmdline_split(char *s, char **words, int max);          /* -1: too many or bad quote */
+int cmdline_find_sep(char **words, int n);                  /* index of "--" or -1 */
+
+/* memmap.c: the PVH memory map (pure) */
+struct ram_info {
+	uint64_t free_start, free_end;  /* after the image, in its RAM entry */
+	uint64_t top;                   /* end of the highest RAM entry */
+	uint64_t total;                 /* bytes of RAM in all entries */
+};
+int memmap_read(const struct hvm_memmap_table_entry *e, unsigned n, uint64_t image_end,
+		struct ram_info *ri);    /* -1: no RAM entry holds the image */
+
+/* mem.c: pages from the top of free RAM, the sbrk heap from the bottom (pure) */
+void   mem_init(uintptr_t start, size_t len);
+void  *mem_alloc_pages(size_t n);            /* NULL when memory runs out */
+void   mem_free_pages(void *p, size_t n);
+void  *mem_sbrk(intptr_t incr);              /* (void *)-1 when out */
+size_t mem_free_bytes(void);
+
+/* options.c: kernel command-line options */
+extern int opt_boottime;
+int options_parse(char **words, int n);     /* -1 after printing the bad option */
+
+/* clock.c (arch): monotonic and wall time */
+uint64_t clock_monotonic_ns(void);
+uint64_t clock_wall_ns(void);
+const char *clock_source(void);
+
+/* sleep.c */
+void sleep_until(uint64_t deadline_ns);   /* halts; never spins */
+
+/* entropy.c */
+int entropy_get(void *buf, size_t n);       /* -1: no source */
+
+/* main.c */
+extern uint64_t ram_bytes;                  /* RAM in the memory map */
+extern int   app_argc;
+extern char *app_argv[ARGV_MAX + 1];
+extern const char app_name[];               /* generated per app by the Makefile */
+#endif

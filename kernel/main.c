@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+/* The boot sequence, in order: from the PVH entry's long-mode jump to main(). */
+#include "kernel.h"
+#include "../arch/x86_64/x86.h"
+
+uint64_t ram_bytes;
+int   app_argc;
+char *app_argv[ARGV_MAX + 1];
+static char cmdline[CMDLINE_MAX];
+
+void libc_start(int argc, char **argv);   /* libc/start.c: exit(main(...)) */
+
+/* Copy what we need out of low memory before anything can overwrite it. */
+static void bootinfo_read(const struct hvm_start_info *si, struct ram_info *ri)
+{
+	if (si->magic != HVM_START_MAGIC)
+		panic(__FILE__, __LINE__, "no PVH start info (bad magic)");
+	if (si->cmdline_paddr) {
+		const char *s = (const char *)si->cmdline_paddr;
+		size_t i;
+		for (i = 0; i < sizeof cmdline - 1 && s[i]; i++)
+			cmdline[i] = s[i];
+		if (s[i])
+			kprintf("spore: command line cut at %d bytes\n", CMDLINE_MAX - 1);
+	}
+	if (si->version < 1 || !si->memmap_paddr ||
+	    memmap_read((const void *)si->memmap_paddr, si->memmap_entries,
+			(uint64_t)_end, ri) < 0)
+		panic(__FILE__, __LINE__, "no usable RAM in the PVH memory map");
+}
+
+static void args_init(void)
+{
+	char *words[ARGV_MAX];
+	int n = cmdline_split(cmdline, words, ARGV_MAX);
+	if (n < 0) {
+		kprintf("spore: bad command line (unterminated quote, or over %d words)\n", ARGV_MAX);
+		kexit(EXIT_CMDLINE);
+	}
+	int sep = cmdline_find_sep(words, n);
+	if (sep >= 0 && options_parse(words, sep) < 0)
+		kexit(EXIT_CMDLINE);
+	app_argv[app_argc++] = (char *)app_name;
+	for (int i = sep + 1; i < n && app_argc < ARGV_MAX; i++)
+		app_argv[app_argc++] = words[i];
+	app_argv[app_argc] = NULL;
+}
+
+void kmain(const struct hvm_start_info *si)
+{
+	struct ram_info ri;
+
+	host_init();                         /* spore-kvm or QEMU: console, exit */
+	bootinfo_read(si, &ri);              /* command line, memory map */
+	mem_init(ri.free_start, ri.free_end - ri.free_start);  /* heap and page allocator */
+	ram_bytes = ri.total;
+	if (!boot_ring3)
+		mmu_init(ri.top);           /* W^X page tables (spore-kvm built its own) */
+	clock_init();                        /* kvmclock or calibrated TSC */
+	args_init();                         /* kernel options, app argv */
+	if (opt_boottime)
+		kprintf("spore: boot %lu us from PVH entry to main (host %s, clock %s, %lu KiB free)\n",
+			clock_tsc_delta_ns(rdtsc() - boot_tsc) / 1000, host->name, clock_source(),
+			mem_free_bytes() / 1024);
+	libc_start(app_argc, app_argv);      /* the app; never returns */
+}

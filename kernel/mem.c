@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/* Physical memory: one free range after the image. The sbrk heap grows up from
+ * its bottom, pages are handed out down from its top; they meet in the middle,
+ * so neither needs a fixed share. Freed pages go on a first-fit list of runs.
+ * Pure (no arch code): unit-tested on the host. */
+#include "kernel.h"
+
+struct run {                 /* lives in the first page of a free run */
+	size_t npages;
+	struct run *next;
+};
+
+static uintptr_t heap_start, brk, top, limit;
+static struct run *runs;
+
+void mem_init(uintptr_t start, size_t len)
+{
+	heap_start = brk = ROUNDUP(start, PAGE_SIZE);
+	limit = top = ROUNDDOWN(start + len, PAGE_SIZE);
+	if (top < brk)
+		top = limit = brk;
+	runs = NULL;
+}
+
+/* Returns page-aligned memory for n pages, or NULL. Not zeroed. */
+void *mem_alloc_pages(size_t n)
+{
+	if (n == 0 || n > ((size_t)1 << 40))
+		return NULL;
+	for (struct run **pp = &runs; *pp; pp = &(*pp)->next) {
+		struct run *r = *pp;
+		if (r->npages < n)
+			continue;
+		if (r->npages == n) {
+			*pp = r->next;
+			return r;
+		}
+		r->npages -= n;     /* take the run's tail; its header stays put */
+		return (char *)r + r->npages * PAGE_SIZE;
+	}
+	if (n > (top - brk) / PAGE_SIZE)
+		return NULL;
+	top -= n * PAGE_SIZE;
+	return (void *)top;
+}
+
+void mem_free_pages(void *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	kassert(a % PAGE_SIZE == 0 && a >= top && a + n * PAGE_SIZE <= limit);
+	if (a != top) {
+		struct run *r = p;
+		r->npages = n;
+		r->next = runs;
+		runs = r;
+		return;
+	}
+	/* Freed at the boundary: give it back to the middle, and any listed
+	 * runs that now touch the boundary too. */
+	top += n * PAGE_SIZE;
+	for (int again = 1; again;) {
+		again = 0;
+		for (struct run **pp = &runs; *pp; pp = &(*pp)->next) {
+			if ((uintptr_t)*pp == top) {
+				top += (*pp)->npages * PAGE_SIZE;
+				*pp = (*pp)->next;
+				again = 1;
+				break;
+			}
+		}
+	}
+}
+
+void *mem_sbrk(intptr_t incr)
+{
+	uintptr_t old = brk;
+
+	if (incr > 0 && (uintptr_t)incr > top - brk)
+		return (void *)-1;
+	if (incr < 0 && (uintptr_t)-incr > brk - heap_start)
+		return (void *)-1;
+	brk += incr;
+	return (void *)old;
+}
+
+size_t mem_free_bytes(void)
+{
+	size_t n = top - brk;
+	for (struct run *r = runs; r; r = r->next)
+		n += r->npages * PAGE_SIZE;
+	return n;
+}

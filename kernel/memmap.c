@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+/* Reads the PVH memory map: which RAM is free after the image, and where RAM
+ * ends. Pure: unit-tested on the host with hostile maps. */
+#include "kernel.h"
+
+/* The free range is the RAM entry holding the image, from the image's end to
+ * the entry's end. Returns -1 when no RAM entry holds the whole image. */
+int memmap_read(const struct hvm_memmap_table_entry *e, unsigned n, uint64_t image_end,
+		struct ram_info *ri)
+{
+	int found = -1;
+
+	*ri = (struct ram_info){ 0 };
+	for (unsigned i = 0; i < n && i < MEMMAP_MAX; i++) {
+		uint64_t start = e[i].addr, end = e[i].addr + e[i].size;
+		if (e[i].type != HVM_MEMMAP_RAM || end <= start)
+			continue;   /* not RAM, empty, or wraps around */
+		ri->total += end - start;
+		if (end > ri->top)
+			ri->top = ROUNDDOWN(end, PAGE_SIZE);
+		if (start <= 0x100000 && end >= image_end && found < 0) {
+			ri->free_start = ROUNDUP(image_end, PAGE_SIZE);
+			ri->free_end = ROUNDDOWN(end, PAGE_SIZE);
+			found = ri->free_end > ri->free_start ? 0 : -1;
+		}
+	}
+	return found;
+}
