@@ -78,7 +78,7 @@ void *mem_sbrk(intptr_t incr)
 
 	if (incr > 0 && (uintptr_t)incr > top - brk)
 		return (void *)-1;
-	if (incr < 0 && (uintptr_t)-incr > brk - heap_start)
+	if (incr < 0 && 0 - (uintptr_t)incr > brk - heap_start)
 		return (void *)-1;
 	brk += incr;
 	return (void *)old;

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/* Host unit tests for the kernel's pure logic: command-line splitting, the PVH
+ * memory map, the page allocator and sbrk. Prints "ok NAME" / "FAIL NAME: why";
+ * argv[1] filters by name. Built with ASan and UBSan. */
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernel.h"
+
+static jmp_buf panicked;
+static const char *why;
+
+void panic(const char *file, int line, const char *msg)
+{
+	(void)file, (void)line, (void)msg;
+	longjmp(panicked, 1);
+}
+
+#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
+
+static int split(const char *in, const char **want, int nwant)
+{
+	char buf[256], *w[8];
+	strcpy(buf, in);
+	int n = cmdline_split(buf, w, 8);
+	if (n != nwant)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (strcmp(w[i], want[i]))
+			return 0;
+	return 1;
+}
+
+static int t_split_words(void)
+{
+	CHECK(split("", NULL, 0));
+	CHECK(split("   \t ", NULL, 0));
+	CHECK(split("a", (const char *[]){ "a" }, 1));
+	CHECK(split("  a  bc\td ", (const char *[]){ "a", "bc", "d" }, 3));
+	CHECK(split("x=1 -- y", (const char *[]){ "x=1", "--", "y" }, 3));
+	return 0;
+}
+
+static int t_split_quotes(void)
+{
+	CHECK(split("\"two words\" 'single q' a\"b c\"d", (const char *[]){ "two words", "single q", "ab cd" }, 3));
+	CHECK(split("\"\"", (const char *[]){ "" }, 1));
+	CHECK(split("'a\"b'", (const char *[]){ "a\"b" }, 1));
+	return 0;
+}
+
+static int t_split_hostile(void)
+{
+	char buf[64], *w[4];
+	strcpy(buf, "\"unterminated");
+	CHECK(cmdline_split(buf, w, 4) == -1);
+	strcpy(buf, "a b c d e");
+	CHECK(cmdline_split(buf, w, 4) == -1);   /* too many words */
+	strcpy(buf, "'");
+	CHECK(cmdline_split(buf, w, 4) == -1);
+	/* Random bytes never crash and never produce more than max words. */
+	srand(1);
+	for (int i = 0; i < 20000; i++) {
+		char r[48], *ws[6];
+		int len = rand() % 47;
+		for (int j = 0; j < len; j++)
+			r[j] = " \t'\"ab-="[rand() % 8];
+		r[len] = 0;
+		int n = cmdline_split(r, ws, 6);
+		CHECK(n >= -1 && n <= 6);
+	}
+	return 0;
+}
+
+static int t_find_sep(void)
+{
+	char *a[] = { "x=1", "--", "y" }, *b[] = { "y", "---", "-" };
+	CHECK(cmdline_find_sep(a, 3) == 1);
+	CHECK(cmdline_find_sep(b, 3) == -1);
+	return 0;
+}
+
+static int t_memmap(void)
+{
+	struct hvm_memmap_table_entry m[] = {
+		{ 0, 0x9fc00, 1, 0 }, { 0x9fc00, 0x60400, 2, 0 }, { 0x100000, 0x1f00000, 1, 0 },
+	};
+	struct ram_info ri;
+	CHECK(memmap_read(m, 3, 0x123456, &ri) == 0);
+	CHECK(ri.free_start == 0x124000 && ri.free_end == 0x2000000);
+	CHECK(ri.top == 0x2000000);
+	CHECK(ri.total == 0x9fc00 + 0x1f00000);
+	return 0;
+}
+
+static int t_memmap_hostile(void)
+{
+	struct ram_info ri;
+	struct hvm_memmap_table_entry wrap[] = { { 0x100000, ~0ull, 1, 0 } };
+	CHECK(memmap_read(wrap, 1, 0x200000, &ri) == -1);   /* wraps: ignored */
+	struct hvm_memmap_table_entry small[] = { { 0x100000, 0x10000, 1, 0 } };
+	CHECK(memmap_read(small, 1, 0x200000, &ri) == -1);  /* image does not fit */
+	struct hvm_memmap_table_entry notram[] = { { 0, 0x10000000, 2, 0 } };
+	CHECK(memmap_read(notram, 1, 0x200000, &ri) == -1);
+	CHECK(memmap_read(NULL, 0, 0x200000, &ri) == -1);
+	struct hvm_memmap_table_entry many[MEMMAP_MAX + 8];
+	for (unsigned i = 0; i < MEMMAP_MAX + 8; i++)
+		many[i] = (struct hvm_memmap_table_entry){ 0, 0x1000, 2, 0 };
+	many[MEMMAP_MAX + 4] = (struct hvm_memmap_table_entry){ 0x100000, 0x1000000, 1, 0 };
+	CHECK(memmap_read(many, MEMMAP_MAX + 8, 0x200000, &ri) == -1);  /* beyond what is read */
+	return 0;
+}
+
+static char *arena;
+#define ARENA (64 * PAGE_SIZE)
+
+static void arena_init(void)
+{
+	if (!arena)
+		arena = aligned_alloc(PAGE_SIZE, ARENA);
+	mem_init((uintptr_t)arena, ARENA);
+}
+
+static int t_pages(void)
+{
+	arena_init();
+	CHECK(mem_free_bytes() == ARENA);
+	char *a = mem_alloc_pages(1), *b = mem_alloc_pages(3);
+	CHECK(a && b && (uintptr_t)a % PAGE_SIZE == 0 && b + 3 * PAGE_SIZE == a);
+	memset(b, 1, 3 * PAGE_SIZE);
+	CHECK(mem_free_bytes() == ARENA - 4 * PAGE_SIZE);
+	mem_free_pages(a, 1);                      /* not at the boundary: listed */
+	CHECK(mem_alloc_pages(1) == a);            /* first fit takes it back */
+	mem_free_pages(b, 3);                      /* at the boundary */
+	mem_free_pages(a, 1);                      /* now adjacent: absorbed */
+	CHECK(mem_free_bytes() == ARENA);
+	CHECK(mem_alloc_pages(0) == NULL);
+	CHECK(mem_alloc_pages(65) == NULL);
+	CHECK(mem_alloc_pages((size_t)1 << 50) == NULL);
+	CHECK(mem_alloc_pages(64) == arena);
+	CHECK(mem_alloc_pages(1) == NULL);
+	return 0;
+}
+
+static int t_sbrk_meets_pages(void)
+{
+	arena_init();
+	char *p = mem_sbrk(10 * PAGE_SIZE);
+	CHECK(p == arena);
+	CHECK(mem_alloc_pages(54) != NULL);
+	CHECK(mem_sbrk(1) == (void *)-1);          /* heap may not pass the pages */
+	CHECK(mem_alloc_pages(1) == NULL);
+	CHECK(mem_sbrk(-10 * PAGE_SIZE) == p + 10 * PAGE_SIZE);
+	CHECK(mem_sbrk(-1) == (void *)-1);         /* nor shrink below its start */
+	CHECK(mem_sbrk(PTRDIFF_MAX) == (void *)-1);
+	CHECK(mem_sbrk(PTRDIFF_MIN) == (void *)-1);
+	return 0;
+}
+
+static int t_free_bad(void)
+{
+	arena_init();
+	char *a = mem_alloc_pages(2);
+	if (setjmp(panicked) == 0) {
+		mem_free_pages(a + 1, 1);              /* misaligned */
+		why = "misaligned free did not panic";
+		return 1;
+	}
+	if (setjmp(panicked) == 0) {
+		mem_free_pages(arena, 1);              /* never handed out */
+		why = "free of an unallocated page did not panic";
+		return 1;
+	}
+	return 0;
+}
+
+/* Random alloc/free sequences keep the byte count exact. */
+static int t_pages_random(void)
+{
+	struct { char *p; size_t n; } live[64];
+	int nlive = 0;
+	arena_init();
+	srand(2);
+	for (int i = 0; i < 100000; i++) {
+		if (nlive < 64 && rand() % 2) {
+			size_t n = 1 + rand() % 4;
+			char *p = mem_alloc_pages(n);
+			if (p) {
+				memset(p, 0xee, n * PAGE_SIZE);
+				live[nlive].p = p, live[nlive++].n = n;
+			}
+		} else if (nlive) {
+			int k = rand() % nlive;
+			mem_free_pages(live[k].p, live[k].n);
+			live[k] = live[--nlive];
+		}
+		size_t used = 0;
+		for (int j = 0; j < nlive; j++)
+			used += live[j].n * PAGE_SIZE;
+		CHECK(mem_free_bytes() == ARENA - used);
+	}
+	return 0;
+}
+
+static const struct { int (*fn)(void); const char *name; } tests[] = {
+	{ t_split_words, "cmdline_split_words" },
+	{ t_split_quotes, "cmdline_split_quotes" },
+	{ t_split_hostile, "cmdline_split_hostile" },
+	{ t_find_sep, "cmdline_find_sep" },
+	{ t_memmap, "memmap_read" },
+	{ t_memmap_hostile, "memmap_read_hostile" },
+	{ t_pages, "mem_pages" },
+	{ t_sbrk_meets_pages, "mem_sbrk_meets_pages" },
+	{ t_free_bad, "mem_free_bad" },
+	{ t_pages_random, "mem_pages_random" },
+};
+
+int main(int argc, char **argv)
+{
+	int failed = 0;
+	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+		if (argc > 1 && !strstr(tests[i].name, argv[1]))
+			continue;
+		why = "";
+		if (tests[i].fn() == 0) {
+			printf("ok %s\n", tests[i].name);
+		} else {
+			printf("FAIL %s: %s\n", tests[i].name, why);
+			failed = 1;
+		}
+	}
+	return failed;
+}
