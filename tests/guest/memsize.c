@@ -4,7 +4,7 @@
  * run: --mem=16 -- 16
  * run: --mem=64 -- 64
  * expect-status: 0
- * expect-output: ^RAM [0-9]+ KiB: ok$
+ * expect-output: ^RAM [0-9]+ KiB: ok 
  */
 #include <stdio.h>
 #include <stdlib.h>
