@@ -14,8 +14,8 @@ DEBUG ?= 0
 B        := build
 NEWLIB_TAR := /usr/src/newlib/newlib-3.3.0.tar.xz
 NEWLIB   := $(B)/newlib/install/x86_64-elf
-GCCINC   := $(shell gcc -print-file-name=include)
-LIBGCC   := $(shell gcc -print-libgcc-file-name)
+GCCINC    = $(shell gcc -print-file-name=include)
+LIBGCC    = $(shell gcc -print-libgcc-file-name)
 
 OPT      := $(if $(filter 1,$(DEBUG)),-O0 -g,-O2)
 COMMON   := $(OPT) -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone \
@@ -115,6 +115,7 @@ $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/me
 test: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test
 	@tests/run-tests
 
+-include bench/bench.mk
 bench: all
 	@bench/run
 
