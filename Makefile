@@ -104,8 +104,10 @@ $(B)/tests/guest/%.elf: $(B)/spore.o $(NEWLIB)/lib/libc.a $(B)/tests/guest/%.o $
 include monitor/monitor.mk
 
 # ---- running ------------------------------------------------------------------
+# ARGS reaches the guest verbatim (through the environment, so quotes survive).
+export ARGS
 run: $(B)/apps/$(APP).elf $(B)/spore-kvm
-	@tests/spore-run $(if $(HOST),--host=$(HOST)) $(if $(MEM),--mem=$(MEM)) $< $(ARGS)
+	@tests/spore-run $(if $(HOST),--host=$(HOST)) $(if $(MEM),--mem=$(MEM)) $< "$$ARGS"
 
 # ---- tests --------------------------------------------------------------------
 UNIT := $(basename $(notdir $(wildcard tests/unit/*_test.c)))

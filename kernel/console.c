@@ -5,11 +5,14 @@
 
 static char buf[CONSOLE_BUF];
 static size_t len;
+unsigned long console_host_writes;   /* each is one VM exit (more under QEMU's UART for long lines) */
 
 void console_flush(void)
 {
-	if (len)
+	if (len) {
 		host->console_write(buf, len);
+		console_host_writes++;
+	}
 	len = 0;
 }
 

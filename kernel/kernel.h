@@ -36,6 +36,7 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* console.c: line-buffered output, one host write per line */
 void console_write(const char *s, size_t n);
 void console_flush(void);
+extern unsigned long console_host_writes;
 
 /* panic.c */
 NORETURN void panic(const char *file, int line, const char *msg);

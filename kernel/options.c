@@ -3,7 +3,7 @@
  * An unknown key or a bad value is an error, never silently ignored. */
 #include "kernel.h"
 
-int opt_boottime;   /* boottime=1: print PVH entry -> main() time */
+int opt_boottime;   /* boottime=1: print PVH entry -> main() time, and exits at the end */
 
 static int parse_bool(const char *v, int *out)
 {
