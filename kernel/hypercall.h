@@ -31,8 +31,8 @@ enum hc_nr {
 	HC_EXIT          = 4,  /* struct hc_exit; does not return */
 	HC_ENTROPY       = 5,  /* struct hc_entropy */
 	HC_INFO          = 6,  /* struct hc_info: device discovery */
-	HC_NET_SEND      = 7,  /* reserved for the networking issue */
-	HC_NET_RECV      = 8,  /* reserved */
+	HC_NET_SEND      = 7,  /* struct hc_net: frames to the tap */
+	HC_NET_RECV      = 8,  /* struct hc_net: frames from the tap */
 	HC_BLK_READ      = 9,  /* reserved for storage */
 	HC_BLK_WRITE     = 10, /* reserved */
 };
@@ -95,6 +95,28 @@ struct hc_info {
 	uint8_t  pad[2];
 	uint64_t blk_sectors;   /* 512-byte sectors; 0 = no disk */
 	uint64_t mem_bytes;     /* guest RAM given with --mem */
+};
+
+/* Network (spore-kvm --net=TAP): up to HC_NET_BATCH frames per call, so one
+ * exit moves many frames under load. SEND: f[0..count) hold frames of len
+ * bytes; done = frames written. RECV: f[0..count) are buffers of len bytes;
+ * the monitor fills as many as the tap has ready without blocking, setting
+ * each len to the frame's length; done = frames received (0: none waiting).
+ * A frame longer than its buffer is dropped and counted in `dropped`. The
+ * poll call's HC_EV_NET waits for the tap to become readable. */
+#define HC_NET_BATCH     32
+#define HC_NET_FRAME_MAX 1514u    /* Ethernet, no FCS; MTU 1500 */
+struct hc_net_frame {
+	uint64_t buf;
+	uint32_t len;
+	uint32_t pad;
+};
+struct hc_net {
+	uint32_t count;
+	uint32_t done;
+	uint32_t dropped;
+	uint32_t pad;
+	struct hc_net_frame f[HC_NET_BATCH];
 };
 
 #endif

@@ -4,6 +4,49 @@
 #include "kernel.h"
 
 int opt_boottime;   /* boottime=1: print PVH entry -> main() time, and exits at the end */
+struct net_config net_config;   /* ip=ADDR/PREFIX gw=ADDR dhcp=1 */
+
+/* Dotted quad, each part 0..255, network byte order in *out. */
+int parse_ipv4(const char *s, const char **end, uint32_t *out)
+{
+	uint32_t a = 0;
+	for (int part = 0; part < 4; part++) {
+		unsigned v = 0, digits = 0;
+		while (*s >= '0' && *s <= '9' && digits < 4)
+			v = v * 10 + (unsigned)(*s++ - '0'), digits++;
+		if (!digits || digits > 3 || v > 255)
+			return -1;
+		a |= v << (8 * part);     /* byte 0 first: network order in memory */
+		if (part < 3 && *s++ != '.')
+			return -1;
+	}
+	*end = s;
+	*out = a;
+	return 0;
+}
+
+static int parse_ip(const char *v, int *dst)
+{
+	const char *end;
+	(void)dst;
+	if (parse_ipv4(v, &end, &net_config.addr) < 0 || *end != '/')
+		return -1;
+	unsigned prefix = 0, digits = 0;
+	for (end++; *end >= '0' && *end <= '9' && digits < 3; end++, digits++)
+		prefix = prefix * 10 + (unsigned)(*end - '0');
+	if (!digits || *end || prefix > 32)
+		return -1;
+	net_config.prefix = prefix;
+	net_config.static_ip = 1;
+	return 0;
+}
+
+static int parse_gw(const char *v, int *dst)
+{
+	const char *end;
+	(void)dst;
+	return parse_ipv4(v, &end, &net_config.gw) < 0 || *end ? -1 : 0;
+}
 
 static int parse_bool(const char *v, int *out)
 {
@@ -21,6 +64,9 @@ static const struct {
 	const char *help;
 } options[] = {
 	{ "boottime", parse_bool, &opt_boottime, "0|1" },
+	{ "ip", parse_ip, NULL, "A.B.C.D/PREFIX" },
+	{ "gw", parse_gw, NULL, "A.B.C.D" },
+	{ "dhcp", parse_bool, &net_config.dhcp, "0|1" },
 };
 
 static int streq_key(const char *word, const char *key, const char **val)
@@ -42,8 +88,9 @@ int options_parse(char **words, int n)
 			if (streq_key(words[i], options[k].key, &val))
 				break;
 		if (k == sizeof options / sizeof options[0]) {
-			kprintf("spore: unknown kernel option '%s' (known: boottime=0|1; "
-				"app arguments go after --)\n", words[i]);
+			kprintf("spore: unknown kernel option '%s' (known: boottime=0|1, "
+				"ip=A.B.C.D/N, gw=A.B.C.D, dhcp=0|1; app arguments go after --)\n",
+				words[i]);
 			return -1;
 		}
 		if (options[k].set(val, options[k].dst) < 0) {

@@ -17,6 +17,11 @@ void panic(const char *file, int line, const char *msg)
 	longjmp(panicked, 1);
 }
 
+void kprintf(const char *fmt, ...)
+{
+	(void)fmt;    /* options.c reports bad options; the tests check the result */
+}
+
 #define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
 
 static int split(const char *in, const char **want, int nwant)
@@ -203,7 +208,43 @@ static int t_pages_random(void)
 	return 0;
 }
 
+static int t_ipv4(void)
+{
+	const char *end;
+	uint32_t a;
+	CHECK(parse_ipv4("10.0.0.2", &end, &a) == 0 && !*end && a == 0x0200000a);
+	CHECK(parse_ipv4("255.255.255.255/24", &end, &a) == 0 && *end == '/');
+	static const char *bad[] = { "", "1.2.3", "1.2.3.256", "1..2.3", "a.b.c.d", "1.2.3.4444",
+				     "-1.2.3.4", "1.2.3.", "0001.2.3.4" };
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(parse_ipv4(bad[i], &end, &a) < 0);
+	return 0;
+}
+
+static int options(const char *w)
+{
+	char buf[64], *words[1] = { buf };
+	strcpy(buf, w);
+	return options_parse(words, 1);
+}
+
+static int t_options(void)
+{
+	CHECK(options("boottime=1") == 0 && opt_boottime == 1);
+	CHECK(options("ip=10.0.0.2/24") == 0 && net_config.static_ip && net_config.prefix == 24 &&
+	      net_config.addr == 0x0200000a);
+	CHECK(options("gw=10.0.0.1") == 0 && net_config.gw == 0x0100000a);
+	CHECK(options("dhcp=1") == 0 && net_config.dhcp == 1);
+	static const char *bad[] = { "boottime=2", "boottime", "nosuch=1", "ip=10.0.0.2", "ip=10.0.0.2/33",
+				     "ip=10.0.0.2/", "ip=10.0.0.2/24x", "gw=10.0.0", "gw=", "=1", "dhcp=yes" };
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(options(bad[i]) < 0);
+	return 0;
+}
+
 static const struct { int (*fn)(void); const char *name; } tests[] = {
+	{ t_ipv4, "parse_ipv4" },
+	{ t_options, "options_parse" },
 	{ t_split_words, "cmdline_split_words" },
 	{ t_split_quotes, "cmdline_split_quotes" },
 	{ t_split_hostile, "cmdline_split_hostile" },
