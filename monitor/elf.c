@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* ELF64 loader: validates a whole x86_64 ET_EXEC image, copies its PT_LOAD segments into
- * guest RAM and finds the PVH entry note. Pure (a byte buffer in, guest RAM out); it never
+ * guest RAM and finds the entry notes (Xen PVH, Spore 64-bit). Pure (a byte buffer in, guest RAM out); it never
  * zeroes: the caller hands it fresh anonymous memory, which is already zero. */
 #include <elf.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "hypercall.h"
 #include "monitor.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
@@ -32,11 +33,11 @@ static uint32_t rd32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Walks the notes in [p, p + len). Returns 1 and sets *entry for the Xen PVH note,
- * 0 when there is none, -1 for a malformed note or PVH note. Notes are padded to
- * 4 bytes, or 8 when the segment or section says so (gABI). */
-static int find_pvh(const uint8_t *p, uint64_t len, uint64_t align, uint32_t *entry,
-		    char *err, size_t errlen)
+/* Walks the notes in [p, p + len), setting im->entry32 (Xen PVH note) and im->entry64
+ * (Spore note) when found. -1 for a malformed note. Notes are padded to 4 bytes, or 8
+ * when the segment or section says so (gABI). */
+static int find_notes(const uint8_t *p, uint64_t len, uint64_t align, struct image *im,
+		      char *err, size_t errlen)
 {
 	uint64_t a = align == 8 ? 8 : 4;
 	uint64_t off = 0;
@@ -52,13 +53,21 @@ static int find_pvh(const uint8_t *p, uint64_t len, uint64_t align, uint32_t *en
 		if (name_pad > len - off || desc_pad > len - off - name_pad ||
 		    descsz > len - off - name_pad)
 			return fail(err, errlen, "malformed ELF note (sizes overrun the note area)");
+		const uint8_t *desc = p + off + name_pad;
 		if (namesz == 4 && memcmp(p + off, "Xen", 4) == 0 &&
 		    type == XEN_ELFNOTE_PHYS32_ENTRY) {
 			if (descsz != 4 && descsz != 8)
 				return fail(err, errlen, "PVH entry note has %u-byte desc (want 4 or 8)",
 					    (unsigned)descsz);
-			*entry = rd32(p + off + name_pad);
-			return 1;
+			im->entry32 = rd32(desc);
+			im->has32 = 1;
+		}
+		if (namesz == 6 && memcmp(p + off, "Spore", 6) == 0 && type == HC_ELFNOTE_ENTRY64) {
+			if (descsz != 8)
+				return fail(err, errlen, "Spore entry note has %u-byte desc (want 8)",
+					    (unsigned)descsz);
+			im->entry64 = rd32(desc) | (uint64_t)rd32(desc + 4) << 32;
+			im->has64 = 1;
 		}
 		off += name_pad + desc_pad;
 	}
@@ -108,20 +117,18 @@ static int check_load(const Elf64_Phdr *ph, int i, size_t size, uint64_t mem_siz
 	return 0;
 }
 
-/* Notes: PT_NOTE segments first, then SHT_NOTE sections when the file has any. */
-static int find_entry(const uint8_t *img, size_t size, const Elf64_Ehdr *eh,
-		      const Elf64_Phdr *ph, uint32_t *entry, char *err, size_t errlen)
+/* Notes: PT_NOTE segments first, then SHT_NOTE sections when the file has any
+ * (a note found in both is read twice, harmlessly). */
+static int find_entries(const uint8_t *img, size_t size, const Elf64_Ehdr *eh,
+			const Elf64_Phdr *ph, struct image *im, char *err, size_t errlen)
 {
-	int r;
-
 	for (int i = 0; i < eh->e_phnum; i++) {
 		if (ph[i].p_type != PT_NOTE)
 			continue;
 		if (!in_file(size, ph[i].p_offset, ph[i].p_filesz))
 			return fail(err, errlen, "truncated (note segment %d beyond end of file)", i);
-		r = find_pvh(img + ph[i].p_offset, ph[i].p_filesz, ph[i].p_align, entry, err, errlen);
-		if (r != 0)
-			return r;
+		if (find_notes(img + ph[i].p_offset, ph[i].p_filesz, ph[i].p_align, im, err, errlen) < 0)
+			return -1;
 	}
 	if (eh->e_shnum == 0 || eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff % 8 != 0 ||
 	    !in_file(size, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
@@ -130,19 +137,21 @@ static int find_entry(const uint8_t *img, size_t size, const Elf64_Ehdr *eh,
 	for (int i = 0; i < eh->e_shnum; i++) {
 		if (sh[i].sh_type != SHT_NOTE || !in_file(size, sh[i].sh_offset, sh[i].sh_size))
 			continue;
-		r = find_pvh(img + sh[i].sh_offset, sh[i].sh_size, sh[i].sh_addralign, entry, err, errlen);
-		if (r != 0)
-			return r;
+		if (find_notes(img + sh[i].sh_offset, sh[i].sh_size, sh[i].sh_addralign, im, err,
+			       errlen) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-/* Checks everything first, then copies: a bad image leaves guest RAM untouched. */
+/* Checks everything first, then copies: a bad image leaves guest RAM untouched.
+ * Fills *im: the entries and every PT_LOAD with memsz > 0 (flags 0 included). */
 int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
-	     uint32_t *entry, char *err, size_t errlen)
+	     struct image *im, char *err, size_t errlen)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
 
+	memset(im, 0, sizeof(*im));
 	if (size < SELFMAG || memcmp(img, ELFMAG, SELFMAG) != 0)
 		return fail(err, errlen, "not an ELF file");
 	if (size < sizeof(Elf64_Ehdr))
@@ -151,24 +160,39 @@ int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
 		return -1;
 
 	const Elf64_Phdr *ph = (const Elf64_Phdr *)(img + eh->e_phoff);
-	int nload = 0;
 	for (int i = 0; i < eh->e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD)
 			continue;
 		if (check_load(&ph[i], i, size, mem_size, err, errlen) < 0)
 			return -1;
-		nload++;
+		if (ph[i].p_memsz == 0)
+			continue;
+		if (im->nseg == MON_SEG_MAX)
+			return fail(err, errlen, "more than %d PT_LOAD segments", MON_SEG_MAX);
+		im->seg[im->nseg++] = (struct seg){ .gpa = ph[i].p_paddr, .memsz = ph[i].p_memsz,
+						    .vaddr = ph[i].p_vaddr, .flags = ph[i].p_flags };
 	}
-	if (nload == 0)
+	if (im->nseg == 0)
 		return fail(err, errlen, "no PT_LOAD segment");
 
-	int r = find_entry(img, size, eh, ph, entry, err, errlen);
-	if (r < 0)
+	if (find_entries(img, size, eh, ph, im, err, errlen) < 0)
 		return -1;
-	if (r == 0)
-		return fail(err, errlen, "no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY)");
-	if (*entry < GPA_LOW_END || *entry >= mem_size)
-		return fail(err, errlen, "PVH entry 0x%x is outside the loaded image area", *entry);
+	if (!im->has32 && !im->has64)
+		return fail(err, errlen, "no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) or Spore entry note");
+	if (im->has32 && (im->entry32 < GPA_LOW_END || im->entry32 >= mem_size))
+		return fail(err, errlen, "PVH entry 0x%x is outside the loaded image area", im->entry32);
+	if (im->has64) {
+		if (im->entry64 < GPA_LOW_END || im->entry64 >= mem_size)
+			return fail(err, errlen, "Spore entry 0x%llx is outside the loaded image area",
+				    (unsigned long long)im->entry64);
+		/* The monitor's page tables map identity: virtual must equal physical. */
+		for (int i = 0; i < im->nseg; i++)
+			if (im->seg[i].vaddr != im->seg[i].gpa)
+				return fail(err, errlen, "segment at 0x%llx has p_vaddr 0x%llx != p_paddr "
+					    "(the ring-3 entry maps identity)",
+					    (unsigned long long)im->seg[i].gpa,
+					    (unsigned long long)im->seg[i].vaddr);
+	}
 
 	for (int i = 0; i < eh->e_phnum; i++)
 		if (ph[i].p_type == PT_LOAD && ph[i].p_filesz > 0)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* KVM set-up for spore-kvm: VM, one memory slot, one vCPU with PVH's 32-bit entry
- * state, CPUID with the spore leaf. No irqchip, no PIT: the guest never takes interrupts. */
+/* KVM set-up for spore-kvm: VM, one memory slot, one vCPU in PVH's 32-bit entry state or
+ * the 64-bit ring-3 one, CPUID with the spore leaf. No irqchip, no PIT: no interrupts. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -57,31 +57,61 @@ static void flat(struct kvm_segment *s, uint16_t sel, uint8_t type)
 
 /* PVH entry state (Xen docs/misc/pvh.pandoc): 32-bit protected mode, paging off,
  * flat CS/DS, TR a busy TSS so VM entry checks pass, ebx = start_info. */
-static int setup_regs(int vcpu, uint32_t entry)
+static void pvh32(struct kvm_sregs *sr, struct kvm_regs *r, uint32_t entry)
+{
+	flat(&sr->cs, SEL_CODE32, 0xb);
+	flat(&sr->ds, SEL_DATA32, 0x3);
+	sr->es = sr->fs = sr->gs = sr->ss = sr->ds;
+	sr->tr = (struct kvm_segment){ .base = 0, .limit = 0x67, .selector = SEL_TSS32,
+				       .type = 0xb, .present = 1 };
+	sr->cr0 = 0x11;            /* PE | ET */
+	sr->cr3 = 0;
+	sr->cr4 = 0;
+	sr->efer = 0;
+	*r = (struct kvm_regs){ .rip = entry, .rbx = GPA_START_INFO, .rflags = 0x2 };
+}
+
+/* The ring-3 entry (docs/monitor.md): long mode on the monitor's identity tables,
+ * CPL 3, IDT limit 0 so every exception ends as KVM_EXIT_SHUTDOWN, which the run loop
+ * decodes. On kvm_pvm ring-0 code is emulated and cannot run SSE; ring 3 runs natively. */
+static void ring3(struct kvm_sregs *sr, struct kvm_regs *r, uint64_t entry, uint64_t cr3)
+{
+	flat(&sr->cs, SEL_CODE64_U, 0xb);
+	sr->cs.dpl = 3;
+	sr->cs.l = 1;
+	sr->cs.db = 0;
+	flat(&sr->ds, SEL_DATA_U, 0x3);
+	sr->ds.dpl = 3;
+	sr->es = sr->fs = sr->gs = sr->ss = sr->ds;
+	sr->tr = (struct kvm_segment){ .base = GPA_TSS, .limit = 0x67, .selector = SEL_TSS64,
+				       .type = 0xb, .present = 1 };
+	sr->cr0 = 0x80010033;      /* PG | WP | NE | ET | MP | PE */
+	sr->cr4 = 0x620;           /* PAE | OSFXSR | OSXMMEXCPT */
+	sr->efer = 0xd00;          /* LME | LMA | NXE */
+	sr->cr3 = cr3;
+	sr->cr2 = CR2_NONE;        /* so the fault report can tell "no page fault yet" */
+	*r = (struct kvm_regs){ .rip = entry, .rdi = GPA_START_INFO, .rflags = 0x2 };
+}
+
+static int setup_regs(struct vm *vm, uint64_t cr3)
 {
 	struct kvm_sregs sr;
+	struct kvm_regs r;
 
-	if (ioctl(vcpu, KVM_GET_SREGS, &sr) < 0)
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
 		return kvm_fail("KVM_GET_SREGS");
-	flat(&sr.cs, 0x10, 0xb);
-	flat(&sr.ds, 0x18, 0x3);
-	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
-	sr.tr = (struct kvm_segment){ .base = 0, .limit = 0x67, .selector = 0x20,
-				      .type = 0xb, .present = 1 };
+	if (vm->ring3)
+		ring3(&sr, &r, vm->im->entry64, cr3);
+	else
+		pvh32(&sr, &r, vm->im->entry32);
 	sr.ldt = (struct kvm_segment){ .selector = 0, .type = 0x2, .unusable = 1 };
 	sr.gdt.base = GPA_GDT;
-	sr.gdt.limit = 5 * 8 - 1;
+	sr.gdt.limit = GDT_SIZE - 1;
 	sr.idt.base = 0;
 	sr.idt.limit = 0;
-	sr.cr0 = 0x11;            /* PE | ET */
-	sr.cr3 = 0;
-	sr.cr4 = 0;
-	sr.efer = 0;
-	if (ioctl(vcpu, KVM_SET_SREGS, &sr) < 0)
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sr) < 0)
 		return kvm_fail("KVM_SET_SREGS");
-
-	struct kvm_regs r = { .rip = entry, .rbx = GPA_START_INFO, .rflags = 0x2 };
-	if (ioctl(vcpu, KVM_SET_REGS, &r) < 0)
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0)
 		return kvm_fail("KVM_SET_REGS");
 	return 0;
 }
@@ -106,7 +136,7 @@ static void tsc_info(struct vm *vm)
 
 /* Recipe: open, CREATE_VM, memory slot, CREATE_VCPU, map kvm_run, CPUID, registers.
  * File descriptors stay open for the life of the process on purpose. */
-int kvm_setup(struct vm *vm, uint32_t entry)
+int kvm_setup(struct vm *vm, uint64_t cr3)
 {
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0) {
@@ -136,8 +166,13 @@ int kvm_setup(struct vm *vm, uint32_t entry)
 	if (vm->run == MAP_FAILED)
 		return kvm_fail("mmap kvm_run");
 
-	if (setup_cpuid(kvm, vm->vcpu_fd) < 0 || setup_regs(vm->vcpu_fd, entry) < 0)
+	if (setup_cpuid(kvm, vm->vcpu_fd) < 0 || setup_regs(vm, cr3) < 0)
 		return -1;
 	tsc_info(vm);
+	/* Registers in kvm_run on every exit saves an ioctl per trapped hypercall. */
+	int sync = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	vm->sync_regs = vm->ring3 && sync > 0 && (sync & KVM_SYNC_X86_REGS) && !getenv("SPORE_KVM_NO_SYNC_REGS");
+	if (vm->sync_regs)
+		vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	return 0;
 }

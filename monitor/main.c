@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* spore-kvm: boots one spore PVH image on KVM with one vCPU and serves its hypercalls.
- * This file: options, the set-up order, the run loop. No devices, no interrupts, no threads. */
+/* spore-kvm: boots one spore image on KVM with one vCPU and serves its hypercalls.
+ * This file: options, the set-up order, the run loop and its traps. No devices, no
+ * interrupts, no threads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -22,7 +23,8 @@ static const char usage[] =
 	"  --mem=SIZE         guest RAM, bytes or with K/M/G suffix (default 8M, 2M..64G)\n"
 	"  --timeout=SECONDS  end the guest after SECONDS (status 252)\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
-	"Exit status: the guest's, or 249 set-up error, 250 bad hypercall, 251 VM fault, 252 timeout.\n";
+	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
+	"251 VM fault, 252 timeout.\n";
 
 static struct kvm_run *volatile timer_run;
 static volatile sig_atomic_t timed_out;
@@ -69,7 +71,7 @@ static int setup_timeout(uint64_t secs)
 }
 
 /* Maps the image read-only, loads it into guest RAM, unmaps it. */
-static int load_image(const char *path, struct vm *vm, uint32_t *entry)
+static int load_image(const char *path, struct vm *vm, struct image *im)
 {
 	char err[200];
 	struct stat st;
@@ -95,7 +97,7 @@ static int load_image(const char *path, struct vm *vm, uint32_t *entry)
 		}
 	}
 	close(fd);
-	int r = elf_load(img, size, vm->mem, vm->mem_size, entry, err, sizeof(err));
+	int r = elf_load(img, size, vm->mem, vm->mem_size, im, err, sizeof(err));
 	if (size > 0)
 		munmap((void *)img, size);
 	if (r < 0)
@@ -113,6 +115,51 @@ static void report_rip(struct vm *vm, const char *what)
 		msg("spore-kvm: %s\n", what);
 }
 
+/* One hypercall, from a KVM_EXIT_IO or a decoded trap: the same checks either way. */
+static int hypercall(struct vm *vm, unsigned port, int out, unsigned size, uint32_t val)
+{
+	if (port < HC_PORT_BASE || port >= HC_PORT_BASE + HC_NR_MAX || !out || size != 4) {
+		msg("spore-kvm: guest error: port I/O: %s of size %u to unknown port 0x%x\n",
+		    out ? "out" : "in", size, port);
+		return HC_EXIT_BADCALL;
+	}
+	return hc_dispatch(vm, port - HC_PORT_BASE, val);
+}
+
+/* KVM_EXIT_SHUTDOWN of the ring-3 guest: every exception lands here with rip at the
+ * faulting instruction and the registers intact. An outl to a hypercall port is a
+ * call: serve it, step over it, resume. Anything else is the guest's fault. */
+static int trap(struct vm *vm)
+{
+	struct kvm_regs local, *r = &local;
+	struct kvm_sregs sr;
+	unsigned port, len;
+
+	if (vm->sync_regs)
+		r = &vm->run->s.regs.regs;
+	else if (ioctl(vm->vcpu_fd, KVM_GET_REGS, r) < 0) {
+		msg("spore-kvm: KVM_GET_REGS: %s\n", strerror(errno));
+		return HC_EXIT_VMFAULT;
+	}
+	if (decode_outl(vm->mem, vm->mem_size, vm->im, r->rip, r->rdx, &port, &len) &&
+	    port >= HC_PORT_BASE && port < HC_PORT_BASE + HC_NR_MAX) {
+		int status = hypercall(vm, port, 1, 4, (uint32_t)r->rax);
+		if (status >= 0)
+			return status;
+		r->rip += len;
+		if (vm->sync_regs)
+			vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		else if (ioctl(vm->vcpu_fd, KVM_SET_REGS, r) < 0) {
+			msg("spore-kvm: KVM_SET_REGS: %s\n", strerror(errno));
+			return HC_EXIT_VMFAULT;
+		}
+		return -1;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+		sr.cr2 = CR2_NONE;
+	return fault_report(vm, r, sr.cr2);
+}
+
 static int run_exit(struct vm *vm)
 {
 	struct kvm_run *run = vm->run;
@@ -120,21 +167,18 @@ static int run_exit(struct vm *vm)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO: {
-		unsigned port = run->io.port;
-		uint32_t gpa;
-		if (port < HC_PORT_BASE || port >= HC_PORT_BASE + HC_NR_MAX ||
-		    run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1) {
-			msg("spore-kvm: guest error: port I/O: %s of size %u to unknown port 0x%x\n",
-			    run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.size, port);
-			return HC_EXIT_BADCALL;
-		}
-		memcpy(&gpa, (uint8_t *)run + run->io.data_offset, 4);
-		return hc_dispatch(vm, port - HC_PORT_BASE, gpa);
+		uint32_t val = 0;
+		if (run->io.size == 4 && run->io.count == 1)
+			memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
+		return hypercall(vm, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
+				 run->io.count == 1 ? run->io.size : 0, val);
 	}
 	case KVM_EXIT_HLT:
 		report_rip(vm, "guest halted with nothing to wait for (hlt; no interrupts under spore-kvm)");
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_SHUTDOWN:
+		if (vm->ring3)
+			return trap(vm);
 		report_rip(vm, "guest shut down (triple fault)");
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_MMIO:
@@ -182,13 +226,15 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 	}
 }
 
-/* Set-up order: options, guest RAM, image, boot data, KVM, timer, sandbox, run. */
+/* Set-up order: options, guest RAM, image, boot data and page tables, KVM, timer,
+ * sandbox, run. */
 int main(int argc, char **argv)
 {
 	static char cmdline[MON_CMDLINE_MAX + 1];
 	struct vm vm = { .mem_size = MON_MEM_DEFAULT };
-	uint64_t timeout = 0;
-	uint32_t entry;
+	static struct image im;
+	char err[200];
+	uint64_t timeout = 0, cr3 = 0;
 	int i;
 
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
@@ -234,10 +280,16 @@ int main(int argc, char **argv)
 		    (unsigned long long)vm.mem_size, strerror(errno));
 		return HC_EXIT_SETUP;
 	}
-	if (load_image(image, &vm, &entry) < 0)
+	if (load_image(image, &vm, &im) < 0)
 		return HC_EXIT_SETUP;
+	vm.im = &im;
+	vm.ring3 = im.has64;
 	pvh_write(vm.mem, vm.mem_size, cmdline);
-	if (kvm_setup(&vm, entry) < 0)
+	if (vm.ring3 && paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
+		msg("spore-kvm: %s: %s\n", image, err);
+		return HC_EXIT_SETUP;
+	}
+	if (kvm_setup(&vm, cr3) < 0)
 		return HC_EXIT_SETUP;
 	timer_run = vm.run;
 	if (setup_timeout(timeout) < 0 || seccomp_install(vm.vcpu_fd) < 0)

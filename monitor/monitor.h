@@ -15,11 +15,41 @@
 
 /* Low guest memory the monitor writes before the first instruction (docs/monitor.md). */
 #define GPA_GDT          0x5000ull
+#define GPA_TSS          0x5800ull    /* the 64-bit TSS (zeroed; never used: IDT limit 0) */
 #define GPA_START_INFO   0x6000ull
 #define GPA_MEMMAP       0x6040ull
 #define GPA_CMDLINE      0x7000ull
 #define GPA_LOW_END      0x100000ull  /* images load at or above 1 MiB */
 #define GPA_EBDA         0x9fc00ull
+#define GPA_PT_BASE      0x10000ull   /* the monitor's page tables (ring-3 entry) */
+#define GPA_PT_END       0x9f000ull   /* reserved in the memory map, not mapped */
+
+/* GDT selectors (pvh.c writes the descriptors, kvm.c loads the hidden state). */
+#define SEL_CODE32       0x10
+#define SEL_DATA32       0x18
+#define SEL_TSS32        0x20
+#define SEL_CODE64_U     0x2b         /* 0x28 | RPL 3 */
+#define SEL_DATA_U       0x33         /* 0x30 | RPL 3 */
+#define SEL_TSS64        0x38         /* 16-byte descriptor */
+#define GDT_SIZE         0x48
+
+/* CR2 before any guest page fault: non-canonical, so no real fault can report it. */
+#define CR2_NONE         0xdead000000000000ull
+
+/* The image as the ELF loader found it. */
+#define MON_SEG_MAX      16
+struct seg {
+	uint64_t gpa, memsz;
+	uint64_t vaddr;
+	uint32_t flags;         /* PF_X | PF_W | PF_R; 0 = no access (a guard page) */
+};
+struct image {
+	int has32, has64;       /* which entry notes are present */
+	uint32_t entry32;       /* Xen PVH: 32-bit protected mode, paging off */
+	uint64_t entry64;       /* Spore: 64-bit ring 3 on the monitor's page tables */
+	int nseg;
+	struct seg seg[MON_SEG_MAX];  /* PT_LOADs with memsz > 0 */
+};
 
 /* One guest: everything the run loop and the hypercall handlers need. */
 struct vm {
@@ -31,6 +61,9 @@ struct vm {
 	int64_t tsc_offset;     /* guest TSC = host TSC + tsc_offset */
 	int tsc_known;          /* tsc_offset is valid */
 	struct timespec t0;     /* CLOCK_MONOTONIC at VM creation */
+	const struct image *im;
+	int ring3;              /* started at the 64-bit ring-3 entry: exceptions are traps */
+	int sync_regs;          /* KVM_CAP_SYNC_REGS: registers come with kvm_run */
 };
 
 /* args.c: command-line parsing (pure) */
@@ -44,13 +77,36 @@ int gm_block_ok(uint64_t mem_size, uint64_t gpa, uint64_t len);
 
 /* elf.c: the ELF64 loader (pure: works on a byte buffer) */
 int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
-	     uint32_t *entry, char *err, size_t errlen);
+	     struct image *im, char *err, size_t errlen);
 
-/* pvh.c: the PVH start_info, memory map, command line and GDT in low memory (pure) */
+/* pvh.c: the PVH start_info, memory map, command line, GDT and TSS in low memory (pure) */
 void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline);
 
+/* paging.c: the ring-3 entry's identity page tables (pure) */
+#define PTE_P   (1ull << 0)
+#define PTE_W   (1ull << 1)
+#define PTE_U   (1ull << 2)
+#define PTE_PS  (1ull << 7)
+#define PTE_NX  (1ull << 63)
+uint64_t paging_prot(const struct image *im, uint64_t mem_size, uint64_t va); /* 0 = not present */
+int paging_guard(const struct image *im, uint64_t va);  /* va is in a flags-0 segment */
+int paging_build(uint8_t *mem, uint64_t mem_size, const struct image *im, uint64_t *cr3,
+		 char *err, size_t errlen);
+
+/* decode.c: reading guest code and stacks through the monitor's page tables (pure) */
+size_t decode_fetch(const uint8_t *mem, uint64_t mem_size, const struct image *im,
+		    uint64_t rip, uint8_t *buf, size_t max);   /* bytes fetchable at rip */
+int decode_outl(const uint8_t *mem, uint64_t mem_size, const struct image *im,
+		uint64_t rip, uint64_t rdx, unsigned *port, unsigned *len); /* 1 = an outl */
+int decode_read64(const uint8_t *mem, uint64_t mem_size, const struct image *im,
+		  uint64_t va, uint64_t *out);                 /* 0 = read, -1 = not readable */
+
+/* fault.c: the guest fault report */
+struct kvm_regs;
+int fault_report(struct vm *vm, const struct kvm_regs *r, uint64_t cr2); /* HC_EXIT_FAULT */
+
 /* kvm.c: VM, vCPU, CPUID and register set-up */
-int kvm_setup(struct vm *vm, uint32_t entry);          /* -1 after printing a message */
+int kvm_setup(struct vm *vm, uint64_t cr3);             /* -1 after printing a message */
 
 /* hypercalls.c: one guest call */
 int hc_dispatch(struct vm *vm, unsigned nr, uint64_t gpa); /* -1 to resume, else exit status */

@@ -5,18 +5,19 @@
 #   build/bench/kvm-floor             create VM + vCPU, run to HLT: the start-up floor
 #   build/tests/unit/monitor_test     host unit tests (pure files, ASan + UBSan)
 #   build/tests/unit/monitor_guest.elf  tiny PVH guest for tests/monitor.sh
+#   build/tests/unit/monitor_guest64.elf  tiny 64-bit ring-3 guest (Spore note) for tests/monitor.sh
 
 HOSTCC      ?= gcc
 MON_B       ?= build
 MON_CFLAGS  := -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -Ikernel -Imonitor
 MON_LDFLAGS := -static
 MON_SRC     := $(wildcard monitor/*.c)
-MON_PURE    := monitor/args.c monitor/elf.c monitor/guestmem.c monitor/pvh.c
+MON_PURE    := monitor/args.c monitor/decode.c monitor/elf.c monitor/guestmem.c monitor/paging.c monitor/pvh.c
 MON_OBJ     := $(MON_SRC:%.c=$(MON_B)/%.o)
 
 .PHONY: monitor monitor-test
 monitor: $(MON_B)/spore-kvm $(MON_B)/bench/kvm-floor $(MON_B)/tests/unit/monitor_test \
-	$(MON_B)/tests/unit/monitor_guest.elf
+	$(MON_B)/tests/unit/monitor_guest.elf $(MON_B)/tests/unit/monitor_guest64.elf
 monitor-test: monitor
 	@$(MON_B)/tests/unit/monitor_test && tests/monitor.sh
 
@@ -31,7 +32,7 @@ $(MON_B)/bench/kvm-floor: bench/kvm-floor.c
 
 # Order-only: tests/monitor.sh, run next to the unit tests, needs the monitor and its guest.
 $(MON_B)/tests/unit/monitor_test: tests/unit/monitor_test.c $(MON_PURE) monitor/monitor.h kernel/hypercall.h \
-	| $(MON_B)/spore-kvm $(MON_B)/tests/unit/monitor_guest.elf
+	| $(MON_B)/spore-kvm $(MON_B)/tests/unit/monitor_guest.elf $(MON_B)/tests/unit/monitor_guest64.elf
 	@mkdir -p $(@D); echo "  HOSTCC  $<"
 	@$(HOSTCC) -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ikernel -Imonitor \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -42,3 +43,8 @@ $(MON_B)/tests/unit/monitor_guest.elf: tests/unit/monitor_guest.S tests/unit/mon
 	@$(HOSTCC) -c -o $(@:.elf=.o) $<
 	@ld -m elf_x86_64 -static -nostdlib -N --no-warn-rwx-segments \
 	    -T tests/unit/monitor_guest.ld -o $@ $(@:.elf=.o)
+
+$(MON_B)/tests/unit/monitor_guest64.elf: tests/unit/monitor_guest64.S tests/unit/monitor_guest64.ld
+	@mkdir -p $(@D); echo "  AS      $<"
+	@$(HOSTCC) -c -o $(@:.elf=.o) $<
+	@ld -m elf_x86_64 -static -nostdlib -T tests/unit/monitor_guest64.ld -o $@ $(@:.elf=.o)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The PVH boot data in low guest memory: hvm_start_info, its memory map, the command
- * line and a flat GDT (layout in docs/monitor.md). Pure: writes into a RAM buffer.
+ * line, a flat GDT and a TSS (layout in docs/monitor.md). Pure: writes into a RAM buffer.
  * Structs follow Xen's public/arch-x86/hvm/start_info.h (version 1). */
 #include <stdint.h>
 #include <string.h>
@@ -34,7 +34,7 @@ struct hvm_memmap_table_entry {
 _Static_assert(sizeof(struct hvm_start_info) == 56, "start_info layout");
 _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "memmap layout");
 _Static_assert(GPA_START_INFO + sizeof(struct hvm_start_info) <= GPA_MEMMAP, "low layout");
-_Static_assert(GPA_MEMMAP + 3 * sizeof(struct hvm_memmap_table_entry) <= GPA_CMDLINE, "low layout");
+_Static_assert(GPA_MEMMAP + 5 * sizeof(struct hvm_memmap_table_entry) <= GPA_CMDLINE, "low layout");
 
 /* Flat descriptors matching the hidden state kvm.c loads: the guest may reload a
  * segment register before its own lgdt and still get the same segment. */
@@ -43,13 +43,21 @@ static const uint64_t gdt[] = {
 	0,                        /* 0x08 unused */
 	0x00cf9b000000ffffull,    /* 0x10 code: base 0, limit 4 GiB, 32-bit, accessed */
 	0x00cf93000000ffffull,    /* 0x18 data: base 0, limit 4 GiB, writable, accessed */
-	0x00008b0000000067ull,    /* 0x20 TSS: base 0, limit 0x67, 32-bit busy */
+	0x00008b0000000067ull,    /* 0x20 TSS: base 0, limit 0x67, 32-bit busy (PVH start) */
+	0x00affb000000ffffull,    /* 0x28 code: 64-bit (L), DPL 3, accessed */
+	0x00cff3000000ffffull,    /* 0x30 data: flat, writable, DPL 3, accessed */
+	0x00008b0058000067ull,    /* 0x38 TSS: base GPA_TSS, limit 0x67, 64-bit busy ... */
+	0,                        /*      ... its base bits 63:32 */
 };
+_Static_assert(sizeof(gdt) == GDT_SIZE, "GDT size");
+_Static_assert(GPA_TSS == 0x5800 && GPA_GDT + GDT_SIZE <= GPA_TSS, "TSS base is in the descriptor");
 
 void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline)
 {
 	struct hvm_memmap_table_entry map[] = {
-		{ .addr = 0, .size = GPA_EBDA, .type = E820_RAM },
+		{ .addr = 0, .size = GPA_PT_BASE, .type = E820_RAM },
+		{ .addr = GPA_PT_BASE, .size = GPA_PT_END - GPA_PT_BASE, .type = E820_RESERVED },
+		{ .addr = GPA_PT_END, .size = GPA_EBDA - GPA_PT_END, .type = E820_RAM },
 		{ .addr = GPA_EBDA, .size = GPA_LOW_END - GPA_EBDA, .type = E820_RESERVED },
 		{ .addr = GPA_LOW_END, .size = mem_size - GPA_LOW_END, .type = E820_RAM },
 	};

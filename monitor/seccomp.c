@@ -39,7 +39,7 @@ int seccomp_install(int vcpu_fd)
 		ALLOW_NR(__NR_exit_group),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 1, 0),
 		RET(SECCOMP_RET_KILL_PROCESS),
-		/* 3. ioctl: only on the vCPU fd, only KVM_RUN and KVM_GET_REGS. The kernel
+		/* 3. ioctl: only on the vCPU fd, only the four commands below. The kernel
 		 * takes fd and cmd as 32-bit ints, but check the high halves are zero too. */
 		LD(ARG_HI(0)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
@@ -52,7 +52,9 @@ int seccomp_install(int vcpu_fd)
 		RET(SECCOMP_RET_KILL_PROCESS),
 		LD(ARG_LO(1)),
 		ALLOW_NR(KVM_RUN),
-		ALLOW_NR(KVM_GET_REGS),
+		ALLOW_NR(KVM_GET_REGS),         /* rip for messages; trapped calls without sync regs */
+		ALLOW_NR(KVM_SET_REGS),         /* step over a trapped call without sync regs */
+		ALLOW_NR(KVM_GET_SREGS),        /* CR2 for the guest fault report */
 		RET(SECCOMP_RET_KILL_PROCESS),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
