@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* Host unit tests for spore-kvm's pure parts: range checks, option parsing, the ELF loader,
- * the PVH boot data. `monitor_test [NAME-FILTER]`; prints `ok NAME` or `FAIL NAME: why`. */
+ * the PVH boot data, the ring-3 page tables and the trap decoder. `monitor_test [NAME-FILTER]`; prints `ok NAME` or `FAIL NAME: why`. */
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "hypercall.h"
 #include "monitor.h"
@@ -166,13 +167,16 @@ static void build(uint8_t *img)
 }
 
 /* Loads a copy of img[0, len) in an exact-size heap buffer, so ASan sees any over-read. */
+static struct image im_last;
+
 static int load(const uint8_t *img, size_t len, uint8_t *mem, uint64_t mem_size, uint32_t *entry,
 		char *err)
 {
 	uint8_t *copy = malloc(len ? len : 1);
 	memcpy(copy, img, len);
-	int r = elf_load(copy, len, mem, mem_size, entry, err, 200);
+	int r = elf_load(copy, len, mem, mem_size, &im_last, err, 200);
 	free(copy);
+	*entry = im_last.entry32;
 	return r;
 }
 
@@ -311,15 +315,308 @@ static const char *t_pvh(void)
 	memcpy(&magic, mem + 0x6000, 4);
 	memcpy(&cmd, mem + 0x6000 + 24, 8);
 	memcpy(&nent, mem + 0x6000 + 48, 4);
-	memcpy(ram_hi, mem + 0x6040 + 48, 16);
+	memcpy(ram_hi, mem + 0x6040 + 4 * 24, 16);
 	int ok_cmd = strcmp((char *)mem + 0x7000, "console=hc -- a b") == 0;
+	uint64_t pt[2];
+	memcpy(pt, mem + 0x6040 + 24, 16);
 	free(mem);
-	CHECK(magic == 0x336ec578 && cmd == 0x7000 && nent == 3, "start_info fields");
+	CHECK(magic == 0x336ec578 && cmd == 0x7000 && nent == 5, "start_info fields");
+	CHECK(pt[0] == 0x10000 && pt[1] == 0x8f000, "page-table region not reserved");
 	CHECK(ram_hi[0] == MiB && ram_hi[1] == MiB, "high RAM entry 0x%llx+0x%llx",
 	      (unsigned long long)ram_hi[0], (unsigned long long)ram_hi[1]);
 	CHECK(ok_cmd, "command line");
 	return NULL;
 }
+
+/* ---- elf.c: the Spore note ------------------------------------------------------ */
+
+/* build() with the Spore note (entry 0x100020) right after the Xen note, in the same PT_NOTE. */
+static void build_spore(uint8_t *img, uint32_t descsz)
+{
+	uint32_t note[] = { 6, descsz, 1, 0x726f7053 /* "Spor" */, 0x0065 /* "e\0" + pad */,
+			    0x100020, 0 };
+
+	build(img);
+	memcpy(img + 0xc4, note, sizeof(note));
+	PH(1)->p_filesz = 20 + sizeof(note);
+}
+
+static const char *t_elf_spore_note(void)
+{
+	static uint8_t img[IMG_LEN];
+	char err[200] = "";
+	uint32_t e32;
+	static uint8_t mem[MEM];
+	int r;
+
+	build(img);
+	r = load(img, IMG_LEN, mem, MEM, &e32, err);
+	CHECK(r == 0 && im_last.has32 && !im_last.has64, "absent: %s", err);
+	build_spore(img, 8);
+	r = load(img, IMG_LEN, mem, MEM, &e32, err);
+	CHECK(r == 0 && im_last.has64 && im_last.entry64 == 0x100020 && e32 == 0x100010, "present: %s", err);
+	CHECK(im_last.nseg == 1 && im_last.seg[0].gpa == 0x100000 && im_last.seg[0].memsz == 0x2000,
+	      "segment list");
+	img[0xb0 + 8] = 17;                             /* not the PVH type: Spore note alone */
+	r = load(img, IMG_LEN, mem, MEM, &e32, err);
+	CHECK(r == 0 && im_last.has64 && !im_last.has32, "Spore note alone: %s", err);
+	PH(0)->p_vaddr = 0xffffffff80000000ull;         /* identity map only */
+	r = load(img, IMG_LEN, mem, MEM, &e32, err);
+	CHECK(r < 0 && strstr(err, "p_vaddr"), "vaddr != paddr accepted: %s", err);
+	static const uint32_t bad[] = { 0, 4, 7, 16 };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		build_spore(img, bad[i]);
+		if (bad[i] > 8)
+			PH(1)->p_filesz = 20 + 20 + bad[i];
+		r = load(img, IMG_LEN, mem, MEM, &e32, err);
+		CHECK(r < 0 && (strstr(err, "Spore") || strstr(err, "malformed")), "descsz %u accepted: %s",
+		      bad[i], err);
+	}
+	build_spore(img, 8);
+	*(uint32_t *)(img + 0xc4 + 20) = 0x1000;        /* entry below 1 MiB */
+	r = load(img, IMG_LEN, mem, MEM, &e32, err);
+	CHECK(r < 0, "Spore entry below 1 MiB accepted");
+	/* A flags-0 segment with filesz 0 (a guard page) loads and is listed; the notes
+	 * move to a SHT_NOTE section to free the program header. */
+	static uint8_t img2[IMG_LEN + 2 * sizeof(Elf64_Shdr)];
+	{
+		uint8_t *img = img2;                    /* for PH() and EH */
+		build_spore(img, 8);
+		*PH(1) = (Elf64_Phdr){ .p_type = PT_LOAD, .p_paddr = 0x103000, .p_vaddr = 0x103000,
+				       .p_memsz = 0x1000, .p_align = 0x1000 };
+		Elf64_Shdr *sh = (Elf64_Shdr *)(img + IMG_LEN);
+		memset(sh, 0, 2 * sizeof(*sh));
+		sh[1] = (Elf64_Shdr){ .sh_type = SHT_NOTE, .sh_offset = 0xb0, .sh_size = 48, .sh_addralign = 4 };
+		EH->e_shoff = IMG_LEN;
+		EH->e_shnum = 2;
+		EH->e_shentsize = sizeof(Elf64_Shdr);
+	}
+	r = load(img2, sizeof(img2), mem, MEM, &e32, err);
+	CHECK(r == 0 && im_last.nseg == 2 && im_last.seg[1].flags == 0, "guard segment: %s", err);
+	return NULL;
+}
+
+/* ---- paging.c ------------------------------------------------------------------ */
+
+/* The test's own page walk over the tables in RAM: the leaf entry, with P cleared when
+ * any level is not present; *size = page size. Checks every table address. */
+static uint64_t walk(const uint8_t *mem, uint64_t mem_size, uint64_t cr3, uint64_t va, uint64_t *size)
+{
+	uint64_t t = cr3, e = 0;
+	const uint64_t addr = 0x000ffffffffff000ull;
+
+	for (int level = 3; level >= 0; level--) {
+		unsigned idx = (unsigned)(va >> (12 + 9 * level)) & 511;
+		if (t + idx * 8 + 8 > mem_size)
+			return 0;
+		memcpy(&e, mem + t + idx * 8, 8);
+		if (!(e & PTE_P))
+			return 0;
+		if (level > 0 && !(e & PTE_W && e & PTE_U))
+			return 0;                       /* tables must not restrict */
+		if (level == 1 && (e & PTE_PS)) {
+			*size = 2 * MiB;
+			return (e & addr) == (va & ~(2 * MiB - 1)) ? e : 0;
+		}
+		t = e & addr;
+	}
+	*size = 4096;
+	return (e & addr) == (va & ~4095ull) ? e : 0;
+}
+
+#define PROT (PTE_P | PTE_W | PTE_U | PTE_NX)
+
+static void image_std(struct image *im)
+{
+	static const struct seg s[] = {
+		{ 0x100000, 0x2800, 0x100000, PF_R | PF_X },   /* text, partial last page */
+		{ 0x103000, 0x1000, 0x103000, PF_R },          /* rodata */
+		{ 0x104000, 0x2100, 0x104000, PF_R | PF_W },   /* data + bss */
+		{ 0x107000, 0x1000, 0x107000, 0 },             /* guard */
+		{ 0x108000, 0x4000, 0x108000, PF_R | PF_W },   /* stack */
+	};
+	memset(im, 0, sizeof(*im));
+	im->has64 = 1;
+	im->entry64 = 0x100000;
+	im->nseg = 5;
+	memcpy(im->seg, s, sizeof(s));
+}
+
+/* Every 4 KiB page of RAM (and a little beyond) as the tables map it vs paging_prot. */
+static const char *check_all(const uint8_t *mem, uint64_t mem_size, uint64_t cr3, const struct image *im,
+			     uint64_t step)
+{
+	for (uint64_t va = 0; va < mem_size + 4 * MiB; va += step) {
+		uint64_t size = 0, e = walk(mem, mem_size, cr3, va, &size);
+		uint64_t want = paging_prot(im, mem_size, va);
+		CHECK((e & PROT) == want, "va 0x%llx: tables 0x%llx, paging_prot 0x%llx",
+		      (unsigned long long)va, (unsigned long long)(e & PROT), (unsigned long long)want);
+		uint64_t chunk = va & ~(2 * MiB - 1);
+		CHECK(!e || size == (chunk >= 2 * MiB && chunk + 2 * MiB <= mem_size ? 2 * MiB : 4096),
+		      "va 0x%llx: page size 0x%llx", (unsigned long long)va, (unsigned long long)size);
+	}
+	return NULL;
+}
+
+static const char *t_paging_flags(void)
+{
+	struct image im;
+	char err[200] = "";
+	uint64_t cr3 = 0, m = 8 * MiB;
+	uint8_t *mem = calloc(1, m);
+
+	image_std(&im);
+	int r = paging_build(mem, m, &im, &cr3, err, sizeof(err));
+	const char *bad = r == 0 ? check_all(mem, m, cr3, &im, 4096) : NULL;
+	free(mem);
+	CHECK(r == 0 && cr3 == 0x10000, "build: %s", err);
+	if (bad)
+		return bad;
+	static const struct { uint64_t va, prot; } c[] = {
+		{ 0, 0 }, { 0xfff, 0 }, { 0x1000, PTE_P | PTE_U | PTE_W | PTE_NX },
+		{ 0x10000, 0 }, { 0x9efff, 0 }, { 0x9f000, PTE_P | PTE_U | PTE_W | PTE_NX },
+		{ 0x100000, PTE_P | PTE_U }, { 0x102fff, PTE_P | PTE_U },       /* text, rounded up */
+		{ 0x103000, PTE_P | PTE_U | PTE_NX },                           /* rodata */
+		{ 0x106fff, PTE_P | PTE_U | PTE_W | PTE_NX },                   /* bss tail */
+		{ 0x107000, 0 }, { 0x107fff, 0 },                               /* guard */
+		{ 0x108000, PTE_P | PTE_U | PTE_W | PTE_NX },
+		{ 0x10c000, PTE_P | PTE_U | PTE_W | PTE_NX },                   /* other RAM */
+		{ 8 * MiB - 1, PTE_P | PTE_U | PTE_W | PTE_NX }, { 8 * MiB, 0 }, { UINT64_MAX, 0 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		CHECK(paging_prot(&im, m, c[i].va) == c[i].prot, "va 0x%llx: 0x%llx, want 0x%llx",
+		      (unsigned long long)c[i].va, (unsigned long long)paging_prot(&im, m, c[i].va),
+		      (unsigned long long)c[i].prot);
+	CHECK(paging_guard(&im, 0x107800) && !paging_guard(&im, 0x108000) && !paging_guard(&im, 0),
+	      "guard lookup");
+	im.seg[1].gpa = 0x102800;                       /* rodata shares text's last page */
+	mem = calloc(1, m);
+	r = paging_build(mem, m, &im, &cr3, err, sizeof(err));
+	free(mem);
+	CHECK(r < 0 && strstr(err, "share a page"), "shared page with different flags accepted");
+	return NULL;
+}
+
+static const char *t_paging_sizes(void)
+{
+	static const struct { uint64_t mem; int ok; } c[] = {
+		{ 2 * MiB, 1 }, { 2 * MiB + 4096, 1 }, { 8 * MiB + 12288, 1 }, { 1 * GiB, 1 },
+		{ 1 * GiB + 2 * MiB - 4096, 1 }, { 64 * GiB, 1 }, { 140 * GiB, 1 }, { 141 * GiB, 0 },
+		{ 256 * GiB, 0 }, { 1024 * GiB, 0 },
+	};
+	struct image im;
+	char err[200];
+
+	image_std(&im);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint64_t cr3 = 0, m = c[i].mem;
+		/* Reserve address space only: untouched pages cost nothing. */
+		uint8_t *mem = mmap(NULL, m, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				    -1, 0);
+		CHECK(mem != MAP_FAILED, "mmap %llu MiB", (unsigned long long)(m >> 20));
+		err[0] = '\0';
+		int r = paging_build(mem, m, &im, &cr3, err, sizeof(err));
+		const char *bad = NULL;
+		if (r == 0 && m <= GiB + 2 * MiB)
+			bad = check_all(mem, m, cr3, &im, 4096);
+		else if (r == 0)
+			bad = check_all(mem, m, cr3, &im, 2 * MiB - 4096);   /* sample big RAM */
+		munmap(mem, m);
+		CHECK((r == 0) == c[i].ok, "%llu MiB: returned %d (%s)", (unsigned long long)(m >> 20), r, err);
+		CHECK(r == 0 || strstr(err, "page tables"), "no clear message: %s", err);
+		if (bad)
+			return bad;
+	}
+	return NULL;
+}
+
+/* ---- decode.c ------------------------------------------------------------------ */
+
+static const char *t_decode(void)
+{
+	const uint64_t m = 4 * MiB, top = m - 4096;
+	struct image im;
+	uint8_t *mem = calloc(1, m);
+	unsigned port = 0, len = 0;
+	uint64_t v;
+
+	image_std(&im);
+	im.seg[im.nseg++] = (struct seg){ top, 4096, top, PF_R | PF_X };   /* code in RAM's last page */
+	static const struct { uint64_t rip; uint8_t b[3]; uint64_t rdx; int ok; unsigned port, len; } c[] = {
+		{ 0x100000, { 0xef }, 0x501, 1, 0x501, 1 },
+		{ 0x100010, { 0xef }, 0xffff0503, 1, 0x503, 1 },        /* port = dx, not edx */
+		{ 0x100020, { 0xe7, 0x80 }, 0, 1, 0x80, 2 },
+		{ 0x100030, { 0xee }, 0x501, 0, 0, 0 },                 /* outb %al, %dx */
+		{ 0x100040, { 0xe6, 0x80 }, 0, 0, 0, 0 },               /* outb $imm */
+		{ 0x100050, { 0x66, 0xef }, 0x501, 0, 0, 0 },           /* outw */
+		{ 0x100060, { 0x0f, 0x0b }, 0x501, 0, 0, 0 },           /* ud2 */
+		{ 0x100070, { 0xed }, 0x501, 0, 0, 0 },                 /* inl */
+		{ 0x102ffe, { 0xe7, 0x10 }, 0, 1, 0x10, 2 },            /* last two bytes of text */
+		{ 0x102fff, { 0xe7 }, 0, 0, 0, 0 },                     /* imm8 in rodata (NX): no fetch */
+		{ 0x102fff, { 0xef }, 0x501, 1, 0x501, 1 },             /* one byte is enough for ef */
+		{ m - 1, { 0xef }, 0x505, 1, 0x505, 1 },                /* last byte of RAM */
+		{ m - 1, { 0xe7 }, 0, 0, 0, 0 },                        /* imm8 beyond RAM */
+		{ m - 2, { 0xe7, 0x44 }, 0, 1, 0x44, 2 },
+		{ 0x103000, { 0xef }, 0x501, 0, 0, 0 },                 /* rodata: NX */
+		{ 0x104000, { 0xef }, 0x501, 0, 0, 0 },                 /* data: NX */
+		{ 0x107000, { 0xef }, 0x501, 0, 0, 0 },                 /* guard: unmapped */
+		{ 0x10000, { 0xef }, 0x501, 0, 0, 0 },                  /* page tables: unmapped */
+		{ 0, { 0xef }, 0x501, 0, 0, 0 },                        /* page 0 */
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(mem + c[i].rip, 0, c[i].rip + 3 <= m ? 3 : m - c[i].rip);
+		memcpy(mem + c[i].rip, c[i].b, c[i].rip + 3 <= m ? 3 : m - c[i].rip);
+		port = len = 0;
+		int r = decode_outl(mem, m, &im, c[i].rip, c[i].rdx, &port, &len);
+		if (r != c[i].ok || (r && (port != c[i].port || len != c[i].len))) {
+			free(mem);
+			CHECK(0, "case %zu (rip 0x%llx): r %d port 0x%x len %u", i, (unsigned long long)c[i].rip,
+			      r, port, len);
+		}
+	}
+	static const uint64_t beyond[] = { m, m + 1, 64 * GiB, UINT64_MAX, UINT64_MAX - 1, 1ull << 63 };
+	for (size_t i = 0; i < sizeof(beyond) / sizeof(beyond[0]); i++)
+		if (decode_outl(mem, m, &im, beyond[i], 0x501, &port, &len)) {
+			free(mem);
+			CHECK(0, "rip 0x%llx beyond RAM decoded", (unsigned long long)beyond[i]);
+		}
+	memcpy(mem + 0x108ff8, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+	int ok = decode_read64(mem, m, &im, 0x108ff8, &v) == 0 && v == 0x8877665544332211ull &&
+		 decode_read64(mem, m, &im, 0x108ff9, &v) < 0 && decode_read64(mem, m, &im, 0x107ff8, &v) < 0 &&
+		 decode_read64(mem, m, &im, 0, &v) < 0 && decode_read64(mem, m, &im, m - 4, &v) < 0 &&
+		 decode_read64(mem, m, &im, m, &v) < 0 && decode_read64(mem, m, &im, UINT64_MAX - 7, &v) < 0 &&
+		 decode_read64(mem, m, &im, 0x10008, &v) < 0;
+	free(mem);
+	CHECK(ok, "decode_read64 range checks");
+	return NULL;
+}
+
+/* Random bytes at random rips in an exact-size buffer: ASan catches any read outside RAM. */
+static const char *t_decode_random(void)
+{
+	const uint64_t m = 2 * MiB + 4096;
+	struct image im;
+	uint8_t *mem = malloc(m);
+	unsigned port, len;
+	uint8_t buf[15];
+
+	image_std(&im);
+	im.seg[im.nseg++] = (struct seg){ m - 8192, 8192, m - 8192, PF_R | PF_X };
+	for (uint64_t i = 0; i < m; i++)
+		mem[i] = (uint8_t)rnd();
+	for (int i = 0; i < 200000; i++) {
+		uint64_t rip = i % 2 ? m - (rnd() % 20) : pick(m);
+		int r = decode_outl(mem, m, &im, rip, rnd(), &port, &len);
+		size_t n = decode_fetch(mem, m, &im, rip, buf, sizeof(buf));
+		if (r && (len < 1 || len > 2 || n < len || (len == 2 && port > 255))) {
+			free(mem);
+			CHECK(0, "rip 0x%llx: len %u n %zu port 0x%x", (unsigned long long)rip, len, n, port);
+		}
+	}
+	free(mem);
+	return NULL;
+}
+
 
 static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_gm_edges, "gm_edges" },
@@ -331,6 +628,11 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_elf_corrupt, "elf_corrupt" },
 	{ t_elf_shnote, "elf_section_note" },
 	{ t_pvh, "pvh_start_info" },
+	{ t_elf_spore_note, "elf_spore_note" },
+	{ t_paging_flags, "paging_flags" },
+	{ t_paging_sizes, "paging_sizes" },
+	{ t_decode, "decode_outl" },
+	{ t_decode_random, "decode_random" },
 };
 
 int main(int argc, char **argv)
