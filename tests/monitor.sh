@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Black-box tests of build/spore-kvm: bad inputs (one-line message, status 249) and the tiny
-# test guest (console, exit status, timeout, bad calls, seccomp). Prints `ok NAME` / `FAIL NAME`.
+# Black-box tests of build/spore-kvm: bad inputs (one-line message, status 249), the tiny 32-bit
+# test guest (console, exit status, timeout, bad calls, seccomp) and the 64-bit ring-3 one (traps, faults). Prints `ok NAME` / `FAIL NAME`.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 kvm=$here/build/spore-kvm
 guest=$here/build/tests/unit/monitor_guest.elf
+guest64=$here/build/tests/unit/monitor_guest64.elf
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failed=0
@@ -34,7 +35,7 @@ setup_err() {
 	ok "$name"
 }
 
-[ -x "$kvm" ] && [ -f "$guest" ] || { fail build "build/spore-kvm or the test guest is missing"; exit 1; }
+[ -x "$kvm" ] && [ -f "$guest" ] && [ -f "$guest64" ] || { fail build "build/spore-kvm or the test guest is missing"; exit 1; }
 
 # ---- bad inputs ----
 echo "just text" >"$tmp/text"
@@ -119,5 +120,38 @@ echo "# spore-kvm VmRSS while the test guest sleeps: ${rss:-?} kB"
 wait $pid
 rc=$?
 [ $rc = 0 ] && ok poll_sleep || fail poll_sleep "status $rc: $(cat "$tmp/err")"
+
+# ---- the 64-bit ring-3 guest: hypercalls arrive as traps ----
+objcopy -R .note.spore "$guest64" "$tmp/nonote64.elf"
+setup_err ring3_no_note "$tmp/nonote64.elf"
+for sync in 1 0; do  # with KVM_CAP_SYNC_REGS, then the KVM_GET/SET_REGS fallback
+	if [ $sync = 0 ]; then export SPORE_KVM_NO_SYNC_REGS=1; else unset SPORE_KVM_NO_SYNC_REGS; fi
+	if run ring3_hello_sync$sync 7 "$guest64"; then
+		if [ "$(cat "$tmp/out")" = "hello from the ring-3 test guest" ] && [ ! -s "$tmp/err" ]; then
+			ok ring3_hello_sync$sync
+		else fail ring3_hello_sync$sync "stdout '$(head -c 100 "$tmp/out")' stderr '$(head -c 200 "$tmp/err")'"; fi
+	fi
+	if run ring3_1000_calls_sync$sync 0 "$guest64" k; then
+		[ "$(wc -c <"$tmp/out")" = 1000 ] && ok ring3_1000_calls_sync$sync \
+			|| fail ring3_1000_calls_sync$sync "$(wc -c <"$tmp/out") bytes"
+	fi
+done
+unset SPORE_KVM_NO_SYNC_REGS
+run ring3_time 0 "$guest64" t && ok ring3_time      # HC_TIME's tsc_khz is filled
+run ring3_sse 0 "$guest64" s && ok ring3_sse        # SSE runs in ring 3
+# fault NAME REGEX MODE: status 120, `guest fault` on the first line, REGEX somewhere.
+fault() {
+	local name=$1 re=$2 mode=$3
+	run "$name" 120 "$guest64" "$mode" || return
+	if head -1 "$tmp/err" | grep -q '^spore-kvm: guest fault: ' && grep -Eq "$re" "$tmp/err"; then ok "$name"
+	else fail "$name" "report: $(head -c 400 "$tmp/err")"; fi
+}
+fault ring3_null 'null pointer' n
+fault ring3_stack_overflow 'stack overflow' o
+fault ring3_rodata_write 'read-only page' w
+fault ring3_nx 'non-executable page \(NX\)' x
+fault ring3_ud2 'invalid opcode \(ud2\)' u
+fault ring3_backtrace 'backtrace: 0x[0-9a-f]+ 0x[0-9a-f]+ 0x[0-9a-f]+ 0x[0-9a-f]+' b
+expect ring3_port_0x80 250 'unknown port 0x80' "$guest64" i  # kvm_pvm: ports < 0x100 exit as I/O
 
 [ $failed = 0 ]
