@@ -25,14 +25,16 @@ COMMON   := $(OPT) -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone \
 KCFLAGS  := $(COMMON) -mgeneral-regs-only -nostdinc -isystem $(GCCINC) -Ikernel -Iarch/x86_64
 # newlib declares clock_gettime() and CLOCK_MONOTONIC only where these are set.
 LIBCINC  := -nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) \
-            -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L
+            -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L -D_POSIX_THREADS=1 -DFD_SETSIZE=1024
 LCFLAGS  := $(COMMON) -mgeneral-regs-only $(LIBCINC)
-APPCFLAGS := $(COMMON) $(LIBCINC)
+APPCFLAGS = $(COMMON) $(LIBCINC) $(LWIPINC)
 
 KSRC := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c drivers/*.c)
 LSRC := $(wildcard libc/*.c)
+NSRC := $(wildcard libc/net/*.c)
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 LOBJ := $(patsubst %,$(B)/%.o,$(LSRC))
+NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
@@ -63,6 +65,25 @@ $(NEWLIB)/lib/libc.a: | $(B)/.deps
 	@$(MAKE) -C $(B)/newlib/obj install-target-newlib > $(B)/newlib/install.log 2>&1
 	@rm -rf $(B)/newlib/obj $(B)/newlib/newlib-salsa
 
+# lwIP 2.1.3 from Debian's source package (patched by dpkg-source as Debian ships it).
+LWIP     := $(B)/lwip/tree
+$(LWIP)/src/include/lwip/opt.h: | $(B)/.deps
+	@echo "  LWIP    fetching lwIP 2.1.3 (apt-get source lwip)"
+	@rm -rf $(B)/lwip && mkdir -p $(B)/lwip
+	@cd $(B)/lwip && apt-get source -qq lwip > fetch.log 2>&1 || { cat fetch.log; exit 1; }
+	@cd $(B)/lwip && ln -sfn "$$(ls -d lwip-2.1.3*/ | head -1)" tree && rm -f *.tar.* *.dsc
+LWIP_SRC := $(addprefix core/,init.c def.c inet_chksum.c ip.c mem.c memp.c netif.c pbuf.c \
+              raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c \
+              ipv4/dhcp.c ipv4/etharp.c ipv4/icmp.c ipv4/ip4.c ipv4/ip4_addr.c ipv4/ip4_frag.c) \
+            $(addprefix api/,api_lib.c api_msg.c err.c netbuf.c netifapi.c sockets.c tcpip.c) \
+            netif/ethernet.c
+LWIP_OBJ := $(patsubst %.c,$(B)/lwip/obj/%.o,$(LWIP_SRC))
+LWIPINC  := -I$(LWIP)/src/include -Ilibc/net -Ilibc/include
+# Third-party code: our flags, but its warnings are not ours to fail on.
+$(B)/lwip/obj/%.o: $(LWIP)/src/include/lwip/opt.h | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(@D); echo "  CC      lwip/$*.c"
+	@gcc $(filter-out -Werror -Wextra,$(LCFLAGS)) -w $(LWIPINC) -c $(LWIP)/src/$*.c -o $@
+
 # ---- the kernel: one relocatable object exporting only its ABI ---------------
 $(B)/arch/%.o: arch/% | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(KCFLAGS) -c $< -o $@
@@ -70,19 +91,29 @@ $(B)/kernel/%.o: kernel/% | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(KCFLAGS) -c $< -o $@
 $(B)/drivers/%.o: drivers/% | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(KCFLAGS) -c $< -o $@
+$(B)/libc/net/%.o: libc/net/% | $(NEWLIB)/lib/libc.a $(LWIP)/src/include/lwip/opt.h
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LWIPINC) -c $< -o $@
 $(B)/libc/%.o: libc/% | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) -c $< -o $@
 
 # ld -r then objcopy -G: internal names cannot collide with newlib or the app.
-$(B)/spore.o: $(KOBJ) $(LOBJ) libc/exports.txt
+# The network stack (lwIP + libc/net) first becomes one object that exports
+# only the socket API, so lwIP's names (mem_init...) never meet the kernel's.
+# --gc-sections drops it all from apps that never open a socket.
+$(B)/net.o: $(NOBJ) $(LWIP_OBJ) libc/net/exports.txt
 	@echo "  LD      $@"
-	@ld -r -o $@.tmp $(KOBJ) $(LOBJ)
-	@objcopy --keep-global-symbols=libc/exports.txt $@.tmp $@ && rm $@.tmp
+	@ld -r -o $@.tmp $(NOBJ) $(LWIP_OBJ)
+	@objcopy --keep-global-symbols=libc/net/exports.txt $@.tmp $@ && rm $@.tmp
+$(B)/spore.o: $(KOBJ) $(LOBJ) $(B)/net.o libc/exports.txt libc/net/exports.txt
+	@echo "  LD      $@"
+	@ld -r -o $@.tmp $(KOBJ) $(LOBJ) $(B)/net.o
+	@objcopy --keep-global-symbols=libc/exports.txt --keep-global-symbols=libc/net/exports.txt \
+	    $@.tmp $@ && rm $@.tmp
 
 # ---- images: apps/NAME/*.c and tests/guest/NAME.c ---------------------------
-$(B)/apps/%.o: apps/%.c | $(NEWLIB)/lib/libc.a
+$(B)/apps/%.o: apps/%.c | $(NEWLIB)/lib/libc.a $(LWIP)/src/include/lwip/opt.h
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(APPCFLAGS) -c $< -o $@
-$(B)/tests/guest/%.o: tests/guest/%.c | $(NEWLIB)/lib/libc.a
+$(B)/tests/guest/%.o: tests/guest/%.c | $(NEWLIB)/lib/libc.a $(LWIP)/src/include/lwip/opt.h
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(APPCFLAGS) -c $< -o $@
 $(B)/name/%.o:
 	@mkdir -p $(@D); echo 'const char app_name[] = "$*";' | gcc $(KCFLAGS) -x c -c - -o $@
@@ -111,7 +142,7 @@ run: $(B)/apps/$(APP).elf $(B)/spore-kvm
 
 # ---- tests --------------------------------------------------------------------
 UNIT := $(basename $(notdir $(wildcard tests/unit/*_test.c)))
-$(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/memmap.c kernel/mem.c
+$(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/memmap.c kernel/mem.c kernel/options.c
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -fsanitize=address,undefined -o $@ $^
 
 test: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test

@@ -64,13 +64,7 @@ void  *mem_sbrk(intptr_t incr);              /* (void *)-1 when out */
 size_t mem_free_bytes(void);
 
 /* options.c: kernel command-line options */
-struct net_config {
-	uint32_t addr, gw;      /* network byte order */
-	unsigned prefix;
-	int static_ip, dhcp;
-};
 extern int opt_boottime;
-extern struct net_config net_config;
 int parse_ipv4(const char *s, const char **end, uint32_t *out);   /* pure */
 int options_parse(char **words, int n);     /* -1 after printing the bad option */
 

@@ -2,6 +2,7 @@
 /* Kernel options: the `key=value` words before `--` on the command line.
  * An unknown key or a bad value is an error, never silently ignored. */
 #include "kernel.h"
+#include "net.h"
 
 int opt_boottime;   /* boottime=1: print PVH entry -> main() time, and exits at the end */
 struct net_config net_config;   /* ip=ADDR/PREFIX gw=ADDR dhcp=1 */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* newlib's system layer for the console and the process: fds 0-2 are the
- * console, sbrk is the kernel's heap, _exit ends the VM. Files and sockets
- * join this table with the networking and storage work. */
+/* newlib's system layer for the process and the fd table's dispatch: fds 0-2
+ * are the console, sockets go to socket.c, sbrk is the kernel's heap, _exit
+ * ends the VM. */
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -9,65 +9,79 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include "libc.h"
+#include "fd.h"
 
 #undef errno
 extern int errno;
 
-static int is_console(int fd) { return fd >= 0 && fd <= 2; }
-
-int write(int fd, const void *buf, size_t n)
+static long console_write_op(struct fd *f, const void *buf, unsigned long n)
 {
-	if (!is_console(fd)) {
-		errno = EBADF;
-		return -1;
-	}
+	(void)f;
 	console_write(buf, n);
 	console_flush();       /* newlib buffers lines already: one host write each */
-	return (int)n;
+	return (long)n;
 }
 
 /* The console has no input path yet on every host: reading it is end-of-file. */
+static long console_read_op(struct fd *f, void *buf, unsigned long n)
+{
+	(void)f, (void)buf, (void)n;
+	return 0;
+}
+
+const struct fd_ops console_ops = {
+	.read = console_read_op,
+	.write = console_write_op,
+	.mode = S_IFCHR | 0620,
+	.isatty = 1,
+};
+
+int write(int fd, const void *buf, size_t n)
+{
+	struct fd *f = fd_get(fd);
+	return f ? (int)f->ops->write(f, buf, n) : -1;
+}
+
 int read(int fd, void *buf, size_t n)
 {
-	(void)buf, (void)n;
-	if (!is_console(fd)) {
-		errno = EBADF;
-		return -1;
-	}
-	return 0;
+	struct fd *f = fd_get(fd);
+	return f ? (int)f->ops->read(f, buf, n) : -1;
 }
 
 int close(int fd)
 {
-	if (!is_console(fd)) {
-		errno = EBADF;
+	struct fd *f = fd_get(fd);
+	if (!f)
 		return -1;
-	}
-	return 0;
+	int r = f->ops->close ? f->ops->close(f) : 0;
+	fd_release(fd);
+	return r;
 }
 
 off_t lseek(int fd, off_t off, int whence)
 {
 	(void)off, (void)whence;
-	errno = is_console(fd) ? ESPIPE : EBADF;
+	if (fd_get(fd))
+		errno = ESPIPE;
 	return -1;
 }
 
 int fstat(int fd, struct stat *st)
 {
-	if (!is_console(fd)) {
-		errno = EBADF;
+	struct fd *f = fd_get(fd);
+	if (!f)
 		return -1;
-	}
-	*st = (struct stat){ .st_mode = S_IFCHR | 0620, .st_blksize = 1024 };
+	*st = (struct stat){ .st_mode = f->ops->mode, .st_blksize = 1024 };
 	return 0;
 }
 
 int isatty(int fd)
 {
-	if (is_console(fd))
+	struct fd *f = fd_get(fd);
+	if (f && f->ops->isatty)
 		return 1;
-	errno = EBADF;
+	if (f)
+		errno = ENOTTY;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel.h"
+#include "net.h"
 
 static jmp_buf panicked;
 static const char *why;

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* The one network device, whichever driver found it (virtio-net under QEMU,
+ * hypercalls under spore-kvm), as the netif glue (libc/net/netif.c) sees it. */
+#ifndef KERNEL_NET_H
+#define KERNEL_NET_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct net_dev {
+	uint8_t  mac[6];
+	unsigned mtu;
+	/* One frame (Ethernet header on, no FCS). 0, or -1 when it was dropped. */
+	int  (*send)(const void *frame, size_t len);
+	/* The next received frame into buf: its length, 0 when none is waiting,
+	 * -1 on a device error. A frame longer than size is dropped. */
+	long (*recv)(void *buf, size_t size);
+};
+
+/* The address, from the command line (kernel/options.c: ip=, gw=, dhcp=). */
+struct net_config {
+	uint32_t addr, gw;      /* network byte order */
+	unsigned prefix;
+	int static_ip, dhcp;
+};
+extern struct net_config net_config;
+
+/* net.c */
+extern const struct net_dev *net_dev;   /* NULL: no network device */
+void net_wait(void);   /* block this thread until a frame may be waiting */
+void net_wake(void);   /* a frame may be waiting (interrupt handler, idle loop) */
+#endif

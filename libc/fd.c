@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+/* The fd table. fds 0-2 are the console from boot; the rest are handed out
+ * lowest-first, as POSIX requires. */
+#include <errno.h>
+#include "fd.h"
+
+static struct fd table[FD_MAX];   /* bss: 16 KiB the image does not carry */
+
+void fd_init(void)
+{
+	for (int i = 0; i < 3; i++)
+		table[i] = (struct fd){ &console_ops, -1 };
+}
+
+struct fd *fd_get(int fd)
+{
+	if (fd < 0 || fd >= FD_MAX || !table[fd].ops) {
+		errno = EBADF;
+		return 0;
+	}
+	return &table[fd];
+}
+
+int fd_alloc(const struct fd_ops *ops, int sock)
+{
+	for (int i = 0; i < FD_MAX; i++) {
+		if (!table[i].ops) {
+			table[i] = (struct fd){ ops, sock };
+			return i;
+		}
+	}
+	errno = EMFILE;
+	return -1;
+}
+
+void fd_release(int fd)
+{
+	table[fd] = (struct fd){ 0, -1 };
+}

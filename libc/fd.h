@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* The one fd table: console, sockets (and files later) share it, so read,
+ * write, close, poll and select work on any of them. Each open fd points to
+ * the operations of its kind, so an app that never opens a socket never links
+ * the network stack. */
+#ifndef LIBC_FD_H
+#define LIBC_FD_H
+
+#define FD_MAX 1024   /* = FD_SETSIZE (Makefile) */
+
+struct stat;
+struct fd;
+struct fd_ops {
+	long (*read)(struct fd *f, void *buf, unsigned long n);
+	long (*write)(struct fd *f, const void *buf, unsigned long n);
+	int  (*close)(struct fd *f);
+	unsigned mode;        /* st_mode for fstat: S_IFCHR, S_IFSOCK... */
+	int  isatty;
+};
+
+struct fd {
+	const struct fd_ops *ops;   /* NULL: free */
+	int sock;                   /* the lwIP socket, for sockets */
+};
+
+extern const struct fd_ops console_ops;
+
+/* fd.c */
+void fd_init(void);              /* fds 0-2: the console */
+struct fd *fd_get(int fd);       /* NULL (errno EBADF) when not open */
+int  fd_alloc(const struct fd_ops *ops, int sock);  /* lowest free fd, or -1 (EMFILE) */
+void fd_release(int fd);
+#endif

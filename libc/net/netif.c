@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/* The seam between lwIP and the kernel's network device (kernel/net.h): one
+ * netif, a receive thread that feeds frames to the tcpip thread, and the
+ * address from the command line (ip=, gw=) or DHCP. Started by the first
+ * socket() call, so apps without sockets never run lwIP. */
+#include <stdio.h>
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/netifapi.h"
+#include "lwip/tcpip.h"
+#include "netif/ethernet.h"
+#include "../../kernel/net.h"
+#include "../libc.h"
+#include "net.h"
+
+static struct netif nif;
+static int started;
+
+/* lwIP's transmit: flatten the pbuf chain into one frame for the device. */
+static err_t linkoutput(struct netif *n, struct pbuf *p)
+{
+	static unsigned char frame[1600];
+	(void)n;
+	if (p->tot_len > sizeof frame)
+		return ERR_BUF;
+	pbuf_copy_partial(p, frame, p->tot_len, 0);
+	return net_dev->send(frame, p->tot_len) == 0 ? ERR_OK : ERR_IF;
+}
+
+static err_t nif_init(struct netif *n)
+{
+	n->name[0] = 'e';
+	n->name[1] = 'n';
+	n->output = etharp_output;
+	n->linkoutput = linkoutput;
+	n->mtu = (u16_t)net_dev->mtu;
+	n->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(n->hwaddr, net_dev->mac, ETH_HWADDR_LEN);
+	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	return ERR_OK;
+}
+
+/* Drains the device into lwIP, then blocks until it may have more. */
+static void rx_thread(void *arg)
+{
+	static unsigned char buf[1600];
+	(void)arg;
+	for (;;) {
+		long len;
+		while ((len = net_dev->recv(buf, sizeof buf)) > 0) {
+			struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+			if (!p)
+				continue;   /* out of memory: drop, as a NIC would */
+			pbuf_take(p, buf, (u16_t)len);
+			if (nif.input(p, &nif) != ERR_OK)
+				pbuf_free(p);
+		}
+		net_wait();
+	}
+}
+
+static void tcpip_ready(void *arg)
+{
+	*(volatile int *)arg = 1;
+}
+
+int net_start(void)
+{
+	volatile int ready = 0;
+	ip4_addr_t addr, mask, gw;
+
+	if (started)
+		return started > 0 ? 0 : -1;
+	started = -1;
+	tcpip_init(tcpip_ready, (void *)&ready);
+	while (!ready)
+		sched_yield();
+	if (!net_dev)
+		return started = 1, 0;   /* sockets work, but nothing reaches a wire */
+	ip4_addr_set_u32(&addr, net_config.static_ip ? net_config.addr : 0);
+	ip4_addr_set_u32(&mask, net_config.static_ip && net_config.prefix ?
+			 lwip_htonl(0xffffffffu << (32 - net_config.prefix)) : 0);
+	ip4_addr_set_u32(&gw, net_config.gw);
+	if (netifapi_netif_add(&nif, &addr, &mask, &gw, NULL, nif_init, tcpip_input) != ERR_OK)
+		return -1;
+	netifapi_netif_set_default(&nif);
+	netifapi_netif_set_up(&nif);
+	sys_thread_new("rx", rx_thread, NULL, DEFAULT_THREAD_STACKSIZE, 0);
+	if (net_config.dhcp || !net_config.static_ip) {
+		netifapi_dhcp_start(&nif);
+		/* Wait for a lease, but not forever: sockets still work without one. */
+		for (int i = 0; i < 1000 && !dhcp_supplied_address(&nif); i++)
+			usleep(10000);
+		if (!dhcp_supplied_address(&nif))
+			fprintf(stderr, "spore: no DHCP lease after 10 s; continuing without an address\n");
+	}
+	started = 1;
+	return 0;
+}
