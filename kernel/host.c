@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* Picks the host once, before the first console write: spore-kvm announces
- * itself with a CPUID leaf (kernel/hypercall.h); anything else is QEMU. */
+/* Picks the host once, before the first console write. spore-kvm enters at
+ * the Spore note's 64-bit entry (boot_ring3), or, entering at the PVH entry,
+ * announces itself with a CPUID leaf (kernel/hypercall.h). Not CPUID alone:
+ * in ring 3 on an AMD host without CPUID faulting the instruction is not
+ * intercepted and shows the real CPU's leaves. Anything else is QEMU. */
 #include "kernel.h"
 #include "hypercall.h"
 #include "../arch/x86_64/x86.h"
@@ -12,7 +15,7 @@ void host_init(void)
 	uint32_t r[4];
 
 	cpuid(HC_CPUID_LEAF, 0, r);
-	if (r[1] == 0x726f7053 && r[2] == 0x4d564b65 && r[3] == 0)  /* "SporeKVM" */
+	if (boot_ring3 || (r[1] == 0x726f7053 && r[2] == 0x4d564b65 && r[3] == 0))  /* "SporeKVM" */
 		host = &host_sporekvm;
 	if (host->init)
 		host->init();
