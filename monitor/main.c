@@ -155,7 +155,9 @@ static int trap(struct vm *vm)
 		}
 		return -1;
 	}
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+	if (vm->sync_regs)
+		sr.cr2 = vm->run->s.regs.sregs.cr2;
+	else if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
 		sr.cr2 = CR2_NONE;
 	return fault_report(vm, r, sr.cr2);
 }
