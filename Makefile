@@ -152,6 +152,12 @@ test: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/te
 bench: all
 	@bench/run
 
+# Reports files whose formatting differs from .clang-format (FIX=1 rewrites them).
+lint:
+	@files=$$(git ls-files '*.c' '*.h'); \
+	if [ "$(FIX)" = 1 ]; then clang-format -i $$files; \
+	else for f in $$files; do clang-format $$f | diff -q - $$f >/dev/null || echo "format: $$f"; done; fi
+
 clean:
 	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o
 
