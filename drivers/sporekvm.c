@@ -3,16 +3,8 @@
  * Argument blocks are static, so they sit in the image below 4 GiB as the ABI
  * requires; one vCPU and no preemption, so they need no locking. */
 #include "kernel.h"
-#include "hypercall.h"
-#include "../arch/x86_64/x86.h"
-
-/* The raw layer: one port write carrying the block's guest-physical address
- * (identity-mapped, so its virtual address). The monitor reads and writes the
- * block while the vCPU is stopped; outl's memory clobber orders that. */
-static inline void hypercall_raw(unsigned nr, void *block)
-{
-	outl(HC_PORT_BASE + nr, (uint32_t)(uintptr_t)block);
-}
+#include "net.h"
+#include "hc.h"
 
 static struct hc_console con;
 static struct hc_time tm;
@@ -38,8 +30,10 @@ static void hc_halt_until(uint64_t deadline_ns)
 
 	pl.timeout_ns = deadline_ns == UINT64_MAX ? UINT64_MAX :
 			deadline_ns > now ? deadline_ns - now : 0;
-	pl.mask = 0;
+	pl.mask = net_dev ? HC_EV_NET : 0;
 	hypercall_raw(HC_POLL, &pl);
+	if (pl.ready & HC_EV_NET)
+		net_wake();
 }
 
 static uint64_t hc_wall_ns(void)
@@ -81,6 +75,7 @@ static NORETURN void hc_exit(int status)
 
 const struct host host_sporekvm = {
 	.name = "spore-kvm",
+	.probe = hcnet_init,
 	.console_write = hc_console_write,
 	.halt_until = hc_halt_until,
 	.wall_ns = hc_wall_ns,

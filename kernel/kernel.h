@@ -16,7 +16,8 @@
  * picked once by host_init(). Code above this never asks which host it is. */
 struct host {
 	const char *name;
-	void     (*init)(void);
+	void     (*init)(void);          /* console up; nothing else is yet */
+	void     (*probe)(void);         /* devices, once memory and the clock are up */
 	void     (*console_write)(const char *s, size_t n);
 	void     (*halt_until)(uint64_t deadline_ns);  /* returns early on any event */
 	uint64_t (*wall_ns)(void);      /* slow: read once when no kvmclock */
@@ -42,6 +43,9 @@ extern unsigned long console_host_writes;
 NORETURN void panic(const char *file, int line, const char *msg);
 NORETURN void kexit(int status);
 #define kassert(x) ((x) ? (void)0 : panic(__FILE__, __LINE__, "assertion failed: " #x))
+
+/* arch mmu.c */
+int mmu_guard(void *page, int on);   /* -1: cannot (spore-kvm); use a canary */
 
 /* cmdline.c: `KOPT=VAL... -- ARG...` (pure) */
 int cmdline_split(char *s, char **words, int max);          /* -1: too many or bad quote */
@@ -73,8 +77,41 @@ uint64_t clock_monotonic_ns(void);
 uint64_t clock_wall_ns(void);
 const char *clock_source(void);
 
-/* sleep.c */
-void sleep_until(uint64_t deadline_ns);   /* halts; never spins */
+/* sched.c: cooperative threads (one vCPU; nothing preempts a thread) */
+struct thread;
+struct waitq { struct thread *head, *tail; };
+struct thread {
+	uint64_t rsp;                 /* saved by ctx_switch */
+	unsigned id;
+	int state;
+	const char *name;
+	struct thread *next;          /* run queue or wait queue */
+	struct thread *sleep_next;    /* sleeper list */
+	struct thread *all_next;
+	struct waitq *waitq;          /* the queue it waits on, if any */
+	uint64_t deadline;            /* UINT64_MAX: none */
+	int timed_out, detached;
+	void *(*fn)(void *);
+	void *arg, *ret;
+	void *reent;                  /* newlib's struct _reent */
+	char *stack;                  /* guard page first */
+	size_t stack_pages;
+	uint64_t *canary;             /* NULL when the guard page is unmapped */
+	struct waitq joiners;
+};
+struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg,
+			     size_t stack_size, void *reent);   /* NULL: out of memory */
+NORETURN void thread_exit(void *ret);
+int  thread_join(struct thread *t, void **ret);
+void thread_detach(struct thread *t);
+void thread_yield(void);
+int  thread_block(struct waitq *q, uint64_t deadline);  /* 0 woken, -1 deadline passed */
+int  waitq_wake_one(struct waitq *q);
+void waitq_wake_all(struct waitq *q);
+struct thread *thread_self(void);
+struct thread *thread_by_id(unsigned id);      /* NULL: none (or already joined) */
+struct thread *thread_of_guard(uint64_t addr);
+void sleep_until(uint64_t deadline_ns);   /* blocks this thread; the vCPU halts if idle */
 
 /* entropy.c */
 int entropy_get(void *buf, size_t n);       /* -1: no source */

@@ -58,6 +58,8 @@ void kmain(const struct hvm_start_info *si)
 		mmu_init(ri.top);           /* W^X page tables (spore-kvm built its own) */
 	clock_init();                        /* kvmclock or calibrated TSC */
 	args_init();                         /* kernel options, app argv */
+	if (host->probe)
+		host->probe();               /* devices: hypercall devices or virtio */
 	if (opt_boottime)
 		kprintf("spore: boot %lu us from PVH entry to main (host %s, clock %s, %lu KiB free)\n",
 			clock_tsc_delta_ns(rdtsc() - boot_tsc) / 1000, host->name, clock_source(),

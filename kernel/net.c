@@ -1,6 +1,33 @@
 // SPDX-License-Identifier: MIT
-/* The network device registry (one device) and the receive thread's wait. */
+/* The network device registry (one device) and the receive thread's wait:
+ * drivers report "a frame may be waiting" with net_wake() (or, from an
+ * interrupt handler, net_irq), and the receive thread sleeps in net_wait(). */
 #include "kernel.h"
 #include "net.h"
 
 const struct net_dev *net_dev;
+volatile int net_irq;          /* set in interrupt context, consumed by net_poll() */
+static struct waitq waiters;
+static int pending;
+
+void net_wake(void)
+{
+	pending = 1;
+	waitq_wake_all(&waiters);
+}
+
+/* The scheduler's idle loop: turn interrupt-time notes into wake-ups. */
+void net_poll(void)
+{
+	if (net_irq) {
+		net_irq = 0;
+		net_wake();
+	}
+}
+
+void net_wait(void)
+{
+	while (!pending)
+		thread_block(&waiters, UINT64_MAX);
+	pending = 0;
+}

@@ -27,5 +27,7 @@ extern struct net_config net_config;
 /* net.c */
 extern const struct net_dev *net_dev;   /* NULL: no network device */
 void net_wait(void);   /* block this thread until a frame may be waiting */
-void net_wake(void);   /* a frame may be waiting (interrupt handler, idle loop) */
+void net_wake(void);   /* a frame may be waiting (not from interrupt context) */
+void net_poll(void);   /* scheduler idle loop: act on net_irq */
+extern volatile int net_irq;   /* interrupt handlers set it */
 #endif

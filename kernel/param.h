@@ -13,3 +13,6 @@
 #define EXIT_CMDLINE     122          /* bad kernel command line */
 #define EXIT_VMFAULT     251          /* runner: guest died without an exit */
 #define KSTACK_SIZE      (8 * 1024)   /* each trap stack: IST1, IST2 */
+#define THREAD_STACK     (64 * 1024)  /* default thread stack */
+#define STACK_CANARY     0x5370c4a7d0d0cafeull  /* guard-page pattern where it cannot be unmapped */
+#define CANARY_WORDS     32           /* checked at every switch away */

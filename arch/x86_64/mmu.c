@@ -8,7 +8,7 @@
 
 #define P   (1ull << 0)
 #define W   (1ull << 1)
-#define U   (1ull << 2)   /* everything runs in ring 3: see entry.S */
+#define U   (1ull << 2)   /* user: harmless in ring 0 without SMEP/SMAP */
 #define PWT (1ull << 3)
 #define PCD (1ull << 4)
 #define PS  (1ull << 7)
@@ -81,6 +81,29 @@ void mmu_init(uint64_t ram_top)
 	}
 	map_4k(LAPIC_MMIO, P | W | U | PCD | PWT | NX);   /* only touched under QEMU */
 	write_cr3((uint64_t)pml4);
+}
+
+/* Unmaps (on) or maps back (off) one page as a stack guard. Ring 0 only: it
+ * edits the live tables (splitting a 2 MiB page the first time) and
+ * invalidates the TLB entry; thread creation is rare, this is no hot path.
+ * Returns -1 where the tables are not ours to edit (spore-kvm, ring 3). */
+int mmu_guard(void *page, int on)
+{
+	uint64_t va = (uint64_t)page;
+
+	if (boot_ring3 || !pml4)
+		return -1;
+	uint64_t *pde = &pd_of(va)[(va >> 21) & 511];
+	if (*pde & PS) {
+		uint64_t *pt = table(), base = ADDR(*pde) & ~(HUGE - 1);
+		for (int i = 0; i < 512; i++)
+			pt[i] = (base + i * (uint64_t)PAGE_SIZE) | P | W | U | NX;
+		*pde = (uint64_t)pt | P | W | U;
+	}
+	uint64_t *pt = (uint64_t *)ADDR(*pde);
+	pt[(va >> 12) & 511] = on ? 0 : va | P | W | U | NX;
+	__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+	return 0;
 }
 
 /* For the fault reporter: walks the tables so a backtrace never faults. */

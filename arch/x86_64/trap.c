@@ -24,6 +24,8 @@ static const char *pf_reason(uint64_t err, uint64_t addr)
 
 	if (addr >= guard && addr < guard + PAGE_SIZE)
 		return "stack overflow (hit the guard page)";
+	if (thread_of_guard(addr))
+		return "stack overflow (hit a thread's guard page)";
 	if (!(err & 1))
 		return addr < PAGE_SIZE ? "null pointer (page 0 is unmapped)" : "unmapped page";
 	if (err & 16)

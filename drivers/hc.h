@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* spore-kvm hypercalls, the raw layer: one port write carrying the block's
+ * guest-physical address (identity-mapped, so its virtual address). In ring 3
+ * the outl traps and the monitor decodes it; the monitor reads and writes the
+ * block while the vCPU is stopped, and outl's memory clobber orders that. */
+#ifndef DRIVERS_HC_H
+#define DRIVERS_HC_H
+#include "hypercall.h"
+#include "../arch/x86_64/x86.h"
+
+static inline void hypercall_raw(unsigned nr, void *block)
+{
+	outl(HC_PORT_BASE + nr, (uint32_t)(uintptr_t)block);
+}
+
+/* sporekvm_net.c */
+void hcnet_init(void);                   /* finds the --net device, if any */
+#endif
