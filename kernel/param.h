@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Tunables, one place (xv6 style). Included by C and assembly. */
 #define PAGE_SIZE        4096
-#define BOOT_STACK_SIZE  (64 * 1024)  /* kmain() and the app's main thread */
+#define BOOT_STACK_SIZE  (128 * 1024) /* kmain() and the app's main thread */
 #define CMDLINE_MAX      4096         /* bytes of command line kept */
 #define ARGV_MAX         64           /* app arguments */
 #define MEMMAP_MAX       32           /* PVH memory map entries read */

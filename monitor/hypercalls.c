@@ -19,7 +19,7 @@ static const char *const names[HC_NR_MAX] = {
 	[HC_BLK_READ] = "blk_read", [HC_BLK_WRITE] = "blk_write",
 };
 
-static int bad(unsigned nr, const char *what, uint64_t gpa)
+int hc_bad(unsigned nr, const char *what, uint64_t gpa)
 {
 	const char *name = nr < HC_NR_MAX && names[nr] ? names[nr] : "call";
 
@@ -29,7 +29,7 @@ static int bad(unsigned nr, const char *what, uint64_t gpa)
 }
 
 /* Fetches the argument block; 0 on success. */
-static int get(struct vm *vm, uint64_t gpa, void *b, size_t len)
+int hc_get(struct vm *vm, uint64_t gpa, void *b, size_t len)
 {
 	if (!gm_block_ok(vm->mem_size, gpa, len))
 		return -1;
@@ -37,7 +37,7 @@ static int get(struct vm *vm, uint64_t gpa, void *b, size_t len)
 	return 0;
 }
 
-static void put(struct vm *vm, uint64_t gpa, const void *b, size_t len)
+void hc_put(struct vm *vm, uint64_t gpa, const void *b, size_t len)
 {
 	memcpy(vm->mem + gpa, b, len);
 }
@@ -61,14 +61,14 @@ static int hc_console(struct vm *vm, uint64_t gpa)
 {
 	struct hc_console b;
 
-	if (get(vm, gpa, &b, sizeof(b)) < 0)
-		return bad(HC_CONSOLE_WRITE, "argument block outside guest RAM or misaligned", gpa);
+	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
+		return hc_bad(HC_CONSOLE_WRITE, "argument block outside guest RAM or misaligned", gpa);
 	if (b.len > HC_CONSOLE_MAX)
-		return bad(HC_CONSOLE_WRITE, "len above HC_CONSOLE_MAX", gpa);
+		return hc_bad(HC_CONSOLE_WRITE, "len above HC_CONSOLE_MAX", gpa);
 	if (!gm_range_ok(vm->mem_size, b.buf, b.len))
-		return bad(HC_CONSOLE_WRITE, "buffer outside guest RAM", gpa);
+		return hc_bad(HC_CONSOLE_WRITE, "buffer outside guest RAM", gpa);
 	b.ret = write_all(vm->mem + b.buf, b.len);
-	put(vm, gpa, &b, sizeof(b));
+	hc_put(vm, gpa, &b, sizeof(b));
 	return -1;
 }
 
@@ -82,38 +82,44 @@ static int hc_time(struct vm *vm, uint64_t gpa)
 	struct hc_time b;
 	struct timespec mono, wall;
 
-	if (get(vm, gpa, &b, sizeof(b)) < 0)
-		return bad(HC_TIME, "argument block outside guest RAM or misaligned", gpa);
+	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
+		return hc_bad(HC_TIME, "argument block outside guest RAM or misaligned", gpa);
 	b.tsc = vm->tsc_known ? __rdtsc() + (uint64_t)vm->tsc_offset : 0;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &wall);
 	b.mono_ns = ns(&mono) - ns(&vm->t0);
 	b.wall_ns = ns(&wall);
 	b.tsc_khz = vm->tsc_khz;
-	put(vm, gpa, &b, sizeof(b));
+	hc_put(vm, gpa, &b, sizeof(b));
 	return -1;
 }
 
-/* No devices yet: a poll is a sleep. A signal (the --timeout timer) cuts it short;
- * the run loop then sees immediate_exit. */
+/* Sleeps until the timeout or, with HC_EV_NET in the mask, until the tap is
+ * readable. A signal (the --timeout timer) cuts it short; the run loop then
+ * sees immediate_exit. */
 static int hc_poll(struct vm *vm, uint64_t gpa)
 {
 	struct hc_poll b;
 
-	if (get(vm, gpa, &b, sizeof(b)) < 0)
-		return bad(HC_POLL, "argument block outside guest RAM or misaligned", gpa);
-	if (b.timeout_ns == UINT64_MAX) {
+	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
+		return hc_bad(HC_POLL, "argument block outside guest RAM or misaligned", gpa);
+	struct pollfd pfd = { .fd = vm->tap_fd, .events = POLLIN };
+	int nfds = (b.mask & HC_EV_NET) && vm->tap_fd >= 0;
+	if (b.timeout_ns == UINT64_MAX && !nfds) {
 		msg("spore-kvm: guest waits forever with nothing to wait for (poll mask 0x%x, no devices)\n",
 		    b.mask);
 		return HC_EXIT_VMFAULT;
 	}
-	if (b.timeout_ns > 0) {
+	b.ready = 0;
+	if (b.timeout_ns > 0 || nfds) {
 		struct timespec ts = { .tv_sec = (time_t)(b.timeout_ns / 1000000000ull),
 				       .tv_nsec = (long)(b.timeout_ns % 1000000000ull) };
-		ppoll(NULL, 0, &ts, NULL);
+		int r = ppoll(nfds ? &pfd : NULL, (nfds_t)nfds,
+			      b.timeout_ns == UINT64_MAX ? NULL : &ts, NULL);
+		if (r > 0 && (pfd.revents & POLLIN))
+			b.ready |= HC_EV_NET;
 	}
-	b.ready = 0;
-	put(vm, gpa, &b, sizeof(b));
+	hc_put(vm, gpa, &b, sizeof(b));
 	return -1;
 }
 
@@ -122,8 +128,8 @@ static int hc_exit(struct vm *vm, uint64_t gpa)
 {
 	struct hc_exit b;
 
-	if (get(vm, gpa, &b, sizeof(b)) < 0)
-		return bad(HC_EXIT, "argument block outside guest RAM or misaligned", gpa);
+	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
+		return hc_bad(HC_EXIT, "argument block outside guest RAM or misaligned", gpa);
 	return b.status >= 0 && b.status <= 255 ? b.status : 255;
 }
 
@@ -131,15 +137,15 @@ static int hc_entropy(struct vm *vm, uint64_t gpa)
 {
 	struct hc_entropy b;
 
-	if (get(vm, gpa, &b, sizeof(b)) < 0)
-		return bad(HC_ENTROPY, "argument block outside guest RAM or misaligned", gpa);
+	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
+		return hc_bad(HC_ENTROPY, "argument block outside guest RAM or misaligned", gpa);
 	if (b.len > HC_ENTROPY_MAX)
-		return bad(HC_ENTROPY, "len above HC_ENTROPY_MAX", gpa);
+		return hc_bad(HC_ENTROPY, "len above HC_ENTROPY_MAX", gpa);
 	if (!gm_range_ok(vm->mem_size, b.buf, b.len))
-		return bad(HC_ENTROPY, "buffer outside guest RAM", gpa);
+		return hc_bad(HC_ENTROPY, "buffer outside guest RAM", gpa);
 	ssize_t n = b.len ? getrandom(vm->mem + b.buf, b.len, 0) : 0;
 	b.ret = n < 0 ? -1 : n;
-	put(vm, gpa, &b, sizeof(b));
+	hc_put(vm, gpa, &b, sizeof(b));
 	return -1;
 }
 
@@ -147,11 +153,16 @@ static int hc_info(struct vm *vm, uint64_t gpa)
 {
 	struct hc_info b;
 
-	if (get(vm, gpa, &b, sizeof(b)) < 0)
-		return bad(HC_INFO, "argument block outside guest RAM or misaligned", gpa);
+	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
+		return hc_bad(HC_INFO, "argument block outside guest RAM or misaligned", gpa);
 	memset(&b, 0, sizeof(b));
 	b.mem_bytes = vm->mem_size;
-	put(vm, gpa, &b, sizeof(b));
+	if (vm->tap_fd >= 0) {
+		b.net_present = 1;
+		b.net_mtu = 1500;
+		memcpy(b.net_mac, vm->net_mac, 6);
+	}
+	hc_put(vm, gpa, &b, sizeof(b));
 	return -1;
 }
 
@@ -164,10 +175,10 @@ int hc_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)
 	case HC_EXIT:          return hc_exit(vm, gpa);
 	case HC_ENTROPY:       return hc_entropy(vm, gpa);
 	case HC_INFO:          return hc_info(vm, gpa);
-	case HC_NET_SEND:      /* reserved: networking */
-	case HC_NET_RECV:
+	case HC_NET_SEND:
+	case HC_NET_RECV:      return hc_net(vm, nr, gpa);
 	case HC_BLK_READ:      /* reserved: storage */
 	case HC_BLK_WRITE:
-	default:               return bad(nr, "unknown call", gpa);
+	default:               return hc_bad(nr, "unknown call", gpa);
 	}
 }

@@ -19,9 +19,11 @@
 #include "monitor.h"
 
 static const char usage[] =
-	"usage: spore-kvm [--mem=SIZE] [--timeout=SECONDS] IMAGE [ARGS...]\n"
+	"usage: spore-kvm [--mem=SIZE] [--timeout=SECONDS] [--net=TAP [--mac=MAC]] IMAGE [ARGS...]\n"
 	"  --mem=SIZE         guest RAM, bytes or with K/M/G suffix (default 8M, 2M..64G)\n"
 	"  --timeout=SECONDS  end the guest after SECONDS (status 252)\n"
+	"  --net=TAP          attach the existing tap device TAP as the guest's network\n"
+	"  --mac=MAC          the guest's MAC (default: random, locally administered)\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
 	"251 VM fault, 252 timeout.\n";
@@ -233,7 +235,8 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 int main(int argc, char **argv)
 {
 	static char cmdline[MON_CMDLINE_MAX + 1];
-	struct vm vm = { .mem_size = MON_MEM_DEFAULT };
+	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1 };
+	const char *net = NULL;
 	static struct image im;
 	char err[200];
 	uint64_t timeout = 0, cr3 = 0;
@@ -259,6 +262,15 @@ int main(int argc, char **argv)
 				msg("spore-kvm: --timeout=%s: want whole seconds from 1\n", a + 10);
 				return HC_EXIT_SETUP;
 			}
+		} else if (strncmp(a, "--net=", 6) == 0 && a[6]) {
+			net = a + 6;
+		} else if (strncmp(a, "--mac=", 6) == 0) {
+			if (net_parse_mac(a + 6, vm.net_mac) < 0) {
+				msg("spore-kvm: --mac=%s: want six hex bytes like 02:00:00:00:00:01, unicast\n",
+				    a + 6);
+				return HC_EXIT_SETUP;
+			}
+			vm.net_mac_set = 1;
 		} else {
 			msg("spore-kvm: unknown option %s (try --help)\n", a);
 			return HC_EXIT_SETUP;
@@ -291,6 +303,8 @@ int main(int argc, char **argv)
 		msg("spore-kvm: %s: %s\n", image, err);
 		return HC_EXIT_SETUP;
 	}
+	if (net && net_open(&vm, net) < 0)
+		return HC_EXIT_SETUP;
 	if (kvm_setup(&vm, cr3) < 0)
 		return HC_EXIT_SETUP;
 	timer_run = vm.run;

@@ -64,6 +64,10 @@ struct vm {
 	const struct image *im;
 	int ring3;              /* started at the 64-bit ring-3 entry: exceptions are traps */
 	int sync_regs;          /* KVM_CAP_SYNC_REGS: registers come with kvm_run */
+	int tap_fd;             /* --net: -1 when none */
+	uint8_t net_mac[6];
+	int net_mac_set;        /* --mac given */
+	uint64_t net_calls, net_tx, net_rx;   /* exits and frames, for --stats */
 };
 
 /* args.c: command-line parsing (pure) */
@@ -110,6 +114,18 @@ int kvm_setup(struct vm *vm, uint64_t cr3);             /* -1 after printing a m
 
 /* hypercalls.c: one guest call */
 int hc_dispatch(struct vm *vm, unsigned nr, uint64_t gpa); /* -1 to resume, else exit status */
+
+/* hypercalls.c: helpers for the handlers in other files */
+int  hc_bad(unsigned nr, const char *what, uint64_t gpa);  /* message; returns 250 */
+int  hc_get(struct vm *vm, uint64_t gpa, void *b, size_t len);  /* 0, or -1 if out of RAM */
+void hc_put(struct vm *vm, uint64_t gpa, const void *b, size_t len);
+
+/* net.c: --net=TAP */
+struct hc_net;
+int net_parse_mac(const char *s, uint8_t mac[6]);
+int net_open(struct vm *vm, const char *name);             /* -1 after a message */
+const char *net_check(const struct hc_net *b, uint64_t mem_size, int send, unsigned *bad_frame);
+int hc_net(struct vm *vm, unsigned nr, uint64_t gpa);
 
 /* seccomp.c */
 int seccomp_install(int vcpu_fd);

@@ -31,7 +31,8 @@ int seccomp_install(int vcpu_fd)
 		RET(SECCOMP_RET_KILL_PROCESS),
 		/* 2. Plain allowed calls. */
 		LD(offsetof(struct seccomp_data, nr)),
-		ALLOW_NR(__NR_write),           /* console hypercall, error messages */
+		ALLOW_NR(__NR_write),           /* console hypercall, error messages, tap frames */
+		ALLOW_NR(__NR_read),            /* tap frames */
 		ALLOW_NR(__NR_ppoll),           /* poll hypercall */
 		ALLOW_NR(__NR_getrandom),       /* entropy hypercall */
 		ALLOW_NR(__NR_clock_gettime),   /* time hypercall when the vDSO falls back */

@@ -60,7 +60,7 @@ static int echo_tcp(int fd)
 
 static void echo_udp(int fd)
 {
-	char buf[65536];
+	static char buf[65536];   /* not on the stack: a datagram may be 64 KiB */
 	struct sockaddr_in from;
 	socklen_t len = sizeof from;
 	ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &len);
