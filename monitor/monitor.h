@@ -120,11 +120,14 @@ int  hc_bad(unsigned nr, const char *what, uint64_t gpa);  /* message; returns 2
 int  hc_get(struct vm *vm, uint64_t gpa, void *b, size_t len);  /* 0, or -1 if out of RAM */
 void hc_put(struct vm *vm, uint64_t gpa, const void *b, size_t len);
 
-/* net.c: --net=TAP */
+/* netcheck.c: --net's checks (pure) */
+#define NET_RECV_MAX (64 * 1024)   /* largest receive buffer; > any frame a tap hands out */
 struct hc_net;
-int net_parse_mac(const char *s, uint8_t mac[6]);
-int net_open(struct vm *vm, const char *name);             /* -1 after a message */
+int net_parse_mac(const char *s, uint8_t mac[6]);          /* -1 unless unicast XX:..:XX */
 const char *net_check(const struct hc_net *b, uint64_t mem_size, int send, unsigned *bad_frame);
+
+/* net.c: --net=TAP */
+int net_open(struct vm *vm, const char *name);             /* -1 after a message */
 int hc_net(struct vm *vm, unsigned nr, uint64_t gpa);
 
 /* seccomp.c */

@@ -12,7 +12,8 @@ MON_B       ?= build
 MON_CFLAGS  := -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -Ikernel -Imonitor
 MON_LDFLAGS := -static
 MON_SRC     := $(wildcard monitor/*.c)
-MON_PURE    := monitor/args.c monitor/decode.c monitor/elf.c monitor/guestmem.c monitor/paging.c monitor/pvh.c
+MON_PURE    := monitor/args.c monitor/decode.c monitor/elf.c monitor/guestmem.c monitor/netcheck.c \
+               monitor/paging.c monitor/pvh.c
 MON_OBJ     := $(MON_SRC:%.c=$(MON_B)/%.o)
 
 .PHONY: monitor monitor-test

@@ -618,7 +618,58 @@ static const char *t_decode_random(void)
 }
 
 
+static const char *t_net_mac(void)
+{
+	uint8_t m[6];
+	CHECK(net_parse_mac("02:00:00:aA:bb:FF", m) == 0 && m[0] == 2 && m[3] == 0xaa && m[5] == 0xff,
+	      "valid MAC rejected");
+	static const char *bad[] = { "", "02:00:00:00:00", "02:00:00:00:00:00:00", "01:00:00:00:00:00",
+				     "02-00-00-00-00-00", "2:00:00:00:00:00", "02:00:00:00:00:0g",
+				     "02:00:00:00:00:000" };
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(net_parse_mac(bad[i], m) < 0, "accepted '%s'", bad[i]);
+	return NULL;
+}
+
+static const char *t_net_check(void)
+{
+	const uint64_t mem = 8 << 20;
+	struct hc_net b = { .count = 2 };
+	unsigned f;
+	b.f[0] = (struct hc_net_frame){ 0x200000, 60, 0 };
+	b.f[1] = (struct hc_net_frame){ 0x300000, HC_NET_FRAME_MAX, 0 };
+	CHECK(!net_check(&b, mem, 1, &f), "good send rejected");
+	b.f[1].len = HC_NET_FRAME_MAX + 1;
+	CHECK(net_check(&b, mem, 1, &f) && f == 1, "long send frame accepted");
+	CHECK(!net_check(&b, mem, 0, &f), "good receive buffers rejected");
+	b.f[1].len = 13;
+	CHECK(net_check(&b, mem, 1, &f), "runt send frame accepted");
+	b.f[1] = (struct hc_net_frame){ mem - 10, 60, 0 };
+	CHECK(net_check(&b, mem, 0, &f) && f == 1, "buffer past RAM accepted");
+	b.f[1] = (struct hc_net_frame){ ~0ull - 20, 60, 0 };
+	CHECK(net_check(&b, mem, 0, &f), "wrapping buffer accepted");
+	b.f[1] = (struct hc_net_frame){ 0x1000, NET_RECV_MAX + 1, 0 };
+	CHECK(net_check(&b, mem, 0, &f), "huge receive buffer accepted");
+	b.count = HC_NET_BATCH + 1;
+	CHECK(net_check(&b, mem, 0, &f), "count above the batch accepted");
+	for (int i = 0; i < 100000; i++) {   /* random blocks: a pass means every range fits */
+		b.count = (uint32_t)(rnd() % (HC_NET_BATCH + 3));
+		for (unsigned k = 0; k < HC_NET_BATCH; k++)
+			b.f[k] = (struct hc_net_frame){ rnd() % 2 ? pick(mem) : rnd(), (uint32_t)rnd() % 70000, 0 };
+		int send = (int)(rnd() % 2);
+		if (net_check(&b, mem, send, &f))
+			continue;
+		CHECK(b.count <= HC_NET_BATCH, "count %u passed", b.count);
+		for (unsigned k = 0; k < b.count; k++)
+			CHECK(b.f[k].buf + b.f[k].len <= mem && b.f[k].buf + b.f[k].len >= b.f[k].buf,
+			      "frame %u out of RAM passed", k);
+	}
+	return NULL;
+}
+
 static const struct { const char *(*fn)(void); const char *name; } tests[] = {
+	{ t_net_mac, "net_parse_mac" },
+	{ t_net_check, "net_check" },
 	{ t_gm_edges, "gm_edges" },
 	{ t_gm_random, "gm_random" },
 	{ t_parse_size, "parse_size" },
