@@ -38,7 +38,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test bench deps unit clean lint
+.PHONY: all run test bench deps unit clean lint linux
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -148,8 +148,15 @@ $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/me
 test: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test
 	@tests/run-tests
 
--include bench/bench.mk
-bench: all
+# Linux builds of the apps (the container and process contenders in bench/).
+$(B)/linux/%: $$(wildcard apps/$$*/*.c) | $(B)/.deps
+	@mkdir -p $(@D); echo "  CC      $@ (Linux, static)"
+	@gcc -static -O2 -Wall -Wextra -Werror -o $@ $(wildcard apps/$*/*.c)
+linux: $(APPS:%=$(B)/linux/%)
+$(B)/bench/launch: bench/launch.c
+	@mkdir -p $(@D); gcc -O2 -Wall -Wextra -Werror -o $@ $<
+
+bench: all linux $(B)/bench/launch $(B)/bench/kvm-floor $(B)/tests/guest/exit7.elf $(B)/tests/unit/monitor_guest64.elf
 	@bench/run
 
 # Reports files whose formatting differs from .clang-format (FIX=1 rewrites them).
