@@ -3,6 +3,7 @@
  * the VM, the LAPIC timer to sleep, PIT/CMOS when there is no kvmclock. */
 #include "kernel.h"
 #include "../arch/x86_64/x86.h"
+#include "virtio.h"
 
 #define COM1        0x3f8
 #define DEBUG_EXIT  0xf4   /* -device isa-debug-exit,iobase=0xf4,iosize=4 */
@@ -54,6 +55,7 @@ static NORETURN void qemu_exit(int status)
 const struct host host_qemu = {
 	.name = "qemu",
 	.init = qemu_init,
+	.probe = virtio_probe,
 	.console_write = qemu_console_write,
 	.halt_until = qemu_halt_until,
 	.wall_ns = rtc_wall_ns,

@@ -46,6 +46,9 @@ NORETURN void kexit(int status);
 
 /* arch mmu.c */
 int mmu_guard(void *page, int on);   /* -1: cannot (spore-kvm); use a canary */
+void mmu_map_mmio(uint64_t addr, uint64_t len);   /* QEMU: device registers, at probe */
+void ioapic_route(unsigned gsi, unsigned vector); /* level-triggered, to this CPU */
+int  ioapic_has_gsi(unsigned gsi);
 
 /* cmdline.c: `KOPT=VAL... -- ARG...` (pure) */
 int cmdline_split(char *s, char **words, int max);          /* -1: too many or bad quote */

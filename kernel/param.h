@@ -7,6 +7,7 @@
 #define MEMMAP_MAX       32           /* PVH memory map entries read */
 #define CONSOLE_BUF      512          /* console line buffer */
 #define TIMER_VECTOR     0x40         /* LAPIC timer interrupt */
+#define VIRTIO_VECTOR    0x41         /* every virtio device's interrupt */
 #define SPURIOUS_VECTOR  0xff
 #define EXIT_FAULT       120          /* status after a CPU exception */
 #define EXIT_PANIC       121          /* status after a kernel panic or assert */

@@ -31,6 +31,7 @@ for host in $hosts; do
 	out=$log/net-echo.$host.out
 	nsx tests/spore-run --host=$host --net=tap0 --timeout=300 build/apps/echo.elf \
 		"ip=10.0.0.2/24 -- 7" > $out 2>&1 &
+	disown   # cleanup() kills it: no job-control noise
 	for i in $(seq 300); do grep -q "listening on 7" $out && break; sleep 0.1; done
 	if ! grep -q "listening on 7" $out; then
 		say FAIL "echo did not start within 30 s (see $out)"

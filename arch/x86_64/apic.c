@@ -86,3 +86,47 @@ void apic_eoi(void)
 	else
 		mmio[APIC_EOI / 4] = 0;
 }
+
+/* The I/O APICs (QEMU: 0xfec00000, microvm's second one at 0xfec10000 for
+ * GSIs 24 and up), for device interrupts. Each pin found is routed to one
+ * vector on CPU 0; a pin that does not exist is left alone. */
+#define IOAPIC1 0xfec00000ull
+#define IOAPIC2 0xfec10000ull
+
+static uint32_t ioapic_rw(uint64_t base, unsigned reg, int write, uint32_t v)
+{
+	static int mapped;
+	if (!mapped) {
+		mmu_map_mmio(IOAPIC1, PAGE_SIZE);
+		mmu_map_mmio(IOAPIC2, PAGE_SIZE);
+		mapped = 1;
+	}
+	volatile uint32_t *io = (volatile uint32_t *)base;
+	io[0] = reg;                   /* IOREGSEL */
+	if (write)
+		io[4] = v;             /* IOWIN at +0x10 */
+	return io[4];
+}
+
+/* Pins of the I/O APIC at base: the version register's max entry + 1, or 0
+ * when nothing answers there. */
+static unsigned pins(uint64_t base)
+{
+	uint32_t ver = ioapic_rw(base, 1, 0, 0);
+	return ver == 0xffffffff || ver == 0 ? 0 : ((ver >> 16) & 0xff) + 1;
+}
+
+int ioapic_has_gsi(unsigned gsi)
+{
+	unsigned n1 = pins(IOAPIC1);
+	return gsi < n1 || (gsi >= 24 && gsi - 24 < pins(IOAPIC2));
+}
+
+void ioapic_route(unsigned gsi, unsigned vector)
+{
+	uint64_t base = gsi < 24 ? IOAPIC1 : IOAPIC2;
+	unsigned pin = gsi < 24 ? gsi : gsi - 24;
+	/* Level-triggered, active high, fixed delivery to APIC id 0. */
+	ioapic_rw(base, 0x10 + 2 * pin + 1, 1, 0);
+	ioapic_rw(base, 0x10 + 2 * pin, 1, vector | 1u << 15);
+}

@@ -106,6 +106,19 @@ int mmu_guard(void *page, int on)
 	return 0;
 }
 
+/* Maps device registers (uncached, not executable) at their physical address.
+ * Ring 0, at probe time only: it edits the live tables once per device. */
+void mmu_map_mmio(uint64_t addr, uint64_t len)
+{
+	for (uint64_t va = ROUNDDOWN(addr, PAGE_SIZE); va < addr + len; va += PAGE_SIZE) {
+		uint64_t *pde = &pd_of(va)[(va >> 21) & 511];
+		if (*pde & PS)
+			continue;   /* inside RAM's 2 MiB mappings: already reachable */
+		map_4k(va, P | W | PCD | PWT | NX);
+		__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+	}
+}
+
 /* For the fault reporter: walks the tables so a backtrace never faults. */
 int mmu_mapped(uint64_t va)
 {

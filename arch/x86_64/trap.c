@@ -5,6 +5,7 @@
  * -mgeneral-regs-only: it runs in interrupt context over the app's SSE state. */
 #include "x86.h"
 #include "kernel.h"
+#include "../../drivers/virtio.h"
 
 volatile uint64_t timer_fired;
 
@@ -80,6 +81,10 @@ void trap(struct trapframe *tf)
 	switch (tf->vector) {
 	case TIMER_VECTOR:
 		timer_fired = 1;
+		apic_eoi();
+		return;
+	case VIRTIO_VECTOR:
+		virtio_irq();
 		apic_eoi();
 		return;
 	case SPURIOUS_VECTOR:

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/* The virtio-mmio transport (spec 4.2) on QEMU -M microvm: transports sit at
+ * 0xfeb00000 + 512 * slot; QEMU passes no command line for a PVH kernel, so
+ * every slot is probed for the magic value. Slot i's interrupt is GSI 24 + i
+ * on microvm's second I/O APIC, or 16 + i / 5 + i on machines with one. */
+#include "kernel.h"
+#include "net.h"
+#include "virtio.h"
+
+#define MMIO_BASE   0xfeb00000ull
+#define MMIO_SLOTS  24
+#define MMIO_SIZE   512
+
+static struct vmmio devs[MMIO_SLOTS];
+static unsigned ndevs;
+
+uint32_t vmmio_read(struct vmmio *d, unsigned off)
+{
+	return *(volatile uint32_t *)(d->base + off);
+}
+
+void vmmio_write(struct vmmio *d, unsigned off, uint32_t v)
+{
+	*(volatile uint32_t *)(d->base + off) = v;
+}
+
+/* Spec 3.1.1 steps 1-6: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK
+ * and its re-check. Returns 0 with the accepted features in *got. */
+int vmmio_negotiate(struct vmmio *d, uint64_t want, uint64_t *got)
+{
+	vmmio_write(d, VIRTIO_MMIO_STATUS, 0);                              /* 1. reset */
+	vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);      /* 2. seen it */
+	vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	uint64_t dev = 0;                                                   /* 4. features */
+	for (unsigned w = 0; w < 2; w++) {
+		vmmio_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, w);
+		dev |= (uint64_t)vmmio_read(d, VIRTIO_MMIO_DEVICE_FEATURES) << (32 * w);
+	}
+	*got = dev & want;
+	if (!(*got & 1ull << VIRTIO_F_VERSION_1))
+		return -1;   /* legacy-only device: not supported */
+	for (unsigned w = 0; w < 2; w++) {
+		vmmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, w);
+		vmmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(*got >> (32 * w)));
+	}
+	vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		    VIRTIO_STATUS_FEATURES_OK);                             /* 5. */
+	if (!(vmmio_read(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
+		return -1;                                                  /* 6. refused */
+	return 0;
+}
+
+/* Step 7 for one queue: size, ring addresses, ready. */
+int vmmio_setup_queue(struct vmmio *d, unsigned idx, struct virtq *q, uint16_t want)
+{
+	vmmio_write(d, VIRTIO_MMIO_QUEUE_SEL, idx);
+	uint32_t max = vmmio_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	uint16_t n = want;
+	while (n > max)
+		n >>= 1;
+	if (n == 0)
+		return -1;
+	uint64_t bytes = virtq_mem_size(n);
+	void *mem = mem_alloc_pages(bytes / PAGE_SIZE);
+	if (!mem)
+		return -1;
+	for (uint64_t i = 0; i < bytes; i++)
+		((uint8_t *)mem)[i] = 0;
+	if (virtq_init(q, n, mem) < 0)
+		return -1;
+	vmmio_write(d, VIRTIO_MMIO_QUEUE_NUM, n);
+	uint64_t a[3] = { (uint64_t)q->desc, (uint64_t)q->avail, (uint64_t)q->used };
+	static const unsigned reg[3] = { VIRTIO_MMIO_QUEUE_DESC_LOW, VIRTIO_MMIO_QUEUE_AVAIL_LOW,
+					 VIRTIO_MMIO_QUEUE_USED_LOW };
+	for (int i = 0; i < 3; i++) {
+		vmmio_write(d, reg[i], (uint32_t)a[i]);
+		vmmio_write(d, reg[i] + 4, (uint32_t)(a[i] >> 32));
+	}
+	vmmio_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
+	return 0;
+}
+
+void vmmio_notify(struct vmmio *d, unsigned queue)
+{
+	/* The ring writes must be visible before the device is told (2.7.13). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vmmio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, queue);
+}
+
+/* Interrupt context: acknowledge every device's pending causes (the line is
+ * level-triggered: unacknowledged, it would fire again at once) and note the
+ * event for the scheduler's idle loop. */
+void virtio_irq(void)
+{
+	for (unsigned i = 0; i < ndevs; i++) {
+		uint32_t st = vmmio_read(&devs[i], VIRTIO_MMIO_INTERRUPT_STATUS);
+		if (st)
+			vmmio_write(&devs[i], VIRTIO_MMIO_INTERRUPT_ACK, st);
+	}
+	net_irq = 1;
+}
+
+static unsigned slot_gsi(unsigned slot)
+{
+	if (ioapic_has_gsi(24 + slot))
+		return 24 + slot;
+	return ioapic_has_gsi(16 + slot) ? 16 + slot : 5 + slot;
+}
+
+void virtio_probe(void)
+{
+	mmu_map_mmio(MMIO_BASE, MMIO_SLOTS * MMIO_SIZE);
+	for (unsigned slot = 0; slot < MMIO_SLOTS; slot++) {
+		struct vmmio *d = &devs[ndevs];
+		d->base = (volatile uint8_t *)(MMIO_BASE + slot * MMIO_SIZE);
+		if (vmmio_read(d, VIRTIO_MMIO_MAGIC) != VIRTIO_MMIO_MAGIC_VALUE)
+			break;   /* past the last transport */
+		uint32_t id = vmmio_read(d, VIRTIO_MMIO_DEVICE_ID);
+		if (id == 0)
+			continue;   /* an empty transport */
+		if (vmmio_read(d, VIRTIO_MMIO_VERSION) != 2) {
+			kprintf("spore: virtio-mmio slot %u: legacy transport, skipped\n", slot);
+			continue;
+		}
+		d->irq = slot_gsi(slot);
+		switch (id) {
+		case VIRTIO_ID_NET:
+			if (net_dev || vnet_init(d) < 0)
+				continue;
+			break;
+		default:
+			continue;   /* a device spore has no driver for */
+		}
+		ioapic_route(d->irq, VIRTIO_VECTOR);
+		ndevs++;
+	}
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+/* virtio-net (spec 5.1) over the mmio transport: queue 0 receives, queue 1
+ * transmits, each buffer one descriptor holding the 12-byte header and the
+ * frame. Buffers are preallocated; nothing is allocated per packet. */
+#include "kernel.h"
+#include "net.h"
+#include "virtio.h"
+
+#define NBUF     32      /* receive and transmit buffers each */
+#define BUFSZ    2048    /* header + 1514-byte frame, two per page */
+#define HDR      sizeof(struct virtio_net_hdr)
+
+static struct vmmio *dev;
+static struct virtq rxq, txq;
+static uint8_t *rxbuf, *txbuf;
+static uint8_t *txfree[NBUF];
+static unsigned ntxfree;
+
+static void rx_post(uint8_t *b)
+{
+	virtq_add(&rxq, (uint64_t)b, BUFSZ, 1, b);
+}
+
+/* Transmit buffers the device is done with go back on the free list. */
+static void tx_reap(void)
+{
+	void *b;
+	uint32_t len;
+	while (virtq_get(&txq, &b, &len) == 1)
+		txfree[ntxfree++] = b;
+}
+
+static int vnet_send(const void *frame, size_t len)
+{
+	tx_reap();
+	if (len > BUFSZ - HDR || !ntxfree || txq.broken)
+		return -1;   /* a full ring drops, as a NIC would; TCP retransmits */
+	uint8_t *b = txfree[--ntxfree];
+	for (size_t i = 0; i < HDR; i++)
+		b[i] = 0;    /* no offloads */
+	const uint8_t *f = frame;
+	for (size_t i = 0; i < len; i++)
+		b[HDR + i] = f[i];
+	if (virtq_add(&txq, (uint64_t)b, (uint32_t)(HDR + len), 0, b) < 0) {
+		txfree[ntxfree++] = b;
+		return -1;
+	}
+	vmmio_notify(dev, 1);
+	return 0;
+}
+
+static long vnet_recv(void *buf, size_t size)
+{
+	void *c;
+	uint32_t len;
+	int r = virtq_get(&rxq, &c, &len);
+	if (r < 0) {
+		kprintf("spore: virtio-net: the device broke the receive ring\n");
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	uint8_t *b = c;
+	long n = len >= HDR && len - HDR <= size ? (long)(len - HDR) : 0;   /* else drop */
+	uint8_t *dst = buf;
+	for (long i = 0; i < n; i++)
+		dst[i] = b[HDR + i];
+	rx_post(b);
+	vmmio_notify(dev, 0);
+	return n;
+}
+
+static struct net_dev ndev = { .send = vnet_send, .recv = vnet_recv, .mtu = 1500 };
+
+int vnet_init(struct vmmio *d)
+{
+	uint64_t got;
+
+	dev = d;
+	if (vmmio_negotiate(d, 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC, &got) < 0) {
+		kprintf("spore: virtio-net: feature negotiation failed\n");
+		return -1;
+	}
+	rxbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);                  /* 7. queues */
+	txbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);
+	if (!rxbuf || !txbuf || vmmio_setup_queue(d, 0, &rxq, 64) < 0 ||
+	    vmmio_setup_queue(d, 1, &txq, 64) < 0) {
+		kprintf("spore: virtio-net: no memory for its queues\n");
+		vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
+		return -1;
+	}
+	for (unsigned i = 0; i < 6; i++)
+		ndev.mac[i] = got & 1ull << VIRTIO_NET_F_MAC ?
+			      *(volatile uint8_t *)(d->base + VIRTIO_MMIO_CONFIG + i) : (uint8_t)(i ? i : 2);
+	for (unsigned i = 0; i < NBUF && i < rxq.size; i++)
+		rx_post(rxbuf + i * BUFSZ);
+	for (unsigned i = 0; i < NBUF; i++)
+		txfree[ntxfree++] = txbuf + i * BUFSZ;
+	vmmio_write(d, VIRTIO_MMIO_STATUS, vmmio_read(d, VIRTIO_MMIO_STATUS) |
+		    VIRTIO_STATUS_DRIVER_OK);                                  /* 8. live */
+	vmmio_notify(d, 0);
+	net_dev = &ndev;
+	return 0;
+}

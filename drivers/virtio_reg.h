@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* Wire formats of the virtio 1.x spec: split virtqueues, device status and
+ * features, the virtio-mmio registers (spec 4.2.2), the net header (5.1.6).
+ * Driver state lives in drivers/virtio.h. */
+#ifndef VIRTIO_REG_H
+#define VIRTIO_REG_H
+#include <stdint.h>
+
+/* 2.7 Split virtqueues */
+#define VIRTQ_DESC_F_NEXT   1
+#define VIRTQ_DESC_F_WRITE  2
+struct virtq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags, next;
+};
+struct virtq_avail {
+	uint16_t flags, idx;
+	uint16_t ring[];      /* then used_event */
+};
+struct virtq_used_elem {
+	uint32_t id, len;
+};
+struct virtq_used {
+	uint16_t flags, idx;
+	struct virtq_used_elem ring[];   /* then avail_event */
+};
+
+/* 2.1 Device status */
+#define VIRTIO_STATUS_ACKNOWLEDGE  1
+#define VIRTIO_STATUS_DRIVER       2
+#define VIRTIO_STATUS_DRIVER_OK    4
+#define VIRTIO_STATUS_FEATURES_OK  8
+#define VIRTIO_STATUS_FAILED       128
+
+/* 6 Reserved feature bits */
+#define VIRTIO_F_VERSION_1   32
+
+/* 4.2.2 virtio-mmio registers */
+#define VIRTIO_MMIO_MAGIC            0x000   /* "virt" */
+#define VIRTIO_MMIO_VERSION          0x004   /* 2: modern */
+#define VIRTIO_MMIO_DEVICE_ID        0x008
+#define VIRTIO_MMIO_DEVICE_FEATURES  0x010
+#define VIRTIO_MMIO_DEVICE_FEATURES_SEL 0x014
+#define VIRTIO_MMIO_DRIVER_FEATURES  0x020
+#define VIRTIO_MMIO_DRIVER_FEATURES_SEL 0x024
+#define VIRTIO_MMIO_QUEUE_SEL        0x030
+#define VIRTIO_MMIO_QUEUE_NUM_MAX    0x034
+#define VIRTIO_MMIO_QUEUE_NUM        0x038
+#define VIRTIO_MMIO_QUEUE_READY      0x044
+#define VIRTIO_MMIO_QUEUE_NOTIFY     0x050
+#define VIRTIO_MMIO_INTERRUPT_STATUS 0x060
+#define VIRTIO_MMIO_INTERRUPT_ACK    0x064
+#define VIRTIO_MMIO_STATUS           0x070
+#define VIRTIO_MMIO_QUEUE_DESC_LOW   0x080
+#define VIRTIO_MMIO_QUEUE_DESC_HIGH  0x084
+#define VIRTIO_MMIO_QUEUE_AVAIL_LOW  0x090
+#define VIRTIO_MMIO_QUEUE_AVAIL_HIGH 0x094
+#define VIRTIO_MMIO_QUEUE_USED_LOW   0x0a0
+#define VIRTIO_MMIO_QUEUE_USED_HIGH  0x0a4
+#define VIRTIO_MMIO_CONFIG           0x100
+#define VIRTIO_MMIO_MAGIC_VALUE      0x74726976
+
+/* 5 Device types */
+#define VIRTIO_ID_NET  1
+#define VIRTIO_ID_RNG  4
+
+/* 5.1.3 virtio-net features; 5.1.6 its header (12 bytes with VERSION_1) */
+#define VIRTIO_NET_F_MAC     5
+#define VIRTIO_NET_F_STATUS  16
+struct virtio_net_hdr {
+	uint8_t  flags, gso_type;
+	uint16_t hdr_len, gso_size, csum_start, csum_offset, num_buffers;
+};
+#endif

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+/* The split virtqueue (virtio 1.x, 2.7) shared by every device: buffers of
+ * one descriptor each, handed to the device through the avail ring and taken
+ * back from the used ring. Everything the device writes is checked before
+ * use: a bad id or length marks the queue broken, never corrupts memory.
+ * The device is another CPU: barriers below order our ring writes. */
+#include "virtio.h"
+
+#define ALIGN(x, a) (((x) + (a) - 1) & ~(uint64_t)((a) - 1))
+
+static uint64_t avail_off(uint16_t n) { return 16ull * n; }
+static uint64_t used_off(uint16_t n) { return ALIGN(avail_off(n) + 6 + 2ull * n, 4096); }
+
+uint64_t virtq_mem_size(uint16_t n)
+{
+	return ALIGN(used_off(n) + 6 + 8ull * n, 4096) + ALIGN(8ull * n, 4096);   /* + cookies */
+}
+
+int virtq_init(struct virtq *q, uint16_t n, void *mem)
+{
+	uint8_t *m = mem;
+
+	if (n == 0 || (n & (n - 1)))
+		return -1;   /* the split ring wants a power of two */
+	*q = (struct virtq){ .size = n, .num_free = n };
+	q->desc = (struct virtq_desc *)m;
+	q->avail = (struct virtq_avail *)(m + avail_off(n));
+	q->used = (struct virtq_used *)(m + used_off(n));
+	q->cookie = (void **)(m + ALIGN(used_off(n) + 6 + 8ull * n, 4096));
+	for (uint16_t i = 0; i < n; i++)
+		q->desc[i].next = (uint16_t)(i + 1);   /* the free list */
+	return 0;
+}
+
+int virtq_add(struct virtq *q, uint64_t addr, uint32_t len, int device_writes, void *cookie)
+{
+	if (q->broken || q->num_free == 0)
+		return -1;
+	uint16_t i = q->free_head;
+	q->free_head = q->desc[i].next;
+	q->num_free--;
+	q->desc[i] = (struct virtq_desc){ addr, len, device_writes ? VIRTQ_DESC_F_WRITE : 0, 0 };
+	q->cookie[i] = cookie;
+	q->avail->ring[q->avail->idx & (q->size - 1)] = i;
+	/* The device may read the ring entry as soon as it sees the new idx:
+	 * publish the descriptor and the entry first (2.7.13). */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	q->avail->idx++;
+	return 0;
+}
+
+int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
+{
+	if (q->broken)
+		return -1;
+	uint16_t idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
+	if (idx == q->last_used)
+		return 0;
+	/* The device wrote the element before idx; the acquire above orders
+	 * our reads of it after. More in flight than the ring holds is a lie. */
+	if ((uint16_t)(idx - q->last_used) > q->size - q->num_free) {
+		q->broken = 1;
+		return -1;
+	}
+	struct virtq_used_elem e = q->used->ring[q->last_used & (q->size - 1)];
+	if (e.id >= q->size || !q->cookie[e.id] || e.len > q->desc[e.id].len) {
+		q->broken = 1;   /* an id not in flight, or longer than the buffer */
+		return -1;
+	}
+	q->last_used++;
+	*cookie = q->cookie[e.id];
+	*len = e.len;
+	q->cookie[e.id] = 0;
+	q->desc[e.id].next = q->free_head;
+	q->free_head = (uint16_t)e.id;
+	q->num_free++;
+	return 1;
+}
