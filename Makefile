@@ -145,7 +145,12 @@ UNIT := $(basename $(notdir $(wildcard tests/unit/*_test.c)))
 $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/memmap.c kernel/mem.c kernel/options.c
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -fsanitize=address,undefined -o $@ $^
 
-test: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test
+$(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
+	    tests/unit/virtq_test.c drivers/virtq.c
+
+test: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
+      $(B)/tests/unit/virtq_test
 	@tests/run-tests
 
 # Linux builds of the apps (the container and process contenders in bench/).
