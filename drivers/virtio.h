@@ -20,19 +20,40 @@ uint64_t virtq_mem_size(uint16_t size);
 int virtq_add(struct virtq *q, uint64_t addr, uint32_t len, int device_writes, void *cookie);
 int virtq_get(struct virtq *q, void **cookie, uint32_t *len);   /* 1, 0 none, -1 broken */
 
-/* virtio_mmio.c: the transport (QEMU -M microvm) */
-struct vmmio {
-	volatile uint8_t *base;
-	unsigned irq;
+/* One device on either transport; the transport functions below switch on
+ * `pci` (one switch, no table of operations). */
+struct vdev {
+	int pci;
+	volatile uint8_t *base;         /* mmio: the register block */
+	volatile uint8_t *common, *isr, *devcfg, *notify;   /* pci: capability regions */
+	uint32_t notify_mul;
+	uint16_t notify_off[2];         /* pci: per queue, times notify_mul */
+	unsigned irq;                   /* mmio: the GSI */
 };
-uint32_t vmmio_read(struct vmmio *d, unsigned off);
-void vmmio_write(struct vmmio *d, unsigned off, uint32_t v);
-int  vmmio_setup_queue(struct vmmio *d, unsigned idx, struct virtq *q, uint16_t want);
-int  vmmio_negotiate(struct vmmio *d, uint64_t want, uint64_t *got);   /* steps 1-6 */
-void vmmio_notify(struct vmmio *d, unsigned queue);
-void virtio_probe(void);                 /* finds devices, starts their drivers */
+
+/* virtio_mmio.c: the mmio transport (QEMU -M microvm), and probing */
+uint32_t vmmio_read(struct vdev *d, unsigned off);
+void vmmio_write(struct vdev *d, unsigned off, uint32_t v);
+void virtio_probe(void);                 /* finds devices on both transports */
 void virtio_irq(void);                   /* interrupt context: ack, note the event */
 
+/* virtio_pci.c: the modern PCI transport (QEMU -M q35) */
+void vpci_probe(void);
+
+/* transport-neutral, in virtio_mmio.c (switching on d->pci) */
+int  vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got);   /* steps 1-6 */
+int  vdev_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t want);
+void vdev_driver_ok(struct vdev *d);
+void vdev_fail(struct vdev *d);
+void vdev_notify(struct vdev *d, unsigned queue);
+uint8_t vdev_config8(struct vdev *d, unsigned off);
+
+/* virtio_pci.c, called by the above for PCI devices */
+int  vpci_negotiate(struct vdev *d, uint64_t want, uint64_t *got);
+int  vpci_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t n, void *mem);
+void vpci_status(struct vdev *d, uint8_t st);
+void vpci_notify(struct vdev *d, unsigned queue);
+
 /* virtio_net.c */
-int  vnet_init(struct vmmio *d);         /* -1 after a message */
+int  vnet_init(struct vdev *d);          /* -1 after a message */
 #endif

@@ -11,23 +11,25 @@
 #define MMIO_SLOTS  24
 #define MMIO_SIZE   512
 
-static struct vmmio devs[MMIO_SLOTS];
+static struct vdev devs[MMIO_SLOTS];
 static unsigned ndevs;
 
-uint32_t vmmio_read(struct vmmio *d, unsigned off)
+uint32_t vmmio_read(struct vdev *d, unsigned off)
 {
 	return *(volatile uint32_t *)(d->base + off);
 }
 
-void vmmio_write(struct vmmio *d, unsigned off, uint32_t v)
+void vmmio_write(struct vdev *d, unsigned off, uint32_t v)
 {
 	*(volatile uint32_t *)(d->base + off) = v;
 }
 
 /* Spec 3.1.1 steps 1-6: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK
  * and its re-check. Returns 0 with the accepted features in *got. */
-int vmmio_negotiate(struct vmmio *d, uint64_t want, uint64_t *got)
+int vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got)
 {
+	if (d->pci)
+		return vpci_negotiate(d, want, got);
 	vmmio_write(d, VIRTIO_MMIO_STATUS, 0);                              /* 1. reset */
 	vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);      /* 2. seen it */
 	vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
@@ -51,10 +53,13 @@ int vmmio_negotiate(struct vmmio *d, uint64_t want, uint64_t *got)
 }
 
 /* Step 7 for one queue: size, ring addresses, ready. */
-int vmmio_setup_queue(struct vmmio *d, unsigned idx, struct virtq *q, uint16_t want)
+int vdev_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t want)
 {
-	vmmio_write(d, VIRTIO_MMIO_QUEUE_SEL, idx);
-	uint32_t max = vmmio_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	uint32_t max = want;
+	if (!d->pci) {
+		vmmio_write(d, VIRTIO_MMIO_QUEUE_SEL, idx);
+		max = vmmio_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	}
 	uint16_t n = want;
 	while (n > max)
 		n >>= 1;
@@ -66,6 +71,8 @@ int vmmio_setup_queue(struct vmmio *d, unsigned idx, struct virtq *q, uint16_t w
 		return -1;
 	for (uint64_t i = 0; i < bytes; i++)
 		((uint8_t *)mem)[i] = 0;
+	if (d->pci)
+		return vpci_setup_queue(d, idx, q, n, mem);
 	if (virtq_init(q, n, mem) < 0)
 		return -1;
 	vmmio_write(d, VIRTIO_MMIO_QUEUE_NUM, n);
@@ -80,11 +87,37 @@ int vmmio_setup_queue(struct vmmio *d, unsigned idx, struct virtq *q, uint16_t w
 	return 0;
 }
 
-void vmmio_notify(struct vmmio *d, unsigned queue)
+void vdev_notify(struct vdev *d, unsigned queue)
 {
 	/* The ring writes must be visible before the device is told (2.7.13). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	vmmio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, queue);
+	if (d->pci)
+		vpci_notify(d, queue);
+	else
+		vmmio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, queue);
+}
+
+void vdev_driver_ok(struct vdev *d)
+{
+	uint8_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+		     VIRTIO_STATUS_DRIVER_OK;
+	if (d->pci)
+		vpci_status(d, st);
+	else
+		vmmio_write(d, VIRTIO_MMIO_STATUS, st);
+}
+
+void vdev_fail(struct vdev *d)
+{
+	if (d->pci)
+		vpci_status(d, VIRTIO_STATUS_FAILED);
+	else
+		vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
+}
+
+uint8_t vdev_config8(struct vdev *d, unsigned off)
+{
+	return d->pci ? d->devcfg[off] : d->base[VIRTIO_MMIO_CONFIG + off];
 }
 
 /* Interrupt context: acknowledge every device's pending causes (the line is
@@ -92,7 +125,7 @@ void vmmio_notify(struct vmmio *d, unsigned queue)
  * event for the scheduler's idle loop. */
 void virtio_irq(void)
 {
-	for (unsigned i = 0; i < ndevs; i++) {
+	for (unsigned i = 0; i < ndevs; i++) {   /* PCI devices use MSI-X: nothing to ack */
 		uint32_t st = vmmio_read(&devs[i], VIRTIO_MMIO_INTERRUPT_STATUS);
 		if (st)
 			vmmio_write(&devs[i], VIRTIO_MMIO_INTERRUPT_ACK, st);
@@ -107,11 +140,11 @@ static unsigned slot_gsi(unsigned slot)
 	return ioapic_has_gsi(16 + slot) ? 16 + slot : 5 + slot;
 }
 
-void virtio_probe(void)
+static void vmmio_probe(void)
 {
 	mmu_map_mmio(MMIO_BASE, MMIO_SLOTS * MMIO_SIZE);
 	for (unsigned slot = 0; slot < MMIO_SLOTS; slot++) {
-		struct vmmio *d = &devs[ndevs];
+		struct vdev *d = &devs[ndevs];
 		d->base = (volatile uint8_t *)(MMIO_BASE + slot * MMIO_SIZE);
 		if (vmmio_read(d, VIRTIO_MMIO_MAGIC) != VIRTIO_MMIO_MAGIC_VALUE)
 			break;   /* past the last transport */
@@ -134,4 +167,11 @@ void virtio_probe(void)
 		ioapic_route(d->irq, VIRTIO_VECTOR);
 		ndevs++;
 	}
+}
+
+void virtio_probe(void)
+{
+	vpci_probe();    /* q35: PCI; on microvm the scan finds nothing */
+	if (!net_dev)
+		vmmio_probe();
 }

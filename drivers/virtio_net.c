@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* virtio-net (spec 5.1) over the mmio transport: queue 0 receives, queue 1
+/* virtio-net (spec 5.1) over either transport: queue 0 receives, queue 1
  * transmits, each buffer one descriptor holding the 12-byte header and the
  * frame. Buffers are preallocated; nothing is allocated per packet. */
 #include "kernel.h"
@@ -10,7 +10,7 @@
 #define BUFSZ    2048    /* header + 1514-byte frame, two per page */
 #define HDR      sizeof(struct virtio_net_hdr)
 
-static struct vmmio *dev;
+static struct vdev *dev;
 static struct virtq rxq, txq;
 static uint8_t *rxbuf, *txbuf;
 static uint8_t *txfree[NBUF];
@@ -45,7 +45,7 @@ static int vnet_send(const void *frame, size_t len)
 		txfree[ntxfree++] = b;
 		return -1;
 	}
-	vmmio_notify(dev, 1);
+	vdev_notify(dev, 1);
 	return 0;
 }
 
@@ -66,39 +66,38 @@ static long vnet_recv(void *buf, size_t size)
 	for (long i = 0; i < n; i++)
 		dst[i] = b[HDR + i];
 	rx_post(b);
-	vmmio_notify(dev, 0);
+	vdev_notify(dev, 0);
 	return n;
 }
 
 static struct net_dev ndev = { .send = vnet_send, .recv = vnet_recv, .mtu = 1500 };
 
-int vnet_init(struct vmmio *d)
+int vnet_init(struct vdev *d)
 {
 	uint64_t got;
 
 	dev = d;
-	if (vmmio_negotiate(d, 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC, &got) < 0) {
+	if (vdev_negotiate(d, 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC, &got) < 0) {
 		kprintf("spore: virtio-net: feature negotiation failed\n");
 		return -1;
 	}
 	rxbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);                  /* 7. queues */
 	txbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);
-	if (!rxbuf || !txbuf || vmmio_setup_queue(d, 0, &rxq, 64) < 0 ||
-	    vmmio_setup_queue(d, 1, &txq, 64) < 0) {
+	if (!rxbuf || !txbuf || vdev_setup_queue(d, 0, &rxq, 64) < 0 ||
+	    vdev_setup_queue(d, 1, &txq, 64) < 0) {
 		kprintf("spore: virtio-net: no memory for its queues\n");
-		vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
+		vdev_fail(d);
 		return -1;
 	}
 	for (unsigned i = 0; i < 6; i++)
 		ndev.mac[i] = got & 1ull << VIRTIO_NET_F_MAC ?
-			      *(volatile uint8_t *)(d->base + VIRTIO_MMIO_CONFIG + i) : (uint8_t)(i ? i : 2);
+			      vdev_config8(d, i) : (uint8_t)(i ? i : 2);
 	for (unsigned i = 0; i < NBUF && i < rxq.size; i++)
 		rx_post(rxbuf + i * BUFSZ);
 	for (unsigned i = 0; i < NBUF; i++)
 		txfree[ntxfree++] = txbuf + i * BUFSZ;
-	vmmio_write(d, VIRTIO_MMIO_STATUS, vmmio_read(d, VIRTIO_MMIO_STATUS) |
-		    VIRTIO_STATUS_DRIVER_OK);                                  /* 8. live */
-	vmmio_notify(d, 0);
+	vdev_driver_ok(d);                                                   /* 8. live */
+	vdev_notify(d, 0);
 	net_dev = &ndev;
 	return 0;
 }
