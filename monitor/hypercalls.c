@@ -168,6 +168,7 @@ static int hc_info(struct vm *vm, uint64_t gpa)
 
 int hc_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)
 {
+	vm->hypercalls++;
 	switch (nr) {
 	case HC_CONSOLE_WRITE: return hc_console(vm, gpa);
 	case HC_TIME:          return hc_time(vm, gpa);

@@ -68,6 +68,7 @@ struct vm {
 	uint8_t net_mac[6];
 	int net_mac_set;        /* --mac given */
 	uint64_t net_calls, net_tx, net_rx;   /* exits and frames, for --stats */
+	uint64_t hypercalls;
 };
 
 /* args.c: command-line parsing (pure) */
