@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* spore-kvm's network device: frames to and from the monitor's tap through
- * HC_NET_SEND / HC_NET_RECV. Receive is batched: one exit fetches up to
- * HC_NET_BATCH frames into preallocated buffers, handed out one by one. */
+ * HC_NET_SEND / HC_NET_RECV, both batched. Receive: one exit fetches up to
+ * HC_NET_BATCH frames into preallocated buffers, handed out one by one.
+ * Transmit: frames are copied into a batch that goes out in one exit when it
+ * is full, when the receive side asks for more, or when the scheduler
+ * switches threads or halts (net_flush), so a burst costs one exit. */
 #include "kernel.h"
 #include "net.h"
 #include "hc.h"
@@ -10,23 +13,35 @@
 
 static struct hc_info info;
 static struct hc_net tx, rx;
-static unsigned char *rxbufs;
+static unsigned char *rxbufs, *txbufs;
 static unsigned rx_next;   /* next filled buffer to hand out, < rx.done */
+
+static void hcnet_flush(void)
+{
+	if (!tx.count)
+		return;
+	hypercall_raw(HC_NET_SEND, &tx);
+	tx.count = 0;   /* frames the tap refused are dropped, as a full NIC queue would */
+}
 
 static int hcnet_send(const void *frame, size_t len)
 {
 	if (len > HC_NET_FRAME_MAX)
 		return -1;
-	tx.count = 1;
-	tx.f[0].buf = (uintptr_t)frame;
-	tx.f[0].len = (uint32_t)len;
-	hypercall_raw(HC_NET_SEND, &tx);
-	return tx.done == 1 ? 0 : -1;
+	if (tx.count == HC_NET_BATCH)
+		hcnet_flush();
+	unsigned char *b = txbufs + tx.count * RX_BUF;
+	const unsigned char *f = frame;
+	for (size_t i = 0; i < len; i++)
+		b[i] = f[i];
+	tx.f[tx.count++] = (struct hc_net_frame){ (uintptr_t)b, (uint32_t)len, 0 };
+	return 0;
 }
 
 static long hcnet_recv(void *buf, size_t size)
 {
 	if (rx_next == rx.done) {
+		hcnet_flush();   /* replies to what we are about to read go out first */
 		rx.count = HC_NET_BATCH;
 		for (unsigned i = 0; i < HC_NET_BATCH; i++)
 			rx.f[i] = (struct hc_net_frame){ (uintptr_t)(rxbufs + i * RX_BUF), RX_BUF, 0 };
@@ -51,7 +66,7 @@ static long hcnet_recv(void *buf, size_t size)
 	return f->len;
 }
 
-static struct net_dev dev = { .send = hcnet_send, .recv = hcnet_recv };
+static struct net_dev dev = { .send = hcnet_send, .recv = hcnet_recv, .flush = hcnet_flush };
 
 void hcnet_init(void)
 {
@@ -59,7 +74,8 @@ void hcnet_init(void)
 	if (!info.net_present)
 		return;
 	rxbufs = mem_alloc_pages(HC_NET_BATCH * RX_BUF / PAGE_SIZE);
-	if (!rxbufs) {
+	txbufs = mem_alloc_pages(HC_NET_BATCH * RX_BUF / PAGE_SIZE);
+	if (!rxbufs || !txbufs) {
 		kprintf("spore: net: no memory for receive buffers; network disabled\n");
 		return;
 	}

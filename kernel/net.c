@@ -25,6 +25,12 @@ void net_poll(void)
 	}
 }
 
+void net_flush(void)
+{
+	if (net_dev && net_dev->flush)
+		net_dev->flush();
+}
+
 void net_wait(void)
 {
 	while (!pending)

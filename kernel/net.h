@@ -14,6 +14,8 @@ struct net_dev {
 	/* The next received frame into buf: its length, 0 when none is waiting,
 	 * -1 on a device error. A frame longer than size is dropped. */
 	long (*recv)(void *buf, size_t size);
+	/* Sends what send() batched, if the device batches (else NULL). */
+	void (*flush)(void);
 };
 
 /* The address, from the command line (kernel/options.c: ip=, gw=, dhcp=). */
@@ -29,5 +31,6 @@ extern const struct net_dev *net_dev;   /* NULL: no network device */
 void net_wait(void);   /* block this thread until a frame may be waiting */
 void net_wake(void);   /* a frame may be waiting (not from interrupt context) */
 void net_poll(void);   /* scheduler idle loop: act on net_irq */
+void net_flush(void);  /* scheduler, before a switch or a halt: batched frames out */
 extern volatile int net_irq;   /* interrupt handlers set it */
 #endif

@@ -141,6 +141,7 @@ static void schedule(void)
 	struct thread *prev = current, *next;
 
 	check_canary(prev);
+	net_flush();    /* frames batched by this thread go out before others run */
 	for (;;) {
 		wake_expired();
 		net_poll();     /* device events noted by interrupt handlers */
