@@ -30,6 +30,9 @@
 #define LWIP_DHCP                   1
 #define LWIP_RAW                    0
 #define LWIP_ETHERNET               1
+#define LWIP_HAVE_LOOPIF            1   /* 127.0.0.1 inside the guest */
+#define LWIP_NETIF_LOOPBACK         1
+#define LWIP_LOOPBACK_MAX_PBUFS     64
 #define LWIP_NETIF_STATUS_CALLBACK  0
 #define LWIP_STATS                  0
 #define LWIP_TIMERS                 1
