@@ -59,6 +59,6 @@ const struct host host_qemu = {
 	.console_write = qemu_console_write,
 	.halt_until = qemu_halt_until,
 	.wall_ns = rtc_wall_ns,
-	.entropy = NULL,          /* virtio-rng arrives with the virtio drivers */
+	.entropy = vrng_read,     /* virtio-rng, when QEMU has one */
 	.exit = qemu_exit,
 };

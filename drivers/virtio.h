@@ -3,6 +3,7 @@
  * mmio transport, prototypes grouped by file. Wire formats: virtio_reg.h. */
 #ifndef DRIVERS_VIRTIO_H
 #define DRIVERS_VIRTIO_H
+#include <stddef.h>
 #include <stdint.h>
 #include "virtio_reg.h"
 
@@ -38,7 +39,7 @@ void virtio_probe(void);                 /* finds devices on both transports */
 void virtio_irq(void);                   /* interrupt context: ack, note the event */
 
 /* virtio_pci.c: the modern PCI transport (QEMU -M q35) */
-void vpci_probe(void);
+int  vpci_probe(void);                   /* virtio devices found on bus 0 */
 
 /* transport-neutral, in virtio_mmio.c (switching on d->pci) */
 int  vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got);   /* steps 1-6 */
@@ -53,6 +54,10 @@ int  vpci_negotiate(struct vdev *d, uint64_t want, uint64_t *got);
 int  vpci_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t n, void *mem);
 void vpci_status(struct vdev *d, uint8_t st);
 void vpci_notify(struct vdev *d, unsigned queue);
+
+/* virtio_rng.c */
+int  vrng_init(struct vdev *d);          /* -1: not usable */
+int  vrng_read(void *buf, size_t n);     /* -1: no device or no answer */
 
 /* virtio_net.c */
 int  vnet_init(struct vdev *d);          /* -1 after a message */

@@ -161,6 +161,10 @@ static void vmmio_probe(void)
 			if (net_dev || vnet_init(d) < 0)
 				continue;
 			break;
+		case VIRTIO_ID_RNG:
+			if (vrng_init(d) < 0)
+				continue;
+			break;
 		default:
 			continue;   /* a device spore has no driver for */
 		}
@@ -171,7 +175,6 @@ static void vmmio_probe(void)
 
 void virtio_probe(void)
 {
-	vpci_probe();    /* q35: PCI; on microvm the scan finds nothing */
-	if (!net_dev)
+	if (!vpci_probe())   /* q35: PCI; on microvm the scan finds nothing */
 		vmmio_probe();
 }

@@ -32,7 +32,8 @@
 #define C_QDRIVER  0x28
 #define C_QDEVICE  0x30
 
-static struct vdev pdev;
+static struct vdev pdevs[4], *cur;   /* cur: the device being set up */
+#define pdev (*cur)
 
 static uint32_t cfg32(unsigned dev, unsigned off)
 {
@@ -85,7 +86,7 @@ void vpci_status(struct vdev *d, uint8_t st)
 
 int vpci_negotiate(struct vdev *d, uint64_t want, uint64_t *got)
 {
-	(void)d;
+	cur = d;
 	W8(C_STATUS, 0);                                                    /* 1. reset */
 	while (pdev.common[C_STATUS])
 		;
@@ -109,6 +110,7 @@ int vpci_negotiate(struct vdev *d, uint64_t want, uint64_t *got)
 
 int vpci_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t n, void *mem)
 {
+	cur = d;
 	W16(C_QSEL, (uint16_t)idx);
 	uint16_t max = R16(C_QSIZE);
 	while (n > max)
@@ -149,17 +151,21 @@ static int msix(unsigned dev, unsigned cap)
 	return 0;
 }
 
-void vpci_probe(void)
+/* Returns how many virtio devices it found. */
+int vpci_probe(void)
 {
-	for (unsigned dev = 0; dev < 32; dev++) {
+	int found = 0;
+	for (unsigned dev = 0, n = 0; dev < 32 && n < 4; dev++) {
 		uint32_t id = cfg32(dev, 0);
 		if ((id & 0xffff) != PCI_VENDOR_VIRTIO)
 			continue;
 		unsigned did = id >> 16;
 		unsigned type = did >= 0x1040 ? did - 0x1040 : cfg32(dev, 0x2c) >> 16;
-		if (type != VIRTIO_ID_NET || net_dev)
-			continue;   /* spore drives only the network device */
+		found++;
+		if ((type != VIRTIO_ID_NET || net_dev) && type != VIRTIO_ID_RNG)
+			continue;   /* no driver for it, or a second NIC */
 		cfg32w(dev, 0x04, cfg32(dev, 0x04) | 0x6);   /* memory space, bus master */
+		cur = &pdevs[n];
 		pdev = (struct vdev){ .pci = 1 };
 		int msix_cap = -1;
 		for (unsigned cap = cfg8(dev, 0x34) & 0xfc, n = 0; cap && n < 48; cap = cfg8(dev, cap + 1) & 0xfc, n++) {
@@ -182,7 +188,10 @@ void vpci_probe(void)
 			continue;
 		}
 		*(volatile uint16_t *)(pdev.common + C_MSIXCFG) = 0xffff;   /* no config interrupts */
-		if (msix(dev, (unsigned)msix_cap) < 0 || vnet_init(&pdev) < 0)
+		if (msix(dev, (unsigned)msix_cap) < 0)
 			continue;
+		if ((type == VIRTIO_ID_NET ? vnet_init(cur) : vrng_init(cur)) == 0)
+			n++;
 	}
+	return found;
 }

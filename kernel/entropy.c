@@ -10,7 +10,7 @@ int entropy_get(void *buf, size_t n)
 	unsigned char *p = buf;
 
 	if (rdrand < 0)
-		rdrand = cpu_has_rdrand();
+		rdrand = opt_entropy != ENTROPY_HOST && cpu_has_rdrand();
 	if (!rdrand)
 		return host->entropy ? host->entropy(buf, n) : -1;
 	while (n) {

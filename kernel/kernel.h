@@ -72,6 +72,8 @@ size_t mem_free_bytes(void);
 
 /* options.c: kernel command-line options */
 extern int opt_boottime;
+extern int opt_entropy;
+#define ENTROPY_HOST 1
 int parse_ipv4(const char *s, const char **end, uint32_t *out);   /* pure */
 int options_parse(char **words, int n);     /* -1 after printing the bad option */
 

@@ -5,6 +5,7 @@
 #include "net.h"
 
 int opt_boottime;   /* boottime=1: print PVH entry -> main() time, and exits at the end */
+int opt_entropy;    /* entropy=host: skip RDRAND, use the host's source */
 struct net_config net_config;   /* ip=ADDR/PREFIX gw=ADDR dhcp=1 */
 
 /* Dotted quad, each part 0..255, network byte order in *out. */
@@ -58,6 +59,15 @@ static int parse_bool(const char *v, int *out)
 	return -1;
 }
 
+static int parse_entropy(const char *v, int *dst)
+{
+	if (v[0] == 'h' && v[1] == 'o' && v[2] == 's' && v[3] == 't' && !v[4])
+		return *dst = ENTROPY_HOST, 0;
+	if (v[0] == 'a' && v[1] == 'u' && v[2] == 't' && v[3] == 'o' && !v[4])
+		return *dst = 0, 0;
+	return -1;
+}
+
 static const struct {
 	const char *key;
 	int (*set)(const char *val, int *dst);
@@ -68,6 +78,7 @@ static const struct {
 	{ "ip", parse_ip, NULL, "A.B.C.D/PREFIX" },
 	{ "gw", parse_gw, NULL, "A.B.C.D" },
 	{ "dhcp", parse_bool, &net_config.dhcp, "0|1" },
+	{ "entropy", parse_entropy, &opt_entropy, "auto|host" },
 };
 
 static int streq_key(const char *word, const char *key, const char **val)
@@ -90,7 +101,7 @@ int options_parse(char **words, int n)
 				break;
 		if (k == sizeof options / sizeof options[0]) {
 			kprintf("spore: unknown kernel option '%s' (known: boottime=0|1, "
-				"ip=A.B.C.D/N, gw=A.B.C.D, dhcp=0|1; app arguments go after --)\n",
+				"ip=A.B.C.D/N, gw=A.B.C.D, dhcp=0|1, entropy=auto|host; app arguments go after --)\n",
 				words[i]);
 			return -1;
 		}
