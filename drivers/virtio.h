@@ -15,11 +15,15 @@ struct virtq {
 	struct virtq_used *used;
 	void **cookie;          /* per descriptor: the buffer's owner; NULL when free */
 	int broken;             /* the device returned something impossible */
+	int event_idx;          /* VIRTIO_F_EVENT_IDX negotiated */
+	uint16_t kicked;        /* avail idx at the last notification */
 };
 int virtq_init(struct virtq *q, uint16_t size, void *mem);   /* mem: virtq_mem_size() bytes, zeroed */
 uint64_t virtq_mem_size(uint16_t size);
 int virtq_add(struct virtq *q, uint64_t addr, uint32_t len, int device_writes, void *cookie);
 int virtq_get(struct virtq *q, void **cookie, uint32_t *len);   /* 1, 0 none, -1 broken */
+int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx);   /* 2.7.10 */
+int virtq_kick_needed(struct virtq *q);  /* call before notifying; records the kick */
 
 /* One device on either transport; the transport functions below switch on
  * `pci` (one switch, no table of operations). */

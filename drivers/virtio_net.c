@@ -45,7 +45,8 @@ static int vnet_send(const void *frame, size_t len)
 		txfree[ntxfree++] = b;
 		return -1;
 	}
-	vdev_notify(dev, 1);
+	if (virtq_kick_needed(&txq))
+		vdev_notify(dev, 1);
 	return 0;
 }
 
@@ -66,7 +67,8 @@ static long vnet_recv(void *buf, size_t size)
 	for (long i = 0; i < n; i++)
 		dst[i] = b[HDR + i];
 	rx_post(b);
-	vdev_notify(dev, 0);
+	if (virtq_kick_needed(&rxq))
+		vdev_notify(dev, 0);
 	return n;
 }
 
@@ -77,7 +79,8 @@ int vnet_init(struct vdev *d)
 	uint64_t got;
 
 	dev = d;
-	if (vdev_negotiate(d, 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC, &got) < 0) {
+	if (vdev_negotiate(d, 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
+			      1ull << VIRTIO_F_EVENT_IDX, &got) < 0) {
 		kprintf("spore: virtio-net: feature negotiation failed\n");
 		return -1;
 	}
@@ -92,6 +95,7 @@ int vnet_init(struct vdev *d)
 	for (unsigned i = 0; i < 6; i++)
 		ndev.mac[i] = got & 1ull << VIRTIO_NET_F_MAC ?
 			      vdev_config8(d, i) : (uint8_t)(i ? i : 2);
+	rxq.event_idx = txq.event_idx = !!(got & 1ull << VIRTIO_F_EVENT_IDX);
 	for (unsigned i = 0; i < NBUF && i < rxq.size; i++)
 		rx_post(rxbuf + i * BUFSZ);
 	for (unsigned i = 0; i < NBUF; i++)

@@ -34,6 +34,7 @@ struct virtq_used {
 #define VIRTIO_STATUS_FAILED       128
 
 /* 6 Reserved feature bits */
+#define VIRTIO_F_EVENT_IDX   29
 #define VIRTIO_F_VERSION_1   32
 
 /* 4.2.2 virtio-mmio registers */

@@ -49,6 +49,28 @@ int virtq_add(struct virtq *q, uint64_t addr, uint32_t len, int device_writes, v
 	return 0;
 }
 
+/* True when the other side asked to hear about index `event` and the move from
+ * old_idx to new_idx passed it (spec 2.7.10, the same arithmetic both ways). */
+int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+{
+	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+/* With EVENT_IDX the device says in avail_event (after the used ring) which
+ * avail index it wants to be told about; notifications before it are skipped. */
+int virtq_kick_needed(struct virtq *q)
+{
+	uint16_t old = q->kicked, now = q->avail->idx;
+	q->kicked = now;
+	if (!q->event_idx)
+		return 1;
+	/* Our idx store must be visible before we read the device's event
+	 * index, or both sides may decide the other will act (2.7.13.4). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	uint16_t event = __atomic_load_n((uint16_t *)&q->used->ring[q->size], __ATOMIC_RELAXED);
+	return virtq_need_event(event, now, old);
+}
+
 int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
 {
 	if (q->broken)
@@ -68,6 +90,8 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
 		return -1;
 	}
 	q->last_used++;
+	/* EVENT_IDX: interrupt us again when the next entry is used. */
+	__atomic_store_n(&q->avail->ring[q->size], q->last_used, __ATOMIC_RELAXED);
 	*cookie = q->cookie[e.id];
 	*len = e.len;
 	q->cookie[e.id] = 0;

@@ -113,7 +113,31 @@ static int t_init(void)
 	return 0;
 }
 
+/* 2.7.10: notify when the index moved past the event, wrap-around included. */
+static int t_need_event(void)
+{
+	static const struct { uint16_t ev, nw, old; int want; } c[] = {
+		{ 0, 1, 0, 1 }, { 1, 1, 0, 0 }, { 5, 10, 5, 1 }, { 9, 10, 5, 1 }, { 10, 10, 5, 0 },
+		{ 4, 10, 5, 0 }, { 65535, 0, 65535, 1 }, { 65534, 1, 65535, 0 }, { 0, 1, 65535, 1 },
+		{ 1, 1, 65535, 0 }, { 7, 7, 7, 0 },
+	};
+	for (unsigned i = 0; i < sizeof c / sizeof c[0]; i++)
+		CHECK(virtq_need_event(c[i].ev, c[i].nw, c[i].old) == c[i].want);
+	static char b[4];
+	setup(4);
+	q.event_idx = 1;
+	*(uint16_t *)&q.used->ring[q.size] = 3;          /* the device wants to hear at 3 */
+	for (int i = 0; i < 3; i++) {
+		virtq_add(&q, (uint64_t)b, 4, 0, b);
+		CHECK(virtq_kick_needed(&q) == (i == 3));    /* 0, 1, 2: not yet */
+	}
+	virtq_add(&q, (uint64_t)b, 4, 0, b);
+	CHECK(virtq_kick_needed(&q) == 1);               /* idx 3 -> 4 passes 3 */
+	return 0;
+}
+
 static const struct { int (*fn)(void); const char *name; } tests[] = {
+	{ t_need_event, "virtq_event_idx" },
 	{ t_init, "virtq_init" },
 	{ t_roundtrip, "virtq_roundtrip" },
 	{ t_wrap, "virtq_wraparound" },
