@@ -24,7 +24,7 @@ COMMON   := $(OPT) -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone \
 # Our own code never uses SSE: interrupt handlers run over the app's SSE state.
 KCFLAGS  := $(COMMON) -mgeneral-regs-only -nostdinc -isystem $(GCCINC) -Ikernel -Iarch/x86_64
 # newlib declares clock_gettime() and CLOCK_MONOTONIC only where these are set.
-LIBCINC  := -nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) \
+LIBCINC  := -nostdinc -Ilibc/include -isystem $(NEWLIB)/include -isystem $(GCCINC) \
             -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L -D_POSIX_THREADS=1 -D_UNIX98_THREAD_MUTEX_ATTRIBUTES=1 -DFD_SETSIZE=1024
 LCFLAGS  := $(COMMON) -mgeneral-regs-only $(LIBCINC)
 APPCFLAGS = $(COMMON) $(LIBCINC) $(LWIPINC)

@@ -62,6 +62,7 @@ struct ram_info {
 };
 int memmap_read(const struct hvm_memmap_table_entry *e, unsigned n, uint64_t image_end,
 		struct ram_info *ri);    /* -1: no RAM entry holds the image */
+void memmap_exclude(struct ram_info *ri, uint64_t base, uint64_t size);
 
 /* mem.c: pages from the top of free RAM, the sbrk heap from the bottom (pure) */
 void   mem_init(uintptr_t start, size_t len);
@@ -123,6 +124,7 @@ int entropy_get(void *buf, size_t n);       /* -1: no source */
 
 /* main.c */
 extern uint64_t ram_bytes;                  /* RAM in the memory map */
+extern uint64_t initrd_base, initrd_size;
 extern int   app_argc;
 extern char *app_argv[ARGV_MAX + 1];
 extern const char app_name[];               /* generated per app by the Makefile */

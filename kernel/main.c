@@ -4,6 +4,7 @@
 #include "../arch/x86_64/x86.h"
 
 uint64_t ram_bytes;
+uint64_t initrd_base, initrd_size;   /* the PVH module (a tar archive), if any */
 int   app_argc;
 char *app_argv[ARGV_MAX + 1];
 static char cmdline[CMDLINE_MAX];
@@ -22,6 +23,11 @@ static void bootinfo_read(const struct hvm_start_info *si, struct ram_info *ri)
 			cmdline[i] = s[i];
 		if (s[i])
 			kprintf("spore: command line cut at %d bytes\n", CMDLINE_MAX - 1);
+	}
+	if (si->nr_modules >= 1 && si->modlist_paddr) {
+		const struct hvm_modlist_entry *m = (const void *)si->modlist_paddr;
+		initrd_base = m->paddr;
+		initrd_size = m->size;
 	}
 	if (si->version < 1 || !si->memmap_paddr ||
 	    memmap_read((const void *)si->memmap_paddr, si->memmap_entries,
@@ -51,7 +57,8 @@ void kmain(const struct hvm_start_info *si)
 	struct ram_info ri;
 
 	host_init();                         /* spore-kvm or QEMU: console, exit */
-	bootinfo_read(si, &ri);              /* command line, memory map */
+	bootinfo_read(si, &ri);              /* command line, memory map, initrd */
+	memmap_exclude(&ri, initrd_base, initrd_size);
 	mem_init(ri.free_start, ri.free_end - ri.free_start);  /* heap and page allocator */
 	ram_bytes = ri.total;
 	if (!boot_ring3)

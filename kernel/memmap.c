@@ -26,3 +26,18 @@ int memmap_read(const struct hvm_memmap_table_entry *e, unsigned n, uint64_t ima
 	}
 	return found;
 }
+
+/* Keeps the free range off [base, base+size) (the initrd): the larger side of
+ * the free range around it stays free. */
+void memmap_exclude(struct ram_info *ri, uint64_t base, uint64_t size)
+{
+	uint64_t end = ROUNDUP(base + size, PAGE_SIZE);
+
+	base = ROUNDDOWN(base, PAGE_SIZE);
+	if (!size || end <= ri->free_start || base >= ri->free_end)
+		return;
+	if (base > ri->free_start && base - ri->free_start >= (ri->free_end > end ? ri->free_end - end : 0))
+		ri->free_end = base;
+	else
+		ri->free_start = end < ri->free_end ? end : ri->free_end;
+}

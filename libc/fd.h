@@ -14,6 +14,8 @@ struct fd_ops {
 	long (*read)(struct fd *f, void *buf, unsigned long n);
 	long (*write)(struct fd *f, const void *buf, unsigned long n);
 	int  (*close)(struct fd *f);
+	long (*pread)(struct fd *f, void *buf, unsigned long n, long long off);  /* NULL: ESPIPE */
+	int  (*fstat)(struct fd *f, struct stat *st);   /* NULL: st_mode = mode */
 	unsigned mode;        /* st_mode for fstat: S_IFCHR, S_IFSOCK... */
 	int  isatty;
 };
@@ -21,6 +23,8 @@ struct fd_ops {
 struct fd {
 	const struct fd_ops *ops;   /* NULL: free */
 	int sock;                   /* the lwIP socket, for sockets */
+	const void *priv;           /* files: the archive entry */
+	long long off;              /* files: the offset read() and lseek() use */
 };
 
 extern const struct fd_ops console_ops;

@@ -17,6 +17,7 @@ uint64_t clock_wall_ns(void);
 int   entropy_get(void *buf, size_t n);
 void  sleep_until(uint64_t deadline_ns);
 extern uint64_t ram_bytes;
+extern uint64_t initrd_base, initrd_size;
 size_t mem_free_bytes(void);
 
 #define NSEC 1000000000ull

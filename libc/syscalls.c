@@ -58,12 +58,41 @@ int close(int fd)
 	return r;
 }
 
+/* Seekable fds are those with pread (files); the size comes from fstat. */
 off_t lseek(int fd, off_t off, int whence)
 {
-	(void)off, (void)whence;
-	if (fd_get(fd))
+	struct fd *f = fd_get(fd);
+	struct stat st;
+	if (!f)
+		return -1;
+	if (!f->ops->pread) {
 		errno = ESPIPE;
-	return -1;
+		return -1;
+	}
+	long long base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? f->off :
+			 whence == SEEK_END && f->ops->fstat(f, &st) == 0 ? st.st_size : -1;
+	if (base < 0 || (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) ||
+	    base + off < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return f->off = base + off;
+}
+
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	struct fd *f = fd_get(fd);
+	if (!f)
+		return -1;
+	if (!f->ops->pread) {
+		errno = ESPIPE;
+		return -1;
+	}
+	if (off < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return f->ops->pread(f, buf, n, off);
 }
 
 int fstat(int fd, struct stat *st)
@@ -71,6 +100,8 @@ int fstat(int fd, struct stat *st)
 	struct fd *f = fd_get(fd);
 	if (!f)
 		return -1;
+	if (f->ops->fstat)
+		return f->ops->fstat(f, st);
 	*st = (struct stat){ .st_mode = f->ops->mode, .st_blksize = 1024 };
 	return 0;
 }
@@ -145,10 +176,6 @@ clock_t times(struct tms *t)
 /* Not yet backed by anything: no files, no processes. */
 #define UNUSED __attribute__((unused))
 #define NOSYS(decl) decl { errno = ENOSYS; return -1; }
-NOSYS(int open(UNUSED const char *p, UNUSED int f, ...))
-NOSYS(int unlink(UNUSED const char *p))
-NOSYS(int link(UNUSED const char *a, UNUSED const char *b))
-NOSYS(int stat(UNUSED const char *p, UNUSED struct stat *st))
 NOSYS(int fork(void))
 NOSYS(int execve(UNUSED const char *p, UNUSED char *const a[], UNUSED char *const e[]))
 NOSYS(int wait(UNUSED int *st))

@@ -25,6 +25,7 @@ static const char usage[] =
 	"  --net=TAP          attach the existing tap device TAP as the guest's network\n"
 	"  --mac=MAC          the guest's MAC (default: random, locally administered)\n"
 	"  --stats            print hypercall and frame counts at exit (and on SIGTERM)\n"
+	"  --initrd=FILE      a tar archive: the guest's read-only root filesystem\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
 	"251 VM fault, 252 timeout.\n";
@@ -89,6 +90,45 @@ static int setup_timeout(uint64_t secs)
 		msg("spore-kvm: cannot arm --timeout: %s\n", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* --initrd: the file goes at the top of guest RAM, page-aligned, above the
+ * image; -1 after a message. */
+static int load_initrd(const char *path, struct vm *vm, const struct image *im,
+		       uint64_t *addr, uint64_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t img_end = GPA_LOW_END;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		msg("spore-kvm: --initrd=%s: %s\n", path, fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (int i = 0; i < im->nseg; i++)
+		if (im->seg[i].gpa + im->seg[i].memsz > img_end)
+			img_end = im->seg[i].gpa + im->seg[i].memsz;
+	*size = (uint64_t)st.st_size;
+	*addr = (vm->mem_size - *size) & ~4095ull;
+	if (*size == 0 || *size > vm->mem_size || *addr < ((img_end + 4095) & ~4095ull) + (1 << 20)) {
+		msg("spore-kvm: --initrd=%s: %llu bytes do not fit in --mem above the image (and 1 MiB for it to run)\n",
+		    path, (unsigned long long)*size);
+		close(fd);
+		return -1;
+	}
+	for (uint64_t done = 0; done < *size;) {
+		ssize_t n = read(fd, vm->mem + *addr + done, *size - done);
+		if (n <= 0) {
+			msg("spore-kvm: --initrd=%s: read failed\n", path);
+			close(fd);
+			return -1;
+		}
+		done += (uint64_t)n;
+	}
+	close(fd);
 	return 0;
 }
 
@@ -256,7 +296,8 @@ int main(int argc, char **argv)
 {
 	static char cmdline[MON_CMDLINE_MAX + 1];
 	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1 };
-	const char *net = NULL;
+	const char *net = NULL, *initrd = NULL;
+	uint64_t mod_addr = 0, mod_size = 0;
 	static struct image im;
 	char err[200];
 	uint64_t timeout = 0, cr3 = 0;
@@ -282,6 +323,8 @@ int main(int argc, char **argv)
 				msg("spore-kvm: --timeout=%s: want whole seconds from 1\n", a + 10);
 				return HC_EXIT_SETUP;
 			}
+		} else if (strncmp(a, "--initrd=", 9) == 0 && a[9]) {
+			initrd = a + 9;
 		} else if (strcmp(a, "--stats") == 0) {
 			stats_vm = &vm;
 		} else if (strncmp(a, "--net=", 6) == 0 && a[6]) {
@@ -320,7 +363,9 @@ int main(int argc, char **argv)
 		return HC_EXIT_SETUP;
 	vm.im = &im;
 	vm.ring3 = im.has64;
-	pvh_write(vm.mem, vm.mem_size, cmdline);
+	if (initrd && load_initrd(initrd, &vm, &im, &mod_addr, &mod_size) < 0)
+		return HC_EXIT_SETUP;
+	pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size);
 	if (vm.ring3 && paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
 		msg("spore-kvm: %s: %s\n", image, err);
 		return HC_EXIT_SETUP;

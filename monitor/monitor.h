@@ -18,6 +18,7 @@
 #define GPA_TSS          0x5800ull    /* the 64-bit TSS (zeroed; never used: IDT limit 0) */
 #define GPA_START_INFO   0x6000ull
 #define GPA_MEMMAP       0x6040ull
+#define GPA_MODLIST      0x6100ull    /* one hvm_modlist_entry: --initrd */
 #define GPA_CMDLINE      0x7000ull
 #define GPA_LOW_END      0x100000ull  /* images load at or above 1 MiB */
 #define GPA_EBDA         0x9fc00ull
@@ -85,7 +86,8 @@ int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
 	     struct image *im, char *err, size_t errlen);
 
 /* pvh.c: the PVH start_info, memory map, command line, GDT and TSS in low memory (pure) */
-void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline);
+void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,
+	       uint64_t mod_size);
 
 /* paging.c: the ring-3 entry's identity page tables (pure) */
 #define PTE_P   (1ull << 0)

@@ -34,7 +34,8 @@ struct hvm_memmap_table_entry {
 _Static_assert(sizeof(struct hvm_start_info) == 56, "start_info layout");
 _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "memmap layout");
 _Static_assert(GPA_START_INFO + sizeof(struct hvm_start_info) <= GPA_MEMMAP, "low layout");
-_Static_assert(GPA_MEMMAP + 5 * sizeof(struct hvm_memmap_table_entry) <= GPA_CMDLINE, "low layout");
+_Static_assert(GPA_MEMMAP + 5 * sizeof(struct hvm_memmap_table_entry) <= GPA_MODLIST, "low layout");
+_Static_assert(GPA_MODLIST + 32 <= GPA_CMDLINE, "low layout");
 
 /* Flat descriptors matching the hidden state kvm.c loads: the guest may reload a
  * segment register before its own lgdt and still get the same segment. */
@@ -52,8 +53,16 @@ static const uint64_t gdt[] = {
 _Static_assert(sizeof(gdt) == GDT_SIZE, "GDT size");
 _Static_assert(GPA_TSS == 0x5800 && GPA_GDT + GDT_SIZE <= GPA_TSS, "TSS base is in the descriptor");
 
-void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline)
+struct hvm_modlist_entry {
+	uint64_t paddr, size, cmdline_paddr, reserved;
+};
+
+/* mod_size 0: no module. Otherwise the module (the initrd) is already at
+ * mod_addr; it is listed, and the guest keeps its allocator off it. */
+void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,
+	       uint64_t mod_size)
 {
+	struct hvm_modlist_entry mod = { .paddr = mod_addr, .size = mod_size };
 	struct hvm_memmap_table_entry map[] = {
 		{ .addr = 0, .size = GPA_PT_BASE, .type = E820_RAM },
 		{ .addr = GPA_PT_BASE, .size = GPA_PT_END - GPA_PT_BASE, .type = E820_RESERVED },
@@ -67,12 +76,15 @@ void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline)
 		.cmdline_paddr = GPA_CMDLINE,
 		.memmap_paddr = GPA_MEMMAP,
 		.memmap_entries = sizeof(map) / sizeof(map[0]),
+		.nr_modules = mod_size ? 1 : 0,
+		.modlist_paddr = mod_size ? GPA_MODLIST : 0,
 	};
 	size_t n = strnlen(cmdline, MON_CMDLINE_MAX);
 
 	memcpy(mem + GPA_GDT, gdt, sizeof(gdt));
 	memcpy(mem + GPA_START_INFO, &si, sizeof(si));
 	memcpy(mem + GPA_MEMMAP, map, sizeof(map));
+	memcpy(mem + GPA_MODLIST, &mod, sizeof(mod));
 	memcpy(mem + GPA_CMDLINE, cmdline, n);
 	mem[GPA_CMDLINE + n] = '\0';
 }

@@ -100,6 +100,22 @@ static int t_memmap(void)
 	return 0;
 }
 
+static int t_memmap_exclude(void)
+{
+	struct ram_info ri = { .free_start = 0x200000, .free_end = 0x1000000 };
+	memmap_exclude(&ri, 0xf00000, 0x100000);          /* at the top: the end moves down */
+	CHECK(ri.free_start == 0x200000 && ri.free_end == 0xf00000);
+	ri = (struct ram_info){ .free_start = 0x200000, .free_end = 0x1000000 };
+	memmap_exclude(&ri, 0x200000, 0x1800);            /* at the bottom: the start moves up */
+	CHECK(ri.free_start == 0x202000 && ri.free_end == 0x1000000);
+	ri = (struct ram_info){ .free_start = 0x200000, .free_end = 0x1000000 };
+	memmap_exclude(&ri, 0x3000000, 0x1000);           /* outside: nothing */
+	CHECK(ri.free_start == 0x200000 && ri.free_end == 0x1000000);
+	memmap_exclude(&ri, 0x100000, 0x10000000);        /* covers it all: nothing free */
+	CHECK(ri.free_start >= ri.free_end);
+	return 0;
+}
+
 static int t_memmap_hostile(void)
 {
 	struct ram_info ri;
@@ -252,6 +268,7 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 	{ t_find_sep, "cmdline_find_sep" },
 	{ t_memmap, "memmap_read" },
 	{ t_memmap_hostile, "memmap_read_hostile" },
+	{ t_memmap_exclude, "memmap_exclude" },
 	{ t_pages, "mem_pages" },
 	{ t_sbrk_meets_pages, "mem_sbrk_meets_pages" },
 	{ t_free_bad, "mem_free_bad" },

@@ -311,7 +311,7 @@ static const char *t_pvh(void)
 	uint32_t magic, nent;
 	uint64_t ram_hi[2], cmd;
 
-	pvh_write(mem, 2 * MiB, "console=hc -- a b");
+	pvh_write(mem, 2 * MiB, "console=hc -- a b", 0, 0);
 	memcpy(&magic, mem + 0x6000, 4);
 	memcpy(&cmd, mem + 0x6000 + 24, 8);
 	memcpy(&nent, mem + 0x6000 + 48, 4);
