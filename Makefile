@@ -149,7 +149,7 @@ $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virt
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c
 
-test: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
+test: all linux $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test
 	@tests/run-tests
 
