@@ -38,7 +38,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test bench deps unit clean lint linux
+.PHONY: all run test bench deps unit clean lint linux fuzz-http
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -149,7 +149,15 @@ $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virt
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c
 
-test: all linux $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
+# Fuzzing the request parsers (libFuzzer); a bounded run is part of make test.
+FUZZ_SECONDS ?= 10
+$(B)/fuzz/http_fuzz: tests/fuzz/http_fuzz.c apps/httpd/http.c apps/httpd/http.h | $(B)/.deps
+	@mkdir -p $(@D); clang -g -O1 -fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/http_fuzz.c apps/httpd/http.c
+fuzz-http: $(B)/fuzz/http_fuzz
+	@mkdir -p $(B)/fuzz/http-corpus
+	@$< -max_total_time=$(FUZZ_SECONDS) -max_len=12000 $(B)/fuzz/http-corpus 2>&1 | tail -3
+
+test: all linux $(B)/fuzz/http_fuzz $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test
 	@tests/run-tests
 
