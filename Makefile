@@ -38,7 +38,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test bench deps unit clean lint linux fuzz-http
+.PHONY: all run test bench deps unit clean lint linux fuzz-http fuzz-resp
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -157,7 +157,13 @@ fuzz-http: $(B)/fuzz/http_fuzz
 	@mkdir -p $(B)/fuzz/http-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) -max_len=12000 $(B)/fuzz/http-corpus 2>&1 | tail -3
 
-test: all linux $(B)/fuzz/http_fuzz $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
+$(B)/fuzz/resp_fuzz: tests/fuzz/resp_fuzz.c apps/kv/resp.c apps/kv/kv.h | $(B)/.deps
+	@mkdir -p $(@D); clang -g -O1 -fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/resp_fuzz.c apps/kv/resp.c
+fuzz-resp: $(B)/fuzz/resp_fuzz
+	@mkdir -p $(B)/fuzz/resp-corpus
+	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/resp-corpus 2>&1 | tail -3
+
+test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test
 	@tests/run-tests
 
