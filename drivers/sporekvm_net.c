@@ -71,6 +71,7 @@ static struct net_dev dev = { .send = hcnet_send, .recv = hcnet_recv, .flush = h
 void hcnet_init(void)
 {
 	hypercall_raw(HC_INFO, &info);
+	hcblk_init(info.blk_sectors);
 	if (!info.net_present)
 		return;
 	rxbufs = mem_alloc_pages(HC_NET_BATCH * RX_BUF / PAGE_SIZE);

@@ -14,13 +14,16 @@ struct virtq {
 	struct virtq_avail *avail;
 	struct virtq_used *used;
 	void **cookie;          /* per descriptor: the buffer's owner; NULL when free */
+	uint16_t *chain;        /* per head descriptor: its chain's length */
 	int broken;             /* the device returned something impossible */
 	int event_idx;          /* VIRTIO_F_EVENT_IDX negotiated */
 	uint16_t kicked;        /* avail idx at the last notification */
 };
 int virtq_init(struct virtq *q, uint16_t size, void *mem);   /* mem: virtq_mem_size() bytes, zeroed */
 uint64_t virtq_mem_size(uint16_t size);
+struct vbuf { uint64_t addr; uint32_t len; int device_writes; };
 int virtq_add(struct virtq *q, uint64_t addr, uint32_t len, int device_writes, void *cookie);
+int virtq_add_chain(struct virtq *q, const struct vbuf *b, unsigned n, void *cookie);
 int virtq_get(struct virtq *q, void **cookie, uint32_t *len);   /* 1, 0 none, -1 broken */
 int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx);   /* 2.7.10 */
 int virtq_kick_needed(struct virtq *q);  /* call before notifying; records the kick */
@@ -62,6 +65,9 @@ void vpci_notify(struct vdev *d, unsigned queue);
 /* virtio_rng.c */
 int  vrng_init(struct vdev *d);          /* -1: not usable */
 int  vrng_read(void *buf, size_t n);     /* -1: no device or no answer */
+
+/* virtio_blk.c */
+int  vblk_init(struct vdev *d);          /* -1: not usable */
 
 /* virtio_net.c */
 int  vnet_init(struct vdev *d);          /* -1 after a message */

@@ -165,6 +165,10 @@ static void vmmio_probe(void)
 			if (vrng_init(d) < 0)
 				continue;
 			break;
+		case VIRTIO_ID_BLK:
+			if (vblk_init(d) < 0)
+				continue;
+			break;
 		default:
 			continue;   /* a device spore has no driver for */
 		}

@@ -162,7 +162,7 @@ int vpci_probe(void)
 		unsigned did = id >> 16;
 		unsigned type = did >= 0x1040 ? did - 0x1040 : cfg32(dev, 0x2c) >> 16;
 		found++;
-		if ((type != VIRTIO_ID_NET || net_dev) && type != VIRTIO_ID_RNG)
+		if ((type != VIRTIO_ID_NET || net_dev) && type != VIRTIO_ID_RNG && type != VIRTIO_ID_BLK)
 			continue;   /* no driver for it, or a second NIC */
 		cfg32w(dev, 0x04, cfg32(dev, 0x04) | 0x6);   /* memory space, bus master */
 		cur = &pdevs[n];
@@ -190,7 +190,9 @@ int vpci_probe(void)
 		*(volatile uint16_t *)(pdev.common + C_MSIXCFG) = 0xffff;   /* no config interrupts */
 		if (msix(dev, (unsigned)msix_cap) < 0)
 			continue;
-		if ((type == VIRTIO_ID_NET ? vnet_init(cur) : vrng_init(cur)) == 0)
+		int r = type == VIRTIO_ID_NET ? vnet_init(cur) : type == VIRTIO_ID_BLK ? vblk_init(cur) :
+			vrng_init(cur);
+		if (r == 0)
 			n++;
 	}
 	return found;

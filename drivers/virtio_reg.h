@@ -64,6 +64,7 @@ struct virtq_used {
 
 /* 5 Device types */
 #define VIRTIO_ID_NET  1
+#define VIRTIO_ID_BLK  2
 #define VIRTIO_ID_RNG  4
 
 /* 5.1.3 virtio-net features; 5.1.6 its header (12 bytes with VERSION_1) */

@@ -13,7 +13,8 @@ static uint64_t used_off(uint16_t n) { return ALIGN(avail_off(n) + 6 + 2ull * n,
 
 uint64_t virtq_mem_size(uint16_t n)
 {
-	return ALIGN(used_off(n) + 6 + 8ull * n, 4096) + ALIGN(8ull * n, 4096);   /* + cookies */
+	/* rings, then the cookies and chain lengths (ours, never shown to the device) */
+	return ALIGN(used_off(n) + 6 + 8ull * n, 4096) + ALIGN(10ull * n, 4096);
 }
 
 int virtq_init(struct virtq *q, uint16_t n, void *mem)
@@ -27,6 +28,7 @@ int virtq_init(struct virtq *q, uint16_t n, void *mem)
 	q->avail = (struct virtq_avail *)(m + avail_off(n));
 	q->used = (struct virtq_used *)(m + used_off(n));
 	q->cookie = (void **)(m + ALIGN(used_off(n) + 6 + 8ull * n, 4096));
+	q->chain = (uint16_t *)(q->cookie + n);
 	for (uint16_t i = 0; i < n; i++)
 		q->desc[i].next = (uint16_t)(i + 1);   /* the free list */
 	return 0;
@@ -34,14 +36,30 @@ int virtq_init(struct virtq *q, uint16_t n, void *mem)
 
 int virtq_add(struct virtq *q, uint64_t addr, uint32_t len, int device_writes, void *cookie)
 {
-	if (q->broken || q->num_free == 0)
+	struct vbuf b = { addr, len, device_writes };
+	return virtq_add_chain(q, &b, 1, cookie);
+}
+
+/* A chain of n descriptors (device-readable ones first, as the spec wants). */
+int virtq_add_chain(struct virtq *q, const struct vbuf *b, unsigned n, void *cookie)
+{
+	if (q->broken || n == 0 || q->num_free < n)
 		return -1;
-	uint16_t i = q->free_head;
-	q->free_head = q->desc[i].next;
-	q->num_free--;
-	q->desc[i] = (struct virtq_desc){ addr, len, device_writes ? VIRTQ_DESC_F_WRITE : 0, 0 };
-	q->cookie[i] = cookie;
-	q->avail->ring[q->avail->idx & (q->size - 1)] = i;
+	uint16_t head = q->free_head, i = head;
+	for (unsigned k = 0; k < n; k++) {
+		uint16_t next = q->desc[i].next;
+		q->desc[i] = (struct virtq_desc){ b[k].addr, b[k].len,
+			(uint16_t)((b[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+				   (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0)), k + 1 < n ? next : 0 };
+		q->chain[i] = (uint16_t)n;
+		if (k + 1 < n)
+			i = next;
+		else
+			q->free_head = next;
+	}
+	q->num_free = (uint16_t)(q->num_free - n);
+	q->cookie[head] = cookie;
+	q->avail->ring[q->avail->idx & (q->size - 1)] = head;
 	/* The device may read the ring entry as soon as it sees the new idx:
 	 * publish the descriptor and the entry first (2.7.13). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -85,8 +103,25 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
 		return -1;
 	}
 	struct virtq_used_elem e = q->used->ring[q->last_used & (q->size - 1)];
-	if (e.id >= q->size || !q->cookie[e.id] || e.len > q->desc[e.id].len) {
-		q->broken = 1;   /* an id not in flight, or longer than the buffer */
+	if (e.id >= q->size || !q->cookie[e.id]) {
+		q->broken = 1;   /* an id not in flight */
+		return -1;
+	}
+	/* Walk the chain by our own record of its length (the device can write
+	 * the descriptor table; its flags and links are not trusted). */
+	uint32_t total = 0;
+	uint16_t tail = (uint16_t)e.id, n = q->chain[e.id];
+	for (uint16_t k = 0; k < n; k++) {
+		total += q->desc[tail].len;
+		if (k + 1 < n)
+			tail = q->desc[tail].next;
+		if (tail >= q->size) {
+			q->broken = 1;
+			return -1;
+		}
+	}
+	if (e.len > total) {
+		q->broken = 1;   /* longer than the buffers */
 		return -1;
 	}
 	q->last_used++;
@@ -95,8 +130,8 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
 	*cookie = q->cookie[e.id];
 	*len = e.len;
 	q->cookie[e.id] = 0;
-	q->desc[e.id].next = q->free_head;
+	q->desc[tail].next = q->free_head;
 	q->free_head = (uint16_t)e.id;
-	q->num_free++;
+	q->num_free = (uint16_t)(q->num_free + n);
 	return 1;
 }

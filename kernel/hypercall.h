@@ -33,8 +33,9 @@ enum hc_nr {
 	HC_INFO          = 6,  /* struct hc_info: device discovery */
 	HC_NET_SEND      = 7,  /* struct hc_net: frames to the tap */
 	HC_NET_RECV      = 8,  /* struct hc_net: frames from the tap */
-	HC_BLK_READ      = 9,  /* reserved for storage */
-	HC_BLK_WRITE     = 10, /* reserved */
+	HC_BLK_READ      = 9,  /* struct hc_blk: sectors from the disk */
+	HC_BLK_WRITE     = 10, /* struct hc_blk: sectors to the disk */
+	HC_BLK_FLUSH     = 11, /* struct hc_blk (fields unused): make writes durable */
 };
 
 /* Monitor exit statuses of its own, above any 8-bit guest status range the
@@ -95,6 +96,20 @@ struct hc_info {
 	uint8_t  pad[2];
 	uint64_t blk_sectors;   /* 512-byte sectors; 0 = no disk */
 	uint64_t mem_bytes;     /* guest RAM given with --mem */
+};
+
+/* Block (spore-kvm --disk=FILE): whole 512-byte sectors. READ/WRITE move
+ * count sectors between the disk at `sector` and guest RAM at buf (count <=
+ * HC_BLK_MAX, the range inside the disk); FLUSH returns once every earlier
+ * write is durable (fdatasync). ret: 0, or -1 on a host I/O error. */
+#define HC_BLK_SECTOR 512u
+#define HC_BLK_MAX    256u      /* sectors per call: 128 KiB */
+struct hc_blk {
+	uint64_t sector;
+	uint64_t buf;
+	uint32_t count;
+	uint32_t pad;
+	int64_t  ret;
 };
 
 /* Network (spore-kvm --net=TAP): up to HC_NET_BATCH frames per call, so one

@@ -16,6 +16,7 @@ struct fd_ops {
 	int  (*close)(struct fd *f);
 	long (*pread)(struct fd *f, void *buf, unsigned long n, long long off);  /* NULL: ESPIPE */
 	int  (*fstat)(struct fd *f, struct stat *st);   /* NULL: st_mode = mode */
+	int  (*fsync)(struct fd *f);                    /* NULL: EINVAL */
 	unsigned mode;        /* st_mode for fstat: S_IFCHR, S_IFSOCK... */
 	int  isatty;
 };
@@ -28,6 +29,9 @@ struct fd {
 };
 
 extern const struct fd_ops console_ops;
+
+/* blkdev.c */
+int blkdev_open(void);           /* /dev/vda */
 
 /* fd.c */
 void fd_init(void);              /* fds 0-2: the console */

@@ -200,11 +200,20 @@ long sysconf(int name)
 	}
 }
 
-/* Nothing writable is durable yet (the root is read-only; block devices come
- * with the storage work): POSIX's answer for an fd that cannot sync. */
+/* Only the block device has anything to make durable; POSIX's answer for
+ * the rest (console, sockets, read-only files) is EINVAL. */
 int fsync(int fd)
 {
-	if (fd_get(fd))
-		errno = EINVAL;
+	struct fd *f = fd_get(fd);
+	if (!f)
+		return -1;
+	if (f->ops->fsync)
+		return f->ops->fsync(f);
+	errno = EINVAL;
 	return -1;
+}
+
+int fdatasync(int fd)
+{
+	return fsync(fd);
 }

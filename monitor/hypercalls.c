@@ -16,7 +16,7 @@ static const char *const names[HC_NR_MAX] = {
 	[HC_CONSOLE_WRITE] = "console_write", [HC_TIME] = "time", [HC_POLL] = "poll",
 	[HC_EXIT] = "exit", [HC_ENTROPY] = "entropy", [HC_INFO] = "info",
 	[HC_NET_SEND] = "net_send", [HC_NET_RECV] = "net_recv",
-	[HC_BLK_READ] = "blk_read", [HC_BLK_WRITE] = "blk_write",
+	[HC_BLK_READ] = "blk_read", [HC_BLK_WRITE] = "blk_write", [HC_BLK_FLUSH] = "blk_flush",
 };
 
 int hc_bad(unsigned nr, const char *what, uint64_t gpa)
@@ -157,6 +157,7 @@ static int hc_info(struct vm *vm, uint64_t gpa)
 		return hc_bad(HC_INFO, "argument block outside guest RAM or misaligned", gpa);
 	memset(&b, 0, sizeof(b));
 	b.mem_bytes = vm->mem_size;
+	b.blk_sectors = vm->disk_fd >= 0 ? vm->disk_sectors : 0;
 	if (vm->tap_fd >= 0) {
 		b.net_present = 1;
 		b.net_mtu = 1500;
@@ -178,8 +179,9 @@ int hc_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)
 	case HC_INFO:          return hc_info(vm, gpa);
 	case HC_NET_SEND:
 	case HC_NET_RECV:      return hc_net(vm, nr, gpa);
-	case HC_BLK_READ:      /* reserved: storage */
+	case HC_BLK_READ:
 	case HC_BLK_WRITE:
+	case HC_BLK_FLUSH:     return hc_blk(vm, nr, gpa);
 	default:               return hc_bad(nr, "unknown call", gpa);
 	}
 }

@@ -26,6 +26,7 @@ static const char usage[] =
 	"  --mac=MAC          the guest's MAC (default: random, locally administered)\n"
 	"  --stats            print hypercall and frame counts at exit (and on SIGTERM)\n"
 	"  --initrd=FILE      a tar archive: the guest's read-only root filesystem\n"
+	"  --disk=FILE        a file of 512-byte sectors: the guest's block device\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
 	"251 VM fault, 252 timeout.\n";
@@ -295,7 +296,8 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 int main(int argc, char **argv)
 {
 	static char cmdline[MON_CMDLINE_MAX + 1];
-	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1 };
+	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1, .disk_fd = -1 };
+	const char *disk = NULL;
 	const char *net = NULL, *initrd = NULL;
 	uint64_t mod_addr = 0, mod_size = 0;
 	static struct image im;
@@ -323,6 +325,8 @@ int main(int argc, char **argv)
 				msg("spore-kvm: --timeout=%s: want whole seconds from 1\n", a + 10);
 				return HC_EXIT_SETUP;
 			}
+		} else if (strncmp(a, "--disk=", 7) == 0 && a[7]) {
+			disk = a + 7;
 		} else if (strncmp(a, "--initrd=", 9) == 0 && a[9]) {
 			initrd = a + 9;
 		} else if (strcmp(a, "--stats") == 0) {
@@ -371,6 +375,8 @@ int main(int argc, char **argv)
 		return HC_EXIT_SETUP;
 	}
 	if (net && net_open(&vm, net) < 0)
+		return HC_EXIT_SETUP;
+	if (disk && blk_open(&vm, disk) < 0)
 		return HC_EXIT_SETUP;
 	if (kvm_setup(&vm, cr3) < 0)
 		return HC_EXIT_SETUP;

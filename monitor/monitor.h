@@ -70,6 +70,8 @@ struct vm {
 	int net_mac_set;        /* --mac given */
 	uint64_t net_calls, net_tx, net_rx;   /* exits and frames, for --stats */
 	uint64_t hypercalls;
+	int disk_fd;            /* --disk: -1 when none */
+	uint64_t disk_sectors;
 };
 
 /* args.c: command-line parsing (pure) */
@@ -132,6 +134,12 @@ const char *net_check(const struct hc_net *b, uint64_t mem_size, int send, unsig
 /* net.c: --net=TAP */
 int net_open(struct vm *vm, const char *name);             /* -1 after a message */
 int hc_net(struct vm *vm, unsigned nr, uint64_t gpa);
+
+/* blk.c: --disk=FILE */
+struct hc_blk;
+int blk_open(struct vm *vm, const char *path);             /* -1 after a message */
+const char *blk_check(const struct hc_blk *b, uint64_t disk_sectors, uint64_t mem_size);
+int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa);
 
 /* seccomp.c */
 int seccomp_install(int vcpu_fd);

@@ -33,6 +33,9 @@ int seccomp_install(int vcpu_fd)
 		LD(offsetof(struct seccomp_data, nr)),
 		ALLOW_NR(__NR_write),           /* console hypercall, error messages, tap frames */
 		ALLOW_NR(__NR_read),            /* tap frames */
+		ALLOW_NR(__NR_pread64),         /* disk sectors */
+		ALLOW_NR(__NR_pwrite64),
+		ALLOW_NR(__NR_fdatasync),       /* HC_BLK_FLUSH */
 		ALLOW_NR(__NR_ppoll),           /* poll hypercall */
 		ALLOW_NR(__NR_getrandom),       /* entropy hypercall */
 		ALLOW_NR(__NR_clock_gettime),   /* time hypercall when the vDSO falls back */

@@ -136,7 +136,27 @@ static int t_need_event(void)
 	return 0;
 }
 
+static int t_chain(void)
+{
+	static char h[16], d[512], st[1];
+	struct vbuf b[3] = { { (uint64_t)h, 16, 0 }, { (uint64_t)d, 512, 1 }, { (uint64_t)st, 1, 1 } };
+	setup(4);
+	CHECK(virtq_add_chain(&q, b, 3, h) == 0 && q.num_free == 1);
+	CHECK(virtq_add_chain(&q, b, 3, h) == -1);     /* not enough descriptors */
+	uint16_t head = q.avail->ring[0];
+	CHECK(q.desc[head].flags == VIRTQ_DESC_F_NEXT);
+	CHECK((q.desc[q.desc[head].next].flags & VIRTQ_DESC_F_WRITE));
+	CHECK(dev_complete(513));
+	void *c;
+	uint32_t len;
+	CHECK(virtq_get(&q, &c, &len) == 1 && c == h && len == 513 && q.num_free == 4);
+	CHECK(virtq_add_chain(&q, b, 3, h) == 0 && dev_complete(530));   /* 530 > 16+512+1 */
+	CHECK(virtq_get(&q, &c, &len) == -1 && q.broken);
+	return 0;
+}
+
 static const struct { int (*fn)(void); const char *name; } tests[] = {
+	{ t_chain, "virtq_chain" },
 	{ t_need_event, "virtq_event_idx" },
 	{ t_init, "virtq_init" },
 	{ t_roundtrip, "virtq_roundtrip" },
