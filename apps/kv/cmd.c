@@ -3,6 +3,7 @@
  * strings (pointer + length); keys and values are copied into the store. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "kv.h"
 
 unsigned long kv_clients;
-static FILE *aof;   /* -f: the append-only log */
+static int aof = -1;     /* -f: the append-only log (a file, or a disk like /dev/vda) */
 
 #define IS(i, s) (c->len[i] == sizeof(s) - 1 && !strncasecmp(c->argv[i], s, sizeof(s) - 1))
 static const char OOM[] = "OOM command not allowed when used memory > 'maxmemory'.";
@@ -39,19 +40,23 @@ static void arity(struct out *o, const char *name)
 	out_error(o, b);
 }
 
-/* Writes the command to the log before it is acknowledged. */
+/* Writes the command to the log, durably, before it is acknowledged. */
 static void logged(const struct cmd *c)
 {
-	if (!aof)
+	static struct out rec;
+	if (aof < 0)
 		return;
-	fprintf(aof, "*%d\r\n", c->argc);
+	rec.len = 0;
+	char h[32];
+	out_raw(&rec, h, (size_t)snprintf(h, sizeof h, "*%d\r\n", c->argc));
 	for (int i = 0; i < c->argc; i++) {
-		fprintf(aof, "$%zu\r\n", c->len[i]);
-		fwrite(c->argv[i], 1, c->len[i], aof);
-		fputs("\r\n", aof);
+		out_raw(&rec, h, (size_t)snprintf(h, sizeof h, "$%zu\r\n", c->len[i]));
+		out_raw(&rec, c->argv[i], c->len[i]);
+		out_raw(&rec, "\r\n", 2);
 	}
-	fflush(aof);
-	fsync(fileno(aof));
+	if (rec.oom || write(aof, rec.buf, rec.len) != (ssize_t)rec.len || fsync(aof) < 0) {
+		perror("kv: log write");   /* durability lost: say so, keep serving */
+	}
 }
 
 static int set(const struct cmd *c, struct out *o)
@@ -231,40 +236,53 @@ int cmd_run(const struct cmd *c, struct out *o)
 	return 0;
 }
 
-/* -f FILE: replays the commands in it, then appends every write. A torn
- * last command (a crash mid-write) is ignored with a message. */
+/* -f FILE: replays the commands in it, then appends every write after the
+ * last good one. The log ends at the file's end, or at a zero byte (a fresh
+ * disk is zeros); a torn last command (a crash mid-write) is reported and
+ * overwritten. Works on a file or a raw disk (/dev/vda). */
 int log_open(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (f) {
-		static char buf[QUERY_MAX + 4096];
-		static struct cmd c;
-		static struct out sink;
-		size_t len = 0, n, replayed = 0;
-		while ((n = fread(buf + len, 1, sizeof buf - len, f)) > 0 || len) {
-			len += n;
-			const char *err = NULL;
-			long used = resp_parse(buf, len, &c, &err);
-			if (used <= 0) {
-				if (used < 0 || n == 0) {
-					fprintf(stderr, "kv: %s: ignoring %zu bytes of a torn or bad last command\n", path, len);
-					break;
-				}
-				continue;
-			}
-			cmd_run(&c, &sink);
-			sink.len = 0;
-			replayed++;
-			memmove(buf, buf + used, len - (size_t)used);
-			len -= (size_t)used;
-		}
-		fclose(f);
-		printf("kv: replayed %zu commands from %s\n", replayed, path);
-	}
-	aof = fopen(path, "a");
-	if (!aof) {
+	static char buf[QUERY_MAX + 65536];
+	static struct cmd c;
+	static struct out sink;
+	size_t len = 0, replayed = 0;
+	long long end = 0;   /* offset after the last good command */
+	int fd = open(path, O_RDWR | O_CREAT, 0644);
+	if (fd < 0) {
 		perror("kv: -f");
 		return -1;
 	}
+	for (int eof = 0; !eof || len;) {
+		ssize_t n = eof ? 0 : read(fd, buf + len, sizeof buf - len);
+		if (n <= 0)
+			eof = 1;
+		else
+			len += (size_t)n;
+		if (len && buf[0] == 0)
+			break;   /* a disk's unused zeros: the clean end */
+		const char *err = NULL;
+		long used = len ? resp_parse(buf, len, &c, &err) : 0;
+		if (used <= 0) {
+			if (used < 0 || eof) {
+				if (len)
+					fprintf(stderr, "kv: %s: ignoring a torn or bad last command\n", path);
+				break;
+			}
+			continue;
+		}
+		cmd_run(&c, &sink);
+		sink.len = 0;
+		replayed++;
+		end += used;
+		memmove(buf, buf + used, len - (size_t)used);
+		len -= (size_t)used;
+	}
+	if (lseek(fd, end, SEEK_SET) != end) {
+		perror("kv: -f: seek");
+		close(fd);
+		return -1;
+	}
+	aof = fd;
+	printf("kv: replayed %zu commands from %s\n", replayed, path);
 	return 0;
 }
