@@ -178,6 +178,7 @@ $(B)/bench/launch: bench/launch.c
 bench: all linux $(B)/bench/launch $(B)/bench/kvm-floor $(B)/tests/guest/exit7.elf $(B)/tests/unit/monitor_guest64.elf
 	@bench/run
 	@bench/net
+	@bench/apps
 
 # Reports files whose formatting differs from .clang-format (FIX=1 rewrites them).
 lint:
