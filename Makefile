@@ -167,15 +167,12 @@ test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(GUESTS:%=$(B)/tests/gu
       $(B)/tests/unit/virtq_test
 	@tests/run-tests
 
-# Linux builds of the apps (the container and process contenders in bench/).
-$(B)/linux/%: $$(wildcard apps/$$*/*.c) | $(B)/.deps
-	@mkdir -p $(@D); echo "  CC      $@ (Linux, static)"
-	@gcc -static -O2 -Wall -Wextra -Werror -o $@ $(wildcard apps/$*/*.c)
+# Linux builds of the apps (runc's and the plain process's contenders) and the
+# launch timer: bench/bench.mk.
+include bench/bench.mk
 linux: $(APPS:%=$(B)/linux/%)
-$(B)/bench/launch: bench/launch.c
-	@mkdir -p $(@D); gcc -O2 -Wall -Wextra -Werror -o $@ $<
 
-bench: all linux $(B)/bench/launch $(B)/bench/kvm-floor $(B)/tests/guest/exit7.elf $(B)/tests/unit/monitor_guest64.elf
+bench: all linux bench-deps
 	@bench/run
 	@bench/net
 	@bench/apps

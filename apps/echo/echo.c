@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ static void echo_udp(int fd)
 
 int main(int argc, char **argv)
 {
+	signal(SIGPIPE, SIG_IGN);   /* a peer that resets gets EPIPE, not the end of the server */
 	int port = argc > 1 ? atoi(argv[1]) : 7;
 	if (port <= 0 || port > 65535) {
 		fprintf(stderr, "usage: echo [PORT]\n");

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,7 @@ static int listener(int port)
 
 int main(int argc, char **argv)
 {
+	signal(SIGPIPE, SIG_IGN);   /* a peer that resets gets EPIPE, not the end of the server */
 	int port = 80, opt;
 	while ((opt = getopt(argc, argv, "p:d:lc:t:")) != -1) {
 		switch (opt) {

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,7 @@ static int on_writable(struct conn *c)
 
 int main(int argc, char **argv)
 {
+	signal(SIGPIPE, SIG_IGN);   /* a peer that resets gets EPIPE, not the end of the server */
 	int port = 6379, opt;
 	const char *logfile = NULL;
 	while ((opt = getopt(argc, argv, "p:m:f:c:")) != -1) {

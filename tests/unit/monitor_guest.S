@@ -11,7 +11,7 @@ _start:
 	movzbl (%esi), %eax
 	cmp $'s', %al; je spin          /* spin forever: --timeout */
 	cmp $'b', %al; je badgpa        /* block beyond RAM: 250 */
-	cmp $'u', %al; je unknown       /* reserved call nr 9: 250 */
+	cmp $'u', %al; je unknown       /* unused call nr 13: 250 */
 	cmp $'p', %al; je poll          /* sleep 1.5 s in HC_POLL, exit 0 */
 	cmp $'f', %al; je forever       /* poll without limit: 251 */
 	cmp $'e', %al; je echo          /* print the command line, exit 0 */
@@ -25,7 +25,7 @@ halt:	hlt
 spin:	jmp spin
 badgpa:	mov $0xfffffff8, %eax; mov $0x501, %dx; out %eax, %dx
 	hlt
-unknown: HC(9, exit0)
+unknown: HC(13, exit0)
 	hlt
 poll:	HC(3, poll_blk)
 	HC(4, exit0)
