@@ -38,7 +38,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test bench deps unit clean lint linux fuzz-http fuzz-resp
+.PHONY: all run test bench deps unit clean lint linux fuzz-http fuzz-resp compare
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -171,6 +171,10 @@ test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(GUESTS:%=$(B)/tests/gu
 # launch timer: bench/bench.mk.
 include bench/bench.mk
 linux: $(APPS:%=$(B)/linux/%)
+
+# The comparison with a container (docs/comparison.md): QUICK=1 for a short run.
+compare: all linux $(B)/tests/guest/exit7.elf
+	@QUICK=$(QUICK) bench/compare.py
 
 bench: all linux bench-deps
 	@bench/run
