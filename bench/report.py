@@ -96,6 +96,8 @@ for app, rs in res["apps"].items():
             claim = next((v for k, v in CLAIM.items() if label.lower().startswith(k) or k in label), "")
             verdict.append("- %s, %s: **%s** wins; %s.%s" % (app, label, best, ", ".join(
                 "%.2fx better than %s" % (ratio[c], c) for c in others), " Classic table: %s." % claim if claim else ""))
+    lines.append("| image size with a Debian minbase around the binary (bytes) | %s |" % " | ".join(
+        fmt(rs.get(c, {}).get("image_bytes_debian")) if c == "runc" else "-" for c in C))
     lines.append("| isolation: seccomp allowlist | %s |" % " | ".join(fmt(rs.get(c, {}).get("seccomp_allowlist")) for c in C))
     lines.append("| isolation: what the app can reach | %s |" % " | ".join(rs.get(c, {}).get("interface", "n/a") for c in C))
     lines.append("| portability: hosts the artefact ran on in this run | %s |" % " | ".join(", ".join(rs.get(c, {}).get("portability", [])) for c in C))
