@@ -6,30 +6,10 @@
 #include <string.h>
 
 #include "monitor.h"
+#include "pvh.h"     /* kernel/pvh.h: the PVH wire structs, shared with the guest */
 
-#define HVM_START_MAGIC  0x336ec578u
 #define E820_RAM         1
 #define E820_RESERVED    2
-
-struct hvm_start_info {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t flags;
-	uint32_t nr_modules;
-	uint64_t modlist_paddr;
-	uint64_t cmdline_paddr;
-	uint64_t rsdp_paddr;
-	uint64_t memmap_paddr;          /* version >= 1 */
-	uint32_t memmap_entries;
-	uint32_t reserved;
-};
-
-struct hvm_memmap_table_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-	uint32_t reserved;
-};
 
 _Static_assert(sizeof(struct hvm_start_info) == 56, "start_info layout");
 _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "memmap layout");
@@ -52,10 +32,6 @@ static const uint64_t gdt[] = {
 };
 _Static_assert(sizeof(gdt) == GDT_SIZE, "GDT size");
 _Static_assert(GPA_TSS == 0x5800 && GPA_GDT + GDT_SIZE <= GPA_TSS, "TSS base is in the descriptor");
-
-struct hvm_modlist_entry {
-	uint64_t paddr, size, cmdline_paddr, reserved;
-};
 
 /* mod_size 0: no module. Otherwise the module (the initrd) is already at
  * mod_addr; it is listed, and the guest keeps its allocator off it. */
