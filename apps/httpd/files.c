@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* Static files under the document root: path checks (nothing ever resolves
- * outside the root), MIME types by extension, index.html or a generated
- * directory listing. */
+/* Static files under the document root: path checks (nothing resolves outside
+ * the root; symbolic links inside it are followed), MIME types by extension,
+ * index.html or a generated directory listing. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "http.h"
@@ -30,11 +31,11 @@ const char *files_mime(const char *path)
 }
 
 /* Every segment must be a plain name: no "..", no ".", no backslash. The
- * parser already refused NUL and bad escapes; decoded "%2e%2e" and "%2f"
- * arrive here as ".." and "/", so they are caught the same way. */
-static int path_ok(const char *p)
+ * parser already decoded "%2e%2e" and "%2f" to ".." and "/", so they are
+ * caught the same way; a NUL (raw or %00) never gets here (bad_path). */
+int files_path_ok(const char *p)
 {
-	if (strchr(p, '\\'))
+	if (*p != '/' || strchr(p, '\\'))
 		return 0;
 	for (const char *s = p; *s;) {
 		while (*s == '/')
@@ -48,41 +49,73 @@ static int path_ok(const char *p)
 	return 1;
 }
 
+/* Percent-encodes all but unreserved bytes and '/'; returns the length, or
+ * size when out is too small. */
+size_t files_url_escape(const char *s, char *out, size_t size)
+{
+	size_t o = 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		int plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    strchr("-._~/", c);
+		if (o + (plain ? 1 : 3) >= size)
+			return size;
+		if (plain)
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, size - o, "%%%02X", c);
+	}
+	out[o] = 0;
+	return o;
+}
+
+/* Appends s to the growing buffer *b, HTML-escaped when html is set. */
+static int put(char **b, size_t *len, size_t *cap, const char *s, int html)
+{
+	for (; *s; s++) {
+		const char *q = !html ? NULL : *s == '&' ? "&amp;" : *s == '<' ? "&lt;" :
+				*s == '>' ? "&gt;" : *s == '"' ? "&quot;" : *s == '\'' ? "&#39;" : NULL;
+		size_t n = q ? strlen(q) : 1;
+		if (*len + n + 1 > *cap) {
+			char *nb = realloc(*b, *cap * 2 + n);
+			if (!nb)
+				return -1;
+			*b = nb, *cap = *cap * 2 + n;
+		}
+		memcpy(*b + *len, q ? q : s, n);
+		*len += n;
+	}
+	(*b)[*len] = 0;
+	return 0;
+}
+
+/* An HTML list of dir's entries (dot files left out), links relative to it. */
 static void listing(const char *dir, const char *urlpath, struct reply *out)
 {
-	DIR *d = opendir(dir);
-	size_t cap = 4096, len = 0;
-	char *b = malloc(cap);
-	if (!d || !b) {
+	size_t cap = 1024, len = 0;
+	char *b = malloc(cap), esc[3 * 256 + 1];
+	DIR *d = b ? opendir(dir) : NULL;
+	int err = !d;
+	err = err || put(&b, &len, &cap, "<!DOCTYPE html>\n<html><head><title>Index of ", 0) ||
+	      put(&b, &len, &cap, urlpath, 1) || put(&b, &len, &cap, "</title></head><body><h1>Index of ", 0) ||
+	      put(&b, &len, &cap, urlpath, 1) || put(&b, &len, &cap, "</h1>\n<ul>\n", 0);
+	for (struct dirent *e; !err && (e = readdir(d));) {
+		if (e->d_name[0] == '.' || files_url_escape(e->d_name, esc, sizeof esc) >= sizeof esc)
+			continue;
+		const char *slash = e->d_type == DT_DIR ? "/" : "";
+		err = put(&b, &len, &cap, "<li><a href=\"", 0) || put(&b, &len, &cap, esc, 1) ||
+		      put(&b, &len, &cap, slash, 0) || put(&b, &len, &cap, "\">", 0) ||
+		      put(&b, &len, &cap, e->d_name, 1) || put(&b, &len, &cap, slash, 0) ||
+		      put(&b, &len, &cap, "</a></li>\n", 0);
+	}
+	err = err || put(&b, &len, &cap, "</ul>\n</body></html>\n", 0);
+	if (d)
+		closedir(d);
+	if (err) {
 		free(b);
-		if (d)
-			closedir(d);
 		out->status = 500;
 		return;
 	}
-	len += (size_t)snprintf(b, cap, "<!DOCTYPE html>\n<html><head><title>Index of %s</title></head>"
-			       "<body><h1>Index of %s</h1><ul>\n", urlpath, urlpath);
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		size_t need = 2 * strlen(e->d_name) + 64;
-		if (len + need > cap) {
-			char *nb = realloc(b, cap = 2 * cap + need);
-			if (!nb)
-				break;
-			b = nb;
-		}
-		len += (size_t)snprintf(b + len, cap - len, "<li><a href=\"%s%s\">%s</a></li>\n",
-				       e->d_name, e->d_type == DT_DIR ? "/" : "", e->d_name);
-	}
-	closedir(d);
-	if (len + 32 > cap) {
-		char *nb = realloc(b, cap = len + 32);
-		if (nb)
-			b = nb;
-	}
-	len += (size_t)snprintf(b + len, cap - len, "</ul></body></html>\n");
 	out->status = 200;
 	out->type = "text/html; charset=utf-8";
 	out->body = b;
@@ -91,25 +124,31 @@ static void listing(const char *dir, const char *urlpath, struct reply *out)
 
 void files_get(const char *root, const struct http_req *r, struct reply *out)
 {
-	char full[2048];
+	char full[PATH_MAX_ + 512];
 	struct stat st;
 
 	*out = (struct reply){ .status = 404, .fd = -1 };
-	if (!path_ok(r->path)) {
+	if (r->bad_path || !files_path_ok(r->path)) {
 		out->status = 403;
 		return;
 	}
-	int n = snprintf(full, sizeof full, "%s/%s", root, r->path);
-	if (n < 0 || (size_t)n >= sizeof full - 12 || stat(full, &st) < 0)
+	size_t plen = strlen(r->path);
+	int n = snprintf(full, sizeof full, "%s%s", root, r->path);
+	if (n < 0 || (size_t)n >= sizeof full - sizeof "/index.html" || stat(full, &st) < 0)
 		return;
 	if (S_ISDIR(st.st_mode)) {
-		char idx[2048 + 12];
-		snprintf(idx, sizeof idx, "%s/index.html", full);
-		if (stat(idx, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (r->path[plen - 1] != '/') {
+			out->status = 301;   /* so that relative links resolve inside it */
+			out->redirect = 1;
+			return;
+		}
+		size_t flen = strlen(full);
+		strcpy(full + flen, "index.html");
+		if (stat(full, &st) < 0 || !S_ISREG(st.st_mode)) {
+			full[flen] = 0;
 			listing(full, r->path, out);
 			return;
 		}
-		strcpy(full, idx);
 	}
 	if (!S_ISREG(st.st_mode))
 		return;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The function endpoint, a stand-in for a serverless handler: /fn/sha256
  * (hex SHA-256 of the POST body), /fn/upper (the body uppercased), /fn/echo
- * (the request head back). SHA-256 per FIPS 180-4, checked by the tests
- * against sha256sum. */
+ * (the request line and headers back). SHA-256 per FIPS 180-4, checked
+ * against its known vectors by tests/unit/httpd_test.c. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -83,6 +83,7 @@ void fn_call(const struct http_req *r, const char *body, size_t len, struct repl
 		return;
 	if (r->method != M_POST) {
 		out->status = 405;
+		out->allow = "POST";
 		return;
 	}
 	if (!strcmp(name, "sha256")) {

@@ -1,20 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* The HTTP/1.x request head: request line, headers, and the few that matter
- * (Content-Length, Connection, If-Modified-Since). Pure and bounded: every
- * read stays inside the buffer given, whatever its bytes. */
-#include <ctype.h>
+/* The HTTP/1.x request head (RFC 7230 section 3): request line, header fields,
+ * and the few that matter here. Pure and bounded: every read stays inside the
+ * buffer given, whatever its bytes. Also HTTP dates (RFC 7231 7.1.1.1). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include "http.h"
-
-static const char *find_end(const char *b, size_t len)
-{
-	for (size_t i = 3; i < len; i++)
-		if (b[i - 3] == '\r' && b[i - 2] == '\n' && b[i - 1] == '\r' && b[i] == '\n')
-			return b + i + 1;
-	return NULL;
-}
 
 static int hexval(int c)
 {
@@ -22,24 +13,199 @@ static int hexval(int c)
 	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* Percent-decodes the path part of the target; -1 on a bad escape or NUL. */
-static int decode_path(const char *t, size_t n, char *out, size_t size)
+/* tchar (RFC 7230 3.2.6): the bytes of a method or a header name */
+static int is_tchar(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* Percent-decodes the path of an origin-form target, up to any '?' or '#'. */
+static int decode_path(const char *t, size_t n, struct http_req *r)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n && t[i] != '?' && t[i] != '#'; i++) {
 		int c = (unsigned char)t[i];
 		if (c == '%') {
 			if (i + 2 >= n || hexval(t[i + 1]) < 0 || hexval(t[i + 2]) < 0)
-				return -1;
+				return -400;
 			c = hexval(t[i + 1]) * 16 + hexval(t[i + 2]);
 			i += 2;
 		}
-		if (c == 0 || o + 1 >= size)
-			return -1;
-		out[o++] = (char)c;
+		if (o + 1 >= sizeof r->path)
+			return -414;
+		if (c == 0)
+			r->bad_path = 1, c = '?';   /* never a real NUL in the path */
+		r->path[o++] = (char)c;
 	}
-	out[o] = 0;
+	r->path[o] = 0;
 	return 0;
+}
+
+/* METHOD SP request-target SP HTTP/1.x, the line ending at eol ('\n'). */
+static long request_line(const char *p, const char *eol, struct http_req *r)
+{
+	if (eol == p || eol[-1] != '\r')
+		return -400;
+	eol--;
+	const char *sp1 = memchr(p, ' ', (size_t)(eol - p));
+	if (!sp1 || sp1 == p)
+		return -400;
+	for (const char *c = p; c < sp1; c++)
+		if (!is_tchar((unsigned char)*c))
+			return -400;
+	const char *t = sp1 + 1, *sp2 = memchr(t, ' ', (size_t)(eol - t));
+	if (!sp2 || sp2 == t)
+		return -400;
+	for (const char *c = t; c < sp2; c++)
+		if (*c <= ' ' || *c == 0x7f)   /* controls, raw NUL, and (signed) bytes >= 0x80 */
+			return -400;
+	const char *v = sp2 + 1;
+	if (eol - v != 8 || memcmp(v, "HTTP/", 5) || v[5] < '0' || v[5] > '9' || v[6] != '.' ||
+	    v[7] < '0' || v[7] > '9')
+		return -400;
+	size_t mlen = (size_t)(sp1 - p);
+	if (mlen == 3 && !memcmp(p, "GET", 3))
+		r->method = M_GET;
+	else if (mlen == 4 && !memcmp(p, "HEAD", 4))
+		r->method = M_HEAD;
+	else if (mlen == 4 && !memcmp(p, "POST", 4))
+		r->method = M_POST;
+	else
+		return -501;
+	if (v[5] != '1')
+		return -505;
+	r->minor = v[7] - '0';
+	r->keepalive = r->minor >= 1;
+
+	/* absolute-form (5.3.2): drop "scheme://authority", keep the path */
+	size_t tlen = (size_t)(sp2 - t);
+	const char *ss = tlen > 3 ? memchr(t, ':', tlen) : NULL;
+	if (*t != '/' && ss && ss + 3 <= sp2 && !memcmp(ss, "://", 3)) {
+		const char *path = memchr(ss + 3, '/', (size_t)(sp2 - ss - 3));
+		if (!path) {
+			r->path[0] = '/';   /* "http://host" alone means "/" */
+			return 0;
+		}
+		t = path, tlen = (size_t)(sp2 - path);
+	}
+	if (*t != '/')
+		return -400;
+	return decode_path(t, tlen, r);
+}
+
+/* Connection: a comma-separated list of tokens (RFC 7230 6.1). */
+static void connection(const char *v, size_t n, struct http_req *r)
+{
+	for (size_t i = 0; i < n;) {
+		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		size_t s = i;
+		while (i < n && v[i] != ',' && v[i] != ' ' && v[i] != '\t')
+			i++;
+		if (i - s == 5 && !strncasecmp(v + s, "close", 5))
+			r->keepalive = -1;   /* close wins over keep-alive */
+		else if (i - s == 10 && !strncasecmp(v + s, "keep-alive", 10) && r->keepalive >= 0)
+			r->keepalive = 1;
+	}
+}
+
+/* One header field, name [p, colon), value [v, e) with OWS trimmed. */
+static long header(const char *p, const char *colon, const char *v, size_t vlen,
+		   struct http_req *r, int *hosts, int *lengths)
+{
+	size_t nlen = (size_t)(colon - p);
+	if (nlen == 4 && !strncasecmp(p, "Host", 4)) {
+		++*hosts;
+	} else if (nlen == 14 && !strncasecmp(p, "Content-Length", 14)) {
+		size_t n = 0;
+		if (!vlen)
+			return -400;
+		for (size_t i = 0; i < vlen; i++) {
+			if (v[i] < '0' || v[i] > '9')
+				return -400;
+			if (n > BODY_MAX)
+				return -413;   /* before n * 10 could overflow */
+			n = n * 10 + (size_t)(v[i] - '0');
+		}
+		if (n > BODY_MAX)
+			return -413;
+		if (++*lengths > 1 && n != r->content_length)
+			return -400;   /* conflicting lengths: request smuggling (3.3.3) */
+		r->content_length = n;
+	} else if (nlen == 10 && !strncasecmp(p, "Connection", 10)) {
+		connection(v, vlen, r);
+	} else if (nlen == 6 && !strncasecmp(p, "Expect", 6)) {
+		r->expect_continue = vlen == 12 && !strncasecmp(v, "100-continue", 12);
+	} else if (nlen == 17 && !strncasecmp(p, "If-Modified-Since", 17)) {
+		char tmp[64];
+		if (vlen < sizeof tmp) {
+			memcpy(tmp, v, vlen);
+			tmp[vlen] = 0;
+			r->if_modified_since = http_date_parse(tmp);
+		}
+	} else if (nlen == 17 && !strncasecmp(p, "Transfer-Encoding", 17)) {
+		return -501;   /* chunked request bodies are not supported */
+	}
+	return 0;
+}
+
+long http_parse(const char *buf, size_t len, struct http_req *r)
+{
+	size_t lim = len < HEAD_MAX ? len : HEAD_MAX, s = 0;
+	while (s + 1 < lim && buf[s] == '\r' && buf[s + 1] == '\n')
+		s += 2;   /* empty lines before a request are ignored (3.5) */
+	const char *nl = memchr(buf + s, '\n', lim - s);
+	if (!nl)
+		return len >= HEAD_MAX ? -431 : 0;
+	memset(r, 0, offsetof(struct http_req, raw_head));
+	long st = request_line(buf + s, nl, r);
+	if (st < 0)
+		return st;   /* answered as soon as the request line is in */
+
+	/* Header fields, each "name: OWS value OWS CRLF", until the empty line. */
+	int hosts = 0, lengths = 0;
+	const char *p = nl + 1, *end = buf + lim;
+	for (;;) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		if (!e)
+			return len >= HEAD_MAX ? -431 : 0;
+		if (e == p || e[-1] != '\r')
+			return -400;   /* a bare LF */
+		if (e - 1 == p) {
+			p = e + 1;   /* the empty line ends the head */
+			break;
+		}
+		const char *colon = memchr(p, ':', (size_t)(e - 1 - p));
+		if (!colon || colon == p)
+			return -400;
+		for (const char *c = p; c < colon; c++)
+			if (!is_tchar((unsigned char)*c))
+				return -400;   /* also obs-fold and "Name :" (3.2.4) */
+		const char *v = colon + 1, *ve = e - 1;
+		for (const char *c = v; c < ve; c++)
+			if (*c == 0 || *c == '\r')
+				return -400;
+		while (v < ve && (*v == ' ' || *v == '\t'))
+			v++;
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		if ((st = header(p, colon, v, (size_t)(ve - v), r, &hosts, &lengths)) < 0)
+			return st;
+		p = e + 1;
+	}
+	if (hosts > 1 || (r->minor >= 1 && hosts == 0))
+		return -400;   /* exactly one Host in HTTP/1.1 (5.4) */
+	r->keepalive = r->keepalive > 0;
+	size_t head = (size_t)(p - buf);
+	memcpy(r->raw_head, buf, head);
+	r->raw_len = head;
+	return (long)head;
+}
+
+const char *http_method_name(enum method m)
+{
+	return m == M_GET ? "GET" : m == M_HEAD ? "HEAD" : "POST";
 }
 
 static const char *const months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -55,15 +221,21 @@ static long days(long y, unsigned m, unsigned d)
 	return era * 146097 + (long)(yoe * 365 + yoe / 4 - yoe / 100 + doy) - 719468;
 }
 
-/* "Sun, 06 Nov 1994 08:49:37 GMT" only (the form servers send back). */
+/* The three forms a recipient must accept: IMF-fixdate, RFC 850, asctime. */
 time_t http_date_parse(const char *s)
 {
 	char mon[4];
 	unsigned d, y, h, mi, se;
-	if (sscanf(s, "%*3s, %2u %3s %4u %2u:%2u:%2u GMT", &d, mon, &y, &h, &mi, &se) != 6)
-		return 0;
+	if (sscanf(s, "%*3s, %2u %3s %4u %2u:%2u:%2u GMT", &d, mon, &y, &h, &mi, &se) != 6 &&
+	    sscanf(s, "%*3s %3s %2u %2u:%2u:%2u %4u", mon, &d, &h, &mi, &se, &y) != 6) {
+		if (sscanf(s, "%*[A-Za-z], %2u-%3[A-Za-z]-%2u %2u:%2u:%2u GMT", &d, mon, &y, &h, &mi,
+			   &se) != 6)
+			return 0;
+		y += y < 70 ? 2000 : 1900;
+	}
 	for (unsigned m = 0; m < 12; m++)
-		if (!strcmp(mon, months[m]) && d >= 1 && d <= 31 && h < 24 && mi < 60 && se < 61 && y >= 1970)
+		if (!strcmp(mon, months[m]) && d >= 1 && d <= 31 && h < 24 && mi < 60 && se < 61 &&
+		    y >= 1970 && y <= 9999)
 			return (time_t)(days((long)y, m + 1, d) * 86400 + h * 3600 + mi * 60 + se);
 	return 0;
 }
@@ -75,98 +247,19 @@ void http_date_format(time_t t, char *out, size_t size)
 	strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-long http_parse(const char *buf, size_t len, struct http_req *r)
-{
-	const char *end = find_end(buf, len < HEAD_MAX ? len : HEAD_MAX);
-	if (!end)
-		return len >= HEAD_MAX ? -431 : 0;
-	size_t head = (size_t)(end - buf);
-	memset(r, 0, offsetof(struct http_req, raw_head));
-	memcpy(r->raw_head, buf, head);
-	r->raw_len = head;
-
-	/* Request line: METHOD SP TARGET SP HTTP/1.x CRLF */
-	const char *p = buf, *eol = memchr(buf, '\r', head);
-	const char *sp1 = memchr(p, ' ', (size_t)(eol - p));
-	if (!sp1 || sp1 == p)
-		return -400;
-	for (const char *c = p; c < sp1; c++)
-		if (!isupper((unsigned char)*c))
-			return -400;
-	size_t mlen = (size_t)(sp1 - p);
-	if (mlen == 3 && !memcmp(p, "GET", 3))
-		r->method = M_GET;
-	else if (mlen == 4 && !memcmp(p, "HEAD", 4))
-		r->method = M_HEAD;
-	else if (mlen == 4 && !memcmp(p, "POST", 4))
-		r->method = M_POST;
-	else
-		return -501;
-	const char *t = sp1 + 1, *sp2 = memchr(t, ' ', (size_t)(eol - t));
-	if (!sp2 || sp2 == t || *t != '/')
-		return -400;
-	if (decode_path(t, (size_t)(sp2 - t), r->path, sizeof r->path) < 0)
-		return -400;
-	const char *v = sp2 + 1;
-	if (eol - v != 8 || memcmp(v, "HTTP/", 5) || !isdigit((unsigned char)v[5]) || v[6] != '.' ||
-	    !isdigit((unsigned char)v[7]))
-		return -400;
-	if (v[5] != '1')
-		return -505;
-	r->minor = v[7] - '0';
-	r->keepalive = r->minor >= 1;
-
-	/* Headers: NAME: VALUE CRLF, until the empty line. */
-	for (p = eol + 2; p < end - 2;) {
-		const char *e = memchr(p, '\r', (size_t)(end - p));
-		const char *colon = memchr(p, ':', (size_t)(e - p));
-		if (!colon || colon == p || e[1] != '\n')
-			return -400;
-		const char *val = colon + 1;
-		while (val < e && (*val == ' ' || *val == '\t'))
-			val++;
-		size_t nlen = (size_t)(colon - p), vlen = (size_t)(e - val);
-		char tmp[128];
-		if (nlen == 14 && !strncasecmp(p, "Content-Length", 14)) {
-			size_t n = 0;
-			if (!vlen || vlen > 10)
-				return vlen > 10 ? -413 : -400;
-			for (size_t i = 0; i < vlen; i++) {
-				if (!isdigit((unsigned char)val[i]))
-					return -400;
-				n = n * 10 + (size_t)(val[i] - '0');
-			}
-			if (n > BODY_MAX)
-				return -413;
-			r->content_length = n;
-		} else if (nlen == 10 && !strncasecmp(p, "Connection", 10)) {
-			if (vlen == 5 && !strncasecmp(val, "close", 5))
-				r->keepalive = 0;
-			else if (vlen == 10 && !strncasecmp(val, "keep-alive", 10))
-				r->keepalive = 1;
-		} else if (nlen == 17 && !strncasecmp(p, "If-Modified-Since", 17) && vlen < sizeof tmp) {
-			memcpy(tmp, val, vlen);
-			tmp[vlen] = 0;
-			r->if_modified_since = http_date_parse(tmp);
-		} else if (nlen == 17 && !strncasecmp(p, "Transfer-Encoding", 17)) {
-			return -501;   /* chunked request bodies are not supported */
-		}
-		p = e + 2;
-	}
-	return (long)head;
-}
-
 const char *http_reason(int s)
 {
 	switch (s) {
+	case 100: return "Continue";
 	case 200: return "OK";
+	case 301: return "Moved Permanently";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
 	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
