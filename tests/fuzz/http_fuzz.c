@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* libFuzzer target for httpd's request-head parser and path checks: any
- * bytes must give 0, a head length within the input, or an error status,
- * and never read outside the buffer (ASan). make fuzz-http FUZZ_SECONDS=N. */
+/* libFuzzer target for httpd's request-head parser and the path checks it
+ * feeds: any bytes give 0, a head length within the input, or one of the
+ * parser's statuses, and nothing reads outside the buffer (ASan, UBSan). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +13,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf = malloc(size ? size : 1);   /* exact size: ASan sees any overread */
 	memcpy(buf, data, size);
 	long n = http_parse(buf, size, &r);
-	if (n > 0 && ((size_t)n > size || r.content_length > BODY_MAX || strlen(r.path) >= sizeof r.path))
-		abort();
-	if (n < 0 && n != -400 && n != -413 && n != -431 && n != -501 && n != -505)
+	if (n > 0) {
+		if ((size_t)n > size || n > HEAD_MAX || r.raw_len != (size_t)n ||
+		    r.content_length > BODY_MAX || strlen(r.path) >= sizeof r.path || r.path[0] != '/')
+			abort();
+		files_path_ok(r.path);
+	}
+	if (n < 0 && n != -400 && n != -413 && n != -414 && n != -431 && n != -501 && n != -505)
 		abort();
 	free(buf);
 	return 0;
