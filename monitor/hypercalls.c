@@ -95,8 +95,9 @@ static int hc_time(struct vm *vm, uint64_t gpa)
 }
 
 /* Sleeps until the timeout or, with HC_EV_NET in the mask, until the tap is
- * readable. A signal (the --timeout timer) cuts it short; the run loop then
- * sees immediate_exit. */
+ * readable. The --timeout SIGALRM is unblocked only inside ppoll (poll_mask),
+ * so one pending or arriving cuts the sleep short, never lost in between; the
+ * run loop then sees immediate_exit. */
 static int hc_poll(struct vm *vm, uint64_t gpa)
 {
 	struct hc_poll b;
@@ -115,7 +116,7 @@ static int hc_poll(struct vm *vm, uint64_t gpa)
 		struct timespec ts = { .tv_sec = (time_t)(b.timeout_ns / 1000000000ull),
 				       .tv_nsec = (long)(b.timeout_ns % 1000000000ull) };
 		int r = ppoll(nfds ? &pfd : NULL, (nfds_t)nfds,
-			      b.timeout_ns == UINT64_MAX ? NULL : &ts, NULL);
+			      b.timeout_ns == UINT64_MAX ? NULL : &ts, vm->poll_mask);
 		if (r > 0 && (pfd.revents & POLLIN))
 			b.ready |= HC_EV_NET;
 	}

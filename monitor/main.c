@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,8 +51,6 @@ void msg(const char *fmt, ...)
 		return;
 }
 
-/* SIGALRM: make the current or next KVM_RUN return EINTR (kvm_run->immediate_exit
- * closes the race with a signal that lands just before the ioctl). */
 /* --stats: counts at exit, also when the monitor is told to stop (SIGTERM,
  * SIGINT: a server guest never exits by itself). write() and exit_group are
  * in the sandbox's allowlist. */
@@ -59,10 +58,16 @@ static struct vm *stats_vm;
 
 static void print_stats(void)
 {
-	if (stats_vm)
-		msg("spore-kvm: stats: %llu hypercalls; net: %llu calls, %llu frames sent, %llu received\n",
-		    (unsigned long long)stats_vm->hypercalls, (unsigned long long)stats_vm->net_calls,
-		    (unsigned long long)stats_vm->net_tx, (unsigned long long)stats_vm->net_rx);
+	const struct vm *v = stats_vm;
+
+	if (v)
+		msg("spore-kvm: stats: %llu hypercalls; net: %llu calls, %llu frames sent, %llu received; "
+		    "%llu send calls, %llu receive calls, at most %llu frames in one\n",
+		    (unsigned long long)v->hypercalls,
+		    (unsigned long long)(v->net_tx_calls + v->net_rx_calls),
+		    (unsigned long long)v->net_tx, (unsigned long long)v->net_rx,
+		    (unsigned long long)v->net_tx_calls, (unsigned long long)v->net_rx_calls,
+		    (unsigned long long)v->net_rx_most);
 }
 
 static void on_term(int sig)
@@ -71,6 +76,8 @@ static void on_term(int sig)
 	_exit(128 + sig);
 }
 
+/* SIGALRM, run inside a ppoll (setup_timeout): when that ppoll was HC_POLL's,
+ * kvm_run->immediate_exit makes the next KVM_RUN return EINTR at once. */
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -79,18 +86,36 @@ static void on_alarm(int sig)
 		timer_run->immediate_exit = 1;
 }
 
-static int setup_timeout(uint64_t secs)
+/* SIGALRM stays blocked except inside KVM_RUN (KVM_SET_SIGNAL_MASK) and ppoll
+ * (its mask argument), which unblock it atomically: a timer that fires while
+ * the monitor serves a call stays pending and ends the next KVM_RUN or ppoll
+ * at once, rather than landing just before an HC_POLL without a timeout and
+ * being lost. The handler itself only ever runs inside a ppoll. */
+static int setup_timeout(struct vm *vm, uint64_t secs)
 {
+	static sigset_t run_mask;
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct itimerval it = { .it_value = { .tv_sec = (time_t)secs } };
+	union {
+		struct kvm_signal_mask km;
+		uint8_t raw[sizeof(struct kvm_signal_mask) + 8];
+	} u = { .km.len = 8 };          /* the kernel's sigset: 64 bits */
+	sigset_t alrm;
 
 	if (secs == 0)
 		return 0;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0) {
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	int r = sigprocmask(SIG_BLOCK, &alrm, &run_mask);
+	sigdelset(&run_mask, SIGALRM);
+	memcpy(u.km.sigset, &run_mask, 8);
+	if (r < 0 || ioctl(vm->vcpu_fd, KVM_SET_SIGNAL_MASK, &u.km) < 0 ||
+	    sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0) {
 		msg("spore-kvm: cannot arm --timeout: %s\n", strerror(errno));
 		return -1;
 	}
+	vm->poll_mask = &run_mask;
 	return 0;
 }
 
@@ -268,6 +293,17 @@ static int run_exit(struct vm *vm)
 	}
 }
 
+/* KVM_RUN returns EINTR for a signal its mask lets through but leaves that
+ * signal pending and blocked again; a zero-wait ppoll with the same mask
+ * delivers it, so on_alarm runs. */
+static void take_signals(const struct vm *vm)
+{
+	const struct timespec zero = { 0, 0 };
+
+	if (vm->poll_mask)
+		ppoll(NULL, 0, &zero, vm->poll_mask);
+}
+
 static int run_loop(struct vm *vm, uint64_t timeout)
 {
 	for (;;) {
@@ -276,6 +312,7 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 				msg("spore-kvm: KVM_RUN: %s\n", strerror(errno));
 				return HC_EXIT_VMFAULT;
 			}
+			take_signals(vm);
 			if (timed_out) {
 				char what[64];
 				snprintf(what, sizeof(what), "guest timed out after %llu s",
@@ -386,7 +423,7 @@ int main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 	}
-	if (setup_timeout(timeout) < 0 || seccomp_install(vm.vcpu_fd) < 0)
+	if (setup_timeout(&vm, timeout) < 0 || seccomp_install(&vm) < 0)
 		return HC_EXIT_SETUP;
 	int status = run_loop(&vm, timeout);
 	print_stats();

@@ -4,6 +4,7 @@
 #ifndef SPORE_MONITOR_H
 #define SPORE_MONITOR_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -68,10 +69,13 @@ struct vm {
 	int tap_fd;             /* --net: -1 when none */
 	uint8_t net_mac[6];
 	int net_mac_set;        /* --mac given */
-	uint64_t net_calls, net_tx, net_rx;   /* exits and frames, for --stats */
+	uint64_t net_tx_calls, net_tx;  /* --stats: send exits, frames sent */
+	uint64_t net_rx_calls, net_rx;  /* receive exits, frames received */
+	uint64_t net_rx_most;           /* most frames one receive exit moved */
 	uint64_t hypercalls;
 	int disk_fd;            /* --disk: -1 when none */
 	uint64_t disk_sectors;
+	const sigset_t *poll_mask;      /* --timeout: ppoll's mask, SIGALRM unblocked; else NULL */
 };
 
 /* args.c: command-line parsing (pure) */
@@ -141,8 +145,11 @@ int blk_open(struct vm *vm, const char *path);             /* -1 after a message
 const char *blk_check(const struct hc_blk *b, uint64_t disk_sectors, uint64_t mem_size);
 int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa);
 
-/* seccomp.c */
-int seccomp_install(int vcpu_fd);
+/* seccomp.c: the run loop's allowlist */
+#define SECCOMP_MAX 96                                     /* filter instructions, at most */
+struct sock_filter;
+unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd); /* pure */
+int seccomp_install(const struct vm *vm);                  /* -1 after a message */
 
 /* main.c */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* --net=TAP: the guest's network device is a tap in the monitor's namespace.
- * Frames move in batches (kernel/hypercall.h struct hc_net): one exit sends or
- * receives up to HC_NET_BATCH frames. Every frame range is checked against
- * guest RAM before the tap touches it. */
+/* --net=TAP: the guest's network device is an existing tap in the monitor's
+ * namespace. Frames move in batches (kernel/hypercall.h struct hc_net): one
+ * exit sends or receives up to HC_NET_BATCH frames. Every frame range is
+ * checked (netcheck.c) before the tap touches guest RAM. No offloads, no vnet
+ * header: the tap hands out whole Ethernet frames of at most MTU + 14 bytes. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if.h>
 #include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
@@ -15,9 +17,17 @@
 #include "hypercall.h"
 #include "monitor.h"
 
-#define SCRATCH NET_RECV_MAX
+static const char *tun_error(int err)
+{
+	switch (err) {
+	case EBUSY:  return "in use by another process";
+	case EINVAL: return "not a tap device (a tun, or another kind of interface)";
+	case EPERM:  return "permission denied (the tap belongs to another user, or CAP_NET_ADMIN is needed)";
+	default:     return strerror(err);
+	}
+}
 
-/* Opens an existing tap device. -1 after a one-line message. */
+/* Opens an existing tap device, non-blocking. -1 after a one-line message. */
 int net_open(struct vm *vm, const char *name)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
@@ -26,15 +36,22 @@ int net_open(struct vm *vm, const char *name)
 		msg("spore-kvm: --net=%s: name longer than %d\n", name, IFNAMSIZ - 1);
 		return -1;
 	}
+	/* With CAP_NET_ADMIN, TUNSETIFF on an unknown name would create a fresh
+	 * transient tap nobody configured: the guest would run cut off. */
+	if (if_nametoindex(name) == 0) {
+		msg("spore-kvm: --net=%s: no such device (create it first: ip tuntap add %s mode tap)\n",
+		    name, name);
+		return -1;
+	}
 	strcpy(ifr.ifr_name, name);
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		msg("spore-kvm: --net=%s: /dev/net/tun: %s\n", name, strerror(errno));
+		msg("spore-kvm: --net=%s: /dev/net/tun: %s\n", name,
+		    errno == EACCES ? "permission denied" : strerror(errno));
 		return -1;
 	}
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		msg("spore-kvm: --net=%s: %s (create it first: ip tuntap add %s mode tap)\n", name,
-		    errno == EBUSY ? "in use by another process" : strerror(errno), name);
+		msg("spore-kvm: --net=%s: %s\n", name, tun_error(errno));
 		close(fd);
 		return -1;
 	}
@@ -48,45 +65,72 @@ int net_open(struct vm *vm, const char *name)
 	return 0;
 }
 
+/* SEND: one write per frame. EAGAIN (the tap's queue is full) ends the batch
+ * early; done tells the guest where to resume. Any other error (EIO: the
+ * link is down) loses that frame, as a wire would. */
+static void send_batch(struct vm *vm, struct hc_net *b)
+{
+	for (unsigned i = 0; i < b->count; i++) {
+		ssize_t n = write(vm->tap_fd, vm->mem + b->f[i].buf, b->f[i].len);
+		if (n < 0 && errno == EAGAIN)
+			break;
+		b->done++;
+	}
+	vm->net_tx += b->done;
+	vm->net_tx_calls++;
+}
+
+/* RECV: read until EAGAIN or every buffer is full. A read into a 64 KiB
+ * scratch returns the whole frame, so a frame longer than the guest's buffer
+ * is seen whole, dropped and counted; that buffer takes the next frame. The
+ * reads are bounded (count + HC_NET_BATCH) so a host flooding oversized
+ * frames cannot keep the monitor out of KVM_RUN. */
+static void recv_batch(struct vm *vm, struct hc_net *b)
+{
+	static uint8_t scratch[NET_RECV_MAX];
+
+	for (unsigned reads = 0; b->done < b->count && reads < b->count + HC_NET_BATCH; reads++) {
+		ssize_t n = read(vm->tap_fd, scratch, sizeof(scratch));
+		if (n < 0)
+			break;                  /* EAGAIN: nothing more waiting */
+		struct hc_net_frame *f = &b->f[b->done];
+		if ((uint64_t)n > f->len || n < 14) {
+			b->dropped++;
+			continue;
+		}
+		memcpy(vm->mem + f->buf, scratch, (size_t)n);   /* net_check: inside RAM */
+		f->len = (uint32_t)n;
+		b->done++;
+	}
+	vm->net_rx += b->done;
+	vm->net_rx_calls++;
+	if (b->done > vm->net_rx_most)
+		vm->net_rx_most = b->done;
+}
+
 int hc_net(struct vm *vm, unsigned nr, uint64_t gpa)
 {
-	static uint8_t scratch[SCRATCH];
 	struct hc_net b;
-	unsigned bad_frame;
+	unsigned bad;
 	const char *why;
+	char what[160];
 
 	if (vm->tap_fd < 0)
 		return hc_bad(nr, "no network device (start with --net=TAP)", gpa);
 	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
 		return hc_bad(nr, "argument block outside guest RAM or misaligned", gpa);
-	if ((why = net_check(&b, vm->mem_size, nr == HC_NET_SEND, &bad_frame))) {
-		msg("spore-kvm: guest error: frame %u: %s\n", bad_frame, why);
-		return hc_bad(nr, why, gpa);
+	if ((why = net_check(&b, vm->mem_size, nr == HC_NET_SEND, &bad))) {
+		if (b.count <= HC_NET_BATCH)
+			snprintf(what, sizeof(what), "frame %u: %s", bad, why);
+		else
+			snprintf(what, sizeof(what), "count %u: %s", b.count, why);
+		return hc_bad(nr, what, gpa);
 	}
 	b.done = b.dropped = 0;
-	for (unsigned i = 0; i < b.count; i++) {
-		if (nr == HC_NET_SEND) {
-			ssize_t n = write(vm->tap_fd, vm->mem + b.f[i].buf, b.f[i].len);
-			if (n < 0 && errno == EAGAIN)
-				break;   /* the tap's queue is full: the guest retries later */
-			b.done++;    /* written, or refused for good (counted as sent-and-lost) */
-			vm->net_tx++;
-			continue;
-		}
-		ssize_t n = read(vm->tap_fd, scratch, sizeof(scratch));
-		if (n < 0)
-			break;       /* EAGAIN: nothing more waiting */
-		if ((uint64_t)n > b.f[i].len) {
-			b.dropped++;
-			i--;         /* the buffer stays free for the next frame */
-			continue;
-		}
-		memcpy(vm->mem + b.f[i].buf, scratch, (size_t)n);
-		b.f[b.done].buf = b.f[i].buf;
-		b.f[b.done++].len = (uint32_t)n;
-		vm->net_rx++;
-	}
-	vm->net_calls++;
+	if (nr == HC_NET_SEND)
+		send_batch(vm, &b);
+	else
+		recv_batch(vm, &b);
 	hc_put(vm, gpa, &b, sizeof(b));
 	return -1;
 }
