@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Raw-socket checks for tests/httpd.sh (stdlib only, every socket timed out):
+  httpd_client.py HOST PORT status 'REQUEST'   status line of the answer (\\r\\n, \\x00 escapes)
+  ... pipeline | http10 | slowhead IDLE | maxconn N | slowread PATH FILE | headnobody PATH
+Each prints one word or line that the shell compares."""
+import hashlib, socket, sys, time
+
+host, port, cmd, args = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+
+
+def conn(t=5):
+    return socket.create_connection((host, port), timeout=t)
+
+
+def read_all(s):
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return out
+
+
+def responses(data):
+    """Splits a byte stream into (status line, body) by Content-Length."""
+    out = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        n = 0
+        for l in lines[1:]:
+            k, _, v = l.partition(b":")
+            if k.strip().lower() == b"content-length":
+                n = int(v)
+        out.append((lines[0].decode(), rest[:n]))
+        data = rest[n:]
+    return out
+
+
+def req(path, extra="", ver="1.1", method="GET", body=b""):
+    return (f"{method} {path} HTTP/{ver}\r\nHost: t\r\n{extra}".encode() +
+            (f"Content-Length: {len(body)}\r\n" if body else "").encode() + b"\r\n" + body)
+
+
+if cmd == "status":
+    s = conn()
+    s.sendall(args[0].encode("latin-1").decode("unicode_escape").encode("latin-1"))
+    try:
+        print(s.recv(300).split(b"\r\n")[0].decode(errors="replace") or "closed")
+    except ConnectionResetError:
+        print("reset")
+elif cmd == "pipeline":  # three requests in one write, answered in order
+    s = conn()
+    s.sendall(req("/hello.txt") + req("/fn/upper", method="POST", body=b"abc") +
+              req("/data.json", "Connection: close\r\n"))
+    r = responses(read_all(s))
+    ok = [x[0] for x in r] == ["HTTP/1.1 200 OK"] * 3 and r[0][1].startswith(b"hello") and \
+        r[1][1] == b"ABC" and r[2][1].startswith(b"{")
+    print("inorder" if ok else repr(r)[:300])
+elif cmd == "http10":  # keep-alive only when asked for, then closed after a plain 1.0 request
+    s = conn()
+    s.sendall(req("/hello.txt", "Connection: keep-alive\r\n", "1.0"))
+    time.sleep(0.3)
+    s.sendall(req("/hello.txt", "", "1.0"))
+    r = responses(read_all(s))
+    print("kept-then-closed" if len(r) == 2 and all(x[0].endswith("200 OK") for x in r) else repr(r)[:300])
+elif cmd == "slowhead":  # one byte a second never completes a head: closed near -t
+    idle = float(args[0])
+    s = conn(idle + 5)
+    s.setblocking(True)
+    t0 = time.time()
+    s.settimeout(1)
+    for c in b"GET /hello.txt HTTP/1.1\r\nHost: t\r\nX-Slow: " + b"y" * 100:
+        try:
+            s.send(bytes([c]))
+            if s.recv(100) == b"":
+                break
+        except socket.timeout:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            break
+    took = time.time() - t0
+    print("closed" if idle - 0.5 <= took <= idle + 2.5 else f"after {took:.1f} s")
+elif cmd == "idle":  # an idle keep-alive connection is closed near -t
+    idle = float(args[0])
+    s = conn(idle + 5)
+    s.sendall(req("/hello.txt"))
+    s.recv(1000)
+    t0 = time.time()
+    read_all(s)
+    took = time.time() - t0
+    print("closed" if idle - 0.5 <= took <= idle + 2.5 else f"after {took:.1f} s")
+elif cmd == "maxconn":  # N held connections, then one more: a 503 or a close, promptly
+    held = [conn() for _ in range(int(args[0]))]
+    time.sleep(0.5)
+    s = conn(3)
+    t0 = time.time()
+    try:
+        got = s.recv(100)
+    except ConnectionResetError:
+        got = b""
+    except socket.timeout:
+        got = b"timeout"
+    for h in held:
+        h.close()
+    prompt = time.time() - t0 < 2
+    print("refused" if prompt and (got == b"" or got.startswith(b"HTTP/1.1 503")) else repr(got[:40]))
+elif cmd == "slowread":  # a reader slower than the file: every byte still arrives
+    s = conn(20)
+    s.sendall(req(args[0], "Connection: close\r\n"))
+    data = b""
+    for _ in range(8):  # the server meanwhile fills the socket and waits for it
+        data += s.recv(8192)
+        time.sleep(0.25)
+    data += read_all(s)
+    r = responses(data)
+    want = hashlib.sha256(open(args[1], "rb").read()).hexdigest()
+    print("intact" if r and hashlib.sha256(r[0][1]).hexdigest() == want else f"{len(data)} bytes")
+elif cmd == "headnobody":  # HEAD: the headers of the GET, and not one byte more
+    s = conn()
+    s.sendall(req(args[0], "Connection: close\r\n", method="HEAD"))
+    data = read_all(s)
+    print("nobody" if data.endswith(b"\r\n\r\n") and b"Content-Length: " in data else repr(data[-60:]))
+else:
+    sys.exit("httpd_client.py: unknown check " + cmd)
