@@ -3,9 +3,10 @@
 # Included by the top-level Makefile; also works alone: make -f monitor/monitor.mk build/spore-kvm
 #   build/spore-kvm                   the monitor (static: faster exec, no ld.so)
 #   build/bench/kvm-floor             create VM + vCPU, run to HLT: the start-up floor
-#   build/tests/unit/monitor_test     host unit tests (pure files, ASan + UBSan)
+#   build/tests/unit/monitor_test     host unit tests (pure files and the seccomp filter, ASan + UBSan)
 #   build/tests/unit/monitor_guest.elf  tiny PVH guest for tests/monitor.sh
 #   build/tests/unit/monitor_guest64.elf  tiny 64-bit ring-3 guest (Spore note) for tests/monitor.sh
+#   build/tests/unit/monitor_net64.elf    the same for --net: ARP over the tap
 
 HOSTCC      ?= gcc
 MON_B       ?= build
@@ -18,7 +19,8 @@ MON_OBJ     := $(MON_SRC:%.c=$(MON_B)/%.o)
 
 .PHONY: monitor monitor-test
 monitor: $(MON_B)/spore-kvm $(MON_B)/bench/kvm-floor $(MON_B)/tests/unit/monitor_test \
-	$(MON_B)/tests/unit/monitor_guest.elf $(MON_B)/tests/unit/monitor_guest64.elf
+	$(MON_B)/tests/unit/monitor_guest.elf $(MON_B)/tests/unit/monitor_guest64.elf \
+	$(MON_B)/tests/unit/monitor_net64.elf
 monitor-test: monitor
 	@$(MON_B)/tests/unit/monitor_test && tests/monitor.sh
 
@@ -32,12 +34,14 @@ $(MON_B)/bench/kvm-floor: bench/kvm-floor.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; $(HOSTCC) -O2 -Wall -Wextra -Werror $(MON_LDFLAGS) -o $@ $<
 
 # Order-only: tests/monitor.sh, run next to the unit tests, needs the monitor and its guest.
-$(MON_B)/tests/unit/monitor_test: tests/unit/monitor_test.c $(MON_PURE) monitor/monitor.h kernel/hypercall.h \
-	| $(MON_B)/spore-kvm $(MON_B)/tests/unit/monitor_guest.elf $(MON_B)/tests/unit/monitor_guest64.elf
+$(MON_B)/tests/unit/monitor_test: tests/unit/monitor_test.c $(MON_PURE) monitor/seccomp.c monitor/monitor.h \
+	kernel/hypercall.h \
+	| $(MON_B)/spore-kvm $(MON_B)/tests/unit/monitor_guest.elf $(MON_B)/tests/unit/monitor_guest64.elf \
+	$(MON_B)/tests/unit/monitor_net64.elf
 	@mkdir -p $(@D); echo "  HOSTCC  $<"
 	@$(HOSTCC) -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ikernel -Imonitor \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -o $@ tests/unit/monitor_test.c $(MON_PURE)
+	    -o $@ tests/unit/monitor_test.c $(MON_PURE) monitor/seccomp.c
 
 $(MON_B)/tests/unit/monitor_guest.elf: tests/unit/monitor_guest.S tests/unit/monitor_guest.ld
 	@mkdir -p $(@D); echo "  AS      $<"
@@ -45,7 +49,8 @@ $(MON_B)/tests/unit/monitor_guest.elf: tests/unit/monitor_guest.S tests/unit/mon
 	@ld -m elf_x86_64 -static -nostdlib -N --no-warn-rwx-segments \
 	    -T tests/unit/monitor_guest.ld -o $@ $(@:.elf=.o)
 
-$(MON_B)/tests/unit/monitor_guest64.elf: tests/unit/monitor_guest64.S tests/unit/monitor_guest64.ld
+# Both ring-3 test guests share one linker script.
+$(MON_B)/tests/unit/monitor_%64.elf: tests/unit/monitor_%64.S tests/unit/monitor_guest64.ld
 	@mkdir -p $(@D); echo "  AS      $<"
 	@$(HOSTCC) -c -o $(@:.elf=.o) $<
 	@ld -m elf_x86_64 -static -nostdlib -T tests/unit/monitor_guest64.ld -o $@ $(@:.elf=.o)

@@ -1,14 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Black-box tests of build/spore-kvm: bad inputs (one-line message, status 249), the tiny 32-bit
-# test guest (console, exit status, timeout, bad calls, seccomp) and the 64-bit ring-3 one (traps, faults). Prints `ok NAME` / `FAIL NAME`.
+# test guest (console, exit status, timeout, bad calls, seccomp), the 64-bit ring-3 one (traps, faults)
+# and --net in a network namespace of the test's own (ARP over a tap; nothing leaves the namespace,
+# which is deleted on every exit path). Prints `ok NAME` / `FAIL NAME`.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 kvm=$here/build/spore-kvm
 guest=$here/build/tests/unit/monitor_guest.elf
 guest64=$here/build/tests/unit/monitor_guest64.elf
+net64=$here/build/tests/unit/monitor_net64.elf
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+ns=spore-mon-$$
+cleanup() {
+	if ip netns list 2>/dev/null | grep -q "^$ns\b"; then
+		ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del $ns 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 failed=0
 
 ok() { echo "ok monitor_$1"; }
@@ -153,5 +165,69 @@ fault ring3_nx 'non-executable page \(NX\)' x
 fault ring3_ud2 'invalid opcode \(ud2\)' u
 fault ring3_backtrace 'backtrace: 0x[0-9a-f]+ 0x[0-9a-f]+ 0x[0-9a-f]+ 0x[0-9a-f]+' b
 expect ring3_port_0x80 250 'unknown port 0x80' "$guest64" i  # kvm_pvm: ports < 0x100 exit as I/O
+
+# ---- --net: a tap in a namespace of our own, 10.9.0.1 on the host side, the guest 10.9.0.2 ----
+setup_err mac_multicast --mac=01:00:00:00:00:01 "$net64"
+setup_err mac_short --mac=02:00:00:00:00 "$net64"
+expect net_without_tap 250 'net_send \(nr 7\): no network device' "$net64" l
+run net_info_absent 4 "$net64" && ok net_info_absent    # HC_INFO: net_present 0 without --net
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! timeout 5 ip netns add $ns 2>/dev/null; then
+	echo "# skipped the --net tests: need root and ip netns"
+else
+	nsx() { ip netns exec $ns "$@"; }
+	nsx ip link set lo up && nsx ip tuntap add tap0 mode tap && nsx ip link set tap0 up &&
+		nsx ip addr add 10.9.0.1/24 dev tap0 || fail net_namespace "cannot set up tap0 in $ns"
+	# run() calls "$kvm": for these tests, a wrapper that enters the namespace.
+	kvm_host=$kvm
+	kvm=$tmp/kvm-in-ns
+	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$ns" "$kvm_host" >"$kvm" && chmod +x "$kvm"
+
+	setup_err net_no_such_tap --net=nosuch0 "$net64"
+	grep -q 'spore-kvm: --net=nosuch0: no such device' "$tmp/err" || fail net_no_such_tap_msg "$(cat "$tmp/err")"
+	nsx ip link show nosuch0 >/dev/null 2>&1 && fail net_no_such_tap_created "a tap nosuch0 appeared"
+	setup_err net_not_a_tap --net=lo "$net64"
+	grep -q 'not a tap device' "$tmp/err" || fail net_not_a_tap_msg "$(cat "$tmp/err")"
+	if run net_arp 0 --timeout=20 --net=tap0 --mac=02:00:00:aa:bb:cc "$net64"; then
+		[ "$(cat "$tmp/out")" = "$(printf 'mac 02:00:00:aa:bb:cc\narp reply')" ] && ok net_arp \
+			|| fail net_arp "stdout '$(head -c 100 "$tmp/out")'"
+	fi
+	if run net_random_mac 0 --timeout=20 --net=tap0 "$net64"; then
+		grep -Eq '^mac 02(:[0-9a-f]{2}){5}$' "$tmp/out" && ok net_random_mac || fail net_random_mac "$(cat "$tmp/out")"
+	fi
+	expect net_runt_frame 250 'net_send \(nr 7\): frame 1: frame length outside 14' --net=tap0 "$net64" l
+	expect net_batch_33 250 'net_send \(nr 7\): count 33: count above HC_NET_BATCH' --net=tap0 "$net64" c
+	# The tap held by one monitor (the 'f' guest waits 2 s for frames): a second one is refused.
+	"$kvm" --net=tap0 "$net64" f >/dev/null 2>&1 &
+	sleep 0.5
+	setup_err net_tap_busy --net=tap0 "$net64"
+	grep -q 'in use by another process' "$tmp/err" || fail net_tap_busy_msg "$(cat "$tmp/err")"
+	wait
+	# Link down: the request is lost, the 2 s poll times out, the guest exits 3.
+	nsx ip link set tap0 down
+	run net_poll_timeout 3 --net=tap0 "$net64" && ok net_poll_timeout
+	# --timeout ends a guest blocked in ppoll on the tap (SIGALRM unblocked only inside ppoll).
+	start=$(date +%s%N)
+	expect net_timeout_in_poll 252 'timed out after 1 s' --timeout=1 --net=tap0 "$net64" f
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ $ms -lt 1900 ] && ok net_timeout_prompt || fail net_timeout_prompt "took $ms ms"
+	nsx ip link set tap0 up
+	# Batching under load: 2 s of UDP to the guest's MAC; frames per receive exit.
+	nsx ip neigh replace 10.9.0.2 lladdr 02:00:00:aa:bb:cc dev tap0 nud permanent
+	timeout -k 1 20 "$kvm" --stats --timeout=15 --net=tap0 --mac=02:00:00:aa:bb:cc "$net64" f \
+		>"$tmp/out" 2>"$tmp/err" &
+	sleep 0.5
+	nsx timeout 10 python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+t = time.time() + 2
+while time.time() < t:
+	s.sendto(bytes(64), ("10.9.0.2", 9))' 2>/dev/null
+	wait
+	set -- $(sed -n 's/.* \([0-9]*\) received; .*, \([0-9]*\) receive calls, at most \([0-9]*\) .*/\1 \2 \3/p' "$tmp/err")
+	if [ $# = 3 ] && [ "$2" -gt 0 ]; then
+		echo "# net flood: $1 frames in $2 receive exits ($(( $1 / $2 )) per exit), at most $3 in one"
+		[ "$3" -gt 1 ] && ok net_batched_recv || fail net_batched_recv "never more than one frame per exit"
+	else fail net_batched_recv "no stats: $(head -c 300 "$tmp/err")"; fi
+	kvm=$kvm_host
+fi
 
 [ $failed = 0 ]

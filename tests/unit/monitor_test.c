@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: MIT
 /* Host unit tests for spore-kvm's pure parts: range checks, option parsing, the ELF loader,
- * the PVH boot data, the ring-3 page tables and the trap decoder. `monitor_test [NAME-FILTER]`; prints `ok NAME` or `FAIL NAME: why`. */
+ * the PVH boot data, the ring-3 page tables, the trap decoder, the net batch checks and the
+ * seccomp filter (run through a small BPF interpreter). `monitor_test [NAME-FILTER]`; prints `ok NAME` or `FAIL NAME: why`. */
 #include <elf.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/kvm.h>
+#include <linux/seccomp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "hypercall.h"
 #include "monitor.h"
@@ -631,45 +639,175 @@ static const char *t_net_mac(void)
 	return NULL;
 }
 
+/* One row: a batch of `count` good frames with frame `at` replaced by {buf, len}. */
 static const char *t_net_check(void)
 {
-	const uint64_t mem = 8 << 20;
-	struct hc_net b = { .count = 2 };
+	const uint64_t mem = 8 * MiB;
+	static const struct {
+		uint32_t count, at;
+		uint64_t buf;
+		uint32_t len;
+		int send, bad;          /* bad: net_check must refuse, naming frame `at` */
+	} rows[] = {
+		{ 2, 1, 0x300000, HC_NET_FRAME_MAX, 1, 0 },     /* longest send frame */
+		{ 2, 1, 0x300000, 14, 1, 0 },                   /* shortest: a bare header */
+		{ 2, 1, 0x300000, HC_NET_FRAME_MAX + 1, 1, 1 },
+		{ 2, 1, 0x300000, 13, 1, 1 },
+		{ 2, 0, 0x300000, 0, 1, 1 },
+		{ 2, 1, 0x300000, 0, 0, 0 },                    /* an empty receive buffer is harmless */
+		{ 2, 1, 0x300000, NET_RECV_MAX, 0, 0 },
+		{ 2, 1, 0x300000, NET_RECV_MAX + 1, 0, 1 },
+		{ 2, 1, 0x300000, UINT32_MAX, 0, 1 },
+		{ 3, 2, 8 * MiB - 60, 60, 1, 0 },               /* ends exactly at the top of RAM */
+		{ 3, 2, 8 * MiB - 59, 60, 1, 1 },               /* one byte past it */
+		{ 3, 2, 8 * MiB, 14, 1, 1 },
+		{ 3, 2, 8 * MiB, 0, 0, 0 },                     /* empty, at the end: inside */
+		{ 3, 2, 8 * MiB + 1, 0, 0, 1 },
+		{ 2, 1, UINT64_MAX - 20, 60, 0, 1 },            /* buf + len wraps past 2^64 */
+		{ 2, 1, UINT64_MAX, 1514, 1, 1 },
+		{ 2, 1, 1ull << 63, 60, 1, 1 },
+		{ HC_NET_BATCH, HC_NET_BATCH - 1, 0x7ff000, 1514, 1, 0 },
+		{ HC_NET_BATCH, HC_NET_BATCH - 1, 0x7ff000, 4097, 0, 1 },
+		{ 1, 1, UINT64_MAX, 0, 1, 0 },                  /* beyond count: never looked at */
+		{ HC_NET_BATCH + 1, 0, 0x300000, 60, 1, 1 },    /* count above the batch */
+		{ UINT32_MAX, 0, 0x300000, 60, 0, 1 },
+	};
+	struct hc_net b;
 	unsigned f;
-	b.f[0] = (struct hc_net_frame){ 0x200000, 60, 0 };
-	b.f[1] = (struct hc_net_frame){ 0x300000, HC_NET_FRAME_MAX, 0 };
-	CHECK(!net_check(&b, mem, 1, &f), "good send rejected");
-	b.f[1].len = HC_NET_FRAME_MAX + 1;
-	CHECK(net_check(&b, mem, 1, &f) && f == 1, "long send frame accepted");
-	CHECK(!net_check(&b, mem, 0, &f), "good receive buffers rejected");
-	b.f[1].len = 13;
-	CHECK(net_check(&b, mem, 1, &f), "runt send frame accepted");
-	b.f[1] = (struct hc_net_frame){ mem - 10, 60, 0 };
-	CHECK(net_check(&b, mem, 0, &f) && f == 1, "buffer past RAM accepted");
-	b.f[1] = (struct hc_net_frame){ ~0ull - 20, 60, 0 };
-	CHECK(net_check(&b, mem, 0, &f), "wrapping buffer accepted");
-	b.f[1] = (struct hc_net_frame){ 0x1000, NET_RECV_MAX + 1, 0 };
-	CHECK(net_check(&b, mem, 0, &f), "huge receive buffer accepted");
-	b.count = HC_NET_BATCH + 1;
-	CHECK(net_check(&b, mem, 0, &f), "count above the batch accepted");
-	for (int i = 0; i < 100000; i++) {   /* random blocks: a pass means every range fits */
+
+	for (unsigned r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		memset(&b, 0, sizeof(b));
+		b.count = rows[r].count;
+		for (unsigned k = 0; k < HC_NET_BATCH; k++)
+			b.f[k] = (struct hc_net_frame){ 0x200000 + k * 2048, 60, 0 };
+		if (rows[r].at < HC_NET_BATCH)
+			b.f[rows[r].at] = (struct hc_net_frame){ rows[r].buf, rows[r].len, 0 };
+		const char *w = net_check(&b, mem, rows[r].send, &f);
+		CHECK(!w == !rows[r].bad, "row %u: %s", r, w ? w : "accepted");
+		CHECK(!w || b.count > HC_NET_BATCH || f == rows[r].at, "row %u: named frame %u", r, f);
+	}
+	for (int i = 0; i < 200000; i++) {   /* random blocks: a pass means every range fits */
 		b.count = (uint32_t)(rnd() % (HC_NET_BATCH + 3));
 		for (unsigned k = 0; k < HC_NET_BATCH; k++)
-			b.f[k] = (struct hc_net_frame){ rnd() % 2 ? pick(mem) : rnd(), (uint32_t)rnd() % 70000, 0 };
+			b.f[k] = (struct hc_net_frame){ rnd() % 2 ? pick(mem) : rnd(),
+							(uint32_t)(rnd() % 3 ? rnd() % 2000 : rnd()), 0 };
 		int send = (int)(rnd() % 2);
-		if (net_check(&b, mem, send, &f))
+		if (net_check(&b, mem, send, &f)) {
+			CHECK(b.count > HC_NET_BATCH || f < b.count, "named frame %u of %u", f, b.count);
 			continue;
+		}
 		CHECK(b.count <= HC_NET_BATCH, "count %u passed", b.count);
-		for (unsigned k = 0; k < b.count; k++)
-			CHECK(b.f[k].buf + b.f[k].len <= mem && b.f[k].buf + b.f[k].len >= b.f[k].buf,
-			      "frame %u out of RAM passed", k);
+		for (unsigned k = 0; k < b.count; k++) {
+			CHECK(ref_range(mem, b.f[k].buf, b.f[k].len), "frame %u out of RAM passed", k);
+			CHECK(send ? b.f[k].len >= 14 && b.f[k].len <= HC_NET_FRAME_MAX : b.f[k].len <= NET_RECV_MAX,
+			      "frame %u length %u passed", k, b.f[k].len);
+		}
 	}
+	return NULL;
+}
+
+/* ---- seccomp.c -------------------------------------------------------------------- */
+
+void msg(const char *fmt, ...)   /* seccomp_install's; never called here */
+{
+	(void)fmt;
+}
+
+/* The classic-BPF subset seccomp_build emits; anything else, a jump out of the
+ * program or falling off its end is reported as 0xdead. */
+static uint32_t bpf_run(const struct sock_filter *f, unsigned n, const struct seccomp_data *d)
+{
+	uint32_t a = 0;
+
+	for (unsigned pc = 0; pc < n; pc++) {
+		const struct sock_filter *i = &f[pc];
+		switch (i->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (i->k % 4 || i->k + 4 > sizeof(*d))
+				return 0xdead;
+			memcpy(&a, (const uint8_t *)d + i->k, 4);
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == i->k ? i->jt : i->jf;
+			break;
+		case BPF_RET | BPF_K:
+			return i->k;
+		default:
+			return 0xdead;
+		}
+	}
+	return 0xdead;
+}
+
+/* The reference: what the filter must allow for fds vcpu 5, tap 7 (or none), disk 8 (or none). */
+static int ref_allow(const struct seccomp_data *d, int tap, int disk)
+{
+	uint64_t fd = d->args[0];
+
+	if (d->arch != AUDIT_ARCH_X86_64)
+		return 0;
+	switch (d->nr) {
+	case __NR_ppoll: case __NR_getrandom: case __NR_clock_gettime: case __NR_rt_sigreturn:
+	case __NR_exit_group:
+		return 1;
+	case __NR_write:
+		return fd == 1 || fd == 2 || (tap >= 0 && fd == (uint64_t)tap);
+	case __NR_read:
+		return tap >= 0 && fd == (uint64_t)tap;
+	case __NR_pread64: case __NR_pwrite64: case __NR_fdatasync:
+		return disk >= 0 && fd == (uint64_t)disk;
+	case __NR_ioctl:
+		return fd == 5 && (d->args[1] == KVM_RUN || d->args[1] == KVM_GET_REGS ||
+				   d->args[1] == KVM_SET_REGS || d->args[1] == KVM_GET_SREGS);
+	}
+	return 0;
+}
+
+static const char *t_seccomp(void)
+{
+	static struct sock_filter f[SECCOMP_MAX];
+	static const int nrs[] = { __NR_write, __NR_read, __NR_pread64, __NR_pwrite64, __NR_fdatasync,
+				   __NR_ioctl, __NR_ppoll, __NR_exit_group, __NR_openat, __NR_mmap,
+				   __NR_execve, __NR_socket, __NR_close, __NR_dup2, __NR_rt_sigprocmask };
+	static const uint64_t args[] = { 0, 1, 2, 3, 5, 7, 8, 0xffffffff, 1ull << 32 | 1,
+					 1ull << 32 | 7, KVM_RUN, KVM_CREATE_VCPU, KVM_SET_SREGS,
+					 (uint64_t)KVM_RUN << 32 | KVM_RUN, UINT64_MAX };
+
+	for (int tap = -1; tap <= 7; tap += 8)
+		for (int disk = -1; disk <= 8; disk += 9) {
+			unsigned n = seccomp_build(f, 5, tap, disk);
+			CHECK(n > 0 && n <= SECCOMP_MAX, "%u instructions", n);
+			struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64 };
+			/* Every listed call with every pair of listed first two arguments... */
+			for (unsigned a = 0; a < sizeof(nrs) / sizeof(nrs[0]); a++)
+				for (unsigned x = 0; x < sizeof(args) / sizeof(args[0]); x++)
+					for (unsigned y = 0; y < sizeof(args) / sizeof(args[0]); y++) {
+						d.nr = nrs[a], d.args[0] = args[x], d.args[1] = args[y];
+						uint32_t r = bpf_run(f, n, &d);
+						CHECK(r == (ref_allow(&d, tap, disk) ? SECCOMP_RET_ALLOW
+										   : SECCOMP_RET_KILL_PROCESS),
+						      "tap %d disk %d: nr %d (0x%llx, 0x%llx) -> 0x%x", tap, disk,
+						      d.nr, (unsigned long long)d.args[0], (unsigned long long)d.args[1], r);
+					}
+			/* ...then random calls, arguments and architectures. */
+			for (int i = 0; i < 100000; i++) {
+				d.arch = rnd() % 8 ? AUDIT_ARCH_X86_64 : (uint32_t)rnd();
+				d.nr = (int)(rnd() % 3 ? rnd() % 460 : rnd());
+				d.args[0] = rnd() % 2 ? rnd() % 10 : rnd();
+				d.args[1] = rnd() % 2 ? args[rnd() % (sizeof(args) / sizeof(args[0]))] : rnd();
+				uint32_t r = bpf_run(f, n, &d);
+				CHECK(r == (ref_allow(&d, tap, disk) ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS),
+				      "random: nr %d arch 0x%x fd 0x%llx -> 0x%x", d.nr, d.arch,
+				      (unsigned long long)d.args[0], r);
+			}
+		}
 	return NULL;
 }
 
 static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_net_mac, "net_parse_mac" },
 	{ t_net_check, "net_check" },
+	{ t_seccomp, "seccomp_bpf" },
 	{ t_gm_edges, "gm_edges" },
 	{ t_gm_random, "gm_random" },
 	{ t_parse_size, "parse_size" },
