@@ -58,7 +58,7 @@ static long request_line(const char *p, const char *eol, struct http_req *r)
 	if (!sp2 || sp2 == t)
 		return -400;
 	for (const char *c = t; c < sp2; c++)
-		if (*c <= ' ' || *c == 0x7f)   /* controls, raw NUL, and (signed) bytes >= 0x80 */
+		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)   /* controls, NUL, non-ASCII */
 			return -400;
 	const char *v = sp2 + 1;
 	if (eol - v != 8 || memcmp(v, "HTTP/", 5) || v[5] < '0' || v[5] > '9' || v[6] != '.' ||
