@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/httpd.sh on every host: spore-kvm and QEMU microvm serve an initrd made
+# of tests/httpd-root (plus a generated big.bin) over a tap device in a network
+# namespace of the test's own; Linux through tests/httpd-linux.sh.
+# Hosts: SPORE_HTTP_HOSTS (default: spore-kvm microvm linux). Lines: "ok HOST: NAME".
+set -u
+cd "$(dirname "$0")/.."
+hosts=${SPORE_HTTP_HOSTS:-"spore-kvm microvm linux"}
+ns=spore-http-$$ dir=build/tests/httpd-hosts.$$ log=build/tests/log
+fail=0
+cleanup() {
+	ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns del $ns 2>/dev/null
+	return 0
+}
+trap 'cleanup; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
+tag() { sed -u "s/^\(ok\|FAIL\) /\1 $1: /"; }
+mkdir -p "$dir/root" $log
+cp -a tests/httpd-root/. "$dir/root/"
+python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 13 + (i >> 11)) & 255 for i in range(512 << 10)))' \
+	> "$dir/root/big.bin"
+tar --format=ustar --owner=0 --group=0 -C "$dir/root" -cf "$dir/root.tar" .
+
+for host in $hosts; do
+	if [ $host = linux ]; then
+		tests/httpd-linux.sh | tag linux; [ "${PIPESTATUS[0]}" = 0 ] || fail=1
+		continue
+	fi
+	cleanup
+	out=$log/httpd.$host.out
+	ip netns add $ns && ip -n $ns link set lo up && ip -n $ns tuntap add tap0 mode tap &&
+		ip -n $ns addr add 10.0.0.1/24 dev tap0 && ip -n $ns link set tap0 up ||
+		{ echo "FAIL $host: namespace and tap"; fail=1; continue; }
+	ip netns exec $ns tests/spore-run --host=$host --net=tap0 --initrd="$dir/root.tar" --timeout=600 \
+		build/apps/httpd.elf "ip=10.0.0.2/24 -- -p 80 -l -t 3 -c 64" > $out 2>&1 & disown
+	for _ in $(seq 300); do grep -q "listening on 80" $out && break; sleep 0.1; done
+	if ! grep -q "listening on 80" $out; then
+		echo "FAIL $host: httpd did not start (see $out)"; fail=1; continue
+	fi
+	HTTPD_IDLE=3 HTTPD_MAXCONN=64 HTTPD_BIG="$dir/root/big.bin" timeout 600 \
+		ip netns exec $ns tests/httpd.sh http://10.0.0.2:80 | tag $host
+	[ "${PIPESTATUS[0]}" = 0 ] || fail=1
+	grep -q "fault\|panic" $out && { echo "FAIL $host: the guest reported a fault (see $out)"; fail=1; }
+	cleanup
+done
+exit $fail
