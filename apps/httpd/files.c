@@ -30,45 +30,6 @@ const char *files_mime(const char *path)
 	return "application/octet-stream";
 }
 
-/* Every segment must be a plain name: no "..", no ".", no backslash. The
- * parser already decoded "%2e%2e" and "%2f" to ".." and "/", so they are
- * caught the same way; a NUL (raw or %00) never gets here (bad_path). */
-int files_path_ok(const char *p)
-{
-	if (*p != '/' || strchr(p, '\\'))
-		return 0;
-	for (const char *s = p; *s;) {
-		while (*s == '/')
-			s++;
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-			return 0;
-		s += n;
-	}
-	return 1;
-}
-
-/* Percent-encodes all but unreserved bytes and '/'; returns the length, or
- * size when out is too small. */
-size_t files_url_escape(const char *s, char *out, size_t size)
-{
-	size_t o = 0;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		int plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    strchr("-._~/", c);
-		if (o + (plain ? 1 : 3) >= size)
-			return size;
-		if (plain)
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, size - o, "%%%02X", c);
-	}
-	out[o] = 0;
-	return o;
-}
-
 /* Appends s to the growing buffer *b, HTML-escaped when html is set. */
 static int put(char **b, size_t *len, size_t *cap, const char *s, int html)
 {
@@ -100,7 +61,7 @@ static void listing(const char *dir, const char *urlpath, struct reply *out)
 	      put(&b, &len, &cap, urlpath, 1) || put(&b, &len, &cap, "</title></head><body><h1>Index of ", 0) ||
 	      put(&b, &len, &cap, urlpath, 1) || put(&b, &len, &cap, "</h1>\n<ul>\n", 0);
 	for (struct dirent *e; !err && (e = readdir(d));) {
-		if (e->d_name[0] == '.' || files_url_escape(e->d_name, esc, sizeof esc) >= sizeof esc)
+		if (e->d_name[0] == '.' || http_url_escape(e->d_name, esc, sizeof esc) >= sizeof esc)
 			continue;
 		const char *slash = e->d_type == DT_DIR ? "/" : "";
 		err = put(&b, &len, &cap, "<li><a href=\"", 0) || put(&b, &len, &cap, esc, 1) ||
@@ -128,7 +89,7 @@ void files_get(const char *root, const struct http_req *r, struct reply *out)
 	struct stat st;
 
 	*out = (struct reply){ .status = 404, .fd = -1 };
-	if (r->bad_path || !files_path_ok(r->path)) {
+	if (r->bad_path || !http_path_ok(r->path)) {
 		out->status = 403;
 		return;
 	}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The HTTP/1.x request head (RFC 7230 section 3): request line, header fields,
  * and the few that matter here. Pure and bounded: every read stays inside the
- * buffer given, whatever its bytes. Also HTTP dates (RFC 7231 7.1.1.1). */
+ * buffer given, whatever its bytes. Also path checks, URL escaping, HTTP dates. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -201,6 +201,45 @@ long http_parse(const char *buf, size_t len, struct http_req *r)
 	memcpy(r->raw_head, buf, head);
 	r->raw_len = head;
 	return (long)head;
+}
+
+/* Every segment must be a plain name: no "..", no ".", no backslash. The
+ * parser already decoded "%2e%2e" and "%2f" to ".." and "/", so they are
+ * caught the same way; a NUL (raw or %00) never gets here (bad_path). */
+int http_path_ok(const char *p)
+{
+	if (*p != '/' || strchr(p, '\\'))
+		return 0;
+	for (const char *s = p; *s;) {
+		while (*s == '/')
+			s++;
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		s += n;
+	}
+	return 1;
+}
+
+/* Percent-encodes all but unreserved bytes and '/'; returns the length, or
+ * size when out is too small. */
+size_t http_url_escape(const char *s, char *out, size_t size)
+{
+	size_t o = 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		int plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    strchr("-._~/", c);
+		if (o + (plain ? 1 : 3) >= size)
+			return size;
+		if (plain)
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, size - o, "%%%02X", c);
+	}
+	out[o] = 0;
+	return o;
 }
 
 const char *http_method_name(enum method m)

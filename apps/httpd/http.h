@@ -33,6 +33,8 @@ const char *http_method_name(enum method m);
 time_t      http_date_parse(const char *s);                     /* 0 if malformed */
 void        http_date_format(time_t t, char *out, size_t size); /* IMF-fixdate */
 const char *http_reason(int status);
+int         http_path_ok(const char *path);   /* '/', then no "." or ".." segment, no '\' */
+size_t      http_url_escape(const char *s, char *out, size_t size);   /* size if it won't fit */
 
 /* files.c: what a GET or HEAD of a path answers */
 struct reply {
@@ -47,8 +49,6 @@ struct reply {
 };
 void        files_get(const char *root, const struct http_req *r, struct reply *out);
 const char *files_mime(const char *path);
-int         files_path_ok(const char *path);      /* no "." or ".." segment, no '\' */
-size_t      files_url_escape(const char *s, char *out, size_t size);
 
 /* fn.c: the function endpoint, /fn/NAME */
 void fn_call(const struct http_req *r, const char *body, size_t len, struct reply *out);

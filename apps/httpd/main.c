@@ -75,7 +75,7 @@ static void respond(struct conn *c, const struct http_req *r, struct reply *rep,
 		snprintf(lm, sizeof lm, "Last-Modified: %s\r\n", d);
 	}
 	if (rep->redirect && r) {
-		size_t n = files_url_escape(r->path, loc + 10, sizeof loc - 16);
+		size_t n = http_url_escape(r->path, loc + 10, sizeof loc - 16);
 		memcpy(loc, "Location: ", 10);
 		memcpy(loc + 10 + n, "/\r\n", 4);
 	}

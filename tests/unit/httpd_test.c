@@ -157,12 +157,12 @@ static int t_paths(void)
 	static const char *bad[] = { "/..", "/../x", "/a/../../x", "/a/./b", "/a\\..\\b", "x", "/.." "/" };
 	static const char *good[] = { "/", "/a", "/a/b/", "/..a", "/a..", "/.hidden", "//a" };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		CHECK(!files_path_ok(bad[i]));
+		CHECK(!http_path_ok(bad[i]));
 	for (unsigned i = 0; i < sizeof good / sizeof good[0]; i++)
-		CHECK(files_path_ok(good[i]));
+		CHECK(http_path_ok(good[i]));
 	char e[32];
-	CHECK(files_url_escape("/a b&c\"<", e, sizeof e) == 16 && !strcmp(e, "/a%20b%26c%22%3C"));
-	CHECK(files_url_escape("/abcdef", e, 4) == 4);
+	CHECK(http_url_escape("/a b&c\"<", e, sizeof e) == 16 && !strcmp(e, "/a%20b%26c%22%3C"));
+	CHECK(http_url_escape("/abcdef", e, 4) == 4);
 	return 0;
 }
 
