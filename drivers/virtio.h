@@ -33,9 +33,10 @@ int virtq_kick_needed(struct virtq *q);  /* call before notifying; records the k
 struct vdev {
 	int pci;
 	volatile uint8_t *base;         /* mmio: the register block */
-	volatile uint8_t *common, *isr, *devcfg, *notify;   /* pci: capability regions */
-	uint32_t notify_mul;
-	uint16_t notify_off[2];         /* pci: per queue, times notify_mul */
+	volatile struct virtio_pci_common_cfg *common;     /* pci: capability regions */
+	volatile uint8_t *isr, *devcfg, *notify;
+	uint32_t devcfg_len, notify_len, notify_mul;
+	uint32_t notify_at[2];          /* pci: per queue, byte offset in notify (checked) */
 	unsigned irq;                   /* mmio: the GSI */
 };
 

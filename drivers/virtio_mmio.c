@@ -117,7 +117,9 @@ void vdev_fail(struct vdev *d)
 
 uint8_t vdev_config8(struct vdev *d, unsigned off)
 {
-	return d->pci ? d->devcfg[off] : d->base[VIRTIO_MMIO_CONFIG + off];
+	if (d->pci)
+		return off < d->devcfg_len ? d->devcfg[off] : 0;
+	return d->base[VIRTIO_MMIO_CONFIG + off];
 }
 
 /* Interrupt context: acknowledge every device's pending causes (the line is

@@ -1,43 +1,22 @@
 // SPDX-License-Identifier: MIT
 /* The modern virtio-pci transport (spec 4.1) on QEMU -M q35: bus 0 scanned
- * through the 0xcf8/0xcfc ports, the vendor capabilities locate the common,
- * notify, ISR and device regions in the BARs (mapped on the spot), and MSI-X
- * entry 0 sends every queue's interrupt to VIRTIO_VECTOR. */
+ * through the 0xcf8/0xcfc ports (function 0 only), the vendor capabilities
+ * locate the common, notify, ISR and device regions in the BARs (mapped on the
+ * spot, wherever the firmware put them), and MSI-X entry 0 sends every queue's
+ * interrupt to VIRTIO_VECTOR. The legacy I/O-port interface is not used. */
 #include "kernel.h"
 #include "net.h"
 #include "virtio.h"
 #include "../arch/x86_64/x86.h"
 
-#define PCI_VENDOR_VIRTIO 0x1af4
-#define CAP_VNDR   0x09
-#define CAP_MSIX   0x11
-#define CFG_COMMON 1
-#define CFG_NOTIFY 2
-#define CFG_ISR    3
-#define CFG_DEVICE 4
+#define PCI_MAX_DEVS  4          /* virtio functions driven */
+#define CAP(f)        offsetof(struct virtio_pci_cap, f)
 
-/* 4.1.4.3 common configuration (offsets) */
-#define C_DFSEL    0x00
-#define C_DF       0x04
-#define C_GFSEL    0x08
-#define C_GF       0x0c
-#define C_MSIXCFG  0x10
-#define C_STATUS   0x14
-#define C_QSEL     0x16
-#define C_QSIZE    0x18
-#define C_QMSIX    0x1a
-#define C_QENABLE  0x1c
-#define C_QNOTIFY  0x1e
-#define C_QDESC    0x20
-#define C_QDRIVER  0x28
-#define C_QDEVICE  0x30
-
-static struct vdev pdevs[4], *cur;   /* cur: the device being set up */
-#define pdev (*cur)
+static struct vdev pdevs[PCI_MAX_DEVS];
 
 static uint32_t cfg32(unsigned dev, unsigned off)
 {
-	outl(0xcf8, 0x80000000u | dev << 11 | (off & 0xfc));
+	outl(0xcf8, 0x80000000u | dev << 11 | (off & 0xfc));   /* bus 0, function 0 */
 	uint32_t v;
 	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)0xcfc));
 	return v;
@@ -51,86 +30,97 @@ static void cfg32w(unsigned dev, unsigned off, uint32_t v)
 
 static uint8_t cfg8(unsigned dev, unsigned off) { return (uint8_t)(cfg32(dev, off) >> (8 * (off & 3))); }
 
-/* The BAR's base, 64-bit BARs included; 0 for an I/O BAR or none. */
+/* The base of memory BAR n, 64-bit BARs included (they may lie above 4 GiB);
+ * 0 for an I/O BAR, a BAR number out of range or one left unassigned. */
 static uint64_t bar(unsigned dev, unsigned n)
 {
+	if (n > 5)
+		return 0;
 	uint32_t lo = cfg32(dev, 0x10 + 4 * n);
 	if (lo & 1)
 		return 0;
 	uint64_t a = lo & ~0xfu;
-	if (((lo >> 1) & 3) == 2)
+	if (((lo >> 1) & 3) == 2 && n < 5)
 		a |= (uint64_t)cfg32(dev, 0x14 + 4 * n) << 32;
 	return a;
 }
 
-static volatile uint8_t *region(unsigned dev, unsigned cap)
+/* The region a virtio capability points at, mapped uncached; NULL when its
+ * BAR is not a usable memory BAR or it is shorter than `need`. */
+static volatile uint8_t *region(unsigned dev, unsigned cap, uint32_t need, uint32_t *len)
 {
-	uint64_t b = bar(dev, cfg8(dev, cap + 4));
-	uint32_t off = cfg32(dev, cap + 8), len = cfg32(dev, cap + 12);
-	if (!b)
+	uint64_t b = bar(dev, cfg8(dev, cap + CAP(bar)));
+	uint32_t off = cfg32(dev, cap + CAP(offset));
+	*len = cfg32(dev, cap + CAP(length));
+	if (!b || *len < need)
 		return 0;
-	mmu_map_mmio(b + off, len ? len : 1);
+	mmu_map_mmio(b + off, *len);
 	return (volatile uint8_t *)(b + off);
 }
 
-#define W8(o, v)  (*(volatile uint8_t *)(pdev.common + (o)) = (v))
-#define W16(o, v) (*(volatile uint16_t *)(pdev.common + (o)) = (v))
-#define W32(o, v) (*(volatile uint32_t *)(pdev.common + (o)) = (v))
-#define R16(o)    (*(volatile uint16_t *)(pdev.common + (o)))
-#define R32(o)    (*(volatile uint32_t *)(pdev.common + (o)))
-
 void vpci_status(struct vdev *d, uint8_t st)
 {
-	d->common[C_STATUS] = st;
+	d->common->device_status = st;
 }
 
+/* Spec 3.1.1 steps 1-6, through the common configuration structure. */
 int vpci_negotiate(struct vdev *d, uint64_t want, uint64_t *got)
 {
-	cur = d;
-	W8(C_STATUS, 0);                                                    /* 1. reset */
-	while (pdev.common[C_STATUS])
-		;
-	W8(C_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);                            /* 2. */
-	W8(C_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);     /* 3. */
-	uint64_t dev = 0;                                                   /* 4. */
+	volatile struct virtio_pci_common_cfg *c = d->common;
+	c->device_status = 0;                                               /* 1. reset */
+	uint64_t give_up = clock_monotonic_ns() + 1000000000ull;
+	while (c->device_status)      /* 4.1.4.3.2: reset completes when it reads 0 */
+		if (clock_monotonic_ns() > give_up)
+			return -1;
+	c->device_status = VIRTIO_STATUS_ACKNOWLEDGE;                       /* 2. seen it */
+	c->device_status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER; /* 3. can drive it */
+	uint64_t dev = 0;                                                   /* 4. features */
 	for (unsigned w = 0; w < 2; w++) {
-		W32(C_DFSEL, w);
-		dev |= (uint64_t)R32(C_DF) << (32 * w);
+		c->device_feature_select = w;
+		dev |= (uint64_t)c->device_feature << (32 * w);
 	}
 	*got = dev & want;
 	if (!(*got & 1ull << VIRTIO_F_VERSION_1))
-		return -1;
+		return -1;   /* a modern device offers it (4.1.2.1); without it, not ours */
 	for (unsigned w = 0; w < 2; w++) {
-		W32(C_GFSEL, w);
-		W32(C_GF, (uint32_t)(*got >> (32 * w)));
+		c->driver_feature_select = w;
+		c->driver_feature = (uint32_t)(*got >> (32 * w));
 	}
-	W8(C_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
-	return pdev.common[C_STATUS] & VIRTIO_STATUS_FEATURES_OK ? 0 : -1;   /* 5, 6. */
+	c->device_status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			   VIRTIO_STATUS_FEATURES_OK;                       /* 5. */
+	return c->device_status & VIRTIO_STATUS_FEATURES_OK ? 0 : -1;       /* 6. accepted? */
 }
 
+/* Step 7 for queue idx: size (the device's maximum caps it), 64-bit ring
+ * addresses, MSI-X entry 0, where to notify it (checked against the notify
+ * region), enable. */
 int vpci_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t n, void *mem)
 {
-	cur = d;
-	W16(C_QSEL, (uint16_t)idx);
-	uint16_t max = R16(C_QSIZE);
+	volatile struct virtio_pci_common_cfg *c = d->common;
+	if (idx >= sizeof d->notify_at / sizeof d->notify_at[0])
+		return -1;
+	c->queue_select = (uint16_t)idx;
+	uint16_t max = c->queue_size;
 	while (n > max)
 		n >>= 1;
-	if (!n || virtq_init(q, n, mem) < 0)
-		return -1;
-	W16(C_QSIZE, n);
-	*(volatile uint64_t *)(pdev.common + C_QDESC) = (uint64_t)q->desc;
-	*(volatile uint64_t *)(pdev.common + C_QDRIVER) = (uint64_t)q->avail;
-	*(volatile uint64_t *)(pdev.common + C_QDEVICE) = (uint64_t)q->used;
-	W16(C_QMSIX, 0);   /* MSI-X entry 0 */
-	if (idx < 2)
-		d->notify_off[idx] = R16(C_QNOTIFY);
-	W16(C_QENABLE, 1);
+	if (!n || c->queue_enable || virtq_init(q, n, mem) < 0)
+		return -1;   /* no such queue, or one already live after our reset */
+	uint64_t at = (uint64_t)c->queue_notify_off * d->notify_mul;
+	if (at + 2 > d->notify_len)
+		return -1;   /* 4.1.4.4: would notify outside the capability */
+	d->notify_at[idx] = (uint32_t)at;
+	c->queue_size = n;
+	c->queue_desc = (uint64_t)q->desc;
+	c->queue_driver = (uint64_t)q->avail;
+	c->queue_device = (uint64_t)q->used;
+	c->queue_msix_vector = 0;
+	c->queue_enable = 1;
 	return 0;
 }
 
 void vpci_notify(struct vdev *d, unsigned queue)
 {
-	*(volatile uint16_t *)(d->notify + d->notify_off[queue] * d->notify_mul) = (uint16_t)queue;
+	*(volatile uint16_t *)(d->notify + d->notify_at[queue]) = (uint16_t)queue;
 }
 
 /* MSI-X entry 0: message to the local APIC with VIRTIO_VECTOR, enabled. */
@@ -151,47 +141,74 @@ static int msix(unsigned dev, unsigned cap)
 	return 0;
 }
 
-/* Returns how many virtio devices it found. */
+/* Walks the capability list (bounded: a looping list cannot hang us) for the
+ * four virtio structures and MSI-X. 0 when all were found and are usable. */
+static int caps(unsigned dev, struct vdev *d, int *msix_cap)
+{
+	uint32_t len;
+	*msix_cap = -1;
+	for (unsigned cap = cfg8(dev, 0x34) & 0xfc, k = 0; cap && k < 48;
+	     cap = cfg8(dev, cap + 1) & 0xfc, k++) {
+		if (cfg8(dev, cap) == PCI_CAP_ID_MSIX)
+			*msix_cap = (int)cap;
+		if (cfg8(dev, cap) != PCI_CAP_ID_VNDR)
+			continue;
+		switch (cfg8(dev, cap + CAP(cfg_type))) {
+		case VIRTIO_PCI_CAP_COMMON_CFG:
+			d->common = (volatile void *)region(dev, cap, sizeof *d->common, &len);
+			break;
+		case VIRTIO_PCI_CAP_ISR_CFG:
+			d->isr = region(dev, cap, 1, &len);
+			break;
+		case VIRTIO_PCI_CAP_DEVICE_CFG:
+			d->devcfg = region(dev, cap, 1, &d->devcfg_len);
+			break;
+		case VIRTIO_PCI_CAP_NOTIFY_CFG:
+			d->notify = region(dev, cap, 2, &d->notify_len);
+			d->notify_mul = cfg32(dev, cap + offsetof(struct virtio_pci_notify_cap,
+								  notify_off_multiplier));
+			break;
+		}
+	}
+	return d->common && d->notify && d->devcfg && *msix_cap >= 0 ? 0 : -1;
+}
+
+/* Returns how many virtio functions it found (driven or not). One switch on
+ * the device type picks the driver. */
 int vpci_probe(void)
 {
 	int found = 0;
-	for (unsigned dev = 0, n = 0; dev < 32 && n < 4; dev++) {
+	unsigned n = 0;
+	for (unsigned dev = 0; dev < 32 && n < PCI_MAX_DEVS; dev++) {
 		uint32_t id = cfg32(dev, 0);
-		if ((id & 0xffff) != PCI_VENDOR_VIRTIO)
+		if ((id & 0xffff) != VIRTIO_PCI_VENDOR)
 			continue;
-		unsigned did = id >> 16;
-		unsigned type = did >= 0x1040 ? did - 0x1040 : cfg32(dev, 0x2c) >> 16;
 		found++;
+		/* 4.1.2.1: modern ids are 0x1040 + type; a transitional device
+		 * (0x1000..0x103f) names its type in the subsystem id and has the
+		 * same modern capabilities, which are all this file uses. */
+		unsigned did = id >> 16;
+		unsigned type = did >= VIRTIO_PCI_MODERN_ID ? did - VIRTIO_PCI_MODERN_ID :
+				cfg32(dev, 0x2c) >> 16;
 		if ((type != VIRTIO_ID_NET || net_dev) && type != VIRTIO_ID_RNG && type != VIRTIO_ID_BLK)
 			continue;   /* no driver for it, or a second NIC */
 		cfg32w(dev, 0x04, cfg32(dev, 0x04) | 0x6);   /* memory space, bus master */
-		cur = &pdevs[n];
-		pdev = (struct vdev){ .pci = 1 };
-		int msix_cap = -1;
-		for (unsigned cap = cfg8(dev, 0x34) & 0xfc, n = 0; cap && n < 48; cap = cfg8(dev, cap + 1) & 0xfc, n++) {
-			if (cfg8(dev, cap) == CAP_MSIX)
-				msix_cap = (int)cap;
-			if (cfg8(dev, cap) != CAP_VNDR)
-				continue;
-			switch (cfg8(dev, cap + 3)) {
-			case CFG_COMMON: pdev.common = region(dev, cap); break;
-			case CFG_ISR:    pdev.isr = region(dev, cap); break;
-			case CFG_DEVICE: pdev.devcfg = region(dev, cap); break;
-			case CFG_NOTIFY:
-				pdev.notify = region(dev, cap);
-				pdev.notify_mul = cfg32(dev, cap + 16);
-				break;
-			}
-		}
-		if (!pdev.common || !pdev.notify || !pdev.devcfg || msix_cap < 0) {
-			kprintf("spore: virtio-pci %02x: no modern capabilities; skipped\n", dev);
+		struct vdev *d = &pdevs[n];
+		*d = (struct vdev){ .pci = 1 };
+		int msix_cap;
+		if (caps(dev, d, &msix_cap) < 0) {
+			kprintf("spore: virtio-pci %02x: missing or short capabilities; skipped\n", dev);
 			continue;
 		}
-		*(volatile uint16_t *)(pdev.common + C_MSIXCFG) = 0xffff;   /* no config interrupts */
+		d->common->msix_config = VIRTIO_MSI_NO_VECTOR;   /* no config-change interrupts */
 		if (msix(dev, (unsigned)msix_cap) < 0)
 			continue;
-		int r = type == VIRTIO_ID_NET ? vnet_init(cur) : type == VIRTIO_ID_BLK ? vblk_init(cur) :
-			vrng_init(cur);
+		int r = -1;
+		switch (type) {
+		case VIRTIO_ID_NET: r = vnet_init(d); break;
+		case VIRTIO_ID_BLK: r = vblk_init(d); break;
+		case VIRTIO_ID_RNG: r = vrng_init(d); break;
+		}
 		if (r == 0)
 			n++;
 	}

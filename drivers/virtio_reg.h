@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Wire formats of the virtio 1.x spec: split virtqueues, device status and
- * features, the virtio-mmio registers (spec 4.2.2), the net header (5.1.6).
- * Driver state lives in drivers/virtio.h. */
+ * features, the virtio-mmio registers (spec 4.2.2), the virtio-pci
+ * capabilities (4.1.4), the net header (5.1.6). Driver state: drivers/virtio.h. */
 #ifndef VIRTIO_REG_H
 #define VIRTIO_REG_H
+#include <stddef.h>
 #include <stdint.h>
 
 /* 2.7 Split virtqueues */
@@ -14,6 +15,8 @@ struct virtq_desc {
 	uint32_t len;
 	uint16_t flags, next;
 };
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1   /* without EVENT_IDX: a hint, not a promise */
+#define VIRTQ_USED_F_NO_NOTIFY     1
 struct virtq_avail {
 	uint16_t flags, idx;
 	uint16_t ring[];      /* then used_event */
@@ -31,6 +34,7 @@ struct virtq_used {
 #define VIRTIO_STATUS_DRIVER       2
 #define VIRTIO_STATUS_DRIVER_OK    4
 #define VIRTIO_STATUS_FEATURES_OK  8
+#define VIRTIO_STATUS_NEEDS_RESET  64
 #define VIRTIO_STATUS_FAILED       128
 
 /* 6 Reserved feature bits */
@@ -59,8 +63,45 @@ struct virtq_used {
 #define VIRTIO_MMIO_QUEUE_AVAIL_HIGH 0x094
 #define VIRTIO_MMIO_QUEUE_USED_LOW   0x0a0
 #define VIRTIO_MMIO_QUEUE_USED_HIGH  0x0a4
+#define VIRTIO_MMIO_CONFIG_GENERATION 0x0fc
 #define VIRTIO_MMIO_CONFIG           0x100
 #define VIRTIO_MMIO_MAGIC_VALUE      0x74726976
+
+/* 4.1.2 PCI ids: modern devices are 0x1040 + the device type */
+#define VIRTIO_PCI_VENDOR     0x1af4
+#define VIRTIO_PCI_MODERN_ID  0x1040
+
+/* 4.1.4 virtio-pci: vendor-specific capabilities (PCI cap id 0x09) in config
+ * space locate each structure inside a memory BAR. */
+#define PCI_CAP_ID_VNDR  0x09
+#define PCI_CAP_ID_MSIX  0x11
+#define VIRTIO_PCI_CAP_COMMON_CFG  1
+#define VIRTIO_PCI_CAP_NOTIFY_CFG  2
+#define VIRTIO_PCI_CAP_ISR_CFG     3
+#define VIRTIO_PCI_CAP_DEVICE_CFG  4
+#define VIRTIO_PCI_CAP_PCI_CFG     5
+struct virtio_pci_cap {
+	uint8_t  cap_vndr, cap_next, cap_len, cfg_type;
+	uint8_t  bar, id, padding[2];
+	uint32_t offset, length;      /* within the BAR */
+};
+struct virtio_pci_notify_cap {     /* 4.1.4.4: queue i notifies at */
+	struct virtio_pci_cap cap;    /* offset + queue_notify_off * multiplier */
+	uint32_t notify_off_multiplier;
+};
+/* 4.1.4.3 Common configuration, in the BAR the COMMON_CFG capability names */
+struct virtio_pci_common_cfg {
+	uint32_t device_feature_select, device_feature;   /* 32 bits at a time */
+	uint32_t driver_feature_select, driver_feature;
+	uint16_t msix_config, num_queues;
+	uint8_t  device_status, config_generation;
+	uint16_t queue_select;        /* the fields below are queue_select's */
+	uint16_t queue_size, queue_msix_vector, queue_enable, queue_notify_off;
+	uint64_t queue_desc, queue_driver, queue_device;
+};
+_Static_assert(offsetof(struct virtio_pci_common_cfg, queue_desc) == 0x20, "4.1.4.3 layout");
+_Static_assert(sizeof(struct virtio_pci_common_cfg) == 0x38, "4.1.4.3 layout");
+#define VIRTIO_MSI_NO_VECTOR  0xffff
 
 /* 5 Device types */
 #define VIRTIO_ID_NET  1
