@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The final page tables, built once at boot into fresh pages and loaded with one
- * CR3 write (page-table writes trap on this host's nested KVM, so no later
- * edits). Text R-X, rodata R--, everything else RW- and NX; page 0 and the boot
+ * CR3 write (page-table writes trap on this host's nested KVM, so later edits
+ * are rare: thread guard pages, device registers at probe). Text R-X, rodata R--, everything else RW- and NX; page 0 and the boot
  * stack's guard page unmapped. 4 KiB pages up to the image's end, 2 MiB above. */
 #include "x86.h"
 #include "kernel.h"
@@ -18,10 +18,17 @@
 #define LAPIC_MMIO 0xfee00000ull
 
 static uint64_t *pml4;
+static int live;     /* our tables are loaded: all RAM is reachable */
 
+/* A zeroed page for a table. Until our tables are live only the boot tables'
+ * first GiB is mapped, and pages come from the top of free RAM, which may lie
+ * above it: take those early tables from the heap's bottom instead (page
+ * aligned, and nothing has called sbrk yet). */
 static uint64_t *table(void)
 {
-	uint64_t *t = mem_alloc_pages(1);
+	uint64_t *t = live ? mem_alloc_pages(1) : mem_sbrk(PAGE_SIZE);
+	if (t == (void *)-1 || ((uint64_t)t & (PAGE_SIZE - 1)))
+		t = NULL;
 	if (!t)
 		panic(__FILE__, __LINE__, "out of memory for page tables");
 	for (int i = 0; i < 512; i++)
@@ -43,6 +50,22 @@ static uint64_t *pd_of(uint64_t va)
 	return next(&pdpt[(va >> 30) & 511]);
 }
 
+/* The page table under va, made on first use. A 2 MiB page there is split
+ * into 512 4 KiB pages with its flags first (the caller invalidates the TLB
+ * when the tables are live; invlpg of any address in it drops the 2 MiB entry). */
+static uint64_t *pt_of(uint64_t va)
+{
+	uint64_t *pde = &pd_of(va)[(va >> 21) & 511];
+	if (*pde & PS) {
+		uint64_t *pt = table(), base = ADDR(*pde) & ~(HUGE - 1);
+		uint64_t fl = *pde & (P | W | U | PWT | PCD | NX);
+		for (int i = 0; i < 512; i++)
+			pt[i] = (base + i * (uint64_t)PAGE_SIZE) | fl;
+		*pde = (uint64_t)pt | P | W | U;
+	}
+	return next(pde);
+}
+
 static uint64_t flags_4k(uint64_t va)
 {
 	uint64_t text = (uint64_t)_text, etext = (uint64_t)_etext;
@@ -59,9 +82,7 @@ static uint64_t flags_4k(uint64_t va)
 
 static void map_4k(uint64_t va, uint64_t flags)
 {
-	uint64_t *pd = pd_of(va);
-	uint64_t *pt = next(&pd[(va >> 21) & 511]);
-	pt[(va >> 12) & 511] = flags ? va | flags : 0;
+	pt_of(va)[(va >> 12) & 511] = flags ? va | flags : 0;
 }
 
 void mmu_init(uint64_t ram_top)
@@ -81,6 +102,7 @@ void mmu_init(uint64_t ram_top)
 	}
 	map_4k(LAPIC_MMIO, P | W | U | PCD | PWT | NX);   /* only touched under QEMU */
 	write_cr3((uint64_t)pml4);
+	live = 1;
 }
 
 /* Unmaps (on) or maps back (off) one page as a stack guard. Ring 0 only: it
@@ -93,27 +115,20 @@ int mmu_guard(void *page, int on)
 
 	if (boot_ring3 || !pml4)
 		return -1;
-	uint64_t *pde = &pd_of(va)[(va >> 21) & 511];
-	if (*pde & PS) {
-		uint64_t *pt = table(), base = ADDR(*pde) & ~(HUGE - 1);
-		for (int i = 0; i < 512; i++)
-			pt[i] = (base + i * (uint64_t)PAGE_SIZE) | P | W | U | NX;
-		*pde = (uint64_t)pt | P | W | U;
-	}
-	uint64_t *pt = (uint64_t *)ADDR(*pde);
-	pt[(va >> 12) & 511] = on ? 0 : va | P | W | U | NX;
+	pt_of(va)[(va >> 12) & 511] = on ? 0 : va | P | W | U | NX;
 	__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
 	return 0;
 }
 
-/* Maps device registers (uncached, not executable) at their physical address.
- * Ring 0, at probe time only: it edits the live tables once per device. */
+/* Maps device registers (uncached, not executable) at their physical address,
+ * anywhere in the 48-bit space (BARs may lie above RAM and above 4 GiB). Ring 0,
+ * at probe time only: it edits the live tables once per device, splitting a
+ * 2 MiB page that covers the range (a hole below the top of RAM is mapped as
+ * RAM, write-back, until a device claims part of it). */
 void mmu_map_mmio(uint64_t addr, uint64_t len)
 {
+	kassert(live && len && addr + len > addr);
 	for (uint64_t va = ROUNDDOWN(addr, PAGE_SIZE); va < addr + len; va += PAGE_SIZE) {
-		uint64_t *pde = &pd_of(va)[(va >> 21) & 511];
-		if (*pde & PS)
-			continue;   /* inside RAM's 2 MiB mappings: already reachable */
 		map_4k(va, P | W | PCD | PWT | NX);
 		__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
 	}

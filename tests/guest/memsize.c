@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* The guest sees the RAM it was given (from the PVH memory map, never a
- * constant): argv[1] is the size in MiB the runner asked for.
+ * constant): argv[1] is the size in MiB the runner asked for. 5000 MiB puts
+ * RAM above 4 GiB, past the boot tables' 1 GiB, and the PCI hole under it.
  * run: --mem=16 -- 16
  * run: --mem=64 -- 64
+ * run: --mem=5000 -- 5000
  * expect-status: 0
  * expect-output: ^RAM [0-9]+ KiB: ok 
  */
