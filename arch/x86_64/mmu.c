@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* The final page tables, built once at boot into fresh pages and loaded with one
  * CR3 write (page-table writes trap on this host's nested KVM, so later edits
- * are rare: thread guard pages, device registers at probe). Text R-X, rodata R--, everything else RW- and NX; page 0 and the boot
- * stack's guard page unmapped. 4 KiB pages up to the image's end, 2 MiB above. */
+ * are rare: thread guard pages, device registers at probe). Text R-X, rodata
+ * R--, everything else RW- and NX; page 0 and the boot stack's guard page
+ * unmapped. 4 KiB pages up to the image's end, 2 MiB above. */
 #include "x86.h"
 #include "kernel.h"
 
