@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* The virtio-mmio transport (spec 4.2) on QEMU -M microvm: transports sit at
- * 0xfeb00000 + 512 * slot; QEMU passes no command line for a PVH kernel, so
- * every slot is probed for the magic value. Slot i's interrupt is GSI 24 + i
- * on microvm's second I/O APIC, or 16 + i / 5 + i on machines with one. */
+/* The virtio-mmio transport (spec 4.2) on QEMU -M microvm. Devices are found
+ * through the host's virtio_mmio.device=SIZE@BASE:IRQ words when it passes
+ * them (microvm with acpi=off, Firecracker); with ACPI (microvm's default)
+ * QEMU lists them only in the DSDT, which spore does not read, so then every
+ * transport slot at 0xfeb00000 + 512 * i is probed for the magic value: slot
+ * i's interrupt is GSI 24 + i on microvm's second I/O APIC, else 16 + i or 5 + i. */
 #include "kernel.h"
 #include "net.h"
 #include "virtio.h"
@@ -142,41 +144,56 @@ static unsigned slot_gsi(unsigned slot)
 	return ioapic_has_gsi(16 + slot) ? 16 + slot : 5 + slot;
 }
 
+/* One transport at base (mapped): version 2 (modern) only; one switch on the
+ * device type picks the driver. -1: no transport there at all. */
+static int vmmio_probe_one(uint64_t base, unsigned irq)
+{
+	struct vdev *d = &devs[ndevs];
+	*d = (struct vdev){ .base = (volatile uint8_t *)base, .irq = irq };
+	if (vmmio_read(d, VIRTIO_MMIO_MAGIC) != VIRTIO_MMIO_MAGIC_VALUE)
+		return -1;
+	uint32_t id = vmmio_read(d, VIRTIO_MMIO_DEVICE_ID);
+	if (id == 0)
+		return 0;   /* an empty transport */
+	if (vmmio_read(d, VIRTIO_MMIO_VERSION) != 2) {
+		kprintf("spore: virtio-mmio at 0x%lx: legacy transport, skipped\n", base);
+		return 0;
+	}
+	if (!ioapic_has_gsi(irq)) {
+		kprintf("spore: virtio-mmio at 0x%lx: no I/O APIC pin for IRQ %u, skipped\n", base, irq);
+		return 0;
+	}
+	int r = -1;
+	switch (id) {
+	case VIRTIO_ID_NET: r = net_dev ? -1 : vnet_init(d); break;
+	case VIRTIO_ID_RNG: r = vrng_init(d); break;
+	case VIRTIO_ID_BLK: r = vblk_init(d); break;
+	}
+	if (r < 0)
+		return 0;   /* no driver, a second one, or it failed */
+	ioapic_route(d->irq, VIRTIO_VECTOR);
+	ndevs++;
+	return 0;
+}
+
 static void vmmio_probe(void)
 {
-	mmu_map_mmio(MMIO_BASE, MMIO_SLOTS * MMIO_SIZE);
-	for (unsigned slot = 0; slot < MMIO_SLOTS; slot++) {
-		struct vdev *d = &devs[ndevs];
-		d->base = (volatile uint8_t *)(MMIO_BASE + slot * MMIO_SIZE);
-		if (vmmio_read(d, VIRTIO_MMIO_MAGIC) != VIRTIO_MMIO_MAGIC_VALUE)
-			break;   /* past the last transport */
-		uint32_t id = vmmio_read(d, VIRTIO_MMIO_DEVICE_ID);
-		if (id == 0)
-			continue;   /* an empty transport */
-		if (vmmio_read(d, VIRTIO_MMIO_VERSION) != 2) {
-			kprintf("spore: virtio-mmio slot %u: legacy transport, skipped\n", slot);
+	for (int i = 0; i < opt_nmmio && ndevs < MMIO_SLOTS; i++) {
+		if (opt_mmio[i].size < VIRTIO_MMIO_CONFIG + 8) {
+			kprintf("spore: virtio-mmio at 0x%lx: %lu bytes is too small\n",
+				opt_mmio[i].base, opt_mmio[i].size);
 			continue;
 		}
-		d->irq = slot_gsi(slot);
-		switch (id) {
-		case VIRTIO_ID_NET:
-			if (net_dev || vnet_init(d) < 0)
-				continue;
-			break;
-		case VIRTIO_ID_RNG:
-			if (vrng_init(d) < 0)
-				continue;
-			break;
-		case VIRTIO_ID_BLK:
-			if (vblk_init(d) < 0)
-				continue;
-			break;
-		default:
-			continue;   /* a device spore has no driver for */
-		}
-		ioapic_route(d->irq, VIRTIO_VECTOR);
-		ndevs++;
+		mmu_map_mmio(opt_mmio[i].base, opt_mmio[i].size);
+		if (vmmio_probe_one(opt_mmio[i].base, opt_mmio[i].irq) < 0)
+			kprintf("spore: no virtio-mmio device at 0x%lx\n", opt_mmio[i].base);
 	}
+	if (opt_nmmio)
+		return;     /* the host named its devices: no guessing */
+	mmu_map_mmio(MMIO_BASE, MMIO_SLOTS * MMIO_SIZE);
+	for (unsigned slot = 0; slot < MMIO_SLOTS; slot++)
+		if (vmmio_probe_one(MMIO_BASE + slot * MMIO_SIZE, slot_gsi(slot)) < 0)
+			break;   /* past the last transport */
 }
 
 void virtio_probe(void)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Entropy for getentropy(): RDRAND where the CPU has it, else the host's own
- * source (a hypercall under spore-kvm). With neither, fail: never fake it. */
+/* Entropy for getentropy(): RDRAND where the CPU has it (no exit, fastest),
+ * else the host's own source (virtio-rng under QEMU, a hypercall under
+ * spore-kvm). entropy=host forces the host's, entropy=rdrand RDRAND alone.
+ * With no source, fail: never fake it. */
 #include "kernel.h"
 #include "../arch/x86_64/x86.h"
 
@@ -12,7 +14,7 @@ int entropy_get(void *buf, size_t n)
 	if (rdrand < 0)
 		rdrand = opt_entropy != ENTROPY_HOST && cpu_has_rdrand();
 	if (!rdrand)
-		return host->entropy ? host->entropy(buf, n) : -1;
+		return host->entropy && opt_entropy != ENTROPY_RDRAND ? host->entropy(buf, n) : -1;
 	while (n) {
 		uint64_t v;
 		if (cpu_rdrand(&v) < 0)

@@ -74,9 +74,14 @@ size_t mem_free_bytes(void);
 /* options.c: kernel command-line options */
 extern int opt_boottime;
 extern int opt_entropy;
-#define ENTROPY_HOST 1
+#define ENTROPY_HOST   1
+#define ENTROPY_RDRAND 2
+struct mmio_dev { uint64_t base, size; unsigned irq; };   /* one virtio_mmio.device= word */
+extern struct mmio_dev opt_mmio[MMIO_DEV_MAX];
+extern int opt_nmmio;
 int parse_ipv4(const char *s, const char **end, uint32_t *out);   /* pure */
 int options_parse(char **words, int n);     /* -1 after printing the bad option */
+int options_mmio(const char *word);         /* 1 taken, 0 not one, -1 after a message */
 
 /* clock.c (arch): monotonic and wall time */
 uint64_t clock_monotonic_ns(void);

@@ -43,6 +43,17 @@ static void args_init(void)
 		kprintf("spore: bad command line (unterminated quote, or over %d words)\n", ARGV_MAX);
 		kexit(EXIT_CMDLINE);
 	}
+	/* The host's virtio_mmio.device= words come after the user's, so past
+	 * "--" too: take them out first, wherever they are. */
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		int r = options_mmio(words[i]);
+		if (r < 0)
+			kexit(EXIT_CMDLINE);
+		if (r == 0)
+			words[k++] = words[i];
+	}
+	n = k;
 	int sep = cmdline_find_sep(words, n);
 	if (sep >= 0 && options_parse(words, sep) < 0)
 		kexit(EXIT_CMDLINE);

@@ -5,7 +5,9 @@
 #include "net.h"
 
 int opt_boottime;   /* boottime=1: print PVH entry -> main() time, and exits at the end */
-int opt_entropy;    /* entropy=host: skip RDRAND, use the host's source */
+int opt_entropy;    /* entropy=host: skip RDRAND, use the host's source; =rdrand: only RDRAND */
+struct mmio_dev opt_mmio[MMIO_DEV_MAX];   /* virtio-mmio devices the host named */
+int opt_nmmio;
 struct net_config net_config;   /* ip=ADDR/PREFIX gw=ADDR dhcp=1 */
 
 /* Dotted quad, each part 0..255, network byte order in *out. */
@@ -59,11 +61,20 @@ static int parse_bool(const char *v, int *out)
 	return -1;
 }
 
+static int streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 static int parse_entropy(const char *v, int *dst)
 {
-	if (v[0] == 'h' && v[1] == 'o' && v[2] == 's' && v[3] == 't' && !v[4])
+	if (streq(v, "host"))
 		return *dst = ENTROPY_HOST, 0;
-	if (v[0] == 'a' && v[1] == 'u' && v[2] == 't' && v[3] == 'o' && !v[4])
+	if (streq(v, "rdrand"))
+		return *dst = ENTROPY_RDRAND, 0;
+	if (streq(v, "auto"))
 		return *dst = 0, 0;
 	return -1;
 }
@@ -78,7 +89,7 @@ static const struct {
 	{ "ip", parse_ip, NULL, "A.B.C.D/PREFIX" },
 	{ "gw", parse_gw, NULL, "A.B.C.D" },
 	{ "dhcp", parse_bool, &net_config.dhcp, "0|1" },
-	{ "entropy", parse_entropy, &opt_entropy, "auto|host" },
+	{ "entropy", parse_entropy, &opt_entropy, "auto|rdrand|host" },
 };
 
 static int streq_key(const char *word, const char *key, const char **val)
@@ -101,7 +112,7 @@ int options_parse(char **words, int n)
 				break;
 		if (k == sizeof options / sizeof options[0]) {
 			kprintf("spore: unknown kernel option '%s' (known: boottime=0|1, "
-				"ip=A.B.C.D/N, gw=A.B.C.D, dhcp=0|1, entropy=auto|host; app arguments go after --)\n",
+				"ip=A.B.C.D/N, gw=A.B.C.D, dhcp=0|1, entropy=auto|rdrand|host; app arguments go after --)\n",
 				words[i]);
 			return -1;
 		}
@@ -112,4 +123,58 @@ int options_parse(char **words, int n)
 		}
 	}
 	return 0;
+}
+
+/* A number as Linux's memparse reads one: decimal or 0x hex, then an optional
+ * K, M or G. 0 after reading it to *end; -1 when there is no digit or it
+ * overflows. */
+static int parse_num(const char *s, const char **end, uint64_t *out, int suffix)
+{
+	unsigned base = 10, digits = 0;
+	uint64_t v = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16, s += 2;
+	for (;; s++, digits++) {
+		unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0') :
+			     base == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f' ? (unsigned)((*s | 0x20) - 'a' + 10) : 99;
+		if (d >= base)
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return -1;
+		v = v * base + d;
+	}
+	unsigned shift = !suffix ? 0 : *s == 'K' || *s == 'k' ? 10 : *s == 'M' || *s == 'm' ? 20 :
+			 *s == 'G' || *s == 'g' ? 30 : 0;
+	if (!digits || (shift && v > UINT64_MAX >> shift))
+		return -1;
+	*end = s + !!shift;
+	*out = v << shift;
+	return 0;
+}
+
+/* QEMU microvm (without ACPI) and Firecracker name each virtio-mmio device in
+ * a word SIZE@BASE:IRQ[:ID] (Linux's format, Documentation/admin-guide/
+ * kernel-parameters.txt) appended to the command line, after the app's own
+ * arguments. args_init() offers every word here; the ones taken never reach
+ * the app. */
+int options_mmio(const char *w)
+{
+	static const char key[] = "virtio_mmio.device=";
+	for (unsigned i = 0; i < sizeof key - 1; i++)
+		if (w[i] != key[i])
+			return 0;
+	const char *s = w + sizeof key - 1;
+	uint64_t size, base, irq, id;
+	if (parse_num(s, &s, &size, 1) < 0 || *s++ != '@' || parse_num(s, &s, &base, 0) < 0 ||
+	    *s++ != ':' || parse_num(s, &s, &irq, 0) < 0 || (*s == ':' && parse_num(s + 1, &s, &id, 0) < 0) ||
+	    *s || !size || base + size < base || base >> 48 || (base & 3) || irq > 255) {
+		kprintf("spore: bad '%s' (expected virtio_mmio.device=SIZE@BASE:IRQ)\n", w);
+		return -1;
+	}
+	if (opt_nmmio == MMIO_DEV_MAX) {
+		kprintf("spore: more than %d virtio_mmio.device words\n", MMIO_DEV_MAX);
+		return -1;
+	}
+	opt_mmio[opt_nmmio++] = (struct mmio_dev){ base, size, (unsigned)irq };
+	return 1;
 }

@@ -4,6 +4,7 @@
 #define BOOT_STACK_SIZE  (128 * 1024) /* kmain() and the app's main thread */
 #define CMDLINE_MAX      4096         /* bytes of command line kept */
 #define ARGV_MAX         64           /* app arguments */
+#define MMIO_DEV_MAX     24           /* virtio_mmio.device= words taken */
 #define MEMMAP_MAX       32           /* PVH memory map entries read */
 #define CONSOLE_BUF      512          /* console line buffer */
 #define TIMER_VECTOR     0x40         /* LAPIC timer interrupt */

@@ -252,14 +252,49 @@ static int t_options(void)
 	      net_config.addr == 0x0200000a);
 	CHECK(options("gw=10.0.0.1") == 0 && net_config.gw == 0x0100000a);
 	CHECK(options("dhcp=1") == 0 && net_config.dhcp == 1);
+	CHECK(options("entropy=rdrand") == 0 && opt_entropy == ENTROPY_RDRAND);
+	CHECK(options("entropy=host") == 0 && opt_entropy == ENTROPY_HOST);
+	CHECK(options("entropy=auto") == 0 && opt_entropy == 0);
 	static const char *bad[] = { "boottime=2", "boottime", "nosuch=1", "ip=10.0.0.2", "ip=10.0.0.2/33",
-				     "ip=10.0.0.2/", "ip=10.0.0.2/24x", "gw=10.0.0", "gw=", "=1", "dhcp=yes" };
+				     "ip=10.0.0.2/", "ip=10.0.0.2/24x", "gw=10.0.0", "gw=", "=1", "dhcp=yes",
+				     "entropy=", "entropy=hostx", "entropy=rd" };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(options(bad[i]) < 0);
 	return 0;
 }
 
+/* The host's virtio_mmio.device=SIZE@BASE:IRQ[:ID] words (options_mmio). */
+static int t_mmio_words(void)
+{
+	opt_nmmio = 0;
+	CHECK(options_mmio("virtio_mmio.device=512@0xfeb00e00:12") == 1 && opt_nmmio == 1 &&
+	      opt_mmio[0].base == 0xfeb00e00 && opt_mmio[0].size == 512 && opt_mmio[0].irq == 12);
+	CHECK(options_mmio("virtio_mmio.device=4K@0xD0000000:5:3") == 1 &&
+	      opt_mmio[1].base == 0xd0000000 && opt_mmio[1].size == 4096 && opt_mmio[1].irq == 5);
+	CHECK(options_mmio("virtio_mmio.device=1M@4096:7") == 1 && opt_mmio[2].size == 1 << 20 &&
+	      opt_mmio[2].base == 4096);
+	static const char *other[] = { "hello", "virtio_mmio.device", "virtio_mmio.devic=1@0:1", "--",
+				       "entropy=host", "" };
+	for (unsigned i = 0; i < sizeof other / sizeof other[0]; i++)
+		CHECK(options_mmio(other[i]) == 0);
+	static const char *bad[] = { "virtio_mmio.device=", "virtio_mmio.device=512@", "virtio_mmio.device=512@0x:5",
+		"virtio_mmio.device=0@0x1000:5", "virtio_mmio.device=512@0x1000", "virtio_mmio.device=512@0x1000:5x",
+		"virtio_mmio.device=512@0x1002:5", "virtio_mmio.device=512@0xfffffffffffffe00:5",
+		"virtio_mmio.device=99999999999999999999@0:1", "virtio_mmio.device=512@0x1000:256",
+		"virtio_mmio.device=17179869184G@0:1", "virtio_mmio.device=512@0x1000:5:",
+		"virtio_mmio.device=512@0x1000000000000:5", "virtio_mmio.device=512K@0x1000:5:1:2" };
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(options_mmio(bad[i]) < 0);
+	CHECK(opt_nmmio == 3);
+	while (opt_nmmio < MMIO_DEV_MAX)
+		CHECK(options_mmio("virtio_mmio.device=512@0xfeb00000:24") == 1);
+	CHECK(options_mmio("virtio_mmio.device=512@0xfeb00000:24") < 0 && opt_nmmio == MMIO_DEV_MAX);
+	opt_nmmio = 0;
+	return 0;
+}
+
 static const struct { int (*fn)(void); const char *name; } tests[] = {
+	{ t_mmio_words, "options_mmio" },
 	{ t_ipv4, "parse_ipv4" },
 	{ t_options, "options_parse" },
 	{ t_split_words, "cmdline_split_words" },
