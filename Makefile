@@ -151,25 +151,20 @@ $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virt
 
 # Fuzzing the request parsers (libFuzzer); a bounded run is part of make test.
 FUZZ_SECONDS ?= 10
-$(B)/fuzz/http_fuzz: tests/fuzz/http_fuzz.c apps/httpd/http.c apps/httpd/http.h | $(B)/.deps
-	@mkdir -p $(@D); clang -g -O1 -fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/http_fuzz.c apps/httpd/http.c
-fuzz-http: $(B)/fuzz/http_fuzz
-	@mkdir -p $(B)/fuzz/http-corpus
-	@$< -max_total_time=$(FUZZ_SECONDS) -max_len=12000 $(B)/fuzz/http-corpus 2>&1 | tail -3
-
 $(B)/fuzz/resp_fuzz: tests/fuzz/resp_fuzz.c apps/kv/resp.c apps/kv/kv.h | $(B)/.deps
 	@mkdir -p $(@D); clang -g -O1 -fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/resp_fuzz.c apps/kv/resp.c
 fuzz-resp: $(B)/fuzz/resp_fuzz
 	@mkdir -p $(B)/fuzz/resp-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/resp-corpus 2>&1 | tail -3
 
-test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
+test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test
 	@tests/run-tests
 
 # Linux builds of the apps (runc's and the plain process's contenders) and the
-# launch timer: bench/bench.mk.
+# launch timer: bench/bench.mk; httpd's unit test and fuzz target: its own fragment.
 include bench/bench.mk
+include apps/httpd/httpd.mk
 linux: $(APPS:%=$(B)/linux/%)
 
 # The comparison with a container (docs/comparison.md): QUICK=1 for a short run.
