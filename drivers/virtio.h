@@ -15,7 +15,8 @@ struct virtq {
 	struct virtq_used *used;
 	void **cookie;          /* per descriptor: the buffer's owner; NULL when free */
 	uint16_t *chain;        /* per head descriptor: its chain's length */
-	int broken;             /* the device returned something impossible */
+	const char *broken;     /* NULL, or why the queue is dead: the device returned
+				 * something impossible, or never answered */
 	int event_idx;          /* VIRTIO_F_EVENT_IDX negotiated */
 	uint16_t kicked;        /* avail idx at the last notification */
 };

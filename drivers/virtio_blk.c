@@ -40,7 +40,13 @@ static int request(uint32_t type, uint64_t sector, uint32_t count)
 	uint64_t give_up = clock_monotonic_ns() + 10000000000ull;
 	while ((r = virtq_get(&q, &c, &len)) == 0 && clock_monotonic_ns() < give_up)
 		sleep_until(clock_monotonic_ns() + 20000);
-	return r == 1 && *status == 0 ? 0 : -1;
+	if (r == 0)   /* still in flight: hdr, bounce and status can never be reused */
+		q.broken = "no answer within 10 s";
+	if (r <= 0) {
+		kprintf("spore: virtio-blk: %s; not used again\n", q.broken);
+		return -1;
+	}
+	return *status == 0 ? 0 : -1;
 }
 
 static int vblk_read(uint64_t s, void *buf, uint32_t n)

@@ -56,7 +56,7 @@ static long vnet_recv(void *buf, size_t size)
 	uint32_t len;
 	int r = virtq_get(&rxq, &c, &len);
 	if (r < 0) {
-		kprintf("spore: virtio-net: the device broke the receive ring\n");
+		kprintf("spore: virtio-net: receive ring: %s\n", rxq.broken);
 		return -1;
 	}
 	if (r == 0)

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* virtio-rng (spec 5.4): one queue of device-writable buffers the host fills
- * from its entropy source; getentropy's source under QEMU when the CPU has
- * no RDRAND. A request waits for the device with short sleeps, bounded. */
+ * from its entropy source; getentropy's source under QEMU with entropy=host
+ * or without RDRAND. No interrupts: a request polls the used ring, halting
+ * between polls, for at most a second. */
 #include "kernel.h"
 #include "virtio.h"
+
+#define RNG_POLL_NS     100000ull       /* between looks at the used ring */
+#define RNG_TIMEOUT_NS  1000000000ull   /* then the device is given up on */
 
 static struct vdev *dev;
 static struct virtq q;
@@ -13,18 +17,30 @@ int vrng_init(struct vdev *d)
 {
 	uint64_t got;
 
-	if (dev || vdev_negotiate(d, 1ull << VIRTIO_F_VERSION_1, &got) < 0 ||
-	    !(page = mem_alloc_pages(1)) || vdev_setup_queue(d, 0, &q, 8) < 0) {
+	if (dev)
+		return -1;   /* one is enough */
+	if (vdev_negotiate(d, 1ull << VIRTIO_F_VERSION_1, &got) < 0 ||      /* steps 1-6 */
+	    !(page = mem_alloc_pages(1)) || vdev_setup_queue(d, 0, &q, 8) < 0) {  /* 7 */
+		kprintf("spore: virtio-rng: setup failed\n");
 		vdev_fail(d);
 		return -1;
 	}
-	vdev_driver_ok(d);
+	vdev_driver_ok(d);                                                  /* 8 */
 	dev = d;
 	return 0;
 }
 
-/* Fills buf with n bytes from the device: 0, or -1 (no device, or no answer
- * within a second, or a broken queue). */
+/* The device is given up on for good: a request it may still answer keeps
+ * `page` in flight, so `page` can never be handed out again. */
+static int give_up(const char *why)
+{
+	kprintf("spore: virtio-rng: %s; not used again\n", why);
+	dev = NULL;
+	return -1;
+}
+
+/* Fills buf with n bytes from the device: 0, or -1 (no device, no answer
+ * within RNG_TIMEOUT_NS, or a device that broke its queue). */
 int vrng_read(void *buf, size_t n)
 {
 	uint8_t *out = buf;
@@ -34,16 +50,20 @@ int vrng_read(void *buf, size_t n)
 	while (n) {
 		uint32_t want = n < PAGE_SIZE ? (uint32_t)n : PAGE_SIZE, len = 0;
 		void *c;
-		int r = 0;
+		int r;
 		if (virtq_add(&q, (uint64_t)page, want, 1, page) < 0)
-			return -1;
+			return give_up("queue full");
 		vdev_notify(dev, 0);
-		uint64_t give_up = clock_monotonic_ns() + 1000000000ull;
-		while ((r = virtq_get(&q, &c, &len)) == 0 && clock_monotonic_ns() < give_up)
-			sleep_until(clock_monotonic_ns() + 20000);
-		if (r != 1 || len == 0)
-			return -1;   /* a request left in flight keeps the queue busy: fail from now on */
-		for (uint32_t i = 0; i < len; i++)
+		uint64_t deadline = clock_monotonic_ns() + RNG_TIMEOUT_NS;
+		while ((r = virtq_get(&q, &c, &len)) == 0 && clock_monotonic_ns() < deadline)
+			sleep_until(clock_monotonic_ns() + RNG_POLL_NS);
+		if (r < 0)
+			return give_up(q.broken);
+		if (r == 0)
+			return give_up("no answer within a second");
+		if (len == 0)
+			return give_up("an empty answer");   /* 5.4.6.1 lets it; we would spin */
+		for (uint32_t i = 0; i < len; i++)   /* len <= want: virtq_get checked it */
 			out[i] = page[i];
 		out += len;
 		n -= len;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* The split virtqueue (virtio 1.x, 2.7) shared by every device: buffers of
- * one descriptor each, handed to the device through the avail ring and taken
- * back from the used ring. Everything the device writes is checked before
- * use: a bad id or length marks the queue broken, never corrupts memory.
+/* The split virtqueue (virtio 1.x, 2.7) shared by every device: buffers (one
+ * descriptor, or a chain: device-readable parts first) handed to the device
+ * through the avail ring and taken back from the used ring. Everything the device writes is checked before
+ * use: a bad index, id or length marks the queue broken (q->broken says why,
+ * the driver logs it), never corrupts memory.
  * The device is another CPU: barriers below order our ring writes. */
 #include "virtio.h"
 
@@ -61,9 +62,9 @@ int virtq_add_chain(struct virtq *q, const struct vbuf *b, unsigned n, void *coo
 	q->cookie[head] = cookie;
 	q->avail->ring[q->avail->idx & (q->size - 1)] = head;
 	/* The device may read the ring entry as soon as it sees the new idx:
-	 * publish the descriptor and the entry first (2.7.13). */
+	 * publish the descriptors and the entry first (2.7.13). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	q->avail->idx++;
+	__atomic_store_n(&q->avail->idx, (uint16_t)(q->avail->idx + 1), __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -75,16 +76,19 @@ int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
 }
 
 /* With EVENT_IDX the device says in avail_event (after the used ring) which
- * avail index it wants to be told about; notifications before it are skipped. */
+ * avail index it wants to be told about; notifications before it are skipped.
+ * Without it, the device's VIRTQ_USED_F_NO_NOTIFY flag asks for none. */
 int virtq_kick_needed(struct virtq *q)
 {
 	uint16_t old = q->kicked, now = q->avail->idx;
 	q->kicked = now;
-	if (!q->event_idx)
-		return 1;
 	/* Our idx store must be visible before we read the device's event
-	 * index, or both sides may decide the other will act (2.7.13.4). */
+	 * index or flag, or both sides may decide the other will act: the
+	 * device would sleep on a ring with work in it (2.7.13.4). A store then
+	 * a load: only a full fence orders them (x86 reorders store-load). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!q->event_idx)
+		return !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY);
 	uint16_t event = __atomic_load_n((uint16_t *)&q->used->ring[q->size], __ATOMIC_RELAXED);
 	return virtq_need_event(event, now, old);
 }
@@ -99,12 +103,12 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
 	/* The device wrote the element before idx; the acquire above orders
 	 * our reads of it after. More in flight than the ring holds is a lie. */
 	if ((uint16_t)(idx - q->last_used) > q->size - q->num_free) {
-		q->broken = 1;
+		q->broken = "used index ahead of the buffers in flight";
 		return -1;
 	}
 	struct virtq_used_elem e = q->used->ring[q->last_used & (q->size - 1)];
 	if (e.id >= q->size || !q->cookie[e.id]) {
-		q->broken = 1;   /* an id not in flight */
+		q->broken = e.id >= q->size ? "used id out of range" : "used id not in flight";
 		return -1;
 	}
 	/* Walk the chain by our own record of its length (the device can write
@@ -116,12 +120,12 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
 		if (k + 1 < n)
 			tail = q->desc[tail].next;
 		if (tail >= q->size) {
-			q->broken = 1;
+			q->broken = "descriptor chain corrupted";
 			return -1;
 		}
 	}
 	if (e.len > total) {
-		q->broken = 1;   /* longer than the buffers */
+		q->broken = "used length longer than the buffers";
 		return -1;
 	}
 	q->last_used++;

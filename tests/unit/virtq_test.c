@@ -69,26 +69,48 @@ static int t_wrap(void)
 	return 0;
 }
 
-static int hostile(struct virtq_used_elem e, uint16_t jump)
+/* One buffer in flight, then a hostile used entry: rejected with the reason
+ * named, the queue dead from then on, no buffer handed out, the buffer still
+ * owned by the driver's record, nothing else touched. */
+static int hostile(struct virtq_used_elem e, uint16_t jump, const char *reason)
 {
-	static char b[16];
+	static char b[16], canary[16];
 	void *c = NULL;
-	uint32_t len;
+	uint32_t len = 12345;
 	setup(8);
+	memset(canary, 0x5a, sizeof canary);
 	virtq_add(&q, (uint64_t)b, 16, 1, b);
 	q.used->ring[0] = e;
 	q.used->idx = jump;
-	return virtq_get(&q, &c, &len) == -1 && q.broken && c == NULL &&
-	       virtq_add(&q, (uint64_t)b, 16, 1, b) == -1;
+	int ok = virtq_get(&q, &c, &len) == -1 && q.broken && !strcmp(q.broken, reason) &&
+		 c == NULL && len == 12345 && q.num_free == 7 && q.cookie[0] == b &&
+		 virtq_add(&q, (uint64_t)b, 16, 1, b) == -1 && virtq_get(&q, &c, &len) == -1;
+	for (unsigned i = 0; i < sizeof canary; i++)
+		ok = ok && canary[i] == 0x5a;
+	return ok;
 }
 
 static int t_hostile(void)
 {
-	CHECK(hostile((struct virtq_used_elem){ 8, 0 }, 1));      /* id out of range */
-	CHECK(hostile((struct virtq_used_elem){ 1, 0 }, 1));      /* id not in flight */
-	CHECK(hostile((struct virtq_used_elem){ 0, 17 }, 1));     /* longer than the buffer */
-	CHECK(hostile((struct virtq_used_elem){ 0, 1 }, 2));      /* more used than in flight */
-	CHECK(hostile((struct virtq_used_elem){ 0, 1 }, 9));      /* index jumps past the ring */
+	CHECK(hostile((struct virtq_used_elem){ 8, 0 }, 1, "used id out of range"));
+	CHECK(hostile((struct virtq_used_elem){ 0xffffffff, 0 }, 1, "used id out of range"));
+	CHECK(hostile((struct virtq_used_elem){ 1, 0 }, 1, "used id not in flight"));
+	CHECK(hostile((struct virtq_used_elem){ 0, 17 }, 1, "used length longer than the buffers"));
+	CHECK(hostile((struct virtq_used_elem){ 0, 0xffffffff }, 1, "used length longer than the buffers"));
+	CHECK(hostile((struct virtq_used_elem){ 0, 1 }, 2, "used index ahead of the buffers in flight"));
+	CHECK(hostile((struct virtq_used_elem){ 0, 1 }, 9, "used index ahead of the buffers in flight"));
+	CHECK(hostile((struct virtq_used_elem){ 0, 1 }, 0xffff, "used index ahead of the buffers in flight"));
+	/* the same id returned twice: the second time it is no longer in flight */
+	static char b2[16];
+	void *c;
+	uint32_t len;
+	setup(8);
+	virtq_add(&q, (uint64_t)b2, 16, 1, b2);
+	virtq_add(&q, (uint64_t)b2, 16, 1, b2);
+	q.used->ring[0] = q.used->ring[1] = (struct virtq_used_elem){ 0, 16 };
+	q.used->idx = 2;
+	CHECK(virtq_get(&q, &c, &len) == 1 && c == b2);
+	CHECK(virtq_get(&q, &c, &len) == -1 && !strcmp(q.broken, "used id not in flight"));
 	/* random used entries never yield a buffer that was not in flight */
 	srand(3);
 	for (int i = 0; i < 100000; i++) {
@@ -133,6 +155,21 @@ static int t_need_event(void)
 	}
 	virtq_add(&q, (uint64_t)b, 4, 0, b);
 	CHECK(virtq_kick_needed(&q) == 1);               /* idx 3 -> 4 passes 3 */
+	/* several buffers between kicks: one kick covers them if they pass it */
+	setup(8);
+	q.event_idx = 1;
+	*(uint16_t *)&q.used->ring[q.size] = 1;
+	for (int i = 0; i < 3; i++)
+		virtq_add(&q, (uint64_t)b, 4, 0, b);
+	CHECK(virtq_kick_needed(&q) == 1);               /* 0 -> 3 passes 1 */
+	CHECK(virtq_kick_needed(&q) == 0);               /* nothing new */
+	/* without EVENT_IDX: kick unless the device set NO_NOTIFY */
+	setup(4);
+	virtq_add(&q, (uint64_t)b, 4, 0, b);
+	CHECK(virtq_kick_needed(&q) == 1);
+	q.used->flags = VIRTQ_USED_F_NO_NOTIFY;
+	virtq_add(&q, (uint64_t)b, 4, 0, b);
+	CHECK(virtq_kick_needed(&q) == 0);
 	return 0;
 }
 
