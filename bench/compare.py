@@ -409,6 +409,7 @@ def main():
     signal.signal(signal.SIGINT, lambda *a: (cleanup(), sys.exit(130)))
     signal.signal(signal.SIGTERM, lambda *a: (cleanup(), sys.exit(143)))
     sh("tar", "--format=ustar", "--owner=0", "--group=0", "-C", FIXTURES, "-cf", "build/tests/root.tar", ".")
+    print("compare: names start with %s" % TAG, flush=True)   # for the leftover check in tests
     debian = debian_minbase_bytes()   # before entering the namespace: it needs Debian's mirror
     sh("ip", "netns", "add", CNS)
     netns.add(CNS)
