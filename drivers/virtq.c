@@ -98,6 +98,15 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
 	if (q->broken)
 		return -1;
 	uint16_t idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
+	if (idx == q->last_used && q->event_idx) {
+		/* Empty: the caller may now wait for an interrupt. Our last
+		 * used_event store must reach the device before we look again,
+		 * or an entry it adds meanwhile is judged against an older
+		 * used_event, raises no interrupt, and sits unseen (a store then
+		 * a load: only a full fence orders them). */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
+	}
 	if (idx == q->last_used)
 		return 0;
 	/* The device wrote the element before idx; the acquire above orders
