@@ -198,7 +198,10 @@ struct keys { struct args *a; long long n; int count; };
 static void keys_one(struct item *it, void *arg)
 {
 	struct keys *k = arg;
-	if (!glob_match(k->a->v[1], k->a->l[1], it->data, it->klen))
+	const char *p = k->a->v[1];
+	size_t pl = k->a->l[1];
+	/* Redis: "*" is every key; otherwise an empty key matches only "" */
+	if (!(pl == 1 && *p == '*') && (it->klen ? !glob_match(p, pl, it->data, it->klen) : pl != 0))
 		return;
 	k->n++;
 	if (!k->count)
@@ -259,6 +262,27 @@ static int run(struct args *a, int *quit)
 			return ERR("ERR decrement would overflow");
 		if ((w = incrby(a, IS(0, "INCRBY") ? k : -k)))
 			log_key(a->v[1], a->l[1]);
+	} else if (IS(0, "GETSET")) {   /* SET key value GET */
+		char *v[4] = { a->v[0], a->v[1], a->v[2], "GET" };
+		size_t l[4] = { 3, a->l[1], a->l[2], 3 };
+		struct args g = { 4, v, l, o };
+		if ((w = set(&g)))
+			log_key(a->v[1], a->l[1]);
+	} else if (IS(0, "APPEND")) {
+		struct item *it = db_get(a->v[1], a->l[1]);
+		size_t ol = it ? it->vlen : 0;
+		char *nv = malloc(ol + a->l[2] + 1);
+		if (!nv)
+			return ERR(OOM);
+		memcpy(nv, it ? VAL(it) : "", ol);
+		memcpy(nv + ol, a->v[2], a->l[2]);
+		if ((w = db_set(a->v[1], a->l[1], nv, ol + a->l[2], it ? it->expire_ms : 0) == 0))
+			out_int(o, (long long)(ol + a->l[2])), log_key(a->v[1], a->l[1]);
+		else
+			out_error(o, OOM);
+		free(nv);
+	} else if (IS(0, "TYPE")) {
+		out_simple(o, db_get(a->v[1], a->l[1]) ? "string" : "none");
 	} else if (IS(0, "STRLEN")) {
 		struct item *it = db_get(a->v[1], a->l[1]);
 		out_int(o, it ? it->vlen : 0);
@@ -335,7 +359,7 @@ static int run(struct args *a, int *quit)
 static const struct { const char *name; int arity; } cmds[] = {
 	{ "ping", -1 }, { "echo", 2 }, { "get", 2 }, { "set", -3 }, { "setnx", 3 }, { "del", -2 },
 	{ "exists", -2 }, { "incr", 2 }, { "decr", 2 }, { "incrby", 3 }, { "decrby", 3 },
-	{ "strlen", 2 }, { "mget", -2 }, { "mset", -3 }, { "expire", -3 }, { "pexpire", -3 },
+	{ "strlen", 2 }, { "getset", 3 }, { "append", 3 }, { "type", 2 }, { "mget", -2 }, { "mset", -3 }, { "expire", -3 }, { "pexpire", -3 },
 	{ "expireat", -3 }, { "pexpireat", -3 }, { "persist", 2 }, { "ttl", 2 }, { "pttl", 2 },
 	{ "keys", 2 }, { "dbsize", 1 }, { "flushall", -1 }, { "flushdb", -1 }, { "info", -1 },
 	{ "command", -1 }, { "config", -2 }, { "select", 2 }, { "quit", -1 },

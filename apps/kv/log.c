@@ -60,7 +60,7 @@ void log_sync(void)
 }
 
 /* Runs the log's commands; returns the offset after the last good one. */
-static long long replay(const char *path, char *buf, size_t cap, size_t *tail)
+static long long replay(int from, const char *path, char *buf, size_t cap, size_t *tail)
 {
 	struct out sink = { 0 };
 	struct resp r = { 0 };
@@ -75,7 +75,7 @@ static long long replay(const char *path, char *buf, size_t cap, size_t *tail)
 		if (n == 0) {   /* more bytes: keep the partial command, read after it */
 			memmove(buf, buf + start, len - start);
 			len -= start, start = 0;
-			ssize_t k = pread(fd, buf + len, cap - len, rd);
+			ssize_t k = pread(from, buf + len, cap - len, rd);
 			if (k <= 0)
 				eof = 1;
 			else
@@ -108,8 +108,8 @@ int log_open(const char *path)
 		return -1;
 	}
 	int keep = fd;
-	fd = -1;   /* no logging while the log replays */
-	end = replay(path, buf, cap, &tail);
+	fd = -1;   /* log_append does nothing while the log replays */
+	end = replay(keep, path, buf, cap, &tail);
 	fd = keep;
 	if (tail) {
 		fprintf(stderr, "kv: %s: ignoring a truncated or bad last command (%zu bytes at offset %lld)\n",

@@ -137,8 +137,13 @@ static int flush(struct conn *c)
 	return 0;
 }
 
+/* Input the peer sent after its last answered command is read away first:
+ * closing with unread bytes sends a reset, which can destroy the last reply
+ * (a protocol error's) before the peer reads it. */
 static void conn_close(int i)
 {
+	for (int k = 0; k < 16 && recv(conns[i].fd, rbuf, RBUF, 0) > 0; k++)
+		;
 	close(conns[i].fd);
 	free(conns[i].in);
 	free(conns[i].out.buf);

@@ -122,8 +122,12 @@ static long multibulk(struct resp *r, const char *b, size_t len)
 			r->need = r->pos + 6 * (size_t)r->left;   /* "$0\r\n\r\n" each */
 			if (r->pos >= len)
 				return 0;
-			if (b[r->pos] != '$')
-				return E("expected '$'");
+			if (b[r->pos] != '$') {
+				memcpy(r->ebuf, "Protocol error: expected '$', got ' '", 38);
+				r->ebuf[35] = b[r->pos];
+				r->err = r->ebuf;
+				return -1;
+			}
 			if (!(k = line_ll(b, len, &r->pos, &v)))
 				return len - r->pos > RESP_INLINE_MAX ? E("too big bulk count string") : 0;
 			if (k < 0 || v < 0 || v > RESP_BULK_MAX)

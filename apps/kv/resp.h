@@ -18,6 +18,7 @@ struct resp {
 	int argc;          /* arguments of the command (so far) */
 	int state;         /* 0 start, 1 multibulk, 2 inline, 3 done */
 	const char *err;   /* after -1: the reply text, "Protocol error: ..." */
+	char ebuf[48];     /* err's text when it quotes the input */
 };
 
 /* The recipe: buf always starts at the first unanswered byte and holds every
