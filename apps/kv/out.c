@@ -33,14 +33,7 @@ static void line(struct out *o, char type, const char *s, size_t n)
 }
 
 void out_simple(struct out *o, const char *s) { line(o, '+', s, strlen(s)); }
-/* Redis turns newlines in an error into spaces: one error stays one line. */
-void out_error(struct out *o, const char *s)
-{
-	out_raw(o, "-", 1);
-	for (; *s; s++)
-		out_raw(o, *s == '\r' || *s == '\n' ? " " : s, 1);
-	out_raw(o, "\r\n", 2);
-}
+void out_error(struct out *o, const char *s) { line(o, '-', s, strlen(s)); }
 
 void out_int(struct out *o, long long v)
 {
@@ -58,8 +51,8 @@ void out_bulk(struct out *o, const void *p, size_t n)
 
 void out_nil(struct out *o) { out_raw(o, "$-1\r\n", 5); }
 
-void out_array(struct out *o, long long n)
+void out_array(struct out *o, long n)
 {
 	char b[32];
-	line(o, '*', b, (size_t)snprintf(b, sizeof b, "%lld", n));
+	line(o, '*', b, (size_t)snprintf(b, sizeof b, "%ld", n));
 }
