@@ -64,11 +64,14 @@ def svg(path, title, series, ylabel):
     open(path, "w").write("\n".join(o))
 
 
+C = [c for c in res.get("contenders", C)]
 lines, missing = [], []
 lines.append("# spore against a container, row by row (%s%s)" % (res["date"], ", QUICK" if res["quick"] else ""))
 lines.append("")
 lines.append("Machine: %d cores, /dev/kvm = %s (QEMU therefore runs the guest under TCG). Schema and method: docs/comparison.md." % (
     res["machine"]["cores"], res["machine"]["kvm"]))
+for c, why in res.get("skipped", {}).items():
+    lines.append("Not measured in this run: %s (%s)." % (c, why))
 verdict = []
 for app, rs in res["apps"].items():
     lines += ["", "## %s" % app, "", "| row | " + " | ".join(C) + " |", "|---|" + "---|" * len(C)]
