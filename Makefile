@@ -185,4 +185,8 @@ lint:
 clean:
 	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Dependency files of our own objects only: build/ also holds foreign trees
+# (the comparison's Debian root has directories such as etc/rc2.d, the KVM
+# lab an unpacked kernel package), whose *.d names are not make fragments.
+-include $(shell find $(B) \( -path $(B)/compare -o -path $(B)/kvm-lab -o -path $(B)/newlib \) -prune \
+	-o -type f -name '*.d' -print 2>/dev/null)
