@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -158,11 +159,12 @@ static int load_initrd(const char *path, struct vm *vm, const struct image *im,
 	return 0;
 }
 
-/* Maps the image read-only, loads it into guest RAM, unmaps it. */
+/* Reads the image into the monitor's memory (image.c), loads it into guest RAM. */
 static int load_image(const char *path, struct vm *vm, struct image *im)
 {
 	char err[200];
 	struct stat st;
+	uint8_t *img;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -174,20 +176,12 @@ static int load_image(const char *path, struct vm *vm, struct image *im)
 		close(fd);
 		return -1;
 	}
-	size_t size = (size_t)st.st_size;
-	const uint8_t *img = (const uint8_t *)"";
-	if (size > 0) {
-		img = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (img == MAP_FAILED) {
-			msg("spore-kvm: %s: %s\n", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-	}
+	int r = image_read(fd, (uint64_t)st.st_size, &img, err, sizeof(err));
 	close(fd);
-	int r = elf_load(img, size, vm->mem, vm->mem_size, im, err, sizeof(err));
-	if (size > 0)
-		munmap((void *)img, size);
+	if (r == 0) {
+		r = elf_load(img, (size_t)st.st_size, vm->mem, vm->mem_size, im, err, sizeof(err));
+		free(img);
+	}
 	if (r < 0)
 		msg("spore-kvm: %s: %s\n", path, err);
 	return r;

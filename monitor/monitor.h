@@ -13,6 +13,7 @@
 #define MON_MEM_MIN      (2ull << 20)
 #define MON_MEM_MAX      (64ull << 30)
 #define MON_CMDLINE_MAX  4095         /* bytes, without the NUL */
+#define MON_IMAGE_MAX    (1ull << 30) /* image file bytes: it is read whole into the monitor */
 
 /* Low guest memory the monitor writes before the first instruction (docs/monitor.md). */
 #define GPA_GDT          0x5000ull
@@ -51,6 +52,7 @@ struct image {
 	uint64_t entry64;       /* Spore: 64-bit ring 3 on the monitor's page tables */
 	int nseg;
 	struct seg seg[MON_SEG_MAX];  /* PT_LOADs with memsz > 0 */
+	uint64_t off[MON_SEG_MAX], filesz[MON_SEG_MAX];  /* seg[i]'s checked bytes in the file */
 };
 
 /* One guest: everything the run loop and the hypercall handlers need. */
@@ -90,6 +92,9 @@ int gm_block_ok(uint64_t mem_size, uint64_t gpa, uint64_t len);
 /* elf.c: the ELF64 loader (pure: works on a byte buffer) */
 int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
 	     struct image *im, char *err, size_t errlen);
+
+/* image.c: reading the image file once into the monitor's memory */
+int image_read(int fd, uint64_t size, uint8_t **out, char *err, size_t errlen);
 
 /* pvh.c: the PVH start_info, memory map, command line, GDT and TSS in low memory (pure) */
 void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,

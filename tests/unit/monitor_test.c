@@ -3,6 +3,7 @@
  * the PVH boot data, the ring-3 page tables, the trap decoder, the net batch checks and the
  * seccomp filter (run through a small BPF interpreter). `monitor_test [NAME-FILTER]`; prints `ok NAME` or `FAIL NAME: why`. */
 #include <elf.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/kvm.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "hypercall.h"
 #include "monitor.h"
@@ -308,6 +310,47 @@ static const char *t_elf_shnote(void)
 	int r = load(img, sizeof(img), mem, MEM, &entry, err);
 	free(mem);
 	CHECK(r == 0 && entry == 0x100010, "section note not found: %s", err);
+	return NULL;
+}
+
+/* ---- image.c: the file is read once into the monitor's memory ------------------- */
+
+/* A file that shrinks after fstat (the size image_read is given) is one clear error,
+ * never SIGBUS (the mapping it replaces faulted on the missing pages); a later writer
+ * of the file cannot reach the checked copy. */
+static const char *t_image_read(void)
+{
+	static uint8_t img[IMG_LEN];
+	char err[200] = "";
+	uint8_t *buf, *mem = calloc(1, MEM);
+	int fd = memfd_create("image", 0);
+
+	build(img);
+	CHECK(fd >= 0 && pwrite(fd, img, IMG_LEN, 0) == IMG_LEN, "memfd");
+	int r = image_read(fd, IMG_LEN, &buf, err, sizeof(err));
+	CHECK(r == 0 && memcmp(buf, img, IMG_LEN) == 0, "whole file: %s", err);
+	/* The writer moves the segment to page 0 after the read: the load does not see it. */
+	Elf64_Phdr bad = *PH(0);
+	bad.p_paddr = 0;
+	CHECK(pwrite(fd, &bad, sizeof(bad), sizeof(Elf64_Ehdr)) == sizeof(bad), "pwrite");
+	r = elf_load(buf, IMG_LEN, mem, MEM, &im_last, err, sizeof(err));
+	int copied = memcmp(mem + 0x100000, img + CODE_OFF, CODE_LEN) == 0;
+	free(buf);
+	free(mem);
+	CHECK(r == 0 && copied, "load from the copy: %s", err);
+
+	CHECK(ftruncate(fd, 100) == 0, "ftruncate");
+	err[0] = '\0';
+	r = image_read(fd, IMG_LEN, &buf, err, sizeof(err));
+	CHECK(r < 0 && !buf && strstr(err, "shrank while being read (100 of 320 bytes)"),
+	      "truncated file: %d '%s'", r, err);
+	CHECK(image_read(fd, MON_IMAGE_MAX + 1, &buf, err, sizeof(err)) < 0 && strstr(err, "larger"),
+	      "huge size: '%s'", err);
+	close(fd);
+	fd = open("/", O_RDONLY | O_DIRECTORY);
+	r = image_read(fd, 4096, &buf, err, sizeof(err));
+	close(fd);
+	CHECK(r < 0 && !buf && strstr(err, "read failed: Is a directory"), "read error: '%s'", err);
 	return NULL;
 }
 
@@ -816,6 +859,7 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_elf_truncated, "elf_truncated" },
 	{ t_elf_corrupt, "elf_corrupt" },
 	{ t_elf_shnote, "elf_section_note" },
+	{ t_image_read, "image_read" },
 	{ t_pvh, "pvh_start_info" },
 	{ t_elf_spore_note, "elf_spore_note" },
 	{ t_paging_flags, "paging_flags" },
