@@ -4,6 +4,7 @@
  * acts, and copies it back: the guest cannot change a field between check and use. */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -124,14 +125,20 @@ static int hc_poll(struct vm *vm, uint64_t gpa)
 	return -1;
 }
 
-/* Statuses outside 0..255 become 255: a failure must never read as success. */
+/* status_guest: outside 0..255 -> 255, the monitor's own -> a bad call. */
 static int hc_exit(struct vm *vm, uint64_t gpa)
 {
 	struct hc_exit b;
+	char what[120];
 
 	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
 		return hc_bad(HC_EXIT, "argument block outside guest RAM or misaligned", gpa);
-	return b.status >= 0 && b.status <= 255 ? b.status : 255;
+	int s = status_guest(b.status);
+	if (s >= 0)
+		return s;
+	snprintf(what, sizeof(what), "status %d is reserved for the monitor (%d..%d); exiting %d instead",
+		 b.status, HC_EXIT_MON_MIN, HC_EXIT_MON_MAX, HC_EXIT_BADCALL);
+	return hc_bad(HC_EXIT, what, gpa);
 }
 
 static int hc_entropy(struct vm *vm, uint64_t gpa)

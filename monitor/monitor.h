@@ -96,6 +96,9 @@ int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
 /* image.c: reading the image file once into the monitor's memory */
 int image_read(int fd, uint64_t size, uint8_t **out, char *err, size_t errlen);
 
+/* status.c: which exit statuses a guest may ask for (pure) */
+int status_guest(int32_t s);       /* 0..255, or -1 for one of the monitor's own */
+
 /* pvh.c: the PVH start_info, memory map, command line, GDT and TSS in low memory (pure) */
 void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,
 	       uint64_t mod_size);

@@ -10,6 +10,7 @@
 #include <linux/seccomp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -749,12 +750,63 @@ static const char *t_net_check(void)
 	return NULL;
 }
 
+/* ---- hypercalls.c: the handlers over a fake guest RAM --------------------------- */
+
+/* The monitor's one-line messages, kept for the checks (main.c's msg writes stderr). */
+static char msgs[2048];
+
+void msg(const char *fmt, ...)
+{
+	size_t n = strlen(msgs);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msgs + n, sizeof(msgs) - n, fmt, ap);
+	va_end(ap);
+}
+
+#define HC_GPA 0x1000ull
+
+static struct vm *fake_vm(void)
+{
+	static struct vm vm;
+
+	free(vm.mem);
+	vm = (struct vm){ .mem = calloc(1, 8 * MiB), .mem_size = 8 * MiB, .tap_fd = -1, .disk_fd = -1 };
+	msgs[0] = '\0';
+	return &vm;
+}
+
+/* 249..254 are the monitor's: a guest asking for one gets 250 and a line naming it. */
+static const char *t_hc_exit(void)
+{
+	static const struct { int32_t ask; int got; } c[] = {
+		{ 0, 0 }, { 7, 7 }, { 119, 119 }, { 120, 120 }, { 248, 248 }, { 249, -1 }, { 250, -1 },
+		{ 251, -1 }, { 252, -1 }, { 253, -1 }, { 254, -1 }, { 255, 255 }, { 256, 255 },
+		{ -1, 255 }, { INT32_MIN, 255 }, { INT32_MAX, 255 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct vm *vm = fake_vm();
+		struct hc_exit b = { .status = c[i].ask };
+		char want[160];
+
+		CHECK(status_guest(c[i].ask) == c[i].got, "status_guest(%d) = %d", c[i].ask,
+		      status_guest(c[i].ask));
+		memcpy(vm->mem + HC_GPA, &b, sizeof(b));
+		int r = hc_dispatch(vm, HC_EXIT, HC_GPA);
+		snprintf(want, sizeof(want), "spore-kvm: guest error: exit (nr 4): status %d is reserved "
+			 "for the monitor (249..254); exiting 250 instead (gpa 0x1000)\n", c[i].ask);
+		if (c[i].got >= 0)
+			CHECK(r == c[i].got && !msgs[0], "exit %d: status %d, message '%.200s'", c[i].ask, r, msgs);
+		else
+			CHECK(r == HC_EXIT_BADCALL && strcmp(msgs, want) == 0, "exit %d: status %d, message '%.200s'",
+			      c[i].ask, r, msgs);
+	}
+	return NULL;
+}
+
 /* ---- seccomp.c -------------------------------------------------------------------- */
 
-void msg(const char *fmt, ...)   /* seccomp_install's; never called here */
-{
-	(void)fmt;
-}
 
 /* The classic-BPF subset seccomp_build emits; anything else, a jump out of the
  * program or falling off its end is reported as 0xdead. */
@@ -851,6 +903,7 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_net_mac, "net_parse_mac" },
 	{ t_net_check, "net_check" },
 	{ t_seccomp, "seccomp_bpf" },
+	{ t_hc_exit, "hc_exit_status" },
 	{ t_gm_edges, "gm_edges" },
 	{ t_gm_random, "gm_random" },
 	{ t_parse_size, "parse_size" },
