@@ -98,7 +98,10 @@ static int hc_time(struct vm *vm, uint64_t gpa)
 /* Sleeps until the timeout or, with HC_EV_NET in the mask, until the tap is
  * readable. The --timeout SIGALRM is unblocked only inside ppoll (poll_mask),
  * so one pending or arriving cuts the sleep short, never lost in between; the
- * run loop then sees immediate_exit. */
+ * run loop then sees immediate_exit. A tap deleted under the guest polls as
+ * POLLERR from then on (the fd is detached for good; a new tap of that name is
+ * another device): ignored, every poll would return at once and the guest spin,
+ * so the guest ends with HC_EXIT_HOSTIO, as a server cut off for good should. */
 static int hc_poll(struct vm *vm, uint64_t gpa)
 {
 	struct hc_poll b;
@@ -118,6 +121,11 @@ static int hc_poll(struct vm *vm, uint64_t gpa)
 				       .tv_nsec = (long)(b.timeout_ns % 1000000000ull) };
 		int r = ppoll(nfds ? &pfd : NULL, (nfds_t)nfds,
 			      b.timeout_ns == UINT64_MAX ? NULL : &ts, vm->poll_mask);
+		if (r > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+			msg("spore-kvm: --net=%s: the tap is gone (deleted under the running guest?); "
+			    "ending the guest\n", vm->tap_name ? vm->tap_name : "");
+			return HC_EXIT_HOSTIO;
+		}
 		if (r > 0 && (pfd.revents & POLLIN))
 			b.ready |= HC_EV_NET;
 	}

@@ -69,6 +69,7 @@ struct vm {
 	int ring3;              /* started at the 64-bit ring-3 entry: exceptions are traps */
 	int sync_regs;          /* KVM_CAP_SYNC_REGS: registers come with kvm_run */
 	int tap_fd;             /* --net: -1 when none */
+	const char *tap_name;
 	uint8_t net_mac[6];
 	int net_mac_set;        /* --mac given */
 	uint64_t net_tx_calls, net_tx;  /* --stats: send exits, frames sent */

@@ -805,6 +805,45 @@ static const char *t_hc_exit(void)
 	return NULL;
 }
 
+/* A tap deleted under the guest polls as POLLERR for good (a pipe's ends give
+ * POLLERR and POLLHUP the same way): the guest must end with 253 and a line, not
+ * get "nothing ready" back at once forever and spin. */
+static const char *t_hc_poll(void)
+{
+	static const struct { const char *name; int close_end, data; int want; unsigned ready; } c[] = {
+		{ "readable", -1, 1, -1, HC_EV_NET },
+		{ "idle", -1, 0, -1, 0 },
+		{ "POLLHUP", 1, 0, HC_EXIT_HOSTIO, 0 },
+		{ "POLLERR", 0, 0, HC_EXIT_HOSTIO, 0 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct vm *vm = fake_vm();
+		struct hc_poll b = { .timeout_ns = c[i].want < 0 ? 1000000 : UINT64_MAX, .mask = HC_EV_NET };
+		int p[2];
+
+		CHECK(pipe(p) == 0, "pipe");
+		if (c[i].data)
+			CHECK(write(p[1], "x", 1) == 1, "write");
+		if (c[i].close_end >= 0)
+			close(p[c[i].close_end]);
+		vm->tap_fd = p[c[i].close_end == 0 ? 1 : 0];   /* POLLERR: the write end, reader gone */
+		vm->tap_name = "tap9";
+		memcpy(vm->mem + HC_GPA, &b, sizeof(b));
+		int r = hc_dispatch(vm, HC_POLL, HC_GPA);
+		memcpy(&b, vm->mem + HC_GPA, sizeof(b));
+		close(p[0]);
+		if (c[i].close_end != 1)
+			close(p[1]);
+		CHECK(r == c[i].want, "%s: status %d", c[i].name, r);
+		if (r < 0)
+			CHECK(b.ready == c[i].ready && !msgs[0], "%s: ready 0x%x", c[i].name, b.ready);
+		else
+			CHECK(strcmp(msgs, "spore-kvm: --net=tap9: the tap is gone (deleted under the running "
+				     "guest?); ending the guest\n") == 0, "%s: message '%.200s'", c[i].name, msgs);
+	}
+	return NULL;
+}
+
 /* ---- seccomp.c -------------------------------------------------------------------- */
 
 
@@ -904,6 +943,7 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_net_check, "net_check" },
 	{ t_seccomp, "seccomp_bpf" },
 	{ t_hc_exit, "hc_exit_status" },
+	{ t_hc_poll, "hc_poll_tap_gone" },
 	{ t_gm_edges, "gm_edges" },
 	{ t_gm_random, "gm_random" },
 	{ t_parse_size, "parse_size" },
