@@ -43,19 +43,23 @@ void hc_put(struct vm *vm, uint64_t gpa, const void *b, size_t len)
 	memcpy(vm->mem + gpa, b, len);
 }
 
+/* Retries short writes. A reader that stops reading blocks it for ever, so
+ * --timeout may end the monitor inside it (timer_io_begin). */
 static int64_t write_all(const uint8_t *p, size_t len)
 {
 	size_t done = 0;
 
+	timer_io_begin("the console to stdout");
 	while (done < len) {
 		ssize_t n = write(STDOUT_FILENO, p + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return -1;
+			break;
 		done += (size_t)n;
 	}
-	return (int64_t)len;
+	timer_io_end();
+	return done == len ? (int64_t)len : -1;
 }
 
 static int hc_console(struct vm *vm, uint64_t gpa)
@@ -69,6 +73,11 @@ static int hc_console(struct vm *vm, uint64_t gpa)
 	if (!gm_range_ok(vm->mem_size, b.buf, b.len))
 		return hc_bad(HC_CONSOLE_WRITE, "buffer outside guest RAM", gpa);
 	b.ret = write_all(vm->mem + b.buf, b.len);
+	if (b.ret < 0 && errno == EPIPE) {
+		/* SIGPIPE is ignored (main.c): the reader is gone for good, so is the console. */
+		msg("spore-kvm: console: stdout is closed (EPIPE: its reader went away); ending the guest\n");
+		return HC_EXIT_HOSTIO;
+	}
 	hc_put(vm, gpa, &b, sizeof(b));
 	return -1;
 }

@@ -160,7 +160,15 @@ struct sock_filter;
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd); /* pure */
 int seccomp_install(const struct vm *vm);                  /* -1 after a message */
 
+/* timer.c: --timeout */
+int  timer_arm(struct vm *vm, uint64_t secs);   /* sets vm->poll_mask; -1 with errno */
+int  timer_expired(void);
+void timer_take(const struct vm *vm);           /* run a SIGALRM KVM_RUN left pending */
+void timer_io_begin(const char *what);          /* a blocking host write: --timeout may end it */
+void timer_io_end(void);
+
 /* main.c */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void print_stats(void);                         /* --stats: the counts on stderr */
 
 #endif

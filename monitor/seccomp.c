@@ -83,6 +83,7 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	allow_nr(p, __NR_getrandom);        /* entropy hypercall */
 	allow_nr(p, __NR_clock_gettime);    /* time hypercall when the vDSO falls back */
 	allow_nr(p, __NR_rt_sigreturn);     /* return from the --timeout SIGALRM handler */
+	allow_nr(p, __NR_rt_sigprocmask);   /* let SIGALRM into a blocking host write (timer.c) */
 	allow_nr(p, __NR_exit_group);
 	/* 3. Calls on one of the monitor's fds. */
 	allow_fds(p, __NR_write, out, 3);   /* console (1), messages (2), frames to the tap */

@@ -122,6 +122,46 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ $ms -lt 3000 ] && ok timeout_prompt || fail timeout_prompt "took $ms ms"
 expect timeout_in_poll 252 'timed out after 1 s' --timeout=1 "$guest" p  # SIGALRM cuts HC_POLL short
 
+# A closed stdout: SIGPIPE is ignored, so writes fail with EPIPE instead of killing the
+# monitor silently (141). --help needs no guest; the guest's console write ends with 253.
+# pipe_run MODE ARGS...: spore-kvm with stdout a pipe whose reader is closed (MODE closed)
+# or full and never read (MODE full); prints its status, stderr in $tmp/err.
+pipe_run() {
+	python3 - "$@" 2>"$tmp/err" <<'PY'
+import os, subprocess, sys
+r, w = os.pipe()
+if sys.argv[1] == "closed":
+	os.close(r)
+else:
+	os.set_blocking(w, False)
+	try:
+		while True: os.write(w, bytes(4096))
+	except BlockingIOError: pass
+	os.set_blocking(w, True)
+try:
+	print(subprocess.run(sys.argv[2:], stdout=w, timeout=10).returncode)
+except subprocess.TimeoutExpired:
+	print("hung")
+PY
+}
+rc=$(pipe_run closed "$kvm" --help)
+[ "$rc" = 0 ] && ok sigpipe_ignored || fail sigpipe_ignored "--help to a closed pipe: status $rc (-13: SIGPIPE)"
+if kvm_usable; then
+	rc=$(pipe_run closed "$kvm" "$guest")
+	if [ "$rc" = 253 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+		grep -q '^spore-kvm: console: stdout is closed' "$tmp/err"; then ok stdout_closed
+	else fail stdout_closed "status $rc: $(head -c 300 "$tmp/err")"; fi
+	# --timeout wins over a console write blocked on a reader that stopped reading.
+	start=$(date +%s%N)
+	rc=$(pipe_run full "$kvm" --timeout=1 "$guest")
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	if [ "$rc" = 252 ] && [ $ms -lt 3000 ] && grep -q 'timed out after 1 s (the monitor was blocked writing the console' "$tmp/err"
+	then ok timeout_in_write; else fail timeout_in_write "status $rc after $ms ms: $(head -c 300 "$tmp/err")"; fi
+else
+	skip stdout_closed "no usable /dev/kvm"
+	skip timeout_in_write "no usable /dev/kvm"
+fi
+
 # Seccomp and RSS while the guest sleeps 1.5 s in HC_POLL.
 timeout -k 1 10 "$kvm" "$guest" p >"$tmp/out" 2>"$tmp/err" &
 pid=$!

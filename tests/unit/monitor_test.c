@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "hypercall.h"
@@ -754,6 +756,7 @@ static const char *t_net_check(void)
 
 /* The monitor's one-line messages, kept for the checks (main.c's msg writes stderr). */
 static char msgs[2048];
+static int msg_stderr;          /* a forked child: the parent reads the line from its stderr */
 
 void msg(const char *fmt, ...)
 {
@@ -763,6 +766,12 @@ void msg(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msgs + n, sizeof(msgs) - n, fmt, ap);
 	va_end(ap);
+	if (msg_stderr && write(2, msgs + n, strlen(msgs + n)) < 0)
+		return;
+}
+
+void print_stats(void)          /* main.c's --stats */
+{
 }
 
 #define HC_GPA 0x1000ull
@@ -844,6 +853,96 @@ static const char *t_hc_poll(void)
 	return NULL;
 }
 
+/* The console with stdout a pipe: written whole; with the reader gone, EPIPE ends
+ * the guest with 253 and a line (SIGPIPE is ignored, as main.c does). */
+static const char *t_hc_console(void)
+{
+	static const char *const gone = "spore-kvm: console: stdout is closed (EPIPE: its reader went "
+					"away); ending the guest\n";
+	struct hc_console b = { .buf = 0x2000, .len = 5 };
+	char got[8] = "";
+	int p[2], saved = dup(1);
+
+	signal(SIGPIPE, SIG_IGN);
+	fflush(stdout);
+	for (int closed = 0; closed < 2; closed++) {
+		struct vm *vm = fake_vm();
+		CHECK(pipe(p) == 0, "pipe");
+		if (closed)
+			close(p[0]);
+		memcpy(vm->mem + 0x2000, "hello", 5);
+		memcpy(vm->mem + HC_GPA, &b, sizeof(b));
+		dup2(p[1], 1);
+		int r = hc_dispatch(vm, HC_CONSOLE_WRITE, HC_GPA);
+		dup2(saved, 1);
+		close(p[1]);
+		if (!closed) {
+			struct hc_console out;
+			memcpy(&out, vm->mem + HC_GPA, sizeof(out));
+			CHECK(read(p[0], got, sizeof(got)) == 5 && memcmp(got, "hello", 5) == 0, "not written");
+			close(p[0]);
+			CHECK(r == -1 && out.ret == 5 && !msgs[0], "open pipe: status %d ret %lld '%.200s'", r,
+			      (long long)out.ret, msgs);
+		} else {
+			CHECK(r == HC_EXIT_HOSTIO && strcmp(msgs, gone) == 0, "closed pipe: status %d '%.200s'",
+			      r, msgs);
+		}
+	}
+	close(saved);
+	return NULL;
+}
+
+/* --timeout must win while the console write blocks on a reader that stopped
+ * reading: a child with a full pipe as stdout arms a 1 s timeout and writes; it
+ * must exit 252 with its line within 5 s (before, SIGALRM stayed blocked there and
+ * the child waited for ever). */
+static const char *t_timeout_in_write(void)
+{
+	int out[2], err[2];
+	char line[300] = "";
+	int status = 0;
+
+	CHECK(pipe(out) == 0 && pipe(err) == 0, "pipe");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct vm *vm = fake_vm();
+		struct hc_console b = { .buf = 0x2000, .len = 4096 };
+		fcntl(out[1], F_SETFL, O_NONBLOCK);
+		while (write(out[1], vm->mem, 4096) > 0)
+			;
+		fcntl(out[1], F_SETFL, 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		msg_stderr = 1;
+		memcpy(vm->mem + HC_GPA, &b, sizeof(b));
+		if (timer_arm(vm, 1) < 0)
+			_exit(90);
+		hc_dispatch(vm, HC_CONSOLE_WRITE, HC_GPA);
+		_exit(91);      /* the write returned: nobody read, so it must not */
+	}
+	close(err[1]);
+	int done = 0;
+	for (int i = 0; i < 50 && !done; i++) {
+		usleep(100000);
+		done = waitpid(pid, &status, WNOHANG) == pid;
+	}
+	if (!done) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	ssize_t n = read(err[0], line, sizeof(line) - 1);
+	close(out[0]);
+	close(out[1]);
+	close(err[0]);
+	line[n > 0 ? n : 0] = '\0';
+	CHECK(done, "still blocked in the write 5 s after a 1 s --timeout");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == HC_EXIT_TIMEOUT, "child status 0x%x", status);
+	CHECK(strcmp(line, "spore-kvm: guest timed out after 1 s (the monitor was blocked writing the "
+			   "console to stdout)\n") == 0, "message '%.200s'", line);
+	return NULL;
+}
+
 /* ---- seccomp.c -------------------------------------------------------------------- */
 
 
@@ -882,7 +981,7 @@ static int ref_allow(const struct seccomp_data *d, int tap, int disk)
 		return 0;
 	switch (d->nr) {
 	case __NR_ppoll: case __NR_getrandom: case __NR_clock_gettime: case __NR_rt_sigreturn:
-	case __NR_exit_group:
+	case __NR_rt_sigprocmask: case __NR_exit_group:
 		return 1;
 	case __NR_write:
 		return fd == 1 || fd == 2 || (tap >= 0 && fd == (uint64_t)tap);
@@ -902,7 +1001,8 @@ static const char *t_seccomp(void)
 	static struct sock_filter f[SECCOMP_MAX];
 	static const int nrs[] = { __NR_write, __NR_read, __NR_pread64, __NR_pwrite64, __NR_fdatasync,
 				   __NR_ioctl, __NR_ppoll, __NR_exit_group, __NR_openat, __NR_mmap,
-				   __NR_execve, __NR_socket, __NR_close, __NR_dup2, __NR_rt_sigprocmask };
+				   __NR_execve, __NR_socket, __NR_close, __NR_dup2, __NR_rt_sigprocmask,
+				   __NR_rt_sigaction };
 	static const uint64_t args[] = { 0, 1, 2, 3, 5, 7, 8, 0xffffffff, 1ull << 32 | 1,
 					 1ull << 32 | 7, KVM_RUN, KVM_CREATE_VCPU, KVM_SET_SREGS,
 					 (uint64_t)KVM_RUN << 32 | KVM_RUN, UINT64_MAX };
@@ -944,6 +1044,8 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_seccomp, "seccomp_bpf" },
 	{ t_hc_exit, "hc_exit_status" },
 	{ t_hc_poll, "hc_poll_tap_gone" },
+	{ t_hc_console, "hc_console_epipe" },
+	{ t_timeout_in_write, "timeout_in_blocked_write" },
 	{ t_gm_edges, "gm_edges" },
 	{ t_gm_random, "gm_random" },
 	{ t_parse_size, "parse_size" },
