@@ -158,6 +158,7 @@ int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa);
 #define SECCOMP_MAX 96                                     /* filter instructions, at most */
 struct sock_filter;
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd); /* pure */
+size_t seccomp_report(char *buf, size_t size, int nr, uint32_t arch, uint64_t a0, uint64_t a1);
 int seccomp_install(const struct vm *vm);                  /* -1 after a message */
 
 /* timer.c: --timeout */
