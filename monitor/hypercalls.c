@@ -58,7 +58,9 @@ static int64_t write_all(const uint8_t *p, size_t len)
 			break;
 		done += (size_t)n;
 	}
+	int err = errno;                /* hc_console tells EPIPE apart */
 	timer_io_end();
+	errno = err;
 	return done == len ? (int64_t)len : -1;
 }
 

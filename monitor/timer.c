@@ -28,7 +28,7 @@ static void on_alarm(int sig)
 	(void)sig;
 	expired = 1;
 	if (in_io) {
-		msg("spore-kvm: guest timed out after %llu s (the monitor was blocked writing %s)\n",
+		msg("spore-kvm: guest timed out after %llu s (while the monitor was writing %s)\n",
 		    (unsigned long long)timer_secs, in_io);
 		print_stats();
 		_exit(HC_EXIT_TIMEOUT);

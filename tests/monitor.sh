@@ -168,7 +168,7 @@ if kvm_usable; then
 	start=$(date +%s%N)
 	rc=$(pipe_run full "$kvm" --timeout=1 "$guest")
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	if [ "$rc" = 252 ] && [ $ms -lt 3000 ] && grep -q 'timed out after 1 s (the monitor was blocked writing the console' "$tmp/err"
+	if [ "$rc" = 252 ] && [ $ms -lt 3000 ] && grep -q 'timed out after 1 s (while the monitor was writing the console' "$tmp/err"
 	then ok timeout_in_write; else fail timeout_in_write "status $rc after $ms ms: $(head -c 300 "$tmp/err")"; fi
 else
 	skip stdout_closed "no usable /dev/kvm"

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* Host unit tests for spore-kvm's pure parts: range checks, option parsing, the ELF loader,
  * the PVH boot data, the ring-3 page tables, the trap decoder, the net batch checks and the
- * seccomp filter (run through a small BPF interpreter). `monitor_test [NAME-FILTER]`; prints `ok NAME` or `FAIL NAME: why`. */
+ * seccomp filter (run through a small BPF interpreter); and, with no KVM, the parts with I/O
+ * at the edges: the image read, hypercall handlers over a fake guest RAM with pipes for
+ * stdout and the tap, --timeout in a blocked write and the installed filter (in forked
+ * children). `monitor_test [NAME-FILTER]`; prints `ok NAME` or `FAIL NAME: why`. */
 #include <elf.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -938,7 +941,7 @@ static const char *t_timeout_in_write(void)
 	line[n > 0 ? n : 0] = '\0';
 	CHECK(done, "still blocked in the write 5 s after a 1 s --timeout");
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == HC_EXIT_TIMEOUT, "child status 0x%x", status);
-	CHECK(strcmp(line, "spore-kvm: guest timed out after 1 s (the monitor was blocked writing the "
+	CHECK(strcmp(line, "spore-kvm: guest timed out after 1 s (while the monitor was writing the "
 			   "console to stdout)\n") == 0, "message '%.200s'", line);
 	return NULL;
 }
