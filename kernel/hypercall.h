@@ -39,12 +39,18 @@ enum hc_nr {
 };
 
 /* Monitor exit statuses of its own, above any 8-bit guest status range the
- * guest is told to use (0..119; 120+ are the kernel's fault/panic codes). */
+ * guest is told to use (0..119; 120+ are the kernel's fault/panic codes).
+ * HC_EXIT_MON_MIN..HC_EXIT_MON_MAX are reserved: an HC_EXIT asking for one
+ * ends the guest with HC_EXIT_BADCALL, so a guest cannot pass for the monitor. */
 #define HC_EXIT_FAULT 120  /* guest CPU exception: the kernel's own fault status */
 #define HC_EXIT_SETUP    249  /* the monitor could not start the guest (bad option, image, /dev/kvm) */
 #define HC_EXIT_BADCALL  250  /* unknown call, bad address or length */
 #define HC_EXIT_VMFAULT  251  /* triple fault, KVM internal error, shutdown */
 #define HC_EXIT_TIMEOUT  252  /* --timeout expired */
+#define HC_EXIT_HOSTIO   253  /* the console's stdout was closed, or the tap was deleted */
+#define HC_EXIT_SANDBOX  254  /* the monitor made a system call its seccomp filter forbids */
+#define HC_EXIT_MON_MIN  249
+#define HC_EXIT_MON_MAX  254
 
 /* Console: write len bytes at gpa buf; len <= HC_CONSOLE_MAX. ret = bytes written. */
 #define HC_CONSOLE_MAX   (64u * 1024)

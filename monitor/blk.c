@@ -54,10 +54,12 @@ int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa)
 		return hc_bad(nr, "no disk (start with --disk=FILE)", gpa);
 	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
 		return hc_bad(nr, "argument block outside guest RAM or misaligned", gpa);
+	if (nr != HC_BLK_FLUSH && (why = blk_check(&b, vm->disk_sectors, vm->mem_size)))
+		return hc_bad(nr, why, gpa);
+	/* A disk on a stalled mount can block for as long as it likes: --timeout may end it. */
+	timer_io_begin("the disk");
 	if (nr == HC_BLK_FLUSH) {
 		b.ret = fdatasync(vm->disk_fd) == 0 ? 0 : -1;
-	} else if ((why = blk_check(&b, vm->disk_sectors, vm->mem_size))) {
-		return hc_bad(nr, why, gpa);
 	} else {
 		size_t len = (size_t)b.count * HC_BLK_SECTOR;
 		off_t off = (off_t)(b.sector * HC_BLK_SECTOR);
@@ -65,6 +67,7 @@ int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa)
 						pwrite(vm->disk_fd, vm->mem + b.buf, len, off);
 		b.ret = n == (ssize_t)len ? 0 : -1;
 	}
+	timer_io_end();
 	hc_put(vm, gpa, &b, sizeof(b));
 	return -1;
 }

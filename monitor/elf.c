@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* ELF64 loader: validates a whole x86_64 ET_EXEC image, copies its PT_LOAD segments into
- * guest RAM and finds the entry notes (Xen PVH, Spore 64-bit). Pure (a byte buffer in, guest RAM out); it never
+ * guest RAM and finds the entry notes (Xen PVH, Spore 64-bit). Pure (a byte buffer in, guest RAM out:
+ * the buffer is image.c's private copy of the file, never a mapping of it); it never
  * zeroes: the caller hands it fresh anonymous memory, which is already zero. */
 #include <elf.h>
 #include <stdarg.h>
@@ -169,6 +170,8 @@ int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
 			continue;
 		if (im->nseg == MON_SEG_MAX)
 			return fail(err, errlen, "more than %d PT_LOAD segments", MON_SEG_MAX);
+		im->off[im->nseg] = ph[i].p_offset;
+		im->filesz[im->nseg] = ph[i].p_filesz;
 		im->seg[im->nseg++] = (struct seg){ .gpa = ph[i].p_paddr, .memsz = ph[i].p_memsz,
 						    .vaddr = ph[i].p_vaddr, .flags = ph[i].p_flags };
 	}
@@ -194,8 +197,9 @@ int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
 					    (unsigned long long)im->seg[i].vaddr);
 	}
 
-	for (int i = 0; i < eh->e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD && ph[i].p_filesz > 0)
-			memcpy(mem + ph[i].p_paddr, img + ph[i].p_offset, ph[i].p_filesz);
+	/* Copy from the checked list, not from the headers again (img is the monitor's
+	 * own copy, image.c, but the copy should not depend on that). */
+	for (int i = 0; i < im->nseg; i++)
+		memcpy(mem + im->seg[i].gpa, img + im->off[i], im->filesz[i]);
 	return 0;
 }

@@ -4,6 +4,7 @@
  * acts, and copies it back: the guest cannot change a field between check and use. */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -42,19 +43,25 @@ void hc_put(struct vm *vm, uint64_t gpa, const void *b, size_t len)
 	memcpy(vm->mem + gpa, b, len);
 }
 
+/* Retries short writes. A reader that stops reading blocks it for ever, so
+ * --timeout may end the monitor inside it (timer_io_begin). */
 static int64_t write_all(const uint8_t *p, size_t len)
 {
 	size_t done = 0;
 
+	timer_io_begin("the console to stdout");
 	while (done < len) {
 		ssize_t n = write(STDOUT_FILENO, p + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return -1;
+			break;
 		done += (size_t)n;
 	}
-	return (int64_t)len;
+	int err = errno;                /* hc_console tells EPIPE apart */
+	timer_io_end();
+	errno = err;
+	return done == len ? (int64_t)len : -1;
 }
 
 static int hc_console(struct vm *vm, uint64_t gpa)
@@ -68,6 +75,11 @@ static int hc_console(struct vm *vm, uint64_t gpa)
 	if (!gm_range_ok(vm->mem_size, b.buf, b.len))
 		return hc_bad(HC_CONSOLE_WRITE, "buffer outside guest RAM", gpa);
 	b.ret = write_all(vm->mem + b.buf, b.len);
+	if (b.ret < 0 && errno == EPIPE) {
+		/* SIGPIPE is ignored (main.c): the reader is gone for good, so is the console. */
+		msg("spore-kvm: console: stdout is closed (EPIPE: its reader went away); ending the guest\n");
+		return HC_EXIT_HOSTIO;
+	}
 	hc_put(vm, gpa, &b, sizeof(b));
 	return -1;
 }
@@ -97,7 +109,10 @@ static int hc_time(struct vm *vm, uint64_t gpa)
 /* Sleeps until the timeout or, with HC_EV_NET in the mask, until the tap is
  * readable. The --timeout SIGALRM is unblocked only inside ppoll (poll_mask),
  * so one pending or arriving cuts the sleep short, never lost in between; the
- * run loop then sees immediate_exit. */
+ * run loop then sees immediate_exit. A tap deleted under the guest polls as
+ * POLLERR from then on (the fd is detached for good; a new tap of that name is
+ * another device): ignored, every poll would return at once and the guest spin,
+ * so the guest ends with HC_EXIT_HOSTIO, as a server cut off for good should. */
 static int hc_poll(struct vm *vm, uint64_t gpa)
 {
 	struct hc_poll b;
@@ -117,6 +132,11 @@ static int hc_poll(struct vm *vm, uint64_t gpa)
 				       .tv_nsec = (long)(b.timeout_ns % 1000000000ull) };
 		int r = ppoll(nfds ? &pfd : NULL, (nfds_t)nfds,
 			      b.timeout_ns == UINT64_MAX ? NULL : &ts, vm->poll_mask);
+		if (r > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+			msg("spore-kvm: --net=%s: the tap is gone (deleted under the running guest?); "
+			    "ending the guest\n", vm->tap_name ? vm->tap_name : "");
+			return HC_EXIT_HOSTIO;
+		}
 		if (r > 0 && (pfd.revents & POLLIN))
 			b.ready |= HC_EV_NET;
 	}
@@ -124,14 +144,20 @@ static int hc_poll(struct vm *vm, uint64_t gpa)
 	return -1;
 }
 
-/* Statuses outside 0..255 become 255: a failure must never read as success. */
+/* status_guest: outside 0..255 -> 255, the monitor's own -> a bad call. */
 static int hc_exit(struct vm *vm, uint64_t gpa)
 {
 	struct hc_exit b;
+	char what[120];
 
 	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
 		return hc_bad(HC_EXIT, "argument block outside guest RAM or misaligned", gpa);
-	return b.status >= 0 && b.status <= 255 ? b.status : 255;
+	int s = status_guest(b.status);
+	if (s >= 0)
+		return s;
+	snprintf(what, sizeof(what), "status %d is reserved for the monitor (%d..%d); exiting %d instead",
+		 b.status, HC_EXIT_MON_MIN, HC_EXIT_MON_MAX, HC_EXIT_BADCALL);
+	return hc_bad(HC_EXIT, what, gpa);
 }
 
 static int hc_entropy(struct vm *vm, uint64_t gpa)

@@ -5,15 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "hypercall.h"
@@ -30,10 +29,7 @@ static const char usage[] =
 	"  --disk=FILE        a file of 512-byte sectors: the guest's block device\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
-	"251 VM fault, 252 timeout.\n";
-
-static struct kvm_run *volatile timer_run;
-static volatile sig_atomic_t timed_out;
+	"251 VM fault, 252 timeout, 253 stdout closed or tap deleted, 254 sandbox violation.\n";
 
 /* Formats into a stack buffer and writes once: no stdio buffers, no allocation, so it
  * is safe under the seccomp filter (write only). */
@@ -56,7 +52,7 @@ void msg(const char *fmt, ...)
  * in the sandbox's allowlist. */
 static struct vm *stats_vm;
 
-static void print_stats(void)
+void print_stats(void)
 {
 	const struct vm *v = stats_vm;
 
@@ -76,47 +72,24 @@ static void on_term(int sig)
 	_exit(128 + sig);
 }
 
-/* SIGALRM, run inside a ppoll (setup_timeout): when that ppoll was HC_POLL's,
- * kvm_run->immediate_exit makes the next KVM_RUN return EINTR at once. */
-static void on_alarm(int sig)
-{
-	(void)sig;
-	timed_out = 1;
-	if (timer_run)
-		timer_run->immediate_exit = 1;
-}
-
-/* SIGALRM stays blocked except inside KVM_RUN (KVM_SET_SIGNAL_MASK) and ppoll
- * (its mask argument), which unblock it atomically: a timer that fires while
- * the monitor serves a call stays pending and ends the next KVM_RUN or ppoll
- * at once, rather than landing just before an HC_POLL without a timeout and
- * being lost. The handler itself only ever runs inside a ppoll. */
+/* --timeout (timer.c); KVM_RUN gets the same mask as HC_POLL's ppoll: SIGALRM
+ * unblocked inside it. */
 static int setup_timeout(struct vm *vm, uint64_t secs)
 {
-	static sigset_t run_mask;
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = { .it_value = { .tv_sec = (time_t)secs } };
 	union {
 		struct kvm_signal_mask km;
 		uint8_t raw[sizeof(struct kvm_signal_mask) + 8];
 	} u = { .km.len = 8 };          /* the kernel's sigset: 64 bits */
-	sigset_t alrm;
 
 	if (secs == 0)
 		return 0;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&alrm);
-	sigaddset(&alrm, SIGALRM);
-	int r = sigprocmask(SIG_BLOCK, &alrm, &run_mask);
-	sigdelset(&run_mask, SIGALRM);
-	memcpy(u.km.sigset, &run_mask, 8);
-	if (r < 0 || ioctl(vm->vcpu_fd, KVM_SET_SIGNAL_MASK, &u.km) < 0 ||
-	    sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0) {
-		msg("spore-kvm: cannot arm --timeout: %s\n", strerror(errno));
-		return -1;
+	if (timer_arm(vm, secs) == 0) {
+		memcpy(u.km.sigset, vm->poll_mask, 8);
+		if (ioctl(vm->vcpu_fd, KVM_SET_SIGNAL_MASK, &u.km) == 0)
+			return 0;
 	}
-	vm->poll_mask = &run_mask;
-	return 0;
+	msg("spore-kvm: cannot arm --timeout: %s\n", strerror(errno));
+	return -1;
 }
 
 /* --initrd: the file goes at the top of guest RAM, page-aligned, above the
@@ -158,11 +131,12 @@ static int load_initrd(const char *path, struct vm *vm, const struct image *im,
 	return 0;
 }
 
-/* Maps the image read-only, loads it into guest RAM, unmaps it. */
+/* Reads the image into the monitor's memory (image.c), loads it into guest RAM. */
 static int load_image(const char *path, struct vm *vm, struct image *im)
 {
 	char err[200];
 	struct stat st;
+	uint8_t *img;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -174,20 +148,12 @@ static int load_image(const char *path, struct vm *vm, struct image *im)
 		close(fd);
 		return -1;
 	}
-	size_t size = (size_t)st.st_size;
-	const uint8_t *img = (const uint8_t *)"";
-	if (size > 0) {
-		img = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (img == MAP_FAILED) {
-			msg("spore-kvm: %s: %s\n", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-	}
+	int r = image_read(fd, (uint64_t)st.st_size, &img, err, sizeof(err));
 	close(fd);
-	int r = elf_load(img, size, vm->mem, vm->mem_size, im, err, sizeof(err));
-	if (size > 0)
-		munmap((void *)img, size);
+	if (r == 0) {
+		r = elf_load(img, (size_t)st.st_size, vm->mem, vm->mem_size, im, err, sizeof(err));
+		free(img);
+	}
 	if (r < 0)
 		msg("spore-kvm: %s: %s\n", path, err);
 	return r;
@@ -293,17 +259,6 @@ static int run_exit(struct vm *vm)
 	}
 }
 
-/* KVM_RUN returns EINTR for a signal its mask lets through but leaves that
- * signal pending and blocked again; a zero-wait ppoll with the same mask
- * delivers it, so on_alarm runs. */
-static void take_signals(const struct vm *vm)
-{
-	const struct timespec zero = { 0, 0 };
-
-	if (vm->poll_mask)
-		ppoll(NULL, 0, &zero, vm->poll_mask);
-}
-
 static int run_loop(struct vm *vm, uint64_t timeout)
 {
 	for (;;) {
@@ -312,8 +267,8 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 				msg("spore-kvm: KVM_RUN: %s\n", strerror(errno));
 				return HC_EXIT_VMFAULT;
 			}
-			take_signals(vm);
-			if (timed_out) {
+			timer_take(vm);
+			if (timer_expired()) {
 				char what[64];
 				snprintf(what, sizeof(what), "guest timed out after %llu s",
 					 (unsigned long long)timeout);
@@ -342,6 +297,9 @@ int main(int argc, char **argv)
 	uint64_t timeout = 0, cr3 = 0;
 	int i;
 
+	/* A closed stdout must fail the console write (EPIPE: hc_console ends the guest
+	 * with a line and 253), not kill the monitor silently with status 141. */
+	signal(SIGPIPE, SIG_IGN);
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0) {
@@ -400,6 +358,9 @@ int main(int argc, char **argv)
 		    (unsigned long long)vm.mem_size, strerror(errno));
 		return HC_EXIT_SETUP;
 	}
+	/* Guest RAM is the guest's data (keys, secrets) and up to 64 GiB: keep it out of a
+	 * core dump of the monitor. Advice only: a kernel without it loses nothing else. */
+	madvise(vm.mem, vm.mem_size, MADV_DONTDUMP);
 	if (load_image(image, &vm, &im) < 0)
 		return HC_EXIT_SETUP;
 	vm.im = &im;
@@ -417,7 +378,6 @@ int main(int argc, char **argv)
 		return HC_EXIT_SETUP;
 	if (kvm_setup(&vm, cr3) < 0)
 		return HC_EXIT_SETUP;
-	timer_run = vm.run;
 	if (stats_vm) {
 		struct sigaction sa = { .sa_handler = on_term };
 		sigaction(SIGTERM, &sa, NULL);

@@ -13,6 +13,7 @@
 #define MON_MEM_MIN      (2ull << 20)
 #define MON_MEM_MAX      (64ull << 30)
 #define MON_CMDLINE_MAX  4095         /* bytes, without the NUL */
+#define MON_IMAGE_MAX    (1ull << 30) /* image file bytes: it is read whole into the monitor */
 
 /* Low guest memory the monitor writes before the first instruction (docs/monitor.md). */
 #define GPA_GDT          0x5000ull
@@ -51,6 +52,7 @@ struct image {
 	uint64_t entry64;       /* Spore: 64-bit ring 3 on the monitor's page tables */
 	int nseg;
 	struct seg seg[MON_SEG_MAX];  /* PT_LOADs with memsz > 0 */
+	uint64_t off[MON_SEG_MAX], filesz[MON_SEG_MAX];  /* seg[i]'s checked bytes in the file */
 };
 
 /* One guest: everything the run loop and the hypercall handlers need. */
@@ -67,6 +69,7 @@ struct vm {
 	int ring3;              /* started at the 64-bit ring-3 entry: exceptions are traps */
 	int sync_regs;          /* KVM_CAP_SYNC_REGS: registers come with kvm_run */
 	int tap_fd;             /* --net: -1 when none */
+	const char *tap_name;
 	uint8_t net_mac[6];
 	int net_mac_set;        /* --mac given */
 	uint64_t net_tx_calls, net_tx;  /* --stats: send exits, frames sent */
@@ -90,6 +93,12 @@ int gm_block_ok(uint64_t mem_size, uint64_t gpa, uint64_t len);
 /* elf.c: the ELF64 loader (pure: works on a byte buffer) */
 int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
 	     struct image *im, char *err, size_t errlen);
+
+/* image.c: reading the image file once into the monitor's memory */
+int image_read(int fd, uint64_t size, uint8_t **out, char *err, size_t errlen);
+
+/* status.c: which exit statuses a guest may ask for (pure) */
+int status_guest(int32_t s);       /* 0..255, or -1 for one of the monitor's own */
 
 /* pvh.c: the PVH start_info, memory map, command line, GDT and TSS in low memory (pure) */
 void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,
@@ -149,9 +158,18 @@ int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa);
 #define SECCOMP_MAX 96                                     /* filter instructions, at most */
 struct sock_filter;
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd); /* pure */
+size_t seccomp_report(char *buf, size_t size, int nr, uint32_t arch, uint64_t a0, uint64_t a1);
 int seccomp_install(const struct vm *vm);                  /* -1 after a message */
+
+/* timer.c: --timeout */
+int  timer_arm(struct vm *vm, uint64_t secs);   /* sets vm->poll_mask; -1 with errno */
+int  timer_expired(void);
+void timer_take(const struct vm *vm);           /* run a SIGALRM KVM_RUN left pending */
+void timer_io_begin(const char *what);          /* a blocking host write: --timeout may end it */
+void timer_io_end(void);
 
 /* main.c */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void print_stats(void);                         /* --stats: the counts on stderr */
 
 #endif

@@ -14,7 +14,11 @@ MON_CFLAGS  := -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -Iker
 MON_LDFLAGS := -static
 MON_SRC     := $(wildcard monitor/*.c)
 MON_PURE    := monitor/args.c monitor/decode.c monitor/elf.c monitor/guestmem.c monitor/netcheck.c \
-               monitor/paging.c monitor/pvh.c
+               monitor/paging.c monitor/pvh.c monitor/status.c
+# The unit tests link the pure files and those whose I/O needs no KVM (the image read,
+# the hypercall handlers, the timer, the sandbox), driven with pipes and files over a fake guest RAM.
+MON_TESTED  := $(MON_PURE) monitor/image.c monitor/seccomp.c monitor/hypercalls.c monitor/net.c \
+               monitor/blk.c monitor/timer.c
 MON_OBJ     := $(MON_SRC:%.c=$(MON_B)/%.o)
 
 .PHONY: monitor monitor-test
@@ -34,14 +38,14 @@ $(MON_B)/bench/kvm-floor: bench/kvm-floor.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; $(HOSTCC) -O2 -Wall -Wextra -Werror $(MON_LDFLAGS) -o $@ $<
 
 # Order-only: tests/monitor.sh, run next to the unit tests, needs the monitor and its guest.
-$(MON_B)/tests/unit/monitor_test: tests/unit/monitor_test.c $(MON_PURE) monitor/seccomp.c monitor/monitor.h \
+$(MON_B)/tests/unit/monitor_test: tests/unit/monitor_test.c $(MON_TESTED) monitor/monitor.h \
 	kernel/hypercall.h \
 	| $(MON_B)/spore-kvm $(MON_B)/tests/unit/monitor_guest.elf $(MON_B)/tests/unit/monitor_guest64.elf \
 	$(MON_B)/tests/unit/monitor_net64.elf
 	@mkdir -p $(@D); echo "  HOSTCC  $<"
 	@$(HOSTCC) -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ikernel -Imonitor \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -o $@ tests/unit/monitor_test.c $(MON_PURE) monitor/seccomp.c
+	    -o $@ tests/unit/monitor_test.c $(MON_TESTED)
 
 $(MON_B)/tests/unit/monitor_guest.elf: tests/unit/monitor_guest.S tests/unit/monitor_guest.ld
 	@mkdir -p $(@D); echo "  AS      $<"

@@ -62,6 +62,7 @@ int net_open(struct vm *vm, const char *name)
 		vm->net_mac[0] = 0x02;
 	}
 	vm->tap_fd = fd;
+	vm->tap_name = name;
 	return 0;
 }
 

@@ -1,24 +1,27 @@
 // SPDX-License-Identifier: MIT
 /* The run loop's system-call allowlist: a hand-written seccomp BPF filter, installed
  * after all set-up and before the first KVM_RUN. Calls that take an fd are allowed
- * only on the fds they serve. Anything else kills the whole process (SIGSYS, no
- * message: the filter cannot print). The list is in docs/monitor.md. */
+ * only on the fds they serve. Anything else traps (SECCOMP_RET_TRAP): a SIGSYS
+ * handler names the call on stderr and exits HC_EXIT_SANDBOX, so the user can act on
+ * a monitor bug. The list is in docs/monitor.md. */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hypercall.h"
 #include "monitor.h"
 
 #define ARG_LO(n) (offsetof(struct seccomp_data, args[n]))
 #define ARG_HI(n) (offsetof(struct seccomp_data, args[n]) + 4)
-#define KILL      SECCOMP_RET_KILL_PROCESS
+#define DENY      SECCOMP_RET_TRAP   /* SIGSYS: on_sigsys reports it, then exits */
 
 struct filter {
 	struct sock_filter *f;
@@ -44,7 +47,7 @@ static void allow_nr(struct filter *p, uint32_t nr)
 
 /* With the syscall number in A: nr is allowed only when its first argument is
  * one of fds[0..nfd) (negative entries: that device is absent); nr on any other
- * fd kills. Another nr skips the block with A untouched. The kernel takes fds
+ * fd is denied. Another nr skips the block with A untouched. The kernel takes fds
  * as 32-bit ints, but the high half must be zero too. */
 static void allow_fds(struct filter *p, uint32_t nr, const int *fds, unsigned nfd)
 {
@@ -55,7 +58,7 @@ static void allow_fds(struct filter *p, uint32_t nr, const int *fds, unsigned nf
 	jump(p, nr, 0, (uint8_t)(5 + 2 * k));
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, ARG_HI(0));
 	jump(p, 0, 1, 0);
-	stmt(p, BPF_RET | BPF_K, KILL);
+	stmt(p, BPF_RET | BPF_K, DENY);
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, ARG_LO(0));
 	for (unsigned i = 0; i < nfd; i++) {
 		if (fds[i] < 0)
@@ -63,7 +66,7 @@ static void allow_fds(struct filter *p, uint32_t nr, const int *fds, unsigned nf
 		jump(p, (uint32_t)fds[i], 0, 1);
 		stmt(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	}
-	stmt(p, BPF_RET | BPF_K, KILL);
+	stmt(p, BPF_RET | BPF_K, DENY);
 }
 
 /* Pure: the filter for these fds (-1: absent) into f[0..SECCOMP_MAX); returns its
@@ -76,13 +79,14 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	/* 1. Only the x86_64 ABI (x32 numbers have bit 30 set and match nothing below). */
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	jump(p, AUDIT_ARCH_X86_64, 1, 0);
-	stmt(p, BPF_RET | BPF_K, KILL);
+	stmt(p, BPF_RET | BPF_K, DENY);
 	/* 2. Calls without an fd. */
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	allow_nr(p, __NR_ppoll);            /* poll hypercall (the tap fd is in its array) */
 	allow_nr(p, __NR_getrandom);        /* entropy hypercall */
 	allow_nr(p, __NR_clock_gettime);    /* time hypercall when the vDSO falls back */
 	allow_nr(p, __NR_rt_sigreturn);     /* return from the --timeout SIGALRM handler */
+	allow_nr(p, __NR_rt_sigprocmask);   /* let SIGALRM into a blocking host write (timer.c) */
 	allow_nr(p, __NR_exit_group);
 	/* 3. Calls on one of the monitor's fds. */
 	allow_fds(p, __NR_write, out, 3);   /* console (1), messages (2), frames to the tap */
@@ -91,24 +95,109 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	allow_fds(p, __NR_pwrite64, &disk_fd, 1);
 	allow_fds(p, __NR_fdatasync, &disk_fd, 1);  /* HC_BLK_FLUSH */
 	jump(p, __NR_ioctl, 1, 0);
-	stmt(p, BPF_RET | BPF_K, KILL);
+	stmt(p, BPF_RET | BPF_K, DENY);
 	/* 4. ioctl: only on the vCPU fd, only the four commands below. */
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, ARG_HI(0));
 	jump(p, 0, 1, 0);
-	stmt(p, BPF_RET | BPF_K, KILL);
+	stmt(p, BPF_RET | BPF_K, DENY);
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, ARG_LO(0));
 	jump(p, (uint32_t)vcpu_fd, 1, 0);
-	stmt(p, BPF_RET | BPF_K, KILL);
+	stmt(p, BPF_RET | BPF_K, DENY);
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, ARG_HI(1));
 	jump(p, 0, 1, 0);
-	stmt(p, BPF_RET | BPF_K, KILL);
+	stmt(p, BPF_RET | BPF_K, DENY);
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, ARG_LO(1));
 	allow_nr(p, KVM_RUN);
 	allow_nr(p, KVM_GET_REGS);          /* rip for messages; trapped calls without sync regs */
 	allow_nr(p, KVM_SET_REGS);          /* step over a trapped call without sync regs */
 	allow_nr(p, KVM_GET_SREGS);         /* CR2 for the guest fault report */
-	stmt(p, BPF_RET | BPF_K, KILL);
+	stmt(p, BPF_RET | BPF_K, DENY);
 	return p->n;
+}
+
+/* Names for the calls a monitor bug is likely to make (glibc's own calls, set-up calls
+ * made late); any other is reported by number. */
+#define N(x) [__NR_##x] = #x
+static const char *const names[] = {
+	N(read), N(write), N(open), N(close), N(stat), N(fstat), N(lstat), N(poll), N(lseek),
+	N(mmap), N(mprotect), N(munmap), N(brk), N(rt_sigaction), N(rt_sigprocmask),
+	N(rt_sigreturn), N(ioctl), N(pread64), N(pwrite64), N(readv), N(writev), N(access),
+	N(pipe), N(select), N(sched_yield), N(mremap), N(madvise), N(dup), N(dup2), N(nanosleep),
+	N(getpid), N(socket), N(connect), N(sendto), N(recvfrom), N(sendmsg), N(recvmsg),
+	N(clone), N(fork), N(vfork), N(execve), N(exit), N(wait4), N(kill), N(uname), N(fcntl),
+	N(fsync), N(fdatasync), N(ftruncate), N(unlink), N(readlink), N(gettimeofday),
+	N(sysinfo), N(prctl), N(arch_prctl), N(gettid), N(tkill), N(futex), N(clock_gettime),
+	N(clock_nanosleep), N(exit_group), N(tgkill), N(openat), N(newfstatat), N(ppoll),
+	N(pipe2), N(prlimit64), N(getrandom), N(memfd_create), N(statx), N(rseq),
+};
+#undef N
+
+static char *put_str(char *p, char *end, const char *s)
+{
+	while (*s && p < end)
+		*p++ = *s++;
+	return p;
+}
+
+static char *put_num(char *p, char *end, uint64_t v, unsigned base)
+{
+	char d[24];
+	int n = 0;
+
+	if (base == 16)
+		p = put_str(p, end, "0x");
+	do {
+		d[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	while (n && p < end)
+		*p++ = d[--n];
+	return p;
+}
+
+/* Pure and async-signal-safe (no stdio, no locale): the line on_sigsys writes, e.g.
+ * "spore-kvm: seccomp: forbidden system call openat (257), args 0xffffffffffffff9c, 0x4ab010".
+ * Returns its length (at most size). */
+size_t seccomp_report(char *buf, size_t size, int nr, uint32_t arch, uint64_t a0, uint64_t a1)
+{
+	char *p = buf, *end = buf + size;
+	const char *name = nr >= 0 && (size_t)nr < sizeof(names) / sizeof(names[0]) &&
+			   arch == AUDIT_ARCH_X86_64 ? names[nr] : NULL;
+
+	p = put_str(p, end, "spore-kvm: seccomp: forbidden system call ");
+	if (name) {
+		p = put_str(p, end, name);
+		p = put_str(p, end, " (");
+	}
+	p = put_num(p, end, (uint32_t)nr, 10);
+	p = put_str(p, end, name ? ")" : "");
+	if (arch != AUDIT_ARCH_X86_64) {
+		p = put_str(p, end, " of arch ");
+		p = put_num(p, end, arch, 16);
+	}
+	p = put_str(p, end, ", args ");
+	p = put_num(p, end, a0, 16);
+	p = put_str(p, end, ", ");
+	p = put_num(p, end, a1, 16);
+	p = put_str(p, end, " (a monitor bug: please report it)\n");
+	return (size_t)(p - buf);
+}
+
+/* SIGSYS from the filter: the kernel did not run the call. The monitor made it, not
+ * the guest, and cannot be trusted to go on: say which, then exit. write and
+ * exit_group are allowed; SIGSYS stays blocked in here, so a second one kills. */
+static void on_sigsys(int sig, siginfo_t *si, void *ctx)
+{
+	const ucontext_t *uc = ctx;
+	char line[200];
+
+	(void)sig;
+	size_t n = seccomp_report(line, sizeof(line), si->si_syscall, si->si_arch,
+				  (uint64_t)uc->uc_mcontext.gregs[REG_RDI],
+				  (uint64_t)uc->uc_mcontext.gregs[REG_RSI]);
+	ssize_t w = write(STDERR_FILENO, line, n);   /* nothing to do if it fails */
+	(void)w;
+	syscall(__NR_exit_group, HC_EXIT_SANDBOX);  /* not _exit: no wrapper that might call more */
 }
 
 int seccomp_install(const struct vm *vm)
@@ -116,8 +205,10 @@ int seccomp_install(const struct vm *vm)
 	static struct sock_filter f[SECCOMP_MAX];
 	unsigned n = seccomp_build(f, vm->vcpu_fd, vm->tap_fd, vm->disk_fd);
 	struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
+	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
 		msg("spore-kvm: cannot install the seccomp filter: %s\n", strerror(errno));
 		return -1;

@@ -29,6 +29,9 @@ skip() { echo "skip monitor_$1: $2"; }
 # bind it): checks that need a running guest are skipped, each by name.
 kvm_usable() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 fail() { echo "FAIL monitor_$1: $2"; failed=$((failed + 1)); }
+skip() { echo "skip monitor_$1: $2"; }
+# The checks that need a running guest say so, as `skip` lines, where KVM cannot run one.
+kvm_usable() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 
 # run NAME WANT-STATUS ARGS...: runs spore-kvm, stdout in $tmp/out, stderr in $tmp/err.
 run() {
@@ -99,6 +102,19 @@ elif command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	else fail dev_kvm_denied "status $rc: $(cat "$tmp/err")"; fi
 fi
 
+# Guest RAM is MADV_DONTDUMP (no guest data in a core of the monitor). Seen without KVM:
+# the monitor maps RAM before it opens the image, and opening a FIFO blocks until a writer.
+mkfifo "$tmp/fifo"
+timeout -k 1 10 "$kvm" --mem=6M "$tmp/fifo" >/dev/null 2>&1 &
+pid=$!
+sleep 0.3
+mon=$(pgrep -P $pid | head -1)
+flags=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {sz = 0} /^Size: *6144 kB/ {sz = 1} sz && /^VmFlags:/ {print; exit}' \
+	"/proc/$mon/smaps" 2>/dev/null)
+: >"$tmp/fifo"  # a writer: the monitor goes on, finds no regular file, exits 249
+wait $pid
+[[ "$flags" == *" dd"* ]] && ok ram_dontdump || fail ram_dontdump "guest RAM's VmFlags: '${flags:-none found}'"
+
 # ---- the test guest ----
 if run hello 7 "$guest"; then
 	if [ "$(cat "$tmp/out")" = "hello from the monitor test guest" ] && [ ! -s "$tmp/err" ]; then ok hello
@@ -120,6 +136,9 @@ expect() {
 }
 expect bad_gpa 250 'guest error: console_write .*gpa 0xfffffff8' "$guest" b
 expect unknown_call 250 'guest error: .*unknown call' "$guest" u
+# A guest asking for the monitor's VM-fault status 251 gets 250 and a line naming it.
+if kvm_usable; then expect exit_reserved 250 'exit \(nr 4\): status 251 is reserved for the monitor' "$guest" x
+else skip exit_reserved "no usable /dev/kvm"; fi
 expect halt 251 'halted' "$guest" H
 expect poll_forever 251 'waits forever' "$guest" f
 start=$(date +%s%N)
@@ -127,6 +146,46 @@ expect timeout 252 'timed out after 1 s' --timeout=1 "$guest" s
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 if kvm_usable; then [ $ms -lt 3000 ] && ok timeout_prompt || fail timeout_prompt "took $ms ms"; fi
 expect timeout_in_poll 252 'timed out after 1 s' --timeout=1 "$guest" p  # SIGALRM cuts HC_POLL short
+
+# A closed stdout: SIGPIPE is ignored, so writes fail with EPIPE instead of killing the
+# monitor silently (141). --help needs no guest; the guest's console write ends with 253.
+# pipe_run MODE ARGS...: spore-kvm with stdout a pipe whose reader is closed (MODE closed)
+# or full and never read (MODE full); prints its status, stderr in $tmp/err.
+pipe_run() {
+	python3 - "$@" 2>"$tmp/err" <<'PY'
+import os, subprocess, sys
+r, w = os.pipe()
+if sys.argv[1] == "closed":
+	os.close(r)
+else:
+	os.set_blocking(w, False)
+	try:
+		while True: os.write(w, bytes(4096))
+	except BlockingIOError: pass
+	os.set_blocking(w, True)
+try:
+	print(subprocess.run(sys.argv[2:], stdout=w, timeout=10).returncode)
+except subprocess.TimeoutExpired:
+	print("hung")
+PY
+}
+rc=$(pipe_run closed "$kvm" --help)
+[ "$rc" = 0 ] && ok sigpipe_ignored || fail sigpipe_ignored "--help to a closed pipe: status $rc (-13: SIGPIPE)"
+if kvm_usable; then
+	rc=$(pipe_run closed "$kvm" "$guest")
+	if [ "$rc" = 253 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+		grep -q '^spore-kvm: console: stdout is closed' "$tmp/err"; then ok stdout_closed
+	else fail stdout_closed "status $rc: $(head -c 300 "$tmp/err")"; fi
+	# --timeout wins over a console write blocked on a reader that stopped reading.
+	start=$(date +%s%N)
+	rc=$(pipe_run full "$kvm" --timeout=1 "$guest")
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	if [ "$rc" = 252 ] && [ $ms -lt 3000 ] && grep -q 'timed out after 1 s (while the monitor was writing the console' "$tmp/err"
+	then ok timeout_in_write; else fail timeout_in_write "status $rc after $ms ms: $(head -c 300 "$tmp/err")"; fi
+else
+	skip stdout_closed "no usable /dev/kvm"
+	skip timeout_in_write "no usable /dev/kvm"
+fi
 
 # Seccomp and RSS while the guest sleeps 1.5 s in HC_POLL.
 if ! kvm_usable; then
@@ -226,6 +285,19 @@ else
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	if kvm_usable; then [ $ms -lt 1900 ] && ok net_timeout_prompt || fail net_timeout_prompt "took $ms ms"; fi
 	nsx ip link set tap0 up
+	# A tap deleted under a guest waiting on it (2 s poll): one line and 253, not a spinning
+	# guest (its poll returned "nothing ready" at once, forever; this guest then exits 0).
+	if kvm_usable; then
+		nsx ip tuntap add tap1 mode tap && nsx ip link set tap1 up
+		timeout -k 1 10 "$kvm" --net=tap1 "$net64" f >"$tmp/out" 2>"$tmp/err" &
+		sleep 0.5
+		nsx ip link del tap1
+		wait $!
+		rc=$?
+		if [ $rc = 253 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+			grep -q '^spore-kvm: --net=tap1: the tap is gone' "$tmp/err"; then ok net_tap_deleted
+		else fail net_tap_deleted "status $rc: $(head -c 300 "$tmp/err")"; fi
+	else skip net_tap_deleted "no usable /dev/kvm"; fi
 	# Batching under load: 2 s of UDP to the guest's MAC; frames per receive exit.
 	nsx ip neigh replace 10.9.0.2 lladdr 02:00:00:aa:bb:cc dev tap0 nud permanent
 	if ! kvm_usable; then skip net_batched_recv "no usable /dev/kvm"; else

@@ -19,6 +19,7 @@ _start:
 	cmp $'H', %al; je halt          /* hlt: 251 */
 	cmp $'c', %al; je cpuid         /* CPUID leaves: exit 0 if both signatures are there */
 	cmp $'k', %al; je kvmclock      /* kvmclock: exit 0 if the host fills pvclock */
+	cmp $'x', %al; je impostor      /* HC_EXIT 251, the monitor's VM fault: 250 */
 	HC(1, con_hello)                /* default: hello, exit 7 */
 	HC(4, exit7)
 halt:	hlt
@@ -26,6 +27,8 @@ spin:	jmp spin
 badgpa:	mov $0xfffffff8, %eax; mov $0x501, %dx; out %eax, %dx
 	hlt
 unknown: HC(13, exit0)
+	hlt
+impostor: HC(4, exit251)
 	hlt
 poll:	HC(3, poll_blk)
 	HC(4, exit0)
@@ -76,6 +79,7 @@ con_hello:	.quad hello, hello_end - hello, 0
 con_echo:	.quad 0, 0, 0
 exit7:		.long 7, 0
 exit0:		.long 0, 0
+exit251:	.long 251, 0
 exit1:		.long 1, 0
 exit2:		.long 2, 0
 tsc0:		.quad 0

@@ -1,19 +1,27 @@
 // SPDX-License-Identifier: MIT
 /* Host unit tests for spore-kvm's pure parts: range checks, option parsing, the ELF loader,
  * the PVH boot data, the ring-3 page tables, the trap decoder, the net batch checks and the
- * seccomp filter (run through a small BPF interpreter). `monitor_test [NAME-FILTER]`; prints `ok NAME` or `FAIL NAME: why`. */
+ * seccomp filter (run through a small BPF interpreter); and, with no KVM, the parts with I/O
+ * at the edges: the image read, hypercall handlers over a fake guest RAM with pipes for
+ * stdout and the tap, --timeout in a blocked write and the installed filter (in forked
+ * children). `monitor_test [NAME-FILTER]`; prints `ok NAME` or `FAIL NAME: why`. */
 #include <elf.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "hypercall.h"
 #include "monitor.h"
@@ -308,6 +316,47 @@ static const char *t_elf_shnote(void)
 	int r = load(img, sizeof(img), mem, MEM, &entry, err);
 	free(mem);
 	CHECK(r == 0 && entry == 0x100010, "section note not found: %s", err);
+	return NULL;
+}
+
+/* ---- image.c: the file is read once into the monitor's memory ------------------- */
+
+/* A file that shrinks after fstat (the size image_read is given) is one clear error,
+ * never SIGBUS (the mapping it replaces faulted on the missing pages); a later writer
+ * of the file cannot reach the checked copy. */
+static const char *t_image_read(void)
+{
+	static uint8_t img[IMG_LEN];
+	char err[200] = "";
+	uint8_t *buf, *mem = calloc(1, MEM);
+	int fd = memfd_create("image", 0);
+
+	build(img);
+	CHECK(fd >= 0 && pwrite(fd, img, IMG_LEN, 0) == IMG_LEN, "memfd");
+	int r = image_read(fd, IMG_LEN, &buf, err, sizeof(err));
+	CHECK(r == 0 && memcmp(buf, img, IMG_LEN) == 0, "whole file: %s", err);
+	/* The writer moves the segment to page 0 after the read: the load does not see it. */
+	Elf64_Phdr bad = *PH(0);
+	bad.p_paddr = 0;
+	CHECK(pwrite(fd, &bad, sizeof(bad), sizeof(Elf64_Ehdr)) == sizeof(bad), "pwrite");
+	r = elf_load(buf, IMG_LEN, mem, MEM, &im_last, err, sizeof(err));
+	int copied = memcmp(mem + 0x100000, img + CODE_OFF, CODE_LEN) == 0;
+	free(buf);
+	free(mem);
+	CHECK(r == 0 && copied, "load from the copy: %s", err);
+
+	CHECK(ftruncate(fd, 100) == 0, "ftruncate");
+	err[0] = '\0';
+	r = image_read(fd, IMG_LEN, &buf, err, sizeof(err));
+	CHECK(r < 0 && !buf && strstr(err, "shrank while being read (100 of 320 bytes)"),
+	      "truncated file: %d '%s'", r, err);
+	CHECK(image_read(fd, MON_IMAGE_MAX + 1, &buf, err, sizeof(err)) < 0 && strstr(err, "larger"),
+	      "huge size: '%s'", err);
+	close(fd);
+	fd = open("/", O_RDONLY | O_DIRECTORY);
+	r = image_read(fd, 4096, &buf, err, sizeof(err));
+	close(fd);
+	CHECK(r < 0 && !buf && strstr(err, "read failed: Is a directory"), "read error: '%s'", err);
 	return NULL;
 }
 
@@ -706,12 +755,199 @@ static const char *t_net_check(void)
 	return NULL;
 }
 
+/* ---- hypercalls.c: the handlers over a fake guest RAM --------------------------- */
+
+/* The monitor's one-line messages, kept for the checks (main.c's msg writes stderr). */
+static char msgs[2048];
+static int msg_stderr;          /* a forked child: the parent reads the line from its stderr */
+
+void msg(const char *fmt, ...)
+{
+	size_t n = strlen(msgs);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msgs + n, sizeof(msgs) - n, fmt, ap);
+	va_end(ap);
+	if (msg_stderr && write(2, msgs + n, strlen(msgs + n)) < 0)
+		return;
+}
+
+void print_stats(void)          /* main.c's --stats */
+{
+}
+
+#define HC_GPA 0x1000ull
+
+static struct vm *fake_vm(void)
+{
+	static struct vm vm;
+
+	free(vm.mem);
+	vm = (struct vm){ .mem = calloc(1, 8 * MiB), .mem_size = 8 * MiB, .tap_fd = -1, .disk_fd = -1 };
+	msgs[0] = '\0';
+	return &vm;
+}
+
+/* 249..254 are the monitor's: a guest asking for one gets 250 and a line naming it. */
+static const char *t_hc_exit(void)
+{
+	static const struct { int32_t ask; int got; } c[] = {
+		{ 0, 0 }, { 7, 7 }, { 119, 119 }, { 120, 120 }, { 248, 248 }, { 249, -1 }, { 250, -1 },
+		{ 251, -1 }, { 252, -1 }, { 253, -1 }, { 254, -1 }, { 255, 255 }, { 256, 255 },
+		{ -1, 255 }, { INT32_MIN, 255 }, { INT32_MAX, 255 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct vm *vm = fake_vm();
+		struct hc_exit b = { .status = c[i].ask };
+		char want[160];
+
+		CHECK(status_guest(c[i].ask) == c[i].got, "status_guest(%d) = %d", c[i].ask,
+		      status_guest(c[i].ask));
+		memcpy(vm->mem + HC_GPA, &b, sizeof(b));
+		int r = hc_dispatch(vm, HC_EXIT, HC_GPA);
+		snprintf(want, sizeof(want), "spore-kvm: guest error: exit (nr 4): status %d is reserved "
+			 "for the monitor (249..254); exiting 250 instead (gpa 0x1000)\n", c[i].ask);
+		if (c[i].got >= 0)
+			CHECK(r == c[i].got && !msgs[0], "exit %d: status %d, message '%.200s'", c[i].ask, r, msgs);
+		else
+			CHECK(r == HC_EXIT_BADCALL && strcmp(msgs, want) == 0, "exit %d: status %d, message '%.200s'",
+			      c[i].ask, r, msgs);
+	}
+	return NULL;
+}
+
+/* A tap deleted under the guest polls as POLLERR for good (a pipe's ends give
+ * POLLERR and POLLHUP the same way): the guest must end with 253 and a line, not
+ * get "nothing ready" back at once forever and spin. */
+static const char *t_hc_poll(void)
+{
+	static const struct { const char *name; int close_end, data; int want; unsigned ready; } c[] = {
+		{ "readable", -1, 1, -1, HC_EV_NET },
+		{ "idle", -1, 0, -1, 0 },
+		{ "POLLHUP", 1, 0, HC_EXIT_HOSTIO, 0 },
+		{ "POLLERR", 0, 0, HC_EXIT_HOSTIO, 0 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct vm *vm = fake_vm();
+		struct hc_poll b = { .timeout_ns = c[i].want < 0 ? 1000000 : UINT64_MAX, .mask = HC_EV_NET };
+		int p[2];
+
+		CHECK(pipe(p) == 0, "pipe");
+		if (c[i].data)
+			CHECK(write(p[1], "x", 1) == 1, "write");
+		if (c[i].close_end >= 0)
+			close(p[c[i].close_end]);
+		vm->tap_fd = p[c[i].close_end == 0 ? 1 : 0];   /* POLLERR: the write end, reader gone */
+		vm->tap_name = "tap9";
+		memcpy(vm->mem + HC_GPA, &b, sizeof(b));
+		int r = hc_dispatch(vm, HC_POLL, HC_GPA);
+		memcpy(&b, vm->mem + HC_GPA, sizeof(b));
+		close(p[0]);
+		if (c[i].close_end != 1)
+			close(p[1]);
+		CHECK(r == c[i].want, "%s: status %d", c[i].name, r);
+		if (r < 0)
+			CHECK(b.ready == c[i].ready && !msgs[0], "%s: ready 0x%x", c[i].name, b.ready);
+		else
+			CHECK(strcmp(msgs, "spore-kvm: --net=tap9: the tap is gone (deleted under the running "
+				     "guest?); ending the guest\n") == 0, "%s: message '%.200s'", c[i].name, msgs);
+	}
+	return NULL;
+}
+
+/* The console with stdout a pipe: written whole; with the reader gone, EPIPE ends
+ * the guest with 253 and a line (SIGPIPE is ignored, as main.c does). */
+static const char *t_hc_console(void)
+{
+	static const char *const gone = "spore-kvm: console: stdout is closed (EPIPE: its reader went "
+					"away); ending the guest\n";
+	struct hc_console b = { .buf = 0x2000, .len = 5 };
+	char got[8] = "";
+	int p[2], saved = dup(1);
+
+	signal(SIGPIPE, SIG_IGN);
+	fflush(stdout);
+	for (int closed = 0; closed < 2; closed++) {
+		struct vm *vm = fake_vm();
+		CHECK(pipe(p) == 0, "pipe");
+		if (closed)
+			close(p[0]);
+		memcpy(vm->mem + 0x2000, "hello", 5);
+		memcpy(vm->mem + HC_GPA, &b, sizeof(b));
+		dup2(p[1], 1);
+		int r = hc_dispatch(vm, HC_CONSOLE_WRITE, HC_GPA);
+		dup2(saved, 1);
+		close(p[1]);
+		if (!closed) {
+			struct hc_console out;
+			memcpy(&out, vm->mem + HC_GPA, sizeof(out));
+			CHECK(read(p[0], got, sizeof(got)) == 5 && memcmp(got, "hello", 5) == 0, "not written");
+			close(p[0]);
+			CHECK(r == -1 && out.ret == 5 && !msgs[0], "open pipe: status %d ret %lld '%.200s'", r,
+			      (long long)out.ret, msgs);
+		} else {
+			CHECK(r == HC_EXIT_HOSTIO && strcmp(msgs, gone) == 0, "closed pipe: status %d '%.200s'",
+			      r, msgs);
+		}
+	}
+	close(saved);
+	return NULL;
+}
+
+/* --timeout must win while the console write blocks on a reader that stopped
+ * reading: a child with a full pipe as stdout arms a 1 s timeout and writes; it
+ * must exit 252 with its line within 5 s (before, SIGALRM stayed blocked there and
+ * the child waited for ever). */
+static const char *t_timeout_in_write(void)
+{
+	int out[2], err[2];
+	char line[300] = "";
+	int status = 0;
+
+	CHECK(pipe(out) == 0 && pipe(err) == 0, "pipe");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct vm *vm = fake_vm();
+		struct hc_console b = { .buf = 0x2000, .len = 4096 };
+		fcntl(out[1], F_SETFL, O_NONBLOCK);
+		while (write(out[1], vm->mem, 4096) > 0)
+			;
+		fcntl(out[1], F_SETFL, 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		msg_stderr = 1;
+		memcpy(vm->mem + HC_GPA, &b, sizeof(b));
+		if (timer_arm(vm, 1) < 0)
+			_exit(90);
+		hc_dispatch(vm, HC_CONSOLE_WRITE, HC_GPA);
+		_exit(91);      /* the write returned: nobody read, so it must not */
+	}
+	close(err[1]);
+	int done = 0;
+	for (int i = 0; i < 50 && !done; i++) {
+		usleep(100000);
+		done = waitpid(pid, &status, WNOHANG) == pid;
+	}
+	if (!done) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	ssize_t n = read(err[0], line, sizeof(line) - 1);
+	close(out[0]);
+	close(out[1]);
+	close(err[0]);
+	line[n > 0 ? n : 0] = '\0';
+	CHECK(done, "still blocked in the write 5 s after a 1 s --timeout");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == HC_EXIT_TIMEOUT, "child status 0x%x", status);
+	CHECK(strcmp(line, "spore-kvm: guest timed out after 1 s (while the monitor was writing the "
+			   "console to stdout)\n") == 0, "message '%.200s'", line);
+	return NULL;
+}
+
 /* ---- seccomp.c -------------------------------------------------------------------- */
 
-void msg(const char *fmt, ...)   /* seccomp_install's; never called here */
-{
-	(void)fmt;
-}
 
 /* The classic-BPF subset seccomp_build emits; anything else, a jump out of the
  * program or falling off its end is reported as 0xdead. */
@@ -748,7 +984,7 @@ static int ref_allow(const struct seccomp_data *d, int tap, int disk)
 		return 0;
 	switch (d->nr) {
 	case __NR_ppoll: case __NR_getrandom: case __NR_clock_gettime: case __NR_rt_sigreturn:
-	case __NR_exit_group:
+	case __NR_rt_sigprocmask: case __NR_exit_group:
 		return 1;
 	case __NR_write:
 		return fd == 1 || fd == 2 || (tap >= 0 && fd == (uint64_t)tap);
@@ -768,7 +1004,8 @@ static const char *t_seccomp(void)
 	static struct sock_filter f[SECCOMP_MAX];
 	static const int nrs[] = { __NR_write, __NR_read, __NR_pread64, __NR_pwrite64, __NR_fdatasync,
 				   __NR_ioctl, __NR_ppoll, __NR_exit_group, __NR_openat, __NR_mmap,
-				   __NR_execve, __NR_socket, __NR_close, __NR_dup2, __NR_rt_sigprocmask };
+				   __NR_execve, __NR_socket, __NR_close, __NR_dup2, __NR_rt_sigprocmask,
+				   __NR_rt_sigaction };
 	static const uint64_t args[] = { 0, 1, 2, 3, 5, 7, 8, 0xffffffff, 1ull << 32 | 1,
 					 1ull << 32 | 7, KVM_RUN, KVM_CREATE_VCPU, KVM_SET_SREGS,
 					 (uint64_t)KVM_RUN << 32 | KVM_RUN, UINT64_MAX };
@@ -785,7 +1022,7 @@ static const char *t_seccomp(void)
 						d.nr = nrs[a], d.args[0] = args[x], d.args[1] = args[y];
 						uint32_t r = bpf_run(f, n, &d);
 						CHECK(r == (ref_allow(&d, tap, disk) ? SECCOMP_RET_ALLOW
-										   : SECCOMP_RET_KILL_PROCESS),
+										   : SECCOMP_RET_TRAP),
 						      "tap %d disk %d: nr %d (0x%llx, 0x%llx) -> 0x%x", tap, disk,
 						      d.nr, (unsigned long long)d.args[0], (unsigned long long)d.args[1], r);
 					}
@@ -796,7 +1033,7 @@ static const char *t_seccomp(void)
 				d.args[0] = rnd() % 2 ? rnd() % 10 : rnd();
 				d.args[1] = rnd() % 2 ? args[rnd() % (sizeof(args) / sizeof(args[0]))] : rnd();
 				uint32_t r = bpf_run(f, n, &d);
-				CHECK(r == (ref_allow(&d, tap, disk) ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS),
+				CHECK(r == (ref_allow(&d, tap, disk) ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
 				      "random: nr %d arch 0x%x fd 0x%llx -> 0x%x", d.nr, d.arch,
 				      (unsigned long long)d.args[0], r);
 			}
@@ -804,10 +1041,80 @@ static const char *t_seccomp(void)
 	return NULL;
 }
 
+static const char *t_seccomp_report(void)
+{
+	static const struct { int nr; uint32_t arch; uint64_t a0, a1; const char *want; } c[] = {
+		{ __NR_openat, AUDIT_ARCH_X86_64, (uint64_t)-100, 0x4ab010,
+		  "openat (257), args 0xffffffffffffff9c, 0x4ab010" },
+		{ __NR_write, AUDIT_ARCH_X86_64, 9, 0, "write (1), args 0x9, 0x0" },
+		{ 999, AUDIT_ARCH_X86_64, 0, UINT64_MAX, "999, args 0x0, 0xffffffffffffffff" },
+		{ 1 | 0x40000000, AUDIT_ARCH_X86_64, 1, 2, "1073741825, args 0x1, 0x2" },
+		{ 5, AUDIT_ARCH_I386, 1, 2, "5 of arch 0x40000003, args 0x1, 0x2" },
+		{ -1, AUDIT_ARCH_X86_64, 0, 0, "4294967295, args 0x0, 0x0" },
+	};
+	char buf[200], want[200];
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		size_t n = seccomp_report(buf, sizeof(buf) - 1, c[i].nr, c[i].arch, c[i].a0, c[i].a1);
+		buf[n] = '\0';
+		snprintf(want, sizeof(want), "spore-kvm: seccomp: forbidden system call %s (a monitor bug: "
+			 "please report it)\n", c[i].want);
+		CHECK(strcmp(buf, want) == 0, "got '%.200s'", buf);
+	}
+	CHECK(seccomp_report(buf, 10, __NR_openat, AUDIT_ARCH_X86_64, 0, 0) == 10, "overran 10 bytes");
+	return NULL;
+}
+
+/* The real filter, for real: a child installs what spore-kvm installs (vCPU fd 100, no
+ * tap, no disk), then makes a forbidden call; it must print the call's name and exit
+ * 254 (before: killed by SIGSYS, status 159, without a word). An allowed call made
+ * first (write to fd 1) must still work. */
+static const char *t_seccomp_trap(void)
+{
+	int err[2], out[2], status = 0;
+	char line[300] = "", hello[8] = "";
+
+	CHECK(pipe(err) == 0 && pipe(out) == 0, "pipe");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct vm vm = { .vcpu_fd = 100, .tap_fd = -1, .disk_fd = -1 };
+		dup2(err[1], 2);
+		dup2(out[1], 1);
+		if (seccomp_install(&vm) < 0)
+			_exit(90);
+		if (write(1, "alive", 5) != 5)
+			_exit(91);
+		syscall(__NR_openat, AT_FDCWD, "/", O_RDONLY, 0);
+		_exit(92);
+	}
+	close(err[1]);
+	close(out[1]);
+	waitpid(pid, &status, 0);
+	ssize_t n = read(err[0], line, sizeof(line) - 1);
+	line[n > 0 ? n : 0] = '\0';
+	n = read(out[0], hello, sizeof(hello) - 1);
+	close(err[0]);
+	close(out[0]);
+	CHECK(n == 5 && strcmp(hello, "alive") == 0, "the allowed write did not happen");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == HC_EXIT_SANDBOX, "child status 0x%x: '%.200s'",
+	      status, line);
+	CHECK(strncmp(line, "spore-kvm: seccomp: forbidden system call openat (257), args "
+			    "0xffffff9c, 0x", 75) == 0 && strchr(line, '\n') == line + strlen(line) - 1,
+	      "message '%.200s'", line);
+	return NULL;
+}
+
 static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_net_mac, "net_parse_mac" },
 	{ t_net_check, "net_check" },
 	{ t_seccomp, "seccomp_bpf" },
+	{ t_seccomp_report, "seccomp_report" },
+	{ t_seccomp_trap, "seccomp_trap" },
+	{ t_hc_exit, "hc_exit_status" },
+	{ t_hc_poll, "hc_poll_tap_gone" },
+	{ t_hc_console, "hc_console_epipe" },
+	{ t_timeout_in_write, "timeout_in_blocked_write" },
 	{ t_gm_edges, "gm_edges" },
 	{ t_gm_random, "gm_random" },
 	{ t_parse_size, "parse_size" },
@@ -816,6 +1123,7 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_elf_truncated, "elf_truncated" },
 	{ t_elf_corrupt, "elf_corrupt" },
 	{ t_elf_shnote, "elf_section_note" },
+	{ t_image_read, "image_read" },
 	{ t_pvh, "pvh_start_info" },
 	{ t_elf_spore_note, "elf_spore_note" },
 	{ t_paging_flags, "paging_flags" },
