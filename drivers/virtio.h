@@ -13,8 +13,12 @@ struct virtq {
 	struct virtq_desc *desc;
 	struct virtq_avail *avail;
 	struct virtq_used *used;
+	/* Ours only, after the rings (the device is never shown them; it can
+	 * rewrite the descriptor table, so the driver never reads that back): */
 	void **cookie;          /* per descriptor: the buffer's owner; NULL when free */
+	uint32_t *len;          /* per descriptor: its buffer's length */
 	uint16_t *chain;        /* per head descriptor: its chain's length */
+	uint16_t *next;         /* per descriptor: the next in its chain or the free list */
 	const char *broken;     /* NULL, or why the queue is dead: the device returned
 				 * something impossible, or never answered */
 	int event_idx;          /* VIRTIO_F_EVENT_IDX negotiated */
