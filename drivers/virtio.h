@@ -51,6 +51,17 @@ void vmmio_write(struct vdev *d, unsigned off, uint32_t v);
 void virtio_probe(void);                 /* finds devices on both transports */
 void virtio_irq(void);                   /* interrupt context: ack, note the event */
 
+/* pci_region.c: a device's register region, checked before it is mapped (pure) */
+struct ram_info;
+struct pci_bar { uint64_t base, size; };   /* a memory BAR; 0, 0: none usable */
+struct pci_mem {                            /* what no BAR may overlap or pass */
+	const struct ram_info *ram;
+	uint64_t image_start, image_end;
+	uint64_t addr_end;                  /* the end of the physical address space */
+};
+const char *pci_region_check(const struct pci_bar *b, uint64_t off, uint64_t len, uint64_t need,
+			     const struct pci_mem *m);   /* NULL: may be mapped; else why not */
+
 /* virtio_pci.c: the modern PCI transport (QEMU -M q35) */
 int  vpci_probe(void);                   /* virtio devices found on bus 0 */
 
