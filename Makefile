@@ -38,7 +38,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test bench deps unit clean lint linux fuzz-http fuzz-resp compare
+.PHONY: all run test bench deps unit clean lint linux fuzz-http fuzz-resp fuzz-virtq compare
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -164,7 +164,15 @@ fuzz-resp: $(B)/fuzz/resp_fuzz
 	@mkdir -p $(B)/fuzz/resp-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/resp-corpus 2>&1 | tail -3
 
-test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
+# The guest's virtqueue under a hostile device (libFuzzer).
+$(B)/fuzz/virtq_fuzz: tests/fuzz/virtq_fuzz.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h | $(B)/.deps
+	@mkdir -p $(@D); clang -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -Idrivers -o $@ \
+	    tests/fuzz/virtq_fuzz.c drivers/virtq.c
+fuzz-virtq: $(B)/fuzz/virtq_fuzz
+	@mkdir -p $(B)/fuzz/virtq-corpus
+	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/virtq-corpus 2>&1 | tail -3
+
+test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(B)/fuzz/virtq_fuzz $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test
 	@tests/run-tests
 
