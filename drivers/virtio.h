@@ -23,6 +23,7 @@ struct virtq {
 				 * something impossible, or never answered */
 	int event_idx;          /* VIRTIO_F_EVENT_IDX negotiated */
 	uint16_t kicked;        /* avail idx at the last notification */
+	uint16_t avail_idx;     /* ours; avail->idx is only ever written from it */
 };
 int virtq_init(struct virtq *q, uint16_t size, void *mem);   /* mem: virtq_mem_size() bytes, zeroed */
 uint64_t virtq_mem_size(uint16_t size);

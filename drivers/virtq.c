@@ -69,11 +69,14 @@ int virtq_add_chain(struct virtq *q, const struct vbuf *b, unsigned n, void *coo
 	}
 	q->num_free = (uint16_t)(q->num_free - n);
 	q->cookie[head] = cookie;
-	q->avail->ring[q->avail->idx & (q->size - 1)] = head;
+	/* The avail index from our own copy too: the device can rewrite the
+	 * ring's, and would have us publish entries where it never looks. */
+	q->avail->ring[q->avail_idx & (q->size - 1)] = head;
+	q->avail_idx++;
 	/* The device may read the ring entry as soon as it sees the new idx:
 	 * publish the descriptors and the entry first (2.7.13). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&q->avail->idx, (uint16_t)(q->avail->idx + 1), __ATOMIC_RELAXED);
+	__atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -89,7 +92,7 @@ int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
  * Without it, the device's VIRTQ_USED_F_NO_NOTIFY flag asks for none. */
 int virtq_kick_needed(struct virtq *q)
 {
-	uint16_t old = q->kicked, now = q->avail->idx;
+	uint16_t old = q->kicked, now = q->avail_idx;
 	q->kicked = now;
 	/* Our idx store must be visible before we read the device's event
 	 * index or flag, or both sides may decide the other will act: the

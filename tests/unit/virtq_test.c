@@ -203,6 +203,24 @@ static int t_hostile_freelist(void)
 	return 0;
 }
 
+/* It rewrites the avail index: the driver publishes at its own next index
+ * all the same, and decides kicks by it. */
+static int t_hostile_avail(void)
+{
+	static char b[16];
+	void *c;
+	uint32_t len;
+	setup(8);
+	virtq_add(&q, (uint64_t)b, 16, 1, b);
+	q.avail->idx = 5;
+	CHECK(virtq_add(&q, (uint64_t)b, 16, 1, b + 1) == 0);
+	CHECK(q.avail->idx == 2 && q.avail->ring[1] == 1);
+	CHECK(virtq_kick_needed(&q) == 1 && q.kicked == 2);
+	CHECK(dev_complete(16) && dev_complete(16));
+	CHECK(virtq_get(&q, &c, &len) == 1 && c == b && virtq_get(&q, &c, &len) == 1 && c == b + 1);
+	return 0;
+}
+
 static int t_init(void)
 {
 	static char mem[1 << 16];
@@ -278,6 +296,7 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 	{ t_hostile_len, "virtq_hostile_desc_len" },
 	{ t_hostile_chain, "virtq_hostile_desc_chain" },
 	{ t_hostile_freelist, "virtq_hostile_desc_freelist" },
+	{ t_hostile_avail, "virtq_hostile_avail_idx" },
 };
 
 int main(int argc, char **argv)
