@@ -4,9 +4,9 @@
  * through the avail ring and taken back from the used ring. Everything the
  * device writes is checked before use: a bad index, id or length marks the
  * queue broken (q->broken says why, the driver logs it), never corrupts memory.
- * The descriptor table is shared, so the device can rewrite it: each
- * descriptor's length and link are kept in our own arrays too, and only
- * those are read back.
+ * The rings are shared, so the device can rewrite what we wrote: each
+ * descriptor's length and link, and the avail index, are kept in our own
+ * copies too, and only those are read back.
  * The device is another CPU: barriers below order our ring writes. */
 #include "virtio.h"
 
