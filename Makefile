@@ -164,9 +164,12 @@ fuzz-resp: $(B)/fuzz/resp_fuzz
 	@mkdir -p $(B)/fuzz/resp-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/resp-corpus 2>&1 | tail -3
 
-# The guest's virtqueue under a hostile device (libFuzzer).
-$(B)/fuzz/virtq_fuzz: tests/fuzz/virtq_fuzz.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h | $(B)/.deps
-	@mkdir -p $(@D); clang -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -Idrivers -o $@ \
+# The guest's virtqueue under a hostile device (libFuzzer). Its corpus starts
+# from the seeds: inputs that crashed an earlier virtq.c stay in every run.
+$(B)/fuzz/virtq_fuzz: tests/fuzz/virtq_fuzz.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h \
+		      $(wildcard tests/fuzz/virtq-seeds/*) | $(B)/.deps
+	@mkdir -p $(@D) $(B)/fuzz/virtq-corpus; cp tests/fuzz/virtq-seeds/* $(B)/fuzz/virtq-corpus/
+	@clang -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -Idrivers -o $@ \
 	    tests/fuzz/virtq_fuzz.c drivers/virtq.c
 fuzz-virtq: $(B)/fuzz/virtq_fuzz
 	@mkdir -p $(B)/fuzz/virtq-corpus

@@ -81,8 +81,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 1:     /* the device scribbles on the shared rings */
-			for (unsigned k = 1 + byte() % 8; k; k--)
-				mem[word() % shared] = byte();
+			for (unsigned k = 1 + byte() % 8; k; k--) {
+				uint32_t at = word();   /* then the value: inputs mean the same to every compiler */
+				mem[at % shared] = byte();
+			}
 			break;
 		case 2:     /* the device uses the next avail entry, any length */
 			if (dev_avail != q.avail->idx) {
@@ -91,10 +93,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				q.used->idx++;
 			}
 			break;
-		case 3:     /* the device writes a used entry of its own and moves the index */
-			q.used->ring[byte() % n] = (struct virtq_used_elem){ word() % (n + 2u), word() % 256 };
+		case 3: {   /* the device writes a used entry of its own and moves the index */
+			struct virtq_used_elem *u = &q.used->ring[byte() % n];
+			u->id = word() % (n + 2u);
+			u->len = word() % 256;
 			q.used->idx = (uint16_t)(q.used->idx + byte() % 3);
 			break;
+		}
 		case 4: {   /* the driver harvests, and uses the length as a driver would */
 			void *c = NULL;
 			uint32_t len = 0;
