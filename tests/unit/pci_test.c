@@ -75,17 +75,23 @@ static int t_hostile(void)
 	CHECK(chk(0x7fffc000, 0x8000, 0x4000, 0x10, 1));           /* the region itself is past RAM */
 	CHECK(chk(0x140000000, 0x4000, 0, 0x10, 1));
 	CHECK(chk(0x9fff0, 0x10, 0, 0x10, 1));                     /* page 0x9f000 is RAM to 0x9fc00 */
+	/* BARs over the I/O APIC, the local APIC, or reaching into them */
+	CHECK(chk(0xfec00000, 0x1000, 0, 0x10, 1));
+	CHECK(chk(0xfee00000, 0x1000, 0, 0x10, 1));
+	CHECK(chk(0xfe000000, 0x1000000, 0, 0x10, 1));
+	CHECK(!chk(0xfebff000, 0x1000, 0, 0x10, 1));              /* just below: fine */
 	return 0;
 }
 
 /* Random values near the edges: whatever is accepted lies inside its BAR,
- * is not empty nor short, and its BAR's pages are clear of RAM, the image and
- * the end of the address space. */
+ * is not empty nor short, and its BAR's pages are clear of RAM, the image,
+ * the chipset and the end of the address space. */
 static int t_random(void)
 {
 	static const uint64_t edges[] = {
 		0, 1, 0xf, 0x10, 0x38, 0xfff, 0x1000, 0x4000, 0x9f000, 0x9fff0, 0x100000, 0x7fffc000,
-		0x80000000, 0xfebf8000, 0x100000000, 0x1b8000000, 1ull << 39, 1ull << 40,
+		0x80000000, 0xfebf8000, 0xfebff000, 0xfec00000, 0xfee00000, 0x100000000, 0x1b8000000,
+		1ull << 39, 1ull << 40,
 		0x7fffffff, 0xffffffff, ~0ull, ~0ull - 0xfff, 1ull << 63,
 	};
 	unsigned ne = sizeof edges / sizeof edges[0], accepted = 0;
@@ -104,6 +110,7 @@ static int t_random(void)
 		CHECK(start >= 0xa0000);                                   /* low RAM */
 		CHECK(end <= 0x100000 || (start >= 0x80000000 && end <= 0x100000000) ||
 		      start >= 0x1b8000000);                               /* the image, RAM */
+		CHECK(end <= 0xfec00000 || start >= 0x100000000);          /* the chipset */
 		accepted++;
 	}
 	CHECK(accepted > 1000);   /* the model was exercised */
