@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Reads the PVH memory map: which RAM is free after the image, and where RAM
- * ends. Pure: unit-tested on the host with hostile maps. */
+/* Reads the PVH memory map: which RAM is free after the image, where RAM
+ * ends, and where each RAM entry lies (no device may claim one). Pure:
+ * unit-tested on the host with hostile maps. */
 #include "kernel.h"
 
 /* The free range is the RAM entry holding the image, from the image's end to
