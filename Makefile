@@ -38,7 +38,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test bench deps unit clean lint linux fuzz-http fuzz-resp compare
+.PHONY: all run test bench deps unit clean lint linux fuzz-http fuzz-resp fuzz-virtq compare
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -148,6 +148,13 @@ $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/me
 $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c
+$(B)/tests/unit/pci_test: tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c drivers/virtio.h kernel/kernel.h
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	    tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c
+# virtio_rng.c is #included whole by its test, which stubs the device under it.
+$(B)/tests/unit/rng_test: tests/unit/rng_test.c drivers/virtio_rng.c drivers/virtio.h drivers/virtio_reg.h kernel/kernel.h
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	    tests/unit/rng_test.c
 
 # Fuzzing the request parsers (libFuzzer); a bounded run is part of make test.
 FUZZ_SECONDS ?= 10
@@ -157,8 +164,19 @@ fuzz-resp: $(B)/fuzz/resp_fuzz
 	@mkdir -p $(B)/fuzz/resp-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/resp-corpus 2>&1 | tail -3
 
-test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
-      $(B)/tests/unit/virtq_test
+# The guest's virtqueue under a hostile device (libFuzzer). Its corpus starts
+# from the seeds: inputs that crashed an earlier virtq.c stay in every run.
+$(B)/fuzz/virtq_fuzz: tests/fuzz/virtq_fuzz.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h \
+		      $(wildcard tests/fuzz/virtq-seeds/*) | $(B)/.deps
+	@mkdir -p $(@D) $(B)/fuzz/virtq-corpus; cp tests/fuzz/virtq-seeds/* $(B)/fuzz/virtq-corpus/
+	@clang -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -Idrivers -o $@ \
+	    tests/fuzz/virtq_fuzz.c drivers/virtq.c
+fuzz-virtq: $(B)/fuzz/virtq_fuzz
+	@mkdir -p $(B)/fuzz/virtq-corpus
+	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/virtq-corpus 2>&1 | tail -3
+
+test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(B)/fuzz/virtq_fuzz $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
+      $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test
 	@tests/run-tests
 
 # Linux builds of the apps (runc's and the plain process's contenders) and the

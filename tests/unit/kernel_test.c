@@ -97,6 +97,8 @@ static int t_memmap(void)
 	CHECK(ri.free_start == 0x124000 && ri.free_end == 0x2000000);
 	CHECK(ri.top == 0x2000000);
 	CHECK(ri.total == 0x9fc00 + 0x1f00000);
+	CHECK(ri.nram == 2 && memmap_overlaps_ram(&ri, 0x9f000, 0xa0000));      /* the RAM entries kept */
+	CHECK(!memmap_overlaps_ram(&ri, 0x9fc00, 0x100000) && !memmap_overlaps_ram(&ri, 0x2000000, ~0ull));
 	return 0;
 }
 
