@@ -102,7 +102,14 @@ int virtq_kick_needed(struct virtq *q)
 	if (!q->event_idx)
 		return !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY);
 	uint16_t event = __atomic_load_n((uint16_t *)&q->used->ring[q->size], __ATOMIC_RELAXED);
-	return virtq_need_event(event, now, old);
+	/* The device had used every buffer published before these: it waits
+	 * for a notification, or soon will (it then sets avail_event to the
+	 * index it saw, so this kick is one it would ask for anyway). Notify
+	 * whatever avail_event says: where a host runs our fence as a no-op
+	 * (QEMU's TCG with one vCPU, docs/virtio.md) the avail_event we read
+	 * can predate the device's wait, and that kick would be lost for good. */
+	uint16_t used = __atomic_load_n(&q->used->idx, __ATOMIC_RELAXED);
+	return virtq_need_event(event, now, old) || used == old;
 }
 
 int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
