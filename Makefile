@@ -175,7 +175,25 @@ fuzz-virtq: $(B)/fuzz/virtq_fuzz
 	@mkdir -p $(B)/fuzz/virtq-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/virtq-corpus 2>&1 | tail -3
 
-test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(B)/fuzz/virtq_fuzz $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
+# spore-kvm's trust boundary under libFuzzer: the ELF loader (seeds: the test
+# guests) and the hypercall handlers over a fake guest RAM.
+$(B)/fuzz/elf_fuzz: tests/fuzz/elf_fuzz.c monitor/elf.c monitor/guestmem.c monitor/monitor.h \
+		    | $(B)/.deps $(B)/tests/unit/monitor_guest.elf $(B)/tests/unit/monitor_guest64.elf
+	@mkdir -p $(@D) $(B)/fuzz/elf-corpus; cp $(B)/tests/unit/monitor_guest*.elf $(B)/fuzz/elf-corpus/
+	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	    -Ikernel -Imonitor -o $@ tests/fuzz/elf_fuzz.c monitor/elf.c monitor/guestmem.c
+$(B)/fuzz/hc_fuzz: tests/fuzz/hc_fuzz.c $(MON_TESTED) monitor/monitor.h kernel/hypercall.h | $(B)/.deps
+	@mkdir -p $(@D)
+	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	    -Ikernel -Imonitor -o $@ tests/fuzz/hc_fuzz.c $(MON_TESTED)
+FUZZERS := http resp virtq elf hc
+# Every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=600 for a campaign).
+fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
+	@for f in $(FUZZERS); do mkdir -p $(B)/fuzz/$$f-corpus; echo "  FUZZ    $$f"; \
+	    $(B)/fuzz/$${f}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=12000 $(B)/fuzz/$$f-corpus 2>&1 \
+	    | grep -E '^Done|ERROR|SUMMARY' || exit 1; done
+
+test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test
 	@tests/run-tests
 
