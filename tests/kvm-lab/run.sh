@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Runs a batch of commands on ordinary KVM (kvm_amd) in one boot of the lab
+# (tests/kvm-lab/build.sh builds it first if needed; boots are ~30 s, so batch).
+#   tests/kvm-lab/run.sh [-o DIR] [-n] [-t SECONDS] BATCH [FILE...]
+# BATCH: lines "NAME<TAB>COMMAND", run by busybox sh in L1 from a directory
+# holding each FILE at its path relative to the repository (so commands read
+# like the host's: build/spore-kvm build/apps/hello.elf).
+# Per NAME: DIR/NAME.out (output) and DIR/NAME.rc (status), and one line
+# "ok NAME" (status 0) or "FAIL NAME: why" (-n: no such lines; the caller
+# judges the results). -t: timeout of the whole QEMU run (default 300 s), so a
+# hang is a FAIL, never a stuck test. No lab here: "skip kvm-lab: why", exit 0.
+set -u
+cd "$(dirname "$0")/../.."
+L=build/kvm-lab out=$L/out verdicts=1 tmo=300
+while getopts o:nt: o; do
+	case $o in
+	o) out=$OPTARG ;; n) verdicts="" ;; t) tmo=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-t SECONDS] BATCH [FILE...]" >&2; exit 2; }
+batch=$1; shift
+msg=$(tests/kvm-lab/build.sh); case $? in 0) ;; 3) echo "$msg"; exit 0 ;; *) echo "$msg"; exit 1 ;; esac
+
+# A fresh tree per run: the base, the batch, the files; packed by busybox cpio.
+work=$L/run.$$ && rm -rf $work && mkdir -p $work $out
+trap 'rm -rf $work' EXIT
+cp -a $L/root $work/root
+cp "$batch" $work/root/lab/batch
+for f in "$@"; do
+	mkdir -p "$work/root/spore/$(dirname "$f")" && cp "$f" "$work/root/spore/$f" || exit 1
+done
+(cd $work/root && find . | ../../root/bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 > $work/initrd.gz
+rm -f $out/*.out $out/*.rc
+
+# The lab's QEMU (docs/boot.md): TCG emulates AMD SVM with -cpu max. Two vCPUs
+# at most: the machine is shared.
+t0=$(date +%s)
+timeout -k 5 "$tmo" qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+	-kernel $L/vmlinuz -initrd $work/initrd.gz -append "console=ttyS0 quiet panic=-1" \
+	-nographic -no-reboot < /dev/null > $out/console.log 2>&1
+rc=$?
+secs=$(($(date +%s) - t0))
+tr -d '\r' < $out/console.log > $work/console
+why="L1 stopped before it ran it"
+[ $rc = 124 ] && why="the lab timed out after ${tmo}s"
+if ! grep -q '^@@lab ready' $work/console; then why="L1 did not come up ($why)"
+elif ! grep -q '^@@lab ready.*/dev/kvm present' $work/console; then
+	why="no /dev/kvm in L1: $(grep -m1 '^@@lab ready' $work/console)"
+fi
+
+tab=$(printf '\t')
+while IFS="$tab" read -r name cmd; do
+	[ -n "$name" ] || continue
+	sed -n "s/^@@out $name| //p" $work/console > "$out/$name.out"
+	st=$(sed -n "s/^@@end $name \([0-9]*\)$/\1/p" $work/console)
+	[ -n "$st" ] && echo "$st" > "$out/$name.rc"
+	[ -n "$verdicts" ] || continue
+	if [ -z "$st" ]; then echo "FAIL $name: no result: $why (see $out/console.log)"
+	elif [ "$st" = 0 ]; then echo "ok $name"
+	else echo "FAIL $name: status $st (see $out/$name.out)"; fi
+done < "$batch"
+echo "kvm-lab: one L1 boot, ${secs}s, $(grep -c "^@@end " $work/console) of $(grep -c . "$batch") commands ran"
