@@ -38,7 +38,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test bench deps unit clean lint linux fuzz-http fuzz-resp compare
+.PHONY: all run test test-kvm bench deps unit clean lint linux fuzz-http fuzz-resp compare
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -156,6 +156,9 @@ $(B)/fuzz/resp_fuzz: tests/fuzz/resp_fuzz.c apps/kv/resp.c apps/kv/kv.h | $(B)/.
 fuzz-resp: $(B)/fuzz/resp_fuzz
 	@mkdir -p $(B)/fuzz/resp-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/resp-corpus 2>&1 | tail -3
+
+test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf)
+	@tests/run-tests lab
 
 test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test

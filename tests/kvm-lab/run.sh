@@ -62,4 +62,5 @@ while IFS="$tab" read -r name cmd; do
 	elif [ "$st" = 0 ]; then echo "ok $name"
 	else echo "FAIL $name: status $st (see $out/$name.out)"; fi
 done < "$batch"
-echo "kvm-lab: one L1 boot, ${secs}s, $(grep -c "^@@end " $work/console) of $(grep -c . "$batch") commands ran"
+ran=$(grep -c "^@@end " $work/console) all=$(grep -c . "$batch")
+echo "kvm-lab: one L1 boot, ${secs}s, $ran of $all commands ran$([ $ran = $all ] || echo ": $why")"
