@@ -2,20 +2,21 @@
 # SPDX-License-Identifier: MIT
 # Runs a batch of commands on ordinary KVM (kvm_amd) in one boot of the lab
 # (tests/kvm-lab/build.sh builds it first if needed; boots are ~30 s, so batch).
-#   tests/kvm-lab/run.sh [-o DIR] [-n] [-t SECONDS] BATCH [FILE...]
+#   tests/kvm-lab/run.sh [-o DIR] [-n] [-q] [-t SECONDS] BATCH [FILE...]
 # BATCH: lines "NAME<TAB>COMMAND", run by busybox sh in L1 from a directory
 # holding each FILE at its path relative to the repository (so commands read
 # like the host's: build/spore-kvm build/apps/hello.elf).
 # Per NAME: DIR/NAME.out (output) and DIR/NAME.rc (status), and one line
 # "ok NAME" (status 0) or "FAIL NAME: why" (-n: no such lines; the caller
-# judges the results). -t: timeout of the whole QEMU run (default 300 s), so a
+# judges the results). -q: the host's QEMU too (binary, the libraries ldd
+# lists, firmware), at the host's paths, for QEMU -accel kvm in L1. -t: timeout of the whole QEMU run (default 300 s), so a
 # hang is a FAIL, never a stuck test. No lab here: "skip kvm-lab: why", exit 0.
 set -u
 cd "$(dirname "$0")/../.."
-L=build/kvm-lab out=$L/out verdicts=1 tmo=300
-while getopts o:nt: o; do
+L=build/kvm-lab out=$L/out verdicts=1 tmo=300 qemu=""
+while getopts o:nqt: o; do
 	case $o in
-	o) out=$OPTARG ;; n) verdicts="" ;; t) tmo=$OPTARG ;;
+	o) out=$OPTARG ;; n) verdicts="" ;; q) qemu=1 ;; t) tmo=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -28,10 +29,17 @@ msg=$(tests/kvm-lab/build.sh); case $? in 0) ;; 3) echo "$msg"; exit 0 ;; *) ech
 work=$L/run.$$ && rm -rf $work && mkdir -p $work $out
 trap 'rm -rf $work' EXIT
 cp -a $L/root $work/root
+cp tests/kvm-lab/init $work/root/init       # the current one, without a rebuild
 cp "$batch" $work/root/lab/batch
 for f in "$@"; do
 	mkdir -p "$work/root/spore/$(dirname "$f")" && cp "$f" "$work/root/spore/$f" || exit 1
 done
+if [ -n "$qemu" ]; then
+	q=$(command -v qemu-system-x86_64)
+	for f in $q $(ldd $q | awk '$1 ~ /^\// { print $1 } $3 ~ /^\// { print $3 }') /usr/share/qemu /usr/share/seabios; do
+		mkdir -p "$work/root$(dirname $f)" && cp -rL $f "$work/root$f" || exit 1
+	done
+fi
 (cd $work/root && find . | ../../root/bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 > $work/initrd.gz
 rm -f $out/*.out $out/*.rc
 
