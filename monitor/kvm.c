@@ -19,8 +19,8 @@
 /* kvm_pvm's marks (Ant Group's PVM, arch/x86/kvm/pvm/ and its cpuid.c changes). */
 #define PVM_CPUID_VENDOR_LEAF  0x40000002u    /* eax of 0x40000000 points here */
 #define PVM_CPUID_SIGNATURE    0x4d5650u      /* "PVM\0" in that leaf's ebx */
-#define MSR_PVM_LINEAR_ADDRESS_RANGE 0x4b564df0u
-#define PVM_RANGE_FIXED_BITS   0xff00ff00ff00ff00ull  /* always set (PVM spec) */
+#define MSR_PVM_VCPU_STRUCT    0x4b564df1u    /* every PVM guest registers its page here */
+#define MSR_UNKNOWN            0x4b564cffu    /* no KVM has it: the control read */
 
 static int kvm_fd = -1;
 
@@ -149,18 +149,16 @@ static void tsc_info(struct vm *vm)
 	}
 }
 
-/* The second sign of kvm_pvm: its vCPUs have MSR_PVM_LINEAR_ADDRESS_RANGE, reset to
- * a value with PVM_RANGE_FIXED_BITS set. Elsewhere KVM_GET_MSRS reads nothing (0
- * entries), or 0 when the host sets kvm.ignore_msrs. */
-static int pvm_msr(int vcpu)
+/* The second sign of kvm_pvm: its vCPUs have MSR_PVM_VCPU_STRUCT. Compared with an MSR
+ * no KVM has, since with kvm.ignore_msrs=1 every KVM_GET_MSRS succeeds (reading 0). */
+static int msr_readable(int vcpu, uint32_t index)
 {
 	struct {
 		struct kvm_msrs h;
 		struct kvm_msr_entry e;
-	} m = { .h.nmsrs = 1, .e.index = MSR_PVM_LINEAR_ADDRESS_RANGE };
+	} m = { .h.nmsrs = 1, .e.index = index };
 
-	return ioctl(vcpu, KVM_GET_MSRS, &m) == 1 &&
-	       (m.e.data & PVM_RANGE_FIXED_BITS) == PVM_RANGE_FIXED_BITS;
+	return ioctl(vcpu, KVM_GET_MSRS, &m) == 1;    /* the number of MSRs read */
 }
 
 /* Recipe: kvm_open (open, CREATE_VM, memory slot, CREATE_VCPU, map kvm_run, CPUID,
@@ -200,7 +198,8 @@ int kvm_open(struct vm *vm)
 
 	if (setup_cpuid(vm, kvm, vm->vcpu_fd) < 0)
 		return -1;
-	vm->kvm_pvm |= pvm_msr(vm->vcpu_fd);
+	vm->kvm_pvm |= msr_readable(vm->vcpu_fd, MSR_PVM_VCPU_STRUCT) &&
+		       !msr_readable(vm->vcpu_fd, MSR_UNKNOWN);
 	kvm_fd = kvm;
 	return 0;
 }
