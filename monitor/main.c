@@ -207,12 +207,14 @@ static void report_rip(struct vm *vm, const char *what)
 /* The start mode (docs/monitor.md, "Two start modes"): ring 3 at the Spore note where
  * KVM is kvm_pvm (ring-0 code is emulated there and cannot run SSE), else ring 0 at
  * the PVH entry: ordinary KVM runs ring 0 natively but resets the vCPU after a
- * SHUTDOWN, which the ring-3 start needs to resume after every trap. mode: 0 auto,
- * 3 or 1 (ring 0) from --mode. Returns what --stats prints. */
-static const char *choose_mode(struct vm *vm, int mode)
+ * SHUTDOWN, which the ring-3 start needs to resume after every trap. Returns what
+ * --stats prints. */
+enum mode { MODE_AUTO, MODE_RING0, MODE_RING3 };
+
+static const char *choose_mode(struct vm *vm, enum mode mode)
 {
-	if (mode) {
-		vm->ring3 = mode == 3;
+	if (mode != MODE_AUTO) {
+		vm->ring3 = mode == MODE_RING3;
 		return vm->ring3 ? "ring 3 at the Spore note (--mode=ring3)" :
 				   "ring 0 at the PVH entry (--mode=ring0)";
 	}
@@ -373,7 +375,8 @@ int main(int argc, char **argv)
 	static struct image im;
 	char err[200];
 	uint64_t timeout = 0, cr3 = 0;
-	int i, mode = 0;
+	enum mode mode = MODE_AUTO;
+	int i;
 
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		const char *a = argv[i];
@@ -401,11 +404,11 @@ int main(int argc, char **argv)
 			initrd = a + 9;
 		} else if (strncmp(a, "--mode=", 7) == 0) {
 			if (strcmp(a + 7, "auto") == 0)
-				mode = 0;
+				mode = MODE_AUTO;
 			else if (strcmp(a + 7, "ring3") == 0)
-				mode = 3;
+				mode = MODE_RING3;
 			else if (strcmp(a + 7, "ring0") == 0)
-				mode = 1;
+				mode = MODE_RING0;
 			else {
 				msg("spore-kvm: --mode=%s: want auto, ring3 or ring0\n", a + 7);
 				return HC_EXIT_SETUP;
@@ -447,9 +450,9 @@ int main(int argc, char **argv)
 	if (load_image(image, &vm, &im) < 0)
 		return HC_EXIT_SETUP;
 	vm.im = &im;
-	if ((mode == 3 && !im.has64) || (mode == 1 && !im.has32)) {
+	if ((mode == MODE_RING3 && !im.has64) || (mode == MODE_RING0 && !im.has32)) {
 		msg("spore-kvm: %s: --mode=%s needs a %s note, which the image lacks\n", image,
-		    mode == 3 ? "ring3" : "ring0", mode == 3 ? "Spore" : "Xen PVH");
+		    mode == MODE_RING3 ? "ring3" : "ring0", mode == MODE_RING3 ? "Spore" : "Xen PVH");
 		return HC_EXIT_SETUP;
 	}
 	if (initrd && load_initrd(initrd, &vm, &im, &mod_addr, &mod_size) < 0)
