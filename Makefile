@@ -157,7 +157,7 @@ fuzz-resp: $(B)/fuzz/resp_fuzz
 	@mkdir -p $(B)/fuzz/resp-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/resp-corpus 2>&1 | tail -3
 
-test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf)
+test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf
 	@tests/run-tests lab
 
 test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
