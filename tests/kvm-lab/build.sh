@@ -9,7 +9,10 @@
 set -u
 cd "$(dirname "$0")/../.."
 L=build/kvm-lab
-[ -f $L/ready ] && exit 0
+# The modules, in load order (dependency order, read from their .modinfo); a
+# lab built with another list is rebuilt.
+mods="virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd drivers/net/tun"
+[ "$(sed -n 2p $L/ready 2>/dev/null)" = "$mods" ] && exit 0
 skip() { echo "skip kvm-lab: $*"; exit 3; }
 command -v qemu-system-x86_64 > /dev/null || skip "no qemu-system-x86_64 on this host"
 
@@ -27,15 +30,15 @@ rm -rf $L && mkdir -p $L/debs $L/pkg $L/root
 for d in $L/debs/*.deb; do dpkg -x "$d" $L/pkg || skip "dpkg -x $d failed"; done
 cp $L/pkg/boot/vmlinuz-* $L/vmlinuz || skip "no vmlinuz in $k"
 
-# The initramfs tree: busybox, the four modules (load order = dependency order,
-# read from their .modinfo), /init. Batches add /lab/batch and files under /spore.
+# The initramfs tree: busybox, the modules, /init. Batches add /lab/batch and
+# files under /spore.
 r=$L/root
 mkdir -p $r/bin $r/modules $r/lab $r/spore $r/proc $r/sys $r/dev $r/tmp
 cp $L/pkg/bin/busybox $r/bin/busybox
-for m in virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd; do
+for m in $mods; do
 	cp $L/pkg/lib/modules/*/kernel/$m.ko $r/modules/ || skip "no $m.ko in $k"
 done
 cp tests/kvm-lab/init $r/init && chmod +x $r/init
 rm -rf $L/pkg $L/debs   # ~470 MB unpacked; the tree above is all a run needs
-echo "$k" > $L/ready
+printf '%s\n%s\n' "$k" "$mods" > $L/ready
 echo "kvm-lab: built $L from $k and busybox-static"
