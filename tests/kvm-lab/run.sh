@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Runs a batch of commands on ordinary KVM (kvm_amd) in one boot of the lab
-# (tests/kvm-lab/build.sh builds it first if needed; boots are ~30 s, so batch).
+# (tests/kvm-lab/build.sh builds it first if needed; a boot takes 10-15 s, so batch).
 #   tests/kvm-lab/run.sh [-o DIR] [-n] [-q] [-t SECONDS] BATCH [FILE...]
 # BATCH: lines "NAME<TAB>COMMAND", run by busybox sh in L1 from a directory
 # holding each FILE at its path relative to the repository (so commands read
@@ -23,7 +23,7 @@ while getopts o:nqt: o; do
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-t SECONDS] BATCH [FILE...]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-q] [-t SECONDS] BATCH [FILE...]" >&2; exit 2; }
 batch=$1; shift
 msg=$(tests/kvm-lab/build.sh); case $? in 0) ;; 3) echo "$msg"; exit 0 ;; *) echo "$msg"; exit 1 ;; esac
 
@@ -47,7 +47,7 @@ tab=$(printf '\t')
 # One L1 boot of BATCH-FILE; its console, without CRs, in $work/console.N. The
 # lab's QEMU (docs/boot.md): TCG emulates AMD SVM with -cpu max. One vCPU: the
 # machine is shared, and with two, L1 hung in about one boot of four (QEMU 7.2
-# MTTCG with nested SVM); never in eight boots with one, which is as fast.
+# MTTCG with nested SVM); never in twenty boots with one, which is as fast.
 boots=0 secs=0 why="" timedout=""
 boot() {
 	boots=$((boots + 1))
