@@ -73,10 +73,12 @@ void  *mem_alloc_pages(size_t n);            /* NULL when memory runs out */
 void   mem_free_pages(void *p, size_t n);
 void  *mem_sbrk(intptr_t incr);              /* (void *)-1 when out */
 size_t mem_free_bytes(void);
+void   mem_usage(size_t *heap, size_t *pages); /* bytes: sbrk heap, pages handed out */
 
 /* options.c: kernel command-line options */
 extern int opt_boottime;
 extern int opt_entropy;
+extern int opt_memstats;
 #define ENTROPY_HOST   1
 #define ENTROPY_RDRAND 2
 struct mmio_dev { uint64_t base, size; unsigned irq; };   /* one virtio_mmio.device= word */
