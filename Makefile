@@ -3,6 +3,7 @@
 #   make run [APP=hello] [HOST=microvm|q35|spore-kvm] [ARGS="..."] [MEM=16]
 #   make test      every test; the last line is "N passed, N failed"
 #   make bench     benchmarks (medians), see docs/benchmarks.md
+#   make soak      10^6 requests each to httpd and kv, memory sampled (docs/reliability.md)
 # Set-up (Debian packages, newlib from newlib-source) happens on first use.
 
 APP   ?= hello
@@ -38,7 +39,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test test-kvm bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq compare
+.PHONY: all run test test-kvm bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq compare soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -199,6 +200,10 @@ test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.e
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test
 	@tests/run-tests
+
+# 10^6 requests each to httpd and kv, memory sampled (docs/reliability.md); not in test.
+soak: all
+	@tests/soak.sh
 
 # Linux builds of the apps (runc's and the plain process's contenders) and the
 # launch timer: bench/bench.mk; httpd's unit test and fuzz target: its own fragment.
