@@ -20,7 +20,7 @@ extern char xen_hypercall_page[];
 
 static uint32_t xen_cpuid_base;   /* the signature leaf found by xen_detect */
 
-/* host.c asks first: Xen's CPUID signature at 0x40000000 or a 0x100 step above. */
+/* host.c asks: Xen's CPUID signature at 0x40000000 or 0x40000100. */
 int xen_detect(void)
 {
 	uint32_t r[4];

@@ -7,11 +7,12 @@
 #define XEN_REG_H
 #include <stdint.h>
 
-/* arch-x86/cpuid.h: the signature leaf, at 0x40000000 or a 0x100 step above it
- * (Xen moves up when it also offers Viridian); leaf base + 2 gives the MSR
- * that installs the hypercall page. */
+/* arch-x86/cpuid.h: the signature leaf, at 0x40000000, or at 0x40000100 when
+ * Xen also offers Viridian (Hyper-V) leaves, which then take 0x40000000;
+ * leaf base + 2 gives the MSR that installs the hypercall page. Only these
+ * two are asked: each CPUID is a VM exit on the other hosts' boot path. */
 #define XEN_CPUID_FIRST     0x40000000u
-#define XEN_CPUID_LAST      0x40010000u
+#define XEN_CPUID_LAST      0x40000200u     /* exclusive */
 #define XEN_CPUID_SIG_EBX   0x566e6558u    /* "XenV" */
 #define XEN_CPUID_SIG_ECX   0x65584d4du    /* "MMXe" */
 #define XEN_CPUID_SIG_EDX   0x4d4d566eu    /* "nVMM" */
