@@ -2,6 +2,7 @@
 # spore: one application + newlib + the kernel -> one PVH ELF per app.
 #   make run [APP=hello] [HOST=microvm|q35|spore-kvm] [ARGS="..."] [MEM=16]
 #   make test      every test; the last line is "N passed, N failed"
+#   make test-xen  the guest tests as Xen PVH domUs, in the Xen lab (built once)
 #   make bench     benchmarks (medians), see docs/benchmarks.md
 # Set-up (Debian packages, newlib from newlib-source) happens on first use.
 
@@ -38,7 +39,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test bench deps unit clean lint linux fuzz-http fuzz-resp compare
+.PHONY: all run test test-xen bench deps unit clean lint linux fuzz-http fuzz-resp compare
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -160,6 +161,10 @@ fuzz-resp: $(B)/fuzz/resp_fuzz
 test: all linux $(B)/fuzz/http_fuzz $(B)/fuzz/resp_fuzz $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test
 	@tests/run-tests
+
+# The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).
+test-xen: $(B)/apps/hello.elf $(GUESTS:%=$(B)/tests/guest/%.elf)
+	@tests/run-tests xen
 
 # Linux builds of the apps (runc's and the plain process's contenders) and the
 # launch timer: bench/bench.mk; httpd's unit test and fuzz target: its own fragment.

@@ -9,14 +9,14 @@ set -eu
 cd "$(dirname "$0")/../.."
 L=$PWD/build/xen-lab
 [ -f "$L/.done" ] && exit 0
-skip() { echo "skip xen-lab: $* (see $L/build.log)"; exit 2; }
 mkdir -p "$L"
-exec 3>&1 >"$L/build.log" 2>&1
+exec 3>&1 >"$L/build.log" 2>&1     # the log gets everything; fd 3 is the caller's
+skip() { echo "skip xen-lab: $* (see $L/build.log)" >&3; exit 2; }
 trap 'echo "skip xen-lab: build failed at line $LINENO (see $L/build.log)" >&3' ERR
 [ "$(id -u)" = 0 ] || skip "building dom0 needs root (debootstrap, chroot)"
 export DEBIAN_FRONTEND=noninteractive
-command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recommends debootstrap cpio ||
-	skip "cannot install debootstrap"
+{ command -v debootstrap && command -v cpio; } >/dev/null ||
+	apt-get install -y -qq --no-install-recommends debootstrap cpio || skip "cannot install debootstrap, cpio"
 
 # 1. Xen and the kernel. Name the kernel's exact package: a glob would fetch every ABI.
 KPKG=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/{print $2; exit}')

@@ -5,16 +5,18 @@
 #   tests/xen-lab/run.sh BATCH OUT
 # BATCH: one domU a line, "NAME IMAGE RAMDISK|- CMDLINE..." (NAME: [a-z0-9-];
 # CMDLINE may hold ' or ", not both: xl's config strings have no escapes).
-# OUT gets NAME.log (the domU's console), NAME.end (poweroff, crash, gone or
-# timeout: how dom0 saw it end) and qemu.log (the whole serial output).
+# The domUs run one after the other. OUT gets NAME.log (the domU's console),
+# NAME.end (poweroff, crash, gone, timeout or "create failed: why": how dom0
+# saw it end), NAME.time (seconds from xl create's start until it returned,
+# until the console had output, until dom0 saw the end) and qemu.log (the
+# whole serial output).
 # Exit 0 when the lab ran to its end; 1 (with a line saying why) otherwise.
 # Needs the lab built first (tests/xen-lab/build.sh).
 set -u
 cd "$(dirname "$0")/../.."
 L=build/xen-lab
 batch=$1 out=$2
-DEADLINE=${XEN_LAB_DEADLINE:-120}      # seconds for the domUs once all are created
-TIMEOUT=${XEN_LAB_TIMEOUT:-420}        # seconds for the whole QEMU run
+DEADLINE=${XEN_LAB_DEADLINE:-60}       # seconds for each domU once xl create has returned
 [ -f $L/.done ] || { echo "xen-lab: not built (tests/xen-lab/build.sh)"; exit 1; }
 rm -rf "$out" && mkdir -p "$out/cpio/lab"
 
@@ -47,6 +49,9 @@ done < "$batch"
 (cd "$c" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/run.cpio.gz"
 cat $L/dom0.cpio.gz "$out/run.cpio.gz" > "$out/initrd.gz"
 
+n=$(grep -c . "$c/lab/batch")
+TIMEOUT=${XEN_LAB_TIMEOUT:-$((120 + n * 40))}   # the whole QEMU run: dom0 boots in 20-90 s, a domU takes 5-35 s
+
 # -cpu max,-rdtscp,-smap and noreboot: shared/xen-lab.md says why.
 start=$(date +%s)
 timeout --foreground -k 5 "$TIMEOUT" nice qemu-system-x86_64 -machine q35 -accel tcg,thread=multi \
@@ -61,6 +66,7 @@ while read -r name _; do
 	[ -n "$name" ] || continue
 	sed -n "s/^$name| //p" "$out/qemu.log" > "$out/$name.log"
 	sed -n "s/^=== xen-lab: end $name //p" "$out/qemu.log" > "$out/$name.end"
+	sed -n "s/^=== xen-lab: begin $name (\(.*\))$/\1/p" "$out/qemu.log" > "$out/$name.time"
 done < "$batch"
 grep -q '^=== xen-lab: done' "$out/qemu.log" && exit 0
 echo "xen-lab: the run did not finish in ${TIMEOUT} s ($(tail -1 "$out/qemu.log" | cut -c1-100)) (see $out/qemu.log)"
