@@ -17,6 +17,7 @@ cd "$(dirname "$0")/../.."
 L=build/xen-lab
 batch=$1 out=$2
 DEADLINE=${XEN_LAB_DEADLINE:-60}       # seconds for each domU once xl create has returned
+MEM=${XEN_LAB_MEM:-32}                 # MiB for each domU
 [ -f $L/.done ] || { echo "xen-lab: not built (tests/xen-lab/build.sh)"; exit 1; }
 rm -rf "$out" && mkdir -p "$out/cpio/lab"
 
@@ -38,7 +39,7 @@ while read -r name img rd cmd; do
 		echo "type = \"pvh\""
 		echo "kernel = \"/lab/$name.elf\""
 		echo "extra = $q$cmd$q"
-		echo "memory = 32"
+		echo "memory = $MEM"
 		echo "vcpus = 1"
 		echo "on_poweroff = \"preserve\""
 		echo "on_crash = \"preserve\""
