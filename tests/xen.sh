@@ -17,7 +17,7 @@ hello apps/hello/hello.c $B/apps/hello.elf ^argv\[1\] = xen$|^argv\[2\] = two wo
 exit7 tests/guest/exit7.c $B/tests/guest/exit7.elf
 args tests/guest/args.c $B/tests/guest/args.elf
 threads tests/guest/threads.c $B/tests/guest/threads.elf
-sleep tests/guest/sleep.c $B/tests/guest/sleep.elf
+threadsleep tests/guest/threadsleep.c $B/tests/guest/threadsleep.elf
 mallocfull tests/guest/mallocfull.c $B/tests/guest/mallocfull.elf
 entropy tests/guest/entropy.c $B/tests/guest/entropy.elf
 files tests/guest/files.c $B/tests/guest/files.elf
@@ -26,6 +26,9 @@ textwrite tests/guest/textwrite.c $B/tests/guest/textwrite.elf vector 14
 nxexec tests/guest/nxexec.c $B/tests/guest/nxexec.elf vector 14
 stackoverflow tests/guest/stackoverflow.c $B/tests/guest/stackoverflow.elf vector 14
 "
+# Not sleep.c: Xen nested in TCG on a shared machine keeps no 50 ms bound
+# (it woke up to 540 ms late here, in 3 runs of 7; never early). Sleeping is
+# covered by threadsleep (wake order) and hello (never early).
 # hello's own run on Xen: a quoted word must reach argv whole.
 HELLO_CMD="-- xen 'two words'"
 
