@@ -13,12 +13,17 @@ struct virtq {
 	struct virtq_desc *desc;
 	struct virtq_avail *avail;
 	struct virtq_used *used;
+	/* Ours only, after the rings (the device is never shown them; it can
+	 * rewrite the descriptor table, so the driver never reads that back): */
 	void **cookie;          /* per descriptor: the buffer's owner; NULL when free */
+	uint32_t *len;          /* per descriptor: its buffer's length */
 	uint16_t *chain;        /* per head descriptor: its chain's length */
+	uint16_t *next;         /* per descriptor: the next in its chain or the free list */
 	const char *broken;     /* NULL, or why the queue is dead: the device returned
 				 * something impossible, or never answered */
 	int event_idx;          /* VIRTIO_F_EVENT_IDX negotiated */
 	uint16_t kicked;        /* avail idx at the last notification */
+	uint16_t avail_idx;     /* ours; avail->idx is only ever written from it */
 };
 int virtq_init(struct virtq *q, uint16_t size, void *mem);   /* mem: virtq_mem_size() bytes, zeroed */
 uint64_t virtq_mem_size(uint16_t size);
@@ -46,6 +51,17 @@ uint32_t vmmio_read(struct vdev *d, unsigned off);
 void vmmio_write(struct vdev *d, unsigned off, uint32_t v);
 void virtio_probe(void);                 /* finds devices on both transports */
 void virtio_irq(void);                   /* interrupt context: ack, note the event */
+
+/* pci_region.c: a device's register region, checked before it is mapped (pure) */
+struct ram_info;
+struct pci_bar { uint64_t base, size; };   /* a memory BAR; 0, 0: none usable */
+struct pci_mem {                            /* what no BAR may overlap or pass */
+	const struct ram_info *ram;
+	uint64_t image_start, image_end;
+	uint64_t addr_end;                  /* the end of the physical address space */
+};
+const char *pci_region_check(const struct pci_bar *b, uint64_t off, uint64_t len, uint64_t need,
+			     const struct pci_mem *m);   /* NULL: may be mapped; else why not */
 
 /* virtio_pci.c: the modern PCI transport (QEMU -M q35) */
 int  vpci_probe(void);                   /* virtio devices found on bus 0 */

@@ -50,26 +50,32 @@ static int vnet_send(const void *frame, size_t len)
 	return 0;
 }
 
+/* The next frame; one that does not fit (or has no header) is dropped and
+ * the next one taken: 0 must mean "the ring is empty", or the receive thread
+ * would sleep on entries whose interrupt has already come and gone. */
 static long vnet_recv(void *buf, size_t size)
 {
-	void *c;
-	uint32_t len;
-	int r = virtq_get(&rxq, &c, &len);
-	if (r < 0) {
-		kprintf("spore: virtio-net: receive ring: %s\n", rxq.broken);
-		return -1;
+	for (;;) {
+		void *c;
+		uint32_t len;
+		int r = virtq_get(&rxq, &c, &len);
+		if (r < 0) {
+			kprintf("spore: virtio-net: receive ring: %s\n", rxq.broken);
+			return -1;
+		}
+		if (r == 0)
+			return 0;
+		uint8_t *b = c;
+		long n = len > HDR && len - HDR <= size ? (long)(len - HDR) : 0;
+		uint8_t *dst = buf;
+		for (long i = 0; i < n; i++)
+			dst[i] = b[HDR + i];
+		rx_post(b);
+		if (virtq_kick_needed(&rxq))
+			vdev_notify(dev, 0);
+		if (n)
+			return n;
 	}
-	if (r == 0)
-		return 0;
-	uint8_t *b = c;
-	long n = len >= HDR && len - HDR <= size ? (long)(len - HDR) : 0;   /* else drop */
-	uint8_t *dst = buf;
-	for (long i = 0; i < n; i++)
-		dst[i] = b[HDR + i];
-	rx_post(b);
-	if (virtq_kick_needed(&rxq))
-		vdev_notify(dev, 0);
-	return n;
 }
 
 static struct net_dev ndev = { .send = vnet_send, .recv = vnet_recv, .mtu = 1500 };

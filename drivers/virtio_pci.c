@@ -30,32 +30,50 @@ static void cfg32w(unsigned dev, unsigned off, uint32_t v)
 
 static uint8_t cfg8(unsigned dev, unsigned off) { return (uint8_t)(cfg32(dev, off) >> (8 * (off & 3))); }
 
-/* The base of memory BAR n, 64-bit BARs included (they may lie above 4 GiB);
- * 0 for an I/O BAR, a BAR number out of range or one left unassigned. */
-static uint64_t bar(unsigned dev, unsigned n)
+/* Memory BARs' bases and sizes (PCI 3.0 6.2.5.1: write all ones, read the
+ * size mask back, restore), 64-bit ones included (they may lie above 4 GiB).
+ * The caller turned decoding off: meanwhile a BAR would decode at the
+ * all-ones address. An I/O BAR, an unimplemented one and the upper half of a
+ * 64-bit one stay { 0, 0 }. */
+static void bars(unsigned dev, struct pci_bar b[6])
 {
-	if (n > 5)
-		return 0;
-	uint32_t lo = cfg32(dev, 0x10 + 4 * n);
-	if (lo & 1)
-		return 0;
-	uint64_t a = lo & ~0xfu;
-	if (((lo >> 1) & 3) == 2 && n < 5)
-		a |= (uint64_t)cfg32(dev, 0x14 + 4 * n) << 32;
-	return a;
+	for (unsigned n = 0; n < 6; n++)
+		b[n] = (struct pci_bar){ 0, 0 };
+	for (unsigned n = 0; n < 6; n++) {
+		unsigned reg = 0x10 + 4 * n;
+		uint32_t lo = cfg32(dev, reg);
+		if (lo & 1)
+			continue;
+		cfg32w(dev, reg, ~0u);
+		uint64_t mask = cfg32(dev, reg) & ~0xfu, base = lo & ~0xfu;
+		cfg32w(dev, reg, lo);
+		if (((lo >> 1) & 3) == 2 && n < 5) {
+			uint32_t hi = cfg32(dev, reg + 4);
+			cfg32w(dev, reg + 4, ~0u);
+			mask |= (uint64_t)cfg32(dev, reg + 4) << 32;
+			cfg32w(dev, reg + 4, hi);
+			base |= (uint64_t)hi << 32;
+		} else if (mask) {
+			mask |= 0xffffffff00000000ull;   /* a 32-bit BAR: the upper bits are fixed */
+		}
+		b[n] = (struct pci_bar){ base, mask ? ~mask + 1 : 0 };
+		if (((lo >> 1) & 3) == 2)
+			n++;
+	}
 }
 
-/* The region a virtio capability points at, mapped uncached; NULL when its
- * BAR is not a usable memory BAR or it is shorter than `need`. */
-static volatile uint8_t *region(unsigned dev, unsigned cap, uint32_t need, uint32_t *len)
+/* The region a virtio capability points at, checked (pci_region.c) and
+ * mapped uncached; NULL with *why set when it may not be mapped. */
+static volatile uint8_t *region(unsigned dev, unsigned cap, const struct pci_bar *b,
+				const struct pci_mem *m, uint32_t need, uint32_t *len, const char **why)
 {
-	uint64_t b = bar(dev, cfg8(dev, cap + CAP(bar)));
+	unsigned n = cfg8(dev, cap + CAP(bar));
 	uint32_t off = cfg32(dev, cap + CAP(offset));
 	*len = cfg32(dev, cap + CAP(length));
-	if (!b || *len < need)
+	if ((*why = pci_region_check(n < 6 ? &b[n] : NULL, off, *len, need, m)))
 		return 0;
-	mmu_map_mmio(b + off, *len);
-	return (volatile uint8_t *)(b + off);
+	mmu_map_mmio(b[n].base + off, *len);
+	return (volatile uint8_t *)(b[n].base + off);
 }
 
 void vpci_status(struct vdev *d, uint8_t st)
@@ -124,13 +142,13 @@ void vpci_notify(struct vdev *d, unsigned queue)
 }
 
 /* MSI-X entry 0: message to the local APIC with VIRTIO_VECTOR, enabled. */
-static int msix(unsigned dev, unsigned cap)
+static const char *msix(unsigned dev, unsigned cap, const struct pci_bar *b, const struct pci_mem *m)
 {
-	uint32_t tbl = cfg32(dev, cap + 4);
-	uint64_t b = bar(dev, tbl & 7);
-	if (!b)
-		return -1;
-	volatile uint32_t *e = (volatile uint32_t *)(b + (tbl & ~7u));
+	uint32_t tbl = cfg32(dev, cap + 4);   /* BAR number in bits 0-2, offset above */
+	const char *why = pci_region_check((tbl & 7) < 6 ? &b[tbl & 7] : NULL, tbl & ~7u, 16, 16, m);
+	if (why)
+		return why;
+	volatile uint32_t *e = (volatile uint32_t *)(b[tbl & 7].base + (tbl & ~7u));
 	mmu_map_mmio((uint64_t)e, 16);
 	e[0] = 0xfee00000;   /* address: APIC id 0 */
 	e[1] = 0;
@@ -138,16 +156,19 @@ static int msix(unsigned dev, unsigned cap)
 	e[3] = 0;            /* unmasked */
 	uint32_t ctl = cfg32(dev, cap);
 	cfg32w(dev, cap, (ctl & ~(1u << 30)) | 1u << 31);   /* MSI-X enable, function unmasked */
-	return 0;
+	return NULL;
 }
 
 /* Walks the capability list (bounded: a looping list cannot hang us) for the
- * four virtio structures and MSI-X. 0 when all were found and are usable. */
-static int caps(unsigned dev, struct vdev *d, int *msix_cap)
+ * four virtio structures and MSI-X. NULL when all were found and are usable,
+ * else why the device cannot be used (the first region that failed its check). */
+static const char *caps(unsigned dev, struct vdev *d, const struct pci_bar *b,
+			const struct pci_mem *m, int *msix_cap)
 {
+	const char *why = NULL;
 	uint32_t len;
 	*msix_cap = -1;
-	for (unsigned cap = cfg8(dev, 0x34) & 0xfc, k = 0; cap && k < 48;
+	for (unsigned cap = cfg8(dev, 0x34) & 0xfc, k = 0; cap && k < 48 && !why;
 	     cap = cfg8(dev, cap + 1) & 0xfc, k++) {
 		if (cfg8(dev, cap) == PCI_CAP_ID_MSIX)
 			*msix_cap = (int)cap;
@@ -155,28 +176,45 @@ static int caps(unsigned dev, struct vdev *d, int *msix_cap)
 			continue;
 		switch (cfg8(dev, cap + CAP(cfg_type))) {
 		case VIRTIO_PCI_CAP_COMMON_CFG:
-			d->common = (volatile void *)region(dev, cap, sizeof *d->common, &len);
+			d->common = (volatile void *)region(dev, cap, b, m, sizeof *d->common, &len, &why);
 			break;
 		case VIRTIO_PCI_CAP_ISR_CFG:
-			d->isr = region(dev, cap, 1, &len);
+			d->isr = region(dev, cap, b, m, 1, &len, &why);
 			break;
 		case VIRTIO_PCI_CAP_DEVICE_CFG:
-			d->devcfg = region(dev, cap, 1, &d->devcfg_len);
+			d->devcfg = region(dev, cap, b, m, 1, &d->devcfg_len, &why);
 			break;
 		case VIRTIO_PCI_CAP_NOTIFY_CFG:
-			d->notify = region(dev, cap, 2, &d->notify_len);
+			d->notify = region(dev, cap, b, m, 2, &d->notify_len, &why);
 			d->notify_mul = cfg32(dev, cap + offsetof(struct virtio_pci_notify_cap,
 								  notify_off_multiplier));
 			break;
 		}
 	}
-	return d->common && d->notify && d->devcfg && *msix_cap >= 0 ? 0 : -1;
+	if (why)
+		return why;
+	return d->common && d->notify && d->devcfg && *msix_cap >= 0 ? NULL : "missing capabilities";
+}
+
+/* Where the identity map can reach: the CPU's physical address width (CPUID
+ * 0x80000008), at most 47 bits (higher is not a canonical lower-half address). */
+static uint64_t addr_end(void)
+{
+	uint32_t r[4];
+	cpuid(0x80000000, 0, r);
+	unsigned bits = 36;   /* the architectural default without the leaf */
+	if (r[0] >= 0x80000008) {
+		cpuid(0x80000008, 0, r);
+		bits = r[0] & 0xff;
+	}
+	return 1ull << (bits < 47 ? bits : 47);
 }
 
 /* Returns how many virtio functions it found (driven or not). One switch on
  * the device type picks the driver. */
 int vpci_probe(void)
 {
+	struct pci_mem m = { &ram_map, (uint64_t)_text, (uint64_t)_end, addr_end() };
 	int found = 0;
 	unsigned n = 0;
 	for (unsigned dev = 0; dev < 32 && n < PCI_MAX_DEVS; dev++) {
@@ -192,17 +230,26 @@ int vpci_probe(void)
 				cfg32(dev, 0x2c) >> 16;
 		if ((type != VIRTIO_ID_NET || net_dev) && type != VIRTIO_ID_RNG && type != VIRTIO_ID_BLK)
 			continue;   /* no driver for it, or a second NIC */
-		cfg32w(dev, 0x04, cfg32(dev, 0x04) | 0x6);   /* memory space, bus master */
+		/* The command register's low half only: writing the status half
+		 * back could clear its write-one-to-clear bits. */
+		uint32_t cmd = cfg32(dev, 0x04) & 0xffff;
+		struct pci_bar b[6];
+		cfg32w(dev, 0x04, cmd & ~0x3u);      /* no decoding while the BARs are sized */
+		bars(dev, b);
+		cfg32w(dev, 0x04, cmd | 0x6);        /* memory space, bus master */
 		struct vdev *d = &pdevs[n];
 		*d = (struct vdev){ .pci = 1 };
 		int msix_cap;
-		if (caps(dev, d, &msix_cap) < 0) {
-			kprintf("spore: virtio-pci %02x: missing or short capabilities; skipped\n", dev);
+		const char *why = caps(dev, d, b, &m, &msix_cap);
+		if (!why) {
+			d->common->msix_config = VIRTIO_MSI_NO_VECTOR;   /* no config-change interrupts */
+			why = msix(dev, (unsigned)msix_cap, b, &m);
+		}
+		if (why) {   /* tier 2: this device is not used, the guest goes on */
+			kprintf("spore: virtio-pci %02x: %s; skipped\n", dev, why);
+			cfg32w(dev, 0x04, cmd & ~0x4u);   /* and it may not master the bus */
 			continue;
 		}
-		d->common->msix_config = VIRTIO_MSI_NO_VECTOR;   /* no config-change interrupts */
-		if (msix(dev, (unsigned)msix_cap) < 0)
-			continue;
 		int r = -1;
 		switch (type) {
 		case VIRTIO_ID_NET: r = vnet_init(d); break;

@@ -63,7 +63,12 @@ int vrng_read(void *buf, size_t n)
 			return give_up("no answer within a second");
 		if (len == 0)
 			return give_up("an empty answer");   /* 5.4.6.1 lets it; we would spin */
-		for (uint32_t i = 0; i < len; i++)   /* len <= want: virtq_get checked it */
+		/* virtq_get checked len against the buffer posted, but the copy
+		 * and `n -= len` must not rest on a check in another file: more
+		 * than asked would run past page and out, and wrap n. */
+		if (c != page || len > want)
+			return give_up("an answer longer than asked");
+		for (uint32_t i = 0; i < len; i++)   /* len <= want <= n, PAGE_SIZE */
 			out[i] = page[i];
 		out += len;
 		n -= len;

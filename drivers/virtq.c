@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* The split virtqueue (virtio 1.x, 2.7) shared by every device: buffers (one
  * descriptor, or a chain: device-readable parts first) handed to the device
- * through the avail ring and taken back from the used ring. Everything the device writes is checked before
- * use: a bad index, id or length marks the queue broken (q->broken says why,
- * the driver logs it), never corrupts memory.
+ * through the avail ring and taken back from the used ring. Everything the
+ * device writes is checked before use: a bad index, id or length marks the
+ * queue broken (q->broken says why, the driver logs it), never corrupts memory.
+ * The rings are shared, so the device can rewrite what we wrote: each
+ * descriptor's length and link, and the avail index, are kept in our own
+ * copies too, and only those are read back.
  * The device is another CPU: barriers below order our ring writes. */
 #include "virtio.h"
 
@@ -14,8 +17,9 @@ static uint64_t used_off(uint16_t n) { return ALIGN(avail_off(n) + 6 + 2ull * n,
 
 uint64_t virtq_mem_size(uint16_t n)
 {
-	/* rings, then the cookies and chain lengths (ours, never shown to the device) */
-	return ALIGN(used_off(n) + 6 + 8ull * n, 4096) + ALIGN(10ull * n, 4096);
+	/* rings, then per descriptor: cookie, length, chain length and link
+	 * (ours, never shown to the device) */
+	return ALIGN(used_off(n) + 6 + 8ull * n, 4096) + ALIGN(16ull * n, 4096);
 }
 
 int virtq_init(struct virtq *q, uint16_t n, void *mem)
@@ -29,9 +33,11 @@ int virtq_init(struct virtq *q, uint16_t n, void *mem)
 	q->avail = (struct virtq_avail *)(m + avail_off(n));
 	q->used = (struct virtq_used *)(m + used_off(n));
 	q->cookie = (void **)(m + ALIGN(used_off(n) + 6 + 8ull * n, 4096));
-	q->chain = (uint16_t *)(q->cookie + n);
+	q->len = (uint32_t *)(q->cookie + n);
+	q->chain = (uint16_t *)(q->len + n);
+	q->next = q->chain + n;
 	for (uint16_t i = 0; i < n; i++)
-		q->desc[i].next = (uint16_t)(i + 1);   /* the free list */
+		q->next[i] = (uint16_t)(i + 1);   /* the free list */
 	return 0;
 }
 
@@ -48,10 +54,13 @@ int virtq_add_chain(struct virtq *q, const struct vbuf *b, unsigned n, void *coo
 		return -1;
 	uint16_t head = q->free_head, i = head;
 	for (unsigned k = 0; k < n; k++) {
-		uint16_t next = q->desc[i].next;
+		/* free descriptors are linked in order, so the free list's
+		 * link is also the chain's: q->next[i] serves both */
+		uint16_t next = q->next[i];
 		q->desc[i] = (struct virtq_desc){ b[k].addr, b[k].len,
 			(uint16_t)((b[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
 				   (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0)), k + 1 < n ? next : 0 };
+		q->len[i] = b[k].len;
 		q->chain[i] = (uint16_t)n;
 		if (k + 1 < n)
 			i = next;
@@ -60,11 +69,14 @@ int virtq_add_chain(struct virtq *q, const struct vbuf *b, unsigned n, void *coo
 	}
 	q->num_free = (uint16_t)(q->num_free - n);
 	q->cookie[head] = cookie;
-	q->avail->ring[q->avail->idx & (q->size - 1)] = head;
+	/* The avail index from our own copy too: the device can rewrite the
+	 * ring's, and would have us publish entries where it never looks. */
+	q->avail->ring[q->avail_idx & (q->size - 1)] = head;
+	q->avail_idx++;
 	/* The device may read the ring entry as soon as it sees the new idx:
 	 * publish the descriptors and the entry first (2.7.13). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&q->avail->idx, (uint16_t)(q->avail->idx + 1), __ATOMIC_RELAXED);
+	__atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -80,7 +92,7 @@ int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
  * Without it, the device's VIRTQ_USED_F_NO_NOTIFY flag asks for none. */
 int virtq_kick_needed(struct virtq *q)
 {
-	uint16_t old = q->kicked, now = q->avail->idx;
+	uint16_t old = q->kicked, now = q->avail_idx;
 	q->kicked = now;
 	/* Our idx store must be visible before we read the device's event
 	 * index or flag, or both sides may decide the other will act: the
@@ -90,7 +102,14 @@ int virtq_kick_needed(struct virtq *q)
 	if (!q->event_idx)
 		return !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY);
 	uint16_t event = __atomic_load_n((uint16_t *)&q->used->ring[q->size], __ATOMIC_RELAXED);
-	return virtq_need_event(event, now, old);
+	/* The device had used every buffer published before these: it waits
+	 * for a notification, or soon will (it then sets avail_event to the
+	 * index it saw, so this kick is one it would ask for anyway). Notify
+	 * whatever avail_event says: where a host runs our fence as a no-op
+	 * (QEMU's TCG with one vCPU, docs/virtio.md) the avail_event we read
+	 * can predate the device's wait, and that kick would be lost for good. */
+	uint16_t used = __atomic_load_n(&q->used->idx, __ATOMIC_RELAXED);
+	return virtq_need_event(event, now, old) || used == old;
 }
 
 int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
@@ -115,23 +134,23 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
 		q->broken = "used index ahead of the buffers in flight";
 		return -1;
 	}
-	struct virtq_used_elem e = q->used->ring[q->last_used & (q->size - 1)];
+	/* Each field read once: the device may rewrite the element meanwhile,
+	 * and what was checked must be what is used. */
+	struct virtq_used_elem *u = &q->used->ring[q->last_used & (q->size - 1)];
+	struct virtq_used_elem e = { __atomic_load_n(&u->id, __ATOMIC_RELAXED),
+				     __atomic_load_n(&u->len, __ATOMIC_RELAXED) };
 	if (e.id >= q->size || !q->cookie[e.id]) {
 		q->broken = e.id >= q->size ? "used id out of range" : "used id not in flight";
 		return -1;
 	}
-	/* Walk the chain by our own record of its length (the device can write
-	 * the descriptor table; its flags and links are not trusted). */
-	uint32_t total = 0;
+	/* Walk the chain by our own records of its length, links and buffer
+	 * lengths: the device can rewrite the descriptor table, so nothing is
+	 * read back from it. 64 bits: the lengths of a long chain may pass 4 GiB. */
+	uint64_t total = q->len[e.id];
 	uint16_t tail = (uint16_t)e.id, n = q->chain[e.id];
-	for (uint16_t k = 0; k < n; k++) {
-		total += q->desc[tail].len;
-		if (k + 1 < n)
-			tail = q->desc[tail].next;
-		if (tail >= q->size) {
-			q->broken = "descriptor chain corrupted";
-			return -1;
-		}
+	for (uint16_t k = 1; k < n; k++) {
+		tail = q->next[tail];
+		total += q->len[tail];
 	}
 	if (e.len > total) {
 		q->broken = "used length longer than the buffers";
@@ -143,7 +162,7 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
 	*cookie = q->cookie[e.id];
 	*len = e.len;
 	q->cookie[e.id] = 0;
-	q->desc[tail].next = q->free_head;
+	q->next[tail] = q->free_head;
 	q->free_head = (uint16_t)e.id;
 	q->num_free = (uint16_t)(q->num_free + n);
 	return 1;

@@ -64,10 +64,13 @@ struct ram_info {
 	uint64_t free_start, free_end;  /* after the image, in its RAM entry */
 	uint64_t top;                   /* end of the highest RAM entry */
 	uint64_t total;                 /* bytes of RAM in all entries */
+	struct { uint64_t start, end; } ram[MEMMAP_MAX];   /* the RAM entries */
+	unsigned nram;
 };
 int memmap_read(const struct hvm_memmap_table_entry *e, unsigned n, uint64_t image_end,
 		struct ram_info *ri);    /* -1: no RAM entry holds the image */
 void memmap_exclude(struct ram_info *ri, uint64_t base, uint64_t size);
+int  memmap_overlaps_ram(const struct ram_info *ri, uint64_t start, uint64_t end);   /* [start, end) */
 
 /* mem.c: pages from the top of free RAM, the sbrk heap from the bottom (pure) */
 void   mem_init(uintptr_t start, size_t len);
@@ -75,10 +78,12 @@ void  *mem_alloc_pages(size_t n);            /* NULL when memory runs out */
 void   mem_free_pages(void *p, size_t n);
 void  *mem_sbrk(intptr_t incr);              /* (void *)-1 when out */
 size_t mem_free_bytes(void);
+void   mem_usage(size_t *heap, size_t *pages); /* bytes: sbrk heap, pages handed out */
 
 /* options.c: kernel command-line options */
 extern int opt_boottime;
 extern int opt_entropy;
+extern int opt_memstats;
 #define ENTROPY_HOST   1
 #define ENTROPY_RDRAND 2
 struct mmio_dev { uint64_t base, size; unsigned irq; };   /* one virtio_mmio.device= word */
@@ -134,6 +139,7 @@ int entropy_get(void *buf, size_t n);       /* -1: no source */
 
 /* main.c */
 extern uint64_t ram_bytes;                  /* RAM in the memory map */
+extern struct ram_info ram_map;             /* where RAM is: no device may claim it */
 extern uint64_t initrd_base, initrd_size;
 extern int   app_argc;
 extern char *app_argv[ARGV_MAX + 1];

@@ -4,6 +4,7 @@
 #include "../arch/x86_64/x86.h"
 
 uint64_t ram_bytes;
+struct ram_info ram_map;
 uint64_t initrd_base, initrd_size;   /* the PVH module (a tar archive), if any */
 int   app_argc;
 char *app_argv[ARGV_MAX + 1];
@@ -65,15 +66,15 @@ static void args_init(void)
 
 void kmain(const struct hvm_start_info *si)
 {
-	struct ram_info ri;
+	struct ram_info *ri = &ram_map;
 
 	host_init();                         /* spore-kvm or QEMU: console, exit */
-	bootinfo_read(si, &ri);              /* command line, memory map, initrd */
-	memmap_exclude(&ri, initrd_base, initrd_size);
-	mem_init(ri.free_start, ri.free_end - ri.free_start);  /* heap and page allocator */
-	ram_bytes = ri.total;
+	bootinfo_read(si, ri);               /* command line, memory map, initrd */
+	memmap_exclude(ri, initrd_base, initrd_size);
+	mem_init(ri->free_start, ri->free_end - ri->free_start);  /* heap and page allocator */
+	ram_bytes = ri->total;
 	if (!boot_ring3)
-		mmu_init(ri.top);           /* W^X page tables (spore-kvm built its own) */
+		mmu_init(ri->top);           /* W^X page tables (spore-kvm built its own) */
 	clock_init();                        /* kvmclock or calibrated TSC */
 	args_init();                         /* kernel options, app argv */
 	if (host->probe)

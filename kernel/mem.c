@@ -91,3 +91,14 @@ size_t mem_free_bytes(void)
 		n += r->npages * PAGE_SIZE;
 	return n;
 }
+
+/* For memstats=N: the sbrk heap's size (malloc's arena: it grows when the app
+ * leaks) and the bytes of pages handed out (thread stacks, virtqueues, DMA
+ * buffers). */
+void mem_usage(size_t *heap, size_t *pages)
+{
+	*heap = brk - heap_start;
+	*pages = limit - top;
+	for (struct run *r = runs; r; r = r->next)
+		*pages -= r->npages * PAGE_SIZE;
+}

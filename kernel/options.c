@@ -6,6 +6,7 @@
 
 int opt_boottime;   /* boottime=1: print PVH entry -> main() time, and exits at the end */
 int opt_entropy;    /* entropy=host: skip RDRAND, use the host's source; =rdrand: only RDRAND */
+int opt_memstats;   /* memstats=N: a line of memory use every N seconds (kernel/sched.c) */
 struct mmio_dev opt_mmio[MMIO_DEV_MAX];   /* virtio-mmio devices the host named */
 int opt_nmmio;
 struct net_config net_config;   /* ip=ADDR/PREFIX gw=ADDR dhcp=1 */
@@ -79,6 +80,18 @@ static int parse_entropy(const char *v, int *dst)
 	return -1;
 }
 
+/* Whole seconds, 0..MEMSTATS_MAX_S. */
+static int parse_secs(const char *v, int *out)
+{
+	int n = 0;
+	if (!*v)
+		return -1;
+	for (; *v >= '0' && *v <= '9'; v++)
+		if ((n = n * 10 + (*v - '0')) > MEMSTATS_MAX_S)
+			return -1;
+	return *v ? -1 : (*out = n, 0);
+}
+
 static const struct {
 	const char *key;
 	int (*set)(const char *val, int *dst);
@@ -90,6 +103,7 @@ static const struct {
 	{ "gw", parse_gw, NULL, "A.B.C.D" },
 	{ "dhcp", parse_bool, &net_config.dhcp, "0|1" },
 	{ "entropy", parse_entropy, &opt_entropy, "auto|rdrand|host" },
+	{ "memstats", parse_secs, &opt_memstats, "SECONDS" },
 };
 
 static int streq_key(const char *word, const char *key, const char **val)
@@ -112,7 +126,8 @@ int options_parse(char **words, int n)
 				break;
 		if (k == sizeof options / sizeof options[0]) {
 			kprintf("spore: unknown kernel option '%s' (known: boottime=0|1, "
-				"ip=A.B.C.D/N, gw=A.B.C.D, dhcp=0|1, entropy=auto|rdrand|host; app arguments go after --)\n",
+				"ip=A.B.C.D/N, gw=A.B.C.D, dhcp=0|1, entropy=auto|rdrand|host, memstats=SECONDS; "
+				"app arguments go after --)\n",
 				words[i]);
 			return -1;
 		}

@@ -18,3 +18,4 @@
 #define THREAD_STACK     (64 * 1024)  /* default thread stack */
 #define STACK_CANARY     0x5370c4a7d0d0cafeull  /* guard-page pattern where it cannot be unmapped */
 #define CANARY_WORDS     32           /* checked at every switch away */
+#define MEMSTATS_MAX_S   86400        /* memstats=N: at most a day between lines */

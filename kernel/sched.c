@@ -9,6 +9,7 @@
 #include "net.h"
 
 extern void *_impure_ptr;                   /* newlib's per-thread state */
+size_t libc_heap_in_use(void);              /* libc/syscalls.c: malloc's bytes in use */
 void ctx_switch(uint64_t *save_rsp, uint64_t rsp);   /* switch.S */
 
 enum { RUNNABLE, BLOCKED, DEAD };
@@ -134,6 +135,27 @@ static void reap(void)
 	}
 }
 
+/* memstats=N: every N seconds, one line of memory use, checked at every pass
+ * of the scheduler so that a busy guest prints too. Returns the earlier of
+ * wake and the next line's due time, so an idle guest wakes for it; with
+ * memstats=0 nothing is read and no wake-up added. */
+static uint64_t memstats(uint64_t wake)
+{
+	static uint64_t due;
+	if (!opt_memstats)
+		return wake;
+	uint64_t now = clock_monotonic_ns();
+	if (now >= due) {
+		size_t heap, pages;
+		mem_usage(&heap, &pages);
+		kprintf("spore: memstats t=%lus used=%lu heap=%lu pages=%lu free=%lu\n",
+			now / 1000000000, (uint64_t)libc_heap_in_use(), (uint64_t)heap, (uint64_t)pages,
+			(uint64_t)mem_free_bytes());
+		due = now + (uint64_t)opt_memstats * 1000000000;
+	}
+	return wake < due ? wake : due;
+}
+
 /* Runs the next runnable thread; halts the vCPU while there is none. The
  * caller has already queued itself (yield) or parked itself (block). */
 static void schedule(void)
@@ -145,9 +167,10 @@ static void schedule(void)
 	for (;;) {
 		wake_expired();
 		net_poll();     /* device events noted by interrupt handlers */
+		uint64_t wake = memstats(sleepers ? sleepers->deadline : UINT64_MAX);
 		if ((next = dequeue(&runq)))
 			break;
-		host->halt_until(sleepers ? sleepers->deadline : UINT64_MAX);
+		host->halt_until(wake);
 	}
 	if (next == prev)
 		return;

@@ -116,6 +116,23 @@ int isatty(int fd)
 	return 0;
 }
 
+/* newlib 3.3's mallocr.c builds mallinfo() with its own struct of ten ints,
+ * not the size_t struct its <malloc.h> declares (reading that one gives
+ * garbage): declare what the library returns. tests/guest/memstats.c checks
+ * the figure against an allocation it knows. */
+struct newlib_mallinfo {
+	int arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+};
+struct newlib_mallinfo mallinfo(void);
+
+/* For the kernel's memstats=N line: bytes malloc has handed out and not
+ * taken back. Called from the scheduler, never from inside malloc (which
+ * does not block), so newlib's unlocked mallinfo() is safe here. */
+size_t libc_heap_in_use(void)
+{
+	return (size_t)(unsigned)mallinfo().uordblks;
+}
+
 void *sbrk(ptrdiff_t incr)
 {
 	void *p = mem_sbrk(incr);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* KVM set-up for spore-kvm: VM, one memory slot, one vCPU in PVH's 32-bit entry state or
- * the 64-bit ring-3 one, CPUID with the spore leaf. No irqchip, no PIT: no interrupts. */
+ * the 64-bit ring-3 one, CPUID with the spore leaf, and whether this KVM is kvm_pvm.
+ * No irqchip, no PIT: no interrupts. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -15,14 +16,23 @@
 
 #define CPUID_MAX_ENT 256
 
+/* kvm_pvm's marks (Ant Group's PVM, arch/x86/kvm/pvm/ and its cpuid.c changes). */
+#define PVM_CPUID_VENDOR_LEAF  0x40000002u    /* eax of 0x40000000 points here */
+#define PVM_CPUID_SIGNATURE    0x4d5650u      /* "PVM\0" in that leaf's ebx */
+#define MSR_PVM_VCPU_STRUCT    0x4b564df1u    /* every PVM guest registers its page here */
+#define MSR_UNKNOWN            0x4b564cffu    /* no KVM has it: the control read */
+
+static int kvm_fd = -1;
+
 static int kvm_fail(const char *what)
 {
 	msg("spore-kvm: %s: %s\n", what, strerror(errno));
 	return -1;
 }
 
-/* KVM's supported leaves (0x40000000: "KVMKVMKVM", kvmclock features) plus ours. */
-static int setup_cpuid(int kvm, int vcpu)
+/* KVM's supported leaves (0x40000000: "KVMKVMKVM", kvmclock features) plus ours.
+ * Notes whether they carry PVM's vendor leaf (kvm_pvm). */
+static int setup_cpuid(struct vm *vm, int kvm, int vcpu)
 {
 	struct kvm_cpuid2 *c;
 	size_t sz = sizeof(*c) + CPUID_MAX_ENT * sizeof(c->entries[0]);
@@ -35,6 +45,10 @@ static int setup_cpuid(int kvm, int vcpu)
 		free(c);
 		return kvm_fail("KVM_GET_SUPPORTED_CPUID");
 	}
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == PVM_CPUID_VENDOR_LEAF &&
+		    c->entries[i].ebx == PVM_CPUID_SIGNATURE)
+			vm->kvm_pvm = 1;
 	struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
 	memset(e, 0, sizeof(*e));
 	e->function = HC_CPUID_LEAF;
@@ -73,7 +87,8 @@ static void pvh32(struct kvm_sregs *sr, struct kvm_regs *r, uint32_t entry)
 
 /* The ring-3 entry (docs/monitor.md): long mode on the monitor's identity tables,
  * CPL 3, IDT limit 0 so every exception ends as KVM_EXIT_SHUTDOWN, which the run loop
- * decodes. On kvm_pvm ring-0 code is emulated and cannot run SSE; ring 3 runs natively. */
+ * decodes. On kvm_pvm ring-0 code is emulated and cannot run SSE; ring 3 runs natively.
+ * Only there: kvm_amd resets the vCPU after SHUTDOWN, so a trap could not resume. */
 static void ring3(struct kvm_sregs *sr, struct kvm_regs *r, uint64_t entry, uint64_t cr3)
 {
 	flat(&sr->cs, SEL_CODE64_U, 0xb);
@@ -134,9 +149,24 @@ static void tsc_info(struct vm *vm)
 	}
 }
 
-/* Recipe: open, CREATE_VM, memory slot, CREATE_VCPU, map kvm_run, CPUID, registers.
- * File descriptors stay open for the life of the process on purpose. */
-int kvm_setup(struct vm *vm, uint64_t cr3)
+/* The second sign of kvm_pvm: its vCPUs have MSR_PVM_VCPU_STRUCT. Compared with an MSR
+ * no KVM has, since with kvm.ignore_msrs=1 every KVM_GET_MSRS succeeds (reading 0). */
+static int msr_readable(int vcpu, uint32_t index)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h.nmsrs = 1, .e.index = index };
+
+	return ioctl(vcpu, KVM_GET_MSRS, &m) == 1;    /* the number of MSRs read */
+}
+
+/* Recipe: kvm_open (open, CREATE_VM, memory slot, CREATE_VCPU, map kvm_run, CPUID,
+ * which KVM this is), then the caller picks the start mode, then kvm_start
+ * (registers, TSC facts). File descriptors stay open for the life of the process on
+ * purpose. Which KVM is asked of its fds, never of /sys/module: a kernel can carry
+ * kvm_pvm without it owning /dev/kvm. */
+int kvm_open(struct vm *vm)
 {
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0) {
@@ -166,12 +196,22 @@ int kvm_setup(struct vm *vm, uint64_t cr3)
 	if (vm->run == MAP_FAILED)
 		return kvm_fail("mmap kvm_run");
 
-	if (setup_cpuid(kvm, vm->vcpu_fd) < 0 || setup_regs(vm, cr3) < 0)
+	if (setup_cpuid(vm, kvm, vm->vcpu_fd) < 0)
+		return -1;
+	vm->kvm_pvm |= msr_readable(vm->vcpu_fd, MSR_PVM_VCPU_STRUCT) &&
+		       !msr_readable(vm->vcpu_fd, MSR_UNKNOWN);
+	kvm_fd = kvm;
+	return 0;
+}
+
+int kvm_start(struct vm *vm, uint64_t cr3)
+{
+	if (setup_regs(vm, cr3) < 0)
 		return -1;
 	tsc_info(vm);
 	/* Registers in kvm_run on every exit save an ioctl per trapped hypercall (~40 ->
 	 * ~30 us a call here); SREGS too, for CR2 in the fault report (no measurable cost). */
-	int sync = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	int sync = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
 	vm->sync_regs = vm->ring3 && sync > 0 && (sync & KVM_SYNC_X86_REGS) && !getenv("SPORE_KVM_NO_SYNC_REGS");
 	if (vm->sync_regs)
 		vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;

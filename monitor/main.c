@@ -27,6 +27,7 @@ static const char usage[] =
 	"  --stats            print hypercall and frame counts at exit (and on SIGTERM)\n"
 	"  --initrd=FILE      a tar archive: the guest's read-only root filesystem\n"
 	"  --disk=FILE        a file of 512-byte sectors: the guest's block device\n"
+	"  --mode=auto|ring3|ring0  start mode (default auto: ring 3 on kvm_pvm, else ring 0)\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
 	"251 VM fault, 252 timeout, 253 stdout closed or tap deleted, 254 sandbox violation.\n";
@@ -169,6 +170,28 @@ static void report_rip(struct vm *vm, const char *what)
 		msg("spore-kvm: %s\n", what);
 }
 
+/* The start mode (docs/monitor.md, "Two start modes"): ring 3 at the Spore note where
+ * KVM is kvm_pvm (ring-0 code is emulated there and cannot run SSE), else ring 0 at
+ * the PVH entry: ordinary KVM runs ring 0 natively but resets the vCPU after a
+ * SHUTDOWN, which the ring-3 start needs to resume after every trap. Returns what
+ * --stats prints. */
+enum mode { MODE_AUTO, MODE_RING0, MODE_RING3 };
+
+static const char *choose_mode(struct vm *vm, enum mode mode)
+{
+	if (mode != MODE_AUTO) {
+		vm->ring3 = mode == MODE_RING3;
+		return vm->ring3 ? "ring 3 at the Spore note (--mode=ring3)" :
+				   "ring 0 at the PVH entry (--mode=ring0)";
+	}
+	vm->ring3 = vm->im->has64 && (vm->kvm_pvm || !vm->im->has32);
+	if (vm->ring3)
+		return vm->kvm_pvm ? "ring 3 at the Spore note (KVM is kvm_pvm)" :
+				     "ring 3 at the Spore note (KVM is not kvm_pvm, but the image has no PVH entry)";
+	return vm->kvm_pvm ? "ring 0 at the PVH entry (KVM is kvm_pvm, but the image has no Spore note)" :
+			     "ring 0 at the PVH entry (KVM is not kvm_pvm: it runs ring 0 natively)";
+}
+
 /* One hypercall, from a KVM_EXIT_IO or a decoded trap: the same checks either way. */
 static int hypercall(struct vm *vm, unsigned port, int out, unsigned size, uint32_t val)
 {
@@ -210,9 +233,18 @@ static int trap(struct vm *vm)
 		return -1;
 	}
 	if (vm->sync_regs)
-		sr.cr2 = vm->run->s.regs.sregs.cr2;
-	else if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+		sr = vm->run->s.regs.sregs;
+	else if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0) {
 		sr.cr2 = CR2_NONE;
+		sr.cr0 = 1;
+	}
+	/* Paging and protected mode off: KVM reset the vCPU at the SHUTDOWN (kvm_amd
+	 * does) and the registers are its power-on state, not the guest's. */
+	if (!(sr.cr0 & 1)) {
+		msg("spore-kvm: guest trapped, but KVM reset the vCPU at the SHUTDOWN, so the trap "
+		    "cannot be served or decoded (this KVM cannot run --mode=ring3; use ring0)\n");
+		return HC_EXIT_VMFAULT;
+	}
 	return fault_report(vm, r, sr.cr2);
 }
 
@@ -235,7 +267,10 @@ static int run_exit(struct vm *vm)
 	case KVM_EXIT_SHUTDOWN:
 		if (vm->ring3)
 			return trap(vm);
-		report_rip(vm, "guest shut down (triple fault)");
+		/* Ring 0: the guest's own IDT reports its faults (status 120); this is a
+		 * fault it could not handle. No registers: kvm_amd resets the vCPU here. */
+		msg("spore-kvm: guest triple-faulted (an exception its own handlers could not take; "
+		    "the vCPU state is lost)\n");
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_MMIO:
 		snprintf(what, sizeof(what), "guest touched memory outside RAM (%s gpa 0x%llx)",
@@ -283,8 +318,8 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 	}
 }
 
-/* Set-up order: options, guest RAM, image, boot data and page tables, KVM, timer,
- * sandbox, run. */
+/* Set-up order: options, guest RAM, image, boot data, devices, KVM and which one it
+ * is, start mode and page tables, registers, timer, sandbox, run. */
 int main(int argc, char **argv)
 {
 	static char cmdline[MON_CMDLINE_MAX + 1];
@@ -295,6 +330,7 @@ int main(int argc, char **argv)
 	static struct image im;
 	char err[200];
 	uint64_t timeout = 0, cr3 = 0;
+	enum mode mode = MODE_AUTO;
 	int i;
 
 	/* A closed stdout must fail the console write (EPIPE: hc_console ends the guest
@@ -324,6 +360,17 @@ int main(int argc, char **argv)
 			disk = a + 7;
 		} else if (strncmp(a, "--initrd=", 9) == 0 && a[9]) {
 			initrd = a + 9;
+		} else if (strncmp(a, "--mode=", 7) == 0) {
+			if (strcmp(a + 7, "auto") == 0)
+				mode = MODE_AUTO;
+			else if (strcmp(a + 7, "ring3") == 0)
+				mode = MODE_RING3;
+			else if (strcmp(a + 7, "ring0") == 0)
+				mode = MODE_RING0;
+			else {
+				msg("spore-kvm: --mode=%s: want auto, ring3 or ring0\n", a + 7);
+				return HC_EXIT_SETUP;
+			}
 		} else if (strcmp(a, "--stats") == 0) {
 			stats_vm = &vm;
 		} else if (strncmp(a, "--net=", 6) == 0 && a[6]) {
@@ -364,20 +411,29 @@ int main(int argc, char **argv)
 	if (load_image(image, &vm, &im) < 0)
 		return HC_EXIT_SETUP;
 	vm.im = &im;
-	vm.ring3 = im.has64;
+	if ((mode == MODE_RING3 && !im.has64) || (mode == MODE_RING0 && !im.has32)) {
+		msg("spore-kvm: %s: --mode=%s needs a %s note, which the image lacks\n", image,
+		    mode == MODE_RING3 ? "ring3" : "ring0", mode == MODE_RING3 ? "Spore" : "Xen PVH");
+		return HC_EXIT_SETUP;
+	}
 	if (initrd && load_initrd(initrd, &vm, &im, &mod_addr, &mod_size) < 0)
 		return HC_EXIT_SETUP;
 	pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size);
-	if (vm.ring3 && paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
-		msg("spore-kvm: %s: %s\n", image, err);
-		return HC_EXIT_SETUP;
-	}
 	if (net && net_open(&vm, net) < 0)
 		return HC_EXIT_SETUP;
 	if (disk && blk_open(&vm, disk) < 0)
 		return HC_EXIT_SETUP;
-	if (kvm_setup(&vm, cr3) < 0)
+	if (kvm_open(&vm) < 0)
 		return HC_EXIT_SETUP;
+	const char *why = choose_mode(&vm, mode);
+	if (vm.ring3 && paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
+		msg("spore-kvm: %s: %s\n", image, err);
+		return HC_EXIT_SETUP;
+	}
+	if (kvm_start(&vm, cr3) < 0)
+		return HC_EXIT_SETUP;
+	if (stats_vm)
+		msg("spore-kvm: start: %s\n", why);
 	if (stats_vm) {
 		struct sigaction sa = { .sa_handler = on_term };
 		sigaction(SIGTERM, &sa, NULL);

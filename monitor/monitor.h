@@ -67,6 +67,7 @@ struct vm {
 	struct timespec t0;     /* CLOCK_MONOTONIC at VM creation */
 	const struct image *im;
 	int ring3;              /* started at the 64-bit ring-3 entry: exceptions are traps */
+	int kvm_pvm;            /* this KVM is kvm_pvm: ring 0 emulated, ring 3 native */
 	int sync_regs;          /* KVM_CAP_SYNC_REGS: registers come with kvm_run */
 	int tap_fd;             /* --net: -1 when none */
 	const char *tap_name;
@@ -127,8 +128,9 @@ int decode_read64(const uint8_t *mem, uint64_t mem_size, const struct image *im,
 struct kvm_regs;
 int fault_report(struct vm *vm, const struct kvm_regs *r, uint64_t cr2); /* HC_EXIT_FAULT */
 
-/* kvm.c: VM, vCPU, CPUID and register set-up */
-int kvm_setup(struct vm *vm, uint64_t cr3);             /* -1 after printing a message */
+/* kvm.c: VM, vCPU, CPUID and register set-up; kvm_open, then kvm_start */
+int kvm_open(struct vm *vm);                            /* sets kvm_pvm; -1 after a message */
+int kvm_start(struct vm *vm, uint64_t cr3);             /* vm->ring3 chosen; -1 after a message */
 
 /* hypercalls.c: one guest call */
 int hc_dispatch(struct vm *vm, unsigned nr, uint64_t gpa); /* -1 to resume, else exit status */

@@ -83,6 +83,9 @@ setup_err image_beyond_mem --mem=2M "$tmp/big.elf"
 if run image_fits_3M 7 --mem=3M "$tmp/big.elf"; then ok image_fits_3M; fi
 setup_err timeout_abc --timeout=abc "$guest"
 setup_err unknown_option --frobnicate "$guest"
+setup_err mode_bad --mode=ring1 "$guest"
+setup_err mode_ring3_no_spore_note --mode=ring3 "$guest"     # the 32-bit PVH guest
+setup_err mode_ring0_no_pvh_note --mode=ring0 "$guest64"    # the Spore-note-only guest
 setup_err no_image
 setup_err cmdline_4096 "$guest" "$(head -c 4096 /dev/zero | tr '\0' x)"
 if run cmdline_4095 7 "$guest" "$(head -c 4095 /dev/zero | tr '\0' x)"; then ok cmdline_4095; fi

@@ -245,26 +245,33 @@ int log_open(const char *path)
 	static char buf[QUERY_MAX + 65536];
 	static struct cmd c;
 	static struct out sink;
-	size_t len = 0, replayed = 0;
+	size_t at = 0, len = 0, replayed = 0;   /* buf[at, len) is unparsed */
 	long long end = 0;   /* offset after the last good command */
 	int fd = open(path, O_RDWR | O_CREAT, 0644);
 	if (fd < 0) {
 		perror("kv: -f");
 		return -1;
 	}
-	for (int eof = 0; !eof || len;) {
-		ssize_t n = eof ? 0 : read(fd, buf + len, sizeof buf - len);
-		if (n <= 0)
-			eof = 1;
-		else
-			len += (size_t)n;
-		if (len && buf[0] == 0)
+	for (int eof = 0, more = 1; !eof || at < len;) {
+		if (more && !eof) {
+			/* Move the rest down only when refilling: moving it after
+			 * every command made a replay quadratic in the log. */
+			memmove(buf, buf + at, len - at);
+			len -= at, at = 0;
+			ssize_t n = read(fd, buf + len, sizeof buf - len);
+			if (n <= 0)
+				eof = 1;
+			else
+				len += (size_t)n;
+		}
+		if (at < len && buf[at] == 0)
 			break;   /* a disk's unused zeros: the clean end */
 		const char *err = NULL;
-		long used = len ? resp_parse(buf, len, &c, &err) : 0;
+		long used = at < len ? resp_parse(buf + at, len - at, &c, &err) : 0;
+		more = used <= 0;
 		if (used <= 0) {
 			if (used < 0 || eof) {
-				if (len)
+				if (at < len)
 					fprintf(stderr, "kv: %s: ignoring a torn or bad last command\n", path);
 				break;
 			}
@@ -274,8 +281,7 @@ int log_open(const char *path)
 		sink.len = 0;
 		replayed++;
 		end += used;
-		memmove(buf, buf + used, len - (size_t)used);
-		len -= (size_t)used;
+		at += (size_t)used;
 	}
 	if (lseek(fd, end, SEEK_SET) != end) {
 		perror("kv: -f: seek");

@@ -34,6 +34,22 @@ static uint32_t apic_read(uint32_t reg)
 	return x2apic ? (uint32_t)rdmsr(0x800 + (reg >> 4)) : mmio[reg / 4];
 }
 
+/* The timer's current count and the clock at that moment: the two clock reads
+ * around the count within 10 us of each other (else read again), so the pair
+ * is never split by the host running something else. */
+static uint32_t count_at(uint64_t *t)
+{
+	for (int i = 0;; i++) {
+		uint64_t a = clock_monotonic_ns();
+		uint32_t c = apic_read(APIC_TCCR);
+		uint64_t b = clock_monotonic_ns();
+		if (b - a < 10000 || i == 1000) {
+			*t = a + (b - a) / 2;
+			return c;
+		}
+	}
+}
+
 void apic_init(void)
 {
 	uint32_t r[4];
@@ -48,14 +64,19 @@ void apic_init(void)
 	if (tscdl) {
 		apic_write(APIC_LVTT, TIMER_VECTOR | LVT_TSCDL);
 	} else {
-		/* Measure the one-shot rate against the clock over 1 ms. */
+		/* Measure the one-shot rate against the clock over 1 ms, from
+		 * (time, count) pairs read back to back: a vCPU descheduled
+		 * between writing TICR and reading the clock (a busy host
+		 * under TCG) once made every sleep 10x too long. */
 		apic_write(APIC_TDCR, 0xb);               /* divide by 1 */
 		apic_write(APIC_LVTT, TIMER_VECTOR | LVT_MASKED);
 		apic_write(APIC_TICR, 0xffffffff);
-		uint64_t t0 = clock_monotonic_ns();
-		while (clock_monotonic_ns() - t0 < 1000000)
-			;
-		ticks_per_ms = 0xffffffffu - apic_read(APIC_TCCR);
+		uint64_t t0, t1;
+		uint32_t c0 = count_at(&t0), c1;
+		do
+			c1 = count_at(&t1);
+		while (t1 - t0 < 1000000);
+		ticks_per_ms = (uint64_t)(c0 - c1) * 1000000 / (t1 - t0);
 		apic_write(APIC_TICR, 0);
 		if (!ticks_per_ms)
 			panic(__FILE__, __LINE__, "the APIC timer does not count");

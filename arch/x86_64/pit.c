@@ -14,24 +14,55 @@ static unsigned pit_count0(void)
 	return inb(0x40) << 8 | lo;
 }
 
+/* The PIT count and the TSC at that moment: the TSC read on both sides of the
+ * (slow, port I/O) latch, and the pair taken only when the two reads are close
+ * (under 1/4 of the quickest of 20 tries), so a vCPU descheduled in between
+ * cannot split it. */
+static unsigned count_at(uint64_t *tsc)
+{
+	uint64_t best = ~0ull;
+	for (int i = 0;; i++) {
+		uint64_t a = rdtsc();
+		unsigned c = pit_count0();
+		uint64_t d = rdtsc() - a;
+		best = d < best ? d : best;
+		if ((i >= 20 && d <= best + best / 4) || i == 1000) {
+			*tsc = a + d / 2;
+			return c;
+		}
+	}
+}
+
+/* One measurement over 3.3 ms of PIT ticks; 0 when the counter does not move. */
+static uint64_t measure(void)
+{
+	const unsigned want = PIT_HZ / 300;
+	uint64_t t0, t1;
+	unsigned c0 = count_at(&t0);
+	for (unsigned long spins = 0; spins < 10000000ul; spins++) {
+		unsigned elapsed = (c0 - count_at(&t1)) & 0xffff;
+		if (elapsed >= want)
+			return (t1 - t0) * PIT_HZ / elapsed / 1000;
+	}
+	return 0;
+}
+
 /* Channel 0 as a free-running 16-bit down-counter (mode 2, reload 65536), read
  * by latching; not channel 2, whose status bit lives in port 0x61, which
- * microvm does not have. Returns 0 when the counter does not move (no PIT). */
+ * microvm does not have. The median of three measurements: the counter wraps
+ * every 55 ms, so a vCPU descheduled that long spoils one of them. Returns 0
+ * when the counter does not move (no PIT). */
 uint64_t pit_calibrate_tsc_khz(void)
 {
-	const unsigned want = PIT_HZ / 100;   /* 10 ms of PIT ticks */
-
 	outb(0x43, 0x34);               /* channel 0, lo/hi byte, mode 2 */
 	outb(0x40, 0);
 	outb(0x40, 0);
-	unsigned c0 = pit_count0();
-	uint64_t t0 = rdtsc();
-	for (unsigned long spins = 0; spins < 10000000ul; spins++) {
-		unsigned elapsed = (c0 - pit_count0()) & 0xffff;
-		if (elapsed >= want)
-			return (rdtsc() - t0) * PIT_HZ / elapsed / 1000;
-	}
-	return 0;
+	uint64_t m[3];
+	for (int i = 0; i < 3; i++)
+		if (!(m[i] = measure()))
+			return 0;
+	uint64_t lo = m[0] < m[1] ? m[0] : m[1], hi = m[0] < m[1] ? m[1] : m[0];
+	return m[2] < lo ? lo : m[2] > hi ? hi : m[2];
 }
 
 static unsigned cmos(unsigned reg)

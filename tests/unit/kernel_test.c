@@ -97,6 +97,8 @@ static int t_memmap(void)
 	CHECK(ri.free_start == 0x124000 && ri.free_end == 0x2000000);
 	CHECK(ri.top == 0x2000000);
 	CHECK(ri.total == 0x9fc00 + 0x1f00000);
+	CHECK(ri.nram == 2 && memmap_overlaps_ram(&ri, 0x9f000, 0xa0000));      /* the RAM entries kept */
+	CHECK(!memmap_overlaps_ram(&ri, 0x9fc00, 0x100000) && !memmap_overlaps_ram(&ri, 0x2000000, ~0ull));
 	return 0;
 }
 
@@ -180,6 +182,24 @@ static int t_sbrk_meets_pages(void)
 	return 0;
 }
 
+/* memstats=N's figures: the sbrk heap and the pages out, free runs not counted. */
+static int t_usage(void)
+{
+	size_t heap, pages;
+	arena_init();
+	mem_usage(&heap, &pages);
+	CHECK(heap == 0 && pages == 0);
+	CHECK(mem_sbrk(3 * PAGE_SIZE + 5) == arena);
+	char *a = mem_alloc_pages(2), *b = mem_alloc_pages(4);
+	mem_free_pages(a, 2);                      /* listed as a free run */
+	mem_usage(&heap, &pages);
+	CHECK(heap == 3 * PAGE_SIZE + 5 && pages == 4 * PAGE_SIZE);
+	mem_free_pages(b, 4);
+	mem_usage(&heap, &pages);
+	CHECK(pages == 0 && heap + mem_free_bytes() == ARENA);
+	return 0;
+}
+
 static int t_free_bad(void)
 {
 	arena_init();
@@ -255,9 +275,13 @@ static int t_options(void)
 	CHECK(options("entropy=rdrand") == 0 && opt_entropy == ENTROPY_RDRAND);
 	CHECK(options("entropy=host") == 0 && opt_entropy == ENTROPY_HOST);
 	CHECK(options("entropy=auto") == 0 && opt_entropy == 0);
+	CHECK(options("memstats=5") == 0 && opt_memstats == 5);
+	CHECK(options("memstats=86400") == 0 && opt_memstats == MEMSTATS_MAX_S);
+	CHECK(options("memstats=0") == 0 && opt_memstats == 0);
 	static const char *bad[] = { "boottime=2", "boottime", "nosuch=1", "ip=10.0.0.2", "ip=10.0.0.2/33",
 				     "ip=10.0.0.2/", "ip=10.0.0.2/24x", "gw=10.0.0", "gw=", "=1", "dhcp=yes",
-				     "entropy=", "entropy=hostx", "entropy=rd" };
+				     "entropy=", "entropy=hostx", "entropy=rd", "memstats=", "memstats=-1",
+				     "memstats=86401", "memstats=5s", "memstats=99999999999999999999", "memstats" };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(options(bad[i]) < 0);
 	return 0;
@@ -306,6 +330,7 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 	{ t_memmap_exclude, "memmap_exclude" },
 	{ t_pages, "mem_pages" },
 	{ t_sbrk_meets_pages, "mem_sbrk_meets_pages" },
+	{ t_usage, "mem_usage" },
 	{ t_free_bad, "mem_free_bad" },
 	{ t_pages_random, "mem_pages_random" },
 };

@@ -20,10 +20,12 @@ _start:
 	cmp $'c', %al; je cpuid         /* CPUID leaves: exit 0 if both signatures are there */
 	cmp $'k', %al; je kvmclock      /* kvmclock: exit 0 if the host fills pvclock */
 	cmp $'x', %al; je impostor      /* HC_EXIT 251, the monitor's VM fault: 250 */
+	cmp $'T', %al; je triple        /* ud2 with no IDT: a triple fault, 251 */
 	HC(1, con_hello)                /* default: hello, exit 7 */
 	HC(4, exit7)
 halt:	hlt
 spin:	jmp spin
+triple:	ud2
 badgpa:	mov $0xfffffff8, %eax; mov $0x501, %dx; out %eax, %dx
 	hlt
 unknown: HC(13, exit0)

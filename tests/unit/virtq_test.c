@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* Host unit tests for the split virtqueue (drivers/virtq.c) against a
  * simulated device working on the same ring memory: round trips, index
- * wrap-around past 65535, and hostile used-ring entries, which must mark the
- * queue broken and never hand out a bad buffer. "ok NAME" / "FAIL NAME: why". */
+ * wrap-around past 65535, hostile used-ring entries, which must mark the
+ * queue broken and never hand out a bad buffer, and a device rewriting the
+ * descriptor table, which must change nothing the driver decides.
+ * "ok NAME" / "FAIL NAME: why". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +129,98 @@ static int t_hostile(void)
 	return 0;
 }
 
+/* The device can write the descriptor table too. It lengthens a buffer
+ * there: the used length is still judged by what the driver posted. */
+static int t_hostile_len(void)
+{
+	static char b[16];
+	void *c;
+	uint32_t len;
+	setup(8);
+	virtq_add(&q, (uint64_t)b, 16, 1, b);
+	q.desc[0].len = 1 << 20;
+	CHECK(dev_complete(1 << 20));
+	CHECK(virtq_get(&q, &c, &len) == -1 && !strcmp(q.broken, "used length longer than the buffers"));
+	setup(8);
+	virtq_add(&q, (uint64_t)b, 16, 1, b);
+	q.desc[0].len = 0;                              /* shortened: the posted 16 still holds */
+	CHECK(dev_complete(16) && virtq_get(&q, &c, &len) == 1 && c == b && len == 16);
+	return 0;
+}
+
+/* It rewrites a chain's links, flags and lengths: the chain is still freed
+ * whole, by the driver's links, and its length judged by the driver's. */
+static int t_hostile_chain(void)
+{
+	static char h[16], d[512], st[1];
+	struct vbuf b[3] = { { (uint64_t)h, 16, 0 }, { (uint64_t)d, 512, 1 }, { (uint64_t)st, 1, 1 } };
+	void *c;
+	uint32_t len;
+	for (uint32_t used = 529; used <= 530; used++) {
+		setup(4);
+		CHECK(virtq_add_chain(&q, b, 3, h) == 0);
+		for (int i = 0; i < 4; i++)
+			q.desc[i] = (struct virtq_desc){ 0, 0xffffffff, 0, (uint16_t)(i ? 0 : 0xffff) };
+		CHECK(dev_complete(used));
+		if (used == 530) {                          /* 530 > 16+512+1 */
+			CHECK(virtq_get(&q, &c, &len) == -1 && q.broken);
+			break;
+		}
+		CHECK(virtq_get(&q, &c, &len) == 1 && c == h && len == 529 && q.num_free == 4);
+		/* the free list is whole: all four descriptors can be posted again */
+		for (int i = 0; i < 4; i++)
+			CHECK(virtq_add(&q, (uint64_t)h, 16, 1, h) == 0);
+	}
+	return 0;
+}
+
+/* It rewrites the links of free descriptors: the driver's free list is its
+ * own, so every buffer posted gets a descriptor of its own. */
+static int t_hostile_freelist(void)
+{
+	static char b[8][16];
+	void *c;
+	uint32_t len;
+	setup(8);
+	for (int round = 0; round < 3; round++) {
+		CHECK(virtq_add(&q, (uint64_t)b[0], 16, 1, b[0]) == 0);
+		for (int i = 0; i < 8; i++)                 /* every link to the one in flight */
+			q.desc[i].next = q.avail->ring[(q.avail->idx - 1) & 7];
+		for (int i = 1; i < 8; i++)
+			CHECK(virtq_add(&q, (uint64_t)b[i], 16, 1, b[i]) == 0);
+		unsigned seen = 0;
+		for (uint16_t k = 0; k < 8; k++) {
+			uint16_t head = q.avail->ring[(uint16_t)(q.avail->idx - 8 + k) & 7];
+			CHECK(head < 8 && !(seen & 1u << head));
+			seen |= 1u << head;
+		}
+		for (int i = 0; i < 8; i++)
+			CHECK(dev_complete(16));
+		for (int i = 0; i < 8; i++)
+			CHECK(virtq_get(&q, &c, &len) == 1 && c == b[i] && len == 16);
+		CHECK(q.num_free == 8 && !q.broken);
+	}
+	return 0;
+}
+
+/* It rewrites the avail index: the driver publishes at its own next index
+ * all the same, and decides kicks by it. */
+static int t_hostile_avail(void)
+{
+	static char b[16];
+	void *c;
+	uint32_t len;
+	setup(8);
+	virtq_add(&q, (uint64_t)b, 16, 1, b);
+	q.avail->idx = 5;
+	CHECK(virtq_add(&q, (uint64_t)b, 16, 1, b + 1) == 0);
+	CHECK(q.avail->idx == 2 && q.avail->ring[1] == 1);
+	CHECK(virtq_kick_needed(&q) == 1 && q.kicked == 2);
+	CHECK(dev_complete(16) && dev_complete(16));
+	CHECK(virtq_get(&q, &c, &len) == 1 && c == b && virtq_get(&q, &c, &len) == 1 && c == b + 1);
+	return 0;
+}
+
 static int t_init(void)
 {
 	static char mem[1 << 16];
@@ -151,7 +245,9 @@ static int t_need_event(void)
 	*(uint16_t *)&q.used->ring[q.size] = 3;          /* the device wants to hear at 3 */
 	for (int i = 0; i < 3; i++) {
 		virtq_add(&q, (uint64_t)b, 4, 0, b);
-		CHECK(virtq_kick_needed(&q) == (i == 3));    /* 0, 1, 2: not yet */
+		/* 0: the device had used all (none) it had, so it waits: kick;
+		 * 1, 2: it still has buffer 0 and wants to hear at 3: not yet */
+		CHECK(virtq_kick_needed(&q) == (i == 0));
 	}
 	virtq_add(&q, (uint64_t)b, 4, 0, b);
 	CHECK(virtq_kick_needed(&q) == 1);               /* idx 3 -> 4 passes 3 */
@@ -163,6 +259,18 @@ static int t_need_event(void)
 		virtq_add(&q, (uint64_t)b, 4, 0, b);
 	CHECK(virtq_kick_needed(&q) == 1);               /* 0 -> 3 passes 1 */
 	CHECK(virtq_kick_needed(&q) == 0);               /* nothing new */
+	/* the device used everything published before: kick even if the
+	 * avail_event read is stale (the stall under TCG, docs/virtio.md) */
+	setup(8);
+	q.event_idx = 1;
+	*(uint16_t *)&q.used->ring[q.size] = 0;
+	virtq_add(&q, (uint64_t)b, 4, 0, b);
+	CHECK(virtq_kick_needed(&q) == 1);               /* 0 -> 1 passes 0 */
+	virtq_add(&q, (uint64_t)b, 4, 0, b);
+	CHECK(virtq_kick_needed(&q) == 0);               /* device still has buffer 0 */
+	q.used->idx = 2;                                 /* it used both, and saw no more */
+	virtq_add(&q, (uint64_t)b, 4, 0, b);
+	CHECK(virtq_kick_needed(&q) == 1);               /* avail_event still 0: kick anyway */
 	/* without EVENT_IDX: kick unless the device set NO_NOTIFY */
 	setup(4);
 	virtq_add(&q, (uint64_t)b, 4, 0, b);
@@ -199,6 +307,10 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 	{ t_roundtrip, "virtq_roundtrip" },
 	{ t_wrap, "virtq_wraparound" },
 	{ t_hostile, "virtq_hostile_used" },
+	{ t_hostile_len, "virtq_hostile_desc_len" },
+	{ t_hostile_chain, "virtq_hostile_desc_chain" },
+	{ t_hostile_freelist, "virtq_hostile_desc_freelist" },
+	{ t_hostile_avail, "virtq_hostile_avail_idx" },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Faults (issue 13) on QEMU microvm, in a network namespace of the test's own:
+# 1. a bad link (tests/impair.py: 5% loss, 25% reordered, 1% duplicated, 20 ms
+#    +- 10 ms; this host's kernel has no netem): a 16 MiB TCP echo (link faulty
+#    towards the guest, as netem on the tap would be) and a 2 MiB httpd download
+#    (faulty both ways) stay byte-exact, each within a time bound;
+# 2. kv logging to a disk (-f /dev/vda) under a write load, its VM killed with
+#    SIGKILL at random points: after each restart on the same disk, every write
+#    the client saw acknowledged is there with its value (tests/faultclient.py).
+# Every loop is bounded. Prints "ok NAME" / "FAIL NAME: why". Knobs:
+# SPORE_FAULTS_HOST (microvm), SPORE_FAULTS_KILLS (20), SPORE_FAULTS_SEED.
+set -u
+cd "$(dirname "$0")/.."
+host=${SPORE_FAULTS_HOST:-microvm} kills=${SPORE_FAULTS_KILLS:-20} seed=${SPORE_FAULTS_SEED:-$$}
+ns=spore-faults-$$ log=build/tests/log dir=build/tests/faults.$$
+cleanup() {
+	ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns del $ns 2>/dev/null
+	return 0
+}
+trap 'cleanup; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
+mkdir -p $log "$dir"
+nsx() { ip netns exec $ns "$@"; }   # not for "&": $! must be the process itself
+RANDOM=$seed
+fail=0
+say() { echo "$1 $2"; [ "$1" = ok ] || fail=1; }
+gone() { for _ in $(seq 50); do kill -0 $1 2>/dev/null || return 0; sleep 0.1; done; }   # waits 5 s at most
+py=python3; [ -x /usr/bin/python3 ] && py=/usr/bin/python3   # a pyenv shim costs 1.5 s a start
+
+# net [to-guest|both]: the guest's tap0 and the host at 10.0.0.1; with an
+# argument the host is on tap1 and every frame crosses impair.py.
+net() {
+	cleanup
+	ip netns add $ns && ip -n $ns link set lo up &&
+		ip -n $ns tuntap add tap0 mode tap && ip -n $ns link set tap0 up || return 1
+	[ $# = 0 ] && { ip -n $ns addr add 10.0.0.1/24 dev tap0; return; }
+	ip -n $ns tuntap add tap1 mode tap && ip -n $ns addr add 10.0.0.1/24 dev tap1 &&
+		ip -n $ns link set tap1 up || return 1
+	ip netns exec $ns timeout 900 $py tests/impair.py tap0 tap1 $seed $1 > "$dir/impair.out" 2>&1 & impair=$!; disown
+	for _ in $(seq 50); do grep -q "impair: ready" "$dir/impair.out" && return 0; sleep 0.1; done
+	return 1
+}
+unimpair() {  # stops impair.py; $impaired: what it did ("N frames, N lost, ...")
+	kill $impair; gone $impair
+	impaired=$(sed -n 's/^impair: \([0-9]* frames.*\)/\1/p' "$dir/impair.out")
+}
+# boot OUT IMAGE CMDLINE [RUNNER-OPTS...]: the guest at 10.0.0.2; vm=its runner.
+boot() {
+	local out=$1 img=$2 cmd=$3; shift 3
+	local n; n=$(grep -c "listening on" "$out" 2>/dev/null)
+	ip netns exec $ns tests/spore-run --host=$host --net=tap0 --timeout=600 "$@" "$img" "$cmd" >> "$out" 2>&1 & vm=$!; disown
+	for _ in $(seq 300); do [ "$(grep -c "listening on" "$out")" -gt "${n:-0}" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# 1a. Echo.
+out=$log/faults-echo.$host.out; : > $out
+if net to-guest && boot $out build/apps/echo.elf "ip=10.0.0.2/24 -- 7"; then
+	t0=$SECONDS
+	r=$(nsx timeout 300 $py tests/faultclient.py echo 10.0.0.2 7 16 2>&1 | tail -1)
+	unimpair
+	case "$r" in
+	"ok "*) say ok "${r#ok } on $host over a link bad towards the guest ($impaired, $((SECONDS - t0)) s)" ;;
+	*) say FAIL "tcp echo over a bad link on $host: ${r:-timeout} (see $out)" ;;
+	esac
+else say FAIL "echo over a bad link on $host: did not start (see $out, $dir/impair.out)"; fi
+
+# 1b. An httpd download.
+mkdir -p "$dir/root" && cp -a tests/httpd-root/. "$dir/root/"
+head -c 2M /dev/urandom > "$dir/root/big.bin"
+tar --format=ustar --owner=0 --group=0 -C "$dir/root" -cf "$dir/root.tar" .
+out=$log/faults-httpd.$host.out; : > $out
+if net both && boot $out build/apps/httpd.elf "ip=10.0.0.2/24 -- -p 80 -t 30" --initrd="$dir/root.tar"; then
+	t0=$SECONDS
+	got=$(nsx curl -s -m 240 http://10.0.0.2/big.bin | sha256sum)
+	want=$(sha256sum < "$dir/root/big.bin")
+	unimpair
+	[ "$got" = "$want" ] &&
+		say ok "httpd download of 2 MiB on $host over a link bad both ways, sha256 equal ($impaired, $((SECONDS - t0)) s)" ||
+		say FAIL "httpd download over a bad link on $host: sha256 differs or timed out after $((SECONDS - t0)) s (see $out)"
+else say FAIL "httpd over a bad link on $host: did not start (see $out, $dir/impair.out)"; fi
+
+# 2. kv: SIGKILL its VM under a write load, restart on the same disk, check.
+out=$log/faults-kv.$host.out; : > $out; : > $log/faults-kv-load.$host.out
+truncate -s 64M "$dir/disk.img"
+kv() { boot $out build/apps/kv.elf "ip=10.0.0.2/24 -- -p 6379 -m 32M -f /dev/vda" --mem=64 --disk="$dir/disk.img"; }
+t0=$SECONDS why="" k=0
+net && kv || why="kv did not start (see $out)"
+while [ -z "$why" ] && [ $k -lt $kills ]; do
+	n=$(cat "$dir/acked" 2>/dev/null | wc -l)
+	ip netns exec $ns timeout 120 $py tests/faultclient.py load 10.0.0.2 6379 "$dir/acked" >> $log/faults-kv-load.$host.out 2>&1 & load=$!
+	for _ in $(seq 200); do [ "$(cat "$dir/acked" 2>/dev/null | wc -l)" -gt $n ] && break; sleep 0.05; done
+	sleep "$((RANDOM % 3)).$((RANDOM % 10))"   # into the load: 0.0 .. 2.9 s
+	q=""
+	for p in $(ip netns pids $ns); do   # the VM's QEMU, by pid: not the client
+		[ "$(cat /proc/$p/comm 2>/dev/null)" = qemu-system-x86 ] && q=$p
+	done
+	[ -n "$q" ] && kill -9 $q || { why="no VM to kill at kill $((k + 1)) (see $out)"; break; }
+	kill $load 2>/dev/null; wait $load; gone $vm
+	k=$((k + 1))
+	kv || { why="kill $k: kv did not restart (see $out)"; break; }
+	r=$(nsx timeout 120 $py tests/faultclient.py check 10.0.0.2 6379 "$dir/acked" 2>&1)
+	n=$(wc -l < "$dir/acked")
+	# Every acknowledged key, and at most one more per kill (the write in flight).
+	[[ "$r" == *" 0 missing or wrong, dbsize "* ]] && [ "${r##* }" -le $((n + k)) ] ||
+		why="after kill $k: $r"
+done
+n=$(wc -l < "$dir/acked" 2>/dev/null || echo 0)
+[ -z "$why" ] && [ "$n" -gt 0 ] &&
+	say ok "kv crash consistency on $host: $n acknowledged writes, $k kills of the VM (SIGKILL, seed $seed), all there after every restart ($((SECONDS - t0)) s)" ||
+	say FAIL "kv crash consistency on $host: ${why:-no write acknowledged} ($n acknowledged writes, $k kills, seed $seed)"
+cleanup
+exit $fail

@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Runs a batch of commands on ordinary KVM (kvm_amd) in one boot of the lab
+# (tests/kvm-lab/build.sh builds it first if needed; a boot takes 10-15 s, so batch).
+#   tests/kvm-lab/run.sh [-o DIR] [-n] [-q] [-t SECONDS] BATCH [FILE...]
+# BATCH: lines "NAME<TAB>COMMAND", run by busybox sh in L1 from a directory
+# holding each FILE at its path relative to the repository (so commands read
+# like the host's: build/spore-kvm build/apps/hello.elf).
+# Per NAME: DIR/NAME.out (output) and DIR/NAME.rc (status), and one line
+# "ok NAME" (status 0) or "FAIL NAME: why" (-n: no such lines; the caller
+# judges the results). -q: the host's QEMU too (binary, the libraries ldd
+# lists, firmware), at the host's paths, for QEMU -accel kvm in L1.
+# -t: timeout of each QEMU run (default 150 s), so a hang is a FAIL, never a
+# stuck test; a boot that hangs is retried once from the command it hung in.
+# No lab here: "skip kvm-lab: why", exit 0.
+set -u
+cd "$(dirname "$0")/../.."
+L=build/kvm-lab out=$L/out verdicts=1 tmo=150 qemu=""
+while getopts o:nqt: o; do
+	case $o in
+	o) out=$OPTARG ;; n) verdicts="" ;; q) qemu=1 ;; t) tmo=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-q] [-t SECONDS] BATCH [FILE...]" >&2; exit 2; }
+batch=$1; shift
+msg=$(tests/kvm-lab/build.sh); case $? in 0) ;; 3) echo "$msg"; exit 0 ;; *) echo "$msg"; exit 1 ;; esac
+
+# A fresh tree per run: the base, the batch, the files; packed by busybox cpio.
+work=$L/run.$$ && rm -rf $work && mkdir -p $work $out
+trap 'rm -rf $work' EXIT
+cp -a $L/root $work/root
+cp tests/kvm-lab/init $work/root/init       # the current one, without a rebuild
+for f in "$@"; do
+	mkdir -p "$work/root/spore/$(dirname "$f")" && cp "$f" "$work/root/spore/$f" || exit 1
+done
+if [ -n "$qemu" ]; then
+	q=$(command -v qemu-system-x86_64)
+	for f in $q $(ldd $q | awk '$1 ~ /^\// { print $1 } $3 ~ /^\// { print $3 }') /usr/share/qemu /usr/share/seabios; do
+		mkdir -p "$work/root$(dirname $f)" && cp -rL $f "$work/root$f" || exit 1
+	done
+fi
+rm -f $out/*.out $out/*.rc $out/console*.log
+tab=$(printf '\t')
+
+# One L1 boot of BATCH-FILE; its console, without CRs, in $work/console.N. The
+# lab's QEMU (docs/boot.md): TCG emulates AMD SVM with -cpu max. One vCPU: the
+# machine is shared, and with two, L1 hung in about one boot of four (QEMU 7.2
+# MTTCG with nested SVM); never in twenty boots with one, which is as fast.
+boots=0 secs=0 why="" timedout=""
+boot() {
+	boots=$((boots + 1))
+	cp "$1" $work/root/lab/batch
+	(cd $work/root && find . | ../../root/bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 > $work/initrd.gz
+	local t0; t0=$(date +%s)
+	timeout -k 5 "$tmo" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 1024 -smp 1 -nic none \
+		-kernel $L/vmlinuz -initrd $work/initrd.gz -append "console=ttyS0 quiet panic=-1" \
+		-nographic -no-reboot < /dev/null > $out/console$boots.log 2>&1
+	local rc=$?
+	secs=$((secs + $(date +%s) - t0))
+	tr -d '\r' < $out/console$boots.log > $work/console.$boots
+	why="L1 stopped before it ran it"
+	timedout=""; [ $rc = 124 ] && why="the lab timed out after ${tmo}s" timedout=1
+	if ! grep -q '@@lab ready' $work/console.$boots; then why="L1 did not come up ($why)"
+	elif ! grep -q '@@lab ready.*/dev/kvm present' $work/console.$boots; then
+		why="no /dev/kvm in L1: $(grep -m1 '@@lab ready' $work/console.$boots)"
+	fi
+}
+boot "$batch"
+# A boot that timed out is retried once from the command it hung in, and says
+# so: an L1 hang is the lab's, not necessarily the command's; twice is a FAIL.
+if [ -n "$timedout" ]; then
+	hung=$(sed -n 's/^@@begin //p' $work/console.1 | tail -1)
+	cp "$batch" $work/rest
+	[ -n "$hung" ] && sed -n "/^$hung$tab/,\$p" "$batch" > $work/rest
+	echo "kvm-lab: L1 hung${hung:+ in $hung} ($why); running the rest in a second boot"
+	boot $work/rest
+fi
+
+while IFS="$tab" read -r name cmd; do
+	[ -n "$name" ] || continue
+	c=$work/console.1
+	[ $boots = 2 ] && grep -q "^@@begin $name$" $work/console.2 && c=$work/console.2
+	sed -n "s/^@@out $name| //p" $c > "$out/$name.out"
+	st=$(sed -n "s/^@@end $name \([0-9]*\)$/\1/p" $c)
+	[ -n "$st" ] && echo "$st" > "$out/$name.rc"
+	[ -n "$verdicts" ] || continue
+	if [ -z "$st" ]; then echo "FAIL $name: no result: $why (see $out/console$boots.log)"
+	elif [ "$st" = 0 ]; then echo "ok $name"
+	else echo "FAIL $name: status $st (see $out/$name.out)"; fi
+done < "$batch"
+ran=$(cat $out/*.rc 2>/dev/null | wc -l) all=$(grep -c . "$batch")
+echo "kvm-lab: $boots L1 boot(s), ${secs}s, $ran of $all commands ran$([ $ran = $all ] || echo ": $why")"
