@@ -2,6 +2,7 @@
 # spore: one application + newlib + the kernel -> one PVH ELF per app.
 #   make run [APP=hello] [HOST=microvm|q35|spore-kvm] [ARGS="..."] [MEM=16]
 #   make test      every test; the last line is "N passed, N failed"
+#   make test-xen  the guest tests as Xen PVH domUs, in the Xen lab (built once)
 #   make bench     benchmarks (medians), see docs/benchmarks.md
 #   make soak      10^6 requests each to httpd and kv, memory sampled (docs/reliability.md)
 # Set-up (Debian packages, newlib from newlib-source) happens on first use.
@@ -39,7 +40,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test test-kvm bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq compare soak
+.PHONY: all run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq compare soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -201,6 +202,10 @@ test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUEST
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test
 	@tests/run-tests
 
+# The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).
+test-xen: $(B)/apps/hello.elf $(GUESTS:%=$(B)/tests/guest/%.elf)
+	@tests/run-tests xen
+
 # 10^6 requests each to httpd and kv, memory sampled (docs/reliability.md); not in test.
 soak: all
 	@tests/soak.sh
@@ -231,6 +236,8 @@ clean:
 
 # Dependency files of our own objects only: build/ also holds foreign trees
 # (the comparison's Debian root has directories such as etc/rc2.d, the KVM
-# lab an unpacked kernel package), whose *.d names are not make fragments.
--include $(shell find $(B) \( -path $(B)/compare -o -path $(B)/kvm-lab -o -path $(B)/newlib \) -prune \
+# lab an unpacked kernel package, the Xen lab a dom0 root), whose *.d names
+# are not make fragments.
+-include $(shell find $(B) \( -path $(B)/compare -o -path $(B)/kvm-lab -o -path $(B)/xen-lab \
+	-o -path $(B)/newlib \) -prune \
 	-o -type f -name '*.d' -print 2>/dev/null)

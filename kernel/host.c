@@ -3,7 +3,8 @@
  * the Spore note's 64-bit entry (boot_ring3), or, entering at the PVH entry,
  * announces itself with a CPUID leaf (kernel/hypercall.h). Not CPUID alone:
  * in ring 3 on an AMD host without CPUID faulting the instruction is not
- * intercepted and shows the real CPU's leaves. Anything else is QEMU. */
+ * intercepted and shows the real CPU's leaves. Xen (a PVH domU) says so in
+ * its own CPUID leaves. Anything else is QEMU. */
 #include "kernel.h"
 #include "hypercall.h"
 #include "../arch/x86_64/x86.h"
@@ -17,6 +18,8 @@ void host_init(void)
 	cpuid(HC_CPUID_LEAF, 0, r);
 	if (boot_ring3 || (r[1] == 0x726f7053 && r[2] == 0x4d564b65 && r[3] == 0))  /* "SporeKVM" */
 		host = &host_sporekvm;
+	else if (xen_detect())
+		host = &host_xen;
 	if (host->init)
 		host->init();
 }

@@ -22,12 +22,16 @@ struct host {
 	void     (*halt_until)(uint64_t deadline_ns);  /* returns early on any event */
 	uint64_t (*wall_ns)(void);      /* slow: read once when no kvmclock */
 	uint64_t (*tsc_khz)(void);      /* NULL or 0: unknown, find it out */
+	/* NULL, or the host's own pvclock record (Xen's shared_info) and the
+	 * wall time at its time 0: clock.c reads it as it reads kvmclock. */
+	const void *(*pvclock)(uint64_t *wall_base_ns);
 	int      (*entropy)(void *buf, size_t n);     /* NULL: host has none */
 	NORETURN void (*exit)(int status);
 };
 extern const struct host *host;
-extern const struct host host_qemu, host_sporekvm;
+extern const struct host host_qemu, host_sporekvm, host_xen;
 void host_init(void);
+int  xen_detect(void);      /* drivers/xen.c: 1 when Xen's CPUID leaves say so */
 
 /* printk.c: formatting without the heap (safe in the abort path) */
 int  kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
@@ -47,6 +51,7 @@ NORETURN void kexit(int status);
 /* arch mmu.c */
 int mmu_guard(void *page, int on);   /* -1: cannot (spore-kvm); use a canary */
 void mmu_map_mmio(uint64_t addr, uint64_t len);   /* QEMU: device registers, at probe */
+int  mmu_map_ram(uint64_t addr, uint64_t len);    /* shared pages outside RAM; -1: tables not live yet */
 void ioapic_route(unsigned gsi, unsigned vector); /* level-triggered, to this CPU */
 int  ioapic_has_gsi(unsigned gsi);
 

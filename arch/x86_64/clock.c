@@ -26,6 +26,8 @@ struct pvclock_wall {
 } __attribute__((packed));
 
 static struct pvclock_time pvti __attribute__((aligned(64)));
+/* The record read: ours (kvmclock, TSC), or the host's (Xen's shared_info). */
+static const volatile struct pvclock_time *pv = &pvti;
 static struct pvclock_wall pvwall __attribute__((aligned(16)));
 static uint64_t wall_offset;
 static const char *source = "none";
@@ -41,7 +43,7 @@ static uint64_t scale(uint64_t delta, uint32_t mul, int8_t shift)
 
 uint64_t clock_tsc_delta_ns(uint64_t dtsc)
 {
-	return scale(dtsc, pvti.tsc_to_system_mul, pvti.tsc_shift);
+	return scale(dtsc, pv->tsc_to_system_mul, pv->tsc_shift);
 }
 
 uint64_t clock_monotonic_ns(void)
@@ -50,15 +52,15 @@ uint64_t clock_monotonic_ns(void)
 	uint64_t ns;
 
 	do {
-		v = pvti.version;
+		v = pv->version;
 		/* The host updates the record from another CPU: order the field
 		 * reads between the two version reads (compiler barrier suffices
 		 * on x86, where loads are not reordered with loads). */
 		__asm__ volatile("" ::: "memory");
-		ns = pvti.system_time + scale(rdtsc() - pvti.tsc_timestamp,
-					      pvti.tsc_to_system_mul, pvti.tsc_shift);
+		ns = pv->system_time + scale(rdtsc() - pv->tsc_timestamp,
+					      pv->tsc_to_system_mul, pv->tsc_shift);
 		__asm__ volatile("" ::: "memory");
-	} while ((v & 1) || v != pvti.version);
+	} while ((v & 1) || v != pv->version);
 	return ns;
 }
 
@@ -70,13 +72,13 @@ uint64_t clock_wall_ns(void)
 /* Inverse of scale(), for the TSC-deadline timer. */
 uint64_t clock_tsc_from_ns(uint64_t ns)
 {
-	uint64_t d = ns > pvti.system_time ? ns - pvti.system_time : 0;
-	unsigned __int128 t = ((unsigned __int128)d << 32) / pvti.tsc_to_system_mul;
-	if (pvti.tsc_shift < 0)
-		t <<= -pvti.tsc_shift;
+	uint64_t d = ns > pv->system_time ? ns - pv->system_time : 0;
+	unsigned __int128 t = ((unsigned __int128)d << 32) / pv->tsc_to_system_mul;
+	if (pv->tsc_shift < 0)
+		t <<= -pv->tsc_shift;
 	else
-		t >>= pvti.tsc_shift;
-	return pvti.tsc_timestamp + (uint64_t)t;
+		t >>= pv->tsc_shift;
+	return pv->tsc_timestamp + (uint64_t)t;
 }
 
 static int kvmclock_init(void)
@@ -117,10 +119,18 @@ static void tsc_init(uint64_t khz)
 	source = "tsc";
 }
 
-/* The host's word on the TSC rate first (spore-kvm: no exit per read, and no
+/* The host's own pvclock record first (Xen: nothing to set up, no PIT);
+ * then the host's word on the TSC rate (spore-kvm: no exit per read, and no
  * MSR write, which ring 3 cannot do); then kvmclock; then the PIT's measure. */
 void clock_init(void)
 {
+	if (host->pvclock) {
+		pv = host->pvclock(&wall_offset);
+		if (!pv->tsc_to_system_mul)
+			panic(__FILE__, __LINE__, "the host's pvclock record is empty");
+		source = "pvclock";
+		return;
+	}
 	uint64_t khz = host->tsc_khz ? host->tsc_khz() : 0;
 
 	if (!khz && !boot_ring3 && kvmclock_init() == 0)

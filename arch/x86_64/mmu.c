@@ -121,6 +121,15 @@ int mmu_guard(void *page, int on)
 	return 0;
 }
 
+static void map_range(uint64_t addr, uint64_t len, uint64_t flags)
+{
+	kassert(live && len && addr + len > addr);
+	for (uint64_t va = ROUNDDOWN(addr, PAGE_SIZE); va < addr + len; va += PAGE_SIZE) {
+		map_4k(va, flags);
+		__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+	}
+}
+
 /* Maps device registers (uncached, not executable) at their physical address,
  * anywhere in the 48-bit space (BARs may lie above RAM and above 4 GiB). Ring 0,
  * at probe time only: it edits the live tables once per device, splitting a
@@ -128,11 +137,19 @@ int mmu_guard(void *page, int on)
  * RAM, write-back, until a device claims part of it). */
 void mmu_map_mmio(uint64_t addr, uint64_t len)
 {
-	kassert(live && len && addr + len > addr);
-	for (uint64_t va = ROUNDDOWN(addr, PAGE_SIZE); va < addr + len; va += PAGE_SIZE) {
-		map_4k(va, P | W | PCD | PWT | NX);
-		__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
-	}
+	map_range(addr, len, P | W | PCD | PWT | NX);
+}
+
+/* Maps memory that is not in the RAM map but is ordinary memory shared with
+ * the host (Xen's console ring in a reserved page): write-back, as the other
+ * side maps it, and not executable. -1 before mmu_init: the boot tables are
+ * static and cover the first GiB only; the caller tries again later. */
+int mmu_map_ram(uint64_t addr, uint64_t len)
+{
+	if (!live)
+		return -1;
+	map_range(addr, len, P | W | NX);
+	return 0;
 }
 
 /* For the fault reporter: walks the tables so a backtrace never faults. */
