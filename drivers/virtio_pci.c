@@ -150,6 +150,7 @@ static const char *msix(unsigned dev, unsigned cap, const struct pci_bar *b, con
 		return why;
 	volatile uint32_t *e = (volatile uint32_t *)(b[tbl & 7].base + (tbl & ~7u));
 	mmu_map_mmio((uint64_t)e, 16);
+	apic_enable();       /* before the first message: KVM's APIC drops it if disabled */
 	e[0] = 0xfee00000;   /* address: APIC id 0 */
 	e[1] = 0;
 	e[2] = VIRTIO_VECTOR;

@@ -53,6 +53,7 @@ int mmu_guard(void *page, int on);   /* -1: cannot (spore-kvm); use a canary */
 void mmu_map_mmio(uint64_t addr, uint64_t len);   /* QEMU: device registers, at probe */
 int  mmu_map_ram(uint64_t addr, uint64_t len);    /* shared pages outside RAM; -1: tables not live yet */
 void ioapic_route(unsigned gsi, unsigned vector); /* level-triggered, to this CPU */
+void apic_enable(void);   /* the local APIC accepts interrupts: before any is routed to it */
 int  ioapic_has_gsi(unsigned gsi);
 
 /* cmdline.c: `KOPT=VAL... -- ARG...` (pure) */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* The local APIC's timer, for halt_until() under QEMU: TSC-deadline mode when
  * offered (KVM), else one-shot with a rate measured once (TCG). x2APIC through
- * MSRs when offered, else xAPIC MMIO. Set up lazily at the first sleep, so a
- * boot that never sleeps never touches it. apic_eoi() runs in interrupt context. */
+ * MSRs when offered, else xAPIC MMIO. The timer is set up lazily at the first
+ * sleep, so a boot that never sleeps never calibrates it; the APIC itself is
+ * enabled (apic_enable()) before any device interrupt is routed to it.
+ * apic_eoi() runs in interrupt context. */
 #include "x86.h"
 #include "kernel.h"
 
@@ -17,7 +19,7 @@
 #define LVT_MASKED  (1u << 16)
 #define LVT_TSCDL   (2u << 17)
 
-static int ready, x2apic, tscdl;
+static int enabled, ready, x2apic, tscdl;
 static volatile uint32_t *mmio;
 static uint64_t ticks_per_ms;
 
@@ -50,10 +52,18 @@ static uint32_t count_at(uint64_t *t)
 	}
 }
 
-void apic_init(void)
+/* Global and software enable. Until the SVR's enable bit is set, KVM's
+ * in-kernel local APIC discards every fixed interrupt sent to it (QEMU's
+ * emulated one keeps it pending): a level-triggered I/O APIC pin that fired
+ * then keeps its Remote IRR set, waiting for an EOI that never comes, and the
+ * device never interrupts again. So this runs before any pin is unmasked or
+ * MSI-X enabled (virtio-net on microvm under -accel kvm received nothing). */
+void apic_enable(void)
 {
 	uint32_t r[4];
 
+	if (enabled)
+		return;
 	cpuid(1, 0, r);
 	x2apic = !!(r[2] & CPUID1_ECX_X2APIC);
 	tscdl = !!(r[2] & CPUID1_ECX_TSCDL);
@@ -61,6 +71,12 @@ void apic_init(void)
 	wrmsr(MSR_APIC_BASE, base | 1u << 11 | (x2apic ? 1u << 10 : 0));
 	mmio = (volatile uint32_t *)(base & ~0xfffull);
 	apic_write(APIC_SVR, 0x100 | SPURIOUS_VECTOR);   /* software enable */
+	enabled = 1;
+}
+
+void apic_init(void)
+{
+	apic_enable();
 	if (tscdl) {
 		apic_write(APIC_LVTT, TIMER_VECTOR | LVT_TSCDL);
 	} else {
@@ -147,6 +163,10 @@ void ioapic_route(unsigned gsi, unsigned vector)
 {
 	uint64_t base = gsi < 24 ? IOAPIC1 : IOAPIC2;
 	unsigned pin = gsi < 24 ? gsi : gsi - 24;
+	apic_enable();   /* first: an interrupt it discarded would wedge the pin */
+	/* Masked and edge-triggered first: that clears a Remote IRR left set by
+	 * an interrupt nobody acknowledged (QEMU's and KVM's I/O APICs both do). */
+	ioapic_rw(base, 0x10 + 2 * pin, 1, vector | 1u << 16);
 	/* Level-triggered, active high, fixed delivery to APIC id 0. */
 	ioapic_rw(base, 0x10 + 2 * pin + 1, 1, 0);
 	ioapic_rw(base, 0x10 + 2 * pin, 1, vector | 1u << 15);
