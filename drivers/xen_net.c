@@ -11,17 +11,18 @@
 #include "xen.h"
 
 #define NRX        XNRING_MAXBUF   /* receive buffers, a granted page each */
-#define NTX        XNRING_MAXBUF   /* transmit buffers, two to a page */
-#define TXBUF      2048
+#define NTX        32              /* transmit buffers, a granted page each */
+#define TXBUF      PAGE_SIZE
 #define HS_TIMEOUT (60ull * 1000000000)   /* each handshake wait; dom0 under TCG is slow */
 #define HS_STEP    (20ull * 1000000)      /* between two reads of the backend's state */
+#define TX_WAIT    (50ull * 1000000)      /* for a transmit buffer when all are out */
 
 static struct {
 	volatile uint8_t *txs, *rxs;   /* the shared rings: header, then entries */
 	uint32_t tx_prod, rx_prod;     /* our producer indices: the ring's copy is only published */
 	struct xnring tx, rx;
 	uint8_t *rxbuf, *txbuf;
-	int rx_gref[NRX], tx_gref[NTX / 2], txs_gref, rxs_gref;
+	int rx_gref[NRX], tx_gref[NTX], txs_gref, rxs_gref;
 	uint16_t txfree[NTX];
 	unsigned ntxfree;
 	uint32_t port;
@@ -74,19 +75,38 @@ static void tx_reap(void)
 		broken(&nf.tx, "tx");
 }
 
+/* All transmit buffers out: wait (bounded) for the backend to answer one
+ * rather than drop the frame. Clear, check, poll, as everywhere. The port
+ * may carry an rx event too: the receive thread is woken for it. */
+static void tx_wait(void)
+{
+	uint64_t deadline = clock_monotonic_ns() + TX_WAIT;
+	while (!nf.ntxfree && !nf.tx.broken && clock_monotonic_ns() < deadline) {
+		xen_evtchn_clear(nf.port);
+		HDR(nf.txs)->rsp_event = nf.tx.rsp_cons + 1;
+		__asm__ volatile("mfence" ::: "memory");   /* as in push */
+		tx_reap();
+		if (!nf.ntxfree)
+			xen_evtchn_wait(nf.port, deadline);
+		net_wake();
+	}
+}
+
 static int xnet_send(const void *frame, size_t len)
 {
 	tx_reap();
+	if (!nf.ntxfree)
+		tx_wait();
 	if (nf.tx.broken || len > TXBUF || len < 14 || !nf.ntxfree)
-		return -1;   /* a full ring drops, as a NIC would; TCP retransmits */
+		return -1;   /* the backend did not answer in time: drop, as a NIC would */
 	uint16_t id = nf.txfree[--nf.ntxfree];
 	uint8_t *b = nf.txbuf + id * TXBUF;
 	const uint8_t *f = frame;
 	for (size_t i = 0; i < len; i++)
 		b[i] = f[i];
 	volatile struct netif_tx_request *q = entry(nf.txs, nf.tx_prod, NETIF_TX_ENTRY);
-	q->gref = (uint32_t)nf.tx_gref[id / 2];
-	q->offset = (uint16_t)(id % 2 * TXBUF);
+	q->gref = (uint32_t)nf.tx_gref[id];
+	q->offset = 0;
 	q->flags = 0;
 	q->id = id;
 	q->size = (uint16_t)len;
@@ -228,7 +248,7 @@ static int grant_all(void)
 	for (unsigned i = 0; i < NRX; i++)
 		if ((nf.rx_gref[i] = gnttab_grant(nf.backend, nf.rxbuf + i * PAGE_SIZE, 0)) < 0)
 			return -1;
-	for (unsigned i = 0; i < NTX / 2; i++)
+	for (unsigned i = 0; i < NTX; i++)
 		if ((nf.tx_gref[i] = gnttab_grant(nf.backend, nf.txbuf + i * PAGE_SIZE, 1)) < 0)
 			return -1;
 	return 0;
@@ -244,7 +264,7 @@ static void ungrant_all(void)
 	for (unsigned i = 0; i < NRX; i++)
 		if (nf.rx_gref[i] >= 0)
 			gnttab_end(nf.rx_gref[i]);
-	for (unsigned i = 0; i < NTX / 2; i++)
+	for (unsigned i = 0; i < NTX; i++)
 		if (nf.tx_gref[i] >= 0)
 			gnttab_end(nf.tx_gref[i]);
 }
@@ -282,7 +302,7 @@ void xnet_init(void)
 	nf.txs = mem_alloc_pages(1);                                           /* 2. */
 	nf.rxs = mem_alloc_pages(1);
 	nf.rxbuf = mem_alloc_pages(NRX);
-	nf.txbuf = mem_alloc_pages(NTX * TXBUF / PAGE_SIZE);
+	nf.txbuf = mem_alloc_pages(NTX);
 	if (!nf.txs || !nf.rxs || !nf.rxbuf || !nf.txbuf) {
 		kprintf("spore: netfront: no memory for rings and buffers; network disabled\n");
 		return;
@@ -294,7 +314,7 @@ void xnet_init(void)
 	nf.txs_gref = nf.rxs_gref = -1;
 	for (unsigned i = 0; i < NRX; i++)
 		nf.rx_gref[i] = -1;
-	for (unsigned i = 0; i < NTX / 2; i++)
+	for (unsigned i = 0; i < NTX; i++)
 		nf.tx_gref[i] = -1;
 	if (grant_all() < 0 || xen_evtchn_alloc(nf.backend, &nf.port) < 0 || nf.port >= XEN_NR_PORTS) {
 		kprintf("spore: netfront: out of grant references or event channels\n");
