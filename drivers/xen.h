@@ -35,14 +35,14 @@ int  xs_directory(const char *path, char *buf, size_t size);   /* NUL-separated 
 extern const char *xs_last_error;   /* the last error reply, e.g. "ENOENT" */
 
 /* xen_netring.c: the frontend's checks on what the backend returns (pure) */
+#define XNRING_MAXBUF 64
 struct xnring {
 	uint32_t rsp_cons;        /* our consumer index */
 	unsigned nbuf;            /* ids 0..nbuf-1 */
-	uint8_t out[64];          /* out[id]: the buffer is with the backend */
+	uint8_t out[XNRING_MAXBUF];   /* out[id]: the buffer is with the backend */
 	unsigned nout;
 	const char *broken;       /* why the backend is no longer trusted */
 };
-#define XNRING_MAXBUF 64
 void xnring_init(struct xnring *r, unsigned nbuf);
 void xnring_post(struct xnring *r, uint16_t id);       /* id handed to the backend */
 int  xnring_pending(struct xnring *r, uint32_t rsp_prod);   /* responses to take, -1 broken */
