@@ -154,6 +154,12 @@ $(B)/tests/unit/pci_test: tests/unit/pci_test.c drivers/pci_region.c kernel/memm
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
 	    tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c
 # virtio_rng.c is #included whole by its test, which stubs the device under it.
+$(B)/tests/unit/netring_test: tests/unit/netring_test.c drivers/xen_netring.c drivers/xen.h drivers/xen_reg.h
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
+	    tests/unit/netring_test.c drivers/xen_netring.c
+$(B)/tests/unit/xenstore_test: tests/unit/xenstore_test.c drivers/xen_store.c drivers/xen.h drivers/xen_reg.h kernel/kernel.h
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	    tests/unit/xenstore_test.c
 $(B)/tests/unit/rng_test: tests/unit/rng_test.c drivers/virtio_rng.c drivers/virtio.h drivers/virtio_reg.h kernel/kernel.h
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
 	    tests/unit/rng_test.c
@@ -199,11 +205,12 @@ test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.e
 	@tests/run-tests lab
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
-      $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test
+      $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
+      $(B)/tests/unit/xenstore_test
 	@tests/run-tests
 
 # The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).
-test-xen: $(B)/apps/hello.elf $(GUESTS:%=$(B)/tests/guest/%.elf)
+test-xen: $(B)/apps/hello.elf $(B)/apps/echo.elf $(B)/apps/httpd.elf $(GUESTS:%=$(B)/tests/guest/%.elf)
 	@tests/run-tests xen
 
 # 10^6 requests each to httpd and kv, memory sampled (docs/reliability.md); not in test.

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* The Xen host: spore as a PVH domU. Hypercalls through the page Xen writes
  * for us; the PV console ring; pvclock and wall clock from shared_info;
- * sleep with a single-shot timer polled on its event channel (no interrupts:
- * the vCPU never enables them here). No devices yet: no netfront, no blkfront.
- * Nothing here touches COM1, the PICs, the PIT or the APICs: a PVH domU has none. */
+ * sleep with a single-shot timer polled on its event channel together with
+ * the devices' channels (no interrupts: the vCPU never enables them here);
+ * the grant table and event channels that xen_store.c and xen_net.c use.
+ * No blkfront. Nothing here touches COM1, the PICs, the PIT or the APICs:
+ * a PVH domU has none. */
 #include "kernel.h"
 #include "../arch/x86_64/x86.h"
-#include "xen_reg.h"
+#include "xen.h"
 
 /* Xen fills this page with one stub per hypercall when we write its physical
  * address to the MSR (xen_init). In .text, so it stays executable under W^X;
@@ -54,7 +56,7 @@ static long sched_op(int cmd, void *arg) { return xen_hypercall3(__HYPERVISOR_sc
 static long evtchn_op(int cmd, void *arg) { return xen_hypercall3(__HYPERVISOR_event_channel_op, cmd, (uint64_t)arg, 0); }
 static long vcpu_op(int cmd, void *arg) { return xen_hypercall3(__HYPERVISOR_vcpu_op, cmd, 0, (uint64_t)arg); }
 
-static long hvm_get_param(uint32_t index, uint64_t *value)
+long xen_hvm_param(uint32_t index, uint64_t *value)
 {
 	struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index };
 	long r = xen_hypercall3(__HYPERVISOR_hvm_op, HVMOP_get_param, (uint64_t)&p, 0);
@@ -62,11 +64,20 @@ static long hvm_get_param(uint32_t index, uint64_t *value)
 	return r;
 }
 
+#define GNT_ENTRIES   (PAGE_SIZE / sizeof(struct grant_entry_v1))   /* one frame */
+#define XEN_WATCH_MAX 4     /* device ports halt_until polls besides the timer */
+
 static struct {
 	volatile uint8_t *si;              /* shared_info, at shared_page */
 	uint64_t con_pa;                   /* console ring's frame (HVM param) */
 	volatile struct xencons_interface *con;   /* NULL until our tables map it */
 	uint32_t con_port, timer_port;
+	uint32_t ports[1 + XEN_WATCH_MAX];          /* halt_until polls these: timer first */
+	void (*onport[1 + XEN_WATCH_MAX])(void);
+	unsigned nports;
+	volatile struct grant_entry_v1 *gnt;        /* grant-table frame 0, outside RAM */
+	uint16_t gfree[GNT_ENTRIES];                /* free refs, a stack */
+	unsigned ngfree;
 	char early[1024];                  /* output before the ring is mapped */
 	size_t nearly;
 } xen;
@@ -82,12 +93,22 @@ static void clear_pending(uint32_t port)
 			 : "r"(port % 32) : "memory");
 }
 
-/* Blocks until port is pending or Xen system time reaches timeout (0: none).
- * Returns at once if port is already pending: clear it first to wait. */
+static int is_pending(uint32_t port)
+{
+	return !!(*(volatile uint32_t *)(xen.si + XEN_SI_EVTCHN_PENDING + port / 32 * 4) & 1u << port % 32);
+}
+
+/* Blocks until one of ports is pending or Xen system time reaches timeout
+ * (0: none). Returns at once if one is already pending: clear it first to wait. */
+static void poll_ports(uint32_t *ports, unsigned n, uint64_t timeout)
+{
+	struct sched_poll p = { .ports = (uint64_t)ports, .nr_ports = n, .timeout = timeout };
+	sched_op(SCHEDOP_poll, &p);
+}
+
 static void poll(uint32_t port, uint64_t timeout)
 {
-	struct sched_poll p = { .ports = (uint64_t)&port, .nr_ports = 1, .timeout = timeout };
-	sched_op(SCHEDOP_poll, &p);
+	poll_ports(&port, 1, timeout);
 }
 
 static void notify(uint32_t port)
@@ -175,8 +196,8 @@ static void xen_init(void)
 	xen.si = (volatile uint8_t *)shared_page;
 
 	uint64_t pfn = 0, port = 0;
-	if (hvm_get_param(HVM_PARAM_CONSOLE_PFN, &pfn) == 0 &&
-	    hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN, &port) == 0 && pfn) {
+	if (xen_hvm_param(HVM_PARAM_CONSOLE_PFN, &pfn) == 0 &&
+	    xen_hvm_param(HVM_PARAM_CONSOLE_EVTCHN, &port) == 0 && pfn) {
 		xen.con_pa = pfn * PAGE_SIZE;
 		xen.con_port = (uint32_t)port;
 	}
@@ -185,16 +206,108 @@ static void xen_init(void)
 	if (evtchn_op(EVTCHNOP_bind_virq, &b) < 0)
 		panic(__FILE__, __LINE__, "xen: cannot bind VIRQ_TIMER");
 	xen.timer_port = b.port;
+	xen.ports[0] = xen.timer_port;
+	xen.nports = 1;
 }
 
-/* After mmu_init: map the ring and write out what came before. */
+/* ---- event channels and the grant table, for xen_store.c and xen_net.c ---- */
+
+int xen_evtchn_alloc(uint16_t remote_dom, uint32_t *port)
+{
+	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = remote_dom };
+	if (evtchn_op(EVTCHNOP_alloc_unbound, &a) < 0)
+		return -1;
+	*port = a.port;
+	return 0;
+}
+
+void xen_evtchn_notify(uint32_t port) { notify(port); }
+void xen_evtchn_clear(uint32_t port) { clear_pending(port); }
+void xen_evtchn_wait(uint32_t port, uint64_t deadline_ns) { poll(port, deadline_ns); }
+
+int xen_evtchn_watch(uint32_t port, void (*fn)(void))
+{
+	if (xen.nports >= sizeof xen.ports / sizeof xen.ports[0])
+		return -1;
+	xen.onport[xen.nports] = fn;
+	xen.ports[xen.nports++] = port;
+	return 0;
+}
+
+/* Rings the toolstack put in reserved pages outside RAM (console, xenstore). */
+void *xen_map_special(uint64_t pa)
+{
+	if (!pa || (pa & (PAGE_SIZE - 1)) || memmap_overlaps_ram(&ram_map, pa, pa + PAGE_SIZE) ||
+	    mmu_map_ram(pa, PAGE_SIZE) < 0)
+		return NULL;
+	return (void *)pa;
+}
+
+/* Grant-table frame 0 (512 v1 entries, enough for netfront's ~100 grants)
+ * goes at a frame above the top of RAM, where nothing else is: Xen puts its
+ * own page there (XENMAPSPACE_grant_table), as it did shared_info, but no
+ * page of RAM is given up for it. */
+static void gnttab_init(void)
+{
+	uint64_t pa = ROUNDUP(ram_map.top, 2ull << 20);
+	struct xen_add_to_physmap m = { .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table,
+					 .idx = 0, .gpfn = pa / PAGE_SIZE };
+	if (xen_hypercall3(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (uint64_t)&m, 0) < 0 ||
+	    pa == xen.con_pa || mmu_map_ram(pa, PAGE_SIZE) < 0) {
+		kprintf("spore: xen: cannot map the grant table; no devices\n");
+		return;
+	}
+	xen.gnt = (volatile struct grant_entry_v1 *)pa;
+	for (unsigned r = GNT_ENTRIES; r-- > GNTTAB_NR_RESERVED; )
+		xen.gfree[xen.ngfree++] = (uint16_t)r;
+}
+
+/* Lets domid map or copy the page (the guest-physical frame: in a PVH
+ * domU that is what grants name). Domain and frame first, then the flags
+ * that make the entry valid: x86 keeps stores in order, so a compiler
+ * barrier suffices (grant_table.h's wmb()). */
+int gnttab_grant(uint16_t domid, const void *page, int readonly)
+{
+	if (!xen.gnt || !xen.ngfree)
+		return -1;
+	int ref = xen.gfree[--xen.ngfree];
+	xen.gnt[ref].domid = domid;
+	xen.gnt[ref].frame = (uint32_t)((uint64_t)page / PAGE_SIZE);
+	__asm__ volatile("" ::: "memory");
+	xen.gnt[ref].flags = (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0));
+	return ref;
+}
+
+/* Clears flags unless the other side is reading or writing the page now:
+ * one cmpxchg, so Xen cannot start a copy between our check and the clear. */
+int gnttab_end(int ref)
+{
+	volatile uint16_t *f = &xen.gnt[ref].flags;
+	uint16_t old = *f;
+
+	do {
+		if (old & (GTF_reading | GTF_writing))
+			return -1;
+	} while (!__atomic_compare_exchange_n(f, &old, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	xen.gfree[xen.ngfree++] = (uint16_t)ref;
+	return 0;
+}
+
+/* After mmu_init: map the ring and write out what came before; then the
+ * grant table, xenstore and the network device. */
 static void xen_probe(void)
 {
 	ring_up();
+	gnttab_init();
+	if (xs_init() == 0)
+		xnet_init();
 }
 
 /* Clear, arm, poll: a timer that fires between the arm and the poll leaves
- * its port pending, so the poll returns at once and no wake-up is lost. */
+ * its port pending, so the poll returns at once and no wake-up is lost. The
+ * devices' ports are polled too, but cleared only once seen pending here,
+ * before their handler runs (which only wakes the thread that then looks at
+ * its ring): an event after that leaves the port pending for the next poll. */
 static void xen_halt_until(uint64_t deadline_ns)
 {
 	clear_pending(xen.timer_port);
@@ -204,7 +317,13 @@ static void xen_halt_until(uint64_t deadline_ns)
 		struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline_ns };
 		vcpu_op(VCPUOP_set_singleshot_timer, &t);
 	}
-	poll(xen.timer_port, 0);
+	poll_ports(xen.ports, xen.nports, 0);
+	for (unsigned i = 1; i < xen.nports; i++) {
+		if (is_pending(xen.ports[i])) {
+			clear_pending(xen.ports[i]);
+			xen.onport[i]();
+		}
+	}
 }
 
 /* shared_info's vcpu_info[0].time is a pvclock record (clock.c reads it), and

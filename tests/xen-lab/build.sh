@@ -8,7 +8,12 @@
 set -eu
 cd "$(dirname "$0")/../.."
 L=$PWD/build/xen-lab
-[ -f "$L/.done" ] && exit 0
+# dom0's packages: the Xen tools, and the test clients that run in dom0 against a
+# domU on the bridge (ping, python3 for tests/netclient.py, curl). .done holds
+# this list: a lab built with another list is built again.
+PKGS=xen-utils-4.17,xenstore-utils,kmod,iproute2,procps,iputils-ping,python3-minimal,curl
+[ "$(cat "$L/.done" 2>/dev/null)" = "$PKGS" ] && exit 0
+rm -f "$L/.done"
 mkdir -p "$L"
 exec 3>&1 >"$L/build.log" 2>&1     # the log gets everything; fd 3 is the caller's
 skip() { echo "skip xen-lab: $* (see $L/build.log)" >&3; exit 2; }
@@ -33,8 +38,7 @@ MIRROR=$(sed -n 's/^URIs: *//p; s/^deb  *\(http[^ ]*\)  *bookworm .*/\1/p' \
 	/etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -m1 'debian/*$' || true)
 R=$L/root
 rm -rf "$R"
-debootstrap --variant=minbase --include=xen-utils-4.17,xenstore-utils,kmod,iproute2,procps \
-	bookworm "$R" "${MIRROR:-http://deb.debian.org/debian}" || skip "debootstrap failed"
+debootstrap --variant=minbase --include=$PKGS bookworm "$R" "${MIRROR:-http://deb.debian.org/debian}" || skip "debootstrap failed"
 
 # 3. The kernel modules dom0 loads, then depmod inside the root.
 M=lib/modules/$KVER
@@ -47,11 +51,12 @@ for d in drivers/xen drivers/block/xen-blkback drivers/net/xen-netback drivers/n
 done
 cp "$L/x/$M"/modules.order "$L/x/$M"/modules.builtin* "$R/$M/"
 chroot "$R" depmod "$KVER"
+chroot "$R" python3 -c 'import hashlib, socket, threading, random, struct' || skip "python3 in dom0 lacks a module"
 
 # 4. Trim and pack (newc, gzip -1: TCG unpacks it on every boot). /init is
 # not in it: run.sh sends it with each run's files (tests/xen-lab/init).
 rm -rf "$R"/usr/share/{doc,man,locale,info} "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/*
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) > "$L/dom0.cpio.gz"
 rm -rf "$L/pkg" "$L/x" "$R"
-touch "$L/.done"
+echo "$PKGS" > "$L/.done"
 echo "xen-lab: built $(du -sh "$L/dom0.cpio.gz" | cut -f1) dom0 initramfs, kernel $KVER" >&3

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+/* A xenstore client (io/xs_wire.h) for probe time: read, write, directory,
+ * one request at a time over the ring whose frame and event channel the
+ * toolstack left in HVM params. No watches and no transactions: netfront
+ * polls the backend's state with bounded waits. Everything from the ring is
+ * checked (indices, lengths, request ids): a hostile dom0 gets an error
+ * message and a dead client, never an overrun. */
+#include "kernel.h"
+#include "xen.h"
+
+#define XS_TIMEOUT_NS (20ull * 1000000000)   /* per request: dom0 under TCG is slow */
+#define RING XENSTORE_RING_SIZE
+
+static struct {
+	volatile struct xenstore_domain_interface *r;
+	uint32_t port;
+	uint32_t req_id;
+	const char *broken;                  /* set once the ring cannot be trusted */
+	char msg[XENSTORE_PAYLOAD_MAX + 1];  /* the last reply's payload, NUL added */
+} xs;
+
+const char *xs_last_error;
+
+static size_t slen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+static int fail(const char *why)
+{
+	if (!xs.broken)
+		kprintf("spore: xenstore: %s; xenstore disabled\n", why);
+	xs.broken = why;
+	return -1;
+}
+
+/* Clear, check, poll: an event after the check leaves the port pending. */
+static int wait_for(int (*ready)(void), uint64_t deadline)
+{
+	for (;;) {
+		xen_evtchn_clear(xs.port);
+		if (ready())
+			return 0;
+		if (clock_monotonic_ns() >= deadline)
+			return fail("no answer from xenstored in time");
+		xen_evtchn_wait(xs.port, deadline);
+	}
+}
+
+static int req_space(void) { return xs.r->req_prod - xs.r->req_cons < RING; }
+static int rsp_data(void) { return xs.r->rsp_prod != xs.r->rsp_cons; }
+
+/* Our producer index is ours alone; xenstored's consumer index is checked
+ * against it (never more than RING behind, never ahead). */
+static int put(const void *p, size_t n, uint64_t deadline)
+{
+	const char *s = p;
+
+	while (n) {
+		uint32_t prod = xs.r->req_prod, cons = xs.r->req_cons;
+		if (prod - cons > RING)
+			return fail("request ring indices out of range");
+		if (prod - cons == RING) {
+			if (wait_for(req_space, deadline) < 0)
+				return -1;
+			continue;
+		}
+		size_t k = RING - (prod - cons);
+		if (k > n)
+			k = n;
+		for (size_t i = 0; i < k; i++)
+			xs.r->req[(prod + i) % RING] = s[i];
+		__asm__ volatile("" ::: "memory");   /* data before index (x86: stores in order) */
+		xs.r->req_prod = prod + (uint32_t)k;
+		xen_evtchn_notify(xs.port);
+		s += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static int get(void *p, size_t n, uint64_t deadline)
+{
+	char *d = p;
+
+	while (n) {
+		uint32_t prod = xs.r->rsp_prod, cons = xs.r->rsp_cons;
+		__asm__ volatile("" ::: "memory");   /* index before data (x86: loads in order) */
+		if (prod - cons > RING)
+			return fail("response ring indices out of range");
+		if (prod == cons) {
+			if (wait_for(rsp_data, deadline) < 0)
+				return -1;
+			continue;
+		}
+		size_t k = prod - cons;
+		if (k > n)
+			k = n;
+		for (size_t i = 0; i < k; i++)
+			d[i] = xs.r->rsp[(cons + i) % RING];
+		__asm__ volatile("" ::: "memory");   /* data read before the slot is given back */
+		xs.r->rsp_cons = cons + (uint32_t)k;
+		xen_evtchn_notify(xs.port);
+		d += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* One request (payload a then b) and its reply into xs.msg; the reply's
+ * length, or -1 (xs_last_error names an error reply). */
+static long request(uint32_t type, const char *a, size_t alen, const char *b, size_t blen)
+{
+	struct xsd_sockmsg h = { .type = type, .req_id = ++xs.req_id, .len = (uint32_t)(alen + blen) };
+	uint64_t deadline = clock_monotonic_ns() + XS_TIMEOUT_NS;
+
+	xs_last_error = NULL;
+	if (xs.broken || !xs.r)
+		return -1;
+	if (alen + blen > XENSTORE_PAYLOAD_MAX) {
+		kprintf("spore: xenstore: request of %lu bytes too long\n", (uint64_t)(alen + blen));
+		return -1;
+	}
+	if (put(&h, sizeof h, deadline) < 0 || put(a, alen, deadline) < 0 || put(b, blen, deadline) < 0)
+		return -1;
+	for (;;) {
+		struct xsd_sockmsg r;
+		if (get(&r, sizeof r, deadline) < 0)
+			return -1;
+		if (r.len > XENSTORE_PAYLOAD_MAX)
+			return fail("reply longer than XENSTORE_PAYLOAD_MAX");
+		if (get(xs.msg, r.len, deadline) < 0)
+			return -1;
+		xs.msg[r.len] = 0;
+		if (r.type == XS_WATCH_EVENT || r.req_id != h.req_id)
+			continue;   /* not ours (we set no watches): skip, bounded by the deadline */
+		if (r.type == XS_ERROR) {
+			xs_last_error = xs.msg;
+			return -1;
+		}
+		if (r.type != type)
+			return fail("reply of another type than the request");
+		return r.len;
+	}
+}
+
+int xs_read(const char *path, char *buf, size_t size)
+{
+	long n = request(XS_READ, path, slen(path) + 1, NULL, 0);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= size) {
+		kprintf("spore: xenstore: %s: value of %ld bytes too long\n", path, n);
+		return -1;
+	}
+	for (long i = 0; i < n; i++)
+		buf[i] = xs.msg[i];
+	buf[n] = 0;
+	return (int)n;
+}
+
+int xs_write(const char *path, const char *value)
+{
+	return request(XS_WRITE, path, slen(path) + 1, value, slen(value)) < 0 ? -1 : 0;
+}
+
+int xs_directory(const char *path, char *buf, size_t size)
+{
+	long n = request(XS_DIRECTORY, path, slen(path) + 1, NULL, 0);
+	if (n < 0 || (size_t)n > size)
+		return -1;
+	for (long i = 0; i < n; i++)
+		buf[i] = xs.msg[i];
+	return (int)n;
+}
+
+/* The ring's frame and port from HVM params; the frame lies outside RAM. */
+int xs_init(void)
+{
+	uint64_t pfn = 0, port = 0;
+
+	if (xen_hvm_param(HVM_PARAM_STORE_PFN, &pfn) < 0 || xen_hvm_param(HVM_PARAM_STORE_EVTCHN, &port) < 0 ||
+	    !pfn || pfn >> 40 || port >= XEN_NR_PORTS || !(xs.r = xen_map_special(pfn * PAGE_SIZE))) {
+		kprintf("spore: xenstore: no ring; no devices\n");
+		return -1;
+	}
+	xs.port = (uint32_t)port;
+	return 0;
+}
