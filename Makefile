@@ -117,6 +117,8 @@ $(B)/apps/%.o: apps/%.c | $(NEWLIB)/lib/libc.a $(LWIP)/src/include/lwip/opt.h
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(APPCFLAGS) -c $< -o $@
 $(B)/tests/guest/%.o: tests/guest/%.c | $(NEWLIB)/lib/libc.a $(LWIP)/src/include/lwip/opt.h
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(APPCFLAGS) -c $< -o $@
+# spin.elf with debug information: gdb's source-level test (tests/kvm-lab/gdb.sh).
+$(B)/tests/guest/spin.o: APPCFLAGS += -g
 $(B)/name/%.o:
 	@mkdir -p $(@D); echo 'const char app_name[] = "$*";' | gcc $(KCFLAGS) -x c -c - -o $@
 
@@ -190,8 +192,8 @@ $(B)/fuzz/hc_fuzz: tests/fuzz/hc_fuzz.c $(MON_TESTED) monitor/monitor.h kernel/h
 	    -Ikernel -Imonitor -o $@ tests/fuzz/hc_fuzz.c $(MON_TESTED)
 # The gdb stub's packet layer and commands over a fake guest RAM and page tables.
 $(B)/fuzz/gdb_fuzz: tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c monitor/gva.c monitor/guestmem.c \
-		    monitor/monitor.h | $(B)/.deps
-	@mkdir -p $(@D)
+		    monitor/monitor.h $(wildcard tests/fuzz/gdb-seeds/*) | $(B)/.deps
+	@mkdir -p $(@D) $(B)/fuzz/gdb-corpus; cp tests/fuzz/gdb-seeds/* $(B)/fuzz/gdb-corpus/
 	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	    -Ikernel -Imonitor -o $@ tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c monitor/gva.c \
 	    monitor/guestmem.c

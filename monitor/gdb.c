@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The gdb stub's commands (gdb manual, "Packets"): registers, memory through the
- * guest's page tables, software breakpoints planted in guest RAM, and which way to
+ * guest's page tables, software breakpoints planted in guest RAM (g->insn: int3, or
+ * hlt where int3 does not reach the monitor, see gdbstub.c), and which way to
  * resume. Pure: it works on a copy of the stopped vCPU's registers (gdbstub.c loads
  * and stores them) and on guest RAM, so the unit tests and the fuzz target drive it
  * over a fake guest. Every address and length from gdb is checked. One thread (1). */
@@ -13,6 +14,11 @@
 #define G_BASIC   164           /* ... eflags and six segment selectors, 4 each */
 #define G_FULL    536           /* ... x87, SSE and mxcsr */
 #define INT3      0xcc
+
+static uint8_t insn(const struct gdb *g)
+{
+	return g->insn ? g->insn : INT3;
+}
 
 /* gdb's amd64 register file (its 64bit-core.xml and 64bit-sse.xml, in order) as bytes. */
 static size_t pack(const struct gdb_cpu *c, uint8_t *b)
@@ -116,7 +122,7 @@ static size_t write_mem(struct gdb *g, uint64_t va, const uint8_t *buf, size_t l
 	for (int i = 0; i < g->nbp; i++)
 		if (g->bp[i].va - va < n) {
 			g->bp[i].saved = buf[g->bp[i].va - va];
-			g->mem[g->bp[i].gpa] = INT3;
+			g->mem[g->bp[i].gpa] = insn(g);
 		}
 	return n;
 }
@@ -138,7 +144,7 @@ static const char *set_bp(struct gdb *g, uint64_t va)
 		if (g->bp[i].gpa == gpa)
 			g->bp[g->nbp].saved = g->bp[i].saved;
 	g->nbp++;
-	g->mem[gpa] = INT3;
+	g->mem[gpa] = insn(g);
 	return "OK";
 }
 
@@ -154,6 +160,11 @@ static const char *clear_bp(struct gdb *g, uint64_t va)
 		g->mem[g->bp[i].gpa] = g->bp[i].saved;
 	g->bp[i] = g->bp[--g->nbp];
 	return "OK";
+}
+
+int gdb_hit(const struct gdb *g, uint64_t pc)
+{
+	return find_bp(g, pc) >= 0;
 }
 
 void gdb_clear_breakpoints(struct gdb *g)

@@ -3,7 +3,11 @@
  * waits for one gdb before the guest's first instruction (as QEMU -S -gdb does), then
  * serves it whenever the vCPU stops: at a breakpoint or a single step
  * (KVM_SET_GUEST_DEBUG, KVM_EXIT_DEBUG), at Ctrl-C, at the guest's exit. Commands are
- * gdb.c's, framing rsp.c's. Ctrl-C while the vCPU runs: the socket is O_ASYNC, so
+ * gdb.c's, framing rsp.c's. Breakpoints are int3 (KVM_GUESTDBG_USE_SW_BP) for a
+ * ring-3 start and hlt for a ring-0 one: under QEMU's TCG, where the lab's kvm_amd
+ * runs, int3 in the nested guest is checked against the INTn intercept, not #BP's,
+ * and never exits (the guest took its own #BP there); hlt always exits to the
+ * monitor (no in-kernel irqchip: KVM_EXIT_HLT), and a ring-0 guest may run it. Ctrl-C while the vCPU runs: the socket is O_ASYNC, so
  * its SIGIO sets kvm_run->immediate_exit and KVM_RUN returns EINTR (as --timeout's
  * SIGALRM does). One gdb, once: after it detaches or goes away the guest runs on. */
 #include <errno.h>
@@ -95,6 +99,7 @@ int gdbstub_open(struct vm *vm, unsigned port)
 	}
 	st.g.mem = vm->mem;
 	st.g.mem_size = vm->mem_size;
+	st.g.insn = vm->ring3 ? 0xcc : 0xf4;     /* int3 : hlt */
 	vm->gdb = &st.g;
 	vm->gdb_fd = fd;
 	sigio_run = vm->run;
@@ -280,12 +285,16 @@ int gdbstub_stop(struct vm *vm, int sig, int first)
 		return HC_EXIT_VMFAULT;
 	st.g.sig = sig;
 	st.g.swbreak = 0;
-	if (sig == SIGTRAP_ && vm->run->exit_reason == KVM_EXIT_DEBUG &&
-	    vm->run->debug.arch.exception == BP_VECTOR) {
-		uint64_t pc = vm->run->debug.arch.pc;
-		for (int i = 0; i < st.g.nbp; i++)
-			st.g.swbreak |= st.g.bp[i].va == pc;
-		if (st.g.swbreak && st.g.cpu.rip == pc + 1) {  /* report it at the int3 */
+	/* At one of gdb's breakpoints: int3's #BP (rip at it, or past it on some KVM)
+	 * or hlt's exit (rip past it). gdb hears the breakpoint's own address. */
+	const struct kvm_run *run = vm->run;
+	if (run->exit_reason == KVM_EXIT_HLT ||
+	    (run->exit_reason == KVM_EXIT_DEBUG && run->debug.arch.exception == BP_VECTOR)) {
+		uint64_t pc = run->exit_reason == KVM_EXIT_HLT ? st.g.cpu.rip : run->debug.arch.pc;
+		if (!gdb_hit(&st.g, pc) && gdb_hit(&st.g, pc - 1))
+			pc--;
+		st.g.swbreak = gdb_hit(&st.g, pc);
+		if (st.g.swbreak && st.g.cpu.rip != pc) {
 			st.g.cpu.rip = pc;
 			st.g.dirty = 1;
 		}
@@ -303,6 +312,16 @@ int gdbstub_stop(struct vm *vm, int sig, int first)
 /* KVM_EXIT_DEBUG: a breakpoint (#BP) or a single step (#DB). */
 int gdbstub_debug(struct vm *vm)
 {
+	return gdbstub_stop(vm, SIGTRAP_, 0);
+}
+
+/* KVM_EXIT_HLT: one of gdb's hlt breakpoints, or -2: the guest's own hlt. */
+int gdbstub_halt(struct vm *vm)
+{
+	struct kvm_regs r;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 || !gdb_hit(&st.g, r.rip - 1))
+		return -2;
 	return gdbstub_stop(vm, SIGTRAP_, 0);
 }
 

@@ -266,6 +266,11 @@ static int run_exit(struct vm *vm)
 				 run->io.count == 1 ? run->io.size : 0, val);
 	}
 	case KVM_EXIT_HLT:
+		if (vm->gdb) {
+			int status = gdbstub_halt(vm);
+			if (status != -2)
+				return status;
+		}
 		report_rip(vm, "guest halted with nothing to wait for (hlt; no interrupts under spore-kvm)");
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_SHUTDOWN:

@@ -205,6 +205,7 @@ struct gdb {
 	uint64_t mem_size;
 	struct { uint64_t va, gpa; uint8_t saved; } bp[GDB_BP_MAX];
 	int nbp;
+	uint8_t insn;                   /* the breakpoint instruction; 0: int3 */
 	int sig;                        /* the last stop's signal */
 	int swbreak;                    /* ... was one of bp[] */
 };
@@ -213,12 +214,14 @@ int gdb_command(struct gdb *g, const char *pkt, size_t len, char *reply, size_t 
 		size_t *rlen);                     /* GDB_*; reply[0..*rlen) for GDB_REPLY and DETACH */
 size_t gdb_stop_reply(const struct gdb *g, char *reply, size_t size);
 void gdb_clear_breakpoints(struct gdb *g);     /* the guest's own bytes back */
+int gdb_hit(const struct gdb *g, uint64_t pc);  /* one of gdb's breakpoints is at pc */
 
 /* gdbstub.c: --gdb=PORT, the socket and KVM side */
 #define GDB_KILLED 137                  /* exit status after gdb's kill, as SIGKILL's */
 int gdbstub_open(struct vm *vm, unsigned port);    /* waits for gdb; -1 after a message */
 int gdbstub_stop(struct vm *vm, int sig, int first); /* -1 to resume, else exit status */
 int gdbstub_debug(struct vm *vm);                  /* KVM_EXIT_DEBUG; as gdbstub_stop */
+int gdbstub_halt(struct vm *vm);                   /* KVM_EXIT_HLT: -2 if not gdb's */
 int gdbstub_interrupted(struct vm *vm);            /* after EINTR: 1 if gdb sent Ctrl-C */
 int gdbstub_exit(struct vm *vm, int status);       /* the guest ends: tell gdb; status */
 

@@ -1046,6 +1046,10 @@ static const char *t_seccomp(void)
 			int tap = x & 1 ? 7 : -1, disk = x & 2 ? 8 : -1, extra = x >> 2;
 			unsigned n = seccomp_build(f, 5, tap, disk, extra ? 9 : -1, extra ? &test_core : NULL);
 			CHECK(n > 0 && n <= SECCOMP_MAX, "%u instructions", n);
+			/* Without --gdb and --core, the filter there was before them (its length
+			 * then; the bytes were compared once, by hand, as well). */
+			CHECK(extra || n == 71u + 4 * (tap >= 0) + 6 * (disk >= 0),
+			      "tap %d disk %d: %u instructions", tap, disk, n);
 			struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64 };
 			/* Every listed call with every pair of listed first two arguments... */
 			for (unsigned a = 0; a < sizeof(nrs) / sizeof(nrs[0]); a++)
@@ -1329,7 +1333,14 @@ static const char *t_gdb_commands(void)
 		CHECK(cmd(g, want, &r) == GDB_REPLY && strcmp(r, "OK") == 0, "%s -> %s", want, r);
 	}
 	CHECK(cmd(g, "Z0,4000,1", &r) == GDB_REPLY && r[0] == 'E', "breakpoint %d -> %s", GDB_BP_MAX + 1, r);
+	CHECK(gdb_hit(g, 0x3001) && !gdb_hit(g, 0x2fff), "gdb_hit");
 	gdb_clear_breakpoints(g);
+	CHECK(g->nbp == 0 && !gdb_hit(g, 0x3001), "breakpoints left");
+	/* A ring-0 guest's breakpoints are hlt. */
+	g->insn = 0xf4;
+	CHECK(cmd(g, "Z0,2000,1", &r) == GDB_REPLY && g->mem[0x2000] == 0xf4, "hlt breakpoint");
+	CHECK(cmd(g, "m2000,1", &r) == GDB_REPLY && strcmp(r, "90") == 0, "m under hlt -> %s", r);
+	CHECK(cmd(g, "z0,2000,1", &r) == GDB_REPLY && g->mem[0x2000] == 0x90, "hlt removed");
 	for (int i = 0; i < GDB_BP_MAX; i++)
 		CHECK(g->mem[0x3000 + i] == (uint8_t)((0x3000 + i) * 7), "byte 0x%x not restored", 0x3000 + i);
 	/* Resuming. */
