@@ -37,6 +37,7 @@ static struct {
 	struct kvm_regs regs;           /* as loaded: what the G packet does not set */
 	int armed, step;                /* KVM_SET_GUEST_DEBUG done; with SINGLESTEP */
 	int intr;                       /* 0x03 seen while the vCPU ran */
+	int killed;                     /* gdb said k: nothing more to tell it */
 	char reply[RSP_MAX], out[2 * RSP_MAX + 8];
 } st;
 static struct kvm_run *volatile sigio_run;
@@ -253,6 +254,7 @@ static int serve(struct vm *vm, int frozen)
 				break;
 			case GDB_KILL:
 				msg("spore-kvm: --gdb: killed by gdb\n");
+				st.killed = 1;
 				return GDB_KILLED;
 			case GDB_DETACH:
 				send_packet(vm, st.reply, rlen);
@@ -285,12 +287,13 @@ int gdbstub_stop(struct vm *vm, int sig, int first)
 		return HC_EXIT_VMFAULT;
 	st.g.sig = sig;
 	st.g.swbreak = 0;
-	/* At one of gdb's breakpoints: int3's #BP (rip at it, or past it on some KVM)
-	 * or hlt's exit (rip past it). gdb hears the breakpoint's own address. */
+	/* At one of gdb's breakpoints: int3's #BP (rip at it, or past it on some KVM),
+	 * hlt's exit or a ring-3 int3's trap (rip past it). gdb hears the breakpoint's
+	 * own address. */
 	const struct kvm_run *run = vm->run;
-	if (run->exit_reason == KVM_EXIT_HLT ||
-	    (run->exit_reason == KVM_EXIT_DEBUG && run->debug.arch.exception == BP_VECTOR)) {
-		uint64_t pc = run->exit_reason == KVM_EXIT_HLT ? st.g.cpu.rip : run->debug.arch.pc;
+	int trap = run->exit_reason == KVM_EXIT_HLT || run->exit_reason == KVM_EXIT_SHUTDOWN;
+	if (trap || (run->exit_reason == KVM_EXIT_DEBUG && run->debug.arch.exception == BP_VECTOR)) {
+		uint64_t pc = trap ? st.g.cpu.rip : run->debug.arch.pc;
 		if (!gdb_hit(&st.g, pc) && gdb_hit(&st.g, pc - 1))
 			pc--;
 		st.g.swbreak = gdb_hit(&st.g, pc);
@@ -345,6 +348,8 @@ int gdbstub_exit(struct vm *vm, int status)
 {
 	char w[8];
 
+	if (st.killed)
+		return status;
 	if (status == HC_EXIT_FAULT && vm->fault_known && load(vm) == 0) {
 		const struct hc_regs *f = &vm->fault;
 		const uint64_t gpr[16] = { f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp, f->rsp,

@@ -249,6 +249,9 @@ static int trap(struct vm *vm)
 		    "cannot be served or decoded (this KVM cannot run --mode=ring3; use ring0)\n");
 		return HC_EXIT_VMFAULT;
 	}
+	/* One of gdb's int3s where KVM did not intercept #BP itself (untested: kvm_pvm). */
+	if (vm->gdb && sr.cr2 == CR2_NONE && r->rip > 0 && gdb_hit(vm->gdb, r->rip - 1))
+		return gdbstub_stop(vm, 5 /* SIGTRAP */, 0);
 	return fault_report(vm, r, sr.cr2);
 }
 
@@ -333,7 +336,7 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 		}
 		int status = run_exit(vm);
 		if (status >= 0)
-			return vm->gdb && status != GDB_KILLED ? gdbstub_exit(vm, status) : status;
+			return vm->gdb ? gdbstub_exit(vm, status) : status;
 	}
 }
 
