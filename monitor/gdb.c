@@ -180,7 +180,8 @@ size_t gdb_stop_reply(const struct gdb *g, char *reply, size_t size)
 	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
 
-/* vCont;ACTION[:TID]...: the first action for our thread (or all) decides. */
+/* vCont;ACTION[:TID]...: the first action for our thread (1, or 0 and -1: any, all)
+ * decides. */
 static int vcont(const char *p, const char *end)
 {
 	while (p < end && *p == ';') {
@@ -190,7 +191,7 @@ static int vcont(const char *p, const char *end)
 		while (q < end && *q != ';')
 			q++;
 		const char *colon = memchr(p, ':', (size_t)(q - p));
-		int ours = !colon || (q - colon == 2 && (colon[1] == '1')) ||
+		int ours = !colon || (q - colon == 2 && (colon[1] == '1' || colon[1] == '0')) ||
 			   (q - colon == 3 && colon[1] == '-' && colon[2] == '1');
 		if (ours && (a == 's' || a == 'S'))
 			return GDB_STEP;

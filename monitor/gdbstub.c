@@ -331,11 +331,13 @@ int gdbstub_halt(struct vm *vm)
 /* KVM_RUN returned EINTR: 1 if it was gdb's Ctrl-C (the caller stops), else 0. */
 int gdbstub_interrupted(struct vm *vm)
 {
+	/* Cleared before reading: a SIGIO for bytes that arrive after the read sets it
+	 * again, so the next KVM_RUN returns at once and they are read then. */
+	vm->run->immediate_exit = 0;
 	if (drain(vm) < 0) {
 		detach(vm, "gdb closed the connection");
 		return 0;
 	}
-	vm->run->immediate_exit = 0;
 	if (!st.intr)
 		return 0;
 	st.intr = 0;

@@ -818,6 +818,29 @@ static const char *t_hc_exit(void)
 	return NULL;
 }
 
+/* A ring-0 kernel's fault frame with HC_EXIT 120: copied once when the block is good,
+ * ignored (the status stays) when it is outside RAM or misaligned, and only with 120. */
+static const char *t_hc_exit_regs(void)
+{
+	static const struct { int32_t status; uint64_t regs; int known; } c[] = {
+		{ 120, 0x2000, 1 }, { 120, 0, 0 }, { 120, 0x2004, 0 }, { 120, 8 * MiB - 8, 0 },
+		{ 120, UINT64_MAX - 7, 0 }, { 120, 1ull << 32, 0 }, { 0, 0x2000, 0 }, { 121, 0x2000, 0 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct vm *vm = fake_vm();
+		struct hc_exit b = { .status = c[i].status, .regs = c[i].regs };
+		struct hc_regs r = { .rip = 0x108be0, .rsp = 0x169fd0, .vector = 14 };
+		memcpy(vm->mem + HC_GPA, &b, sizeof(b));
+		memcpy(vm->mem + 0x2000, &r, sizeof(r));
+		int st = hc_dispatch(vm, HC_EXIT, HC_GPA);
+		CHECK(st == c[i].status && vm->fault_known == c[i].known && !msgs[0],
+		      "exit %d regs 0x%llx: status %d, known %d", c[i].status, (unsigned long long)c[i].regs, st,
+		      vm->fault_known);
+		CHECK(!c[i].known || (vm->fault.rip == 0x108be0 && vm->fault.rsp == 0x169fd0), "registers");
+	}
+	return NULL;
+}
+
 /* A tap deleted under the guest polls as POLLERR for good (a pipe's ends give
  * POLLERR and POLLHUP the same way): the guest must end with 253 and a line, not
  * get "nothing ready" back at once forever and spin. */
@@ -1348,7 +1371,8 @@ static const char *t_gdb_commands(void)
 	CHECK(cmd(g, "s2000", &r) == GDB_STEP && g->cpu.rip == 0x2000, "s ADDR");
 	CHECK(cmd(g, "cxyz", &r) == GDB_REPLY && r[0] == 'E', "c junk -> %s", r);
 	CHECK(cmd(g, "vCont;s:1;c", &r) == GDB_STEP && cmd(g, "vCont;c", &r) == GDB_CONTINUE &&
-	      cmd(g, "vCont;s:2;c:1", &r) == GDB_CONTINUE && cmd(g, "vCont;C05:-1", &r) == GDB_CONTINUE,
+	      cmd(g, "vCont;s:2;c:1", &r) == GDB_CONTINUE && cmd(g, "vCont;C05:-1", &r) == GDB_CONTINUE &&
+	      cmd(g, "vCont;s:0", &r) == GDB_STEP && cmd(g, "vCont;c:12", &r) == GDB_REPLY,
 	      "vCont actions");
 	CHECK(cmd(g, "vCont;t", &r) == GDB_REPLY && r[0] == 'E', "vCont;t -> %s", r);
 	CHECK(cmd(g, "vCont", &r) == GDB_REPLY && !*r, "vCont -> %s", r);
@@ -1494,6 +1518,7 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_seccomp_report, "seccomp_report" },
 	{ t_seccomp_trap, "seccomp_trap" },
 	{ t_hc_exit, "hc_exit_status" },
+	{ t_hc_exit_regs, "hc_exit_regs" },
 	{ t_hc_poll, "hc_poll_tap_gone" },
 	{ t_hc_console, "hc_console_epipe" },
 	{ t_timeout_in_write, "timeout_in_blocked_write" },
