@@ -52,6 +52,7 @@ core)
 	mkdir -p /tmp/c && mount -t tmpfs tmpfs /tmp/c || exit 2
 	build/spore-kvm --timeout=60 --core=/tmp/c/core build/tests/guest/nullwrite.elf 2>&1
 	echo "guest status: $?"
+	ls -ls /tmp/c/core     # blocks used, then the size: zero pages are holes
 	eval "$G -ex bt -ex 'info registers rip rsp' -ex 'x/i \$pc' build/tests/guest/nullwrite.elf /tmp/c/core" 2>&1
 	build/spore-kvm --core=/tmp/c/core build/tests/guest/nullwrite.elf 2>&1
 	echo "again: $?"
