@@ -40,7 +40,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq compare soak
+.PHONY: all run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb compare soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -117,6 +117,8 @@ $(B)/apps/%.o: apps/%.c | $(NEWLIB)/lib/libc.a $(LWIP)/src/include/lwip/opt.h
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(APPCFLAGS) -c $< -o $@
 $(B)/tests/guest/%.o: tests/guest/%.c | $(NEWLIB)/lib/libc.a $(LWIP)/src/include/lwip/opt.h
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(APPCFLAGS) -c $< -o $@
+# spin.elf with debug information: gdb's source-level test (tests/kvm-lab/gdb.sh).
+$(B)/tests/guest/spin.o: APPCFLAGS += -g
 $(B)/name/%.o:
 	@mkdir -p $(@D); echo 'const char app_name[] = "$*";' | gcc $(KCFLAGS) -x c -c - -o $@
 
@@ -194,7 +196,17 @@ $(B)/fuzz/hc_fuzz: tests/fuzz/hc_fuzz.c $(MON_TESTED) monitor/monitor.h kernel/h
 	@mkdir -p $(@D)
 	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	    -Ikernel -Imonitor -o $@ tests/fuzz/hc_fuzz.c $(MON_TESTED)
-FUZZERS := http resp virtq elf hc
+# The gdb stub's packet layer and commands over a fake guest RAM and page tables.
+$(B)/fuzz/gdb_fuzz: tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c monitor/gva.c monitor/guestmem.c \
+		    monitor/monitor.h $(wildcard tests/fuzz/gdb-seeds/*) | $(B)/.deps
+	@mkdir -p $(@D) $(B)/fuzz/gdb-corpus; cp tests/fuzz/gdb-seeds/* $(B)/fuzz/gdb-corpus/
+	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -Ikernel -Imonitor -o $@ tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c monitor/gva.c \
+	    monitor/guestmem.c
+fuzz-gdb: $(B)/fuzz/gdb_fuzz
+	@mkdir -p $(B)/fuzz/gdb-corpus
+	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/gdb-corpus 2>&1 | tail -3
+FUZZERS := http resp virtq elf hc gdb
 # Every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=600 for a campaign).
 fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 	@for f in $(FUZZERS); do mkdir -p $(B)/fuzz/$$f-corpus; echo "  FUZZ    $$f"; \

@@ -65,8 +65,25 @@ static int hc_entropy(void *buf, size_t n)
 	return 0;
 }
 
+/* A fault's registers (trap.c's fault_frame) go with the exit: spore-kvm --core
+ * writes them as the crashing thread's. */
 static NORETURN void hc_exit(int status)
 {
+	static struct hc_regs r;
+	const struct trapframe *tf = fault_frame;
+
+	if (tf) {
+		r = (struct hc_regs){
+			.rax = tf->rax, .rbx = tf->rbx, .rcx = tf->rcx, .rdx = tf->rdx,
+			.rsi = tf->rsi, .rdi = tf->rdi, .rbp = tf->rbp, .rsp = tf->rsp,
+			.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11,
+			.r12 = tf->r12, .r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15,
+			.rip = tf->rip, .rflags = tf->rflags, .cs = tf->cs, .ss = tf->ss,
+			.vector = tf->vector, .error = tf->error,
+			.cr2 = tf->vector == 14 ? read_cr2() : 0,
+		};
+		ex.regs = (uintptr_t)&r;
+	}
 	ex.status = status;
 	hypercall_raw(HC_EXIT, &ex);
 	for (;;)

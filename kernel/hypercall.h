@@ -80,9 +80,22 @@ struct hc_poll {
 	uint32_t ready;
 };
 
+/* Exit: the monitor exits with status. regs: 0, or the guest-physical address of
+ * a struct hc_regs: the registers at the CPU exception a ring-0 kernel is dying
+ * of (status HC_EXIT_FAULT), so spore-kvm --core can write the faulting frame
+ * rather than the exit path's. The monitor checks it like any block. */
 struct hc_exit {
 	int32_t  status;
 	uint32_t pad;
+	uint64_t regs;
+};
+
+/* The registers at a CPU exception, as the guest's trap entry saved them. */
+struct hc_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags, cs, ss;
+	uint64_t vector, error, cr2;   /* cr2: the faulting address of a page fault (vector 14) */
 };
 
 /* Entropy: fill len bytes at buf from the host's getrandom; len <= HC_ENTROPY_MAX.

@@ -53,6 +53,17 @@ int fault_report(struct vm *vm, const struct kvm_regs *r, uint64_t cr2)
 	char bytes[3 * sizeof(code) + 1] = "", line[400];
 	int len = 0;
 
+	/* For --core: the faulting registers; vector 14 if CR2 says a page fault happened
+	 * (a ring-3 trap does not say which exception it was). */
+	vm->fault = (struct hc_regs){
+		.rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx, .rsi = r->rsi,
+		.rdi = r->rdi, .rbp = r->rbp, .rsp = r->rsp, .r8 = r->r8, .r9 = r->r9,
+		.r10 = r->r10, .r11 = r->r11, .r12 = r->r12, .r13 = r->r13, .r14 = r->r14,
+		.r15 = r->r15, .rip = r->rip, .rflags = r->rflags, .cs = SEL_CODE64_U,
+		.ss = SEL_DATA_U, .vector = cr2 != CR2_NONE ? 14 : after_int3 ? 3 : 13,
+		.cr2 = cr2 != CR2_NONE ? cr2 : 0,
+	};
+	vm->fault_known = 1;
 	for (size_t i = 0; i < n; i++)
 		len += snprintf(bytes + len, sizeof(bytes) - (size_t)len, " %02x", code[i]);
 	if (cr2 != CR2_NONE) {

@@ -153,6 +153,9 @@ static int hc_exit(struct vm *vm, uint64_t gpa)
 	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
 		return hc_bad(HC_EXIT, "argument block outside guest RAM or misaligned", gpa);
 	int s = status_guest(b.status);
+	/* A ring-0 kernel dying of an exception hands over its registers (for --core). */
+	if (s == HC_EXIT_FAULT && b.regs != 0 && hc_get(vm, b.regs, &vm->fault, sizeof(vm->fault)) == 0)
+		vm->fault_known = 1;
 	if (s >= 0)
 		return s;
 	snprintf(what, sizeof(what), "status %d is reserved for the monitor (%d..%d); exiting %d instead",

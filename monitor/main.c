@@ -28,9 +28,13 @@ static const char usage[] =
 	"  --initrd=FILE      a tar archive: the guest's read-only root filesystem\n"
 	"  --disk=FILE        a file of 512-byte sectors: the guest's block device\n"
 	"  --mode=auto|ring3|ring0  start mode (default auto: ring 3 on kvm_pvm, else ring 0)\n"
+	"  --gdb=PORT         wait for gdb on 127.0.0.1:PORT before the first instruction\n"
+	"                     (gdb IMAGE -ex 'target remote :PORT'; docs/debugging.md)\n"
+	"  --core=FILE        on a guest crash (status 120) write an ELF core to FILE (gdb IMAGE FILE)\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
-	"251 VM fault, 252 timeout, 253 stdout closed or tap deleted, 254 sandbox violation.\n";
+	"251 VM fault, 252 timeout, 253 stdout closed or tap deleted, 254 sandbox violation,\n"
+	"137 killed by gdb.\n";
 
 /* Formats into a stack buffer and writes once: no stdio buffers, no allocation, so it
  * is safe under the seccomp filter (write only). */
@@ -245,6 +249,9 @@ static int trap(struct vm *vm)
 		    "cannot be served or decoded (this KVM cannot run --mode=ring3; use ring0)\n");
 		return HC_EXIT_VMFAULT;
 	}
+	/* One of gdb's int3s where KVM did not intercept #BP itself (untested: kvm_pvm). */
+	if (vm->gdb && sr.cr2 == CR2_NONE && r->rip > 0 && gdb_hit(vm->gdb, r->rip - 1))
+		return gdbstub_stop(vm, 5 /* SIGTRAP */, 0);
 	return fault_report(vm, r, sr.cr2);
 }
 
@@ -262,6 +269,11 @@ static int run_exit(struct vm *vm)
 				 run->io.count == 1 ? run->io.size : 0, val);
 	}
 	case KVM_EXIT_HLT:
+		if (vm->gdb) {
+			int status = gdbstub_halt(vm);
+			if (status != -2)
+				return status;
+		}
 		report_rip(vm, "guest halted with nothing to wait for (hlt; no interrupts under spore-kvm)");
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_SHUTDOWN:
@@ -282,6 +294,11 @@ static int run_exit(struct vm *vm)
 		snprintf(what, sizeof(what), "KVM internal error, suberror %u%s", run->internal.suberror,
 			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "");
 		report_rip(vm, what);
+		return HC_EXIT_VMFAULT;
+	case KVM_EXIT_DEBUG:
+		if (vm->gdb)
+			return gdbstub_debug(vm);
+		report_rip(vm, "debug exit without gdb");
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_FAIL_ENTRY:
 		msg("spore-kvm: VM entry failed, hardware reason 0x%llx\n",
@@ -310,11 +327,16 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 				report_rip(vm, what);
 				return HC_EXIT_TIMEOUT;
 			}
+			if (vm->gdb && gdbstub_interrupted(vm)) {
+				int status = gdbstub_stop(vm, 2 /* SIGINT */, 0);
+				if (status >= 0)
+					return status;
+			}
 			continue;
 		}
 		int status = run_exit(vm);
 		if (status >= 0)
-			return status;
+			return vm->gdb ? gdbstub_exit(vm, status) : status;
 	}
 }
 
@@ -323,8 +345,9 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 int main(int argc, char **argv)
 {
 	static char cmdline[MON_CMDLINE_MAX + 1];
-	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1, .disk_fd = -1 };
-	const char *disk = NULL;
+	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1 };
+	const char *disk = NULL, *core = NULL;
+	uint64_t gdb_port = 0;
 	const char *net = NULL, *initrd = NULL;
 	uint64_t mod_addr = 0, mod_size = 0;
 	static struct image im;
@@ -358,6 +381,13 @@ int main(int argc, char **argv)
 			}
 		} else if (strncmp(a, "--disk=", 7) == 0 && a[7]) {
 			disk = a + 7;
+		} else if (strncmp(a, "--gdb=", 6) == 0) {
+			if (args_parse_uint(a + 6, &gdb_port) < 0 || gdb_port == 0 || gdb_port > 65535) {
+				msg("spore-kvm: --gdb=%s: want a TCP port from 1 to 65535\n", a + 6);
+				return HC_EXIT_SETUP;
+			}
+		} else if (strncmp(a, "--core=", 7) == 0 && a[7]) {
+			core = a + 7;
 		} else if (strncmp(a, "--initrd=", 9) == 0 && a[9]) {
 			initrd = a + 9;
 		} else if (strncmp(a, "--mode=", 7) == 0) {
@@ -439,9 +469,22 @@ int main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 	}
+	if (core && core_open(&vm, core) < 0)
+		return HC_EXIT_SETUP;
+	if (core)
+		vm.core->image = image;
+	if (gdb_port && gdbstub_open(&vm, (unsigned)gdb_port) < 0)
+		return HC_EXIT_SETUP;
 	if (setup_timeout(&vm, timeout) < 0 || seccomp_install(&vm) < 0)
 		return HC_EXIT_SETUP;
-	int status = run_loop(&vm, timeout);
+	int status = -1;
+	if (vm.gdb)
+		status = gdbstub_stop(&vm, 5 /* SIGTRAP */, 1);
+	if (status < 0)
+		status = run_loop(&vm, timeout);
+	/* The guest's own fault report is out; a core is an extra (its failure too). */
+	if (status == HC_EXIT_FAULT && vm.core)
+		core_dump(&vm);
 	print_stats();
 	return status;
 }

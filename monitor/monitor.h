@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "hypercall.h"
+
 #define MON_MEM_DEFAULT  (8ull << 20)
 #define MON_MEM_MIN      (2ull << 20)
 #define MON_MEM_MAX      (64ull << 30)
@@ -55,6 +57,15 @@ struct image {
 	uint64_t off[MON_SEG_MAX], filesz[MON_SEG_MAX];  /* seg[i]'s checked bytes in the file */
 };
 
+/* --core=FILE: an unnamed file made at start, named FILE at a crash (core.c). */
+struct core {
+	int fd;                 /* O_TMPFILE in FILE's directory */
+	int dir;                /* that directory, O_PATH */
+	const char *from, *name;        /* linkat's paths, in a read-only page (the sandbox pins them) */
+	const char *path;       /* FILE, for messages */
+	const char *image;      /* the image's name, for the core's NT_PRPSINFO */
+};
+
 /* One guest: everything the run loop and the hypercall handlers need. */
 struct vm {
 	uint8_t *mem;
@@ -80,6 +91,11 @@ struct vm {
 	int disk_fd;            /* --disk: -1 when none */
 	uint64_t disk_sectors;
 	const sigset_t *poll_mask;      /* --timeout: ppoll's mask, SIGALRM unblocked; else NULL */
+	struct hc_regs fault;           /* a guest CPU exception's registers (fault.c, hc_exit) */
+	int fault_known;                /* fault is set */
+	struct core *core;              /* --core: NULL when not given */
+	struct gdb *gdb;                /* --gdb: NULL when not given or detached */
+	int gdb_fd;                     /* --gdb: the connection; -1 when none */
 };
 
 /* args.c: command-line parsing (pure) */
@@ -124,6 +140,91 @@ int decode_outl(const uint8_t *mem, uint64_t mem_size, const struct image *im,
 int decode_read64(const uint8_t *mem, uint64_t mem_size, const struct image *im,
 		  uint64_t va, uint64_t *out);                 /* 0 = read, -1 = not readable */
 
+/* gva.c: guest-virtual addresses through the guest's own page tables (pure) */
+struct gva_mmu {
+	uint64_t cr0, cr3, cr4, efer;   /* paging off (cr0.PG clear): virtual = physical */
+};
+int gva_translate(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m, uint64_t va,
+		  uint64_t *gpa, uint64_t *len, uint64_t *prot); /* -1: not mapped to RAM */
+size_t gva_read(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m, uint64_t va,
+		void *buf, size_t len);          /* bytes read before the first unmapped one */
+size_t gva_write(uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m, uint64_t va,
+		 const void *buf, size_t len);
+int gva_walk(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m,
+	     int (*fn)(void *ctx, uint64_t va, uint64_t gpa, uint64_t len, uint64_t prot),
+	     void *ctx);                        /* each mapping of RAM; -1: tables too big */
+
+/* core.c: --core=FILE, an ELF core of a crashed guest */
+#define CORE_SEG_MAX 256
+struct core_seg {
+	uint64_t va, gpa, len;
+	uint32_t flags;                 /* PF_R | PF_W | PF_X */
+};
+int core_segments(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m,
+		  struct core_seg *seg, int max, int *truncated);  /* the count; pure */
+size_t core_headers(uint8_t *buf, size_t size, const struct core_seg *seg, int nseg,
+		    const struct hc_regs *r, uint64_t fs_base, uint64_t gs_base,
+		    const char *name, uint64_t *data_off);       /* bytes, 0 if too small; pure */
+int core_open(struct vm *vm, const char *path);            /* before the sandbox; -1 after a message */
+int core_write(struct vm *vm, const struct gva_mmu *m, const struct hc_regs *r,
+	       uint64_t fs_base, uint64_t gs_base);        /* 0, or -1 after a message */
+int core_dump(struct vm *vm);                              /* core_write with the vCPU's state */
+
+/* rsp.c: GDB's remote serial protocol, the wire layer (pure) */
+#define RSP_MAX 4096                    /* packet data bytes accepted: qSupported's PacketSize */
+enum { RSP_NONE, RSP_PACKET, RSP_BADSUM, RSP_TOOLONG, RSP_INTR };
+struct rsp_rx {
+	int state, overflow;
+	size_t len;
+	uint8_t sum, got;
+	char buf[RSP_MAX + 1];          /* the packet's data, unescaped, NUL-terminated */
+};
+int rsp_feed(struct rsp_rx *rx, uint8_t c);            /* RSP_*: what that byte completed */
+size_t rsp_frame(char *out, size_t size, const char *data, size_t len); /* 0: no room */
+int rsp_u64(const char **p, const char *end, uint64_t *v);  /* hex, 1..16 digits; -1 if none */
+int rsp_unhex(const char *s, uint8_t *out, size_t n);  /* 2n digits -> n bytes; -1 if bad */
+size_t rsp_hex(char *out, const uint8_t *b, size_t n);
+
+/* gdb.c: the stub's commands over a stopped vCPU's copy and guest RAM (pure) */
+#define GDB_BP_MAX 64
+struct gdb_cpu {
+	uint64_t gpr[16];               /* gdb's order: rax rbx rcx rdx rsi rdi rbp rsp r8..r15 */
+	uint64_t rip, rflags;
+	uint32_t seg[6];                /* cs ss ds es fs gs */
+	int fpu_ok;                     /* the rest is valid */
+	uint8_t st[8][10];
+	uint32_t fpctl[8];              /* fctrl fstat ftag fiseg fioff foseg fooff fop */
+	uint8_t xmm[16][16];
+	uint32_t mxcsr;
+};
+struct gdb {
+	struct gdb_cpu cpu;
+	int dirty;                      /* cpu was written: load it into the vCPU before resuming */
+	struct gva_mmu mmu;
+	uint8_t *mem;
+	uint64_t mem_size;
+	struct { uint64_t va, gpa; uint8_t saved; } bp[GDB_BP_MAX];
+	int nbp;
+	uint8_t insn;                   /* the breakpoint instruction; 0: int3 */
+	int sig;                        /* the last stop's signal */
+	int swbreak;                    /* ... was one of bp[] */
+};
+enum { GDB_REPLY, GDB_CONTINUE, GDB_STEP, GDB_KILL, GDB_DETACH };
+int gdb_command(struct gdb *g, const char *pkt, size_t len, char *reply, size_t size,
+		size_t *rlen);                     /* GDB_*; reply[0..*rlen) for GDB_REPLY and DETACH */
+size_t gdb_stop_reply(const struct gdb *g, char *reply, size_t size);
+void gdb_clear_breakpoints(struct gdb *g);     /* the guest's own bytes back */
+int gdb_hit(const struct gdb *g, uint64_t pc);  /* one of gdb's breakpoints is at pc */
+
+/* gdbstub.c: --gdb=PORT, the socket and KVM side */
+#define GDB_KILLED 137                  /* exit status after gdb's kill, as SIGKILL's */
+int gdbstub_open(struct vm *vm, unsigned port);    /* waits for gdb; -1 after a message */
+int gdbstub_stop(struct vm *vm, int sig, int first); /* -1 to resume, else exit status */
+int gdbstub_debug(struct vm *vm);                  /* KVM_EXIT_DEBUG; as gdbstub_stop */
+int gdbstub_halt(struct vm *vm);                   /* KVM_EXIT_HLT: -2 if not gdb's */
+int gdbstub_interrupted(struct vm *vm);            /* after EINTR: 1 if gdb sent Ctrl-C */
+int gdbstub_exit(struct vm *vm, int status);       /* the guest ends: tell gdb; status */
+
 /* fault.c: the guest fault report */
 struct kvm_regs;
 int fault_report(struct vm *vm, const struct kvm_regs *r, uint64_t cr2); /* HC_EXIT_FAULT */
@@ -157,9 +258,10 @@ const char *blk_check(const struct hc_blk *b, uint64_t disk_sectors, uint64_t me
 int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa);
 
 /* seccomp.c: the run loop's allowlist */
-#define SECCOMP_MAX 96                                     /* filter instructions, at most */
+#define SECCOMP_MAX 160                                    /* filter instructions, at most */
 struct sock_filter;
-unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd); /* pure */
+unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
+		       const struct core *core);           /* pure; gdb_fd -1, core NULL: absent */
 size_t seccomp_report(char *buf, size_t size, int nr, uint32_t arch, uint64_t a0, uint64_t a1);
 int seccomp_install(const struct vm *vm);                  /* -1 after a message */
 

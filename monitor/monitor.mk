@@ -14,11 +14,12 @@ MON_CFLAGS  := -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -Iker
 MON_LDFLAGS := -static
 MON_SRC     := $(wildcard monitor/*.c)
 MON_PURE    := monitor/args.c monitor/decode.c monitor/elf.c monitor/guestmem.c monitor/netcheck.c \
-               monitor/paging.c monitor/pvh.c monitor/status.c
+               monitor/paging.c monitor/pvh.c monitor/status.c monitor/gva.c monitor/rsp.c \
+               monitor/gdb.c
 # The unit tests link the pure files and those whose I/O needs no KVM (the image read,
 # the hypercall handlers, the timer, the sandbox), driven with pipes and files over a fake guest RAM.
 MON_TESTED  := $(MON_PURE) monitor/image.c monitor/seccomp.c monitor/hypercalls.c monitor/net.c \
-               monitor/blk.c monitor/timer.c
+               monitor/blk.c monitor/timer.c monitor/core.c
 MON_OBJ     := $(MON_SRC:%.c=$(MON_B)/%.o)
 
 .PHONY: monitor monitor-test

@@ -5,6 +5,7 @@
  * handler names the call on stderr and exits HC_EXIT_SANDBOX, so the user can act on
  * a monitor bug. The list is in docs/monitor.md. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/kvm.h>
@@ -69,11 +70,43 @@ static void allow_fds(struct filter *p, uint32_t nr, const int *fds, unsigned nf
 	stmt(p, BPF_RET | BPF_K, DENY);
 }
 
-/* Pure: the filter for these fds (-1: absent) into f[0..SECCOMP_MAX); returns its
- * length. The unit tests run it through a BPF interpreter. */
-unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd)
+/* With the syscall number in A: nr is allowed only when each of its arguments
+ * 0..n-1 equals want[i]: all 64 bits where bit i of ptrs is set (the pointers point
+ * into a page made read-only before the filter went in, and mprotect is not
+ * allowed), else the low 32 (an int: the kernel ignores the high half, and glibc
+ * may leave -100 zero-extended there). */
+static void allow_args(struct filter *p, uint32_t nr, const uint64_t *want, unsigned n, unsigned ptrs)
 {
-	const int out[] = { STDOUT_FILENO, STDERR_FILENO, tap_fd };
+	unsigned len = 0, done = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		len += ptrs >> i & 1 ? 4 : 2;
+	jump(p, nr, 0, (uint8_t)(len + 2));
+	for (unsigned i = 0; i < n; i++) {
+		if (ptrs >> i & 1) {
+			stmt(p, BPF_LD | BPF_W | BPF_ABS, ARG_HI(i));
+			done += 2;
+			jump(p, (uint32_t)(want[i] >> 32), 0, (uint8_t)(len - done + 1));
+		}
+		stmt(p, BPF_LD | BPF_W | BPF_ABS, ARG_LO(i));
+		done += 2;
+		jump(p, (uint32_t)want[i], 0, (uint8_t)(len - done + 1));
+	}
+	stmt(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	stmt(p, BPF_RET | BPF_K, DENY);
+}
+
+/* Pure: the filter for these fds (-1: absent) into f[0..SECCOMP_MAX); returns its
+ * length. The unit tests run it through a BPF interpreter. --gdb (gdb_fd >= 0) adds
+ * reads and writes on its socket and two ioctls; --core (core != NULL) adds pwrite64
+ * on the core's fd and the one linkat that names it. Without them the filter is what
+ * it was before either existed. */
+unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
+		       const struct core *core)
+{
+	const int out[] = { STDOUT_FILENO, STDERR_FILENO, tap_fd, gdb_fd };
+	const int in[] = { tap_fd, gdb_fd };
+	int core_fd = core ? core->fd : -1;
 	struct filter prog = { f, 0 }, *p = &prog;
 
 	/* 1. Only the x86_64 ABI (x32 numbers have bit 30 set and match nothing below). */
@@ -89,10 +122,17 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	allow_nr(p, __NR_rt_sigprocmask);   /* let SIGALRM into a blocking host write (timer.c) */
 	allow_nr(p, __NR_exit_group);
 	/* 3. Calls on one of the monitor's fds. */
-	allow_fds(p, __NR_write, out, 3);   /* console (1), messages (2), frames to the tap */
-	allow_fds(p, __NR_read, &tap_fd, 1);        /* frames from the tap */
+	allow_fds(p, __NR_write, out, 4);   /* console (1), messages (2), frames to the tap, gdb */
+	allow_fds(p, __NR_read, in, 2);     /* frames from the tap, packets from gdb */
 	allow_fds(p, __NR_pread64, &disk_fd, 1);    /* disk sectors */
-	allow_fds(p, __NR_pwrite64, &disk_fd, 1);
+	const int pw[] = { disk_fd, core_fd };
+	allow_fds(p, __NR_pwrite64, pw, 2); /* disk sectors, the core */
+	if (core) {
+		const uint64_t link[] = { (uint64_t)(int64_t)AT_FDCWD, (uint64_t)(uintptr_t)core->from,
+					  (uint64_t)core->dir, (uint64_t)(uintptr_t)core->name,
+					  AT_SYMLINK_FOLLOW };
+		allow_args(p, __NR_linkat, link, 5, 1u << 1 | 1u << 3);
+	}
 	allow_fds(p, __NR_fdatasync, &disk_fd, 1);  /* HC_BLK_FLUSH */
 	jump(p, __NR_ioctl, 1, 0);
 	stmt(p, BPF_RET | BPF_K, DENY);
@@ -111,6 +151,10 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	allow_nr(p, KVM_GET_REGS);          /* rip for messages; trapped calls without sync regs */
 	allow_nr(p, KVM_SET_REGS);          /* step over a trapped call without sync regs */
 	allow_nr(p, KVM_GET_SREGS);         /* CR2 for the guest fault report */
+	if (gdb_fd >= 0) {
+		allow_nr(p, KVM_SET_GUEST_DEBUG);   /* breakpoints, single step */
+		allow_nr(p, KVM_GET_FPU);           /* gdb's x87 and SSE registers */
+	}
 	stmt(p, BPF_RET | BPF_K, DENY);
 	return p->n;
 }
@@ -129,6 +173,7 @@ static const char *const names[] = {
 	N(sysinfo), N(prctl), N(arch_prctl), N(gettid), N(tkill), N(futex), N(clock_gettime),
 	N(clock_nanosleep), N(exit_group), N(tgkill), N(openat), N(newfstatat), N(ppoll),
 	N(pipe2), N(prlimit64), N(getrandom), N(memfd_create), N(statx), N(rseq),
+	N(linkat), N(accept), N(accept4),
 };
 #undef N
 
@@ -203,7 +248,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 int seccomp_install(const struct vm *vm)
 {
 	static struct sock_filter f[SECCOMP_MAX];
-	unsigned n = seccomp_build(f, vm->vcpu_fd, vm->tap_fd, vm->disk_fd);
+	unsigned n = seccomp_build(f, vm->vcpu_fd, vm->tap_fd, vm->disk_fd, vm->gdb_fd, vm->core);
 	struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
 

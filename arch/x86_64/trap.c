@@ -8,6 +8,7 @@
 #include "../../drivers/virtio.h"
 
 volatile uint64_t timer_fired;
+const struct trapframe *fault_frame;
 
 static const char *const names[22] = {
 	"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)",
@@ -73,6 +74,7 @@ static void report(const struct trapframe *tf)
 	kprintf("  rflags %lx cs %lx ss %lx\n", tf->rflags, tf->cs, tf->ss);
 	backtrace(tf->rip, tf->rbp);
 	kprintf("spore: exit %d (fault)\n", EXIT_FAULT);
+	fault_frame = tf;
 	kexit(EXIT_FAULT);
 }
 

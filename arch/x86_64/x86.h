@@ -61,6 +61,8 @@ int  cpu_rdrand(uint64_t *v);
 /* trap.c: exception reports, interrupt dispatch (interrupt context) */
 void trap(struct trapframe *tf);
 extern volatile uint64_t timer_fired;
+extern const struct trapframe *fault_frame;  /* the exception being reported, or NULL: the
+                                              * host's exit may hand it on (spore-kvm --core) */
 
 /* mmu.c: the final page tables */
 void mmu_init(uint64_t ram_end);

@@ -2,28 +2,30 @@
 # SPDX-License-Identifier: MIT
 # Runs a batch of commands on ordinary KVM (kvm_amd) in one boot of the lab
 # (tests/kvm-lab/build.sh builds it first if needed; a boot takes 10-15 s, so batch).
-#   tests/kvm-lab/run.sh [-o DIR] [-n] [-q] [-t SECONDS] BATCH [FILE...]
+#   tests/kvm-lab/run.sh [-o DIR] [-n] [-q] [-g] [-t SECONDS] BATCH [FILE...]
 # BATCH: lines "NAME<TAB>COMMAND", run by busybox sh in L1 from a directory
 # holding each FILE at its path relative to the repository (so commands read
 # like the host's: build/spore-kvm build/apps/hello.elf).
 # Per NAME: DIR/NAME.out (output) and DIR/NAME.rc (status), and one line
 # "ok NAME" (status 0) or "FAIL NAME: why" (-n: no such lines; the caller
 # judges the results). -q: the host's QEMU too (binary, the libraries ldd
-# lists, firmware), at the host's paths, for QEMU -accel kvm in L1.
+# lists, firmware), at the host's paths, for QEMU -accel kvm in L1. -g: the
+# host's gdb the same way, with its Python files (only those it imports to start:
+# the whole standard library is 50 MB).
 # -t: timeout of each QEMU run (default 150 s), so a hang is a FAIL, never a
 # stuck test; a boot that hangs is retried once from the command it hung in.
 # No lab here: "skip kvm-lab: why", exit 0.
 set -u
 cd "$(dirname "$0")/../.."
-L=build/kvm-lab out=$L/out verdicts=1 tmo=150 qemu=""
-while getopts o:nqt: o; do
+L=build/kvm-lab out=$L/out verdicts=1 tmo=150 qemu="" gdb=""
+while getopts o:nqgt: o; do
 	case $o in
-	o) out=$OPTARG ;; n) verdicts="" ;; q) qemu=1 ;; t) tmo=$OPTARG ;;
+	o) out=$OPTARG ;; n) verdicts="" ;; q) qemu=1 ;; g) gdb=1 ;; t) tmo=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-q] [-t SECONDS] BATCH [FILE...]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-q] [-g] [-t SECONDS] BATCH [FILE...]" >&2; exit 2; }
 batch=$1; shift
 msg=$(tests/kvm-lab/build.sh); case $? in 0) ;; 3) echo "$msg"; exit 0 ;; *) echo "$msg"; exit 1 ;; esac
 
@@ -39,6 +41,17 @@ if [ -n "$qemu" ]; then
 	q=$(command -v qemu-system-x86_64)
 	for f in $q $(ldd $q | awk '$1 ~ /^\// { print $1 } $3 ~ /^\// { print $3 }') /usr/share/qemu /usr/share/seabios; do
 		mkdir -p "$work/root$(dirname $f)" && cp -rL $f "$work/root$f" || exit 1
+	done
+fi
+if [ -n "$gdb" ]; then
+	g=$(command -v gdb) || { echo "kvm-lab: -g: no gdb on this host (apt-get install gdb)"; exit 1; }
+	py=$(PYTHONVERBOSE=1 timeout 60 $g -nx -batch -ex 'print 0' 2>&1 |
+		sed -n "s/^# code object from '\(.*\)'$/\1/p; s/^# .* matches \(\/.*\.py\)$/\1/p")
+	pyenc=$(ls -d /usr/lib/python3*/encodings 2>/dev/null)
+	for f in $g $(ldd $g | awk '$1 ~ /^\// { print $1 } $3 ~ /^\// { print $3 }') $py $pyenc /usr/share/gdb; do
+		mkdir -p "$work/root$(dirname $f)" || exit 1
+		if [ -d $f ]; then mkdir -p "$work/root$f" && cp -rL $f/. "$work/root$f/"
+		else cp -L $f "$work/root$f"; fi || exit 1
 	done
 fi
 rm -f $out/*.out $out/*.rc $out/console*.log

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -784,7 +785,7 @@ static struct vm *fake_vm(void)
 	static struct vm vm;
 
 	free(vm.mem);
-	vm = (struct vm){ .mem = calloc(1, 8 * MiB), .mem_size = 8 * MiB, .tap_fd = -1, .disk_fd = -1 };
+	vm = (struct vm){ .mem = calloc(1, 8 * MiB), .mem_size = 8 * MiB, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1 };
 	msgs[0] = '\0';
 	return &vm;
 }
@@ -813,6 +814,29 @@ static const char *t_hc_exit(void)
 		else
 			CHECK(r == HC_EXIT_BADCALL && strcmp(msgs, want) == 0, "exit %d: status %d, message '%.200s'",
 			      c[i].ask, r, msgs);
+	}
+	return NULL;
+}
+
+/* A ring-0 kernel's fault frame with HC_EXIT 120: copied once when the block is good,
+ * ignored (the status stays) when it is outside RAM or misaligned, and only with 120. */
+static const char *t_hc_exit_regs(void)
+{
+	static const struct { int32_t status; uint64_t regs; int known; } c[] = {
+		{ 120, 0x2000, 1 }, { 120, 0, 0 }, { 120, 0x2004, 0 }, { 120, 8 * MiB - 8, 0 },
+		{ 120, UINT64_MAX - 7, 0 }, { 120, 1ull << 32, 0 }, { 0, 0x2000, 0 }, { 121, 0x2000, 0 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct vm *vm = fake_vm();
+		struct hc_exit b = { .status = c[i].status, .regs = c[i].regs };
+		struct hc_regs r = { .rip = 0x108be0, .rsp = 0x169fd0, .vector = 14 };
+		memcpy(vm->mem + HC_GPA, &b, sizeof(b));
+		memcpy(vm->mem + 0x2000, &r, sizeof(r));
+		int st = hc_dispatch(vm, HC_EXIT, HC_GPA);
+		CHECK(st == c[i].status && vm->fault_known == c[i].known && !msgs[0],
+		      "exit %d regs 0x%llx: status %d, known %d", c[i].status, (unsigned long long)c[i].regs, st,
+		      vm->fault_known);
+		CHECK(!c[i].known || (vm->fault.rip == 0x108be0 && vm->fault.rsp == 0x169fd0), "registers");
 	}
 	return NULL;
 }
@@ -975,11 +999,39 @@ static uint32_t bpf_run(const struct sock_filter *f, unsigned n, const struct se
 	return 0xdead;
 }
 
-/* The reference: what the filter must allow for fds vcpu 5, tap 7 (or none), disk 8 (or none). */
-static int ref_allow(const struct seccomp_data *d, int tap, int disk)
+/* With --gdb and --core: gdb's socket 9, the core's fd 10 and directory 11, linkat's
+ * two paths at these (never dereferenced) addresses. */
+static const struct core test_core = { .fd = 10, .dir = 11, .from = (const char *)0x7f0000001000,
+					.name = (const char *)0x7f0000001010 };
+
+/* The reference: what the filter must allow for fds vcpu 5, tap 7 (or none), disk 8
+ * (or none), and with extra, gdb 9 and test_core. */
+static int ref_allow(const struct seccomp_data *d, int tap, int disk, int extra)
 {
 	uint64_t fd = d->args[0];
 
+	if (extra && d->arch == AUDIT_ARCH_X86_64) {
+		switch (d->nr) {
+		case __NR_write: case __NR_read:
+			if (fd == 9)
+				return 1;
+			break;
+		case __NR_pwrite64:
+			if (fd == 10)
+				return 1;
+			break;
+		case __NR_linkat:
+			return (uint32_t)d->args[0] == (uint32_t)AT_FDCWD &&
+			       d->args[1] == (uint64_t)(uintptr_t)test_core.from &&
+			       (uint32_t)d->args[2] == 11 &&
+			       d->args[3] == (uint64_t)(uintptr_t)test_core.name &&
+			       (uint32_t)d->args[4] == AT_SYMLINK_FOLLOW;
+		case __NR_ioctl:
+			if (fd == 5 && (d->args[1] == KVM_SET_GUEST_DEBUG || d->args[1] == KVM_GET_FPU))
+				return 1;
+			break;
+		}
+	}
 	if (d->arch != AUDIT_ARCH_X86_64)
 		return 0;
 	switch (d->nr) {
@@ -1005,39 +1057,66 @@ static const char *t_seccomp(void)
 	static const int nrs[] = { __NR_write, __NR_read, __NR_pread64, __NR_pwrite64, __NR_fdatasync,
 				   __NR_ioctl, __NR_ppoll, __NR_exit_group, __NR_openat, __NR_mmap,
 				   __NR_execve, __NR_socket, __NR_close, __NR_dup2, __NR_rt_sigprocmask,
-				   __NR_rt_sigaction };
-	static const uint64_t args[] = { 0, 1, 2, 3, 5, 7, 8, 0xffffffff, 1ull << 32 | 1,
-					 1ull << 32 | 7, KVM_RUN, KVM_CREATE_VCPU, KVM_SET_SREGS,
-					 (uint64_t)KVM_RUN << 32 | KVM_RUN, UINT64_MAX };
+				   __NR_rt_sigaction, __NR_linkat, __NR_accept, __NR_unlinkat };
+	static const uint64_t args[] = { 0, 1, 2, 3, 5, 7, 8, 9, 10, 11, 0xffffffff, 1ull << 32 | 1,
+					 1ull << 32 | 7, 1ull << 32 | 9, KVM_RUN, KVM_CREATE_VCPU,
+					 KVM_SET_SREGS, KVM_SET_GUEST_DEBUG, KVM_GET_FPU,
+					 (uint64_t)KVM_RUN << 32 | KVM_RUN, UINT64_MAX,
+					 (uint32_t)AT_FDCWD, (uint64_t)(int64_t)AT_FDCWD, 0x7f0000001000,
+					 0x7f0000001010, 0x1000, 0x7f0100001000 };
 
-	for (int tap = -1; tap <= 7; tap += 8)
-		for (int disk = -1; disk <= 8; disk += 9) {
-			unsigned n = seccomp_build(f, 5, tap, disk);
+	for (int x = 0; x < 8; x++) {
+			int tap = x & 1 ? 7 : -1, disk = x & 2 ? 8 : -1, extra = x >> 2;
+			unsigned n = seccomp_build(f, 5, tap, disk, extra ? 9 : -1, extra ? &test_core : NULL);
 			CHECK(n > 0 && n <= SECCOMP_MAX, "%u instructions", n);
+			/* Without --gdb and --core, the filter there was before them (its length
+			 * then; the bytes were compared once, by hand, as well). */
+			CHECK(extra || n == 71u + 4 * (tap >= 0) + 6 * (disk >= 0),
+			      "tap %d disk %d: %u instructions", tap, disk, n);
 			struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64 };
 			/* Every listed call with every pair of listed first two arguments... */
 			for (unsigned a = 0; a < sizeof(nrs) / sizeof(nrs[0]); a++)
 				for (unsigned x = 0; x < sizeof(args) / sizeof(args[0]); x++)
 					for (unsigned y = 0; y < sizeof(args) / sizeof(args[0]); y++) {
 						d.nr = nrs[a], d.args[0] = args[x], d.args[1] = args[y];
+						/* linkat: the rest right, so the first two decide */
+						d.args[2] = 11, d.args[3] = 0x7f0000001010, d.args[4] = AT_SYMLINK_FOLLOW;
 						uint32_t r = bpf_run(f, n, &d);
-						CHECK(r == (ref_allow(&d, tap, disk) ? SECCOMP_RET_ALLOW
+						CHECK(r == (ref_allow(&d, tap, disk, extra) ? SECCOMP_RET_ALLOW
 										   : SECCOMP_RET_TRAP),
 						      "tap %d disk %d: nr %d (0x%llx, 0x%llx) -> 0x%x", tap, disk,
 						      d.nr, (unsigned long long)d.args[0], (unsigned long long)d.args[1], r);
 					}
+			/* linkat with each argument right but one, wrong in its high or low half
+			 * (an int's high half is ignored: glibc may zero-extend -100). */
+			const uint64_t ok[5] = { (uint32_t)AT_FDCWD, 0x7f0000001000, 11, 0x7f0000001010,
+						 AT_SYMLINK_FOLLOW };
+			for (int k = -1; k < 5; k++)
+				for (int half = 0; half < 2; half++) {
+					struct seccomp_data l = { .arch = AUDIT_ARCH_X86_64, .nr = __NR_linkat };
+					memcpy(l.args, ok, sizeof(ok));
+					if (k >= 0)
+						l.args[k] ^= half ? 1ull << 40 : 1;
+					uint32_t r = bpf_run(f, n, &l);
+					CHECK(r == (ref_allow(&l, tap, disk, extra) ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
+					      "linkat, arg %d %s half changed -> 0x%x", k, half ? "high" : "low", r);
+					CHECK(!extra || (r == SECCOMP_RET_ALLOW) ==
+						  (k < 0 || (half && (k == 0 || k == 2 || k == 4))),
+					      "linkat, arg %d -> 0x%x", k, r);
+				}
 			/* ...then random calls, arguments and architectures. */
 			for (int i = 0; i < 100000; i++) {
 				d.arch = rnd() % 8 ? AUDIT_ARCH_X86_64 : (uint32_t)rnd();
 				d.nr = (int)(rnd() % 3 ? rnd() % 460 : rnd());
 				d.args[0] = rnd() % 2 ? rnd() % 10 : rnd();
-				d.args[1] = rnd() % 2 ? args[rnd() % (sizeof(args) / sizeof(args[0]))] : rnd();
+				for (int k = 2; k < 5; k++)
+					d.args[k] = rnd() % 2 ? args[rnd() % (sizeof(args) / sizeof(args[0]))] : rnd();
 				uint32_t r = bpf_run(f, n, &d);
-				CHECK(r == (ref_allow(&d, tap, disk) ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
+				CHECK(r == (ref_allow(&d, tap, disk, extra) ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
 				      "random: nr %d arch 0x%x fd 0x%llx -> 0x%x", d.nr, d.arch,
 				      (unsigned long long)d.args[0], r);
 			}
-		}
+	}
 	return NULL;
 }
 
@@ -1078,7 +1157,7 @@ static const char *t_seccomp_trap(void)
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct vm vm = { .vcpu_fd = 100, .tap_fd = -1, .disk_fd = -1 };
+		struct vm vm = { .vcpu_fd = 100, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1 };
 		dup2(err[1], 2);
 		dup2(out[1], 1);
 		if (seccomp_install(&vm) < 0)
@@ -1105,13 +1184,341 @@ static const char *t_seccomp_trap(void)
 	return NULL;
 }
 
+/* ---- rsp.c, gdb.c, gva.c: the gdb stub ---------------------------------------------- */
+
+/* Feeds s; returns the last event other than RSP_NONE (RSP_NONE if none). */
+static int feed(struct rsp_rx *rx, const char *s, size_t n)
+{
+	int last = RSP_NONE;
+
+	for (size_t i = 0; i < n; i++) {
+		int ev = rsp_feed(rx, (uint8_t)s[i]);
+		if (ev != RSP_NONE)
+			last = ev;
+	}
+	return last;
+}
+
+static const char *t_rsp_framing(void)
+{
+	static struct rsp_rx rx;
+	char out[64];
+
+	/* Known packets from the gdb manual and a capture. */
+	CHECK(feed(&rx, "+$?#3f", 6) == RSP_PACKET && strcmp(rx.buf, "?") == 0, "$?#3f");
+	CHECK(feed(&rx, "$g#67", 5) == RSP_PACKET && rx.len == 1, "$g#67");
+	CHECK(feed(&rx, "$g#68", 5) == RSP_BADSUM, "bad checksum accepted");
+	CHECK(feed(&rx, "$g#6z", 5) == RSP_BADSUM, "non-hex checksum accepted");
+	CHECK(feed(&rx, "$g#z", 4) == RSP_BADSUM, "non-hex checksum accepted");
+	CHECK(feed(&rx, "\x03", 1) == RSP_INTR, "Ctrl-C between packets");
+	CHECK(feed(&rx, "$a\x03#", 4) == RSP_NONE, "0x03 inside a packet is data");
+	CHECK(feed(&rx, "64", 2) == RSP_PACKET && rx.len == 2 && rx.buf[1] == 3, "0x03 as data");
+	CHECK(feed(&rx, "$junk$m0,1#fa", 13) == RSP_PACKET && strcmp(rx.buf, "m0,1") == 0,
+	      "a '$' restarts: '%.40s'", rx.buf);
+	/* Escapes: }\x03 is '#' (0x23), and the checksum covers the escaped bytes. */
+	size_t n = rsp_frame(out, sizeof(out), "a#b$c}d*e", 9);
+	CHECK(n == 17 && memcmp(out, "$a}\x03" "b}\x04" "c}]d}\x0a" "e#", 15) == 0, "frame '%.*s'", (int)n, out);
+	CHECK(feed(&rx, out, n) == RSP_PACKET && rx.len == 9 && memcmp(rx.buf, "a#b$c}d*e", 9) == 0,
+	      "round trip '%.40s'", rx.buf);
+	CHECK(rsp_frame(out, 8, "abcdef", 6) == 0, "frame overran 8 bytes");
+	CHECK(rsp_frame(out, 10, "abcdef", 6) == 10 && memcmp(out + 7, "#", 1) == 0, "exact fit");
+	/* Too long: ends as RSP_TOOLONG, never past the buffer, and the next packet is fine. */
+	static char big[RSP_MAX + 100];
+	memset(big, 'A', sizeof(big));
+	big[0] = '$';
+	uint8_t sum = 0;
+	for (size_t i = 1; i < sizeof(big); i++)
+		sum = (uint8_t)(sum + 'A');
+	char tail[4];
+	snprintf(tail, sizeof(tail), "#%02x", sum);
+	CHECK(feed(&rx, big, sizeof(big)) == RSP_NONE && feed(&rx, tail, 3) == RSP_TOOLONG, "too long");
+	CHECK(rx.len == RSP_MAX, "kept %zu bytes", rx.len);
+	CHECK(feed(&rx, "$g#67", 5) == RSP_PACKET, "after a long one");
+	/* Random bytes: nothing but the known events, lengths in bounds. */
+	for (int i = 0; i < 200000; i++) {
+		uint8_t c = rnd() % 4 ? (uint8_t)"$#}+-\x03" "0a"[rnd() % 8] : (uint8_t)rnd();
+		int ev = rsp_feed(&rx, c);
+		CHECK(ev >= RSP_NONE && ev <= RSP_INTR && rx.len <= RSP_MAX, "event %d len %zu", ev, rx.len);
+	}
+	return NULL;
+}
+
+static const char *t_rsp_hex(void)
+{
+	const char *p, *s;
+	uint64_t v;
+	uint8_t b[4];
+	char h[9] = "";
+
+	s = "ffffffffffffffff,"; p = s;
+	CHECK(rsp_u64(&p, s + strlen(s), &v) == 0 && v == UINT64_MAX && *p == ',', "16 digits");
+	s = "10000000000000000"; p = s;
+	CHECK(rsp_u64(&p, s + strlen(s), &v) < 0, "17 digits accepted");
+	s = ",1"; p = s;
+	CHECK(rsp_u64(&p, s + 2, &v) < 0, "no digits accepted");
+	s = "1aB"; p = s;
+	CHECK(rsp_u64(&p, s + 2, &v) == 0 && v == 0x1a && p == s + 2, "stops at end");
+	CHECK(rsp_unhex("00fFa5", b, 3) == 0 && b[0] == 0 && b[1] == 0xff && b[2] == 0xa5, "unhex");
+	CHECK(rsp_unhex("0g", b, 1) < 0 && rsp_unhex("-1", b, 1) < 0 && rsp_unhex(" 1", b, 1) < 0, "bad hex");
+	CHECK(rsp_hex(h, (const uint8_t *)"\x00\xff\x12\xab", 4) == 8 && strcmp(h, "00ff12ab") == 0, "hex");
+	return NULL;
+}
+
+static struct gdb *fake_gdb(void)
+{
+	static struct gdb g;
+	static uint8_t *mem;
+
+	if (!mem)
+		mem = malloc(1 * MiB);
+	for (size_t i = 0; i < 1 * MiB; i++)
+		mem[i] = (uint8_t)(i * 7);
+	g = (struct gdb){ .mem = mem, .mem_size = 1 * MiB, .sig = 5 };
+	for (int i = 0; i < 16; i++)
+		g.cpu.gpr[i] = 0x1111111111111111ull * (uint64_t)(i % 15 + 1);
+	g.cpu.rip = 0x100000 - 0x10;
+	g.cpu.rflags = 0x246;
+	g.cpu.seg[0] = 0x8;
+	return &g;
+}
+
+/* One command; the reply NUL-terminated in *out. */
+static int cmd(struct gdb *g, const char *pkt, const char **out)
+{
+	static char reply[RSP_MAX + 1];
+	size_t n;
+	int a = gdb_command(g, pkt, strlen(pkt), reply, RSP_MAX, &n);
+
+	reply[n] = '\0';
+	*out = reply;
+	return a;
+}
+
+static const char *t_gdb_commands(void)
+{
+	struct gdb *g = fake_gdb();
+	const char *r;
+	char want[64];
+
+	CHECK(cmd(g, "qSupported:multiprocess+;swbreak+", &r) == GDB_REPLY && strstr(r, "PacketSize=1000"), "%s", r);
+	CHECK(cmd(g, "?", &r) == GDB_REPLY && strcmp(r, "T05thread:1;") == 0, "? -> %s", r);
+	CHECK(cmd(g, "qAttached", &r) == GDB_REPLY && strcmp(r, "1") == 0, "qAttached -> %s", r);
+	CHECK(cmd(g, "vCont?", &r) == GDB_REPLY && strcmp(r, "vCont;c;C;s;S") == 0, "%s", r);
+	CHECK(cmd(g, "qXfer:features:read:target.xml:0,fff", &r) == GDB_REPLY && !*r, "unknown -> %s", r);
+	/* Registers: 164 bytes without the FPU, rax first, rip at 128, eflags at 136. */
+	CHECK(cmd(g, "g", &r) == GDB_REPLY && strlen(r) == 2 * 164, "g: %zu", strlen(r));
+	CHECK(strncmp(r, "1111111111111111", 16) == 0 && strncmp(r + 256, "f0ff0f0000000000", 16) == 0 &&
+	      strncmp(r + 272, "46020000", 8) == 0 && strncmp(r + 280, "08000000", 8) == 0, "g: %.200s", r);
+	CHECK(cmd(g, "p10", &r) == GDB_REPLY && strcmp(r, "f0ff0f0000000000") == 0, "p10 -> %s", r);
+	CHECK(cmd(g, "p18", &r) == GDB_REPLY && !*r, "p18 (st0) without the FPU -> %s", r);
+	CHECK(cmd(g, "p39", &r) == GDB_REPLY && strcmp(r, "xxxxxxxxxxxxxxxx") == 0, "p39 -> %s", r);
+	CHECK(cmd(g, "P10=0010000000000000", &r) == GDB_REPLY && strcmp(r, "OK") == 0 && g->dirty &&
+	      g->cpu.rip == 0x1000, "P rip -> %s", r);
+	CHECK(cmd(g, "P10=00100000", &r) == GDB_REPLY && r[0] == 'E', "short P -> %s", r);
+	CHECK(cmd(g, "P18=00000000000000000000", &r) == GDB_REPLY && r[0] == 'E', "P st0 -> %s", r);
+	g->cpu.fpu_ok = 1;
+	CHECK(cmd(g, "g", &r) == GDB_REPLY && strlen(r) == 2 * 536, "g with FPU: %zu", strlen(r));
+	/* G writes the general registers, rip and eflags' low half. */
+	static char G[2 * 536 + 2] = "G";
+	memcpy(G + 1, r, 2 * 536 + 1);
+	memcpy(G + 1, "efbeadde00000000", 16);
+	CHECK(cmd(g, G, &r) == GDB_REPLY && strcmp(r, "OK") == 0 && g->cpu.gpr[0] == 0xdeadbeef, "G -> %s", r);
+	CHECK(cmd(g, "G00", &r) == GDB_REPLY && r[0] == 'E', "short G -> %s", r);
+	/* Memory, paging off: virtual = physical. */
+	CHECK(cmd(g, "m1000,4", &r) == GDB_REPLY && strcmp(r, "00070e15") == 0, "m1000,4 -> %s", r);
+	CHECK(cmd(g, "M1000,2:abcd", &r) == GDB_REPLY && strcmp(r, "OK") == 0 && g->mem[0x1001] == 0xcd, "M -> %s", r);
+	CHECK(cmd(g, "M1000,2:abc", &r) == GDB_REPLY && r[0] == 'E', "M odd hex -> %s", r);
+	CHECK(cmd(g, "M1000,2:abcdef", &r) == GDB_REPLY && r[0] == 'E', "M too long -> %s", r);
+	CHECK(cmd(g, "M1000,2:abxy", &r) == GDB_REPLY && r[0] == 'E', "M bad hex -> %s", r);
+	CHECK(cmd(g, "Mfffff,2:abcd", &r) == GDB_REPLY && r[0] == 'E', "M across the end of RAM -> %s", r);
+	CHECK(cmd(g, "X1000,0:", &r) == GDB_REPLY && strcmp(r, "OK") == 0, "X probe -> %s", r);
+	CHECK(cmd(g, "X1000,2:#}", &r) == GDB_REPLY && strcmp(r, "OK") == 0 && g->mem[0x1000] == '#', "X -> %s", r);
+	CHECK(cmd(g, "m100000,1", &r) == GDB_REPLY && r[0] == 'E', "m past RAM -> %s", r);
+	CHECK(cmd(g, "mffffffffffffffff,10", &r) == GDB_REPLY && r[0] == 'E', "m wrapping -> %s", r);
+	CHECK(cmd(g, "mffffe,ffffffffffffffff", &r) == GDB_REPLY && strlen(r) == 4, "m huge -> %zu", strlen(r));
+	CHECK(cmd(g, "m0,fffff", &r) == GDB_REPLY && strlen(r) <= RSP_MAX, "m long: %zu", strlen(r));
+	CHECK(cmd(g, "m1000", &r) == GDB_REPLY && r[0] == 'E', "m no length -> %s", r);
+	CHECK(cmd(g, "m1000,", &r) == GDB_REPLY && r[0] == 'E', "m empty length -> %s", r);
+	CHECK(cmd(g, "m1000,1x", &r) == GDB_REPLY && r[0] == 'E', "m trailing junk -> %s", r);
+	CHECK(cmd(g, "m11111111111111111,1", &r) == GDB_REPLY && r[0] == 'E', "m 17 digits -> %s", r);
+	/* Breakpoints: an int3 in RAM, hidden from m, the byte back after z. */
+	uint8_t b = g->mem[0x2000];
+	CHECK(cmd(g, "Z0,2000,1", &r) == GDB_REPLY && strcmp(r, "OK") == 0 && g->mem[0x2000] == 0xcc, "Z0 -> %s", r);
+	CHECK(cmd(g, "Z0,2000,1", &r) == GDB_REPLY && strcmp(r, "OK") == 0 && g->nbp == 1, "Z0 twice");
+	snprintf(want, sizeof(want), "%02x", b);
+	CHECK(cmd(g, "m2000,1", &r) == GDB_REPLY && strcmp(r, want) == 0, "m under a breakpoint -> %s", r);
+	CHECK(cmd(g, "M2000,1:90", &r) == GDB_REPLY && g->mem[0x2000] == 0xcc, "M over a breakpoint");
+	CHECK(cmd(g, "z0,2000,1", &r) == GDB_REPLY && strcmp(r, "OK") == 0 && g->mem[0x2000] == 0x90, "z0");
+	CHECK(cmd(g, "Z0,100000,1", &r) == GDB_REPLY && r[0] == 'E', "Z0 past RAM -> %s", r);
+	CHECK(cmd(g, "Z1,2000,1", &r) == GDB_REPLY && !*r, "Z1 (hardware) -> %s", r);
+	for (int i = 0; i < GDB_BP_MAX; i++) {
+		snprintf(want, sizeof(want), "Z0,%x,1", 0x3000 + i);
+		CHECK(cmd(g, want, &r) == GDB_REPLY && strcmp(r, "OK") == 0, "%s -> %s", want, r);
+	}
+	CHECK(cmd(g, "Z0,4000,1", &r) == GDB_REPLY && r[0] == 'E', "breakpoint %d -> %s", GDB_BP_MAX + 1, r);
+	CHECK(gdb_hit(g, 0x3001) && !gdb_hit(g, 0x2fff), "gdb_hit");
+	gdb_clear_breakpoints(g);
+	CHECK(g->nbp == 0 && !gdb_hit(g, 0x3001), "breakpoints left");
+	/* A ring-0 guest's breakpoints are hlt. */
+	g->insn = 0xf4;
+	CHECK(cmd(g, "Z0,2000,1", &r) == GDB_REPLY && g->mem[0x2000] == 0xf4, "hlt breakpoint");
+	CHECK(cmd(g, "m2000,1", &r) == GDB_REPLY && strcmp(r, "90") == 0, "m under hlt -> %s", r);
+	CHECK(cmd(g, "z0,2000,1", &r) == GDB_REPLY && g->mem[0x2000] == 0x90, "hlt removed");
+	for (int i = 0; i < GDB_BP_MAX; i++)
+		CHECK(g->mem[0x3000 + i] == (uint8_t)((0x3000 + i) * 7), "byte 0x%x not restored", 0x3000 + i);
+	/* Resuming. */
+	CHECK(cmd(g, "c", &r) == GDB_CONTINUE && cmd(g, "s", &r) == GDB_STEP, "c, s");
+	CHECK(cmd(g, "s2000", &r) == GDB_STEP && g->cpu.rip == 0x2000, "s ADDR");
+	CHECK(cmd(g, "cxyz", &r) == GDB_REPLY && r[0] == 'E', "c junk -> %s", r);
+	CHECK(cmd(g, "vCont;s:1;c", &r) == GDB_STEP && cmd(g, "vCont;c", &r) == GDB_CONTINUE &&
+	      cmd(g, "vCont;s:2;c:1", &r) == GDB_CONTINUE && cmd(g, "vCont;C05:-1", &r) == GDB_CONTINUE &&
+	      cmd(g, "vCont;s:0", &r) == GDB_STEP && cmd(g, "vCont;c:12", &r) == GDB_REPLY,
+	      "vCont actions");
+	CHECK(cmd(g, "vCont;t", &r) == GDB_REPLY && r[0] == 'E', "vCont;t -> %s", r);
+	CHECK(cmd(g, "vCont", &r) == GDB_REPLY && !*r, "vCont -> %s", r);
+	CHECK(cmd(g, "k", &r) == GDB_KILL && cmd(g, "D", &r) == GDB_DETACH && strcmp(r, "OK") == 0, "k, D");
+	CHECK(gdb_command(g, "", 0, want, sizeof(want), &(size_t){ 0 }) == GDB_REPLY, "empty packet");
+	/* A reply buffer too small for g: an empty reply, no overrun. */
+	size_t n = 99;
+	CHECK(gdb_command(g, "g", 1, want, sizeof(want), &n) == GDB_REPLY && n == 0, "g into 64 bytes: %zu", n);
+	return NULL;
+}
+
+/* A 4-level table in fake RAM: va 0xffff800000201000 -> gpa 0x7000 (4 KiB, read-only),
+ * va 0x40000000 -> 0x200000 (2 MiB), and a table entry pointing past RAM. */
+static const char *t_gva(void)
+{
+	const uint64_t ram = 4 * MiB;
+	uint8_t *mem = calloc(1, ram);
+	uint64_t gpa, len, prot, e;
+	struct gva_mmu m = { .cr0 = 1ull << 31 | 1, .cr3 = 0x1000, .cr4 = 0x20, .efer = 1ull << 10 | 1ull << 8 };
+#define PUT(t, i, v) (e = (v), memcpy(mem + (t) + 8 * (i), &e, 8))
+	PUT(0x1000, 256, 0x2000 | PTE_P | PTE_W);              /* PML4[256]: 0xffff800000000000 */
+	PUT(0x2000, 0, 0x3000 | PTE_P | PTE_W);                /* PDPT[0] */
+	PUT(0x3000, 1, 0x4000 | PTE_P | PTE_W);                /* PD[1]: 0x200000.. */
+	PUT(0x4000, 1, 0x7000 | PTE_P | PTE_NX);               /* PT[1]: read-only, NX */
+	PUT(0x1000, 0, 0x5000 | PTE_P | PTE_W);
+	PUT(0x5000, 1, 0x6000 | PTE_P | PTE_W);                /* PDPT[1]: 1 GiB.. */
+	PUT(0x6000, 0, 0x200000 | PTE_P | PTE_W | PTE_PS);     /* 2 MiB page */
+	PUT(0x6000, 5, 0x40000000 | PTE_P | PTE_PS);           /* a 2 MiB page past RAM */
+	PUT(0x6000, 6, 0x8000000000ull | PTE_P);               /* a table past RAM */
+	CHECK(gva_translate(mem, ram, &m, 0xffff800000201234, &gpa, &len, &prot) == 0 && gpa == 0x7234 &&
+	      len == 0x1000 - 0x234 && !(prot & PTE_W) && (prot & PTE_NX), "4K: gpa 0x%llx prot 0x%llx",
+	      (unsigned long long)gpa, (unsigned long long)prot);
+	CHECK(gva_translate(mem, ram, &m, 0x40123456, &gpa, &len, &prot) == 0 && gpa == 0x323456 &&
+	      (prot & PTE_W), "2M: gpa 0x%llx", (unsigned long long)gpa);
+	CHECK(gva_translate(mem, ram, &m, 0x40a00000, &gpa, &len, &prot) < 0, "2M page past RAM");
+	CHECK(gva_translate(mem, ram, &m, 0x40c00000, &gpa, &len, &prot) < 0, "table past RAM");
+	CHECK(gva_translate(mem, ram, &m, 0x0000800000201234, &gpa, &len, &prot) < 0, "non-canonical");
+	CHECK(gva_translate(mem, ram, &m, 0x1000, &gpa, &len, &prot) < 0, "unmapped");
+	char buf[8];
+	memcpy(mem + 0x7ffc, "abcdefgh", 8);
+	CHECK(gva_read(mem, ram, &m, 0xffff800000201ffc, buf, 8) == 4, "read across into an unmapped page");
+	m.cr0 = 1;                                             /* paging off */
+	CHECK(gva_translate(mem, ram, &m, 0x3ff000, &gpa, &len, &prot) == 0 && gpa == 0x3ff000, "identity");
+	CHECK(gva_translate(mem, ram, &m, ram, &gpa, &len, &prot) < 0, "identity past RAM");
+	/* The whole walk, and a cyclic table: bounded, never loops. */
+	m.cr0 = 1ull << 31;
+	struct core_seg seg[CORE_SEG_MAX];
+	int trunc;
+	int n = core_segments(mem, ram, &m, seg, CORE_SEG_MAX, &trunc);
+	CHECK(n == 2 && !trunc && seg[0].va == 0x40000000 && seg[0].len == 2 * MiB && seg[0].gpa == 0x200000 &&
+	      seg[1].va == 0xffff800000201000 && seg[1].len == 4096 && seg[1].flags == PF_R,
+	      "walk: %d segments, first va 0x%llx", n, (unsigned long long)seg[0].va);
+	for (int i = 0; i < 512; i++)
+		PUT(0x1000, i, 0x1000 | PTE_P | PTE_W);            /* every PML4 entry: itself */
+	n = core_segments(mem, ram, &m, seg, CORE_SEG_MAX, &trunc);
+	CHECK(trunc, "a cyclic table walked without a limit (%d segments)", n);
+#undef PUT
+	free(mem);
+	return NULL;
+}
+
+/* The core's headers: an ELF gdb reads, registers where user_regs_struct has them. */
+static const char *t_core_headers(void)
+{
+	static uint8_t buf[4 * 4096];
+	struct core_seg seg[2] = { { 0x100000, 0x100000, 0x3000, PF_R | PF_X }, { 0x200000, 0x200000, 0x10, PF_R | PF_W } };
+	struct hc_regs r = { .rip = 0x100123, .rsp = 0x1ff000, .rbp = 0x1ff010, .rax = 42, .vector = 14 };
+	uint64_t off;
+	size_t n = core_headers(buf, sizeof(buf), seg, 2, &r, 0, 0, "hello.elf", &off);
+	const Elf64_Ehdr *e = (const Elf64_Ehdr *)buf;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(buf + e->e_phoff);
+
+	CHECK(n > 0 && memcmp(e->e_ident, ELFMAG, 4) == 0 && e->e_type == ET_CORE && e->e_machine == EM_X86_64 &&
+	      e->e_phnum == 3, "ehdr");
+	CHECK(ph[0].p_type == PT_NOTE && ph[0].p_offset + ph[0].p_filesz == n, "note at %llu+%llu of %zu",
+	      (unsigned long long)ph[0].p_offset, (unsigned long long)ph[0].p_filesz, n);
+	CHECK(ph[1].p_type == PT_LOAD && ph[1].p_vaddr == 0x100000 && ph[1].p_offset == off && off % 4096 == 0 &&
+	      ph[1].p_filesz == 0x3000 && ph[1].p_flags == (PF_R | PF_X), "load 1");
+	CHECK(ph[2].p_offset == off + 0x3000 && ph[2].p_filesz == 0x10, "load 2 at %llu",
+	      (unsigned long long)ph[2].p_offset);
+	const Elf64_Nhdr *nh = (const Elf64_Nhdr *)(buf + ph[0].p_offset);
+	CHECK(nh->n_type == NT_PRSTATUS && nh->n_namesz == 5 && memcmp(nh + 1, "CORE", 5) == 0 &&
+	      nh->n_descsz == 336, "NT_PRSTATUS: type %u size %u", nh->n_type, nh->n_descsz);
+	const uint8_t *desc = (const uint8_t *)(nh + 1) + 8;
+	uint64_t v;
+	memcpy(&v, desc + 112 + 16 * 8, 8);                   /* pr_reg[16]: rip */
+	CHECK(v == 0x100123, "rip 0x%llx", (unsigned long long)v);
+	memcpy(&v, desc + 112 + 19 * 8, 8);                   /* pr_reg[19]: rsp */
+	CHECK(v == 0x1ff000, "rsp 0x%llx", (unsigned long long)v);
+	CHECK(*(const int16_t *)(desc + 12) == SIGSEGV, "pr_cursig %d", *(const int16_t *)(desc + 12));
+	CHECK(core_headers(buf, 100, seg, 2, &r, 0, 0, "x", &off) == 0, "overran 100 bytes");
+	CHECK(core_headers(buf, sizeof(buf), seg, CORE_SEG_MAX + 1, &r, 0, 0, "x", &off) == 0, "too many");
+	return NULL;
+}
+
+/* core_open: O_TMPFILE, the name never an existing file or a symlink; core_write names
+ * it; a clean run leaves nothing. */
+static const char *t_core_file(void)
+{
+	char dir[] = "/tmp/spore-core-XXXXXX", path[64], link[64];
+	struct vm *vm = fake_vm();
+	struct gva_mmu m = { 0 };
+	struct hc_regs r = { .rip = 0x1234 };
+	struct stat st;
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof(path), "%s/core", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	msg_stderr = 0;
+	CHECK(core_open(vm, path) == 0, "core_open");
+	CHECK(stat(path, &st) < 0, "the core exists before a crash");
+	memcpy(vm->mem + 0x100000, "spore", 5);
+	CHECK(core_write(vm, &m, &r, 0, 0) == 0 && stat(path, &st) == 0, "not written");
+	/* 8 MiB of RAM, mostly zero: a sparse file of the right size. */
+	CHECK(st.st_size > (off_t)(8 * MiB) && st.st_blocks * 512 < (blkcnt_t)(1 * MiB), "size %lld, %lld blocks",
+	      (long long)st.st_size, (long long)st.st_blocks);
+	int fd = open(path, O_RDONLY);
+	char b[5] = "";
+	CHECK(fd >= 0 && pread(fd, b, 5, 0x1000 + 0x100000) == 5 && memcmp(b, "spore", 5) == 0, "RAM at 1 MiB");
+	close(fd);
+	CHECK(core_open(vm, path) < 0, "an existing core overwritten");
+	CHECK(symlink(path, link) == 0 && core_open(vm, link) < 0, "a symlink followed");
+	unlink(link);
+	CHECK(symlink("/nonexistent/x", link) == 0 && core_open(vm, link) < 0, "a dangling symlink followed");
+	CHECK(core_open(vm, "/nonexistent-dir/core") < 0 && core_open(vm, "") < 0 && core_open(vm, "/tmp/") < 0,
+	      "bad paths accepted");
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+	return NULL;
+}
+
 static const struct { const char *(*fn)(void); const char *name; } tests[] = {
+	{ t_rsp_framing, "rsp_framing" },
+	{ t_rsp_hex, "rsp_hex" },
+	{ t_gdb_commands, "gdb_commands" },
+	{ t_gva, "gva_walk" },
+	{ t_core_headers, "core_headers" },
+	{ t_core_file, "core_file" },
 	{ t_net_mac, "net_parse_mac" },
 	{ t_net_check, "net_check" },
 	{ t_seccomp, "seccomp_bpf" },
 	{ t_seccomp_report, "seccomp_report" },
 	{ t_seccomp_trap, "seccomp_trap" },
 	{ t_hc_exit, "hc_exit_status" },
+	{ t_hc_exit_regs, "hc_exit_regs" },
 	{ t_hc_poll, "hc_poll_tap_gone" },
 	{ t_hc_console, "hc_console_epipe" },
 	{ t_timeout_in_write, "timeout_in_blocked_write" },
