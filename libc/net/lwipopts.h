@@ -71,5 +71,11 @@
 /* fds 0-2 are the console; the socket table sits behind libc's fd table. */
 #define LWIP_SOCKET_OFFSET          0
 
+/* A new SYN may reopen a connection in TIME-WAIT (libc/net/timewait.c). */
+struct pbuf;
+struct netif;
+int spore_ip4_input_hook(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP4_INPUT(p, inp) spore_ip4_input_hook((p), (inp))
+
 unsigned int spore_lwip_rand(void);
 #endif
