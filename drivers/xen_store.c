@@ -118,6 +118,12 @@ static int get(void *p, size_t n, uint64_t deadline)
 	return 0;
 }
 
+/* The i-th queued event, 0 the oldest. */
+static char *slot(unsigned i)
+{
+	return xs.ev[(xs.ev_head + i) % XS_EVENTS];
+}
+
 static void lose(void)
 {
 	xs_events_lost++;
@@ -147,7 +153,7 @@ static int queue_event(size_t len)
 		xs.ev_n--;
 		lose();
 	}
-	char *d = xs.ev[(xs.ev_head + xs.ev_n++) % XS_EVENTS];
+	char *d = slot(xs.ev_n++);
 	for (size_t i = 0; i <= e; i++)
 		d[i] = xs.msg[i];
 	return 0;
@@ -155,7 +161,7 @@ static int queue_event(size_t len)
 
 /* One message: its header in *r, its payload in xs.msg (NUL added). An
  * event is queued here, whoever reads: a reader never takes it for a reply. */
-static int recv(struct xsd_sockmsg *r, uint64_t deadline)
+static int recv_msg(struct xsd_sockmsg *r, uint64_t deadline)
 {
 	if (get(r, sizeof *r, deadline) < 0)
 		return -1;
@@ -185,7 +191,7 @@ static long request(uint32_t type, const char *a, size_t alen, const char *b, si
 		return -1;
 	for (;;) {
 		struct xsd_sockmsg r;
-		if (recv(&r, deadline) < 0)
+		if (recv_msg(&r, deadline) < 0)
 			return -1;
 		if (r.type == XS_WATCH_EVENT || r.req_id != h.req_id)
 			continue;   /* an event (queued) or not ours: bounded by the deadline */
@@ -261,7 +267,7 @@ int xs_unwatch(const char *path, const char *token)
 	unsigned k = 0;
 
 	for (unsigned i = 0; i < xs.ev_n; i++) {
-		char *e = xs.ev[(xs.ev_head + i) % XS_EVENTS], *d = xs.ev[(xs.ev_head + k) % XS_EVENTS];
+		char *e = slot(i), *d = slot(k);
 		if (of_watch(e, path, token))
 			continue;
 		if (d != e)
@@ -276,7 +282,7 @@ int xs_unwatch(const char *path, const char *token)
 /* The oldest queued event into the caller's buffers; dropped if it does not fit. */
 static int pop(char *path, size_t psize, char *token, size_t tsize)
 {
-	const char *e = xs.ev[xs.ev_head], *t = e + slen(e) + 1;
+	const char *e = slot(0), *t = e + slen(e) + 1;
 	size_t p = slen(e), n = slen(t);
 
 	xs.ev_head = (xs.ev_head + 1) % XS_EVENTS;
@@ -312,7 +318,7 @@ int xs_wait_event(char *path, size_t psize, char *token, size_t tsize, uint64_t 
 			return 0;
 		/* A message has begun: it gets a request's time to end. Anything
 		 * but an event is a reply no one waits for: skipped. */
-		if (recv(&r, clock_monotonic_ns() + XS_TIMEOUT_NS) < 0)
+		if (recv_msg(&r, clock_monotonic_ns() + XS_TIMEOUT_NS) < 0)
 			return -1;
 	}
 }
