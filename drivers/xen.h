@@ -33,6 +33,21 @@ int  xs_read(const char *path, char *buf, size_t size);        /* length, NUL-te
 int  xs_write(const char *path, const char *value);
 int  xs_directory(const char *path, char *buf, size_t size);   /* NUL-separated names */
 extern const char *xs_last_error;   /* the last error reply, e.g. "ENOENT" */
+/* Watches. Recipe: xs_watch(path, token); then read the node, act, and
+ * xs_wait_event until the next event or a deadline; read again; at the end
+ * xs_unwatch (it also drops that watch's queued events). xenstored fires an
+ * event when the watch is set and for changes to path and below it; events
+ * are only a hint to read again, so a missed one must not matter to the
+ * caller: at most 8 wait, more drop the oldest, and every loss (or an event
+ * longer than 255 bytes) is counted and reported to the next waiter as one
+ * event with path and token "" (read everything watched again).
+ * xs_wait_event blocks the vCPU on the store's port until deadline (Xen
+ * system time): 1 an event, path and token copied; 0 none before the
+ * deadline; -1 the client is dead, or the event did not fit (dropped). */
+int  xs_watch(const char *path, const char *token);
+int  xs_unwatch(const char *path, const char *token);
+int  xs_wait_event(char *path, size_t psize, char *token, size_t tsize, uint64_t deadline);
+extern unsigned long xs_events_lost;   /* events dropped (queue full or too long) */
 
 /* xen_netring.c: the frontend's checks on what the backend returns (pure) */
 #define XNRING_MAXBUF 64

@@ -5,7 +5,8 @@
  * start and reused; nothing is allocated per packet. Every response goes
  * through xen_netring.c's checks on a private copy. No scatter-gather, no
  * offloads (feature-no-csum-offload: the backend sends complete checksums),
- * one queue, no reconnect after the backend closes. */
+ * one queue, no reconnect after the backend closes. The handshake waits on a
+ * xenstore watch of the backend's state. */
 #include "kernel.h"
 #include "net.h"
 #include "xen.h"
@@ -14,7 +15,8 @@
 #define NTX        32              /* transmit buffers, a granted page each */
 #define TXBUF      PAGE_SIZE
 #define HS_TIMEOUT (60ull * 1000000000)   /* each handshake wait; dom0 under TCG is slow */
-#define HS_STEP    (20ull * 1000000)      /* between two reads of the backend's state */
+#define HS_RECHECK (100ull * 1000000)     /* the longest between two reads of the backend's state */
+#define HS_TOKEN   "spore-netfront"       /* our watch on the backend's state */
 #define TX_WAIT    (50ull * 1000000)      /* for a transmit buffer when all are out */
 
 static struct {
@@ -217,11 +219,17 @@ static int xs_writef(const char *key, unsigned long v)
 }
 
 /* Reads the backend's state until it is in [lo, hi]: bounded, and a backend
- * that closes (or whose state cannot be read) ends the wait. */
+ * that closes (or whose state cannot be read) ends the wait. Between two
+ * reads it waits for an event of the watch on that state (xnet_init sets
+ * it), but at most HS_RECHECK: should an event be missed (the watch could
+ * not be set, or an event was lost), the fallback read costs 100 ms, not the
+ * handshake. Whatever xs_wait_event returns, the answer is to read again: an
+ * event, none in time, an event too long (dropped) or a dead client (then
+ * the read fails). */
 static int wait_backend(int lo, int hi)
 {
 	uint64_t deadline = clock_monotonic_ns() + HS_TIMEOUT;
-	char v[16];
+	char v[16], path[160], token[32];
 	unsigned long st = 0;
 
 	for (;;) {
@@ -229,10 +237,11 @@ static int wait_backend(int lo, int hi)
 			return -1;
 		if ((int)st >= lo && (int)st <= hi)
 			return 0;
-		if (st >= XenbusStateClosing || clock_monotonic_ns() >= deadline)
+		uint64_t now = clock_monotonic_ns();
+		if (st >= XenbusStateClosing || now >= deadline)
 			break;
-		xen_evtchn_clear(nf.port);   /* nothing on it yet: a plain bounded sleep */
-		xen_evtchn_wait(nf.port, clock_monotonic_ns() + HS_STEP);
+		uint64_t until = deadline - now < HS_RECHECK ? deadline : now + HS_RECHECK;
+		xs_wait_event(path, sizeof path, token, sizeof token, until);
 	}
 	kprintf("spore: netfront: backend state %lu, waited for %d..%d\n", st, lo, hi);
 	return -1;
@@ -275,15 +284,33 @@ static void zero(volatile uint8_t *p, size_t n)
 		p[i] = 0;
 }
 
+/* Steps 3-5 of the recipe below, with the backend's state watched. */
+static int handshake(void)
+{
+	if (wait_backend(XenbusStateInitWait, XenbusStateConnected) < 0)         /* 3. */
+		return -1;
+	if (xs_writef("tx-ring-ref", (unsigned)nf.txs_gref) < 0 ||               /* 4. */
+	    xs_writef("rx-ring-ref", (unsigned)nf.rxs_gref) < 0 ||
+	    xs_writef("event-channel", nf.port) < 0 || xs_writef("request-rx-copy", 1) < 0 ||
+	    xs_writef("feature-rx-notify", 1) < 0 || xs_writef("feature-no-csum-offload", 1) < 0 ||
+	    xs_writef("state", XenbusStateConnected) < 0 ||                      /* 5. */
+	    wait_backend(XenbusStateConnected, XenbusStateConnected) < 0) {
+		kprintf("spore: netfront: handshake with %s failed\n", nf.be);
+		return -1;
+	}
+	return 0;
+}
+
 /* Recipe (Linux's and Mini-OS's netfront walk the same steps):
  * 1. find our vif in xenstore: device/vif/N, its backend path and domain, mac;
  * 2. rings, buffers, grants, an unbound event channel for the backend;
- * 3. wait for the backend to reach InitWait (its hotplug script has run);
+ * 3. watch the backend's state; wait for it to reach InitWait (its hotplug
+ *    script has run);
  * 4. publish ring refs, the channel and our features; rx buffers posted;
- * 5. our state Connected, then wait for the backend's Connected. */
+ * 5. our state Connected, then wait for the backend's Connected; unwatch. */
 void xnet_init(void)
 {
-	char names[64], v[128];
+	char names[64], v[128], state[160];
 	unsigned long dom;
 	int n = xs_directory("device/vif", names, sizeof names - 1);
 
@@ -328,17 +355,15 @@ void xnet_init(void)
 		rx_post((uint16_t)i);
 	HDR(nf.rxs)->req_prod = nf.rx_prod;
 
-	if (wait_backend(XenbusStateInitWait, XenbusStateConnected) < 0)         /* 3. */
+	ksnprintf(state, sizeof state, "%s/state", nf.be);                     /* 3. */
+	int watched = xs_watch(state, HS_TOKEN) == 0;
+	if (!watched)
+		kprintf("spore: netfront: cannot watch %s; reading it every 100 ms\n", state);
+	int rc = handshake();                                                  /* 3.-5. */
+	if (watched)
+		xs_unwatch(state, HS_TOKEN);   /* a failure leaves events no one reads: harmless */
+	if (rc < 0)
 		goto ungrant;
-	if (xs_writef("tx-ring-ref", (unsigned)nf.txs_gref) < 0 ||               /* 4. */
-	    xs_writef("rx-ring-ref", (unsigned)nf.rxs_gref) < 0 ||
-	    xs_writef("event-channel", nf.port) < 0 || xs_writef("request-rx-copy", 1) < 0 ||
-	    xs_writef("feature-rx-notify", 1) < 0 || xs_writef("feature-no-csum-offload", 1) < 0 ||
-	    xs_writef("state", XenbusStateConnected) < 0 ||                      /* 5. */
-	    wait_backend(XenbusStateConnected, XenbusStateConnected) < 0) {
-		kprintf("spore: netfront: handshake with %s failed\n", nf.be);
-		goto ungrant;
-	}
 	if (xen_evtchn_watch(nf.port, net_wake) < 0)
 		goto ungrant;
 	xen_evtchn_notify(nf.port);   /* the rx buffers posted before the backend looked */

@@ -137,8 +137,10 @@ struct xsd_sockmsg {
 };
 #define XS_DIRECTORY   1
 #define XS_READ        2
+#define XS_WATCH       4   /* payload: path NUL token NUL; reply "OK" */
+#define XS_UNWATCH     5   /* the same payload */
 #define XS_WRITE       11
-#define XS_WATCH_EVENT 15
+#define XS_WATCH_EVENT 15  /* unasked, any time: path NUL token NUL */
 #define XS_ERROR       16
 #define XENSTORE_PAYLOAD_MAX 4096
 #define XENSTORE_RING_SIZE   1024
