@@ -106,6 +106,7 @@ int args_join(char *buf, size_t size, int n, char **words); /* -1 if it does not
 /* guestmem.c: guest-physical range checks (pure) */
 int gm_range_ok(uint64_t mem_size, uint64_t gpa, uint64_t len);
 int gm_block_ok(uint64_t mem_size, uint64_t gpa, uint64_t len);
+void *gm_at(uint8_t *mem, uint64_t mem_size, uint64_t gpa, uint64_t len); /* NULL: outside RAM */
 
 /* elf.c: the ELF64 loader (pure: works on a byte buffer) */
 int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
