@@ -173,6 +173,13 @@ $(B)/tests/unit/rng_test: tests/unit/rng_test.c drivers/virtio_rng.c drivers/vir
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -o $@ \
 	    tests/unit/rng_test.c
 
+# The test build's own check: built as every unit test and fuzz target are, each commits a
+# fault that tests/run-tests (its "sancheck" rows) must count as a FAIL.
+$(B)/tests/unit/sancheck: tests/unit/sancheck.c tests/build.mk
+	@mkdir -p $(@D); $(TEST_CC) -o $@ $<
+$(B)/fuzz/sancheck_fuzz: tests/fuzz/sancheck_fuzz.c tests/build.mk | $(B)/.deps
+	@mkdir -p $(@D); $(FUZZ_CC) -o $@ $<
+
 # Fuzzing the request parsers (libFuzzer); a bounded run is part of make test.
 FUZZ_SECONDS ?= 10
 $(B)/fuzz/resp_fuzz: tests/fuzz/resp_fuzz.c apps/kv/resp.c apps/kv/kv.h | $(B)/.deps
@@ -222,7 +229,7 @@ test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.e
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
-      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test
+      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/sancheck $(B)/fuzz/sancheck_fuzz
 	@tests/run-tests
 
 # The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).
