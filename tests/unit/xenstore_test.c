@@ -142,6 +142,8 @@ static int sent(uint32_t at, uint32_t type, const void *payload, uint32_t len)
 {
 	struct xsd_sockmsg h;
 	char b[sizeof h + 512];
+	if (len > sizeof b - sizeof h)
+		return 0;
 	for (uint32_t i = 0; i < sizeof h + len; i++)
 		b[i] = page.req[(at + i) % RING];
 	memcpy(&h, b, sizeof h);
