@@ -135,6 +135,9 @@ $(B)/apps/%.elf: $(B)/spore.o $(NEWLIB)/lib/libc.a $$(addprefix $(B)/,$$(addsuff
 $(B)/tests/guest/%.elf: $(B)/spore.o $(NEWLIB)/lib/libc.a $(B)/tests/guest/%.o $(B)/name/%.o linker.ld
 	$(image)
 
+# ---- how host tests and fuzzers are compiled: TEST_CC, FUZZ_CC ----------------
+include tests/build.mk
+
 # ---- spore-kvm, its tests and the floor program -----------------------------
 include monitor/monitor.mk
 
@@ -147,33 +150,40 @@ run: $(B)/apps/$(APP).elf $(B)/spore-kvm
 # ---- tests --------------------------------------------------------------------
 UNIT := $(basename $(notdir $(wildcard tests/unit/*_test.c)))
 $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/memmap.c kernel/mem.c kernel/options.c
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -fsanitize=address,undefined -o $@ $^
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -o $@ $(filter %.c,$^)
 
 $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Idrivers -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c
 $(B)/tests/unit/pci_test: tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c drivers/virtio.h kernel/kernel.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -o $@ \
 	    tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c
 # virtio_rng.c is #included whole by its test, which stubs the device under it.
 $(B)/tests/unit/netring_test: tests/unit/netring_test.c drivers/xen_netring.c drivers/xen.h drivers/xen_reg.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Idrivers -o $@ \
 	    tests/unit/netring_test.c drivers/xen_netring.c
 $(B)/tests/unit/xenstore_test: tests/unit/xenstore_test.c drivers/xen_store.c drivers/xen.h drivers/xen_reg.h kernel/kernel.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -o $@ \
 	    tests/unit/xenstore_test.c
 $(B)/tests/unit/netfront_test: tests/unit/netfront_test.c drivers/xen_net.c drivers/xen_netring.c drivers/xen.h \
 		drivers/xen_reg.h kernel/kernel.h kernel/net.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -o $@ \
 	    tests/unit/netfront_test.c drivers/xen_netring.c
 $(B)/tests/unit/rng_test: tests/unit/rng_test.c drivers/virtio_rng.c drivers/virtio.h drivers/virtio_reg.h kernel/kernel.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -o $@ \
 	    tests/unit/rng_test.c
+
+# The test build's own check: built as every unit test and fuzz target are, each commits a
+# fault that tests/run-tests (its "sancheck" rows) must count as a FAIL.
+$(B)/tests/unit/sancheck: tests/unit/sancheck.c tests/build.mk
+	@mkdir -p $(@D); $(TEST_CC) -o $@ $<
+$(B)/fuzz/sancheck_fuzz: tests/fuzz/sancheck_fuzz.c tests/build.mk | $(B)/.deps
+	@mkdir -p $(@D); $(FUZZ_CC) -o $@ $<
 
 # Fuzzing the request parsers (libFuzzer); a bounded run is part of make test.
 FUZZ_SECONDS ?= 10
 $(B)/fuzz/resp_fuzz: tests/fuzz/resp_fuzz.c apps/kv/resp.c apps/kv/kv.h | $(B)/.deps
-	@mkdir -p $(@D); clang -g -O1 -fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/resp_fuzz.c apps/kv/resp.c
+	@mkdir -p $(@D); $(FUZZ_CC) -o $@ tests/fuzz/resp_fuzz.c apps/kv/resp.c
 fuzz-resp: $(B)/fuzz/resp_fuzz
 	@mkdir -p $(B)/fuzz/resp-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/resp-corpus 2>&1 | tail -3
@@ -183,7 +193,7 @@ fuzz-resp: $(B)/fuzz/resp_fuzz
 $(B)/fuzz/virtq_fuzz: tests/fuzz/virtq_fuzz.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h \
 		      $(wildcard tests/fuzz/virtq-seeds/*) | $(B)/.deps
 	@mkdir -p $(@D) $(B)/fuzz/virtq-corpus; cp tests/fuzz/virtq-seeds/* $(B)/fuzz/virtq-corpus/
-	@clang -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -Idrivers -o $@ \
+	@$(FUZZ_CC) -Idrivers -o $@ \
 	    tests/fuzz/virtq_fuzz.c drivers/virtq.c
 fuzz-virtq: $(B)/fuzz/virtq_fuzz
 	@mkdir -p $(B)/fuzz/virtq-corpus
@@ -194,19 +204,16 @@ fuzz-virtq: $(B)/fuzz/virtq_fuzz
 $(B)/fuzz/elf_fuzz: tests/fuzz/elf_fuzz.c monitor/elf.c monitor/guestmem.c monitor/monitor.h \
 		    | $(B)/.deps $(B)/tests/unit/monitor_guest.elf $(B)/tests/unit/monitor_guest64.elf
 	@mkdir -p $(@D) $(B)/fuzz/elf-corpus; cp $(B)/tests/unit/monitor_guest*.elf $(B)/fuzz/elf-corpus/
-	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	    -Ikernel -Imonitor -o $@ tests/fuzz/elf_fuzz.c monitor/elf.c monitor/guestmem.c
+	@$(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/elf_fuzz.c monitor/elf.c monitor/guestmem.c
 $(B)/fuzz/hc_fuzz: tests/fuzz/hc_fuzz.c $(MON_TESTED) monitor/monitor.h kernel/hypercall.h | $(B)/.deps
 	@mkdir -p $(@D)
-	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	    -Ikernel -Imonitor -o $@ tests/fuzz/hc_fuzz.c $(MON_TESTED)
+	@$(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/hc_fuzz.c $(MON_TESTED)
 # The gdb stub's packet layer and commands over a fake guest RAM and page tables.
 $(B)/fuzz/gdb_fuzz: tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c monitor/gva.c monitor/guestmem.c \
 		    monitor/monitor.h $(wildcard tests/fuzz/gdb-seeds/*) | $(B)/.deps
 	@mkdir -p $(@D) $(B)/fuzz/gdb-corpus; cp tests/fuzz/gdb-seeds/* $(B)/fuzz/gdb-corpus/
-	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Ikernel -Imonitor -o $@ tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c monitor/gva.c \
-	    monitor/guestmem.c
+	@$(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c \
+	    monitor/gva.c monitor/guestmem.c
 fuzz-gdb: $(B)/fuzz/gdb_fuzz
 	@mkdir -p $(B)/fuzz/gdb-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/gdb-corpus 2>&1 | tail -3
@@ -222,7 +229,7 @@ test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.e
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
-      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test
+      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/sancheck $(B)/fuzz/sancheck_fuzz
 	@tests/run-tests
 
 # The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).
@@ -248,11 +255,10 @@ bench: all linux bench-deps
 	@bench/net
 	@bench/apps
 
-# Reports files whose formatting differs from .clang-format (FIX=1 rewrites them).
-lint:
-	@files=$$(git ls-files '*.c' '*.h'); \
-	if [ "$(FIX)" = 1 ]; then clang-format -i $$files; \
-	else for f in $$files; do clang-format $$f | diff -q - $$f >/dev/null || echo "format: $$f"; done; fi
+# .clang-format and cppcheck over our own C (tests/lint.sh; part of make test). FIX=1
+# rewrites the files to .clang-format.
+lint: | $(B)/.deps
+	@tests/lint.sh $(if $(filter 1,$(FIX)),--fix)
 
 clean:
 	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o

@@ -10,7 +10,10 @@
  * The device is another CPU: barriers below order our ring writes. */
 #include "virtio.h"
 
+/* clang-format takes "(a) -" for a cast and writes "(a)-" */
+/* clang-format off */
 #define ALIGN(x, a) (((x) + (a) - 1) & ~(uint64_t)((a) - 1))
+/* clang-format on */
 
 static uint64_t avail_off(uint16_t n) { return 16ull * n; }
 static uint64_t used_off(uint16_t n) { return ALIGN(avail_off(n) + 6 + 2ull * n, 4096); }

@@ -8,8 +8,11 @@
 #include "param.h"
 #include "pvh.h"
 
+/* clang-format takes "(a) -" for a cast and writes "(a)-" */
+/* clang-format off */
 #define ROUNDUP(x, a)   (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
 #define ROUNDDOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+/* clang-format on */
 #define NORETURN __attribute__((noreturn))
 
 /* host.c: the few things that differ between hosts; one instance per host,

@@ -136,7 +136,7 @@ static int setup_regs(struct vm *vm, uint64_t cr3)
  * We never set a guest TSC frequency, so KVM does not scale. */
 static void tsc_info(struct vm *vm)
 {
-	int64_t off;
+	int64_t off = 0;   /* written by KVM through a.addr */
 	struct kvm_device_attr a = {
 		.group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET, .addr = (uintptr_t)&off,
 	};

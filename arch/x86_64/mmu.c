@@ -14,7 +14,10 @@
 #define PCD (1ull << 4)
 #define PS  (1ull << 7)
 #define NX  (1ull << 63)
+/* clang-format takes "(e) &" for a cast and writes "(e)&" */
+/* clang-format off */
 #define ADDR(e) ((e) & 0x000ffffffffff000ull)
+/* clang-format on */
 #define HUGE (2ull << 20)
 #define LAPIC_MMIO 0xfee00000ull
 

@@ -26,12 +26,10 @@
 
 #include "hypercall.h"
 #include "monitor.h"
+#include "unit.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
-static char why[256];
-
-#define CHECK(cond, ...) do { if (!(cond)) { snprintf(why, sizeof(why), __VA_ARGS__); return why; } } while (0)
 
 /* ---- guestmem.c ---------------------------------------------------------------- */
 
@@ -1505,7 +1503,7 @@ static const char *t_core_file(void)
 	return NULL;
 }
 
-static const struct { const char *(*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_rsp_framing, "rsp_framing" },
 	{ t_rsp_hex, "rsp_hex" },
 	{ t_gdb_commands, "gdb_commands" },
@@ -1541,18 +1539,5 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (argc > 1 && strstr(tests[i].name, argv[1]) == NULL)
-			continue;
-		const char *r = tests[i].fn();
-		if (r) {
-			printf("FAIL monitor_%s: %s\n", tests[i].name, r);
-			failed++;
-		} else {
-			printf("ok monitor_%s\n", tests[i].name);
-		}
-	}
-	return failed != 0;
+	return UNIT_RUN(tests, argc, argv, "monitor_");
 }
