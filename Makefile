@@ -170,6 +170,13 @@ $(B)/tests/unit/rng_test: tests/unit/rng_test.c drivers/virtio_rng.c drivers/vir
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
 	    tests/unit/rng_test.c
 
+# tarfs.c against newlib's headers (its struct stat and DIR), linked with the
+# host's C library for the rest; the test renames tarfs's POSIX entry points.
+$(B)/tests/unit/tarfs_test: tests/unit/tarfs_test.c libc/tarfs.c libc/fd.h libc/libc.h | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(@D); gcc -O1 -g -std=gnu11 -Wall -Wextra -Werror $(LIBCINC) -Ilibc \
+	    -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ tests/unit/tarfs_test.c
+test: $(B)/tests/unit/tarfs_test
+
 # Fuzzing the request parsers (libFuzzer); a bounded run is part of make test.
 FUZZ_SECONDS ?= 10
 $(B)/fuzz/resp_fuzz: tests/fuzz/resp_fuzz.c apps/kv/resp.c apps/kv/kv.h | $(B)/.deps
