@@ -3,6 +3,7 @@
 """Raw-socket checks for tests/httpd.sh (stdlib only, every socket timed out):
   httpd_client.py HOST PORT status 'REQUEST'   status line of the answer (\\r\\n, \\x00 escapes)
   ... pipeline | http10 | slowhead IDLE | maxconn N | reopen | slowread PATH FILE | headnobody PATH
+  ... heldread PATH FILE [PATH...]
 Each prints one word or line that the shell compares."""
 import hashlib, socket, sys, time
 
@@ -172,5 +173,28 @@ elif cmd == "headnobody":  # HEAD: the headers of the GET, and not one byte more
     s.sendall(req(args[0], "Connection: close\r\n", method="HEAD"))
     data = read_all(s)
     print("nobody" if data.endswith(b"\r\n\r\n") and b"Content-Length: " in data else repr(data[-60:]))
+elif cmd == "heldread":  # a download held open while others GET PATHS..., then a 4 KiB head
+    # tarfs once added a directory the archive only implied (docs/a.txt without
+    # docs/) at lookup, moving the table an open file points into; the next
+    # allocation of its size (a request buffer) then decided what the held
+    # download sent. Every other connection stays open until the end, so its
+    # buffers stay allocated and the pad's is the one that can reuse the block.
+    a = conn(20)
+    a.sendall(req(args[0], "Connection: close\r\n"))
+    data = a.recv(4096)
+    held = []
+    for p in args[2:]:
+        s = conn(20)
+        s.sendall(req(p))
+        held.append((s, s.recv(65536)))
+    pad = conn(20)
+    pad.sendall(req("/hello.txt", "X-Pad: " + "A" * 4000 + "\r\n"))
+    pad.recv(1000)
+    data += read_all(a)
+    r = responses(data)
+    want = hashlib.sha256(open(args[1], "rb").read()).hexdigest()
+    others = " ".join(x[1].split(b"\r\n")[0].decode(errors="replace") for x in held)
+    print("intact" if r and hashlib.sha256(r[0][1]).hexdigest() == want
+          else f"{len(data)} bytes, not the file (meanwhile: {others})")
 else:
     sys.exit("httpd_client.py: unknown check " + cmd)
