@@ -183,6 +183,11 @@ $(B)/tests/unit/kvcmd_test: tests/unit/kvcmd_test.c apps/kv/cmd.c apps/kv/db.c a
 	    -o $@ $(filter %.c,$^)
 test: $(B)/tests/unit/kvcmd_test
 
+$(B)/tests/unit/twsyn_test: tests/unit/twsyn_test.c libc/net/twsyn.c libc/net/timewait.h
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ilibc/net -fsanitize=address,undefined \
+	    -fno-sanitize-recover=all -o $@ tests/unit/twsyn_test.c libc/net/twsyn.c
+test: $(B)/tests/unit/twsyn_test
+
 # Fuzzing the request parsers (libFuzzer); a bounded run is part of make test.
 FUZZ_SECONDS ?= 10
 $(B)/fuzz/resp_fuzz: tests/fuzz/resp_fuzz.c apps/kv/resp.c apps/kv/kv.h | $(B)/.deps
