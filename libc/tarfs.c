@@ -150,6 +150,9 @@ static int index_archive(void)
 		off += 512 + (size + 511) / 512 * 512;
 	}
 	if (r == 0 && add_implied_dirs() == 0) {
+		struct entry *fit = realloc(ents, nents * sizeof *fit);   /* no one points in yet */
+		if (fit)
+			ents = fit, cap = nents;
 		indexed = 1;
 		return 0;
 	}
