@@ -37,7 +37,8 @@ int spore_ip4_input_hook(struct pbuf *p, struct netif *inp)
 	unsigned char d[TWSYN_MAX];
 	struct spore_tw_key k;
 	u16_t n = p->tot_len < sizeof d ? p->tot_len : (u16_t)sizeof d;
-	if (pbuf_copy_partial(p, d, n, 0) != n || !twsyn_parse(d, n, ip4_addr_get_u32(netif_ip4_addr(inp)), &k))
+	uint32_t ours = ip4_addr_get_u32(netif_ip4_addr(inp));
+	if (pbuf_copy_partial(p, d, n, 0) != n || !twsyn_parse(d, n, ours, &k))
 		return 0;
 	for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
 		if (pcb->remote_port != k.sport || pcb->local_port != k.dport ||

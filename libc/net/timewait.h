@@ -18,7 +18,8 @@ struct spore_tw_key {
 int spore_ip4_input_hook(struct pbuf *p, struct netif *inp);
 
 /* twsyn.c: 1 when d[0, len) holds a whole IPv4 datagram that is a bare TCP
- * SYN (no ACK, RST or FIN) to ours (network order), key filled in; else 0. */
-#define TWSYN_MAX (60 + 60)   /* largest IP + TCP headers: bigger is not a bare SYN */
+ * SYN (no ACK, RST or FIN) to ours (network order) with both checksums right,
+ * key filled in; else 0. */
+#define TWSYN_MAX (60 + 60)   /* largest IP + TCP headers: a SYN with data is left to lwIP */
 int twsyn_parse(const uint8_t *d, size_t len, uint32_t ours, struct spore_tw_key *k);
 #endif
