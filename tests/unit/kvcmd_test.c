@@ -64,7 +64,8 @@ static int t_expire(void)
 	REPLY("PEXPIRE k 9223372036854775807", "-ERR invalid expire time in 'pexpire' command\r\n");
 	REPLY("EXPIRE k 9223372036854775807", "-ERR invalid expire time in 'expire' command\r\n");
 	REPLY("EXPIRE k -9223372036854775808", "-ERR invalid expire time in 'expire' command\r\n");
-	REPLY("PEXPIRE nokey 9223372036854775807", "-ERR invalid expire time in 'pexpire' command\r\n");
+	REPLY("PEXPIRE nokey 9223372036854775807",
+	      "-ERR invalid expire time in 'pexpire' command\r\n");
 	REPLY("TTL k", ":-1\r\n");                      /* refused: unchanged */
 	REPLY("PEXPIRE k 9000000000000000000", ":1\r\n");
 	REPLY("GET k", "$1\r\nv\r\n");

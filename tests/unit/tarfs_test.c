@@ -203,7 +203,8 @@ static int t_oom(void)
 		if (pid == 0) {
 			int r = oom_at(n);
 			if (r) {
-				int len = snprintf(msg, sizeof msg, "allocation %ld failing: %s", n, why);
+				int len = snprintf(msg, sizeof msg, "allocation %ld failing: %s",
+						   n, why);
 				if (write(p[1], msg, (size_t)len) != len)
 					r = 3;
 			}
@@ -212,8 +213,10 @@ static int t_oom(void)
 		waitpid(pid, &st, 0);
 		if (st == 2 << 8 && read(p[0], msg, sizeof msg - 1) > 0)
 			return why = msg, 1;
-		if (st != 0)
-			return snprintf(msg, sizeof msg, "allocation %ld failing: died", n), why = msg, 1;
+		if (st != 0) {
+			snprintf(msg, sizeof msg, "allocation %ld failing: died", n);
+			return why = msg, 1;
+		}
 	}
 	return 0;
 }
@@ -244,7 +247,8 @@ int main(int argc, char **argv)
 		if (st == 0)
 			printf("ok %s\n", tests[i].name);
 		else if (st != 2 << 8)
-			printf("FAIL %s: died (status %#x; sanitizer report above)\n", tests[i].name, st);
+			printf("FAIL %s: died (status %#x; sanitizer report above)\n",
+			       tests[i].name, st);
 		failed |= st != 0;
 	}
 	return failed;

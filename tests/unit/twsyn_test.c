@@ -46,7 +46,8 @@ static size_t syn(uint8_t *d, const uint8_t dst[4], unsigned nopt, unsigned ndat
 		t[thl + i] = (uint8_t)(i * 7 + 1);
 	uint8_t ph[12 + 1500];
 	memcpy(ph, d + 12, 8);
-	ph[8] = 0, ph[9] = 6, ph[10] = (uint8_t)((thl + ndata) >> 8), ph[11] = (uint8_t)(thl + ndata);
+	ph[8] = 0, ph[9] = 6;
+	ph[10] = (uint8_t)((thl + ndata) >> 8), ph[11] = (uint8_t)(thl + ndata);
 	memcpy(ph + 12, t, thl + ndata);
 	c = rfc1071(ph, 12 + thl + ndata);
 	t[16] = (uint8_t)(c >> 8), t[17] = (uint8_t)c;
@@ -82,7 +83,8 @@ static int t_any_bit(void)
 		d[bit / 8] ^= (uint8_t)(1 << bit % 8);
 		if (r) {
 			static char b[80];
-			snprintf(b, sizeof b, "bit %zu (byte %zu) flipped, still a SYN", bit % 8, bit / 8);
+			snprintf(b, sizeof b, "bit %zu of byte %zu flipped, still a SYN",
+				 bit % 8, bit / 8);
 			return why = b, 1;
 		}
 	}

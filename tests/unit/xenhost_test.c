@@ -35,7 +35,11 @@ static uint64_t now;
 static uint64_t mapped[8];     /* mmu_map_ram's requests */
 static unsigned nmapped;
 static uint8_t ring_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-void panic(const char *file, int line, const char *msg) { (void)file, (void)line, (void)msg; longjmp(panicked, 1); }
+void panic(const char *file, int line, const char *msg)
+{
+	(void)file, (void)line, (void)msg;
+	longjmp(panicked, 1);
+}
 void kprintf(const char *fmt, ...) { (void)fmt; }
 int ksnprintf(char *b, size_t n, const char *fmt, ...)
 {
@@ -101,8 +105,8 @@ static void on_trap(int sig, siginfo_t *si, void *ctx)
 	greg_t *g = ((ucontext_t *)ctx)->uc_mcontext.gregs;
 	uintptr_t at = (uintptr_t)g[REG_RIP] - 1;   /* past the int3 */
 	(void)sig, (void)si;
-	g[REG_RAX] = fake_xen((unsigned)((at - (uintptr_t)xen_hypercall_page) / XEN_HYPERCALL_STRIDE),
-			      (uint64_t)g[REG_RDI], (uint64_t)g[REG_RSI], (uint64_t)g[REG_RDX]);
+	unsigned nr = (unsigned)((at - (uintptr_t)xen_hypercall_page) / XEN_HYPERCALL_STRIDE);
+	g[REG_RAX] = fake_xen(nr, (uint64_t)g[REG_RDI], (uint64_t)g[REG_RSI], (uint64_t)g[REG_RDX]);
 	g[REG_RIP] = *(greg_t *)g[REG_RSP];          /* the stub's ret */
 	g[REG_RSP] += 8;
 }
@@ -161,8 +165,10 @@ static int t_console_port(void)
 static int t_console_frame(void)
 {
 	boot(ring_pfn(), 3, 5);
-	ram_map.ram[0].start = (uintptr_t)ring_page, ram_map.ram[0].end = (uintptr_t)ring_page + 2 * PAGE_SIZE;
-	CHECK(run() == 0 && nmapped == 0 && ((const struct xencons_interface *)ring_page)->out_prod == 0);
+	ram_map.ram[0].start = (uintptr_t)ring_page;   /* the ring's frame is RAM */
+	ram_map.ram[0].end = (uintptr_t)ring_page + 2 * PAGE_SIZE;
+	CHECK(run() == 0 && nmapped == 0);
+	CHECK(((const struct xencons_interface *)ring_page)->out_prod == 0);
 	boot(ring_pfn() + (1ull << 40), 3, 5);
 	CHECK(run() == 0 && nmapped == 0);
 	boot(ring_pfn() | 1ull << 63, 3, 5);
