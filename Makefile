@@ -191,7 +191,7 @@ test: $(B)/tests/unit/twsyn_test
 # xen.c whole, its hypercalls answered by a SIGTRAP handler (no red zone: the
 # hypercall's call pushes below the stack pointer, as in the guest).
 $(B)/tests/unit/xenhost_test: tests/unit/xenhost_test.c drivers/xen.c drivers/xen.h drivers/xen_reg.h kernel/kernel.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -mno-red-zone -Ikernel -Idrivers \
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -mno-red-zone -Ikernel -Idrivers -Iarch/x86_64 \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ tests/unit/xenhost_test.c
 test: $(B)/tests/unit/xenhost_test
 
