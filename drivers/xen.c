@@ -85,8 +85,12 @@ static struct {
 /* shared_info replaces this page of the image's bss (XENMEM_add_to_physmap). */
 static char shared_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
+/* The only places a port becomes an address: every port is checked where it
+ * comes in (HVM param, Xen's reply), and once more here. */
 static void clear_pending(uint32_t port)
 {
+	if (port >= XEN_NR_PORTS)
+		return;
 	/* Xen sets these bits from another CPU: a locked bit op, never a plain store. */
 	__asm__ volatile("lock btrl %1, %0"
 			 : "+m"(*(volatile uint32_t *)(xen.si + XEN_SI_EVTCHN_PENDING + port / 32 * 4))
@@ -95,6 +99,8 @@ static void clear_pending(uint32_t port)
 
 static int is_pending(uint32_t port)
 {
+	if (port >= XEN_NR_PORTS)
+		return 0;
 	return !!(*(volatile uint32_t *)(xen.si + XEN_SI_EVTCHN_PENDING + port / 32 * 4) & 1u << port % 32);
 }
 
@@ -159,7 +165,7 @@ static int ring_up(void)
 {
 	if (xen.con)
 		return 1;
-	if (!xen.con_pa || mmu_map_ram(xen.con_pa, PAGE_SIZE) < 0)
+	if (!xen.con_pa || !xen_map_special(xen.con_pa))
 		return 0;
 	xen.con = (volatile struct xencons_interface *)xen.con_pa;
 	ring_write(xen.early, xen.nearly);
@@ -195,15 +201,20 @@ static void xen_init(void)
 		panic(__FILE__, __LINE__, "xen: cannot map shared_info");
 	xen.si = (volatile uint8_t *)shared_page;
 
+	/* The toolstack's values, which Xen does not check: the port indexes the
+	 * pending bitmap, the frame becomes a ring we write (ring_up maps it only
+	 * outside RAM). Checked as xenstore's are (xs_init); a bad pair leaves
+	 * the domain without a console, as a missing one does. */
 	uint64_t pfn = 0, port = 0;
 	if (xen_hvm_param(HVM_PARAM_CONSOLE_PFN, &pfn) == 0 &&
-	    xen_hvm_param(HVM_PARAM_CONSOLE_EVTCHN, &port) == 0 && pfn) {
+	    xen_hvm_param(HVM_PARAM_CONSOLE_EVTCHN, &port) == 0 && pfn && !(pfn >> 40) &&
+	    port < XEN_NR_PORTS) {
 		xen.con_pa = pfn * PAGE_SIZE;
 		xen.con_port = (uint32_t)port;
 	}
 
 	struct evtchn_bind_virq b = { .virq = VIRQ_TIMER, .vcpu = 0 };
-	if (evtchn_op(EVTCHNOP_bind_virq, &b) < 0)
+	if (evtchn_op(EVTCHNOP_bind_virq, &b) < 0 || b.port >= XEN_NR_PORTS)
 		panic(__FILE__, __LINE__, "xen: cannot bind VIRQ_TIMER");
 	xen.timer_port = b.port;
 	xen.ports[0] = xen.timer_port;
