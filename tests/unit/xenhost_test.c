@@ -6,7 +6,6 @@
  * The console's frame and port come from HVM params, i.e. from the toolstack:
  * a port past the pending bitmap, a frame in RAM or beyond any address, and a
  * timer port past the bitmap must never be used. "ok NAME" / "FAIL NAME: why". */
-#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
