@@ -150,24 +150,24 @@ $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/me
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -fsanitize=address,undefined -o $@ $^
 
 $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -Iarch/x86_64 -fsanitize=address,undefined -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c
 $(B)/tests/unit/pci_test: tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c drivers/virtio.h kernel/kernel.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -Iarch/x86_64 -fsanitize=address,undefined -o $@ \
 	    tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c
 # virtio_rng.c is #included whole by its test, which stubs the device under it.
 $(B)/tests/unit/netring_test: tests/unit/netring_test.c drivers/xen_netring.c drivers/xen.h drivers/xen_reg.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -Iarch/x86_64 -fsanitize=address,undefined -o $@ \
 	    tests/unit/netring_test.c drivers/xen_netring.c
 $(B)/tests/unit/xenstore_test: tests/unit/xenstore_test.c drivers/xen_store.c drivers/xen.h drivers/xen_reg.h kernel/kernel.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -Iarch/x86_64 -fsanitize=address,undefined -o $@ \
 	    tests/unit/xenstore_test.c
 $(B)/tests/unit/netfront_test: tests/unit/netfront_test.c drivers/xen_net.c drivers/xen_netring.c drivers/xen.h \
 		drivers/xen_reg.h kernel/kernel.h kernel/net.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -Iarch/x86_64 -fsanitize=address,undefined -o $@ \
 	    tests/unit/netfront_test.c drivers/xen_netring.c
 $(B)/tests/unit/rng_test: tests/unit/rng_test.c drivers/virtio_rng.c drivers/virtio.h drivers/virtio_reg.h kernel/kernel.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -Iarch/x86_64 -fsanitize=address,undefined -o $@ \
 	    tests/unit/rng_test.c
 
 # Fuzzing the request parsers (libFuzzer); a bounded run is part of make test.
@@ -183,7 +183,7 @@ fuzz-resp: $(B)/fuzz/resp_fuzz
 $(B)/fuzz/virtq_fuzz: tests/fuzz/virtq_fuzz.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h \
 		      $(wildcard tests/fuzz/virtq-seeds/*) | $(B)/.deps
 	@mkdir -p $(@D) $(B)/fuzz/virtq-corpus; cp tests/fuzz/virtq-seeds/* $(B)/fuzz/virtq-corpus/
-	@clang -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -Idrivers -o $@ \
+	@clang -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/fuzz/virtq_fuzz.c drivers/virtq.c
 fuzz-virtq: $(B)/fuzz/virtq_fuzz
 	@mkdir -p $(B)/fuzz/virtq-corpus

@@ -135,7 +135,7 @@ static void ring_put(const char *s, size_t n)
 		n--;
 		/* The data before the index: x86 keeps stores in order, so a
 		 * compiler barrier is enough (io/ring.h's wmb() on x86). */
-		__asm__ volatile("" ::: "memory");
+		wmb();
 		c->out_prod = prod + 1;
 	}
 }
@@ -273,7 +273,7 @@ int gnttab_grant(uint16_t domid, const void *page, int readonly)
 	int ref = xen.gfree[--xen.ngfree];
 	xen.gnt[ref].domid = domid;
 	xen.gnt[ref].frame = (uint32_t)((uint64_t)page / PAGE_SIZE);
-	__asm__ volatile("" ::: "memory");
+	wmb();
 	xen.gnt[ref].flags = (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0));
 	return ref;
 }
@@ -335,11 +335,11 @@ static const void *xen_pvclock(uint64_t *wall_base_ns)
 
 	do {
 		v = *ver;
-		__asm__ volatile("" ::: "memory");   /* seqlock: see clock.c */
+		rmb();   /* seqlock: see clock.c */
 		uint64_t sec = *(volatile uint32_t *)(xen.si + XEN_SI_WC_SEC) |
 			       (uint64_t)*(volatile uint32_t *)(xen.si + XEN_SI_WC_SEC_HI) << 32;
 		*wall_base_ns = sec * 1000000000ull + *(volatile uint32_t *)(xen.si + XEN_SI_WC_NSEC);
-		__asm__ volatile("" ::: "memory");
+		rmb();
 	} while ((v & 1) || v != *ver);
 	return (const void *)(xen.si + XEN_SI_VCPU0_TIME);
 }

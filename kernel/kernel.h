@@ -12,6 +12,12 @@
 #define ROUNDDOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
 #define NORETURN __attribute__((noreturn))
 
+/* GCC's freestanding contract: the compiler itself may emit calls to these,
+ * so every image links them (newlib's; its memcpy uses no SSE register, so
+ * it is safe under -mgeneral-regs-only, and fences its non-temporal stores). */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+
 /* host.c: the few things that differ between hosts; one instance per host,
  * picked once by host_init(). Code above this never asks which host it is. */
 struct host {

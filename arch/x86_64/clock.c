@@ -3,6 +3,7 @@
  * else a pvclock record of our own over a TSC whose rate the host tells us or
  * the PIT measures (TCG). Reading time costs no VM exit either way. */
 #include "x86.h"
+#include "barrier.h"
 #include "kernel.h"
 
 #define KVM_CPUID_SIG        0x40000000u
@@ -56,10 +57,10 @@ uint64_t clock_monotonic_ns(void)
 		/* The host updates the record from another CPU: order the field
 		 * reads between the two version reads (compiler barrier suffices
 		 * on x86, where loads are not reordered with loads). */
-		__asm__ volatile("" ::: "memory");
+		rmb();
 		ns = pv->system_time + scale(rdtsc() - pv->tsc_timestamp,
 					      pv->tsc_to_system_mul, pv->tsc_shift);
-		__asm__ volatile("" ::: "memory");
+		rmb();
 	} while ((v & 1) || v != pv->version);
 	return ns;
 }
