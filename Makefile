@@ -29,6 +29,9 @@ KCFLAGS  := $(COMMON) -mgeneral-regs-only -nostdinc -isystem $(GCCINC) -Ikernel 
 LIBCINC  := -nostdinc -Ilibc/include -isystem $(NEWLIB)/include -isystem $(GCCINC) \
             -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L -D_POSIX_THREADS=1 -D_UNIX98_THREAD_MUTEX_ATTRIBUTES=1 -DFD_SETSIZE=1024
 LCFLAGS  := $(COMMON) -mgeneral-regs-only $(LIBCINC)
+# libc names the kernel's headers by folder ("kernel/net.h": libc/net has a
+# net.h of its own); kernel.h finds the arch's (x86.h) on -Iarch/x86_64.
+LKINC    := -I. -Iarch/x86_64
 APPCFLAGS = $(COMMON) $(LIBCINC) $(LWIPINC)
 
 KSRC := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c drivers/*.c)
@@ -94,9 +97,9 @@ $(B)/kernel/%.o: kernel/% | $(NEWLIB)/lib/libc.a
 $(B)/drivers/%.o: drivers/% | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(KCFLAGS) -c $< -o $@
 $(B)/libc/net/%.o: libc/net/% | $(NEWLIB)/lib/libc.a $(LWIP)/src/include/lwip/opt.h
-	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LWIPINC) -c $< -o $@
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LWIPINC) $(LKINC) -c $< -o $@
 $(B)/libc/%.o: libc/% | $(NEWLIB)/lib/libc.a
-	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) -c $< -o $@
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LKINC) -c $< -o $@
 
 # ld -r then objcopy -G: internal names cannot collide with newlib or the app.
 # The network stack (lwIP + libc/net) first becomes one object that exports
@@ -147,7 +150,7 @@ run: $(B)/apps/$(APP).elf $(B)/spore-kvm
 # ---- tests --------------------------------------------------------------------
 UNIT := $(basename $(notdir $(wildcard tests/unit/*_test.c)))
 $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/memmap.c kernel/mem.c kernel/options.c
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -fsanitize=address,undefined -o $@ $^
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Iarch/x86_64 -fsanitize=address,undefined -o $@ $^
 
 $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -Iarch/x86_64 -fsanitize=address,undefined -o $@ \

@@ -200,6 +200,7 @@ static void vmmio_probe(void)
 
 void virtio_probe(void)
 {
+	irq_register(VIRTIO_VECTOR, virtio_irq);   /* before any device can interrupt */
 	if (!vpci_probe())   /* q35: PCI; on microvm the scan finds nothing */
 		vmmio_probe();
 }

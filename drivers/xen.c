@@ -7,8 +7,8 @@
  * No blkfront. Nothing here touches COM1, the PICs, the PIT or the APICs:
  * a PVH domU has none. */
 #include "kernel.h"
-#include "../arch/x86_64/x86.h"
 #include "xen.h"
+#include "host.h"
 
 /* Xen fills this page with one stub per hypercall when we write its physical
  * address to the MSR (xen_init). In .text, so it stays executable under W^X;
@@ -22,7 +22,7 @@ extern char xen_hypercall_page[];
 
 static uint32_t xen_cpuid_base;   /* the signature leaf found by xen_detect */
 
-/* host.c asks: Xen's CPUID signature at 0x40000000 or 0x40000100. */
+/* drivers/host.c asks: Xen's CPUID signature at 0x40000000 or 0x40000100. */
 int xen_detect(void)
 {
 	uint32_t r[4];
