@@ -8,7 +8,6 @@
 #include "kernel.h"
 #include "net.h"
 
-void ctx_switch(uint64_t *save_rsp, uint64_t rsp);   /* switch.S */
 
 enum { RUNNABLE, BLOCKED, DEAD };
 

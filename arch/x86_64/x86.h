@@ -110,6 +110,9 @@ const char *clock_source(void);
 uint64_t clock_tsc_from_ns(uint64_t ns);  /* TSC value at monotonic time ns */
 uint64_t clock_tsc_delta_ns(uint64_t dtsc);
 
+/* switch.S: saves callee-saved registers and rsp, loads the other thread's */
+void ctx_switch(uint64_t *save_rsp, uint64_t rsp);
+
 /* pit.c: 8254 and CMOS for TCG */
 uint64_t pit_calibrate_tsc_khz(void);
 uint64_t rtc_wall_ns(void);
