@@ -88,7 +88,7 @@ void mmu_init(uint64_t ram_end, const struct mmu_alloc *alloc);
 int  mmu_mapped(uint64_t va);   /* 1 if a read of va would not fault */
 int  mmu_guard(void *page, int on);   /* -1: cannot (tables not ours); use a canary */
 void mmu_map_mmio(uint64_t addr, uint64_t len);   /* QEMU: device registers, at probe */
-int  mmu_map_ram(uint64_t addr, uint64_t len);    /* shared pages outside RAM; -1: tables not live yet */
+int  mmu_map_ram(uint64_t addr, uint64_t len);    /* shared pages outside RAM; -1: not live yet */
 
 /* apic.c: the local APIC (one-shot timer for halt_until() under QEMU) and
  * the I/O APICs */
