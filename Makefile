@@ -29,6 +29,9 @@ KCFLAGS  := $(COMMON) -mgeneral-regs-only -nostdinc -isystem $(GCCINC) -Ikernel 
 LIBCINC  := -nostdinc -Ilibc/include -isystem $(NEWLIB)/include -isystem $(GCCINC) \
             -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L -D_POSIX_THREADS=1 -D_UNIX98_THREAD_MUTEX_ATTRIBUTES=1 -DFD_SETSIZE=1024
 LCFLAGS  := $(COMMON) -mgeneral-regs-only $(LIBCINC)
+# libc names the kernel's headers by folder ("kernel/net.h": libc/net has a
+# net.h of its own); kernel.h finds the arch's (x86.h) on -Iarch/x86_64.
+LKINC    := -I. -Iarch/x86_64
 APPCFLAGS = $(COMMON) $(LIBCINC) $(LWIPINC)
 
 KSRC := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c drivers/*.c)
@@ -94,9 +97,9 @@ $(B)/kernel/%.o: kernel/% | $(NEWLIB)/lib/libc.a
 $(B)/drivers/%.o: drivers/% | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(KCFLAGS) -c $< -o $@
 $(B)/libc/net/%.o: libc/net/% | $(NEWLIB)/lib/libc.a $(LWIP)/src/include/lwip/opt.h
-	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LWIPINC) -c $< -o $@
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LWIPINC) $(LKINC) -c $< -o $@
 $(B)/libc/%.o: libc/% | $(NEWLIB)/lib/libc.a
-	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) -c $< -o $@
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LKINC) -c $< -o $@
 
 # ld -r then objcopy -G: internal names cannot collide with newlib or the app.
 # The network stack (lwIP + libc/net) first becomes one object that exports
@@ -150,27 +153,27 @@ run: $(B)/apps/$(APP).elf $(B)/spore-kvm
 # ---- tests --------------------------------------------------------------------
 UNIT := $(basename $(notdir $(wildcard tests/unit/*_test.c)))
 $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/memmap.c kernel/mem.c kernel/options.c
-	@mkdir -p $(@D); $(TEST_CC) -Ikernel -o $@ $(filter %.c,$^)
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Iarch/x86_64 -o $@ $(filter %.c,$^)
 
 $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h
-	@mkdir -p $(@D); $(TEST_CC) -Idrivers -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c
 $(B)/tests/unit/pci_test: tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c drivers/virtio.h kernel/kernel.h
-	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c
 # virtio_rng.c is #included whole by its test, which stubs the device under it.
 $(B)/tests/unit/netring_test: tests/unit/netring_test.c drivers/xen_netring.c drivers/xen.h drivers/xen_reg.h
-	@mkdir -p $(@D); $(TEST_CC) -Idrivers -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/netring_test.c drivers/xen_netring.c
 $(B)/tests/unit/xenstore_test: tests/unit/xenstore_test.c drivers/xen_store.c drivers/xen.h drivers/xen_reg.h kernel/kernel.h
-	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/xenstore_test.c
 $(B)/tests/unit/netfront_test: tests/unit/netfront_test.c drivers/xen_net.c drivers/xen_netring.c drivers/xen.h \
 		drivers/xen_reg.h kernel/kernel.h kernel/net.h
-	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/netfront_test.c drivers/xen_netring.c
 $(B)/tests/unit/rng_test: tests/unit/rng_test.c drivers/virtio_rng.c drivers/virtio.h drivers/virtio_reg.h kernel/kernel.h
-	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/rng_test.c
 
 # The test build's own check: built as every unit test and fuzz target are, each commits a
@@ -214,7 +217,7 @@ fuzz-resp: $(B)/fuzz/resp_fuzz
 $(B)/fuzz/virtq_fuzz: tests/fuzz/virtq_fuzz.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h \
 		      $(wildcard tests/fuzz/virtq-seeds/*) | $(B)/.deps
 	@mkdir -p $(@D) $(B)/fuzz/virtq-corpus; cp tests/fuzz/virtq-seeds/* $(B)/fuzz/virtq-corpus/
-	@$(FUZZ_CC) -Idrivers -o $@ \
+	@$(FUZZ_CC) -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/fuzz/virtq_fuzz.c drivers/virtq.c
 fuzz-virtq: $(B)/fuzz/virtq_fuzz
 	@mkdir -p $(B)/fuzz/virtq-corpus

@@ -5,6 +5,7 @@
 #include "kernel.h"
 #include "net.h"
 #include "hc.h"
+#include "host.h"
 
 static struct hc_console con;
 static struct hc_time tm;
@@ -90,13 +91,8 @@ static NORETURN void hc_exit(int status)
 		__asm__ volatile("ud2");   /* not reached: the monitor has exited */
 }
 
-const struct host host_sporekvm = {
-	.name = "spore-kvm",
-	.probe = hcnet_init,
-	.console_write = hc_console_write,
-	.halt_until = hc_halt_until,
-	.wall_ns = hc_wall_ns,
-	.tsc_khz = hc_tsc_khz,
-	.entropy = hc_entropy,
-	.exit = hc_exit,
-};
+#define SPOREKVM .name = "spore-kvm", .probe = hcnet_init, .console_write = hc_console_write, \
+	.halt_until = hc_halt_until, .wall_ns = hc_wall_ns, .tsc_khz = hc_tsc_khz, \
+	.entropy = hc_entropy, .exit = hc_exit
+const struct host host_sporekvm = { SPOREKVM };
+const struct host host_sporekvm_ring3 = { SPOREKVM, .ring3 = 1 };

@@ -7,8 +7,8 @@
  * No blkfront. Nothing here touches COM1, the PICs, the PIT or the APICs:
  * a PVH domU has none. */
 #include "kernel.h"
-#include "../arch/x86_64/x86.h"
 #include "xen.h"
+#include "host.h"
 
 /* Xen fills this page with one stub per hypercall when we write its physical
  * address to the MSR (xen_init). In .text, so it stays executable under W^X;
@@ -22,7 +22,7 @@ extern char xen_hypercall_page[];
 
 static uint32_t xen_cpuid_base;   /* the signature leaf found by xen_detect */
 
-/* host.c asks: Xen's CPUID signature at 0x40000000 or 0x40000100. */
+/* drivers/host.c asks: Xen's CPUID signature at 0x40000000 or 0x40000100. */
 int xen_detect(void)
 {
 	uint32_t r[4];
@@ -141,7 +141,7 @@ static void ring_put(const char *s, size_t n)
 		n--;
 		/* The data before the index: x86 keeps stores in order, so a
 		 * compiler barrier is enough (io/ring.h's wmb() on x86). */
-		__asm__ volatile("" ::: "memory");
+		wmb();
 		c->out_prod = prod + 1;
 	}
 }
@@ -284,7 +284,7 @@ int gnttab_grant(uint16_t domid, const void *page, int readonly)
 	int ref = xen.gfree[--xen.ngfree];
 	xen.gnt[ref].domid = domid;
 	xen.gnt[ref].frame = (uint32_t)((uint64_t)page / PAGE_SIZE);
-	__asm__ volatile("" ::: "memory");
+	wmb();
 	xen.gnt[ref].flags = (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0));
 	return ref;
 }
@@ -346,11 +346,11 @@ static const void *xen_pvclock(uint64_t *wall_base_ns)
 
 	do {
 		v = *ver;
-		__asm__ volatile("" ::: "memory");   /* seqlock: see clock.c */
+		rmb();   /* seqlock: see clock.c */
 		uint64_t sec = *(volatile uint32_t *)(xen.si + XEN_SI_WC_SEC) |
 			       (uint64_t)*(volatile uint32_t *)(xen.si + XEN_SI_WC_SEC_HI) << 32;
 		*wall_base_ns = sec * 1000000000ull + *(volatile uint32_t *)(xen.si + XEN_SI_WC_NSEC);
-		__asm__ volatile("" ::: "memory");
+		rmb();
 	} while ((v & 1) || v != *ver);
 	return (const void *)(xen.si + XEN_SI_VCPU0_TIME);
 }

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "../kernel/blk.h"
+#include "kernel/blk.h"
 #include "fd.h"
 
 #define CHUNK (BLK_MAX_SECTORS * BLK_SECTOR)

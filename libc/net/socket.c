@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <poll.h>
 #include <arpa/inet.h>
-#include "../fd.h"
+#include "libc/fd.h"
 #include "net.h"
 
 static long sread(struct fd *f, void *buf, unsigned long n) { return lwip_read(f->sock, buf, n); }

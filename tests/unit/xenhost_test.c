@@ -14,8 +14,15 @@
 #include <string.h>
 #include <ucontext.h>
 
-/* x86.h's privileged instructions, as a domU on Xen would see them. */
+/* x86.h's privileged instructions, as a domU on Xen would see them, and
+ * the few names the kernel's headers take from it. */
 #define X86_H
+#include "machine.h"
+#define NORETURN __attribute__((noreturn))
+#define ROUNDUP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+struct trapframe;
+int mmu_map_ram(uint64_t addr, uint64_t len);
+uint64_t clock_monotonic_ns(void);
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	(void)sub;
