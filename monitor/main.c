@@ -123,8 +123,14 @@ static int load_initrd(const char *path, struct vm *vm, const struct image *im,
 		close(fd);
 		return -1;
 	}
+	uint8_t *dst = gm_at(vm->mem, vm->mem_size, *addr, *size);
+	if (dst == NULL) {                      /* ruled out above; the accessor agrees */
+		msg("spore-kvm: --initrd=%s: does not fit in guest RAM\n", path);
+		close(fd);
+		return -1;
+	}
 	for (uint64_t done = 0; done < *size;) {
-		ssize_t n = read(fd, vm->mem + *addr + done, *size - done);
+		ssize_t n = read(fd, dst + done, *size - done);
 		if (n <= 0) {
 			msg("spore-kvm: --initrd=%s: read failed\n", path);
 			close(fd);
@@ -448,7 +454,10 @@ int main(int argc, char **argv)
 	}
 	if (initrd && load_initrd(initrd, &vm, &im, &mod_addr, &mod_size) < 0)
 		return HC_EXIT_SETUP;
-	pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size);
+	if (pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size) < 0) {
+		msg("spore-kvm: --mem: the PVH boot data does not fit below 1 MiB\n");
+		return HC_EXIT_SETUP;
+	}
 	if (net && net_open(&vm, net) < 0)
 		return HC_EXIT_SETUP;
 	if (disk && blk_open(&vm, disk) < 0)

@@ -103,10 +103,13 @@ int args_parse_size(const char *s, uint64_t *out);     /* "8M" -> bytes; -1 if m
 int args_parse_uint(const char *s, uint64_t *out);     /* decimal; -1 if malformed */
 int args_join(char *buf, size_t size, int n, char **words); /* -1 if it does not fit */
 
-/* guestmem.c: guest-physical range checks (pure) */
+/* guestmem.c: guest-physical range checks and the one accessor (pure). Nothing else in
+ * the monitor adds to a guest RAM pointer: tests/guestmem-lint.sh fails on a stray one. */
 int gm_range_ok(uint64_t mem_size, uint64_t gpa, uint64_t len);
 int gm_block_ok(uint64_t mem_size, uint64_t gpa, uint64_t len);
 void *gm_at(uint8_t *mem, uint64_t mem_size, uint64_t gpa, uint64_t len); /* NULL: outside RAM */
+int gm_read(const uint8_t *mem, uint64_t mem_size, uint64_t gpa, void *out, size_t len); /* -1: outside */
+int gm_write(uint8_t *mem, uint64_t mem_size, uint64_t gpa, const void *in, size_t len); /* -1: outside */
 
 /* elf.c: the ELF64 loader (pure: works on a byte buffer) */
 int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
@@ -119,8 +122,8 @@ int image_read(int fd, uint64_t size, uint8_t **out, char *err, size_t errlen);
 int status_guest(int32_t s);       /* 0..255, or -1 for one of the monitor's own */
 
 /* pvh.c: the PVH start_info, memory map, command line, GDT and TSS in low memory (pure) */
-void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,
-	       uint64_t mod_size);
+int pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,
+	      uint64_t mod_size);              /* -1: RAM below 1 MiB */
 
 /* paging.c: the ring-3 entry's identity page tables (pure) */
 #define PTE_P   (1ull << 0)

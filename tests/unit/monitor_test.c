@@ -107,6 +107,79 @@ static const char *t_gm_random(void)
 	return NULL;
 }
 
+/* gm_at: the host address exactly when every byte of the range is RAM. An exact-size
+ * heap buffer stands in for RAM, so ASan also sees any byte touched past it. The huge
+ * sizes only ask for NULL (a non-NULL there would point past the buffer). */
+static const char *t_gm_at(void)
+{
+	const uint64_t M = 64 * 1024, X = UINT64_MAX;
+	uint8_t *mem = malloc(M);
+	static const struct { uint64_t size, gpa, len; int ok; } c[] = {
+		{ M, 0, 0, 1 },         { M, M, 0, 1 },          /* len 0: any gpa up to the end */
+		{ M, M + 1, 0, 0 },     { M, X, 0, 0 },
+		{ M, M, 1, 0 },         { M, M - 1, 1, 1 },      /* gpa == size: nothing left */
+		{ M, M - 1, 2, 0 },     { M, 0, M, 1 },     { M, 0, M + 1, 0 },  { M, 1, M, 0 },
+		{ M, X, 1, 0 },         { M, 8, X, 0 },          /* wrap at 2^64: the sum ... */
+		{ M, X - 7, 16, 0 },    { M, 16, X - 15, 0 },    /* ... wraps into RAM: 8, 1 */
+		{ M, 1ull << 63, 1ull << 63, 0 },                /* ... wraps to exactly 0 */
+		{ 0, 0, 0, 1 },         { 0, 0, 1, 0 },          /* no RAM at all */
+		{ X, X, 1, 0 },         { X, 1, X, 0 },          /* 2^64 - 1 bytes of RAM */
+	};
+
+	CHECK(mem != NULL, "malloc");
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint8_t *p = gm_at(mem, c[i].size, c[i].gpa, c[i].len);
+		if (c[i].ok ? p == NULL || (uint64_t)(p - mem) != c[i].gpa : p != NULL) {
+			free(mem);
+			CHECK(0, "case %zu: size 0x%llx gpa 0x%llx len 0x%llx: %s", i,
+			      (unsigned long long)c[i].size, (unsigned long long)c[i].gpa,
+			      (unsigned long long)c[i].len, p ? "a pointer" : "NULL");
+		}
+	}
+	/* Against the reference: small RAM, so every non-NULL answer is inside mem. */
+	for (int i = 0; i < 200000; i++) {
+		uint64_t size = rnd() % (M + 1), gpa = pick(size), len = pick(size);
+		uint8_t *p = gm_at(mem, size, gpa, len);
+		if ((p != NULL) != ref_range(size, gpa, len) || (p && (uint64_t)(p - mem) != gpa)) {
+			free(mem);
+			CHECK(0, "size 0x%llx gpa 0x%llx len 0x%llx: %s", (unsigned long long)size,
+			      (unsigned long long)gpa, (unsigned long long)len, p ? "a pointer" : "NULL");
+		}
+	}
+	free(mem);
+	return NULL;
+}
+
+/* gm_read/gm_write: all or nothing. A range that does not fit leaves both sides as
+ * they were; one that fits moves exactly its bytes. */
+static const char *t_gm_copy(void)
+{
+	uint8_t mem[64], buf[16];
+
+	memset(mem, 0xaa, sizeof(mem));
+	memset(buf, 0x55, sizeof(buf));
+	CHECK(gm_write(mem, sizeof(mem), 56, buf, 9) < 0 && mem[56] == 0xaa && mem[63] == 0xaa,
+	      "a write over the end wrote");
+	CHECK(gm_write(mem, sizeof(mem), UINT64_MAX - 3, buf, 8) < 0, "a wrapping write passed");
+	CHECK(gm_read(mem, sizeof(mem), 60, buf, 5) < 0 && buf[0] == 0x55, "a read over the end read");
+	CHECK(gm_read(mem, sizeof(mem), UINT64_MAX, buf, 2) < 0 && buf[0] == 0x55, "a wrapping read passed");
+	CHECK(gm_write(mem, sizeof(mem), 56, buf, 8) == 0 && mem[55] == 0xaa && mem[56] == 0x55 &&
+	      mem[63] == 0x55, "the last 8 bytes");
+	CHECK(gm_read(mem, sizeof(mem), 0, buf, 16) == 0 && buf[0] == 0xaa && buf[15] == 0xaa, "the first 16");
+	CHECK(gm_write(mem, sizeof(mem), 64, buf, 0) == 0 && gm_read(mem, sizeof(mem), 64, buf, 0) == 0,
+	      "len 0 at the end");
+	CHECK(gm_write(mem, sizeof(mem), 65, buf, 0) < 0, "len 0 past the end");
+	/* The users fail cleanly: boot data in RAM smaller than the low area is refused. */
+	uint8_t *small = calloc(1, 64 * 1024);
+	CHECK(small != NULL, "calloc");
+	int r = pvh_write(small, 64 * 1024, "x", 0, 0), zero = 1;
+	for (size_t i = 0; i < 64 * 1024; i++)
+		zero &= small[i] == 0;
+	free(small);
+	CHECK(r < 0 && zero, "pvh_write into 64 KiB: returned %d, %s", r, zero ? "wrote nothing" : "wrote");
+	return NULL;
+}
+
 /* ---- args.c -------------------------------------------------------------------- */
 
 static const char *t_parse_size(void)
@@ -1524,6 +1597,8 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_timeout_in_write, "timeout_in_blocked_write" },
 	{ t_gm_edges, "gm_edges" },
 	{ t_gm_random, "gm_random" },
+	{ t_gm_at, "gm_at" },
+	{ t_gm_copy, "gm_copy" },
 	{ t_parse_size, "parse_size" },
 	{ t_join, "cmdline_join" },
 	{ t_elf_valid, "elf_valid" },
