@@ -220,9 +220,13 @@ size_t gdb_stop_reply(const struct gdb *g, char *reply, size_t size);
 void gdb_clear_breakpoints(struct gdb *g);     /* the guest's own bytes back */
 int gdb_hit(const struct gdb *g, uint64_t pc);  /* one of gdb's breakpoints is at pc */
 
-/* gdbstub.c: --gdb=PORT, the socket and KVM side */
+/* gdbsock.c: --gdb=PATH, the Unix socket gdb connects to */
+const char *gdbsock_check(const char *path);       /* pure: NULL, or what is wrong with it */
+int gdbsock_wait(const char *path);                /* one checked gdb's fd; -1 after a message */
+
+/* gdbstub.c: --gdb=PATH, the KVM side */
 #define GDB_KILLED 137                  /* exit status after gdb's kill, as SIGKILL's */
-int gdbstub_open(struct vm *vm, unsigned port);    /* waits for gdb; -1 after a message */
+int gdbstub_open(struct vm *vm, const char *path); /* waits for gdb; -1 after a message */
 int gdbstub_stop(struct vm *vm, int sig, int first); /* -1 to resume, else exit status */
 int gdbstub_debug(struct vm *vm);                  /* KVM_EXIT_DEBUG; as gdbstub_stop */
 int gdbstub_halt(struct vm *vm);                   /* KVM_EXIT_HLT: -2 if not gdb's */
