@@ -329,6 +329,25 @@ int gdbstub_interrupted(struct vm *vm)
 	return 1;
 }
 
+/* gdb acks the exit packet with a '+' before it takes the end of the session. On a
+ * Unix socket that write fails with EPIPE once the monitor has exited and closed its
+ * end (TCP took it silently), and gdb reports "Remote communication error" instead
+ * of the exit. So wait for the ack, or for gdb to go, at most 2 s (20 x 100 ms). */
+static void wait_ack(struct vm *vm)
+{
+	struct pollfd p = { .fd = vm->gdb_fd, .events = POLLIN };
+	const struct timespec tick = { 0, 100 * 1000 * 1000 };
+	char b[64];
+
+	for (int i = 0; i < 20; i++) {
+		if (ppoll(&p, 1, &tick, NULL) <= 0)
+			continue;                       /* nothing yet, or EINTR */
+		ssize_t n = read(vm->gdb_fd, b, sizeof(b));
+		if (n <= 0 || memchr(b, '+', (size_t)n) || memchr(b, '-', (size_t)n))
+			return;
+	}
+}
+
 /* The guest is ending with status: a crash is shown to gdb first (the faulting
  * registers, SIGSEGV), then gdb hears the exit status. */
 int gdbstub_exit(struct vm *vm, int status)
@@ -351,6 +370,7 @@ int gdbstub_exit(struct vm *vm, int status)
 			return status;
 	}
 	int n = snprintf(w, sizeof(w), "W%02x", status & 0xff);
-	send_packet(vm, w, (size_t)n);
+	if (send_packet(vm, w, (size_t)n) == 0)
+		wait_ack(vm);
 	return status;
 }

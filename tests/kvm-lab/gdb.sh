@@ -34,7 +34,7 @@ stub)
 		-ex 'x/s ((char **)\$rsi)[1]' -ex 'print **(char ***)&host' -ex stepi -ex 'print \$pc' \
 		-ex nexti -ex 'print \$pc' -ex continue build/apps/hello.elf" < /dev/null 2>&1
 	reap $pid stub
-	[ -e /tmp/stub.gdb ] && echo "socket left behind" ;;
+	if [ -e /tmp/stub.gdb ]; then echo "socket left behind"; fi ;;
 src)
 	guest src build/tests/guest/spin.elf 0; pid=$!
 	eval "$G -ex 'target remote /tmp/src.gdb' -ex 'break main' -ex continue -ex 'print argc' \
