@@ -20,7 +20,7 @@ MON_PURE    := monitor/args.c monitor/decode.c monitor/elf.c monitor/guestmem.c 
 # The unit tests link the pure files and those whose I/O needs no KVM (the image read,
 # the hypercall handlers, the timer, the sandbox), driven with pipes and files over a fake guest RAM.
 MON_TESTED  := $(MON_PURE) monitor/image.c monitor/seccomp.c monitor/hypercalls.c monitor/net.c \
-               monitor/blk.c monitor/timer.c monitor/core.c
+               monitor/blk.c monitor/timer.c monitor/core.c monitor/gdbsock.c
 MON_OBJ     := $(MON_SRC:%.c=$(MON_B)/%.o)
 
 .PHONY: monitor monitor-test

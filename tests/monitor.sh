@@ -83,6 +83,12 @@ setup_err image_beyond_mem --mem=2M "$tmp/big.elf"
 if run image_fits_3M 7 --mem=3M "$tmp/big.elf"; then ok image_fits_3M; fi
 setup_err timeout_abc --timeout=abc "$guest"
 setup_err unknown_option --frobnicate "$guest"
+# --gdb is a Unix socket (mode 0600): a TCP port on 127.0.0.1 let any local user, or a web
+# page posting to localhost, write guest memory. A port number gets a message, not a socket.
+setup_err gdb_tcp_port --gdb=1234 "$guest"
+grep -q 'Unix socket path' "$tmp/err" || fail gdb_tcp_port_msg "$(cat "$tmp/err")"
+setup_err gdb_path_long --gdb="/$(head -c 107 /dev/zero | tr '\0' x)" "$guest"
+setup_err gdb_path_empty --gdb= "$guest"
 setup_err mode_bad --mode=ring1 "$guest"
 setup_err mode_ring3_no_spore_note --mode=ring3 "$guest"     # the 32-bit PVH guest
 setup_err mode_ring0_no_pvh_note --mode=ring0 "$guest64"    # the Spore-note-only guest
