@@ -152,6 +152,8 @@ run: $(B)/apps/$(APP).elf $(B)/spore-kvm
 
 # ---- tests --------------------------------------------------------------------
 UNIT := $(basename $(notdir $(wildcard tests/unit/*_test.c)))
+# Every unit test includes the one runner: a change to it rebuilds them all.
+$(UNIT:%=$(B)/tests/unit/%): tests/unit/unit.h
 $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/memmap.c kernel/mem.c kernel/options.c
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Iarch/x86_64 -o $@ $(filter %.c,$^)
 

@@ -7,10 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "../../apps/kv/kv.h"
+#include "unit.h"
 
-static const char *why;
 static char whybuf[300];
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
 
 /* One command, its words split at spaces; the reply as RESP. */
 static const char *run(const char *line)
@@ -39,9 +38,9 @@ static int is(const char *line, const char *want)
 	snprintf(whybuf, sizeof whybuf, "%.80s: got '%.100s', want '%.100s'", line, got, want);
 	return 0;
 }
-#define REPLY(line, want) do { if (!is(line, want)) { why = whybuf; return 1; } } while (0)
+#define REPLY(line, want) do { if (!is(line, want)) return whybuf; } while (0)
 
-static int t_set_expire(void)
+static const char *t_set_expire(void)
 {
 	db_flush();
 	REPLY("SET k v EX 9223372036854775807", "-ERR invalid expire time in 'set' command\r\n");
@@ -54,10 +53,10 @@ static int t_set_expire(void)
 	REPLY("TTL k", ":100000000000\r\n");
 	REPLY("SET k v PX 9000000000000000000", "+OK\r\n");
 	REPLY("GET k", "$1\r\nv\r\n");
-	return 0;
+	return NULL;
 }
 
-static int t_expire(void)
+static const char *t_expire(void)
 {
 	db_flush();
 	REPLY("SET k v", "+OK\r\n");
@@ -71,10 +70,10 @@ static int t_expire(void)
 	REPLY("GET k", "$1\r\nv\r\n");
 	REPLY("PEXPIRE k -9223372036854775808", ":1\r\n");   /* in the past: deleted */
 	REPLY("GET k", "$-1\r\n");
-	return 0;
+	return NULL;
 }
 
-static int t_incr_edges(void)
+static const char *t_incr_edges(void)
 {
 	db_flush();
 	REPLY("SET n 5", "+OK\r\n");
@@ -89,10 +88,10 @@ static int t_incr_edges(void)
 	REPLY("INCR m", "-ERR increment or decrement would overflow\r\n");
 	REPLY("DECRBY m 9223372036854775807", ":0\r\n");
 	REPLY("GET n", "$1\r\n5\r\n");
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_set_expire, "SET EX/PX at the edges: invalid expire time, never a wrap" },
 	{ t_expire, "EXPIRE/PEXPIRE at the edges: invalid expire time, never a wrap" },
 	{ t_incr_edges, "INCRBY/DECRBY at the edges: overflow refused as Redis does" },
@@ -100,16 +99,6 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
 	db_max = 1 << 20;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		if (tests[i].fn() == 0)
-			printf("ok %s\n", tests[i].name);
-		else
-			printf("FAIL %s: %s\n", tests[i].name, why), failed = 1;
-		fflush(stdout);
-	}
-	return failed;
+	return UNIT_RUN(tests, argc, argv, "");
 }

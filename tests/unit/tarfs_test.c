@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "unit.h"
 
 /* Allocation failure on demand: calls numbered from fail_from on fail. */
 static long reallocs, fail_from = -1;   /* per process: each case forks */
@@ -100,9 +101,6 @@ static void sparse(void)
 	member("x/y/z/w.txt", '0', "w\n", 2);
 }
 
-static const char *why;
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
-
 static int isdir(const char *p)
 {
 	struct stat st;
@@ -126,7 +124,7 @@ static const char *names(const char *dir)
 
 /* The GET /big.bin, GET /docs/ sequence: an fd held open across lookups of
  * implied directories must still read the file's own bytes. */
-static int t_held_open(void)
+static const char *t_held_open(void)
 {
 	static unsigned char got[sizeof big];
 	sparse();
@@ -140,10 +138,10 @@ static int t_held_open(void)
 	while ((n = f->ops->read(f, got + off, 65536)) > 0)
 		off += n;
 	CHECK(n == 0 && off == (long)sizeof big && !memcmp(got, big, sizeof big));
-	return 0;
+	return NULL;
 }
 
-static int t_implied_listed(void)
+static const char *t_implied_listed(void)
 {
 	sparse();
 	CHECK(strcmp(names("/"), "big.bin,docs,x,") == 0);   /* before any lookup of them */
@@ -152,12 +150,12 @@ static int t_implied_listed(void)
 	CHECK(!isdir("/nope") && !isdir("/do") && !isdir("/docs/a"));
 	CHECK(tarfs_open("/docs", O_RDONLY | O_DIRECTORY) >= 0);
 	CHECK(tarfs_open("/docs/a.txt/", O_RDONLY | O_DIRECTORY) < 0 && err == ENOTDIR);
-	return 0;
+	return NULL;
 }
 
 /* A directory entry after its files, a file with the name of a directory,
  * and a member whose path goes up: each listed once, the file kept as a file. */
-static int t_odd_archives(void)
+static const char *t_odd_archives(void)
 {
 	member("a/b", '0', "b", 1);
 	member("a/", '5', NULL, 0);
@@ -169,16 +167,50 @@ static int t_odd_archives(void)
 	CHECK(tarfs_stat("/f", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 1);
 	CHECK(tarfs_open("/f/g", O_RDONLY) >= 0);
 	CHECK(tarfs_stat("/escape", &st) < 0 && err == ENOENT);
-	return 0;
+	return NULL;
+}
+
+/* Runs fn in a child of its own (tarfs indexes once per process) and returns
+ * its why, which comes back through a pipe, or how the child died. */
+static const char *in_child(const char *(*fn)(void))
+{
+	static char msg[256];
+	int p[2], st = 0;
+	if (pipe(p) < 0)
+		return "pipe";
+	fflush(NULL);   /* not written twice; NULL: newlib's stdout names newlib's state */
+	int pid = fork();
+	if (pid == 0) {
+		const char *why = fn();
+		fflush(NULL);
+		if (!why)
+			_exit(0);
+		size_t len = strlen(why);
+		_exit(write(p[1], why, len) == (ssize_t)len ? 2 : 3);
+	}
+	close(p[1]);
+	ssize_t n = pid < 0 ? -1 : read(p[0], msg, sizeof msg - 1);
+	close(p[0]);
+	if (pid < 0)
+		return "fork";
+	waitpid(pid, &st, 0);
+	if (st == 2 << 8 && n > 0)
+		return msg[n] = 0, msg;
+	if (st != 0) {
+		snprintf(msg, sizeof msg, "died (status %#x; sanitizer report above)", st);
+		return msg;
+	}
+	return NULL;
 }
 
 /* Every allocation in turn fails: a lookup answers right or ENOMEM, and
  * once memory is back everything is found. */
-static int oom_at(long n)
+static long oom_from;
+static const char *oom_at(void)
 {
 	struct stat st;
 	sparse();
-	fail_from = n;
+	fail_from = oom_from;
 	int r = tarfs_stat("/x/y", &st);
 	CHECK((r == 0 && S_ISDIR(st.st_mode)) || (r < 0 && err == ENOMEM));
 	r = tarfs_open("/docs/a.txt", O_RDONLY);
@@ -186,70 +218,35 @@ static int oom_at(long n)
 	fail_from = -1;
 	CHECK(isdir("/x/y") && isdir("/docs") && tarfs_open("/docs/a.txt", O_RDONLY) >= 0);
 	CHECK(strcmp(names("/"), "big.bin,docs,x,") == 0);
-	return 0;
+	return NULL;
 }
 
-/* One child per failure point (tarfs indexes once per process); the
- * child's reason comes back through a pipe. */
-static int t_oom(void)
+/* One child per failure point. */
+static const char *t_oom(void)
 {
-	static char msg[200];
-	int p[2];
-	if (pipe(p) < 0)
-		return why = "pipe", 1;
-	for (long n = 0; n < 40; n++) {
-		fflush(NULL);
-		int pid = fork(), st = 0;
-		if (pid == 0) {
-			int r = oom_at(n);
-			if (r) {
-				int len = snprintf(msg, sizeof msg, "allocation %ld failing: %s",
-						   n, why);
-				if (write(p[1], msg, (size_t)len) != len)
-					r = 3;
-			}
-			_exit(r ? 2 : 0);
-		}
-		waitpid(pid, &st, 0);
-		if (st == 2 << 8 && read(p[0], msg, sizeof msg - 1) > 0)
-			return why = msg, 1;
-		if (st != 0) {
-			snprintf(msg, sizeof msg, "allocation %ld failing: died", n);
-			return why = msg, 1;
-		}
+	for (oom_from = 0; oom_from < 40; oom_from++) {
+		const char *why = in_child(oom_at);
+		CHECK(!why, "allocation %ld failing: %s", oom_from, why);
 	}
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
-	{ t_held_open, "an open file reads its bytes across implied-directory lookups" },
-	{ t_implied_listed, "implied directories exist and are listed" },
-	{ t_odd_archives, "directory after its files, file named as a directory, ../" },
-	{ t_oom, "out of memory is ENOMEM, never another entry" },
+/* Each test in a child of its own, too. */
+#define IN_CHILD(t)                                                                                \
+	static const char *child_##t(void) { return in_child(t); }
+IN_CHILD(t_held_open)
+IN_CHILD(t_implied_listed)
+IN_CHILD(t_odd_archives)
+IN_CHILD(t_oom)
+
+static const struct unit_test tests[] = {
+	{ child_t_held_open, "an open file reads its bytes across implied-directory lookups" },
+	{ child_t_implied_listed, "implied directories exist and are listed" },
+	{ child_t_odd_archives, "directory after its files, file named as a directory, ../" },
+	{ child_t_oom, "out of memory is ENOMEM, never another entry" },
 };
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		fflush(NULL);   /* newlib's stdout macro names newlib's own state */
-		int pid = fork(), st = 0;
-		if (pid == 0) {
-			int r = tests[i].fn();
-			if (r)
-				printf("FAIL %s: %s\n", tests[i].name, why);
-			fflush(NULL);
-			_exit(r ? 2 : 0);
-		}
-		waitpid(pid, &st, 0);
-		if (st == 0)
-			printf("ok %s\n", tests[i].name);
-		else if (st != 2 << 8)
-			printf("FAIL %s: died (status %#x; sanitizer report above)\n",
-			       tests[i].name, st);
-		failed |= st != 0;
-	}
-	return failed;
+	return UNIT_RUN(tests, argc, argv, "");
 }

@@ -8,9 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "timewait.h"
-
-static const char *why;
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
+#include "unit.h"
 
 static const uint8_t US[4] = { 10, 0, 0, 2 }, PEER[4] = { 10, 0, 0, 1 };
 static uint32_t ours(void) { uint32_t a; memcpy(&a, US, 4); return a; }
@@ -54,7 +52,7 @@ static size_t syn(uint8_t *d, const uint8_t dst[4], unsigned nopt, unsigned ndat
 	return total;
 }
 
-static int t_good(void)
+static const char *t_good(void)
 {
 	uint8_t d[200];
 	struct spore_tw_key k;
@@ -68,11 +66,11 @@ static int t_good(void)
 	CHECK(twsyn_parse(d, n, ours(), &k) == 1);
 	memset(d + n, 0xee, 10);                    /* link-layer padding after the datagram */
 	CHECK(twsyn_parse(d, n + 10, ours(), &k) == 1);
-	return 0;
+	return NULL;
 }
 
 /* Every single bit flipped, in the headers, the options and the checksums. */
-static int t_any_bit(void)
+static const char *t_any_bit(void)
 {
 	uint8_t d[200];
 	struct spore_tw_key k;
@@ -81,18 +79,13 @@ static int t_any_bit(void)
 		d[bit / 8] ^= (uint8_t)(1 << bit % 8);
 		int r = twsyn_parse(d, n, ours(), &k);
 		d[bit / 8] ^= (uint8_t)(1 << bit % 8);
-		if (r) {
-			static char b[80];
-			snprintf(b, sizeof b, "bit %zu of byte %zu flipped, still a SYN",
-				 bit % 8, bit / 8);
-			return why = b, 1;
-		}
+		CHECK(!r, "bit %zu of byte %zu flipped, still a SYN", bit % 8, bit / 8);
 	}
 	CHECK(twsyn_parse(d, n, ours(), &k) == 1);
-	return 0;
+	return NULL;
 }
 
-static int t_not_ours(void)
+static const char *t_not_ours(void)
 {
 	uint8_t d[200];
 	struct spore_tw_key k;
@@ -101,10 +94,10 @@ static int t_not_ours(void)
 	CHECK(twsyn_parse(d, n, ours(), &k) == 0);
 	n = syn(d, US, 0, 0, 0x02);
 	CHECK(twsyn_parse(d, n, 0, &k) == 0);        /* no address yet */
-	return 0;
+	return NULL;
 }
 
-static int t_not_a_bare_syn(void)
+static const char *t_not_a_bare_syn(void)
 {
 	uint8_t d[200];
 	struct spore_tw_key k;
@@ -116,10 +109,10 @@ static int t_not_a_bare_syn(void)
 		CHECK(twsyn_parse(d, len, ours(), &k) == 0);
 	n = syn(d, US, 0, 200 - 40, 0x02);           /* whole, but more than the hook copies */
 	CHECK(twsyn_parse(d, TWSYN_MAX, ours(), &k) == 0);
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_good, "a SYN to us with both checksums right" },
 	{ t_any_bit, "any one bit flipped: not a SYN to act on" },
 	{ t_not_ours, "a SYN to another address: not ours" },
@@ -128,14 +121,5 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		if (tests[i].fn() == 0)
-			printf("ok %s\n", tests[i].name);
-		else
-			printf("FAIL %s: %s\n", tests[i].name, why), failed = 1;
-	}
-	return failed;
+	return UNIT_RUN(tests, argc, argv, "");
 }

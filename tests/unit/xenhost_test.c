@@ -30,9 +30,7 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 }
 static inline void wrmsr(uint32_t msr, uint64_t v) { (void)msr, (void)v; }
 #include "../../drivers/xen.c"
-
-static const char *why;
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
+#include "unit.h"
 
 /* ---- what xen.c calls besides Xen ---- */
 struct ram_info ram_map;
@@ -131,7 +129,7 @@ static void boot(uint64_t pfn, uint64_t port, uint64_t tport)
 static uint64_t ring_pfn(void) { return (uintptr_t)ring_page / PAGE_SIZE; }
 
 /* Console output and one idle wait; every port Xen heard of is a real one. */
-static int run(void)
+static const char *run(void)
 {
 	host_xen.init();
 	host_xen.console_write("hi\n", 3);
@@ -140,61 +138,61 @@ static int run(void)
 		CHECK(sent[i] < XEN_NR_PORTS);
 	for (unsigned i = 0; i < npolled; i++)
 		CHECK(polled[i] < XEN_NR_PORTS);
-	return 0;
+	return NULL;
 }
 
-static int t_good(void)
+static const char *t_good(void)
 {
 	const struct xencons_interface *c = (const void *)ring_page;
 	boot(ring_pfn(), 3, 5);
-	CHECK(run() == 0);
+	CHECK(run() == NULL);
 	CHECK(c->out_prod == 4 && !memcmp(c->out, "hi\r\n", 4));
 	CHECK(nsent >= 1 && sent[0] == 3);
 	CHECK(npolled == 1 && polled[0] == 5);
-	return 0;
+	return NULL;
 }
 
 /* Port 0x10000000: clear_pending would clear a bit 32 MiB past shared_info. */
-static int t_console_port(void)
+static const char *t_console_port(void)
 {
 	static const uint64_t bad[] = { XEN_NR_PORTS, 0x10000000, 1ull << 32 | 3 };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		boot(ring_pfn(), bad[i], 5);
-		if (run())
-			return 1;
+		const char *why = run();
+		if (why)
+			return why;
 		CHECK(((const struct xencons_interface *)ring_page)->out_prod == 0);
 	}
-	return 0;
+	return NULL;
 }
 
 /* A frame in RAM (the ring would overwrite it) or past any physical address. */
-static int t_console_frame(void)
+static const char *t_console_frame(void)
 {
 	boot(ring_pfn(), 3, 5);
 	ram_map.ram[0].start = (uintptr_t)ring_page;   /* the ring's frame is RAM */
 	ram_map.ram[0].end = (uintptr_t)ring_page + 2 * PAGE_SIZE;
-	CHECK(run() == 0 && nmapped == 0);
+	CHECK(run() == NULL && nmapped == 0);
 	CHECK(((const struct xencons_interface *)ring_page)->out_prod == 0);
 	boot(ring_pfn() + (1ull << 40), 3, 5);
-	CHECK(run() == 0 && nmapped == 0);
+	CHECK(run() == NULL && nmapped == 0);
 	boot(ring_pfn() | 1ull << 63, 3, 5);
-	CHECK(run() == 0 && nmapped == 0);
-	return 0;
+	CHECK(run() == NULL && nmapped == 0);
+	return NULL;
 }
 
 /* Xen itself hands back the timer's port: past the bitmap, the domain stops. */
-static int t_timer_port(void)
+static const char *t_timer_port(void)
 {
 	boot(ring_pfn(), 3, XEN_NR_PORTS + 1);
 	if (setjmp(panicked) == 0) {
 		host_xen.init();
-		why = "init went on with timer port 4097";
-		return 1;
+		return "init went on with timer port 4097";
 	}
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_good, "console ring and timer on good params" },
 	{ t_console_port, "a console port past the pending bitmap is not used" },
 	{ t_console_frame, "a console frame in RAM or past any address is not mapped" },
@@ -205,15 +203,5 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_sigaction = on_trap, .sa_flags = SA_SIGINFO };
 	sigaction(SIGTRAP, &sa, NULL);
-	int failed = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		if (tests[i].fn() == 0)
-			printf("ok %s\n", tests[i].name);
-		else
-			printf("FAIL %s: %s\n", tests[i].name, why), failed = 1;
-		fflush(stdout);
-	}
-	return failed;
+	return UNIT_RUN(tests, argc, argv, "");
 }
