@@ -137,6 +137,7 @@ $(B)/tests/guest/%.elf: $(B)/spore.o $(NEWLIB)/lib/libc.a $(B)/tests/guest/%.o $
 
 # ---- spore-kvm, its tests and the floor program -----------------------------
 include monitor/monitor.mk
+include oci/oci.mk
 
 # ---- running ------------------------------------------------------------------
 # ARGS reaches the guest verbatim (through the environment, so quotes survive).

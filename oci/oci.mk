@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: MIT
+# spore-oci, the OCI runtime (docs/oci.md), and the OCI images of the apps.
+# Included by the top-level Makefile.
+#   build/spore-oci        the runtime (host program; jansson for JSON, libcrypto for SHA-256)
+#   make oci               spore-oci and the podman images spore-hello, spore-httpd, spore-kv
+
+OCI_CFLAGS := -O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
+OCI_SRC    := $(wildcard oci/*.c)
+OCI_OBJ    := $(OCI_SRC:%.c=$(B)/%.o)
+
+$(B)/oci/%.o: oci/%.c oci/oci.h | $(B)/.deps
+	@mkdir -p $(@D); echo "  HOSTCC  $<"; $(HOSTCC) $(OCI_CFLAGS) -c $< -o $@
+
+$(B)/spore-oci: $(OCI_OBJ)
+	@echo "  LINK    $@"; $(HOSTCC) -o $@ $(OCI_OBJ) -ljansson -lcrypto
