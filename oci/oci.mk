@@ -13,3 +13,7 @@ $(B)/oci/%.o: oci/%.c oci/oci.h | $(B)/.deps
 
 $(B)/spore-oci: $(OCI_OBJ)
 	@echo "  LINK    $@"; $(HOSTCC) -o $@ $(OCI_OBJ) -ljansson -lcrypto
+
+.PHONY: oci
+oci: $(B)/spore-oci $(B)/apps/hello.elf $(B)/apps/httpd.elf $(B)/apps/kv.elf
+	@oci/images.sh
