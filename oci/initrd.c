@@ -81,8 +81,9 @@ static int header(struct walk *w, const char *rel, const struct stat *sb, char t
 	octal((char *)h + 108, 8, 0);
 	octal((char *)h + 116, 8, 0);
 	octal((char *)h + 124, 12, type == '0' ? (unsigned long long)sb->st_size : 0);
-	/* Directories get mtime 0: the runtime creates some per container. */
-	octal((char *)h + 136, 12, type == '5' ? 0 : (unsigned long long)sb->st_mtime);
+	/* Directories and links get mtime 0: podman makes some per container (etc/,
+	 * etc/mtab), which would otherwise defeat the cache. */
+	octal((char *)h + 136, 12, type != '0' ? 0 : (unsigned long long)sb->st_mtime);
 	h[156] = (unsigned char)type;
 	if (link)
 		memcpy(h + 157, link, strlen(link));

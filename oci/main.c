@@ -616,6 +616,21 @@ int main(int argc, char **argv)
 		printf("spore-oci version %s\nspec: %s\n", OCI_VERSION, OCI_SPEC);
 		return 0;
 	}
+	static const char *const ours[] = { "create", "run", "start", "state", "kill", "delete", "list",
+					    "features", NULL };
+	static const char *const runcs[] = { "exec", "ps", "pause", "resume", "update", "events",
+					     "checkpoint", "restore", "spec", NULL };
+	int known = 0;
+	for (int i = 0; ours[i]; i++)
+		known |= strcmp(cmd, ours[i]) == 0;
+	for (int i = 0; runcs[i]; i++)
+		known |= strcmp(cmd, runcs[i]) == 0;
+	if (!known) {
+		oci_err("unknown command '%.40s' (spore-oci --help)", cmd);
+		return 1;
+	}
+	if (strcmp(cmd, "spec") == 0)
+		return passthrough(": spec");
 	if (strcmp(cmd, "features") == 0)
 		return do_features();
 	if (strcmp(cmd, "list") == 0)
