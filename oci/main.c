@@ -14,9 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,6 +194,57 @@ static void supervise(struct state *st, char **vargv, int ready_fd)
 	_exit(rc);
 }
 
+/* process.terminal: a pty whose master goes to --console-socket (SCM_RIGHTS, the pty's
+ * name as the payload, as runc sends it); returns the slave for the supervisor's stdio. */
+static int console_pty(char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), sock = -1, sl = -1;
+	char *name;
+
+	if (!opt.console_socket) {
+		snprintf(err, errlen, "process.terminal is set but no --console-socket was given");
+		goto out;
+	}
+	if (strlen(opt.console_socket) >= sizeof sa.sun_path) {
+		snprintf(err, errlen, "console socket path too long");
+		goto out;
+	}
+	strcpy(sa.sun_path, opt.console_socket);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || !(name = ptsname(m)) ||
+	    (sl = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "pty: %s", strerror(errno));
+		goto out;
+	}
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		snprintf(err, errlen, "console socket %s: %s", opt.console_socket, strerror(errno));
+		close(sl);
+		sl = -1;
+		goto out;
+	}
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = name, .iov_len = strlen(name) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof cbuf };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &m, sizeof m);
+	if (sendmsg(sock, &msg, 0) < 0) {
+		snprintf(err, errlen, "console socket %s: %s", opt.console_socket, strerror(errno));
+		close(sl);
+		sl = -1;
+	}
+out:
+	if (m >= 0)
+		close(m);
+	if (sock >= 0)
+		close(sock);
+	return sl;
+}
+
 /* create: checks the bundle, readies the network and the initrd, and leaves the
  * supervisor waiting for `start`. Returns the supervisor's pid, or -1. */
 static pid_t do_create(const char *id, int *passed)
@@ -200,7 +255,7 @@ static pid_t do_create(const char *id, int *passed)
 	char err[1024], rel[4096], kernel[8400], initrd[4400], dir[4400], cache[4400], fifo[4500];
 	char cmdline[8192], *vargv[64];
 	pid_t pid = -1;
-	int made_dir = 0, p[2] = { -1, -1 };
+	int made_dir = 0, p[2] = { -1, -1 }, tty = -1;
 
 	*passed = 0;
 	if (!state_valid_id(id)) {
@@ -232,9 +287,8 @@ static pid_t do_create(const char *id, int *passed)
 		passthrough(": not a spore image");
 		return -1;
 	}
-	if (s.terminal || opt.console_socket) {
-		oci_err("%s: a terminal (process.terminal, --console-socket) is not supported for spore "
-			"images yet: run without -t", id);
+	if (opt.console_socket && !s.terminal) {
+		oci_err("%s: --console-socket given but process.terminal is not set", id);
 		goto fail;
 	}
 	if (s.has_netns_entry && !*s.netns)
@@ -285,7 +339,7 @@ static pid_t do_create(const char *id, int *passed)
 		}
 		o += (size_t)snprintf(cmdline + o, sizeof cmdline - o, " %s", q);
 	}
-	if (vmm_argv(st.vmm, kernel, initrd, s.mem_mib, &nc, cmdline, vargv, 64) < 0) {
+	if (vmm_argv(st.vmm, kernel, initrd, s.mem_mib, &nc, cmdline, s.terminal, vargv, 64) < 0) {
 		oci_err("VMM command line too long");
 		goto fail_net;
 	}
@@ -300,15 +354,34 @@ static pid_t do_create(const char *id, int *passed)
 		oci_err("cannot write state under %s", dir);
 		goto fail_net;
 	}
+	if (s.terminal && (tty = console_pty(err, sizeof err)) < 0) {
+		oci_err("terminal: %s", err);
+		goto fail_net;
+	}
 	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
 		oci_err("fork: %s", strerror(errno));
 		goto fail_net;
 	}
 	if (pid == 0) {
 		close(p[0]);
+		if (tty >= 0) {   /* the pty is the guest's console and the controlling terminal */
+			struct termios t;
+			/* The guest already ends lines with CR LF: no second CR from the pty. */
+			if (tcgetattr(tty, &t) == 0) {
+				t.c_oflag &= ~(tcflag_t)OPOST;
+				tcsetattr(tty, TCSANOW, &t);
+			}
+			setsid();
+			ioctl(tty, TIOCSCTTY, 0);
+			dup2(tty, 0);
+			dup2(tty, 1);
+			dup2(tty, 2);
+		}
 		supervise(&st, vargv, p[1]);
 	}
 	close(p[1]);
+	if (tty >= 0)
+		close(tty);
 	char c;
 	if (read(p[0], &c, 1) != 1) {
 		oci_err("the supervisor died before it was ready");

@@ -71,7 +71,7 @@ void net_teardown(const char *netns);
 /* The VMM and the supervisor that owns it (vmm.c). */
 int vmm_choose(const char *want, char *name, size_t namelen, char *err, size_t errlen);
 int vmm_argv(const char *vmm, const char *kernel, const char *initrd, unsigned mem_mib,
-	     const struct netcfg *nc, const char *cmdline, char **argv, int max);
+	     const struct netcfg *nc, const char *cmdline, int tty, char **argv, int max);
 int vmm_exit_status(const char *vmm, int wstatus, int *signo);
 
 /* State under --root (state.c). */

@@ -97,7 +97,7 @@ int vmm_choose(const char *want, char *name, size_t namelen, char *err, size_t e
 
 /* The VMM's argv (strings owned by a static buffer); the console is stdout. */
 int vmm_argv(const char *vmm, const char *kernel, const char *initrd, unsigned mem_mib,
-	     const struct netcfg *nc, const char *cmdline, char **argv, int max)
+	     const struct netcfg *nc, const char *cmdline, int tty, char **argv, int max)
 {
 	static char mem[32], net[128], nic[128], ird[PATH_MAX + 16], mac[64];
 	int n = 0;
@@ -134,7 +134,10 @@ int vmm_argv(const char *vmm, const char *kernel, const char *initrd, unsigned m
 	snprintf(mem, sizeof mem, "%u", mem_mib);
 	A("-m"); A(mem);
 	A("-nodefaults"); A("-no-user-config"); A("-display"); A("none"); A("-no-reboot");
-	A("-chardev"); A("stdio,id=con,signal=off"); A("-serial"); A("chardev:con");
+	/* On a terminal, QEMU's stdio backend turns OPOST on and the guest's CR LF becomes
+	 * CR CR LF; its serial-device backend puts the pty in raw mode instead. */
+	A("-chardev"); A(tty ? "serial,id=con,path=/dev/stdin" : "stdio,id=con,signal=off");
+	A("-serial"); A("chardev:con");
 	A("-device"); A("isa-debug-exit,iobase=0xf4,iosize=0x04");
 	A("-device"); A("virtio-rng-device");
 	if (nc->up) {

@@ -113,7 +113,10 @@ bundle $T/norootfs "$(cfg '["/hello"]')" && rmdir $T/norootfs/rootfs
 expect_err "missing rootfs" "rootfs .*No such file" $SO --root $R create --bundle $T/norootfs c1
 bundle $T/hello "$(cfg '["/hello", "a", "b c", "it'"'"'s"]' 33554432)" hello=$B/apps/hello.elf
 expect_err "invalid container id" "invalid container id" $SO --root $R create --bundle $T/hello ../c1
-expect_err "terminal asked for" "terminal .* not supported" $SO --root $R create --bundle $T/hello --console-socket $T/sock c1
+expect_err "console socket without a terminal" "console-socket given but process.terminal is not set" $SO --root $R create --bundle $T/hello --console-socket $T/sock c1
+bundle $T/tty "$(cfg '["/hello"]' | jq -c '.process.terminal = true')" hello=$B/apps/hello.elf
+expect_err "terminal without a console socket" "terminal: process.terminal is set but no --console-socket" $SO --root $R create --bundle $T/tty c1
+expect_err "console socket nobody listens on" "terminal: console socket $T/nosock: No such file" $SO --root $R create --bundle $T/tty --console-socket $T/nosock c1
 expect_err "unknown command" "unknown command 'frobnicate'" $SO --root $R frobnicate c1
 # Neither a spore image nor a runc to hand it to.
 bundle $T/script "$(cfg '["/run.sh"]')"
@@ -283,6 +286,10 @@ out=$(timeout 120 $PODMAN run --rm --runtime $SO $UL spore-hello a 'b c' 2>&1 | 
 [ $rc = 0 ] && grep -qx 'argv\[1\] = a' <<< "$out" && grep -qx 'argv\[2\] = b c' <<< "$out" &&
 	ok "podman run --rm spore-hello a 'b c': the arguments, status 0" ||
 	bad "podman run spore-hello: status $rc: $(tail -3 <<< "$out")"
+out=$(timeout 120 $PODMAN run --rm -t --runtime $SO $UL spore-hello tty 2>&1); rc=$?
+[ $rc = 0 ] && grep -q $'^argv\\[1\\] = tty\r$' <<< "$out" &&
+	ok "podman run -t: the guest's console on a pty (--console-socket), one CR LF per line, status 0" ||
+	bad "podman run -t spore-hello: status $rc: $(tail -2 <<< "$out" | cat -A)"
 mkdir -p $T/ctx7 && cp $B/tests/guest/exit7.elf $T/ctx7/exit7 &&
 	printf 'FROM scratch\nCOPY exit7 /exit7\nENTRYPOINT ["/exit7"]\n' > $T/ctx7/Containerfile &&
 	timeout 120 $PODMAN build -q -t spore-exit7 $T/ctx7 >/dev/null 2>&1
