@@ -25,6 +25,27 @@ if [ -z "${SPORE_OCI_INNS:-}" ]; then
 	timeout -k 5 900 ip netns exec $ns env SPORE_OCI_INNS=1 "$0"
 	rc=$?
 	[ $rc = 124 ] && bad "the whole test timed out after 900 s"
+	# The lifecycle under spore-kvm, in the kvm_amd lab (one boot, ~40 s; skipped without a lab).
+	# SPORE_OCI_LAB=0 leaves it out.
+	[ "${SPORE_OCI_LAB:-1}" = 0 ] && exit $rc
+	lb=$B/oci/lab-bundle
+	rm -rf $lb && mkdir -p $lb/rootfs/site && cp $B/apps/httpd.elf $lb/rootfs/httpd &&
+		echo hi > $lb/rootfs/site/index.html &&
+		printf '{"ociVersion":"1.0.2","process":{"args":["/httpd","-p","80","-d","/site"]},"root":{"path":"rootfs"},"linux":{"resources":{"memory":{"limit":33554432}}}}\n' > $lb/config.json
+	nice -n 10 make -s $B/spore-oci-static $B/spore-kvm >/dev/null || { bad "lab: build failed"; exit 1; }
+	printf 'oci-lifecycle\tsh oci/lab.sh %s %s\n' $B/spore-oci-static $lb > $B/oci/lab-batch
+	lo=$B/tests/log/oci-lab
+	v=$(tests/kvm-lab/run.sh -n -o $lo -t 300 $B/oci/lab-batch $B/spore-oci-static $B/spore-kvm oci/lab.sh \
+		$lb/config.json $lb/rootfs/httpd $lb/rootfs/site/index.html 2>&1)
+	if grep -q '^skip' <<< "$v"; then echo "$v" | sed 's/^skip /skip lab: /'
+	elif [ "$(cat $lo/oci-lifecycle.rc 2>/dev/null)" = 0 ] &&
+		grep -q '^after create: status=created vmm=spore-kvm' $lo/oci-lifecycle.out &&
+		grep -q '^after start: status=running vmm=spore-kvm' $lo/oci-lifecycle.out &&
+		grep -q '^httpd: listening on 80' $lo/oci-lifecycle.out &&
+		grep -q '^after kill: status=stopped' $lo/oci-lifecycle.out &&
+		grep -q '^deleted: no state' $lo/oci-lifecycle.out; then
+		ok "lab: kvm_amd: create, start, state, kill TERM, delete boot httpd under spore-kvm (chosen automatically)"
+	else bad "lab: lifecycle under spore-kvm: $(tail -3 $lo/oci-lifecycle.out 2>/dev/null) $v"; fi
 	exit $rc
 fi
 
