@@ -311,6 +311,12 @@ out=$(timeout 120 $PODMAN run --rm -t --runtime $SO $UL spore-hello tty 2>&1); r
 [ $rc = 0 ] && grep -q $'^argv\\[1\\] = tty\r$' <<< "$out" &&
 	ok "podman run -t: the guest's console on a pty (--console-socket), one CR LF per line, status 0" ||
 	bad "podman run -t spore-hello: status $rc: $(tail -2 <<< "$out" | cat -A)"
+out=$(timeout 120 $PODMAN run --rm --runtime $SO $UL --entrypoint /nothere spore-hello 2>&1); rc=$?
+out2=$(timeout 120 $PODMAN run --rm --runtime $SO $UL -m 1m spore-hello 2>&1); rc2=$?
+[ $rc != 0 ] && grep -q "spore-oci: process.args\[0\] '/nothere' is not a file in the rootfs" <<< "$out" &&
+	[ $rc2 != 0 ] && grep -q 'spore-oci: config.json: memory limit 1048576 bytes is outside' <<< "$out2" &&
+	ok "podman shows spore-oci's one line for a missing entrypoint and for -m 1m (statuses $rc, $rc2)" ||
+	bad "podman with a bad bundle: $rc '$out' / $rc2 '$out2'"
 mkdir -p $T/ctx7 && cp $B/tests/guest/exit7.elf $T/ctx7/exit7 &&
 	printf 'FROM scratch\nCOPY exit7 /exit7\nENTRYPOINT ["/exit7"]\n' > $T/ctx7/Containerfile &&
 	timeout 120 $PODMAN build -q -t spore-exit7 $T/ctx7 >/dev/null 2>&1
