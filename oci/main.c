@@ -406,8 +406,8 @@ static pid_t do_create(const char *id, int *passed)
 			goto fail_net;
 		}
 	}
-	oci_info("%s: created on %s, %u MiB, initrd %s, network %s, cmdline '%s'", id, st.vmm, s.mem_mib,
-		 *initrd ? initrd : "none", nc.up ? nc.ifname : "none", cmdline);
+	oci_info("%s: created on %s, %u MiB, initrd %s, network %s%s%s, cmdline '%s'", id, st.vmm, s.mem_mib,
+		 *initrd ? initrd : "none", nc.up ? nc.ifname : "none", nc.up ? " mac " : "", nc.mac, cmdline);
 	spec_free(&s);
 	return pid;
 fail_net:

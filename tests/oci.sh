@@ -200,6 +200,29 @@ if $SO --root $R create --bundle $T/hello c-killed 2>$T/err; then
 		ok "a killed supervisor shows as stopped and deletes cleanly" || bad "killed supervisor: status '$s'"
 else bad "create for the kill check: $(cat $T/err)"; fi
 
+# The network set-up alone, in a namespace made as a CNI plugin would (a veth pair).
+NN=sporeoci-n$$
+if ip netns add $NN && ip link add vn$$ type veth peer name eth0 netns $NN &&
+	ip -n $NN addr add 10.98.0.2/24 dev eth0 && ip -n $NN link set eth0 up && ip -n $NN link set lo up &&
+	ip -n $NN route add default via 10.98.0.1; then
+	mac=$(ip -n $NN -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+	bundle $T/net "$(cfg '["/httpd", "-p", "80"]' | jq -c --arg p /run/netns/$NN '.linux.namespaces = [{"type": "network", "path": $p}]')" httpd=$B/apps/httpd.elf
+	if $SO --root $R --log $T/net.log create --bundle $T/net c-net >/dev/null 2>$T/err; then
+		f=$(ip netns exec $NN tc filter show dev eth0 ingress)
+		t=$(ip netns exec $NN tc filter show dev sporetap0 ingress)
+		out=$($SO --root $R create --bundle $T/net c-net2 2>&1); rc=$?
+		$SO --root $R delete --force c-net
+		left=$(ip -n $NN link show sporetap0 2>/dev/null; ip netns exec $NN tc qdisc show dev eth0 | grep ingress)
+		if grep -q "mirred (Egress Redirect to device sporetap0)" <<< "$f" &&
+			grep -q "mirred (Egress Redirect to device eth0)" <<< "$t" &&
+			grep -q "cmdline 'ip=10.98.0.2/24 gw=10.98.0.1 -- -p 80'" $T/net.log &&
+			grep -q "network eth0 mac $mac," $T/net.log && [ -n "$mac" ] && [ $rc != 0 ] && grep -q 'sporetap0' <<< "$out" && [ -z "$left" ]; then
+			ok "network: tap + tc mirred both ways with eth0, guest gets its MAC $mac, ip=10.98.0.2/24 gw=10.98.0.1; a second VM in the namespace: '$out'; delete removes tap and qdisc"
+		else bad "network: filters '$f' / '$t', second create $rc '$out', left '$left', log $(tail -1 $T/net.log)"; fi
+	else bad "network: create: $(cat $T/err)"; fi
+fi
+ip netns del $NN 2>/dev/null
+
 # ---- runc passthrough ----------------------------------------------------------------
 if command -v runc >/dev/null; then
 	mkdir -p $T/plain/rootfs && (cd $T/plain && runc spec >/dev/null 2>&1) &&
