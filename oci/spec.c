@@ -139,7 +139,7 @@ int spec_parse(const char *text, const char *bundle, struct spec *s, char *err, 
 		}
 		strcpy(s->vmm, vmm);
 	}
-	s->annotations_json = json_dumps(json_is_object(ann) ? ann : json_object(), JSON_COMPACT);
+	s->annotations_json = json_is_object(ann) ? json_dumps(ann, JSON_COMPACT) : strdup("{}");
 	rc = 0;
 out:
 	json_decref(root);

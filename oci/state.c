@@ -134,7 +134,7 @@ int state_load(const char *id, struct state *st, char *err, size_t errlen)
 	st->vmm_pid = (pid_t)json_integer_value(json_object_get(o, "vmmPid"));
 	st->starttime = (unsigned long long)json_integer_value(json_object_get(o, "starttime"));
 	st->mem_mib = (unsigned)json_integer_value(json_object_get(o, "memoryMiB"));
-	st->annotations_json = json_dumps(json_is_object(ann) ? ann : json_object(), JSON_COMPACT);
+	st->annotations_json = json_is_object(ann) ? json_dumps(ann, JSON_COMPACT) : strdup("{}");
 	json_decref(o);
 	return 0;
 }

@@ -17,7 +17,7 @@ skip() { echo "skip $*"; }
 if [ -z "${SPORE_OCI_INNS:-}" ]; then
 	[ "$(id -u)" = 0 ] || { skip "needs root (network namespaces, podman)"; exit 0; }
 	nice -n 10 make -s $B/spore-oci $B/apps/hello.elf $B/apps/httpd.elf $B/apps/kv.elf \
-		$B/tests/guest/exit7.elf $B/linux/hello >/dev/null || { bad "build failed"; exit 1; }
+		$B/tests/guest/exit7.elf $B/linux/hello $B/oci/oci_test >/dev/null || { bad "build failed"; exit 1; }
 	ns=sporeoci-$$
 	ip netns add $ns || { bad "cannot make a network namespace"; exit 1; }
 	trap 'ip netns del $ns 2>/dev/null' EXIT
@@ -109,6 +109,11 @@ expect_err() {
 		bad "$name: left state behind: $(ls $R)"
 	else ok "$name: status $rc, '$out'"; fi
 }
+
+# ---- the pure parts, under ASan and UBSan ---------------------------------------------
+$B/oci/oci_test $B/apps/hello.elf $B/linux/hello 2>&1 | sed 's/^\(ok\|FAIL\|skip\) /\1 unit: /'
+urc=${PIPESTATUS[0]}
+[ "$urc" = 0 ] || bad "unit: oci_test exited $urc (a sanitizer report above?)"
 
 # ---- the command line ---------------------------------------------------------------
 v=$($SO --version) && grep -q '^spore-oci version' <<< "$v" && ok "--version: $(head -1 <<< "$v")" ||
