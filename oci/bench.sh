@@ -29,7 +29,14 @@ T=$(mktemp -d /tmp/spore-oci-bench.XXXXXX)
 PODMAN="podman --root $T/storage --runroot $T/run --tmpdir $T/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --network-backend netavark"
 UL="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 SO=$here/build/spore-oci
-trap '$PODMAN rm -af -t 0 >/dev/null 2>&1; $PODMAN rmi -af >/dev/null 2>&1; rm -rf $T' EXIT
+cache_before=$(ls /run/spore-oci/initrd@cache 2>/dev/null)
+cleanup() {
+	$PODMAN rm -af -t 0 >/dev/null 2>&1; $PODMAN rmi -af >/dev/null 2>&1; rm -rf $T
+	for f in $(ls /run/spore-oci/initrd@cache 2>/dev/null); do   # the initrds this run packed
+		grep -qxF "$f" <<< "$cache_before" || rm -f "/run/spore-oci/initrd@cache/$f"
+	done
+}
+trap cleanup EXIT
 PODMAN="$PODMAN" oci/images.sh hello httpd >/dev/null || exit 1
 mkdir -p $T/ch $T/cw/site
 cp build/linux/hello $T/ch/hello; printf 'FROM scratch\nCOPY hello /hello\nENTRYPOINT ["/hello"]\n' > $T/ch/Containerfile
