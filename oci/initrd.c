@@ -23,6 +23,7 @@ struct walk {
 	EVP_MD_CTX *md;         /* the listing's hash (NULL while writing) */
 	FILE *out;              /* the archive (NULL while hashing) */
 	int count;
+	unsigned long long bytes;   /* the archive's size, counted while hashing */
 	char *err;
 	size_t errlen;
 };
@@ -95,19 +96,29 @@ static int header(struct walk *w, const char *rel, const struct stat *sb, char t
 		sum += h[i];
 	snprintf((char *)h + 148, 8, "%06o", sum);
 	h[155] = ' ';
-	if (w->md)
+	if (w->md) {
+		if (type == '0')
+			w->bytes += ((unsigned long long)sb->st_size + 511) / 512 * 512;
+		w->bytes += 512;
 		return EVP_DigestUpdate(w->md, h, sizeof h) == 1 ? 0 : -1;
+	}
 	return fwrite(h, 1, sizeof h, w->out) == sizeof h ? 0 : fail(w->err, w->errlen, "writing the initrd failed");
 }
 
 static int body(struct walk *w, const char *path, off_t size)
 {
 	static char buf[1 << 16];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a file swapped for a FIFO since lstat must not hang the runtime. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	off_t done = 0;
+	struct stat sb;
 
 	if (fd < 0)
 		return fail(w->err, w->errlen, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return fail(w->err, w->errlen, "%s changed type while being packed", path);
+	}
 	while (done < size) {
 		ssize_t n = read(fd, buf, sizeof buf);
 		if (n <= 0)
@@ -172,9 +183,10 @@ static int walk_dir(struct walk *w, const char *rel)
 	return rc;
 }
 
-/* out = the cached archive's path, or "" when the rootfs holds nothing but the image. */
-int initrd_pack(const struct spec *s, const char *image_rel, const char *cache_dir, char *out,
-		size_t outlen, char *err, size_t errlen)
+/* out = the cached archive's path, or "" when the rootfs holds nothing but the image.
+ * An archive larger than max_bytes is refused before anything is written. */
+int initrd_pack(const struct spec *s, const char *image_rel, const char *cache_dir,
+		unsigned long long max_bytes, char *out, size_t outlen, char *err, size_t errlen)
 {
 	struct walk w = { .s = s, .skip_rel = image_rel, .err = err, .errlen = errlen };
 	unsigned char md[32];
@@ -195,6 +207,10 @@ int initrd_pack(const struct spec *s, const char *image_rel, const char *cache_d
 	out[0] = '\0';
 	if (w.count == 0)
 		return 0;
+	if (w.bytes + 1024 > max_bytes)
+		return fail(err, errlen, "the rootfs's files (%llu KiB as an initrd) need more than half of "
+			    "the guest's %llu MiB: raise the memory limit", (w.bytes + 1024) >> 10,
+			    (max_bytes * 2) >> 20);
 	for (int i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", md[i]);
 	if ((size_t)snprintf(out, outlen, "%s/%s.tar", cache_dir, hex) >= outlen)

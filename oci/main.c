@@ -309,8 +309,10 @@ static pid_t do_create(const char *id, int *passed)
 	}
 	made_dir = 1;
 	snprintf(cache, sizeof cache, "%s/initrd@cache", opt.root);
-	if (initrd_pack(&s, rel, cache, initrd, sizeof initrd, err, sizeof err) < 0) {
-		oci_err("initrd: %s", err);
+	/* The guest reads the archive in place from its RAM, next to the image and its heap. */
+	if (initrd_pack(&s, rel, cache, ((unsigned long long)s.mem_mib << 20) / 2, initrd, sizeof initrd,
+			err, sizeof err) < 0) {
+		oci_err("%s", err);
 		goto fail;
 	}
 	snprintf(kernel, sizeof kernel, "%s/%s", s.rootfs, rel);

@@ -55,8 +55,8 @@ int image_is_spore(const char *rootfs, const char *rel, char *err, size_t errlen
 int image_notes_spore(const uint8_t *p, size_t n);
 
 /* The rootfs's other files as a ustar archive, cached by content (initrd.c). */
-int initrd_pack(const struct spec *s, const char *image_rel, const char *cache_dir, char *out,
-		size_t outlen, char *err, size_t errlen);
+int initrd_pack(const struct spec *s, const char *image_rel, const char *cache_dir,
+		unsigned long long max_bytes, char *out, size_t outlen, char *err, size_t errlen);
 int initrd_quote(const char *arg, char *out, size_t outlen);
 
 /* The container's network namespace: tap + tc mirred (net.c). */

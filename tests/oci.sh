@@ -137,6 +137,9 @@ ln -s ../../../../../../$here/$B/apps/hello.elf $T/escape/rootfs/up
 expect_err "args[0] a symlink out of the rootfs" "'/up' is not a file in the rootfs" $SO --root $R create --bundle $T/escape c1
 bundle $T/norootfs "$(cfg '["/hello"]')" && rmdir $T/norootfs/rootfs
 expect_err "missing rootfs" "rootfs .*No such file" $SO --root $R create --bundle $T/norootfs c1
+bundle $T/big "$(cfg '["/hello"]' 4194304)" hello=$B/apps/hello.elf
+head -c 3M /dev/zero > $T/big/rootfs/data
+expect_err "rootfs too big for the guest's memory" "need more than half of the guest's 4 MiB" $SO --root $R create --bundle $T/big c1
 bundle $T/hello "$(cfg '["/hello", "a", "b c", "it'"'"'s"]' 33554432)" hello=$B/apps/hello.elf
 expect_err "invalid container id" "invalid container id" $SO --root $R create --bundle $T/hello ../c1
 expect_err "console socket without a terminal" "console-socket given but process.terminal is not set" $SO --root $R create --bundle $T/hello --console-socket $T/sock c1
