@@ -175,11 +175,14 @@ static void supervise(struct state *st, char **vargv, int ready_fd)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0)
 		_exit(1);
-	/* The record create wrote, plus the VMM's pid: create's copy of st predates our pid. */
-	st->pid = getpid();
-	st->starttime = state_proc_start(st->pid);
-	st->vmm_pid = pid;
-	state_save(st);
+	/* The record create wrote (its copy of st predates our pid and cgroup), plus the VMM's pid. */
+	struct state cur;
+	char err[256];
+	if (state_load(st->id, &cur, err, sizeof err) == 0) {
+		cur.vmm_pid = pid;
+		state_save(&cur);
+		free(cur.annotations_json);
+	}
 	oci_info("%s: %s started, pid %d", st->id, st->vmm, (int)pid);
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
@@ -393,6 +396,15 @@ static pid_t do_create(const char *id, int *passed)
 	close(p[0]);
 	st.pid = pid;
 	st.starttime = state_proc_start(pid);
+	/* Before start: the VMM the supervisor forks then starts inside the cgroup. */
+	if (*s.cgroup) {
+		if (!cgroup_path_ok(s.cgroup))
+			oci_info("%s: cgroupsPath '%s' is not a cgroupfs path: the VM stays in our cgroup", id, s.cgroup);
+		else if (cgroup_join(s.cgroup, pid) > 0)
+			snprintf(st.cgroup, sizeof st.cgroup, "%s", s.cgroup);
+		else
+			oci_info("%s: cannot join cgroup %s (no writable hierarchy)", id, s.cgroup);
+	}
 	if (state_save(&st) < 0) {
 		oci_err("cannot write state under %s", dir);
 		kill(pid, SIGKILL);
@@ -545,6 +557,7 @@ static int do_delete(const char *id)
 			usleep(10000);
 	}
 	state_remove(id);
+	cgroup_remove(st.cgroup);
 	net_teardown(st.netns);   /* after a SIGKILLed supervisor; quiet when already gone */
 	oci_info("%s: deleted", id);
 	return 0;

@@ -44,6 +44,7 @@ struct spec {
 	char *mounts[64];           /* mount destinations (skipped when packing the initrd) */
 	int nmounts;
 	char *annotations_json;     /* config's annotations, serialized, for state */
+	char cgroup[1100];          /* linux.cgroupsPath */
 };
 int spec_load(const char *bundle, struct spec *s, char *err, size_t errlen);
 int spec_parse(const char *text, const char *bundle, struct spec *s, char *err, size_t errlen);
@@ -74,9 +75,14 @@ int vmm_argv(const char *vmm, const char *kernel, const char *initrd, unsigned m
 	     const struct netcfg *nc, const char *cmdline, int tty, char **argv, int max);
 int vmm_exit_status(const char *vmm, int wstatus, int *signo);
 
+/* The container's cgroup (cgroup.c). */
+int cgroup_path_ok(const char *p);
+int cgroup_join(const char *path, pid_t pid);
+void cgroup_remove(const char *path);
+
 /* State under --root (state.c). */
 struct state {
-	char id[256], bundle[4096], rootfs[4096], created[64], vmm[32], netns[4096];
+	char id[256], bundle[4096], rootfs[4096], created[64], vmm[32], netns[4096], cgroup[1100];
 	pid_t pid, vmm_pid;
 	unsigned long long starttime;
 	unsigned mem_mib;

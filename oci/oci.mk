@@ -24,8 +24,9 @@ $(B)/spore-oci-static: $(OCI_OBJ)
 	    || { cat $@.log; exit 1; }   # the log keeps glibc's warnings about static dlopen
 
 # Unit tests of the pure parts, with ASan and UBSan (run by tests/oci.sh).
-$(B)/oci/oci_test: tests/unit/oci_test.c oci/initrd.c oci/image.c oci/spec.c oci/state.c oci/oci.h kernel/cmdline.c
+$(B)/oci/oci_test: tests/unit/oci_test.c oci/initrd.c oci/image.c oci/spec.c oci/state.c oci/cgroup.c oci/oci.h \
+	kernel/cmdline.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"
 	@$(HOSTCC) -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ioci -Ikernel \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ tests/unit/oci_test.c \
-	    oci/initrd.c oci/image.c oci/spec.c oci/state.c kernel/cmdline.c -ljansson -lcrypto
+	    oci/initrd.c oci/image.c oci/spec.c oci/state.c oci/cgroup.c kernel/cmdline.c -ljansson -lcrypto

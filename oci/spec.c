@@ -95,6 +95,9 @@ static int parse_linux(json_t *root, struct spec *s, char *err, size_t errlen)
 				 errlen) < 0)
 			return -1;
 	}
+	const char *cg = json_string_value(json_object_get(json_object_get(root, "linux"), "cgroupsPath"));
+	if (cg && copy(s->cgroup, sizeof s->cgroup, cg, "linux.cgroupsPath", err, errlen) < 0)
+		return -1;
 	json_array_foreach(json_object_get(root, "mounts"), i, v) {
 		const char *dst = json_string_value(json_object_get(v, "destination"));
 		if (dst && s->nmounts < (int)(sizeof s->mounts / sizeof s->mounts[0]))

@@ -81,7 +81,8 @@ int state_save(const struct state *st)
 {
 	char dir[4400], tmp[4500], path[4500];
 	json_t *ann = json_loads(st->annotations_json ? st->annotations_json : "{}", 0, NULL);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "id", st->id,
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "cgroup",
+			      st->cgroup, "id", st->id,
 			      "bundle", st->bundle, "rootfs", st->rootfs, "created", st->created, "vmm",
 			      st->vmm, "netns", st->netns, "pid", (json_int_t)st->pid, "vmmPid",
 			      (json_int_t)st->vmm_pid, "starttime", (json_int_t)st->starttime,
@@ -118,9 +119,11 @@ int state_load(const char *id, struct state *st, char *err, size_t errlen)
 	const char *c = json_string_value(json_object_get(o, "created"));
 	const char *v = json_string_value(json_object_get(o, "vmm"));
 	const char *n = json_string_value(json_object_get(o, "netns"));
+	const char *cg = json_string_value(json_object_get(o, "cgroup"));
 	json_t *ann = json_object_get(o, "annotations");
 	if (!b || !r || !c || !v || !n || strlen(b) >= sizeof st->bundle || strlen(r) >= sizeof st->rootfs ||
-	    strlen(c) >= sizeof st->created || strlen(v) >= sizeof st->vmm || strlen(n) >= sizeof st->netns) {
+	    strlen(c) >= sizeof st->created || strlen(v) >= sizeof st->vmm || strlen(n) >= sizeof st->netns ||
+	    !cg || strlen(cg) >= sizeof st->cgroup) {
 		json_decref(o);
 		return fail(err, errlen, "container %s: state file %s is damaged", id, path);
 	}
@@ -130,6 +133,7 @@ int state_load(const char *id, struct state *st, char *err, size_t errlen)
 	strcpy(st->created, c);
 	strcpy(st->vmm, v);
 	strcpy(st->netns, n);
+	strcpy(st->cgroup, cg);
 	st->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
 	st->vmm_pid = (pid_t)json_integer_value(json_object_get(o, "vmmPid"));
 	st->starttime = (unsigned long long)json_integer_value(json_object_get(o, "starttime"));

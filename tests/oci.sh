@@ -363,6 +363,9 @@ if timeout 120 $PODMAN run -d --name web --runtime $SO $UL -p 127.0.0.1:8080:80 
 	logs=$(timeout 30 $PODMAN logs web 2>&1)
 	grep -q 'httpd: listening on 80' <<< "$logs" && grep -q 'GET / 200' <<< "$logs" &&
 		ok "podman logs shows the guest's console" || bad "podman logs: $logs"
+	mem=$(timeout 30 $PODMAN stats --no-stream --format '{{.MemUsage}}' web 2>&1)
+	[[ "$mem" =~ ^[1-9][0-9.]*[kM]B ]] &&
+		ok "podman stats sees the VM in the container's cgroup: $mem" || bad "podman stats: '$mem'"
 	pid=$(timeout 30 $PODMAN inspect -f '{{.State.Pid}}' web)
 	t0=$(date +%s%N); timeout 60 $PODMAN stop -t 10 web >/dev/null 2>&1; t1=$(date +%s%N)
 	st=$(timeout 30 $PODMAN inspect -f '{{.State.ExitCode}}' web)
@@ -376,7 +379,9 @@ if timeout 120 $PODMAN run -d --name web --runtime $SO $UL -p 127.0.0.1:8080:80 
 	[ -e /run/spore-oci/$id ] && left="$left state"
 	ip link show | grep -q sporetap && left="$left tap"
 	pgrep -f "spore-oci.*$id" >/dev/null && left="$left supervisor"
-	[ -z "$left" ] && ok "podman rm leaves no process, tap or state" || bad "podman rm left$left"
+	ls -d /sys/fs/cgroup/*/libpod_parent/libpod-$id /sys/fs/cgroup/libpod_parent/libpod-$id >/dev/null 2>&1 &&
+		left="$left cgroup"
+	[ -z "$left" ] && ok "podman rm leaves no process, tap, cgroup or state" || bad "podman rm left$left"
 else bad "podman run -d spore-httpd: $(tail -2 $T/err)"; fi
 if command -v redis-cli >/dev/null; then
 	if timeout 120 $PODMAN run -d --name kv --runtime $SO $UL -p 127.0.0.1:6379:6379 spore-kv >/dev/null 2>$T/err; then

@@ -184,6 +184,15 @@ static void test_ids(void)
 	      "a bad id passed or a good one failed");
 }
 
+static void test_cgroup_paths(void)
+{
+	CHECK("cgroup: cgroupfs paths taken, '..', systemd and empty ones refused",
+	      cgroup_path_ok("/libpod_parent/libpod-abc") && cgroup_path_ok("a/b") && cgroup_path_ok("/a/..b") &&
+		      !cgroup_path_ok("/a/../b") && !cgroup_path_ok("..") && !cgroup_path_ok("/a/..") &&
+		      !cgroup_path_ok("machine.slice:libpod:abc") && !cgroup_path_ok("/") && !cgroup_path_ok(""),
+	      "a path was judged wrongly");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -194,5 +203,6 @@ int main(int argc, char **argv)
 	test_notes(argv[1], argv[2]);
 	test_spec();
 	test_ids();
+	test_cgroup_paths();
 	return fails ? 1 : 0;
 }
