@@ -143,6 +143,7 @@ include tests/build.mk
 
 # ---- spore-kvm, its tests and the floor program -----------------------------
 include monitor/monitor.mk
+include oci/oci.mk
 
 # ---- running ------------------------------------------------------------------
 # ARGS reaches the guest verbatim (through the environment, so quotes survive).
