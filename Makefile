@@ -40,7 +40,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb compare soak
+.PHONY: all image run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb compare soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -134,6 +134,18 @@ $(B)/apps/%.elf: $(B)/spore.o $(NEWLIB)/lib/libc.a $$(addprefix $(B)/,$$(addsuff
 	$(image)
 $(B)/tests/guest/%.elf: $(B)/spore.o $(NEWLIB)/lib/libc.a $(B)/tests/guest/%.o $(B)/name/%.o linker.ld
 	$(image)
+
+# ---- your own program: build/spore-cc (docs/porting.md) ----------------------
+# gcc for spore images, with this tree's paths: make CC=build/spore-cc, or
+# make image SRC=DIR [NAME=N] links DIR/*.c into build/image/N.elf.
+$(B)/spore-cc: sdk/spore-cc.in $(B)/spore.o $(NEWLIB)/lib/libc.a | $(LWIP)/src/include/lwip/opt.h
+	@echo "  GEN     $@"
+	@sed -e 's|@ROOT@|$(CURDIR)|' -e 's|@B@|$(CURDIR)/$(B)|' $< > $@ && chmod +x $@
+NAME ?= $(notdir $(abspath $(SRC)))
+image: $(B)/spore-cc
+	@test -d "$(SRC)" || { echo "make image: SRC=DIR, a directory of C sources" >&2; exit 2; }
+	@mkdir -p $(B)/image; echo "  LINK    $(B)/image/$(NAME).elf"
+	@$(B)/spore-cc -O2 -o $(B)/image/$(NAME).elf $(wildcard $(SRC)/*.c)
 
 # ---- spore-kvm, its tests and the floor program -----------------------------
 include monitor/monitor.mk
