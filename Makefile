@@ -182,6 +182,10 @@ $(B)/tests/unit/rng_test: tests/unit/rng_test.c drivers/virtio_rng.c drivers/vir
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
 	    tests/unit/rng_test.c
 
+$(B)/tests/unit/memfs_test: tests/unit/memfs_test.c libc/memfs.c libc/memfs.h
+	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ilibc -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -o $@ tests/unit/memfs_test.c libc/memfs.c
+
 # Fuzzing the request parsers (libFuzzer); a bounded run is part of make test.
 FUZZ_SECONDS ?= 10
 $(B)/fuzz/resp_fuzz: tests/fuzz/resp_fuzz.c apps/kv/resp.c apps/kv/kv.h | $(B)/.deps
@@ -234,7 +238,7 @@ test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.e
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
-      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test
+      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/memfs_test
 	@tests/run-tests
 
 # The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).

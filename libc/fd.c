@@ -9,7 +9,7 @@ static struct fd table[FD_MAX];   /* bss: 16 KiB the image does not carry */
 void fd_init(void)
 {
 	for (int i = 0; i < 3; i++)
-		table[i] = (struct fd){ &console_ops, -1, 0, 0 };
+		table[i] = (struct fd){ &console_ops, -1, 0, 0, 0 };
 }
 
 struct fd *fd_get(int fd)
@@ -25,7 +25,7 @@ int fd_alloc(const struct fd_ops *ops, int sock)
 {
 	for (int i = 0; i < FD_MAX; i++) {
 		if (!table[i].ops) {
-			table[i] = (struct fd){ ops, sock, 0, 0 };
+			table[i] = (struct fd){ ops, sock, 0, 0, 0 };
 			return i;
 		}
 	}
@@ -35,5 +35,5 @@ int fd_alloc(const struct fd_ops *ops, int sock)
 
 void fd_release(int fd)
 {
-	table[fd] = (struct fd){ 0, -1, 0, 0 };
+	table[fd] = (struct fd){ 0, -1, 0, 0, 0 };
 }
