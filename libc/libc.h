@@ -20,5 +20,8 @@ extern uint64_t ram_bytes;
 extern uint64_t initrd_base, initrd_size;
 size_t mem_free_bytes(void);
 
+/* posix.c: errno = ENOSYS, and NAME on the console the first time */
+void libc_nosys(int *said, const char *name);
+
 #define NSEC 1000000000ull
 #endif

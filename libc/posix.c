@@ -5,10 +5,18 @@
  * space cannot offer (fork, exec*, popen, system, dlopen), which fail with
  * ENOSYS and name themselves once on the console. */
 #include <errno.h>
+#include <malloc.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 #include "libc.h"
+#include "fd.h"
 
 /* "spore: NAME: not supported in one address space (ENOSYS)", once per
  * call site, so a program that retries does not flood the console. */
@@ -75,6 +83,138 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
 	return sigprocmask(how, set, old) < 0 ? errno : 0;
+}
+
+/* One program, one user, with every right: root, whose home is "/". */
+uid_t getuid(void) { return 0; }
+uid_t geteuid(void) { return 0; }
+gid_t getgid(void) { return 0; }
+gid_t getegid(void) { return 0; }
+
+struct passwd *getpwuid(uid_t uid)
+{
+	static struct passwd root = { .pw_name = "root", .pw_passwd = "", .pw_dir = "/", .pw_shell = "" };
+	return uid == 0 ? &root : NULL;
+}
+
+/* As times(): all time since boot is the program's, as user time. */
+int getrusage(int who, struct rusage *ru)
+{
+	uint64_t us = clock_monotonic_ns() / 1000;
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN) {
+		errno = EINVAL;
+		return -1;
+	}
+	*ru = (struct rusage){ 0 };
+	if (who == RUSAGE_SELF)
+		ru->ru_utime = (struct timeval){ .tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000) };
+	return 0;
+}
+
+int uname(struct utsname *u)
+{
+	*u = (struct utsname){ "spore", "spore", "1", "spore unikernel", "x86_64" };
+	return 0;
+}
+
+/* The limits that exist: fds (the table), the main stack, and RAM. Lower
+ * limits are kept and reported back but not enforced; none can be raised
+ * past what exists. */
+static struct rlimit limits[RLIMIT_NLIMITS];
+
+static struct rlimit hard(int r)
+{
+	switch (r) {
+	case RLIMIT_NOFILE: return (struct rlimit){ FD_MAX, FD_MAX };
+	case RLIMIT_STACK: return (struct rlimit){ 128 * 1024, 128 * 1024 };   /* BOOT_STACK_SIZE */
+	case RLIMIT_AS:
+	case RLIMIT_DATA: return (struct rlimit){ ram_bytes, ram_bytes };
+	case RLIMIT_CORE: return (struct rlimit){ 0, 0 };
+	default: return (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+	}
+}
+
+int getrlimit(int r, struct rlimit *rl)
+{
+	if (r < 0 || r >= RLIMIT_NLIMITS) {
+		errno = EINVAL;
+		return -1;
+	}
+	*rl = limits[r].rlim_max ? limits[r] : hard(r);
+	return 0;
+}
+
+int setrlimit(int r, const struct rlimit *rl)
+{
+	if (r < 0 || r >= RLIMIT_NLIMITS || rl->rlim_cur > rl->rlim_max) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (rl->rlim_max > hard(r).rlim_max) {
+		errno = EPERM;
+		return -1;
+	}
+	limits[r] = *rl;
+	return 0;
+}
+
+/* Anonymous memory from the heap, page-aligned and zeroed; each mapping is
+ * unmapped whole (a partial munmap is EINVAL). With no second process,
+ * MAP_SHARED is MAP_PRIVATE. Protections are accepted, not enforced. */
+struct mapping {
+	void *addr;
+	size_t len;
+	struct mapping *next;
+};
+static struct mapping *maps;
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	(void)addr, (void)prot, (void)fd;   /* ADDR is a hint */
+	int share = flags & (MAP_SHARED | MAP_PRIVATE);
+	if (!len || len > SIZE_MAX - 4095 || (off & 4095) || (flags & MAP_FIXED) ||
+	    share == 0 || share == (MAP_SHARED | MAP_PRIVATE)) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	if (!(flags & MAP_ANONYMOUS)) {
+		NOSYS("mmap of a file");
+		return MAP_FAILED;
+	}
+	size_t n = (len + 4095) & ~(size_t)4095;
+	struct mapping *m = malloc(sizeof *m);
+	void *p = m ? memalign(4096, n) : NULL;
+	if (!p) {
+		free(m);
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	memset(p, 0, n);
+	*m = (struct mapping){ p, n, maps };
+	maps = m;
+	return p;
+}
+
+int munmap(void *addr, size_t len)
+{
+	size_t n = (len + 4095) & ~(size_t)4095;
+	for (struct mapping **pp = &maps; *pp; pp = &(*pp)->next) {
+		struct mapping *m = *pp;
+		if (m->addr == addr && m->len == n) {
+			*pp = m->next;
+			free(m->addr);
+			free(m);
+			return 0;
+		}
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+int mprotect(void *addr, size_t len, int prot)
+{
+	(void)addr, (void)len, (void)prot;
+	return 0;
 }
 
 /* One address space: no second process, no shell, no loader. */

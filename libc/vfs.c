@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include "libc.h"
 #include "fd.h"
@@ -265,6 +266,79 @@ int truncate(const char *path, off_t size)
 	r = ftruncate(fd, size);
 	close(fd);
 	return r;
+}
+
+/* Permission bits are reported (0666, 0777) and never enforced: one
+ * program, one user. Changing them is accepted where writing would be. */
+int chmod(const char *path, mode_t mode)
+{
+	char norm[MEMFS_PATH_MAX];
+	struct memfs_node *n;
+	(void)mode;
+	int r = in_memfs(path, norm);
+	if (r <= 0)
+		return r < 0 ? -1 : readonly(path);
+	return (r = memfs_lookup(memfs(), norm, &n)) < 0 ? fail(r) : 0;
+}
+
+int fchmod(int fd, mode_t mode)
+{
+	struct fd *f = fd_get(fd);
+	(void)mode;
+	return !f ? -1 : f->ops == &memfs_ops ? 0 : fail(-EROFS);
+}
+
+int fchown(int fd, uid_t uid, gid_t gid)
+{
+	(void)uid, (void)gid;
+	return fchmod(fd, 0);
+}
+
+/* TIMES NULL: now. Only the modification time is kept. */
+int utimes(const char *path, const struct timeval *times)
+{
+	char norm[MEMFS_PATH_MAX];
+	struct memfs_node *n;
+	int r = in_memfs(path, norm);
+	if (r <= 0)
+		return r < 0 ? -1 : readonly(path);
+	if ((r = memfs_lookup(memfs(), norm, &n)) < 0)
+		return fail(r);
+	n->mtime = times ? times[1].tv_sec : wall_seconds();
+	return 0;
+}
+
+/* Neither file system has symbolic links. */
+ssize_t readlink(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	(void)buf, (void)size;
+	return stat(path, &st) < 0 ? -1 : fail(-EINVAL);
+}
+
+int symlink(const char *target, const char *path)
+{
+	(void)target, (void)path;
+	return fail(-EPERM);
+}
+
+/* The one working directory is "/": relative paths start there, and chdir
+ * goes nowhere else. */
+int chdir(const char *path)
+{
+	char norm[MEMFS_PATH_MAX];
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return fail(-ENOTDIR);
+	memfs_normalize(path, norm, sizeof norm);
+	if (strcmp(norm, "/")) {
+		static int said;
+		libc_nosys(&said, "chdir (to anything but /)");
+		return -1;
+	}
+	return 0;
 }
 
 /* The one working directory is "/": relative paths start there. */
