@@ -40,7 +40,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all image lua run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb compare soak
+.PHONY: all image lua sqlite run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb compare soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -238,7 +238,7 @@ test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.e
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
-      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/memfs_test lua
+      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/memfs_test lua sqlite
 	@tests/run-tests
 
 # The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).
@@ -254,6 +254,7 @@ soak: all
 include bench/bench.mk
 include apps/httpd/httpd.mk
 include ports/lua/lua.mk
+include ports/sqlite/sqlite.mk
 linux: $(APPS:%=$(B)/linux/%)
 
 # The comparison with a container (docs/comparison.md): QUICK=1 for a short run.
