@@ -273,7 +273,8 @@ lint:
 	else for f in $$files; do clang-format $$f | diff -q - $$f >/dev/null || echo "format: $$f"; done; fi
 
 clean:
-	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o
+	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o \
+	    $(B)/spore-cc $(B)/image $(B)/lua/spore $(B)/lua/linux $(B)/sqlite/spore $(B)/sqlite/linux
 
 # Dependency files of our own objects only: build/ also holds foreign trees
 # (the comparison's Debian root has directories such as etc/rc2.d, the KVM
