@@ -279,7 +279,7 @@ clean:
 # Dependency files of our own objects only: build/ also holds foreign trees
 # (the comparison's Debian root has directories such as etc/rc2.d, the KVM
 # lab an unpacked kernel package, the Xen lab a dom0 root), whose *.d names
-# are not make fragments.
+# are not make fragments (nor is SQLite's www/search.d).
 -include $(shell find $(B) \( -path $(B)/compare -o -path $(B)/kvm-lab -o -path $(B)/xen-lab \
-	-o -path $(B)/newlib \) -prune \
+	-o -path $(B)/newlib -o -path $(B)/lua -o -path $(B)/sqlite \) -prune \
 	-o -type f -name '*.d' -print 2>/dev/null)
