@@ -33,6 +33,17 @@ int fd_alloc(const struct fd_ops *ops, int sock)
 	return -1;
 }
 
+/* dup2's half: NEWFD, which must be free, becomes a copy of *F. */
+int fd_install(int newfd, const struct fd *f)
+{
+	if (newfd < 0 || newfd >= FD_MAX || table[newfd].ops) {
+		errno = EBADF;
+		return -1;
+	}
+	table[newfd] = *f;
+	return newfd;
+}
+
 void fd_release(int fd)
 {
 	table[fd] = (struct fd){ 0, -1, 0, 0, 0 };

@@ -51,5 +51,6 @@ void tarfs_closedir(struct tarfs_dir *d);
 void fd_init(void);              /* fds 0-2: the console */
 struct fd *fd_get(int fd);       /* NULL (errno EBADF) when not open */
 int  fd_alloc(const struct fd_ops *ops, int sock);  /* lowest free fd, or -1 (EMFILE) */
+int  fd_install(int newfd, const struct fd *f);  /* into a free NEWFD, or -1 (EBADF) */
 void fd_release(int fd);
 #endif

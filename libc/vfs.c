@@ -133,6 +133,21 @@ static const struct fd_ops memfs_ops = {
 	.fsync = mfsync, .pwrite = mpwrite, .ftruncate = mftruncate, .mode = S_IFREG,
 };
 
+/* /dev/null: reads end at once, writes vanish. */
+static long null_read(struct fd *f, void *buf, unsigned long n)
+{
+	(void)f, (void)buf, (void)n;
+	return 0;
+}
+
+static long null_write(struct fd *f, const void *buf, unsigned long n)
+{
+	(void)f, (void)buf;
+	return (long)n;
+}
+
+static const struct fd_ops null_ops = { .read = null_read, .write = null_write, .mode = S_IFCHR | 0666 };
+
 int open(const char *path, int flags, ...)
 {
 	char norm[MEMFS_PATH_MAX];
@@ -141,6 +156,8 @@ int open(const char *path, int flags, ...)
 
 	if (path && !strcmp(path, "/dev/vda"))
 		return blkdev_open();   /* the disk, read-write */
+	if (path && !strcmp(path, "/dev/null"))
+		return fd_alloc(&null_ops, -1);
 	if ((r = in_memfs(path, norm)) <= 0)
 		return r < 0 ? -1 : tarfs_open(path, flags);
 	r = flags & O_CREAT ? memfs_create(memfs(), norm, 0, flags & O_EXCL, &n) :
@@ -339,6 +356,46 @@ int chdir(const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+/* A second fd for the same thing. Stateless fds (console, /dev/null, the
+ * disk) and memfs files (held once more) can be copied, though each copy
+ * keeps its own offset where POSIX shares one; a socket cannot yet (one
+ * lwIP socket would be closed by either fd): ENOSYS, named. */
+static int dup_to(int fd, int newfd)
+{
+	struct fd *f = fd_get(fd);
+	if (!f)
+		return -1;
+	if (f->ops->close && f->ops != &memfs_ops) {
+		static int said;
+		libc_nosys(&said, "dup of a socket");
+		return -1;
+	}
+	int r = newfd < 0 ? fd_alloc(f->ops, f->sock) : fd_install(newfd, f);
+	if (r < 0)
+		return -1;
+	*fd_get(r) = *f;
+	if (f->ops == &memfs_ops)
+		memfs_hold(node(f));
+	return r;
+}
+
+int dup(int fd)
+{
+	return dup_to(fd, -1);
+}
+
+int dup2(int fd, int newfd)
+{
+	if (!fd_get(fd) || newfd < 0 || newfd >= FD_MAX)
+		return fail(-EBADF);
+	if (fd == newfd)
+		return newfd;
+	if (fd_get(newfd))
+		close(newfd);
+	errno = 0;
+	return dup_to(fd, newfd);
 }
 
 /* The one working directory is "/": relative paths start there. */
