@@ -394,7 +394,6 @@ int dup2(int fd, int newfd)
 		return newfd;
 	if (fd_get(newfd))
 		close(newfd);
-	errno = 0;
 	return dup_to(fd, newfd);
 }
 
