@@ -43,7 +43,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb compare soak
+.PHONY: all image lua sqlite run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb compare soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -141,6 +141,18 @@ $(B)/tests/guest/%.elf: $(B)/spore.o $(NEWLIB)/lib/libc.a $(B)/tests/guest/%.o $
 # ---- how host tests and fuzzers are compiled: TEST_CC, FUZZ_CC ----------------
 include tests/build.mk
 
+# ---- your own program: build/spore-cc (docs/porting.md) ----------------------
+# gcc for spore images, with this tree's paths: make CC=build/spore-cc, or
+# make image SRC=DIR [NAME=N] links DIR/*.c into build/image/N.elf.
+$(B)/spore-cc: sdk/spore-cc.in $(B)/spore.o $(NEWLIB)/lib/libc.a | $(LWIP)/src/include/lwip/opt.h
+	@echo "  GEN     $@"
+	@sed -e 's|@ROOT@|$(CURDIR)|' -e 's|@B@|$(CURDIR)/$(B)|' $< > $@ && chmod +x $@
+NAME ?= $(notdir $(abspath $(SRC)))
+image: $(B)/spore-cc
+	@test -d "$(SRC)" || { echo "make image: SRC=DIR, a directory of C sources" >&2; exit 2; }
+	@mkdir -p $(B)/image; echo "  LINK    $(B)/image/$(NAME).elf"
+	@$(B)/spore-cc -O2 -o $(B)/image/$(NAME).elf $(wildcard $(SRC)/*.c)
+
 # ---- spore-kvm, its tests and the floor program -----------------------------
 include monitor/monitor.mk
 include oci/oci.mk
@@ -207,6 +219,9 @@ $(B)/tests/unit/xenhost_test: tests/unit/xenhost_test.c drivers/xen.c drivers/xe
 	@mkdir -p $(@D); $(TEST_CC) -mno-red-zone -Ikernel -Idrivers -Iarch/x86_64 -o $@ tests/unit/xenhost_test.c
 test: $(B)/tests/unit/xenhost_test
 
+$(B)/tests/unit/memfs_test: tests/unit/memfs_test.c libc/memfs.c libc/memfs.h
+	@mkdir -p $(@D); $(TEST_CC) -Ilibc -o $@ tests/unit/memfs_test.c libc/memfs.c
+
 # Fuzzing the request parsers (libFuzzer); a bounded run is part of make test.
 FUZZ_SECONDS ?= 10
 $(B)/fuzz/resp_fuzz: tests/fuzz/resp_fuzz.c apps/kv/resp.c apps/kv/kv.h | $(B)/.deps
@@ -256,7 +271,8 @@ test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.e
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
-      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/sancheck $(B)/fuzz/sancheck_fuzz
+      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/sancheck $(B)/fuzz/sancheck_fuzz \
+      $(B)/tests/unit/memfs_test lua sqlite
 	@tests/run-tests
 
 # The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).
@@ -271,6 +287,8 @@ soak: all
 # launch timer: bench/bench.mk; httpd's unit test and fuzz target: its own fragment.
 include bench/bench.mk
 include apps/httpd/httpd.mk
+include ports/lua/lua.mk
+include ports/sqlite/sqlite.mk
 linux: $(APPS:%=$(B)/linux/%)
 
 # The comparison with a container (docs/comparison.md): QUICK=1 for a short run.
@@ -288,12 +306,13 @@ lint: | $(B)/.deps
 	@tests/lint.sh $(if $(filter 1,$(FIX)),--fix)
 
 clean:
-	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o
+	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o \
+	    $(B)/spore-cc $(B)/image $(B)/lua/spore $(B)/lua/linux $(B)/sqlite/spore $(B)/sqlite/linux
 
 # Dependency files of our own objects only: build/ also holds foreign trees
 # (the comparison's Debian root has directories such as etc/rc2.d, the KVM
 # lab an unpacked kernel package, the Xen lab a dom0 root), whose *.d names
-# are not make fragments.
+# are not make fragments (nor is SQLite's www/search.d).
 -include $(shell find $(B) \( -path $(B)/compare -o -path $(B)/kvm-lab -o -path $(B)/xen-lab \
-	-o -path $(B)/newlib \) -prune \
+	-o -path $(B)/newlib -o -path $(B)/lua -o -path $(B)/sqlite \) -prune \
 	-o -type f -name '*.d' -print 2>/dev/null)

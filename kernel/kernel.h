@@ -94,6 +94,7 @@ void   mem_usage(size_t *heap, size_t *pages); /* bytes: sbrk heap, pages handed
 extern int opt_boottime;
 extern int opt_entropy;
 extern int opt_memstats;
+extern uint64_t opt_memfs_bytes;
 #define ENTROPY_HOST   1
 #define ENTROPY_RDRAND 2
 struct mmio_dev { uint64_t base, size; unsigned irq; };   /* one virtio_mmio.device= word */

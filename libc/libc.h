@@ -27,5 +27,8 @@ size_t libc_heap_in_use(void);   /* malloc's bytes in use */
 /* The app's entry (C's contract: start.c calls it, the app defines it). */
 int main(int argc, char **argv);
 
+/* posix.c: errno = ENOSYS, and NAME on the console the first time */
+void libc_nosys(int *said, const char *name);
+
 #define NSEC 1000000000ull
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The root filesystem: a ustar archive passed as the PVH module (QEMU -initrd,
- * spore-kvm --initrd), read in place and never written (EROFS). The archive
+ * spore-kvm --initrd), read in place and never written (EROFS; libc/vfs.c
+ * sends /tmp and /data to the writable memfs, the rest here). The archive
  * is indexed once, at first use; every header field is checked against the
  * archive's bounds, and an entry that fails a check ends the index there.
  * Directories that the archive only implies ("docs/a.txt" without "docs/")
@@ -222,10 +223,8 @@ static const struct fd_ops file_ops = {
 	.read = fread_, .write = fwrite_, .pread = fpread, .fstat = ffstat, .mode = S_IFREG,
 };
 
-int open(const char *path, int flags, ...)
+int tarfs_open(const char *path, int flags)
 {
-	if (path && !strcmp(path, "/dev/vda"))
-		return blkdev_open();   /* the disk, read-write */
 	const struct entry *e = lookup(path);
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_APPEND))) {
 		if (e || (flags & O_CREAT))
@@ -244,7 +243,7 @@ int open(const char *path, int flags, ...)
 	return fd;
 }
 
-int stat(const char *path, struct stat *st)
+int tarfs_stat(const char *path, struct stat *st)
 {
 	const struct entry *e = lookup(path);
 	if (!e)
@@ -253,7 +252,7 @@ int stat(const char *path, struct stat *st)
 	return 0;
 }
 
-int access(const char *path, int mode)
+int tarfs_access(const char *path, int mode)
 {
 	const struct entry *e = lookup(path);
 	if (!e)
@@ -265,20 +264,13 @@ int access(const char *path, int mode)
 	return 0;
 }
 
-#define RO(decl) decl { errno = EROFS; return -1; }
-RO(int unlink(const char *p __attribute__((unused))))
-RO(int link(const char *a __attribute__((unused)), const char *b __attribute__((unused))))
-RO(int mkdir(const char *p __attribute__((unused)), mode_t m __attribute__((unused))))
-RO(int rmdir(const char *p __attribute__((unused))))
-RO(int rename(const char *a __attribute__((unused)), const char *b __attribute__((unused))))
-
-struct spore_dir {
+struct tarfs_dir {
 	const struct entry *dir;
 	size_t next;
 	struct dirent ent;
 };
 
-DIR *opendir(const char *path)
+struct tarfs_dir *tarfs_opendir(const char *path)
 {
 	const struct entry *e = lookup(path);
 	if (!e)
@@ -287,7 +279,7 @@ DIR *opendir(const char *path)
 		errno = ENOTDIR;
 		return NULL;
 	}
-	DIR *d = calloc(1, sizeof *d);
+	struct tarfs_dir *d = calloc(1, sizeof *d);
 	if (!d) {
 		errno = ENOMEM;
 		return NULL;
@@ -297,7 +289,7 @@ DIR *opendir(const char *path)
 }
 
 /* Direct children only: entries whose path is DIR/NAME with no further '/'. */
-struct dirent *readdir(DIR *d)
+struct dirent *tarfs_readdir(struct tarfs_dir *d)
 {
 	size_t len = strlen(d->dir->path);
 	for (; d->next < nents; d->next++) {
@@ -316,5 +308,5 @@ struct dirent *readdir(DIR *d)
 	return NULL;
 }
 
-void rewinddir(DIR *d) { d->next = 0; }
-int closedir(DIR *d) { free(d); return 0; }
+void tarfs_rewinddir(struct tarfs_dir *d) { d->next = 0; }
+void tarfs_closedir(struct tarfs_dir *d) { free(d); }

@@ -274,6 +274,13 @@ static const char *t_options(void)
 	CHECK(options("memstats=5") == 0 && opt_memstats == 5);
 	CHECK(options("memstats=86400") == 0 && opt_memstats == MEMSTATS_MAX_S);
 	CHECK(options("memstats=0") == 0 && opt_memstats == 0);
+	CHECK(options("memfs=64K") == 0 && opt_memfs_bytes == 65536);
+	CHECK(options("memfs=0x100000") == 0 && opt_memfs_bytes == 1 << 20);
+	CHECK(options("memfs=1024G") == 0 && opt_memfs_bytes == 1ull << 40);
+	static const char *bad_memfs[] = { "memfs=", "memfs=1025G", "memfs=12X", "memfs=-1", "memfs=1KK",
+					   "memfs=99999999999999999999", "memfs" };
+	for (unsigned i = 0; i < sizeof bad_memfs / sizeof bad_memfs[0]; i++)
+		CHECK(options(bad_memfs[i]) < 0);
 	static const char *bad[] = { "boottime=2", "boottime", "nosuch=1", "ip=10.0.0.2", "ip=10.0.0.2/33",
 				     "ip=10.0.0.2/", "ip=10.0.0.2/24x", "gw=10.0.0", "gw=", "=1", "dhcp=yes",
 				     "entropy=", "entropy=hostx", "entropy=rd", "memstats=", "memstats=-1",

@@ -27,19 +27,6 @@ static void *test_realloc(void *p, size_t n)
 	return realloc(p, n);
 }
 #define realloc(p, n) test_realloc(p, n)
-/* tarfs defines the POSIX names; renamed here so the host's own stay intact. */
-#define open(...) tarfs_open(__VA_ARGS__)
-#define stat(p, s) tarfs_stat(p, s)
-#define access(p, m) tarfs_access(p, m)
-#define unlink(p) tarfs_unlink(p)
-#define link(a, b) tarfs_link(a, b)
-#define mkdir(p, m) tarfs_mkdir(p, m)
-#define rmdir(p) tarfs_rmdir(p)
-#define rename(a, b) tarfs_rename(a, b)
-#define opendir(p) tarfs_opendir(p)
-#define readdir(d) tarfs_readdir(d)
-#define rewinddir(d) tarfs_rewinddir(d)
-#define closedir(d) tarfs_closedir(d)
 #include "../../libc/tarfs.c"
 #undef realloc
 
@@ -58,7 +45,6 @@ int fd_alloc(const struct fd_ops *ops, int sock)
 		}
 	return -1;
 }
-int blkdev_open(void) { return -1; }
 
 /* ---- archives ---- */
 static unsigned char ar[1 << 20] __attribute__((aligned(512)));
@@ -111,7 +97,7 @@ static int isdir(const char *p)
 static const char *names(const char *dir)
 {
 	static char out[256];
-	DIR *d = tarfs_opendir(dir);
+	struct tarfs_dir *d = tarfs_opendir(dir);
 	struct dirent *e;
 	out[0] = 0;
 	if (!d)
