@@ -7,15 +7,11 @@
 set -u
 cd "$(dirname "$0")/.."
 hosts=${SPORE_HTTP_HOSTS:-"spore-kvm microvm linux"}
-ns=spore-http-$$ dir=build/tests/httpd-hosts.$$ log=build/tests/log
+. tests/lib.sh
+lib_init http
+dir=build/tests/httpd-hosts.$$ log=build/tests/log
+lib_on_exit 'rm -rf "$dir"'
 fail=0
-cleanup() {
-	ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del $ns 2>/dev/null
-	return 0
-}
-trap 'cleanup; rm -rf "$dir"' EXIT
-trap 'exit 130' INT TERM
 tag() { sed -u "s/^\(ok\|FAIL\) /\1 $1: /"; }
 mkdir -p "$dir/root" $log
 cp -a tests/httpd-root/. "$dir/root/"
@@ -28,21 +24,16 @@ for host in $hosts; do
 		tests/httpd-linux.sh | tag linux; [ "${PIPESTATUS[0]}" = 0 ] || fail=1
 		continue
 	fi
-	cleanup
-	out=$log/httpd.$host.out
-	ip netns add $ns && ip -n $ns link set lo up && ip -n $ns tuntap add tap0 mode tap &&
-		ip -n $ns addr add 10.0.0.1/24 dev tap0 && ip -n $ns link set tap0 up ||
-		{ echo "FAIL $host: namespace and tap"; fail=1; continue; }
-	ip netns exec $ns tests/spore-run --host=$host --net=tap0 --initrd="$dir/root.tar" --timeout=600 \
-		build/apps/httpd.elf "ip=10.0.0.2/24 -- -p 80 -l -t 3 -c 64" > $out 2>&1 & disown
-	for _ in $(seq 300); do grep -q "listening on 80" $out && break; sleep 0.1; done
-	if ! grep -q "listening on 80" $out; then
+	out=$log/httpd.$host.out; : > $out
+	lib_net || { echo "FAIL $host: namespace and tap"; fail=1; continue; }
+	lib_boot $host $out build/apps/httpd.elf "ip=10.0.0.2/24 -- -p 80 -l -t 3 -c 64" --initrd="$dir/root.tar"
+	if ! lib_wait $out "listening on 80"; then
 		echo "FAIL $host: httpd did not start (see $out)"; fail=1; continue
 	fi
 	HTTPD_IDLE=3 HTTPD_MAXCONN=64 HTTPD_BIG="$dir/root/big.bin" timeout 600 \
 		ip netns exec $ns tests/httpd.sh http://10.0.0.2:80 | tag $host
 	[ "${PIPESTATUS[0]}" = 0 ] || fail=1
 	grep -q "fault\|panic" $out && { echo "FAIL $host: the guest reported a fault (see $out)"; fail=1; }
-	cleanup
+	lib_cleanup
 done
 exit $fail
