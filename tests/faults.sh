@@ -10,14 +10,10 @@
 #    the client saw acknowledged is there with its value (tests/faultclient.py).
 # Every loop is bounded. Prints "ok NAME" / "FAIL NAME: why". Knobs:
 # SPORE_FAULTS_HOST (microvm), SPORE_FAULTS_KILLS (20), SPORE_FAULTS_SEED.
-set -u
 cd "$(dirname "$0")/.."
 host=${SPORE_FAULTS_HOST:-microvm} kills=${SPORE_FAULTS_KILLS:-20} seed=${SPORE_FAULTS_SEED:-$$}
-. tests/lib.sh
+. tests/lib.sh   # set -u; namespaces, boot, cleanup
 lib_init faults
-log=build/tests/log dir=build/tests/faults.$$
-lib_on_exit 'rm -rf "$dir"'
-mkdir -p $log "$dir"
 RANDOM=$seed
 fail=0
 say() { echo "$1 $2"; [ "$1" = ok ] || fail=1; }

@@ -4,16 +4,13 @@
 # of tests/httpd-root (plus a generated big.bin) over a tap device in a network
 # namespace of the test's own; Linux through tests/httpd-linux.sh.
 # Hosts: SPORE_HTTP_HOSTS (default: spore-kvm microvm linux). Lines: "ok HOST: NAME".
-set -u
 cd "$(dirname "$0")/.."
 hosts=${SPORE_HTTP_HOSTS:-"spore-kvm microvm linux"}
-. tests/lib.sh
-lib_init http
-dir=build/tests/httpd-hosts.$$ log=build/tests/log
-lib_on_exit 'rm -rf "$dir"'
+. tests/lib.sh   # set -u; namespaces, boot, cleanup
+lib_init httpd-hosts
 fail=0
 tag() { sed -u "s/^\(ok\|FAIL\) /\1 $1: /"; }
-mkdir -p "$dir/root" $log
+mkdir -p "$dir/root"
 cp -a tests/httpd-root/. "$dir/root/"
 python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 13 + (i >> 11)) & 255 for i in range(512 << 10)))' \
 	> "$dir/root/big.bin"

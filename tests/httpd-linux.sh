@@ -3,13 +3,10 @@
 # httpd's Linux build under tests/httpd.sh: builds it, serves a copy of
 # tests/httpd-root (plus a generated 3 MiB big.bin) on 127.0.0.1:8080 inside a
 # network namespace of its own, runs the checks, then removes everything.
-set -u
 cd "$(dirname "$0")/.."
-. tests/lib.sh
+. tests/lib.sh   # set -u; namespaces, cleanup
 lib_init httpd-linux
-dir=build/tests/httpd-linux.$$
-lib_on_exit 'rm -rf "$dir"'
-mkdir -p build/linux "$dir"
+mkdir -p build/linux
 gcc -static -O2 -Wall -Wextra -Werror apps/httpd/*.c -o build/linux/httpd ||
 	{ echo "FAIL build: gcc apps/httpd/*.c"; exit 1; }
 cp -a tests/httpd-root "$dir/root"

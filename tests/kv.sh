@@ -5,12 +5,10 @@
 # the persistence test (write, stop, start on the same log, read back).
 # Prints "ok NAME" / "FAIL NAME: why". Hosts: SPORE_KV_HOSTS (default
 # spore-kvm microvm linux).
-set -u
 cd "$(dirname "$0")/.."
 hosts=${SPORE_KV_HOSTS:-"spore-kvm microvm linux"}
-. tests/lib.sh
+. tests/lib.sh   # set -u; namespaces, boot, cleanup
 lib_init kv
-log=build/tests/log; mkdir -p $log
 fail=0
 
 say() { echo "$1 kv on $host: $2"; [ "$1" = ok ] || fail=1; }
@@ -45,8 +43,7 @@ start() {  # extra server args...
 	lib_wait $out "listening on 6379" ${want_starts:-1}
 }
 
-disk=build/tests/kv-disk.$$.img
-lib_on_exit 'rm -f $disk $disk.log'
+disk=$dir/disk.img
 for host in $hosts; do
 	rm -f $disk && truncate -s 8M $disk
 	: > $log/kv.$host.out

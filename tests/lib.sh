@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 # tests/lib.sh: the set-up every network test and benchmark shares, sourced, never run.
-# It makes namespaces, taps and veths inside namespaces of its own (nothing touches the host's
-# network) and removes them, and every process it or the test started in them, on every exit path.
-#   lib_init TAG             $ns=spore-TAG-PID; EXIT, INT and TERM then run lib_exit
+# It makes namespaces of its own with taps and veths inside them (nothing touches the host's
+# network) and removes them, and every process it or the test started, on every exit path.
+#   lib_init TAG             $ns=spore-TAG-PID; $log=build/tests/log and $dir=build/tests/TAG.PID
+#                            (relative to the tree's top), made; EXIT, INT, TERM run lib_exit,
+#                            which removes $dir
 #   lib_on_exit 'CMD'        one more command for lib_exit (rm -rf "$dir" ...), run last
 #   lib_netns [NAME]         namespace NAME (default $ns; else $ns-SOMETHING) with lo up
 #   lib_tap DEV [ADDR]       tap DEV in $ns, up, with ADDR (a.b.c.d/len) when given
@@ -24,7 +26,9 @@ lib_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 lib_pids=() lib_atexit=() lib_pid=""
 
 lib_init() {
-	ns=spore-$1-$$
+	ns=spore-$1-$$ log=build/tests/log dir=build/tests/$1.$$
+	mkdir -p "$lib_top/$log" "$lib_top/$dir"
+	lib_on_exit "rm -rf '$lib_top/$dir'"   # this one, even if the test reuses the name
 	trap lib_exit EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM

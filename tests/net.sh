@@ -5,12 +5,10 @@
 # sockets) against it. Traffic never leaves the namespace; the namespace and
 # every process in it are removed on every exit path. Prints "ok NAME" /
 # "FAIL NAME: why" lines. Hosts: SPORE_NET_HOSTS (default spore-kvm microvm q35).
-set -u
 cd "$(dirname "$0")/.."
 hosts=${SPORE_NET_HOSTS:-"spore-kvm microvm q35"}
-. tests/lib.sh
+. tests/lib.sh   # set -u; namespaces, boot, cleanup
 lib_init net
-log=build/tests/log; mkdir -p $log
 fail=0
 
 say() { echo "$1 net on $host: $2"; [ "$1" = ok ] || fail=1; }

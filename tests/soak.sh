@@ -10,14 +10,10 @@
 # Prints "ok NAME" / "FAIL NAME: why" / "skip NAME: why"; figures also go to
 # build/tests/log/soak.out. Hosts: SPORE_SOAK_HOSTS (default spore-kvm microvm);
 # requests: SPORE_SOAK_REQUESTS (default 1000000).
-set -u
 cd "$(dirname "$0")/.."
 hosts=${SPORE_SOAK_HOSTS:-"spore-kvm microvm"} total=${SPORE_SOAK_REQUESTS:-1000000}
-. tests/lib.sh
+. tests/lib.sh   # set -u; namespaces, boot, cleanup
 lib_init soak
-log=build/tests/log dir=build/tests/soak.$$
-lib_on_exit 'rm -rf "$dir"'
-mkdir -p $log "$dir"
 tar --format=ustar --owner=0 --group=0 -C tests/httpd-root -cf "$dir/root.tar" .
 fail=0
 say() { echo "$1 $2" | tee -a $log/soak.out; [ "$1" != FAIL ] || fail=1; }

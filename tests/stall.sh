@@ -8,15 +8,11 @@
 # Everything runs in a network namespace of the test's own; every loop is
 # bounded. Hosts: SPORE_STALL_HOSTS (default: microvm q35); rounds:
 # SPORE_STALL_ROUNDS (default 6). Prints "ok NAME" / "FAIL NAME: why".
-set -u
 cd "$(dirname "$0")/.."
 hosts=${SPORE_STALL_HOSTS:-"microvm q35"}
 rounds=${SPORE_STALL_ROUNDS:-6}
-. tests/lib.sh
+. tests/lib.sh   # set -u; namespaces, boot, cleanup
 lib_init stall
-log=build/tests/log dir=build/tests/stall.$$
-lib_on_exit 'rm -rf "$dir"'
-mkdir -p $log "$dir"
 tar --format=ustar --owner=0 --group=0 -C tests/httpd-root -cf "$dir/root.tar" .
 truncate -s 8M "$dir/disk.img"
 
