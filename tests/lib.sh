@@ -30,6 +30,9 @@ lib_init() {
 	mkdir -p "$lib_top/$log" "$lib_top/$dir"
 	lib_on_exit "rm -rf '$lib_top/$dir'"   # this one, even if the test reuses the name
 	trap lib_exit EXIT
+	# bash runs this only if the foreground command died of SIGINT; a client
+	# under timeout(1) has a process group of its own and does not, so the
+	# test then runs on to its end and cleans up there.
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 }
