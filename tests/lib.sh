@@ -18,6 +18,8 @@
 #                            --timeout in RUNNER-OPTS wins) through lib_spawn
 #   lib_wait OUT ERE [N]     until N (default 1) lines of OUT match ERE: 0; 1 after
 #                            $LIB_WAIT tenths of a second (300) or once $lib_pid has exited
+#   lib_empty NAME           kills every process in namespace NAME (5 s at most); it stays, so
+#                            a guest can be booted again on the same tap
 #   lib_cleanup              kills every process in $ns and $ns-*, deletes them (their taps
 #                            and veths go with them); found by name, so also those a subshell made
 #   lib_exit                 lib_cleanup, kills what lib_spawn started, runs lib_on_exit's
@@ -41,8 +43,8 @@ lib_on_exit() { lib_atexit+=("$1"); }
 
 nsx() { ip netns exec "$ns" "$@"; }
 
-# The processes in namespace $1, killed until none is left (5 s at most):
-# the tap a VM holds is gone only once the VM is.
+# Killed until none is left: a tap is free (and goes with its namespace)
+# only once the VM holding it has gone.
 lib_empty() {
 	local p _
 	for _ in $(seq 50); do
