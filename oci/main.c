@@ -371,9 +371,14 @@ static pid_t do_create(const char *id, int *passed)
 		close(p[0]);
 		if (tty >= 0) {   /* the pty is the guest's console and the controlling terminal */
 			struct termios t;
-			/* The guest already ends lines with CR LF: no second CR from the pty. */
+			/* QEMU's serial console already ends lines with CR LF: no second CR
+			 * from the pty. spore-kvm writes the guest's bare LF: the pty adds
+			 * the CR (OPOST|ONLCR), as for any program on a terminal. */
 			if (tcgetattr(tty, &t) == 0) {
-				t.c_oflag &= ~(tcflag_t)OPOST;
+				if (strcmp(st.vmm, "spore-kvm") == 0)
+					t.c_oflag |= OPOST | ONLCR;
+				else
+					t.c_oflag &= ~(tcflag_t)OPOST;
 				tcsetattr(tty, TCSANOW, &t);
 			}
 			setsid();

@@ -27,6 +27,5 @@ $(B)/spore-oci-static: $(OCI_OBJ)
 $(B)/oci/oci_test: tests/unit/oci_test.c oci/initrd.c oci/image.c oci/spec.c oci/state.c oci/cgroup.c oci/oci.h \
 	kernel/cmdline.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"
-	@$(HOSTCC) -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ioci -Ikernel \
-	    -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ tests/unit/oci_test.c \
+	@$(TEST_CC) -Ioci -Ikernel -Iarch/x86_64 -o $@ tests/unit/oci_test.c \
 	    oci/initrd.c oci/image.c oci/spec.c oci/state.c oci/cgroup.c kernel/cmdline.c -ljansson -lcrypto

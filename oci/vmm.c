@@ -78,9 +78,9 @@ int vmm_choose(const char *want, char *name, size_t namelen, char *err, size_t e
 		host_choice(conf, sizeof conf);
 		want = conf;
 	}
-	/* Automatic: not on kvm_pvm, where this spore-kvm stops at its first instruction
-	 * KVM cannot emulate (measured here; forced by annotation or config it still runs). */
-	int auto_kvm = kvm && have_mon && access("/sys/module/kvm_pvm", F_OK) != 0;
+	/* Automatic: spore-kvm wherever /dev/kvm is usable; it starts in ring 3 on
+	 * kvm_pvm and at the PVH entry elsewhere (docs/monitor.md, "Two start modes"). */
+	int auto_kvm = kvm && have_mon;
 	if (strcmp(want, "spore-kvm") == 0 || (!*want && auto_kvm)) {
 		if (!have_mon)
 			return fail(err, errlen, "VMM spore-kvm asked for, but no spore-kvm next to spore-oci");
