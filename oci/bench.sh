@@ -63,24 +63,24 @@ first_answer() {   # $1 runtime, $2 image; prints "ms rss_kib"
 	timeout 120 $PODMAN run -d --name fa --runtime $1 $UL -p 127.0.0.1:8080:80 $2 >/dev/null 2>&1
 	for i in $(seq 1 600); do curl -sf -m 1 -o /dev/null http://127.0.0.1:8080/ && { a=1; break; }; sleep 0.02; done
 	local d=$(ms $t)
-	# The container's memory: the pid podman knows and its children (spore: supervisor + QEMU).
+	# The container's memory: the pid podman knows and its children (spore: supervisor + VMM).
 	local pid=$($PODMAN inspect -f '{{.State.Pid}}' fa) rss=0
 	for p in $pid $(pgrep -P $pid); do rss=$((rss + $(awk '/^VmRSS/ { print $2 }' /proc/$p/status 2>/dev/null || echo 0))); done
 	timeout 60 $PODMAN rm -f -t 0 fa >/dev/null 2>&1
 	[ -n "$a" ] && echo "$d $rss" || echo "bench: $2 never answered" >&2
 }
 for r in $(seq 1 $N); do
-	add "podman run hello, spore-oci (QEMU TCG)" "$(podman_hello $SO spore-hello)"
+	add "podman run hello, spore-oci" "$(podman_hello $SO spore-hello)"
 	add "podman run hello, runc" "$(podman_hello runc linux-hello)"
-	set -- $(first_answer $SO spore-httpd); add "podman run -d -p httpd -> first answer, spore-oci" "$1"; add "httpd memory (RSS KiB), spore-oci: supervisor + QEMU" "$2"
+	set -- $(first_answer $SO spore-httpd); add "podman run -d -p httpd -> first answer, spore-oci" "$1"; add "httpd memory (RSS KiB), spore-oci: supervisor + VMM" "$2"
 	set -- $(first_answer runc linux-httpd); add "podman run -d -p httpd -> first answer, runc" "$1"; add "httpd memory (RSS KiB), runc: the process" "$2"
 	t=$(date +%s%N); $SO --root $T/so --log $T/so.log run --bundle $T/bs b$r >/dev/null 2>&1; add "spore-oci run hello alone (no podman)" "$(ms $t)"
 	t=$(date +%s%N); runc --root $T/rc run --bundle $T/bl b$r >/dev/null 2>&1; add "runc run hello alone (no podman)" "$(ms $t)"
 done
 echo "# $N rounds, interleaved; $(nproc) CPUs; VMM: $(sed -n 's/.*created on \([^,]*\),.*/\1/p' $T/so.log | sort -u)"
-for k in "podman run hello, spore-oci (QEMU TCG)" "podman run hello, runc" "spore-oci run hello alone (no podman)" \
+for k in "podman run hello, spore-oci" "podman run hello, runc" "spore-oci run hello alone (no podman)" \
 	"runc run hello alone (no podman)" "podman run -d -p httpd -> first answer, spore-oci" \
-	"podman run -d -p httpd -> first answer, runc" "httpd memory (RSS KiB), spore-oci: supervisor + QEMU" \
+	"podman run -d -p httpd -> first answer, runc" "httpd memory (RSS KiB), spore-oci: supervisor + VMM" \
 	"httpd memory (RSS KiB), runc: the process"; do
 	echo ${R[$k]:-} | tr ' ' '\n' | grep . | sort -n | awk -v k="$k" '{ v[NR] = $1 } END {
 		if (NR == 0) { printf "%-56s no data\n", k; exit }
