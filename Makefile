@@ -40,7 +40,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb compare soak
+.PHONY: all run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq compare soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -152,6 +152,9 @@ $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/me
 $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c
+$(B)/tests/unit/vq_test: tests/unit/vq_test.c monitor/vq.c monitor/guestmem.c monitor/monitor.h drivers/virtio_reg.h
+	@mkdir -p $(@D); gcc -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ikernel -Imonitor -Idrivers \
+	    -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ tests/unit/vq_test.c monitor/vq.c monitor/guestmem.c
 $(B)/tests/unit/pci_test: tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c drivers/virtio.h kernel/kernel.h
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
 	    tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c
@@ -210,7 +213,17 @@ $(B)/fuzz/gdb_fuzz: tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c monitor/gv
 fuzz-gdb: $(B)/fuzz/gdb_fuzz
 	@mkdir -p $(B)/fuzz/gdb-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/gdb-corpus 2>&1 | tail -3
-FUZZERS := http resp virtq elf hc gdb
+# The monitor's device-side virtqueue over a small guest RAM the input rewrites.
+$(B)/fuzz/vq_fuzz: tests/fuzz/vq_fuzz.c monitor/vq.c monitor/guestmem.c monitor/monitor.h \
+		   drivers/virtio_reg.h | $(B)/.deps
+	@mkdir -p $(@D)
+	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/vq_fuzz.c monitor/vq.c \
+	    monitor/guestmem.c
+fuzz-vq: $(B)/fuzz/vq_fuzz
+	@mkdir -p $(B)/fuzz/vq-corpus
+	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/vq-corpus 2>&1 | tail -3
+FUZZERS := http resp virtq elf hc gdb vq
 # Every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=600 for a campaign).
 fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 	@for f in $(FUZZERS); do mkdir -p $(B)/fuzz/$$f-corpus; echo "  FUZZ    $$f"; \
@@ -222,7 +235,7 @@ test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.e
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
-      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test
+      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/vq_test
 	@tests/run-tests
 
 # The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).

@@ -273,6 +273,41 @@ void timer_take(const struct vm *vm);           /* run a SIGALRM KVM_RUN left pe
 void timer_io_begin(const char *what);          /* a blocking host write: --timeout may end it */
 void timer_io_end(void);
 
+/* vq.c: the device side of one split virtqueue over guest RAM (pure; the trust boundary) */
+#define VQ_MAX 256                      /* largest queue offered: QueueNumMax */
+struct vq_seg {
+	void *p;                        /* host address of the buffer, checked by gm_at() */
+	uint32_t len;
+	int write;                      /* device-writable */
+};
+struct vq_chain {
+	uint16_t head;
+	unsigned n;
+	uint64_t rlen, wlen;            /* device-readable and -writable bytes */
+	struct vq_seg seg[VQ_MAX];
+};
+struct vq {
+	uint8_t *mem;
+	uint64_t mem_size;
+	uint16_t size;
+	int event_idx;                  /* VIRTIO_F_EVENT_IDX negotiated */
+	uint8_t *desc, *avail, *used;   /* host addresses of the rings, checked at set-up */
+	uint16_t last_avail;            /* next avail entry to take */
+	uint16_t avail_idx;             /* the guest's avail index as last read (checked) */
+	uint16_t used_idx;              /* ours: the guest's copy is only written from it */
+	uint16_t signalled;             /* used_idx at the last vq_need_irq() */
+	const char *broken;             /* NULL, or why the queue is dead (sticky) */
+};
+int vq_setup(struct vq *q, uint8_t *mem, uint64_t mem_size, uint16_t size,
+	     uint64_t desc, uint64_t avail, uint64_t used, int event_idx);  /* -1: broken */
+int vq_pop(struct vq *q, struct vq_chain *c);       /* 1 a chain, 0 none, -1 broken */
+void vq_push(struct vq *q, uint16_t head, uint32_t len);
+int vq_need_irq(struct vq *q);                      /* interrupt the guest now */
+int vq_arm(struct vq *q);                           /* before sleeping: 1 if more came */
+void vq_quiet(struct vq *q);                        /* while serving: no notifications */
+uint32_t vq_read(const struct vq_chain *c, uint32_t off, void *buf, uint32_t len);
+uint32_t vq_write(const struct vq_chain *c, uint32_t off, const void *buf, uint32_t len);
+
 /* main.c */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void print_stats(void);                         /* --stats: the counts on stderr */

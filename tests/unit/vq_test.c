@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+/* Host unit tests for the monitor's device-side virtqueue (monitor/vq.c) with hostile
+ * guests: buffers past RAM and wrapping 2^64, chains that loop or link out of the
+ * table, indirect descriptors, avail indices that jump, misaligned rings; EVENT_IDX
+ * both ways; the sticky broken state. Guest RAM is a malloc'd block of exactly its
+ * size, so ASan sees any access past it. `vq_test [NAME-FILTER]`. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor.h"
+#include "virtio_reg.h"
+
+#define MEM     (64 * 1024)
+#define QS      8
+#define DESC    0x1000          /* the rings in guest RAM */
+#define AVAIL   0x2000
+#define USED    0x3000
+#define BUF     0x8000          /* buffers from here */
+
+static char why[256];
+static uint8_t *mem;
+
+#define CHECK(cond, ...) do { if (!(cond)) { snprintf(why, sizeof(why), __VA_ARGS__); return why; } } while (0)
+
+/* The guest's side, written plainly into RAM. */
+static void desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	struct virtq_desc d = { addr, len, flags, next };
+	memcpy(mem + DESC + 16 * i, &d, 16);
+}
+
+static uint16_t get16(uint64_t gpa)
+{
+	uint16_t v;
+	memcpy(&v, mem + gpa, 2);
+	return v;
+}
+
+static void put16(uint64_t gpa, uint16_t v)
+{
+	memcpy(mem + gpa, &v, 2);
+}
+
+/* Makes head the next avail entry and publishes it. */
+static void offer(uint16_t head)
+{
+	uint16_t idx = get16(AVAIL + 2);
+	put16(AVAIL + 4 + 2 * (idx % QS), head);
+	put16(AVAIL + 2, (uint16_t)(idx + 1));
+}
+
+static void fresh(struct vq *q, int event_idx)
+{
+	memset(mem, 0, MEM);
+	if (vq_setup(q, mem, MEM, QS, DESC, AVAIL, USED, event_idx) < 0) {
+		fprintf(stderr, "vq_setup failed: %s\n", q->broken);
+		exit(1);
+	}
+}
+
+static struct vq_chain ch;
+
+static const char *t_chain(void)
+{
+	struct vq q;
+
+	fresh(&q, 0);
+	desc(3, BUF, 12, VIRTQ_DESC_F_NEXT, 5);
+	desc(5, BUF + 100, 30, VIRTQ_DESC_F_NEXT, 0);
+	desc(0, BUF + 200, 2000, VIRTQ_DESC_F_WRITE, 0);
+	CHECK(vq_pop(&q, &ch) == 0, "empty queue popped");
+	offer(3);
+	CHECK(vq_pop(&q, &ch) == 1, "pop: %s", q.broken);
+	CHECK(ch.head == 3 && ch.n == 3 && ch.rlen == 42 && ch.wlen == 2000, "chain shape");
+	CHECK(ch.seg[0].p == mem + BUF && ch.seg[2].p == mem + BUF + 200 && ch.seg[2].write, "segments");
+	CHECK(vq_pop(&q, &ch) == 0, "popped twice");
+	vq_push(&q, 3, 1500);
+	CHECK(get16(USED + 2) == 1, "used idx %u", get16(USED + 2));
+	uint32_t el[2];
+	memcpy(el, mem + USED + 4, 8);
+	CHECK(el[0] == 3 && el[1] == 1500, "used element %u %u", el[0], el[1]);
+	CHECK(vq_need_irq(&q) == 1, "no interrupt without NO_INTERRUPT");
+	CHECK(vq_need_irq(&q) == 0, "interrupt for nothing new");
+	return NULL;
+}
+
+static const char *t_read_write(void)
+{
+	struct vq q;
+	uint8_t out[64], in[64];
+
+	fresh(&q, 0);
+	for (int i = 0; i < 64; i++)
+		mem[BUF + i] = (uint8_t)i;
+	desc(0, BUF, 5, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, BUF + 5, 20, VIRTQ_DESC_F_NEXT, 2);
+	desc(2, BUF + 1000, 7, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 3);
+	desc(3, BUF + 2000, 50, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	CHECK(vq_pop(&q, &ch) == 1, "pop: %s", q.broken);
+	CHECK(vq_read(&ch, 3, out, 64) == 22, "read past the readable part");
+	for (int i = 0; i < 22; i++)
+		CHECK(out[i] == i + 3, "read byte %d", i);
+	for (int i = 0; i < 64; i++)
+		in[i] = (uint8_t)(0x80 + i);
+	CHECK(vq_write(&ch, 4, in, 64) == 53, "write past the writable part");
+	CHECK(mem[BUF + 1004] == 0x80 && mem[BUF + 1006] == 0x82 && mem[BUF + 2000] == 0x83 &&
+	      mem[BUF + 2049] == 0x80 + 52, "write landed wrong");
+	CHECK(mem[BUF + 1000] == 0 && mem[BUF + 2050] == 0, "write outside its range");
+	return NULL;
+}
+
+/* Each a guest mistake or attack that must mark the queue broken, with its reason. */
+static const char *t_hostile(void)
+{
+	static const struct {
+		const char *name, *want;
+		uint64_t addr;
+		uint32_t len;
+		uint16_t flags, next, head, idx;
+	} c[] = {
+		{ "past RAM", "outside", MEM - 4, 8, 0, 0, 0, 1 },
+		{ "wraps 2^64", "outside", UINT64_MAX - 3, 8, 0, 0, 0, 1 },
+		{ "huge length", "outside", BUF, UINT32_MAX, 0, 0, 0, 1 },
+		{ "at the top", "outside", MEM, 1, 0, 0, 0, 1 },
+		{ "indirect", "indirect", BUF, 16, 4, 0, 0, 1 },
+		{ "link out", "link", BUF, 16, VIRTQ_DESC_F_NEXT, QS, 0, 1 },
+		{ "self loop", "loop", BUF, 16, VIRTQ_DESC_F_NEXT, 0, 0, 1 },
+		{ "head out", "not a descriptor", BUF, 16, 0, 0, QS, 1 },
+		{ "head 0xffff", "not a descriptor", BUF, 16, 0, 0, 0xffff, 1 },
+		{ "idx jump", "ahead", BUF, 16, 0, 0, 0, QS + 1 },
+		{ "idx back", "ahead", BUF, 16, 0, 0, 0, 0xffff },
+	};
+	struct vq q;
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		fresh(&q, 0);
+		desc(0, c[i].addr, c[i].len, c[i].flags, c[i].next);
+		put16(AVAIL + 4, c[i].head);
+		put16(AVAIL + 2, c[i].idx);
+		CHECK(vq_pop(&q, &ch) == -1, "%s: accepted", c[i].name);
+		CHECK(q.broken && strstr(q.broken, c[i].want), "%s: reason %s", c[i].name, q.broken);
+	}
+	/* A two-descriptor loop and a full-length ring loop. */
+	fresh(&q, 0);
+	desc(0, BUF, 1, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, BUF, 1, VIRTQ_DESC_F_NEXT, 0);
+	offer(0);
+	CHECK(vq_pop(&q, &ch) == -1 && strstr(q.broken, "loop"), "2-loop: %s", q.broken);
+	fresh(&q, 0);
+	for (unsigned i = 0; i < QS; i++)
+		desc(i, BUF, 1, VIRTQ_DESC_F_NEXT, (uint16_t)((i + 1) % QS));
+	offer(0);
+	CHECK(vq_pop(&q, &ch) == -1 && strstr(q.broken, "loop"), "ring loop: %s", q.broken);
+	/* The longest legal chain: the whole table. */
+	fresh(&q, 0);
+	for (unsigned i = 0; i < QS; i++)
+		desc(i, BUF + i, 1, i + 1 < QS ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+	offer(0);
+	CHECK(vq_pop(&q, &ch) == 1 && ch.n == QS, "full-table chain refused: %s", q.broken);
+	/* Readable after writable. */
+	fresh(&q, 0);
+	desc(0, BUF, 1, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	desc(1, BUF, 1, 0, 0);
+	offer(0);
+	CHECK(vq_pop(&q, &ch) == -1 && strstr(q.broken, "after"), "order: %s", q.broken);
+	/* The last byte of RAM is fine. */
+	fresh(&q, 0);
+	desc(0, MEM - 1, 1, 0, 0);
+	offer(0);
+	CHECK(vq_pop(&q, &ch) == 1 && ch.seg[0].p == mem + MEM - 1, "last byte: %s", q.broken);
+	return NULL;
+}
+
+/* Once broken, nothing: not even after the guest repairs the ring. */
+static const char *t_sticky(void)
+{
+	struct vq q;
+
+	fresh(&q, 1);
+	desc(0, UINT64_MAX, 2, 0, 0);
+	offer(0);
+	CHECK(vq_pop(&q, &ch) == -1, "bad buffer accepted");
+	const char *reason = q.broken;
+	desc(0, BUF, 2, 0, 0);
+	offer(0);
+	CHECK(vq_pop(&q, &ch) == -1 && q.broken == reason, "repaired queue came back");
+	vq_push(&q, 0, 1);
+	CHECK(get16(USED + 2) == 0, "push on a broken queue");
+	CHECK(vq_need_irq(&q) == 0 && vq_arm(&q) == -1, "broken queue still signals");
+	return NULL;
+}
+
+static const char *t_setup(void)
+{
+	static const struct { uint16_t size; uint64_t d, a, u; int ok; } c[] = {
+		{ 8, DESC, AVAIL, USED, 1 },
+		{ 0, DESC, AVAIL, USED, 0 },
+		{ 6, DESC, AVAIL, USED, 0 },
+		{ 512, DESC, AVAIL, USED, 0 },
+		{ 8, DESC + 8, AVAIL, USED, 0 },
+		{ 8, DESC, AVAIL + 1, USED, 0 },
+		{ 8, DESC, AVAIL, USED + 2, 0 },
+		{ 8, MEM - 128, AVAIL, USED, 1 },              /* the table ends at RAM's end */
+		{ 8, MEM - 112, AVAIL, USED, 0 },
+		{ 8, DESC, MEM - 22, USED, 1 },
+		{ 8, DESC, MEM - 20, USED, 0 },
+		{ 8, DESC, AVAIL, MEM - 68, 0 },
+		{ 8, DESC, AVAIL, MEM - 72, 1 },               /* 70 bytes: ends 2 short */
+		{ 8, UINT64_MAX - 15, AVAIL, USED, 0 },
+		{ 8, DESC, UINT64_MAX - 1, USED, 0 },
+		{ 8, DESC, AVAIL, UINT64_MAX - 3, 0 },
+	};
+	struct vq q;
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int ok = vq_setup(&q, mem, MEM, c[i].size, c[i].d, c[i].a, c[i].u, 1) == 0;
+		CHECK(ok == c[i].ok && (ok || q.broken), "case %zu: %s", i, ok ? "accepted" : q.broken);
+		CHECK(ok || vq_pop(&q, &ch) == -1, "case %zu: broken queue pops", i);
+	}
+	return NULL;
+}
+
+/* EVENT_IDX (2.7.10) both ways: used_event decides our interrupts, avail_event is
+ * what we ask of the guest before sleeping. */
+static const char *t_event_idx(void)
+{
+	struct vq q;
+	const uint64_t used_event = AVAIL + 4 + 2 * QS, avail_event = USED + 4 + 8 * QS;
+
+	fresh(&q, 1);
+	for (unsigned i = 0; i < QS; i++)
+		desc(i, BUF + 16 * i, 16, VIRTQ_DESC_F_WRITE, 0);
+	put16(used_event, 2);          /* interrupt me when used idx passes 2 */
+	for (unsigned i = 0; i < 4; i++)
+		offer((uint16_t)i);
+	CHECK(vq_arm(&q) == 1, "arm missed the pending entries");
+	CHECK(get16(avail_event) == 0, "avail_event %u", get16(avail_event));
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK(vq_pop(&q, &ch) == 1, "pop %u", i);
+		vq_push(&q, ch.head, 16);
+	}
+	CHECK(vq_need_irq(&q) == 0, "interrupt before used_event");
+	CHECK(vq_pop(&q, &ch) == 1, "pop 3");
+	vq_push(&q, ch.head, 16);
+	CHECK(vq_need_irq(&q) == 1, "no interrupt at used_event");
+	CHECK(vq_pop(&q, &ch) == 1, "pop 4");
+	vq_push(&q, ch.head, 16);
+	CHECK(vq_need_irq(&q) == 0, "interrupt past used_event (guest has not asked again)");
+	put16(used_event, 4);
+	CHECK(vq_need_irq(&q) == 0, "interrupt for nothing new");
+	CHECK(vq_arm(&q) == 0, "arm saw entries that are not there");
+	CHECK(get16(avail_event) == 4, "avail_event %u, want 4", get16(avail_event));
+	/* Without EVENT_IDX: NO_INTERRUPT and NO_NOTIFY. */
+	fresh(&q, 0);
+	desc(0, BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	put16(AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
+	CHECK(vq_pop(&q, &ch) == 1, "pop");
+	vq_push(&q, 0, 1);
+	CHECK(vq_need_irq(&q) == 0, "interrupt despite NO_INTERRUPT");
+	vq_quiet(&q);
+	CHECK(get16(USED) == VIRTQ_USED_F_NO_NOTIFY, "quiet did not set NO_NOTIFY");
+	CHECK(vq_arm(&q) == 0 && get16(USED) == 0, "arm did not clear NO_NOTIFY");
+	return NULL;
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return *s >> 11 ^ *s << 29;
+}
+
+/* Random descriptor tables and indices: every segment handed out lies inside RAM
+ * (ASan checks the rest), chains are at most QS long, broken is sticky. */
+static const char *t_random(void)
+{
+	struct vq q;
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+
+	for (int round = 0; round < 3000; round++) {
+		fresh(&q, round & 1);
+		for (unsigned i = 0; i < QS; i++) {
+			uint64_t r1 = rnd(&seed), r2 = rnd(&seed);
+			/* mostly near RAM's end and small lengths, sometimes anything */
+			uint64_t addr = r1 % 4 ? r2 % (MEM + 64) : r2;
+			uint32_t len = r1 % 8 ? (uint32_t)(r1 >> 8) % 4096 : (uint32_t)(r1 >> 32);
+			desc(i, addr, len, (uint16_t)(r1 >> 40) % 8, (uint16_t)((r1 >> 48) % (QS + 1)));
+			put16(AVAIL + 4 + 2 * i, (uint16_t)(r2 >> 48) % (QS + 1));
+		}
+		put16(AVAIL + 2, (uint16_t)(rnd(&seed) % (QS + 2)));
+		int broken = 0;
+		for (int k = 0; k < 12; k++) {
+			int r = vq_pop(&q, &ch);
+			CHECK(!broken || r == -1, "round %d: broken queue came back", round);
+			if (r < 0) {
+				broken = 1;
+				continue;
+			}
+			if (r == 0)
+				break;
+			CHECK(ch.n >= 1 && ch.n <= QS && ch.head < QS, "round %d: chain of %u", round, ch.n);
+			for (unsigned s = 0; s < ch.n; s++) {
+				uint8_t *p = ch.seg[s].p;
+				CHECK(p >= mem && p <= mem + MEM && ch.seg[s].len <= (uint64_t)(mem + MEM - p),
+				      "round %d: segment outside RAM", round);
+				if (ch.seg[s].len)
+					p[ch.seg[s].len - 1] ^= 0;   /* ASan: the last byte is ours */
+			}
+			vq_push(&q, ch.head, (uint32_t)ch.wlen);
+			vq_need_irq(&q);
+		}
+	}
+	return NULL;
+}
+
+static const struct { const char *(*fn)(void); const char *name; } tests[] = {
+	{ t_chain, "chain" },
+	{ t_read_write, "read_write" },
+	{ t_hostile, "hostile" },
+	{ t_sticky, "sticky" },
+	{ t_setup, "setup" },
+	{ t_event_idx, "event_idx" },
+	{ t_random, "random" },
+};
+
+int main(int argc, char **argv)
+{
+	int failed = 0;
+
+	mem = malloc(MEM);
+	if (!mem)
+		return 1;
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (argc > 1 && strstr(tests[i].name, argv[1]) == NULL)
+			continue;
+		const char *r = tests[i].fn();
+		printf(r ? "FAIL vq_%s: %s\n" : "ok vq_%s\n", tests[i].name, r);
+		failed += r != NULL;
+	}
+	free(mem);
+	return failed != 0;
+}
