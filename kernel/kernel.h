@@ -29,7 +29,7 @@ struct host {
 	NORETURN void (*exit)(int status);
 };
 extern const struct host *host;
-extern const struct host host_qemu, host_sporekvm, host_xen;
+extern const struct host host_qemu, host_sporekvm, host_sporekvm_virtio, host_xen;
 void host_init(void);
 int  xen_detect(void);      /* drivers/xen.c: 1 when Xen's CPUID leaves say so */
 

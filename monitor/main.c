@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* spore-kvm: boots one spore image on KVM with one vCPU and serves its hypercalls.
- * This file: options, the set-up order, the run loop and its traps. No devices, no
- * interrupts, no threads. */
+ * This file: options, the set-up order, the run loop and its traps. Devices: the
+ * hypercall ones, or virtio-mmio served by the I/O thread (iothread.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -31,6 +31,8 @@ static const char usage[] =
 	"  --gdb=PORT         wait for gdb on 127.0.0.1:PORT before the first instruction\n"
 	"                     (gdb IMAGE -ex 'target remote :PORT'; docs/debugging.md)\n"
 	"  --core=FILE        on a guest crash (status 120) write an ELF core to FILE (gdb IMAGE FILE)\n"
+	"  --io=virtio|hypercall  devices: virtio-mmio with an in-kernel irqchip (default where the\n"
+	"                     guest runs in ring 0), or the hypercall devices\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
 	"251 VM fault, 252 timeout, 253 stdout closed or tap deleted, 254 sandbox violation,\n"
@@ -61,6 +63,24 @@ void print_stats(void)
 {
 	const struct vm *v = stats_vm;
 
+	if (v) {
+		const uint64_t *e = v->exits;
+		uint64_t all = 0;
+		for (int i = 0; i < 64; i++)
+			all += e[i];
+		msg("spore-kvm: exits: %llu: io %llu, mmio %llu, hlt %llu, intr %llu, other %llu\n",
+		    (unsigned long long)all, (unsigned long long)e[KVM_EXIT_IO],
+		    (unsigned long long)e[KVM_EXIT_MMIO], (unsigned long long)e[KVM_EXIT_HLT],
+		    (unsigned long long)e[KVM_EXIT_INTR],
+		    (unsigned long long)(all - e[KVM_EXIT_IO] - e[KVM_EXIT_MMIO] - e[KVM_EXIT_HLT] -
+					 e[KVM_EXIT_INTR]));
+	}
+	if (v && v->nvdev)
+		msg("spore-kvm: virtio: %llu kicks, %llu interrupts, %llu I/O thread wake-ups; net: "
+		    "%llu frames sent, %llu received, %llu dropped\n",
+		    (unsigned long long)v->io_kicks, (unsigned long long)v->vdev[0].irqs,
+		    (unsigned long long)v->io_wakeups, (unsigned long long)vnet_tx,
+		    (unsigned long long)vnet_rx, (unsigned long long)vnet_drops);
 	if (v)
 		msg("spore-kvm: stats: %llu hypercalls; net: %llu calls, %llu frames sent, %llu received; "
 		    "%llu send calls, %llu receive calls, at most %llu frames in one\n",
@@ -285,6 +305,8 @@ static int run_exit(struct vm *vm)
 		    "the vCPU state is lost)\n");
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_MMIO:
+		if (vm->nvdev && io_mmio(vm) == 0)
+			return -1;
 		snprintf(what, sizeof(what), "guest touched memory outside RAM (%s gpa 0x%llx)",
 			 run->mmio.is_write ? "write to" : "read from",
 			 (unsigned long long)run->mmio.phys_addr);
@@ -319,6 +341,7 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 				msg("spore-kvm: KVM_RUN: %s\n", strerror(errno));
 				return HC_EXIT_VMFAULT;
 			}
+			vm->exits[KVM_EXIT_INTR]++;
 			timer_take(vm);
 			if (timer_expired()) {
 				char what[64];
@@ -334,6 +357,7 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 			}
 			continue;
 		}
+		vm->exits[vm->run->exit_reason & 63]++;
 		int status = run_exit(vm);
 		if (status >= 0)
 			return vm->gdb ? gdbstub_exit(vm, status) : status;
@@ -345,7 +369,10 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 int main(int argc, char **argv)
 {
 	static char cmdline[MON_CMDLINE_MAX + 1];
-	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1 };
+	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1,
+			 .vm_fd = -1, .vnet_tap = -1, .io_epoll = -1 };
+	static struct vdev vdev[VMMIO_MAX];
+	int hc_io = 0;
 	const char *disk = NULL, *core = NULL;
 	uint64_t gdb_port = 0;
 	const char *net = NULL, *initrd = NULL;
@@ -401,6 +428,12 @@ int main(int argc, char **argv)
 				msg("spore-kvm: --mode=%s: want auto, ring3 or ring0\n", a + 7);
 				return HC_EXIT_SETUP;
 			}
+		} else if (strncmp(a, "--io=", 5) == 0) {
+			if (strcmp(a + 5, "virtio") != 0 && strcmp(a + 5, "hypercall") != 0) {
+				msg("spore-kvm: --io=%s: want virtio or hypercall\n", a + 5);
+				return HC_EXIT_SETUP;
+			}
+			hc_io = strcmp(a + 5, "hypercall") == 0;
 		} else if (strcmp(a, "--stats") == 0) {
 			stats_vm = &vm;
 		} else if (strncmp(a, "--net=", 6) == 0 && a[6]) {
@@ -448,14 +481,29 @@ int main(int argc, char **argv)
 	}
 	if (initrd && load_initrd(initrd, &vm, &im, &mod_addr, &mod_size) < 0)
 		return HC_EXIT_SETUP;
-	pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size);
 	if (net && net_open(&vm, net) < 0)
 		return HC_EXIT_SETUP;
 	if (disk && blk_open(&vm, disk) < 0)
 		return HC_EXIT_SETUP;
+	/* The virtio path wants the irqchip before the vCPU exists, so before the mode is
+	 * known: wherever ring 0 is possible and RAM ends below the device window. */
+	vm.irqchip = !hc_io && mode != MODE_RING3 && im.has32 && vm.mem_size <= VMMIO_BASE;
 	if (kvm_open(&vm) < 0)
 		return HC_EXIT_SETUP;
 	const char *why = choose_mode(&vm, mode);
+	if (vm.irqchip && !vm.ring3 && vm.tap_fd >= 0) {
+		/* The tap moves to virtio-net: the vCPU thread no longer touches it. */
+		vm.vdev = vdev;
+		vnet_init(&vdev[vm.nvdev++], vm.tap_fd, vm.net_mac);
+		vm.vnet_tap = vm.tap_fd;
+		vm.tap_fd = -1;
+	}
+	if (io_cmdline(&vm, cmdline, sizeof(cmdline)) < 0) {
+		msg("spore-kvm: guest command line longer than %d bytes with the virtio devices\n",
+		    MON_CMDLINE_MAX);
+		return HC_EXIT_SETUP;
+	}
+	pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size);
 	if (vm.ring3 && paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
 		msg("spore-kvm: %s: %s\n", image, err);
 		return HC_EXIT_SETUP;
@@ -474,6 +522,8 @@ int main(int argc, char **argv)
 	if (core)
 		vm.core->image = image;
 	if (gdb_port && gdbstub_open(&vm, (unsigned)gdb_port) < 0)
+		return HC_EXIT_SETUP;
+	if (vm.nvdev && io_setup(&vm) < 0)
 		return HC_EXIT_SETUP;
 	if (setup_timeout(&vm, timeout) < 0 || seccomp_install(&vm) < 0)
 		return HC_EXIT_SETUP;
