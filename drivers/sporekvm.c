@@ -116,6 +116,13 @@ static void hcv_init(void)
 
 static void hcv_probe(void)
 {
+	uint32_t r[4];
+
+	/* Each InterruptStatus read and ack is an exit to the monitor: skipped when its
+	 * interrupts say nothing else (irqfd pulses on a level pin whose handler only
+	 * wakes the threads that then read the used rings after the EOI). */
+	cpuid(HC_CPUID_FEATURES, 0, r);
+	vmmio_noack = !!(r[0] & HC_FEAT_IRQ_NOACK);
 	if (opt_nmmio)             /* none named: no slots to guess (a miss would be fatal) */
 		vmmio_probe();
 	hcnet_init();             /* HC_INFO: the disk; net is absent on this path */

@@ -51,6 +51,7 @@ uint32_t vmmio_read(struct vdev *d, unsigned off);
 void vmmio_write(struct vdev *d, unsigned off, uint32_t v);
 void virtio_probe(void);                 /* finds devices on both transports */
 void vmmio_probe(void);                  /* the mmio transport's alone */
+extern int vmmio_noack;                  /* set before probing: interrupts need no ack */
 void virtio_irq(void);                   /* interrupt context: ack, note the event */
 
 /* pci_region.c: a device's register region, checked before it is mapped (pure) */

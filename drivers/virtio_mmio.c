@@ -15,6 +15,7 @@
 
 static struct vdev devs[MMIO_SLOTS];
 static unsigned ndevs;
+int vmmio_noack;   /* the host's interrupts need no InterruptStatus read or ack (spore-kvm) */
 
 uint32_t vmmio_read(struct vdev *d, unsigned off)
 {
@@ -129,7 +130,7 @@ uint8_t vdev_config8(struct vdev *d, unsigned off)
  * event for the scheduler's idle loop. */
 void virtio_irq(void)
 {
-	for (unsigned i = 0; i < ndevs; i++) {   /* PCI devices use MSI-X: nothing to ack */
+	for (unsigned i = 0; i < ndevs && !vmmio_noack; i++) {   /* PCI: MSI-X, nothing to ack */
 		uint32_t st = vmmio_read(&devs[i], VIRTIO_MMIO_INTERRUPT_STATUS);
 		if (st)
 			vmmio_write(&devs[i], VIRTIO_MMIO_INTERRUPT_ACK, st);

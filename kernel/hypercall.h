@@ -26,6 +26,10 @@
  * line (virtio_mmio.device=SIZE@BASE:IRQ), instead of HC_POLL and HC_NET_*. */
 #define HC_CPUID_FEATURES 0x40000101u
 #define HC_FEAT_VIRTIO    1u
+/* The devices' interrupts are irqfd pulses and only ever mean "used buffers": the
+ * driver need not read InterruptStatus nor write InterruptAck (two exits to the
+ * monitor an interrupt, saved). */
+#define HC_FEAT_IRQ_NOACK 2u
 #define HC_PORT_BASE    0x500u
 #define HC_NR_MAX       16u                 /* ports HC_PORT_BASE .. +HC_NR_MAX-1 */
 #define HC_ELFNOTE_ENTRY64 1  /* ELF note "Spore": 64-bit ring-3 entry for spore-kvm */
