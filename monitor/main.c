@@ -486,8 +486,11 @@ int main(int argc, char **argv)
 	if (disk && blk_open(&vm, disk) < 0)
 		return HC_EXIT_SETUP;
 	/* The virtio path wants the irqchip before the vCPU exists, so before the mode is
-	 * known: wherever ring 0 is possible and RAM ends below the device window. */
-	vm.irqchip = !hc_io && mode != MODE_RING3 && im.has32 && vm.mem_size <= VMMIO_BASE;
+	 * known: wherever ring 0 is possible and RAM ends below the device window. Not
+	 * with --gdb: its ring-0 breakpoints are hlt, which the in-kernel LAPIC would keep
+	 * in the kernel (the guest would sleep at the breakpoint for ever). */
+	vm.irqchip = !hc_io && !gdb_port && mode != MODE_RING3 && im.has32 &&
+		     vm.mem_size <= VMMIO_BASE;
 	if (kvm_open(&vm) < 0)
 		return HC_EXIT_SETUP;
 	const char *why = choose_mode(&vm, mode);
