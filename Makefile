@@ -232,12 +232,16 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 	    $(B)/fuzz/$${f}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=12000 $(B)/fuzz/$$f-corpus 2>&1 \
 	    | grep -E '^Done|ERROR|SUMMARY' || exit 1; done
 
-test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf
+# The lab's echo client (static: L1 has busybox only).
+$(B)/tests/kvm-lab/echoflood: tests/kvm-lab/echoflood.c
+	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
+test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood
 	@tests/run-tests lab
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
-      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/vq_test
+      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/vq_test \
+      $(B)/tests/kvm-lab/echoflood
 	@tests/run-tests
 
 # The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).

@@ -123,8 +123,8 @@ static void hcv_probe(void)
 	 * wakes the threads that then read the used rings after the EOI). */
 	cpuid(HC_CPUID_FEATURES, 0, r);
 	vmmio_noack = !!(r[0] & HC_FEAT_IRQ_NOACK);
-	if (opt_nmmio)             /* none named: no slots to guess (a miss would be fatal) */
-		vmmio_probe();
+	/* Only the monitor's window (ebx, ecx): a word the user typed names no device. */
+	vmmio_probe_named(r[1], (uint64_t)r[1] + r[2]);
 	hcnet_init();             /* HC_INFO: the disk; net is absent on this path */
 }
 

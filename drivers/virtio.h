@@ -50,7 +50,7 @@ struct vdev {
 uint32_t vmmio_read(struct vdev *d, unsigned off);
 void vmmio_write(struct vdev *d, unsigned off, uint32_t v);
 void virtio_probe(void);                 /* finds devices on both transports */
-void vmmio_probe(void);                  /* the mmio transport's alone */
+void vmmio_probe_named(uint64_t lo, uint64_t hi);  /* named devices in [lo, hi) only */
 extern int vmmio_noack;                  /* set before probing: interrupts need no ack */
 void virtio_irq(void);                   /* interrupt context: ack, note the event */
 

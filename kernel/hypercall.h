@@ -24,7 +24,7 @@
  * ring-3 CPUID is not intercepted). HC_FEAT_VIRTIO: an in-kernel LAPIC and I/O APIC
  * (sleep with hlt and the LAPIC timer) and virtio-mmio devices named on the command
  * line (virtio_mmio.device=SIZE@BASE:IRQ), instead of HC_POLL and HC_NET_*. */
-#define HC_CPUID_FEATURES 0x40000101u
+#define HC_CPUID_FEATURES 0x40000101u  /* ebx, ecx: the devices' window, base and size */
 #define HC_FEAT_VIRTIO    1u
 /* The devices' interrupts are irqfd pulses and only ever mean "used buffers": the
  * driver need not read InterruptStatus nor write InterruptAck (two exits to the

@@ -162,18 +162,22 @@ int io_cmdline(const struct vm *vm, char *cmdline, size_t size)
 	return 0;
 }
 
-/* KVM_EXIT_MMIO in a device's window: its registers. 0 if it was one. */
+/* KVM_EXIT_MMIO in the devices' window (the CPUID feature leaf names all of it): a
+ * device's registers, or an empty slot that reads as 0 (no magic: no device). 0 if
+ * it was in the window. */
 int io_mmio(struct vm *vm)
 {
 	struct kvm_run *run = vm->run;
 	uint64_t a = run->mmio.phys_addr;
 
-	if (a < VMMIO_BASE || a - VMMIO_BASE >= (uint64_t)vm->nvdev * VMMIO_SIZE || run->mmio.len > 8)
+	if (a < VMMIO_BASE || a - VMMIO_BASE >= (uint64_t)VMMIO_MAX * VMMIO_SIZE || run->mmio.len > 8)
 		return -1;
-	struct vdev *d = &vm->vdev[(a - VMMIO_BASE) / VMMIO_SIZE];
-	uint64_t off = (a - VMMIO_BASE) % VMMIO_SIZE;
+	uint64_t i = (a - VMMIO_BASE) / VMMIO_SIZE, off = (a - VMMIO_BASE) % VMMIO_SIZE;
 	if (off + run->mmio.len > VMMIO_SIZE)
 		return -1;
-	vmmio_access(d, off, run->mmio.data, run->mmio.len, run->mmio.is_write);
+	if (i < (uint64_t)vm->nvdev)
+		vmmio_access(&vm->vdev[i], off, run->mmio.data, run->mmio.len, run->mmio.is_write);
+	else if (!run->mmio.is_write)
+		memset(run->mmio.data, 0, run->mmio.len);
 	return 0;
 }

@@ -57,7 +57,8 @@ static int setup_cpuid(struct vm *vm, int kvm, int vcpu)
 			c->entries[i].ecx |= 1u << 24;
 	if (vm->irqchip)
 		c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES,
-								  .eax = HC_FEAT_VIRTIO | HC_FEAT_IRQ_NOACK };
+			.eax = HC_FEAT_VIRTIO | HC_FEAT_IRQ_NOACK, .ebx = (uint32_t)VMMIO_BASE,
+			.ecx = VMMIO_MAX * VMMIO_SIZE };
 	struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
 	memset(e, 0, sizeof(*e));
 	e->function = HC_CPUID_LEAF;

@@ -305,7 +305,7 @@ static int run_exit(struct vm *vm)
 		    "the vCPU state is lost)\n");
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_MMIO:
-		if (vm->nvdev && io_mmio(vm) == 0)
+		if (vm->irqchip && !vm->ring3 && io_mmio(vm) == 0)
 			return -1;
 		snprintf(what, sizeof(what), "guest touched memory outside RAM (%s gpa 0x%llx)",
 			 run->mmio.is_write ? "write to" : "read from",
