@@ -24,6 +24,8 @@ struct virtq {
 	int event_idx;          /* VIRTIO_F_EVENT_IDX negotiated */
 	uint16_t kicked;        /* avail idx at the last notification */
 	uint16_t avail_idx;     /* ours; avail->idx is only ever written from it */
+	int quiet;              /* EVENT_IDX: never ask for an interrupt (used_event left
+				 * alone): a queue reaped by polling, as transmit is */
 };
 int virtq_init(struct virtq *q, uint16_t size, void *mem);   /* mem: virtq_mem_size() bytes, zeroed */
 uint64_t virtq_mem_size(uint16_t size);

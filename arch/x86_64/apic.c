@@ -103,10 +103,19 @@ void apic_init(void)
 
 void apic_arm(uint64_t deadline_ns)
 {
+	static uint64_t armed_tsc, armed_at = ~0ull;
+
 	if (!ready)
 		apic_init();
 	if (tscdl) {
-		wrmsr(MSR_TSC_DEADLINE, clock_tsc_from_ns(deadline_ns));
+		/* The same deadline, not yet fired, is still armed: each MSR write is an
+		 * exit to the hypervisor, and an idle loop sleeps to one deadline many times. */
+		uint64_t t = clock_tsc_from_ns(deadline_ns);
+		if (t == armed_tsc && timer_fired == armed_at)
+			return;
+		armed_tsc = t;
+		armed_at = timer_fired;
+		wrmsr(MSR_TSC_DEADLINE, t);
 		return;
 	}
 	uint64_t now = clock_monotonic_ns();

@@ -82,7 +82,7 @@ void trap(struct trapframe *tf)
 {
 	switch (tf->vector) {
 	case TIMER_VECTOR:
-		timer_fired = 1;
+		timer_fired++;     /* apic_arm: a deadline fired since it was set */
 		apic_eoi();
 		return;
 	case VIRTIO_VECTOR:
