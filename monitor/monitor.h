@@ -356,7 +356,7 @@ void vmmio_irq(struct vdev *d);                     /* I/O thread, lock held */
 
 /* vnet.c: virtio-net over the tap */
 extern uint64_t vnet_rx, vnet_tx, vnet_drops;
-void vnet_init(struct vdev *d, int tap, const uint8_t mac[6]);
+void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6]);
 void vnet_serve(struct vdev *d, int tap_event);     /* I/O thread, lock held */
 
 /* iothread.c: irqfd, ioeventfd, the I/O thread */

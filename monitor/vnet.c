@@ -19,6 +19,7 @@
 
 static struct {
 	int tap;
+	const char *name;       /* --net's TAP, for messages */
 	int tap_ready;          /* epoll said readable (edge-triggered) and no EAGAIN since */
 	uint32_t pending;       /* bytes of a frame read from the tap, waiting for a buffer */
 	uint8_t frame[HDR + FRAME_MAX];
@@ -27,7 +28,7 @@ static struct {
 uint64_t vnet_rx, vnet_tx, vnet_drops;       /* --stats */
 
 /* The device's identity: MAC and link status in the config space (5.1.4). */
-void vnet_init(struct vdev *d, int tap, const uint8_t mac[6])
+void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6])
 {
 	d->id = VIRTIO_ID_NET;
 	d->features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
@@ -37,6 +38,7 @@ void vnet_init(struct vdev *d, int tap, const uint8_t mac[6])
 	d->config[6] = VIRTIO_NET_S_LINK_UP;
 	d->config_len = 8;
 	n.tap = tap;
+	n.name = name;
 }
 
 static void broken(struct vdev *d, struct vq *q)
@@ -47,11 +49,12 @@ static void broken(struct vdev *d, struct vq *q)
 	d->live = 0;
 }
 
-/* The tap is gone (deleted under the guest): as the hypercall path does, end the
- * guest with one line and HC_EXIT_HOSTIO. */
+/* The tap is gone (deleted under the guest: EBADFD, or EIO): as the hypercall
+ * path does, end the guest with its one line and HC_EXIT_HOSTIO. */
 static void tap_gone(int err)
 {
-	msg("spore-kvm: the tap device failed: %s (deleted?)\n", strerror(err));
+	msg("spore-kvm: --net=%s: the tap is gone (deleted under the running guest?); ending the "
+	    "guest (%s)\n", n.name ? n.name : "?", strerror(err));
 	_exit(HC_EXIT_HOSTIO);
 }
 

@@ -351,7 +351,7 @@ static void new_dev(struct vdev *d)
 	memset(mem, 0, MEM);
 	*d = (struct vdev){ .mem = mem, .mem_size = MEM, .ctl = -1, .irqfd = -1, .kick = { -1, -1 } };
 	pthread_mutex_init(&d->lock, NULL);
-	vnet_init(d, -1, mac);
+	vnet_init(d, -1, "tap9", mac);
 }
 
 /* The driver's side of spec 3.1.1 and 4.2.3.2 for queue q at (desc, avail, used). */
@@ -446,7 +446,7 @@ static const char *t_vnet(void)
 
 	CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv) == 0, "socketpair");
 	new_dev(&d);
-	vnet_init(&d, sv[0], (const uint8_t[6]){ 2, 0, 0, 0, 0, 1 });
+	vnet_init(&d, sv[0], "tap9", (const uint8_t[6]){ 2, 0, 0, 0, 0, 1 });
 	d.irqfd = eventfd(0, EFD_NONBLOCK);
 	wr(&d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	wr(&d, VIRTIO_MMIO_DRIVER_FEATURES, 1u << VIRTIO_F_EVENT_IDX | 1u << VIRTIO_NET_F_MAC);
