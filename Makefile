@@ -152,11 +152,11 @@ $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/me
 $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c
-$(B)/tests/unit/vq_test: tests/unit/vq_test.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/guestmem.c \
+$(B)/tests/unit/vq_test: tests/unit/vq_test.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c \
 		       monitor/monitor.h drivers/virtio_reg.h
 	@mkdir -p $(@D); gcc -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ikernel -Imonitor -Idrivers \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ tests/unit/vq_test.c monitor/vq.c \
-	    monitor/vmmio.c monitor/vnet.c monitor/guestmem.c
+	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c
 $(B)/tests/unit/pci_test: tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c drivers/virtio.h kernel/kernel.h
 	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
 	    tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c

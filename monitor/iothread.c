@@ -102,6 +102,8 @@ static void *io_thread(void *arg)
 			pthread_mutex_lock(&d->lock);
 			if (d->id == VIRTIO_ID_NET)
 				vnet_serve(d, what == EV_TAP);
+			else if (d->id == VIRTIO_ID_BLK)
+				vblk_serve(d);
 			pthread_mutex_unlock(&d->lock);
 			vm->io_wakeups++;
 		}

@@ -59,6 +59,14 @@ void msg(const char *fmt, ...)
  * in the sandbox's allowlist. */
 static struct vm *stats_vm;
 
+static unsigned long long vdev_irqs(const struct vm *v)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < v->nvdev; i++)
+		n += v->vdev[i].irqs;
+	return n;
+}
+
 void print_stats(void)
 {
 	const struct vm *v = stats_vm;
@@ -78,9 +86,12 @@ void print_stats(void)
 	if (v && v->nvdev)
 		msg("spore-kvm: virtio: %llu kicks, %llu interrupts, %llu I/O thread wake-ups; net: "
 		    "%llu frames sent, %llu received, %llu dropped\n",
-		    (unsigned long long)v->io_kicks, (unsigned long long)v->vdev[0].irqs,
+		    (unsigned long long)v->io_kicks, (unsigned long long)vdev_irqs(v),
 		    (unsigned long long)v->io_wakeups, (unsigned long long)vnet_tx,
 		    (unsigned long long)vnet_rx, (unsigned long long)vnet_drops);
+	if (v && v->vblk_disk >= 0)
+		msg("spore-kvm: virtio-blk: %llu requests, %llu failed\n", (unsigned long long)vblk_reqs,
+		    (unsigned long long)vblk_errors);
 	if (v)
 		msg("spore-kvm: stats: %llu hypercalls; net: %llu calls, %llu frames sent, %llu received; "
 		    "%llu send calls, %llu receive calls, at most %llu frames in one\n",
@@ -370,7 +381,7 @@ int main(int argc, char **argv)
 {
 	static char cmdline[MON_CMDLINE_MAX + 1];
 	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1,
-			 .vm_fd = -1, .vnet_tap = -1, .io_epoll = -1 };
+			 .vm_fd = -1, .vnet_tap = -1, .vblk_disk = -1, .io_epoll = -1 };
 	static struct vdev vdev[VMMIO_MAX];
 	int hc_io = 0;
 	const char *disk = NULL, *core = NULL;
@@ -500,6 +511,13 @@ int main(int argc, char **argv)
 		vnet_init(&vdev[vm.nvdev++], vm.tap_fd, vm.tap_name, vm.net_mac);
 		vm.vnet_tap = vm.tap_fd;
 		vm.tap_fd = -1;
+	}
+	if (vm.irqchip && !vm.ring3 && vm.disk_fd >= 0) {
+		/* The disk too: HC_INFO then reports none, HC_BLK_* are refused. */
+		vm.vdev = vdev;
+		vblk_init(&vdev[vm.nvdev++], vm.disk_fd, vm.disk_sectors);
+		vm.vblk_disk = vm.disk_fd;
+		vm.disk_fd = -1;
 	}
 	if (io_cmdline(&vm, cmdline, sizeof(cmdline)) < 0) {
 		msg("spore-kvm: guest command line longer than %d bytes with the virtio devices\n",

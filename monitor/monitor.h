@@ -103,6 +103,7 @@ struct vm {
 	struct vdev *vdev;              /* nvdev devices at VMMIO_BASE + i * VMMIO_SIZE */
 	int nvdev;
 	int vnet_tap;                   /* the tap, once the virtio-net device owns it; else -1 */
+	int vblk_disk;                  /* the disk, once the virtio-blk device owns it; else -1 */
 	int io_epoll;
 	uint64_t io_kicks, io_wakeups;  /* --stats: ioeventfd kicks, I/O thread wake-ups */
 	uint64_t exits[64];             /* --stats: returns from KVM_RUN by exit reason */
@@ -276,7 +277,7 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 		       const struct core *core, const int *ev, unsigned nev);
 		       /* pure; gdb_fd -1, core NULL, nev 0: absent. ev: eventfds the vCPU thread wakes */
 unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
-			  const int *wr, unsigned nwr);   /* the I/O thread's (pure) */
+			  const int *wr, unsigned nwr, int disk_fd);   /* the I/O thread's (pure) */
 int seccomp_install_io(const struct vm *vm);               /* -1 after a message */
 size_t seccomp_report(char *buf, size_t size, int nr, uint32_t arch, uint64_t a0, uint64_t a1);
 int seccomp_install(const struct vm *vm);                  /* -1 after a message */
@@ -358,6 +359,11 @@ void vmmio_irq(struct vdev *d);                     /* I/O thread, lock held */
 extern uint64_t vnet_rx, vnet_tx, vnet_drops;
 void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6]);
 void vnet_serve(struct vdev *d, int tap_event);     /* I/O thread, lock held */
+
+/* vblk.c: virtio-blk over --disk's file */
+extern uint64_t vblk_reqs, vblk_errors;
+void vblk_init(struct vdev *d, int fd, uint64_t sectors);
+void vblk_serve(struct vdev *d);                    /* I/O thread, lock held */
 
 /* iothread.c: irqfd, ioeventfd, the I/O thread */
 int io_cmdline(const struct vm *vm, char *cmdline, size_t size);  /* -1: no room */

@@ -165,10 +165,11 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 }
 
 /* Pure: the I/O thread's filter (iothread.c). It waits in epoll on one fd, reads the
- * tap and the eventfds in rd, writes the tap, the irqfds and stderr in wr, takes the
- * devices' locks; nothing else: no ioctl at all, no open, no mmap. */
+ * tap and the eventfds in rd, writes the tap, the irqfds and stderr in wr, reads,
+ * writes and syncs the disk (-1: none), takes the devices' locks; nothing else: no
+ * ioctl at all, no open, no mmap. */
 unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
-			  const int *wr, unsigned nwr)
+			  const int *wr, unsigned nwr, int disk_fd)
 {
 	struct filter prog = { f, 0 }, *p = &prog;
 
@@ -182,6 +183,9 @@ unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, un
 	allow_fds(p, __NR_epoll_pwait, &epoll_fd, 1);
 	allow_fds(p, __NR_read, rd, nrd);
 	allow_fds(p, __NR_write, wr, nwr);
+	allow_fds(p, __NR_pread64, &disk_fd, 1);    /* virtio-blk */
+	allow_fds(p, __NR_pwrite64, &disk_fd, 1);
+	allow_fds(p, __NR_fdatasync, &disk_fd, 1);
 	stmt(p, BPF_RET | BPF_K, DENY);
 	return p->n;
 }
@@ -319,5 +323,5 @@ int seccomp_install_io(const struct vm *vm)
 			rd[nrd++] = vm->vdev[i].kick[q];
 		wr[nwr++] = vm->vdev[i].irqfd;
 	}
-	return install(f, seccomp_build_io(f, vm->io_epoll, rd, nrd, wr, nwr));
+	return install(f, seccomp_build_io(f, vm->io_epoll, rd, nrd, wr, nwr, vm->vblk_disk));
 }

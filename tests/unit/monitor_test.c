@@ -1150,7 +1150,8 @@ static const char *t_seccomp_report(void)
  * first (write to fd 1) must still work. */
 /* The virtio path's two filters: the vCPU thread's with eventfds 20-22 to wake (and
  * futex for the device lock), and the I/O thread's: epoll on 30, reads of the tap (7)
- * and eventfds 20-22, writes to the tap, stderr and the irqfd 23; nothing else. */
+ * and eventfds 20-22, writes to the tap, stderr and the irqfd 23, the disk (8);
+ * nothing else. */
 static int ref_io(const struct seccomp_data *d)
 {
 	uint64_t fd = d->args[0];
@@ -1166,6 +1167,8 @@ static int ref_io(const struct seccomp_data *d)
 		return fd == 7 || fd == 20 || fd == 21 || fd == 22;
 	case __NR_write:
 		return fd == 7 || fd == 2 || fd == 23;
+	case __NR_pread64: case __NR_pwrite64: case __NR_fdatasync:
+		return fd == 8;
 	}
 	return 0;
 }
@@ -1175,13 +1178,14 @@ static const char *t_seccomp_virtio(void)
 	static struct sock_filter f[SECCOMP_MAX];
 	static const int nrs[] = { __NR_write, __NR_read, __NR_ioctl, __NR_futex, __NR_epoll_wait,
 				   __NR_epoll_pwait, __NR_exit_group, __NR_openat, __NR_mmap, __NR_clone,
-				   __NR_ppoll, __NR_getrandom, __NR_socket, __NR_eventfd2 };
-	static const uint64_t args[] = { 0, 1, 2, 5, 7, 20, 21, 22, 23, 30, 31, 1ull << 32 | 20,
+				   __NR_ppoll, __NR_getrandom, __NR_socket, __NR_eventfd2, __NR_pread64,
+				   __NR_pwrite64, __NR_fdatasync };
+	static const uint64_t args[] = { 0, 1, 2, 5, 7, 8, 20, 21, 22, 23, 30, 31, 1ull << 32 | 20,
 					 1ull << 32 | 30, KVM_RUN, KVM_IRQFD, UINT64_MAX };
 	const int ev[] = { 20, 21, 22 }, wr[] = { 7, 2, 23 }, rd[] = { 7, 20, 21, 22 };
 	unsigned nv = seccomp_build(f, 5, -1, -1, -1, NULL, ev, 3);
 	static struct sock_filter g[SECCOMP_MAX];
-	unsigned ni = seccomp_build_io(g, 30, rd, 4, wr, 3);
+	unsigned ni = seccomp_build_io(g, 30, rd, 4, wr, 3, 8);
 	struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64 };
 
 	CHECK(nv > 0 && nv <= SECCOMP_MAX && ni > 0 && ni <= SECCOMP_MAX, "%u, %u instructions", nv, ni);

@@ -503,8 +503,71 @@ static const char *t_vnet(void)
 	return NULL;
 }
 
+/* virtio-blk (vblk.c) over a 16-sector temporary file: a write, a read back, a flush,
+ * and requests past the end, not whole sectors, of an unknown type, or with no room
+ * for the status byte. */
+static const char *t_vblk(void)
+{
+	static struct vdev d;
+	char path[] = "/tmp/vq_test_disk.XXXXXX";
+	int fd = mkstemp(path);
+	uint32_t el[2];
+	struct { uint32_t type, reserved; uint64_t sector; } h;
+	static const struct { uint32_t type; uint64_t sector; uint32_t len; int write_data; uint8_t want; } c[] = {
+		{ 1, 3, 1024, 0, 0 },        /* OUT: sectors 3-4 from BUF + 0x100 */
+		{ 0, 3, 1024, 1, 0 },        /* IN: back into BUF + 0x800 */
+		{ 4, 0, 0, 0, 0 },           /* FLUSH */
+		{ 0, 15, 1024, 1, 1 },       /* past the end */
+		{ 0, UINT64_MAX, 512, 1, 1 },/* sector * 512 would wrap */
+		{ 1, 0, 100, 0, 1 },         /* not whole sectors */
+		{ 9, 0, 0, 0, 2 },           /* unknown type */
+	};
+
+	CHECK(fd >= 0 && ftruncate(fd, 16 * 512) == 0, "temporary disk");
+	unlink(path);
+	memset(mem, 0, MEM);
+	d = (struct vdev){ .mem = mem, .mem_size = MEM, .ctl = -1, .irqfd = -1, .kick = { -1, -1 } };
+	pthread_mutex_init(&d.lock, NULL);
+	vblk_init(&d, fd, 16);
+	wr(&d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(&d, VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	wr(&d, VIRTIO_MMIO_STATUS, 0x0b);
+	setup_queue(&d, 0, DESC, AVAIL, USED);
+	wr(&d, VIRTIO_MMIO_STATUS, 0x0f);
+	CHECK(d.live && rd(&d, VIRTIO_MMIO_CONFIG) == 16, "not live, or capacity");
+	for (int i = 0; i < 1024; i++)
+		mem[BUF + 0x100 + i] = (uint8_t)(i * 7);
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		h = (typeof(h)){ c[k].type, 0, c[k].sector };
+		memcpy(mem + BUF, &h, sizeof(h));
+		/* header, data (if any), status */
+		desc(0, BUF, 16, VIRTQ_DESC_F_NEXT, 1);
+		if (c[k].len)
+			desc(1, c[k].write_data ? BUF + 0x800 : BUF + 0x100, c[k].len,
+			     VIRTQ_DESC_F_NEXT | (c[k].write_data ? VIRTQ_DESC_F_WRITE : 0), 2);
+		desc(c[k].len ? 2 : 1, BUF + 0x7f0, 1, VIRTQ_DESC_F_WRITE, 0);
+		mem[BUF + 0x7f0] = 0xee;
+		offer(0);
+		vblk_serve(&d);
+		memcpy(el, mem + USED + 4 + 8 * (k % QS), 8);
+		CHECK(mem[BUF + 0x7f0] == c[k].want, "request %zu: status %u, want %u", k,
+		      mem[BUF + 0x7f0], c[k].want);
+		CHECK(el[1] == (c[k].want == 0 && c[k].write_data ? c[k].len : 0) + 1,
+		      "request %zu: used length %u", k, el[1]);
+	}
+	CHECK(memcmp(mem + BUF + 0x100, mem + BUF + 0x800, 1024) == 0, "read back differs");
+	/* No status byte: no answer written, the chain returned with length 0. */
+	desc(0, BUF, 16, 0, 0);
+	offer(0);
+	vblk_serve(&d);
+	CHECK(get16(USED + 2) == 8, "used idx %u", get16(USED + 2));
+	close(fd);
+	return NULL;
+}
+
 static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_mmio, "mmio" },
+	{ t_vblk, "vblk" },
 	{ t_vnet, "vnet" },
 	{ t_chain, "chain" },
 	{ t_read_write, "read_write" },
