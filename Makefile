@@ -40,7 +40,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq compare soak
+.PHONY: all run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev compare soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -225,7 +225,17 @@ $(B)/fuzz/vq_fuzz: tests/fuzz/vq_fuzz.c monitor/vq.c monitor/guestmem.c monitor/
 fuzz-vq: $(B)/fuzz/vq_fuzz
 	@mkdir -p $(B)/fuzz/vq-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/vq-corpus 2>&1 | tail -3
-FUZZERS := http resp virtq elf hc gdb vq
+# The monitor's virtio devices (registers, net, blk) driven by a hostile guest.
+$(B)/fuzz/vdev_fuzz: tests/fuzz/vdev_fuzz.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/vblk.c \
+		     monitor/guestmem.c monitor/monitor.h drivers/virtio_reg.h | $(B)/.deps
+	@mkdir -p $(@D)
+	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/vdev_fuzz.c monitor/vq.c \
+	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c
+fuzz-vdev: $(B)/fuzz/vdev_fuzz
+	@mkdir -p $(B)/fuzz/vdev-corpus
+	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/vdev-corpus 2>&1 | tail -3
+FUZZERS := http resp virtq elf hc gdb vq vdev
 # Every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=600 for a campaign).
 fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 	@for f in $(FUZZERS); do mkdir -p $(B)/fuzz/$$f-corpus; echo "  FUZZ    $$f"; \
