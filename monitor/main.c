@@ -497,10 +497,12 @@ int main(int argc, char **argv)
 	if (disk && blk_open(&vm, disk) < 0)
 		return HC_EXIT_SETUP;
 	/* The virtio path wants the irqchip before the vCPU exists, so before the mode is
-	 * known: wherever ring 0 is possible and RAM ends below the device window. Not
-	 * with --gdb: its ring-0 breakpoints are hlt, which the in-kernel LAPIC would keep
-	 * in the kernel (the guest would sleep at the breakpoint for ever). */
-	vm.irqchip = !hc_io && !gdb_port && mode != MODE_RING3 && im.has32 &&
+	 * known: wherever there is a device to serve, ring 0 is possible and RAM ends below
+	 * the device window. Only then: with the in-kernel LAPIC a guest's hlt never comes
+	 * back to the monitor, so one that halts with interrupts off would hang until
+	 * --timeout instead of ending with 251. Not with --gdb: its ring-0 breakpoints are
+	 * hlt (the guest would sleep at the breakpoint for ever). */
+	vm.irqchip = !hc_io && !gdb_port && (net || disk) && mode != MODE_RING3 && im.has32 &&
 		     vm.mem_size <= VMMIO_BASE;
 	if (kvm_open(&vm) < 0)
 		return HC_EXIT_SETUP;
