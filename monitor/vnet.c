@@ -22,7 +22,9 @@ static struct {
 	const char *name;       /* --net's TAP, for messages */
 	int tap_ready;          /* epoll said readable (edge-triggered) and no EAGAIN since */
 	uint32_t pending;       /* bytes of a frame read from the tap, waiting for a buffer */
-	uint8_t frame[HDR + FRAME_MAX];
+	uint8_t frame[HDR + FRAME_MAX];         /* that frame, after room for its header */
+	uint8_t out[FRAME_MAX];                 /* a frame on its way to the tap: apart, so a
+						 * send never overwrites a pending receive */
 } n = { .tap = -1 };
 
 uint64_t vnet_rx, vnet_tx, vnet_drops;       /* --stats */
@@ -73,10 +75,10 @@ static int tx(struct vdev *d)
 			broken(d, q);
 		if (r <= 0)
 			return done;
-		uint32_t len = vq_read(&ch, HDR, n.frame, FRAME_MAX);
+		uint32_t len = vq_read(&ch, HDR, n.out, FRAME_MAX);
 		if (ch.rlen < HDR + 14 || ch.rlen > HDR + FRAME_MAX) {
 			vnet_drops++;      /* not a frame: dropped, the buffer returned */
-		} else if (write(n.tap, n.frame, len) < 0) {
+		} else if (write(n.tap, n.out, len) < 0) {
 			if (errno == EIO || errno == EBADFD)
 				tap_gone(errno);
 			vnet_drops++;      /* a full tap queue drops, as a NIC would */

@@ -472,13 +472,19 @@ static const char *t_vnet(void)
 	CHECK(get16(USED + 0x800 + 2) == 2, "transmit used idx %u", get16(USED + 0x800 + 2));
 	CHECK(get16(USED + 0x800 + 4 + 8 * QS) == 2, "transmit avail_event not re-armed");
 	CHECK(read(d.irqfd, &n, 8) == 8, "no interrupt at transmit's used_event 0");
-	/* Receive: a frame with no buffer waits; the kick brings it in. */
+	/* Receive: a frame with no buffer waits, a send meanwhile leaves it intact, and
+	 * the kick brings it in. */
 	for (int i = 0; i < 100; i++)
 		frame[i] = (uint8_t)(0xff - i);
 	CHECK(send(sv[1], frame, 64, 0) == 64, "send");
 	vnet_serve(&d, 1);
 	CHECK(get16(USED + 2) == 0, "received without a buffer");
 	CHECK(read(d.irqfd, &n, 8) < 0, "interrupt for nothing");
+	memcpy(mem + DESC + 0x830, &(struct virtq_desc){ BUF + 0x200, 12 + 60, 0, 0 }, 16);
+	put16(AVAIL + 0x800 + 8, 3);
+	put16(AVAIL + 0x800 + 2, 3);
+	vnet_serve(&d, 0);
+	CHECK(recv(sv[1], got, sizeof(got), 0) == 60, "second sent frame");
 	memcpy(mem + DESC, &(struct virtq_desc){ BUF + 0x400, 2048, VIRTQ_DESC_F_WRITE, 0 }, 16);
 	offer(0);
 	put16(AVAIL + 4 + 2 * QS, 0);      /* used_event: interrupt at the first */
