@@ -472,6 +472,13 @@ static const char *t_vnet(void)
 	CHECK(get16(USED + 0x800 + 2) == 2, "transmit used idx %u", get16(USED + 0x800 + 2));
 	CHECK(get16(USED + 0x800 + 4 + 8 * QS) == 2, "transmit avail_event not re-armed");
 	CHECK(read(d.irqfd, &n, 8) == 8, "no interrupt at transmit's used_event 0");
+	/* A frame of 1515 bytes (past MTU 1500 + 14, no GSO offered) is dropped. */
+	memcpy(mem + DESC + 0x840, &(struct virtq_desc){ BUF, 12 + 1515, 0, 0 }, 16);
+	put16(AVAIL + 0x800 + 4 + 2 * 2, 4);
+	put16(AVAIL + 0x800 + 2, 3);
+	vnet_serve(&d, 0);
+	CHECK(recv(sv[1], got, sizeof(got), 0) < 0, "a frame longer than 1514 went out");
+	CHECK(get16(USED + 0x800 + 2) == 3, "long frame not returned");
 	/* Receive: a frame with no buffer waits, a send meanwhile leaves it intact, and
 	 * the kick brings it in. */
 	for (int i = 0; i < 100; i++)
@@ -481,8 +488,8 @@ static const char *t_vnet(void)
 	CHECK(get16(USED + 2) == 0, "received without a buffer");
 	CHECK(read(d.irqfd, &n, 8) < 0, "interrupt for nothing");
 	memcpy(mem + DESC + 0x830, &(struct virtq_desc){ BUF + 0x200, 12 + 60, 0, 0 }, 16);
-	put16(AVAIL + 0x800 + 8, 3);
-	put16(AVAIL + 0x800 + 2, 3);
+	put16(AVAIL + 0x800 + 4 + 2 * 3, 3);
+	put16(AVAIL + 0x800 + 2, 4);
 	vnet_serve(&d, 0);
 	CHECK(recv(sv[1], got, sizeof(got), 0) == 60, "second sent frame");
 	memcpy(mem + DESC, &(struct virtq_desc){ BUF + 0x400, 2048, VIRTQ_DESC_F_WRITE, 0 }, 16);
