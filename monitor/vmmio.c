@@ -60,7 +60,10 @@ static void vmmio_status(struct vdev *d, uint32_t v)
 
 static void vmmio_queue_ready(struct vdev *d, struct vdev_qcfg *c, struct vq *q)
 {
-	if (vq_setup(q, d->mem, d->mem_size, (uint16_t)c->num, c->desc, c->avail, c->used,
+	/* A size past 16 bits must not wrap into a valid one: 0 is refused. */
+	uint16_t num = c->num <= VQ_MAX ? (uint16_t)c->num : 0;
+
+	if (vq_setup(q, d->mem, d->mem_size, num, c->desc, c->avail, c->used,
 		     !!(d->driver_features & 1ull << VIRTIO_F_EVENT_IDX)) < 0) {
 		msg("spore-kvm: guest error: virtio device %u queue %u: %s\n", d->id,
 		    (unsigned)(c - d->qcfg), q->broken);

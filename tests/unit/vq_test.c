@@ -401,6 +401,15 @@ static const char *t_mmio(void)
 		int ok = !!(rd(&d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
 		CHECK(ok == (k == 2), "negotiation %d: FEATURES_OK %d", k, ok);
 	}
+	/* A queue size that would wrap 16 bits into 8 is refused. */
+	wr(&d, VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(&d, VIRTIO_MMIO_QUEUE_NUM, 0x10000 + QS);
+	wr(&d, VIRTIO_MMIO_QUEUE_DESC_LOW, DESC);
+	wr(&d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, AVAIL);
+	wr(&d, VIRTIO_MMIO_QUEUE_USED_LOW, USED);
+	wr(&d, VIRTIO_MMIO_QUEUE_READY, 1);
+	CHECK(rd(&d, VIRTIO_MMIO_QUEUE_READY) == 0, "queue size 0x10008 taken as 8");
+	wr(&d, VIRTIO_MMIO_STATUS, 0);
 	/* Queues: the receive queue's used ring outside RAM is refused at QUEUE_READY. */
 	setup_queue(&d, 0, DESC, AVAIL, MEM - 8);
 	CHECK(rd(&d, VIRTIO_MMIO_QUEUE_READY) == 0 && strstr(last_msg, "outside guest RAM"),
