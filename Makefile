@@ -29,6 +29,9 @@ KCFLAGS  := $(COMMON) -mgeneral-regs-only -nostdinc -isystem $(GCCINC) -Ikernel 
 LIBCINC  := -nostdinc -Ilibc/include -isystem $(NEWLIB)/include -isystem $(GCCINC) \
             -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L -D_POSIX_THREADS=1 -D_UNIX98_THREAD_MUTEX_ATTRIBUTES=1 -DFD_SETSIZE=1024
 LCFLAGS  := $(COMMON) -mgeneral-regs-only $(LIBCINC)
+# libc names the kernel's headers by folder ("kernel/net.h": libc/net has a
+# net.h of its own); kernel.h finds the arch's (x86.h) on -Iarch/x86_64.
+LKINC    := -I. -Iarch/x86_64
 APPCFLAGS = $(COMMON) $(LIBCINC) $(LWIPINC)
 
 KSRC := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c drivers/*.c)
@@ -40,7 +43,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev compare soak
+.PHONY: all image lua sqlite run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev compare soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -94,9 +97,9 @@ $(B)/kernel/%.o: kernel/% | $(NEWLIB)/lib/libc.a
 $(B)/drivers/%.o: drivers/% | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(KCFLAGS) -c $< -o $@
 $(B)/libc/net/%.o: libc/net/% | $(NEWLIB)/lib/libc.a $(LWIP)/src/include/lwip/opt.h
-	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LWIPINC) -c $< -o $@
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LWIPINC) $(LKINC) -c $< -o $@
 $(B)/libc/%.o: libc/% | $(NEWLIB)/lib/libc.a
-	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) -c $< -o $@
+	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LKINC) -c $< -o $@
 
 # ld -r then objcopy -G: internal names cannot collide with newlib or the app.
 # The network stack (lwIP + libc/net) first becomes one object that exports
@@ -135,8 +138,24 @@ $(B)/apps/%.elf: $(B)/spore.o $(NEWLIB)/lib/libc.a $$(addprefix $(B)/,$$(addsuff
 $(B)/tests/guest/%.elf: $(B)/spore.o $(NEWLIB)/lib/libc.a $(B)/tests/guest/%.o $(B)/name/%.o linker.ld
 	$(image)
 
+# ---- how host tests and fuzzers are compiled: TEST_CC, FUZZ_CC ----------------
+include tests/build.mk
+
+# ---- your own program: build/spore-cc (docs/porting.md) ----------------------
+# gcc for spore images, with this tree's paths: make CC=build/spore-cc, or
+# make image SRC=DIR [NAME=N] links DIR/*.c into build/image/N.elf.
+$(B)/spore-cc: sdk/spore-cc.in $(B)/spore.o $(NEWLIB)/lib/libc.a | $(LWIP)/src/include/lwip/opt.h
+	@echo "  GEN     $@"
+	@sed -e 's|@ROOT@|$(CURDIR)|' -e 's|@B@|$(CURDIR)/$(B)|' $< > $@ && chmod +x $@
+NAME ?= $(notdir $(abspath $(SRC)))
+image: $(B)/spore-cc
+	@test -d "$(SRC)" || { echo "make image: SRC=DIR, a directory of C sources" >&2; exit 2; }
+	@mkdir -p $(B)/image; echo "  LINK    $(B)/image/$(NAME).elf"
+	@$(B)/spore-cc -O2 -o $(B)/image/$(NAME).elf $(wildcard $(SRC)/*.c)
+
 # ---- spore-kvm, its tests and the floor program -----------------------------
 include monitor/monitor.mk
+include oci/oci.mk
 
 # ---- running ------------------------------------------------------------------
 # ARGS reaches the guest verbatim (through the environment, so quotes survive).
@@ -146,39 +165,71 @@ run: $(B)/apps/$(APP).elf $(B)/spore-kvm
 
 # ---- tests --------------------------------------------------------------------
 UNIT := $(basename $(notdir $(wildcard tests/unit/*_test.c)))
+# Every unit test includes the one runner: a change to it rebuilds them all.
+$(UNIT:%=$(B)/tests/unit/%): tests/unit/unit.h
 $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/memmap.c kernel/mem.c kernel/options.c
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -fsanitize=address,undefined -o $@ $^
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Iarch/x86_64 -o $@ $(filter %.c,$^)
 
 $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c
 $(B)/tests/unit/vq_test: tests/unit/vq_test.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c \
 		       monitor/monitor.h drivers/virtio_reg.h
-	@mkdir -p $(@D); gcc -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ikernel -Imonitor -Idrivers \
-	    -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ tests/unit/vq_test.c monitor/vq.c \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/unit/vq_test.c monitor/vq.c \
 	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c
 $(B)/tests/unit/pci_test: tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c drivers/virtio.h kernel/kernel.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c
 # virtio_rng.c is #included whole by its test, which stubs the device under it.
 $(B)/tests/unit/netring_test: tests/unit/netring_test.c drivers/xen_netring.c drivers/xen.h drivers/xen_reg.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/netring_test.c drivers/xen_netring.c
 $(B)/tests/unit/xenstore_test: tests/unit/xenstore_test.c drivers/xen_store.c drivers/xen.h drivers/xen_reg.h kernel/kernel.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/xenstore_test.c
 $(B)/tests/unit/netfront_test: tests/unit/netfront_test.c drivers/xen_net.c drivers/xen_netring.c drivers/xen.h \
 		drivers/xen_reg.h kernel/kernel.h kernel/net.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/netfront_test.c drivers/xen_netring.c
 $(B)/tests/unit/rng_test: tests/unit/rng_test.c drivers/virtio_rng.c drivers/virtio.h drivers/virtio_reg.h kernel/kernel.h
-	@mkdir -p $(@D); gcc -O1 -g -Wall -Wextra -Werror -Ikernel -Idrivers -fsanitize=address,undefined -o $@ \
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/rng_test.c
+
+# The test build's own check: built as every unit test and fuzz target are, each commits a
+# fault that tests/run-tests (its "sancheck" rows) must count as a FAIL.
+$(B)/tests/unit/sancheck: tests/unit/sancheck.c tests/build.mk
+	@mkdir -p $(@D); $(TEST_CC) -o $@ $<
+$(B)/fuzz/sancheck_fuzz: tests/fuzz/sancheck_fuzz.c tests/build.mk | $(B)/.deps
+	@mkdir -p $(@D); $(FUZZ_CC) -o $@ $<
+
+# tarfs.c against newlib's headers (its struct stat and DIR), linked with the
+# host's C library for the rest; the test renames tarfs's POSIX entry points.
+$(B)/tests/unit/tarfs_test: tests/unit/tarfs_test.c libc/tarfs.c libc/fd.h libc/libc.h | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(@D); $(TEST_CC) $(LIBCINC) -Ilibc -o $@ tests/unit/tarfs_test.c
+test: $(B)/tests/unit/tarfs_test
+
+# kv's commands as the Linux build runs them; UBSan stops at a signed overflow.
+$(B)/tests/unit/kvcmd_test: tests/unit/kvcmd_test.c apps/kv/cmd.c apps/kv/db.c apps/kv/out.c apps/kv/resp.c apps/kv/kv.h
+	@mkdir -p $(@D); $(TEST_CC) -o $@ $(filter %.c,$^)
+test: $(B)/tests/unit/kvcmd_test
+
+$(B)/tests/unit/twsyn_test: tests/unit/twsyn_test.c libc/net/twsyn.c libc/net/timewait.h
+	@mkdir -p $(@D); $(TEST_CC) -Ilibc/net -o $@ tests/unit/twsyn_test.c libc/net/twsyn.c
+test: $(B)/tests/unit/twsyn_test
+
+# xen.c whole, its hypercalls answered by a SIGTRAP handler (no red zone: the
+# hypercall's call pushes below the stack pointer, as in the guest).
+$(B)/tests/unit/xenhost_test: tests/unit/xenhost_test.c drivers/xen.c drivers/xen.h drivers/xen_reg.h kernel/kernel.h
+	@mkdir -p $(@D); $(TEST_CC) -mno-red-zone -Ikernel -Idrivers -Iarch/x86_64 -o $@ tests/unit/xenhost_test.c
+test: $(B)/tests/unit/xenhost_test
+
+$(B)/tests/unit/memfs_test: tests/unit/memfs_test.c libc/memfs.c libc/memfs.h
+	@mkdir -p $(@D); $(TEST_CC) -Ilibc -o $@ tests/unit/memfs_test.c libc/memfs.c
 
 # Fuzzing the request parsers (libFuzzer); a bounded run is part of make test.
 FUZZ_SECONDS ?= 10
 $(B)/fuzz/resp_fuzz: tests/fuzz/resp_fuzz.c apps/kv/resp.c apps/kv/kv.h | $(B)/.deps
-	@mkdir -p $(@D); clang -g -O1 -fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/resp_fuzz.c apps/kv/resp.c
+	@mkdir -p $(@D); $(FUZZ_CC) -o $@ tests/fuzz/resp_fuzz.c apps/kv/resp.c
 fuzz-resp: $(B)/fuzz/resp_fuzz
 	@mkdir -p $(B)/fuzz/resp-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/resp-corpus 2>&1 | tail -3
@@ -188,7 +239,7 @@ fuzz-resp: $(B)/fuzz/resp_fuzz
 $(B)/fuzz/virtq_fuzz: tests/fuzz/virtq_fuzz.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h \
 		      $(wildcard tests/fuzz/virtq-seeds/*) | $(B)/.deps
 	@mkdir -p $(@D) $(B)/fuzz/virtq-corpus; cp tests/fuzz/virtq-seeds/* $(B)/fuzz/virtq-corpus/
-	@clang -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -Idrivers -o $@ \
+	@$(FUZZ_CC) -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/fuzz/virtq_fuzz.c drivers/virtq.c
 fuzz-virtq: $(B)/fuzz/virtq_fuzz
 	@mkdir -p $(B)/fuzz/virtq-corpus
@@ -199,19 +250,16 @@ fuzz-virtq: $(B)/fuzz/virtq_fuzz
 $(B)/fuzz/elf_fuzz: tests/fuzz/elf_fuzz.c monitor/elf.c monitor/guestmem.c monitor/monitor.h \
 		    | $(B)/.deps $(B)/tests/unit/monitor_guest.elf $(B)/tests/unit/monitor_guest64.elf
 	@mkdir -p $(@D) $(B)/fuzz/elf-corpus; cp $(B)/tests/unit/monitor_guest*.elf $(B)/fuzz/elf-corpus/
-	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	    -Ikernel -Imonitor -o $@ tests/fuzz/elf_fuzz.c monitor/elf.c monitor/guestmem.c
+	@$(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/elf_fuzz.c monitor/elf.c monitor/guestmem.c
 $(B)/fuzz/hc_fuzz: tests/fuzz/hc_fuzz.c $(MON_TESTED) monitor/monitor.h kernel/hypercall.h | $(B)/.deps
 	@mkdir -p $(@D)
-	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	    -Ikernel -Imonitor -o $@ tests/fuzz/hc_fuzz.c $(MON_TESTED)
+	@$(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/hc_fuzz.c $(MON_TESTED)
 # The gdb stub's packet layer and commands over a fake guest RAM and page tables.
 $(B)/fuzz/gdb_fuzz: tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c monitor/gva.c monitor/guestmem.c \
 		    monitor/monitor.h $(wildcard tests/fuzz/gdb-seeds/*) | $(B)/.deps
 	@mkdir -p $(@D) $(B)/fuzz/gdb-corpus; cp tests/fuzz/gdb-seeds/* $(B)/fuzz/gdb-corpus/
-	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Ikernel -Imonitor -o $@ tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c monitor/gva.c \
-	    monitor/guestmem.c
+	@$(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c \
+	    monitor/gva.c monitor/guestmem.c
 fuzz-gdb: $(B)/fuzz/gdb_fuzz
 	@mkdir -p $(B)/fuzz/gdb-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/gdb-corpus 2>&1 | tail -3
@@ -219,8 +267,7 @@ fuzz-gdb: $(B)/fuzz/gdb_fuzz
 $(B)/fuzz/vq_fuzz: tests/fuzz/vq_fuzz.c monitor/vq.c monitor/guestmem.c monitor/monitor.h \
 		   drivers/virtio_reg.h | $(B)/.deps
 	@mkdir -p $(@D)
-	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/vq_fuzz.c monitor/vq.c \
+	@$(FUZZ_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/vq_fuzz.c monitor/vq.c \
 	    monitor/guestmem.c
 fuzz-vq: $(B)/fuzz/vq_fuzz
 	@mkdir -p $(B)/fuzz/vq-corpus
@@ -229,8 +276,7 @@ fuzz-vq: $(B)/fuzz/vq_fuzz
 $(B)/fuzz/vdev_fuzz: tests/fuzz/vdev_fuzz.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/vblk.c \
 		     monitor/guestmem.c monitor/monitor.h drivers/virtio_reg.h | $(B)/.deps
 	@mkdir -p $(@D)
-	@clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/vdev_fuzz.c monitor/vq.c \
+	@$(FUZZ_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/vdev_fuzz.c monitor/vq.c \
 	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c
 fuzz-vdev: $(B)/fuzz/vdev_fuzz
 	@mkdir -p $(B)/fuzz/vdev-corpus
@@ -250,8 +296,8 @@ test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.e
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
-      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/vq_test \
-      $(B)/tests/kvm-lab/echoflood
+      $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/sancheck $(B)/fuzz/sancheck_fuzz \
+      $(B)/tests/unit/memfs_test lua sqlite $(B)/tests/unit/vq_test $(B)/tests/kvm-lab/echoflood
 	@tests/run-tests
 
 # The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).
@@ -266,6 +312,8 @@ soak: all
 # launch timer: bench/bench.mk; httpd's unit test and fuzz target: its own fragment.
 include bench/bench.mk
 include apps/httpd/httpd.mk
+include ports/lua/lua.mk
+include ports/sqlite/sqlite.mk
 linux: $(APPS:%=$(B)/linux/%)
 
 # The comparison with a container (docs/comparison.md): QUICK=1 for a short run.
@@ -277,19 +325,19 @@ bench: all linux bench-deps
 	@bench/net
 	@bench/apps
 
-# Reports files whose formatting differs from .clang-format (FIX=1 rewrites them).
-lint:
-	@files=$$(git ls-files '*.c' '*.h'); \
-	if [ "$(FIX)" = 1 ]; then clang-format -i $$files; \
-	else for f in $$files; do clang-format $$f | diff -q - $$f >/dev/null || echo "format: $$f"; done; fi
+# .clang-format and cppcheck over our own C (tests/lint.sh; part of make test). FIX=1
+# rewrites the files to .clang-format.
+lint: | $(B)/.deps
+	@tests/lint.sh $(if $(filter 1,$(FIX)),--fix)
 
 clean:
-	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o
+	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o \
+	    $(B)/spore-cc $(B)/image $(B)/lua/spore $(B)/lua/linux $(B)/sqlite/spore $(B)/sqlite/linux
 
 # Dependency files of our own objects only: build/ also holds foreign trees
 # (the comparison's Debian root has directories such as etc/rc2.d, the KVM
 # lab an unpacked kernel package, the Xen lab a dom0 root), whose *.d names
-# are not make fragments.
+# are not make fragments (nor is SQLite's www/search.d).
 -include $(shell find $(B) \( -path $(B)/compare -o -path $(B)/kvm-lab -o -path $(B)/xen-lab \
-	-o -path $(B)/newlib \) -prune \
+	-o -path $(B)/newlib -o -path $(B)/lua -o -path $(B)/sqlite \) -prune \
 	-o -type f -name '*.d' -print 2>/dev/null)

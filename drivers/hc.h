@@ -6,7 +6,7 @@
 #ifndef DRIVERS_HC_H
 #define DRIVERS_HC_H
 #include "hypercall.h"
-#include "../arch/x86_64/x86.h"
+#include "x86.h"
 
 static inline void hypercall_raw(unsigned nr, void *block)
 {

@@ -2,8 +2,9 @@
 /* The QEMU host (microvm and q35): COM1 for the console, isa-debug-exit to end
  * the VM, the LAPIC timer to sleep, PIT/CMOS when there is no kvmclock. */
 #include "kernel.h"
-#include "../arch/x86_64/x86.h"
+#include "x86.h"
 #include "virtio.h"
+#include "host.h"
 
 #define COM1        0x3f8
 #define DEBUG_EXIT  0xf4   /* -device isa-debug-exit,iobase=0xf4,iosize=4 */
@@ -37,7 +38,8 @@ static void qemu_console_write(const char *s, size_t n)
 
 static void qemu_halt_until(uint64_t deadline_ns)
 {
-	apic_arm(deadline_ns);
+	if (apic_arm(deadline_ns) < 0)
+		panic(__FILE__, __LINE__, "the APIC timer does not count");
 	safe_halt();
 }
 

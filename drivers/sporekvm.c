@@ -5,8 +5,9 @@
 #include "kernel.h"
 #include "net.h"
 #include "hc.h"
+#include "host.h"
 #include "virtio.h"
-#include "../arch/x86_64/x86.h"
+#include "x86.h"
 
 static struct hc_console con;
 static struct hc_time tm;
@@ -92,22 +93,16 @@ static NORETURN void hc_exit(int status)
 		__asm__ volatile("ud2");   /* not reached: the monitor has exited */
 }
 
-const struct host host_sporekvm = {
-	.name = "spore-kvm",
-	.probe = hcnet_init,
-	.console_write = hc_console_write,
-	.halt_until = hc_halt_until,
-	.wall_ns = hc_wall_ns,
-	.tsc_khz = hc_tsc_khz,
-	.entropy = hc_entropy,
-	.exit = hc_exit,
-};
+#define SPOREKVM .name = "spore-kvm", .probe = hcnet_init, .console_write = hc_console_write, \
+	.halt_until = hc_halt_until, .wall_ns = hc_wall_ns, .tsc_khz = hc_tsc_khz, \
+	.entropy = hc_entropy, .exit = hc_exit
+const struct host host_sporekvm = { SPOREKVM };
+const struct host host_sporekvm_ring3 = { SPOREKVM, .ring3 = 1 };
 
 /* spore-kvm with an in-kernel irqchip on ordinary KVM (HC_FEAT_VIRTIO, ring 0): the
  * devices are virtio-mmio, named on the command line, and interrupt through the I/O
  * APIC; the guest sleeps as under QEMU, hlt with the LAPIC timer armed, and KVM
- * keeps both in the host kernel. Console, time, entropy and exit stay hypercalls.
- * The disk is still the hypercall one (no virtio-blk in the monitor yet). */
+ * keeps both in the host kernel. Console, time, entropy and exit stay hypercalls. */
 static void hcv_init(void)
 {
 	outb(0x21, 0xff);         /* mask both 8259 PICs: only the LAPIC interrupts */
@@ -125,23 +120,18 @@ static void hcv_probe(void)
 	vmmio_noack = !!(r[0] & HC_FEAT_IRQ_NOACK);
 	/* Only the monitor's window (ebx, ecx): a word the user typed names no device. */
 	vmmio_probe_named(r[1], (uint64_t)r[1] + r[2]);
-	hcnet_init();             /* HC_INFO: the disk; net is absent on this path */
+	hcnet_init();             /* HC_INFO: names none of the devices served as virtio */
 }
 
 static void hcv_halt_until(uint64_t deadline_ns)
 {
-	apic_arm(deadline_ns);
+	if (apic_arm(deadline_ns) < 0)
+		panic(__FILE__, __LINE__, "the APIC timer does not count");
 	safe_halt();
 }
 
 const struct host host_sporekvm_virtio = {
-	.name = "spore-kvm",
-	.init = hcv_init,
-	.probe = hcv_probe,
-	.console_write = hc_console_write,
-	.halt_until = hcv_halt_until,
-	.wall_ns = hc_wall_ns,
-	.tsc_khz = hc_tsc_khz,
-	.entropy = hc_entropy,
-	.exit = hc_exit,
+	.name = "spore-kvm", .init = hcv_init, .probe = hcv_probe, .console_write = hc_console_write,
+	.halt_until = hcv_halt_until, .wall_ns = hc_wall_ns, .tsc_khz = hc_tsc_khz,
+	.entropy = hc_entropy, .exit = hc_exit,
 };

@@ -31,9 +31,7 @@ static int hcnet_send(const void *frame, size_t len)
 	if (tx.count == HC_NET_BATCH)
 		hcnet_flush();
 	unsigned char *b = txbufs + tx.count * RX_BUF;
-	const unsigned char *f = frame;
-	for (size_t i = 0; i < len; i++)
-		b[i] = f[i];
+	memcpy(b, frame, len);
 	tx.f[tx.count++] = (struct hc_net_frame){ (uintptr_t)b, (uint32_t)len, 0 };
 	return 0;
 }
@@ -59,10 +57,7 @@ static long hcnet_recv(void *buf, size_t size)
 	struct hc_net_frame *f = &rx.f[rx_next++];
 	if (f->len > RX_BUF || f->len > size)
 		return 0;   /* cannot happen with an honest monitor: drop */
-	const unsigned char *src = (const unsigned char *)(uintptr_t)f->buf;
-	unsigned char *dst = buf;
-	for (uint32_t i = 0; i < f->len; i++)
-		dst[i] = src[i];
+	memcpy(buf, (const void *)(uintptr_t)f->buf, f->len);
 	return f->len;
 }
 
@@ -80,8 +75,7 @@ void hcnet_init(void)
 		kprintf("spore: net: no memory for receive buffers; network disabled\n");
 		return;
 	}
-	for (int i = 0; i < 6; i++)
-		dev.mac[i] = info.net_mac[i];
+	memcpy(dev.mac, info.net_mac, sizeof dev.mac);
 	dev.mtu = info.net_mtu ? info.net_mtu : 1500;
 	net_dev = &dev;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "virtio_reg.h"
+#include "barrier.h"
 
 /* virtq.c: one split virtqueue of single-descriptor buffers */
 struct virtq {

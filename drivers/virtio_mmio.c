@@ -92,8 +92,10 @@ int vdev_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t wan
 
 void vdev_notify(struct vdev *d, unsigned queue)
 {
-	/* The ring writes must be visible before the device is told (2.7.13). */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* The ring writes must be visible before the device is told (2.7.13).
+	 * x86 keeps stores in order even to a device register, so wmb() would
+	 * do; the full fence costs nothing next to the exit the kick causes. */
+	mb();
 	if (d->pci)
 		vpci_notify(d, queue);
 	else
@@ -182,6 +184,7 @@ static int vmmio_probe_one(uint64_t base, unsigned irq)
  * monitor's, and touching it would be a fatal MMIO exit). */
 void vmmio_probe_named(uint64_t lo, uint64_t hi)
 {
+	irq_register(VIRTIO_VECTOR, virtio_irq);   /* before any device can interrupt */
 	for (int i = 0; i < opt_nmmio && ndevs < MMIO_SLOTS; i++) {
 		uint64_t base = opt_mmio[i].base, size = opt_mmio[i].size;
 		if (size < VIRTIO_MMIO_CONFIG + 8) {
@@ -212,6 +215,7 @@ static void vmmio_probe(void)
 
 void virtio_probe(void)
 {
+	irq_register(VIRTIO_VECTOR, virtio_irq);   /* before any device can interrupt */
 	if (!vpci_probe())   /* q35: PCI; on microvm the scan finds nothing */
 		vmmio_probe();
 }

@@ -36,11 +36,8 @@ static int vnet_send(const void *frame, size_t len)
 	if (len > BUFSZ - HDR || !ntxfree || txq.broken)
 		return -1;   /* a full ring drops, as a NIC would; TCP retransmits */
 	uint8_t *b = txfree[--ntxfree];
-	for (size_t i = 0; i < HDR; i++)
-		b[i] = 0;    /* no offloads */
-	const uint8_t *f = frame;
-	for (size_t i = 0; i < len; i++)
-		b[HDR + i] = f[i];
+	memset(b, 0, HDR);    /* no offloads */
+	memcpy(b + HDR, frame, len);
 	if (virtq_add(&txq, (uint64_t)b, (uint32_t)(HDR + len), 0, b) < 0) {
 		txfree[ntxfree++] = b;
 		return -1;
@@ -67,9 +64,7 @@ static long vnet_recv(void *buf, size_t size)
 			return 0;
 		uint8_t *b = c;
 		long n = len > HDR && len - HDR <= size ? (long)(len - HDR) : 0;
-		uint8_t *dst = buf;
-		for (long i = 0; i < n; i++)
-			dst[i] = b[HDR + i];
+		memcpy(buf, b + HDR, (size_t)n);
 		rx_post(b);
 		if (virtq_kick_needed(&rxq))
 			vdev_notify(dev, 0);

@@ -7,7 +7,7 @@
 #include "kernel.h"
 #include "net.h"
 #include "virtio.h"
-#include "../arch/x86_64/x86.h"
+#include "x86.h"
 
 #define PCI_MAX_DEVS  4          /* virtio functions driven */
 #define CAP(f)        offsetof(struct virtio_pci_cap, f)

@@ -10,7 +10,10 @@
  * The device is another CPU: barriers below order our ring writes. */
 #include "virtio.h"
 
+/* clang-format takes "(a) -" for a cast and writes "(a)-" */
+/* clang-format off */
 #define ALIGN(x, a) (((x) + (a) - 1) & ~(uint64_t)((a) - 1))
+/* clang-format on */
 
 static uint64_t avail_off(uint16_t n) { return 16ull * n; }
 static uint64_t used_off(uint16_t n) { return ALIGN(avail_off(n) + 6 + 2ull * n, 4096); }
@@ -75,7 +78,7 @@ int virtq_add_chain(struct virtq *q, const struct vbuf *b, unsigned n, void *coo
 	q->avail_idx++;
 	/* The device may read the ring entry as soon as it sees the new idx:
 	 * publish the descriptors and the entry first (2.7.13). */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	wmb();
 	__atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -98,7 +101,7 @@ int virtq_kick_needed(struct virtq *q)
 	 * index or flag, or both sides may decide the other will act: the
 	 * device would sleep on a ring with work in it (2.7.13.4). A store then
 	 * a load: only a full fence orders them (x86 reorders store-load). */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	mb();
 	if (!q->event_idx)
 		return !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY);
 	uint16_t event = __atomic_load_n((uint16_t *)&q->used->ring[q->size], __ATOMIC_RELAXED);
@@ -123,7 +126,7 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
 		 * or an entry it adds meanwhile is judged against an older
 		 * used_event, raises no interrupt, and sits unseen (a store then
 		 * a load: only a full fence orders them). */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		mb();
 		idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
 	}
 	if (idx == q->last_used)

@@ -7,8 +7,8 @@
  * No blkfront. Nothing here touches COM1, the PICs, the PIT or the APICs:
  * a PVH domU has none. */
 #include "kernel.h"
-#include "../arch/x86_64/x86.h"
 #include "xen.h"
+#include "host.h"
 
 /* Xen fills this page with one stub per hypercall when we write its physical
  * address to the MSR (xen_init). In .text, so it stays executable under W^X;
@@ -22,7 +22,7 @@ extern char xen_hypercall_page[];
 
 static uint32_t xen_cpuid_base;   /* the signature leaf found by xen_detect */
 
-/* host.c asks: Xen's CPUID signature at 0x40000000 or 0x40000100. */
+/* drivers/host.c asks: Xen's CPUID signature at 0x40000000 or 0x40000100. */
 int xen_detect(void)
 {
 	uint32_t r[4];
@@ -85,8 +85,12 @@ static struct {
 /* shared_info replaces this page of the image's bss (XENMEM_add_to_physmap). */
 static char shared_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
+/* The only places a port becomes an address: every port is checked where it
+ * comes in (HVM param, Xen's reply), and once more here. */
 static void clear_pending(uint32_t port)
 {
+	if (port >= XEN_NR_PORTS)
+		return;
 	/* Xen sets these bits from another CPU: a locked bit op, never a plain store. */
 	__asm__ volatile("lock btrl %1, %0"
 			 : "+m"(*(volatile uint32_t *)(xen.si + XEN_SI_EVTCHN_PENDING + port / 32 * 4))
@@ -95,6 +99,8 @@ static void clear_pending(uint32_t port)
 
 static int is_pending(uint32_t port)
 {
+	if (port >= XEN_NR_PORTS)
+		return 0;
 	return !!(*(volatile uint32_t *)(xen.si + XEN_SI_EVTCHN_PENDING + port / 32 * 4) & 1u << port % 32);
 }
 
@@ -135,7 +141,7 @@ static void ring_put(const char *s, size_t n)
 		n--;
 		/* The data before the index: x86 keeps stores in order, so a
 		 * compiler barrier is enough (io/ring.h's wmb() on x86). */
-		__asm__ volatile("" ::: "memory");
+		wmb();
 		c->out_prod = prod + 1;
 	}
 }
@@ -159,7 +165,7 @@ static int ring_up(void)
 {
 	if (xen.con)
 		return 1;
-	if (!xen.con_pa || mmu_map_ram(xen.con_pa, PAGE_SIZE) < 0)
+	if (!xen.con_pa || !xen_map_special(xen.con_pa))
 		return 0;
 	xen.con = (volatile struct xencons_interface *)xen.con_pa;
 	ring_write(xen.early, xen.nearly);
@@ -195,15 +201,20 @@ static void xen_init(void)
 		panic(__FILE__, __LINE__, "xen: cannot map shared_info");
 	xen.si = (volatile uint8_t *)shared_page;
 
+	/* The toolstack's values, which Xen does not check: the port indexes the
+	 * pending bitmap, the frame becomes a ring we write (ring_up maps it only
+	 * outside RAM). Checked as xenstore's are (xs_init); a bad pair leaves
+	 * the domain without a console, as a missing one does. */
 	uint64_t pfn = 0, port = 0;
 	if (xen_hvm_param(HVM_PARAM_CONSOLE_PFN, &pfn) == 0 &&
-	    xen_hvm_param(HVM_PARAM_CONSOLE_EVTCHN, &port) == 0 && pfn) {
+	    xen_hvm_param(HVM_PARAM_CONSOLE_EVTCHN, &port) == 0 && pfn && !(pfn >> 40) &&
+	    port < XEN_NR_PORTS) {
 		xen.con_pa = pfn * PAGE_SIZE;
 		xen.con_port = (uint32_t)port;
 	}
 
 	struct evtchn_bind_virq b = { .virq = VIRQ_TIMER, .vcpu = 0 };
-	if (evtchn_op(EVTCHNOP_bind_virq, &b) < 0)
+	if (evtchn_op(EVTCHNOP_bind_virq, &b) < 0 || b.port >= XEN_NR_PORTS)
 		panic(__FILE__, __LINE__, "xen: cannot bind VIRQ_TIMER");
 	xen.timer_port = b.port;
 	xen.ports[0] = xen.timer_port;
@@ -273,7 +284,7 @@ int gnttab_grant(uint16_t domid, const void *page, int readonly)
 	int ref = xen.gfree[--xen.ngfree];
 	xen.gnt[ref].domid = domid;
 	xen.gnt[ref].frame = (uint32_t)((uint64_t)page / PAGE_SIZE);
-	__asm__ volatile("" ::: "memory");
+	wmb();
 	xen.gnt[ref].flags = (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0));
 	return ref;
 }
@@ -335,11 +346,11 @@ static const void *xen_pvclock(uint64_t *wall_base_ns)
 
 	do {
 		v = *ver;
-		__asm__ volatile("" ::: "memory");   /* seqlock: see clock.c */
+		rmb();   /* seqlock: see clock.c */
 		uint64_t sec = *(volatile uint32_t *)(xen.si + XEN_SI_WC_SEC) |
 			       (uint64_t)*(volatile uint32_t *)(xen.si + XEN_SI_WC_SEC_HI) << 32;
 		*wall_base_ns = sec * 1000000000ull + *(volatile uint32_t *)(xen.si + XEN_SI_WC_NSEC);
-		__asm__ volatile("" ::: "memory");
+		rmb();
 	} while ((v & 1) || v != *ver);
 	return (const void *)(xen.si + XEN_SI_VCPU0_TIME);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "xen_reg.h"
+#include "barrier.h"
 
 /* xen.c */
 long xen_hvm_param(uint32_t index, uint64_t *value);           /* 0 or -errno */

@@ -43,12 +43,12 @@ static volatile void *entry(volatile uint8_t *s, uint32_t i, unsigned size)
  * (io/ring.h RING_PUSH_REQUESTS_AND_CHECK_NOTIFY). old: what we published before. */
 static void push(volatile uint8_t *s, uint32_t old, uint32_t prod)
 {
-	__asm__ volatile("" ::: "memory");    /* requests before the index (x86: stores in order) */
+	wmb();    /* requests before the index (x86: stores in order) */
 	HDR(s)->req_prod = prod;
 	/* The index store before the req_event load: without a full fence the
 	 * load may pass the store, the backend may miss our index and we its
 	 * request for a notification, and both wait. */
-	__asm__ volatile("mfence" ::: "memory");
+	mb();
 	if ((uint32_t)(prod - HDR(s)->req_event) < (uint32_t)(prod - old))
 		xen_evtchn_notify(nf.port);
 }
@@ -64,7 +64,7 @@ static void broken(struct xnring *r, const char *ring)
 static void tx_reap(void)
 {
 	int n = xnring_pending(&nf.tx, HDR(nf.txs)->rsp_prod);
-	__asm__ volatile("" ::: "memory");    /* the index before the entries */
+	rmb();    /* the index before the entries */
 	for (; n > 0; n--) {
 		volatile struct netif_tx_response *e = entry(nf.txs, nf.tx.rsp_cons, NETIF_TX_ENTRY);
 		struct netif_tx_response rsp = { e->id, e->status };   /* one copy, then checks */
@@ -86,7 +86,7 @@ static void tx_wait(void)
 	while (!nf.ntxfree && !nf.tx.broken && clock_monotonic_ns() < deadline) {
 		xen_evtchn_clear(nf.port);
 		HDR(nf.txs)->rsp_event = nf.tx.rsp_cons + 1;
-		__asm__ volatile("mfence" ::: "memory");   /* as in push */
+		mb();   /* as in push */
 		tx_reap();
 		if (!nf.ntxfree)
 			xen_evtchn_wait(nf.port, deadline);
@@ -102,10 +102,7 @@ static int xnet_send(const void *frame, size_t len)
 	if (nf.tx.broken || len > TXBUF || len < 14 || !nf.ntxfree)
 		return -1;   /* the backend did not answer in time: drop, as a NIC would */
 	uint16_t id = nf.txfree[--nf.ntxfree];
-	uint8_t *b = nf.txbuf + id * TXBUF;
-	const uint8_t *f = frame;
-	for (size_t i = 0; i < len; i++)
-		b[i] = f[i];
+	memcpy(nf.txbuf + id * TXBUF, frame, len);
 	volatile struct netif_tx_request *q = entry(nf.txs, nf.tx_prod, NETIF_TX_ENTRY);
 	q->gref = (uint32_t)nf.tx_gref[id];
 	q->offset = 0;
@@ -141,12 +138,12 @@ static long xnet_recv(void *buf, size_t size)
 		}
 		if (n == 0) {
 			HDR(nf.rxs)->rsp_event = nf.rx.rsp_cons + 1;
-			__asm__ volatile("mfence" ::: "memory");   /* store before the load, as in push */
+			mb();   /* store before the load, as in push */
 			if (HDR(nf.rxs)->rsp_prod == nf.rx.rsp_cons)
 				return 0;
 			continue;
 		}
-		__asm__ volatile("" ::: "memory");    /* the index before the entry */
+		rmb();    /* the index before the entry */
 		volatile struct netif_rx_response *e = entry(nf.rxs, nf.rx.rsp_cons, NETIF_RX_ENTRY);
 		struct netif_rx_response rsp = { e->id, e->offset, e->flags, e->status };
 		uint16_t id, off;
@@ -157,10 +154,7 @@ static long xnet_recv(void *buf, size_t size)
 		}
 		if ((size_t)len > size)
 			len = 0;   /* longer than the caller's buffer: dropped */
-		const uint8_t *src = nf.rxbuf + (size_t)id * PAGE_SIZE + off;
-		uint8_t *dst = buf;
-		for (long i = 0; i < len; i++)
-			dst[i] = src[i];
+		memcpy(buf, nf.rxbuf + (size_t)id * PAGE_SIZE + off, (size_t)len);
 		uint32_t old = nf.rx_prod;
 		rx_post(id);
 		push(nf.rxs, old, nf.rx_prod);

@@ -4,7 +4,7 @@
  * spore-kvm). entropy=host forces the host's, entropy=rdrand RDRAND alone.
  * With no source, fail: never fake it. */
 #include "kernel.h"
-#include "../arch/x86_64/x86.h"
+#include "x86.h"
 
 int entropy_get(void *buf, size_t n)
 {

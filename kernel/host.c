@@ -1,31 +1,30 @@
 // SPDX-License-Identifier: MIT
-/* Picks the host once, before the first console write. spore-kvm enters at
- * the Spore note's 64-bit entry (boot_ring3), or, entering at the PVH entry,
- * announces itself with a CPUID leaf (kernel/hypercall.h). Not CPUID alone:
- * in ring 3 on an AMD host without CPUID faulting the instruction is not
- * intercepted and shows the real CPU's leaves. Xen (a PVH domU) says so in
- * its own CPUID leaves. Anything else is QEMU. In ring 0 spore-kvm may offer
- * virtio devices and an in-kernel irqchip (HC_FEAT_VIRTIO in its next leaf). */
+/* The host table's one pointer (set by host_init() in drivers/host.c) and
+ * what the kernel decides from what the host offers: the clock. */
 #include "kernel.h"
-#include "hypercall.h"
-#include "../arch/x86_64/x86.h"
 
-const struct host *host = &host_qemu;
+const struct host *host;
 
-void host_init(void)
+/* The host's own pvclock record first (Xen: nothing to set up, no PIT);
+ * then the host's word on the TSC rate (spore-kvm: no exit per read, and no
+ * MSR write, which ring 3 cannot do); then kvmclock; then the PIT's measure. */
+void host_clock_init(void)
 {
-	uint32_t r[4];
+	uint64_t wall;
 
-	cpuid(HC_CPUID_LEAF, 0, r);
-	if (boot_ring3 || (r[1] == 0x726f7053 && r[2] == 0x4d564b65 && r[3] == 0))  /* "SporeKVM" */
-		host = &host_sporekvm;
-	if (host == &host_sporekvm && !boot_ring3) {
-		cpuid(HC_CPUID_FEATURES, 0, r);
-		if (r[0] & HC_FEAT_VIRTIO)
-			host = &host_sporekvm_virtio;
+	if (host->pvclock) {
+		const void *rec = host->pvclock(&wall);
+		if (clock_use_pvclock(rec, wall) < 0)
+			panic(__FILE__, __LINE__, "the host's pvclock record is empty");
+		return;
 	}
-	else if (xen_detect())
-		host = &host_xen;
-	if (host->init)
-		host->init();
+	uint64_t khz = host->tsc_khz ? host->tsc_khz() : 0;
+
+	if (!khz && !host->ring3 && clock_use_kvmclock() == 0)
+		return;
+	if (!khz && !host->ring3)
+		khz = pit_calibrate_tsc_khz();
+	if (!khz)
+		panic(__FILE__, __LINE__, "no clock: no kvmclock and the TSC rate is unknown");
+	clock_use_tsc(khz, host->wall_ns());
 }

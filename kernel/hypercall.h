@@ -53,7 +53,7 @@ enum hc_nr {
  * HC_EXIT_MON_MIN..HC_EXIT_MON_MAX are reserved: an HC_EXIT asking for one
  * ends the guest with HC_EXIT_BADCALL, so a guest cannot pass for the monitor. */
 #define HC_EXIT_FAULT 120  /* guest CPU exception: the kernel's own fault status */
-#define HC_EXIT_SETUP    249  /* the monitor could not start the guest (bad option, image, /dev/kvm) */
+#define HC_EXIT_SETUP    249  /* the monitor could not start the guest: bad option, image, no KVM */
 #define HC_EXIT_BADCALL  250  /* unknown call, bad address or length */
 #define HC_EXIT_VMFAULT  251  /* triple fault, KVM internal error, shutdown */
 #define HC_EXIT_TIMEOUT  252  /* --timeout expired */

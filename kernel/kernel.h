@@ -1,21 +1,29 @@
 /* SPDX-License-Identifier: MIT */
-/* The kernel's internal interface: prototypes grouped under the file that defines them. */
+/* The kernel's internal interface: prototypes grouped under the file that defines them.
+ * The kernel sits on the arch (x86.h) and names nothing above it but the two
+ * entries kmain() starts the layers above with (docs/boot.md, "Layers"). */
 #ifndef KERNEL_H
 #define KERNEL_H
 #include <stdint.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include "x86.h"
 #include "param.h"
 #include "pvh.h"
 
-#define ROUNDUP(x, a)   (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
-#define ROUNDDOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
-#define NORETURN __attribute__((noreturn))
+/* GCC's freestanding contract: the compiler itself may emit calls to these,
+ * so every image links them (newlib's; its memcpy uses no SSE register, so
+ * it is safe under -mgeneral-regs-only, and fences its non-temporal stores). */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
 
-/* host.c: the few things that differ between hosts; one instance per host,
- * picked once by host_init(). Code above this never asks which host it is. */
+/* host.c: the few things that differ between hosts; one instance per host
+ * (drivers/), picked once by host_init(). Code above this never asks which
+ * host it is: it asks the table. */
 struct host {
 	const char *name;
+	int ring3;    /* no privileged instruction (spore-kvm's 64-bit entry): no
+		       * MSR, no page-table edit, no port I/O but hypercalls */
 	void     (*init)(void);          /* console up; nothing else is yet */
 	void     (*probe)(void);         /* devices, once memory and the clock are up */
 	void     (*console_write)(const char *s, size_t n);
@@ -28,10 +36,13 @@ struct host {
 	int      (*entropy)(void *buf, size_t n);     /* NULL: host has none */
 	NORETURN void (*exit)(int status);
 };
-extern const struct host *host;
-extern const struct host host_qemu, host_sporekvm, host_sporekvm_virtio, host_xen;
-void host_init(void);
-int  xen_detect(void);      /* drivers/xen.c: 1 when Xen's CPUID leaves say so */
+extern const struct host *host;   /* NULL until host_init() */
+void host_clock_init(void);       /* the best clock the host offers; panics if none */
+
+/* The entries of the layers above, called by kmain() only, in boot order:
+ * the kernel's only calls up by name (everything else registers). */
+void host_init(void);             /* drivers/host.c: pick the host, console up */
+NORETURN void libc_start(int argc, char **argv);   /* libc/start.c: exit(main(...)) */
 
 /* printk.c: formatting without the heap (safe in the abort path) */
 int  kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
@@ -48,13 +59,10 @@ NORETURN void panic(const char *file, int line, const char *msg);
 NORETURN void kexit(int status);
 #define kassert(x) ((x) ? (void)0 : panic(__FILE__, __LINE__, "assertion failed: " #x))
 
-/* arch mmu.c */
-int mmu_guard(void *page, int on);   /* -1: cannot (spore-kvm); use a canary */
-void mmu_map_mmio(uint64_t addr, uint64_t len);   /* QEMU: device registers, at probe */
-int  mmu_map_ram(uint64_t addr, uint64_t len);    /* shared pages outside RAM; -1: tables not live yet */
-void ioapic_route(unsigned gsi, unsigned vector); /* level-triggered, to this CPU */
-void apic_enable(void);   /* the local APIC accepts interrupts: before any is routed to it */
-int  ioapic_has_gsi(unsigned gsi);
+/* fault.c: the report of a CPU exception (registered with arch_init) */
+void fault_report(const struct trapframe *tf);   /* ends the VM */
+extern const struct trapframe *fault_frame;  /* the exception being reported, or NULL: the
+                                              * host's exit may hand it on (spore-kvm --core) */
 
 /* cmdline.c: `KOPT=VAL... -- ARG...` (pure) */
 int cmdline_split(char *s, char **words, int max);          /* -1: too many or bad quote */
@@ -79,12 +87,14 @@ void  *mem_alloc_pages(size_t n);            /* NULL when memory runs out */
 void   mem_free_pages(void *p, size_t n);
 void  *mem_sbrk(intptr_t incr);              /* (void *)-1 when out */
 size_t mem_free_bytes(void);
+extern const struct mmu_alloc mem_tables;    /* pages for the arch's page tables */
 void   mem_usage(size_t *heap, size_t *pages); /* bytes: sbrk heap, pages handed out */
 
 /* options.c: kernel command-line options */
 extern int opt_boottime;
 extern int opt_entropy;
 extern int opt_memstats;
+extern uint64_t opt_memfs_bytes;
 #define ENTROPY_HOST   1
 #define ENTROPY_RDRAND 2
 struct mmio_dev { uint64_t base, size; unsigned irq; };   /* one virtio_mmio.device= word */
@@ -93,11 +103,6 @@ extern int opt_nmmio;
 int parse_ipv4(const char *s, const char **end, uint32_t *out);   /* pure */
 int options_parse(char **words, int n);     /* -1 after printing the bad option */
 int options_mmio(const char *word);         /* 1 taken, 0 not one, -1 after a message */
-
-/* clock.c (arch): monotonic and wall time */
-uint64_t clock_monotonic_ns(void);
-uint64_t clock_wall_ns(void);
-const char *clock_source(void);
 
 /* sched.c: cooperative threads (one vCPU; nothing preempts a thread) */
 struct thread;
@@ -134,6 +139,9 @@ struct thread *thread_self(void);
 struct thread *thread_by_id(unsigned id);      /* NULL: none (or already joined) */
 struct thread *thread_of_guard(uint64_t addr);
 void sleep_until(uint64_t deadline_ns);   /* blocks this thread; the vCPU halts if idle */
+/* The C library, at its start: the pointer to swap per thread (newlib's
+ * _impure_ptr, a thread's reent) and malloc's bytes in use (memstats=N). */
+void sched_libc(void **reent_slot, size_t (*heap_in_use)(void));
 
 /* entropy.c */
 int entropy_get(void *buf, size_t n);       /* -1: no source */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The boot sequence, in order: from the PVH entry's long-mode jump to main(). */
 #include "kernel.h"
-#include "../arch/x86_64/x86.h"
+#include "x86.h"
 
 uint64_t ram_bytes;
 struct ram_info ram_map;
@@ -9,8 +9,6 @@ uint64_t initrd_base, initrd_size;   /* the PVH module (a tar archive), if any *
 int   app_argc;
 char *app_argv[ARGV_MAX + 1];
 static char cmdline[CMDLINE_MAX];
-
-void libc_start(int argc, char **argv);   /* libc/start.c: exit(main(...)) */
 
 /* Copy what we need out of low memory before anything can overwrite it. */
 static void bootinfo_read(const struct hvm_start_info *si, struct ram_info *ri)
@@ -68,14 +66,15 @@ void kmain(const struct hvm_start_info *si)
 {
 	struct ram_info *ri = &ram_map;
 
-	host_init();                         /* spore-kvm or QEMU: console, exit */
+	arch_init(fault_report, panic);      /* where CPU exceptions are reported */
+	host_init();                         /* spore-kvm, Xen or QEMU: console, exit */
 	bootinfo_read(si, ri);               /* command line, memory map, initrd */
 	memmap_exclude(ri, initrd_base, initrd_size);
 	mem_init(ri->free_start, ri->free_end - ri->free_start);  /* heap and page allocator */
 	ram_bytes = ri->total;
-	if (!boot_ring3)
-		mmu_init(ri->top);           /* W^X page tables (spore-kvm built its own) */
-	clock_init();                        /* kvmclock or calibrated TSC */
+	if (!host->ring3)
+		mmu_init(ri->top, &mem_tables);  /* W^X page tables (spore-kvm's ring 3: its own) */
+	host_clock_init();                   /* pvclock, kvmclock or calibrated TSC */
 	args_init();                         /* kernel options, app argv */
 	if (host->probe)
 		host->probe();               /* devices: hypercall devices or virtio */

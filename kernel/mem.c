@@ -102,3 +102,19 @@ void mem_usage(size_t *heap, size_t *pages)
 	for (struct run *r = runs; r; r = r->next)
 		*pages -= r->npages * PAGE_SIZE;
 }
+
+/* Pages for the arch's page tables (mmu.c). Early ones, before its tables
+ * are live, from the heap's bottom: the boot tables map only the first GiB,
+ * and nothing has called sbrk yet, so they are page aligned. */
+static void *table_early(void)
+{
+	void *p = mem_sbrk(PAGE_SIZE);
+	return p == (void *)-1 ? NULL : p;
+}
+
+static void *table_late(void)
+{
+	return mem_alloc_pages(1);
+}
+
+const struct mmu_alloc mem_tables = { table_early, table_late };

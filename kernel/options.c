@@ -7,6 +7,7 @@
 int opt_boottime;   /* boottime=1: print PVH entry -> main() time, and exits at the end */
 int opt_entropy;    /* entropy=host: skip RDRAND, use the host's source; =rdrand: only RDRAND */
 int opt_memstats;   /* memstats=N: a line of memory use every N seconds (kernel/sched.c) */
+uint64_t opt_memfs_bytes;   /* memfs=SIZE: the writable /tmp and /data's limit (libc/vfs.c); 0: RAM/4 */
 struct mmio_dev opt_mmio[MMIO_DEV_MAX];   /* virtio-mmio devices the host named */
 int opt_nmmio;
 struct net_config net_config;   /* ip=ADDR/PREFIX gw=ADDR dhcp=1 */
@@ -92,54 +93,6 @@ static int parse_secs(const char *v, int *out)
 	return *v ? -1 : (*out = n, 0);
 }
 
-static const struct {
-	const char *key;
-	int (*set)(const char *val, int *dst);
-	int *dst;
-	const char *help;
-} options[] = {
-	{ "boottime", parse_bool, &opt_boottime, "0|1" },
-	{ "ip", parse_ip, NULL, "A.B.C.D/PREFIX" },
-	{ "gw", parse_gw, NULL, "A.B.C.D" },
-	{ "dhcp", parse_bool, &net_config.dhcp, "0|1" },
-	{ "entropy", parse_entropy, &opt_entropy, "auto|rdrand|host" },
-	{ "memstats", parse_secs, &opt_memstats, "SECONDS" },
-};
-
-static int streq_key(const char *word, const char *key, const char **val)
-{
-	while (*key && *word == *key)
-		word++, key++;
-	if (*key || *word != '=')
-		return 0;
-	*val = word + 1;
-	return 1;
-}
-
-int options_parse(char **words, int n)
-{
-	for (int i = 0; i < n; i++) {
-		const char *val = NULL;
-		unsigned k;
-		for (k = 0; k < sizeof options / sizeof options[0]; k++)
-			if (streq_key(words[i], options[k].key, &val))
-				break;
-		if (k == sizeof options / sizeof options[0]) {
-			kprintf("spore: unknown kernel option '%s' (known: boottime=0|1, "
-				"ip=A.B.C.D/N, gw=A.B.C.D, dhcp=0|1, entropy=auto|rdrand|host, memstats=SECONDS; "
-				"app arguments go after --)\n",
-				words[i]);
-			return -1;
-		}
-		if (options[k].set(val, options[k].dst) < 0) {
-			kprintf("spore: bad value in '%s' (expected %s=%s)\n", words[i],
-				options[k].key, options[k].help);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* A number as Linux's memparse reads one: decimal or 0x hex, then an optional
  * K, M or G. 0 after reading it to *end; -1 when there is no digit or it
  * overflows. */
@@ -164,6 +117,67 @@ static int parse_num(const char *s, const char **end, uint64_t *out, int suffix)
 		return -1;
 	*end = s + !!shift;
 	*out = v << shift;
+	return 0;
+}
+
+/* A size with an optional K, M or G, at most 1 TiB. */
+static int parse_size(const char *v, int *dst)
+{
+	const char *end;
+	uint64_t n;
+	(void)dst;
+	if (parse_num(v, &end, &n, 1) < 0 || *end || n > (1ull << 40))
+		return -1;
+	opt_memfs_bytes = n;
+	return 0;
+}
+
+static const struct {
+	const char *key;
+	int (*set)(const char *val, int *dst);
+	int *dst;
+	const char *help;
+} options[] = {
+	{ "boottime", parse_bool, &opt_boottime, "0|1" },
+	{ "ip", parse_ip, NULL, "A.B.C.D/PREFIX" },
+	{ "gw", parse_gw, NULL, "A.B.C.D" },
+	{ "dhcp", parse_bool, &net_config.dhcp, "0|1" },
+	{ "entropy", parse_entropy, &opt_entropy, "auto|rdrand|host" },
+	{ "memstats", parse_secs, &opt_memstats, "SECONDS" },
+	{ "memfs", parse_size, NULL, "SIZE[K|M|G]" },
+};
+
+static int streq_key(const char *word, const char *key, const char **val)
+{
+	while (*key && *word == *key)
+		word++, key++;
+	if (*key || *word != '=')
+		return 0;
+	*val = word + 1;
+	return 1;
+}
+
+int options_parse(char **words, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const char *val = NULL;
+		unsigned k;
+		for (k = 0; k < sizeof options / sizeof options[0]; k++)
+			if (streq_key(words[i], options[k].key, &val))
+				break;
+		if (k == sizeof options / sizeof options[0]) {
+			kprintf("spore: unknown kernel option '%s' (known: boottime=0|1, "
+				"ip=A.B.C.D/N, gw=A.B.C.D, dhcp=0|1, entropy=auto|rdrand|host, memstats=SECONDS, memfs=SIZE; "
+				"app arguments go after --)\n",
+				words[i]);
+			return -1;
+		}
+		if (options[k].set(val, options[k].dst) < 0) {
+			kprintf("spore: bad value in '%s' (expected %s=%s)\n", words[i],
+				options[k].key, options[k].help);
+			return -1;
+		}
+	}
 	return 0;
 }
 

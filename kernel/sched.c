@@ -8,9 +8,6 @@
 #include "kernel.h"
 #include "net.h"
 
-extern void *_impure_ptr;                   /* newlib's per-thread state */
-size_t libc_heap_in_use(void);              /* libc/syscalls.c: malloc's bytes in use */
-void ctx_switch(uint64_t *save_rsp, uint64_t rsp);   /* switch.S */
 
 enum { RUNNABLE, BLOCKED, DEAD };
 
@@ -20,6 +17,16 @@ static struct waitq runq;
 static struct thread *sleepers;             /* by deadline, earliest first */
 static struct thread *zombie;               /* detached and dead: freed by the next thread */
 static unsigned next_id = 1;
+static void **reent_slot;                   /* the C library's per-thread pointer */
+static size_t (*heap_in_use)(void);         /* malloc's bytes in use */
+
+/* Before the first thread is created (libc_start): every switch from then on
+ * saves and restores *slot with the thread. */
+void sched_libc(void **slot, size_t (*heap_used)(void))
+{
+	reent_slot = slot;
+	heap_in_use = heap_used;
+}
 
 static void enqueue(struct waitq *q, struct thread *t)
 {
@@ -149,7 +156,8 @@ static uint64_t memstats(uint64_t wake)
 		size_t heap, pages;
 		mem_usage(&heap, &pages);
 		kprintf("spore: memstats t=%lus used=%lu heap=%lu pages=%lu free=%lu\n",
-			now / 1000000000, (uint64_t)libc_heap_in_use(), (uint64_t)heap, (uint64_t)pages,
+			now / 1000000000, (uint64_t)(heap_in_use ? heap_in_use() : 0),
+			(uint64_t)heap, (uint64_t)pages,
 			(uint64_t)mem_free_bytes());
 		due = now + (uint64_t)opt_memstats * 1000000000;
 	}
@@ -174,8 +182,10 @@ static void schedule(void)
 	}
 	if (next == prev)
 		return;
-	prev->reent = _impure_ptr;
-	_impure_ptr = next->reent;
+	if (reent_slot) {
+		prev->reent = *reent_slot;
+		*reent_slot = next->reent;
+	}
 	current = next;
 	ctx_switch(&prev->rsp, next->rsp);
 	reap();

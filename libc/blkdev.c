@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "../kernel/blk.h"
+#include "kernel/blk.h"
 #include "fd.h"
 
 #define CHUNK (BLK_MAX_SECTORS * BLK_SECTOR)
@@ -113,8 +113,10 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 	struct fd *f = fd_get(fd);
 	if (!f)
 		return -1;
+	if (f->ops->pwrite)   /* a memfs file */
+		return f->ops->pwrite(f, buf, n, off);
 	if (f->ops != &blk_ops) {
-		errno = f->ops->pread ? EBADF : ESPIPE;   /* files are read-only */
+		errno = f->ops->pread ? EBADF : ESPIPE;   /* initrd files are read-only */
 		return -1;
 	}
 	if (off < 0) {

@@ -17,6 +17,8 @@ struct fd_ops {
 	long (*pread)(struct fd *f, void *buf, unsigned long n, long long off);  /* NULL: ESPIPE */
 	int  (*fstat)(struct fd *f, struct stat *st);   /* NULL: st_mode = mode */
 	int  (*fsync)(struct fd *f);                    /* NULL: EINVAL */
+	long (*pwrite)(struct fd *f, const void *buf, unsigned long n, long long off);  /* NULL: pwrite() decides */
+	int  (*ftruncate)(struct fd *f, long long size);  /* NULL: EINVAL */
 	unsigned mode;        /* st_mode for fstat: S_IFCHR, S_IFSOCK... */
 	int  isatty;
 };
@@ -26,6 +28,7 @@ struct fd {
 	int sock;                   /* the lwIP socket, for sockets */
 	const void *priv;           /* files: the archive entry */
 	long long off;              /* files: the offset read() and lseek() use */
+	int flags;                  /* memfs files: O_ACCMODE and O_APPEND from open() */
 };
 
 extern const struct fd_ops console_ops;
@@ -33,9 +36,21 @@ extern const struct fd_ops console_ops;
 /* blkdev.c */
 int blkdev_open(void);           /* /dev/vda */
 
+/* tarfs.c: the read-only root; libc/vfs.c is its only caller */
+struct dirent;
+struct tarfs_dir;
+int tarfs_open(const char *path, int flags);
+int tarfs_stat(const char *path, struct stat *st);
+int tarfs_access(const char *path, int mode);
+struct tarfs_dir *tarfs_opendir(const char *path);
+struct dirent *tarfs_readdir(struct tarfs_dir *d);
+void tarfs_rewinddir(struct tarfs_dir *d);
+void tarfs_closedir(struct tarfs_dir *d);
+
 /* fd.c */
 void fd_init(void);              /* fds 0-2: the console */
 struct fd *fd_get(int fd);       /* NULL (errno EBADF) when not open */
 int  fd_alloc(const struct fd_ops *ops, int sock);  /* lowest free fd, or -1 (EMFILE) */
+int  fd_install(int newfd, const struct fd *f);  /* into a free NEWFD, or -1 (EBADF) */
 void fd_release(int fd);
 #endif

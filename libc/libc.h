@@ -19,6 +19,16 @@ void  sleep_until(uint64_t deadline_ns);
 extern uint64_t ram_bytes;
 extern uint64_t initrd_base, initrd_size;
 size_t mem_free_bytes(void);
+void  sched_libc(void **reent_slot, size_t (*heap_in_use)(void));
+
+/* syscalls.c */
+size_t libc_heap_in_use(void);   /* malloc's bytes in use */
+
+/* The app's entry (C's contract: start.c calls it, the app defines it). */
+int main(int argc, char **argv);
+
+/* posix.c: errno = ENOSYS, and NAME on the console the first time */
+void libc_nosys(int *said, const char *name);
 
 #define NSEC 1000000000ull
 #endif

@@ -11,7 +11,7 @@
 #include <time.h>
 #include "libc.h"
 
-#include "../kernel/kernel.h"
+#include "kernel/kernel.h"
 
 static unsigned thread_id(struct thread *t) { return t->id; }
 

@@ -190,13 +190,6 @@ clock_t times(struct tms *t)
 	return c;
 }
 
-/* Not yet backed by anything: no files, no processes. */
-#define UNUSED __attribute__((unused))
-#define NOSYS(decl) decl { errno = ENOSYS; return -1; }
-NOSYS(int fork(void))
-NOSYS(int execve(UNUSED const char *p, UNUSED char *const a[], UNUSED char *const e[]))
-NOSYS(int wait(UNUSED int *st))
-
 long sysconf(int name)
 {
 	switch (name) {

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* The root filesystem: a ustar archive passed as the PVH module (QEMU -initrd,
- * spore-kvm --initrd), read in place and never written (EROFS). The archive
+ * spore-kvm --initrd), read in place and never written (EROFS; libc/vfs.c
+ * sends /tmp and /data to the writable memfs, the rest here). The archive
  * is indexed once, at first use; every header field is checked against the
- * archive's bounds, and an entry that fails a check ends the index there. */
+ * archive's bounds, and an entry that fails a check ends the index there.
+ * Directories that the archive only implies ("docs/a.txt" without "docs/")
+ * are added then too: the table never changes after, so open files and open
+ * directories may point into it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +26,8 @@ struct entry {
 };
 
 static struct entry *ents;
-static size_t nents;
-static int indexed;
+static size_t nents, cap;
+static int indexed;   /* ents is complete and never moves again */
 
 static unsigned long long octal(const unsigned char *p, size_t n, int *ok)
 {
@@ -64,28 +68,64 @@ static int normalize(const char *in, char *out, size_t size)
 	return 0;
 }
 
-static void add(const char *path, const unsigned char *data, size_t size, mode_t mode, time_t mtime)
+/* -1 when memory runs out. A path that does not normalize (too long, "..")
+ * is left out, as if the archive did not hold it. */
+static int add(const char *path, const unsigned char *data, size_t size, mode_t mode, time_t mtime)
 {
-	struct entry *n = realloc(ents, (nents + 1) * sizeof *n);
-	if (!n)
-		return;
-	ents = n;
+	if (nents == cap) {
+		size_t ncap = cap ? cap * 2 : 16;
+		struct entry *n = realloc(ents, ncap * sizeof *n);
+		if (!n)
+			return -1;
+		ents = n, cap = ncap;
+	}
 	struct entry *e = &ents[nents];
 	if (normalize(path, e->path, sizeof e->path) < 0)
-		return;
+		return 0;
 	e->data = data, e->size = size, e->mode = mode, e->mtime = mtime;
 	nents++;
+	return 0;
 }
 
-/* The root always exists, even without an archive. */
-static void index_archive(void)
+static struct entry *find(const char *norm)
+{
+	for (size_t i = 0; i < nents; i++)
+		if (!strcmp(ents[i].path, norm))
+			return &ents[i];
+	return NULL;
+}
+
+/* Every parent of every entry exists: "a/b/c" implies "a/b" and "a". Entries
+ * added here are walked in turn, so stopping at the first parent found is
+ * enough. A parent that exists as a file stays a file (lookup of what lies
+ * under it still finds the deeper entries by their own paths). Quadratic in
+ * the entries: an initrd holds hundreds, and this runs once. */
+static int add_implied_dirs(void)
+{
+	char parent[sizeof ents->path];
+	for (size_t i = 0; i < nents; i++) {
+		memcpy(parent, ents[i].path, sizeof parent);   /* add() may move ents */
+		char *slash;
+		while ((slash = strrchr(parent, '/'))) {
+			*slash = 0;
+			if (find(parent))
+				break;
+			if (add(parent, NULL, 0, S_IFDIR | 0555, 0) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The root always exists, even without an archive. -1 (ENOMEM) when memory
+ * runs out: nothing is kept, and the next lookup tries again. */
+static int index_archive(void)
 {
 	const unsigned char *a = (const unsigned char *)(uintptr_t)initrd_base;
 	size_t n = initrd_size, off = 0;
+	int r = add("", NULL, 0, S_IFDIR | 0555, 0);
 
-	indexed = 1;
-	add("", NULL, 0, S_IFDIR | 0555, 0);
-	while (a && off + 512 <= n) {
+	while (r == 0 && a && off + 512 <= n) {
 		const unsigned char *h = a + off;
 		if (!h[0])
 			break;   /* the end-of-archive block */
@@ -105,30 +145,35 @@ static void index_archive(void)
 		strncat(path, (const char *)h, strnlen((const char *)h, 100));
 		char type = (char)h[156];
 		if (type == '5')
-			add(path, NULL, 0, S_IFDIR | 0555, (time_t)mtime);
+			r = add(path, NULL, 0, S_IFDIR | 0555, (time_t)mtime);
 		else if (type == '0' || type == 0)
-			add(path, h + 512, size, S_IFREG | 0444, (time_t)mtime);
+			r = add(path, h + 512, size, S_IFREG | 0444, (time_t)mtime);
 		off += 512 + (size + 511) / 512 * 512;
 	}
+	if (r == 0 && add_implied_dirs() == 0) {
+		struct entry *fit = realloc(ents, nents * sizeof *fit);   /* no one points in yet */
+		if (fit)
+			ents = fit, cap = nents;
+		indexed = 1;
+		return 0;
+	}
+	free(ents);
+	ents = NULL, nents = cap = 0;
+	return -1;
 }
 
-static struct entry *lookup(const char *path)
+/* NULL with errno ENOENT, or ENOMEM when the archive cannot be indexed. */
+static const struct entry *lookup(const char *path)
 {
 	char norm[256];
-	if (!indexed)
-		index_archive();
-	if (!path || normalize(path, norm, sizeof norm) < 0)
+	if (!indexed && index_archive() < 0) {
+		errno = ENOMEM;
 		return NULL;
-	for (size_t i = 0; i < nents; i++)
-		if (!strcmp(ents[i].path, norm))
-			return &ents[i];
-	/* A directory implied by a deeper path ("a/b" implies "a"). */
-	size_t len = strlen(norm);
-	for (size_t i = 0; i < nents; i++)
-		if (!strncmp(ents[i].path, norm, len) && ents[i].path[len] == '/')
-			return &ents[0] == &ents[i] ? &ents[i] : (add(norm, NULL, 0, S_IFDIR | 0555, 0),
-								&ents[nents - 1]);
-	return NULL;
+	}
+	const struct entry *e = path && normalize(path, norm, sizeof norm) == 0 ? find(norm) : NULL;
+	if (!e)
+		errno = ENOENT;
+	return e;
 }
 
 static void fill_stat(const struct entry *e, struct stat *st)
@@ -178,19 +223,16 @@ static const struct fd_ops file_ops = {
 	.read = fread_, .write = fwrite_, .pread = fpread, .fstat = ffstat, .mode = S_IFREG,
 };
 
-int open(const char *path, int flags, ...)
+int tarfs_open(const char *path, int flags)
 {
-	if (path && !strcmp(path, "/dev/vda"))
-		return blkdev_open();   /* the disk, read-write */
-	struct entry *e = lookup(path);
+	const struct entry *e = lookup(path);
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_APPEND))) {
-		errno = e || (flags & O_CREAT) ? EROFS : ENOENT;
+		if (e || (flags & O_CREAT))
+			errno = EROFS;
 		return -1;
 	}
-	if (!e) {
-		errno = ENOENT;
+	if (!e)
 		return -1;
-	}
 	if ((flags & O_DIRECTORY) && !S_ISDIR(e->mode)) {
 		errno = ENOTDIR;
 		return -1;
@@ -201,24 +243,20 @@ int open(const char *path, int flags, ...)
 	return fd;
 }
 
-int stat(const char *path, struct stat *st)
+int tarfs_stat(const char *path, struct stat *st)
 {
-	struct entry *e = lookup(path);
-	if (!e) {
-		errno = ENOENT;
+	const struct entry *e = lookup(path);
+	if (!e)
 		return -1;
-	}
 	fill_stat(e, st);
 	return 0;
 }
 
-int access(const char *path, int mode)
+int tarfs_access(const char *path, int mode)
 {
-	struct entry *e = lookup(path);
-	if (!e) {
-		errno = ENOENT;
+	const struct entry *e = lookup(path);
+	if (!e)
 		return -1;
-	}
 	if (mode & W_OK) {
 		errno = EROFS;
 		return -1;
@@ -226,27 +264,22 @@ int access(const char *path, int mode)
 	return 0;
 }
 
-#define RO(decl) decl { errno = EROFS; return -1; }
-RO(int unlink(const char *p __attribute__((unused))))
-RO(int link(const char *a __attribute__((unused)), const char *b __attribute__((unused))))
-RO(int mkdir(const char *p __attribute__((unused)), mode_t m __attribute__((unused))))
-RO(int rmdir(const char *p __attribute__((unused))))
-RO(int rename(const char *a __attribute__((unused)), const char *b __attribute__((unused))))
-
-struct spore_dir {
+struct tarfs_dir {
 	const struct entry *dir;
 	size_t next;
 	struct dirent ent;
 };
 
-DIR *opendir(const char *path)
+struct tarfs_dir *tarfs_opendir(const char *path)
 {
-	struct entry *e = lookup(path);
-	if (!e || !S_ISDIR(e->mode)) {
-		errno = e ? ENOTDIR : ENOENT;
+	const struct entry *e = lookup(path);
+	if (!e)
+		return NULL;
+	if (!S_ISDIR(e->mode)) {
+		errno = ENOTDIR;
 		return NULL;
 	}
-	DIR *d = calloc(1, sizeof *d);
+	struct tarfs_dir *d = calloc(1, sizeof *d);
 	if (!d) {
 		errno = ENOMEM;
 		return NULL;
@@ -256,7 +289,7 @@ DIR *opendir(const char *path)
 }
 
 /* Direct children only: entries whose path is DIR/NAME with no further '/'. */
-struct dirent *readdir(DIR *d)
+struct dirent *tarfs_readdir(struct tarfs_dir *d)
 {
 	size_t len = strlen(d->dir->path);
 	for (; d->next < nents; d->next++) {
@@ -275,5 +308,5 @@ struct dirent *readdir(DIR *d)
 	return NULL;
 }
 
-void rewinddir(DIR *d) { d->next = 0; }
-int closedir(DIR *d) { free(d); return 0; }
+void tarfs_rewinddir(struct tarfs_dir *d) { d->next = 0; }
+void tarfs_closedir(struct tarfs_dir *d) { free(d); }

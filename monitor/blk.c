@@ -49,22 +49,28 @@ int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa)
 {
 	struct hc_blk b;
 	const char *why;
+	uint8_t *buf = NULL;
+	size_t len = 0;
 
 	if (vm->disk_fd < 0)
 		return hc_bad(nr, "no disk (start with --disk=FILE)", gpa);
 	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
 		return hc_bad(nr, "argument block outside guest RAM or misaligned", gpa);
-	if (nr != HC_BLK_FLUSH && (why = blk_check(&b, vm->disk_sectors, vm->mem_size)))
-		return hc_bad(nr, why, gpa);
+	if (nr != HC_BLK_FLUSH) {
+		if ((why = blk_check(&b, vm->disk_sectors, vm->mem_size)))
+			return hc_bad(nr, why, gpa);
+		len = (size_t)b.count * HC_BLK_SECTOR;
+		if ((buf = gm_at(vm->mem, vm->mem_size, b.buf, len)) == NULL)
+			return hc_bad(nr, "buffer outside guest RAM", gpa);
+	}
 	/* A disk on a stalled mount can block for as long as it likes: --timeout may end it. */
 	timer_io_begin("the disk");
 	if (nr == HC_BLK_FLUSH) {
 		b.ret = fdatasync(vm->disk_fd) == 0 ? 0 : -1;
 	} else {
-		size_t len = (size_t)b.count * HC_BLK_SECTOR;
 		off_t off = (off_t)(b.sector * HC_BLK_SECTOR);
-		ssize_t n = nr == HC_BLK_READ ? pread(vm->disk_fd, vm->mem + b.buf, len, off) :
-						pwrite(vm->disk_fd, vm->mem + b.buf, len, off);
+		ssize_t n = nr == HC_BLK_READ ? pread(vm->disk_fd, buf, len, off) :
+						pwrite(vm->disk_fd, buf, len, off);
 		b.ret = n == (ssize_t)len ? 0 : -1;
 	}
 	timer_io_end();

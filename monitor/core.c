@@ -238,7 +238,11 @@ int core_write(struct vm *vm, const struct gva_mmu *m, const struct hc_regs *r,
 	for (int i = 0; i < n; i++) {
 		for (uint64_t p = 0; p < seg[i].len; p += PAGE) {
 			size_t k = seg[i].len - p < PAGE ? (size_t)(seg[i].len - p) : PAGE;
-			const uint8_t *src = vm->mem + seg[i].gpa + p;
+			const uint8_t *src = gm_at(vm->mem, vm->mem_size, seg[i].gpa + p, k);
+			if (src == NULL) {      /* gva_walk clips to RAM: a bug if it ever is */
+				errno = EFAULT;
+				goto fail;
+			}
 			int last = i == n - 1 && p + k == seg[i].len;   /* sets the file's size */
 			if ((!all_zero(src, k) || last) && pwrite_all(c->fd, src, k, off + p) < 0)
 				goto fail;

@@ -2,8 +2,6 @@
 /* Reads guest code and stacks the way the ring-3 guest sees them (identity map, the
  * monitor's own page protections) and decodes the one instruction a trap may be a
  * hypercall: outl. Pure; every guest address is hostile and checked before use. */
-#include <string.h>
-
 #include "monitor.h"
 
 /* Up to max bytes at rip, stopping at the first byte not in an executable page:
@@ -18,9 +16,8 @@ size_t decode_fetch(const uint8_t *mem, uint64_t mem_size, const struct image *i
 		if (va < rip)
 			break;                          /* wrapped past 2^64 */
 		uint64_t prot = paging_prot(im, mem_size, va);
-		if (!(prot & PTE_P) || (prot & PTE_NX))
+		if (!(prot & PTE_P) || (prot & PTE_NX) || gm_read(mem, mem_size, va, &buf[n], 1) < 0)
 			break;
-		buf[n] = mem[va];                       /* paging_prot: va < mem_size */
 	}
 	return n;
 }
@@ -54,6 +51,5 @@ int decode_read64(const uint8_t *mem, uint64_t mem_size, const struct image *im,
 {
 	if (va % 8 != 0 || !(paging_prot(im, mem_size, va) & PTE_P))
 		return -1;
-	memcpy(out, mem + va, 8);
-	return 0;
+	return gm_read(mem, mem_size, va, out, 8);
 }

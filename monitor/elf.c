@@ -198,8 +198,15 @@ int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
 	}
 
 	/* Copy from the checked list, not from the headers again (img is the monitor's
-	 * own copy, image.c, but the copy should not depend on that). */
+	 * own copy, image.c, but the copy should not depend on that). Every target
+	 * through the accessor before the first byte moves: guest RAM stays untouched
+	 * unless all of them fit. */
+	uint8_t *dst[MON_SEG_MAX];
 	for (int i = 0; i < im->nseg; i++)
-		memcpy(mem + im->seg[i].gpa, img + im->off[i], im->filesz[i]);
+		if ((dst[i] = gm_at(mem, mem_size, im->seg[i].gpa, im->filesz[i])) == NULL)
+			return fail(err, errlen, "segment at 0x%llx is outside guest RAM",
+				    (unsigned long long)im->seg[i].gpa);
+	for (int i = 0; i < im->nseg; i++)
+		memcpy(dst[i], img + im->off[i], im->filesz[i]);
 	return 0;
 }

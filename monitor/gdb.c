@@ -114,6 +114,13 @@ static size_t read_mem(const struct gdb *g, uint64_t va, uint8_t *buf, size_t le
 	return n;
 }
 
+/* One byte of guest RAM at gpa (a breakpoint's): gva_translate found it inside RAM,
+ * and the accessor says so again. */
+static void poke(struct gdb *g, uint64_t gpa, uint8_t b)
+{
+	(void)gm_write(g->mem, g->mem_size, gpa, &b, 1);
+}
+
 /* A write over a breakpoint changes the byte it will restore, not the int3. */
 static size_t write_mem(struct gdb *g, uint64_t va, const uint8_t *buf, size_t len)
 {
@@ -122,7 +129,7 @@ static size_t write_mem(struct gdb *g, uint64_t va, const uint8_t *buf, size_t l
 	for (int i = 0; i < g->nbp; i++)
 		if (g->bp[i].va - va < n) {
 			g->bp[i].saved = buf[g->bp[i].va - va];
-			g->mem[g->bp[i].gpa] = insn(g);
+			poke(g, g->bp[i].gpa, insn(g));
 		}
 	return n;
 }
@@ -130,21 +137,23 @@ static size_t write_mem(struct gdb *g, uint64_t va, const uint8_t *buf, size_t l
 static const char *set_bp(struct gdb *g, uint64_t va)
 {
 	uint64_t gpa, n, prot;
+	uint8_t saved;
 
 	if (find_bp(g, va) >= 0)
 		return "OK";
-	if (gva_translate(g->mem, g->mem_size, &g->mmu, va, &gpa, &n, &prot) < 0)
+	if (gva_translate(g->mem, g->mem_size, &g->mmu, va, &gpa, &n, &prot) < 0 ||
+	    gm_read(g->mem, g->mem_size, gpa, &saved, 1) < 0)
 		return "E0e";                   /* EFAULT */
 	if (g->nbp == GDB_BP_MAX)
 		return "E1c";                   /* ENOSPC */
 	g->bp[g->nbp].va = va;
 	g->bp[g->nbp].gpa = gpa;
-	g->bp[g->nbp].saved = g->mem[gpa];
+	g->bp[g->nbp].saved = saved;
 	for (int i = 0; i < g->nbp; i++)   /* another address of the same byte */
 		if (g->bp[i].gpa == gpa)
 			g->bp[g->nbp].saved = g->bp[i].saved;
 	g->nbp++;
-	g->mem[gpa] = insn(g);
+	poke(g, gpa, insn(g));
 	return "OK";
 }
 
@@ -157,7 +166,7 @@ static const char *clear_bp(struct gdb *g, uint64_t va)
 	for (int j = 0; j < g->nbp; j++)
 		shared |= j != i && g->bp[j].gpa == g->bp[i].gpa;
 	if (!shared)
-		g->mem[g->bp[i].gpa] = g->bp[i].saved;
+		poke(g, g->bp[i].gpa, g->bp[i].saved);
 	g->bp[i] = g->bp[--g->nbp];
 	return "OK";
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* --gdb=PORT: the socket and KVM side of the gdb stub. Listens on 127.0.0.1:PORT,
- * waits for one gdb before the guest's first instruction (as QEMU -S -gdb does), then
+/* --gdb=PATH: the socket and KVM side of the gdb stub. Waits on a Unix socket at PATH
+ * (gdbsock.c: mode 0600, peers checked) for one gdb before the guest's first
+ * instruction (as QEMU -S -gdb does), then
  * serves it whenever the vCPU stops: at a breakpoint or a single step
  * (KVM_SET_GUEST_DEBUG, KVM_EXIT_DEBUG), at Ctrl-C, at the guest's exit. Commands are
  * gdb.c's, framing rsp.c's. Breakpoints are int3 (KVM_GUESTDBG_USE_SW_BP) for a
@@ -13,14 +14,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -71,31 +69,18 @@ static int send_packet(struct vm *vm, const char *data, size_t len)
 	return n ? send_all(vm->gdb_fd, st.out, n) : -1;
 }
 
-int gdbstub_open(struct vm *vm, unsigned port)
+int gdbstub_open(struct vm *vm, const char *path)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct sigaction sa = { .sa_handler = on_sigio, .sa_flags = SA_RESTART };
-	int one = 1, l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = gdbsock_wait(path);
 
-	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0) {
-		msg("spore-kvm: --gdb=%u: cannot listen on 127.0.0.1:%u: %s\n", port, port, strerror(errno));
-		if (l >= 0)
-			close(l);
+	if (fd < 0)
 		return -1;
-	}
-	msg("spore-kvm: waiting for gdb on 127.0.0.1:%u (gdb IMAGE -ex 'target remote :%u')\n", port, port);
-	int fd;
-	do
-		fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	close(l);
 	sigemptyset(&sa.sa_mask);
-	if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0 ||
-	    sigaction(SIGIO, &sa, NULL) < 0 || fcntl(fd, F_SETOWN, getpid()) < 0 ||
+	if (sigaction(SIGIO, &sa, NULL) < 0 || fcntl(fd, F_SETOWN, getpid()) < 0 ||
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC) < 0) {
-		msg("spore-kvm: --gdb=%u: %s\n", port, strerror(errno));
+		msg("spore-kvm: --gdb=%s: %s\n", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	st.g.mem = vm->mem;
@@ -344,6 +329,25 @@ int gdbstub_interrupted(struct vm *vm)
 	return 1;
 }
 
+/* gdb acks the exit packet with a '+' before it takes the end of the session. On a
+ * Unix socket that write fails with EPIPE once the monitor has exited and closed its
+ * end (TCP took it silently), and gdb reports "Remote communication error" instead
+ * of the exit. So wait for the ack, or for gdb to go, at most 2 s (20 x 100 ms). */
+static void wait_ack(struct vm *vm)
+{
+	struct pollfd p = { .fd = vm->gdb_fd, .events = POLLIN };
+	const struct timespec tick = { 0, 100 * 1000 * 1000 };
+	char b[64];
+
+	for (int i = 0; i < 20; i++) {
+		if (ppoll(&p, 1, &tick, NULL) <= 0)
+			continue;                       /* nothing yet, or EINTR */
+		ssize_t n = read(vm->gdb_fd, b, sizeof(b));
+		if (n <= 0 || memchr(b, '+', (size_t)n) || memchr(b, '-', (size_t)n))
+			return;
+	}
+}
+
 /* The guest is ending with status: a crash is shown to gdb first (the faulting
  * registers, SIGSEGV), then gdb hears the exit status. */
 int gdbstub_exit(struct vm *vm, int status)
@@ -366,6 +370,7 @@ int gdbstub_exit(struct vm *vm, int status)
 			return status;
 	}
 	int n = snprintf(w, sizeof(w), "W%02x", status & 0xff);
-	send_packet(vm, w, (size_t)n);
+	if (send_packet(vm, w, (size_t)n) == 0)
+		wait_ack(vm);
 	return status;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* Guest-physical range checks and the one checked accessor: every address and
- * length a guest hands the monitor becomes a host pointer only through gm_at().
- * Pure, overflow-safe; trusts nothing but mem_size. */
+ * length a guest hands the monitor becomes a host pointer only through gm_at()
+ * (or the copies gm_read/gm_write on top of it). Pure, overflow-safe; trusts
+ * nothing but mem_size. */
 #include <stdint.h>
+#include <string.h>
 
 #include "monitor.h"
 
@@ -35,4 +37,28 @@ void *gm_at(uint8_t *mem, uint64_t mem_size, uint64_t gpa, uint64_t len)
 	if (!gm_range_ok(mem_size, gpa, len))
 		return NULL;
 	return mem + gpa;
+}
+
+/* Copies guest range [gpa, gpa + len) out to out; -1 (nothing copied) when any
+ * byte of it lies outside RAM. For readers that hold a const mapping. */
+int gm_read(const uint8_t *mem, uint64_t mem_size, uint64_t gpa, void *out, size_t len)
+{
+	const void *p = gm_at((uint8_t *)mem, mem_size, gpa, len);   /* only read below */
+
+	if (p == NULL)
+		return -1;
+	memcpy(out, p, len);
+	return 0;
+}
+
+/* Copies len bytes from in to guest range [gpa, gpa + len); -1 (nothing written)
+ * when any byte of it lies outside RAM. */
+int gm_write(uint8_t *mem, uint64_t mem_size, uint64_t gpa, const void *in, size_t len)
+{
+	void *p = gm_at(mem, mem_size, gpa, len);
+
+	if (p == NULL)
+		return -1;
+	memcpy(p, in, len);
+	return 0;
 }

@@ -3,8 +3,6 @@
  * the core file (the guest's view, in either start mode). Pure. The tables are guest
  * data: every entry is read from a checked address, and a walk of all of them is
  * bounded, so a hostile or cyclic table costs the monitor little. */
-#include <string.h>
-
 #include "monitor.h"
 
 #define CR0_PG    (1ull << 31)
@@ -19,9 +17,8 @@ static uint64_t entry(const uint8_t *mem, uint64_t mem_size, uint64_t t, unsigne
 {
 	uint64_t e;
 
-	if (!gm_range_ok(mem_size, t + idx * 8ull, 8))   /* t < 2^52: no wrap */
+	if (gm_read(mem, mem_size, t + idx * 8ull, &e, 8) < 0)   /* t < 2^52: no wrap */
 		return 0;
-	memcpy(&e, mem + t + idx * 8ull, 8);
 	return e;
 }
 
@@ -85,7 +82,8 @@ size_t gva_read(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m, 
 			break;
 		if (n > len - done)
 			n = len - done;
-		memcpy((uint8_t *)buf + done, mem + gpa, n);
+		if (gm_read(mem, mem_size, gpa, (uint8_t *)buf + done, n) < 0)
+			break;
 		done += n;
 	}
 	return done;
@@ -102,7 +100,8 @@ size_t gva_write(uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m, uint6
 			break;
 		if (n > len - done)
 			n = len - done;
-		memcpy(mem + gpa, (const uint8_t *)buf + done, n);
+		if (gm_write(mem, mem_size, gpa, (const uint8_t *)buf + done, n) < 0)
+			break;
 		done += n;
 	}
 	return done;

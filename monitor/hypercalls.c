@@ -34,13 +34,13 @@ int hc_get(struct vm *vm, uint64_t gpa, void *b, size_t len)
 {
 	if (!gm_block_ok(vm->mem_size, gpa, len))
 		return -1;
-	memcpy(b, vm->mem + gpa, len);
-	return 0;
+	return gm_read(vm->mem, vm->mem_size, gpa, b, len);
 }
 
+/* The block back where hc_get found it: the same range, so it cannot fail. */
 void hc_put(struct vm *vm, uint64_t gpa, const void *b, size_t len)
 {
-	memcpy(vm->mem + gpa, b, len);
+	(void)gm_write(vm->mem, vm->mem_size, gpa, b, len);
 }
 
 /* Retries short writes. A reader that stops reading blocks it for ever, so
@@ -72,9 +72,10 @@ static int hc_console(struct vm *vm, uint64_t gpa)
 		return hc_bad(HC_CONSOLE_WRITE, "argument block outside guest RAM or misaligned", gpa);
 	if (b.len > HC_CONSOLE_MAX)
 		return hc_bad(HC_CONSOLE_WRITE, "len above HC_CONSOLE_MAX", gpa);
-	if (!gm_range_ok(vm->mem_size, b.buf, b.len))
+	const uint8_t *text = gm_at(vm->mem, vm->mem_size, b.buf, b.len);
+	if (text == NULL)
 		return hc_bad(HC_CONSOLE_WRITE, "buffer outside guest RAM", gpa);
-	b.ret = write_all(vm->mem + b.buf, b.len);
+	b.ret = write_all(text, b.len);
 	if (b.ret < 0 && errno == EPIPE) {
 		/* SIGPIPE is ignored (main.c): the reader is gone for good, so is the console. */
 		msg("spore-kvm: console: stdout is closed (EPIPE: its reader went away); ending the guest\n");
@@ -171,9 +172,10 @@ static int hc_entropy(struct vm *vm, uint64_t gpa)
 		return hc_bad(HC_ENTROPY, "argument block outside guest RAM or misaligned", gpa);
 	if (b.len > HC_ENTROPY_MAX)
 		return hc_bad(HC_ENTROPY, "len above HC_ENTROPY_MAX", gpa);
-	if (!gm_range_ok(vm->mem_size, b.buf, b.len))
+	uint8_t *out = gm_at(vm->mem, vm->mem_size, b.buf, b.len);
+	if (out == NULL)
 		return hc_bad(HC_ENTROPY, "buffer outside guest RAM", gpa);
-	ssize_t n = b.len ? getrandom(vm->mem + b.buf, b.len, 0) : 0;
+	ssize_t n = b.len ? getrandom(out, b.len, 0) : 0;
 	b.ret = n < 0 ? -1 : n;
 	hc_put(vm, gpa, &b, sizeof(b));
 	return -1;

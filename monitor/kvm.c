@@ -146,7 +146,7 @@ static int setup_regs(struct vm *vm, uint64_t cr3)
  * We never set a guest TSC frequency, so KVM does not scale. */
 static void tsc_info(struct vm *vm)
 {
-	int64_t off;
+	int64_t off = 0;   /* written by KVM through a.addr */
 	struct kvm_device_attr a = {
 		.group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET, .addr = (uintptr_t)&off,
 	};
@@ -171,11 +171,22 @@ static int msr_readable(int vcpu, uint32_t index)
 	return ioctl(vcpu, KVM_GET_MSRS, &m) == 1;    /* the number of MSRs read */
 }
 
+/* The third sign, for kvm_pvm builds that carry neither mark (seen 2026-12-05 on a
+ * 6.18 kernel: leaf 0x40000000 says plain "KVMKVMKVM" and the MSR reads fail): the
+ * kernel has kvm_pvm and no other vendor module, so nothing else can own /dev/kvm.
+ * A kernel with kvm_pvm beside kvm_amd or kvm_intel falls back to the fd signs. */
+static int pvm_only_vendor(void)
+{
+	return access("/sys/module/kvm_pvm", F_OK) == 0 &&
+	       access("/sys/module/kvm_amd", F_OK) != 0 &&
+	       access("/sys/module/kvm_intel", F_OK) != 0;
+}
+
 /* Recipe: kvm_open (open, CREATE_VM, memory slot, CREATE_VCPU, map kvm_run, CPUID,
  * which KVM this is), then the caller picks the start mode, then kvm_start
  * (registers, TSC facts). File descriptors stay open for the life of the process on
- * purpose. Which KVM is asked of its fds, never of /sys/module: a kernel can carry
- * kvm_pvm without it owning /dev/kvm. */
+ * purpose. Which KVM is asked of its fds first: a kernel can carry kvm_pvm without
+ * it owning /dev/kvm; /sys/module only settles it when no other vendor is loaded. */
 int kvm_open(struct vm *vm)
 {
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -214,6 +225,7 @@ int kvm_open(struct vm *vm)
 		return -1;
 	vm->kvm_pvm |= msr_readable(vm->vcpu_fd, MSR_PVM_VCPU_STRUCT) &&
 		       !msr_readable(vm->vcpu_fd, MSR_UNKNOWN);
+	vm->kvm_pvm |= pvm_only_vendor();
 	kvm_fd = kvm;
 	return 0;
 }

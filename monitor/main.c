@@ -28,8 +28,8 @@ static const char usage[] =
 	"  --initrd=FILE      a tar archive: the guest's read-only root filesystem\n"
 	"  --disk=FILE        a file of 512-byte sectors: the guest's block device\n"
 	"  --mode=auto|ring3|ring0  start mode (default auto: ring 3 on kvm_pvm, else ring 0)\n"
-	"  --gdb=PORT         wait for gdb on 127.0.0.1:PORT before the first instruction\n"
-	"                     (gdb IMAGE -ex 'target remote :PORT'; docs/debugging.md)\n"
+	"  --gdb=PATH         wait for gdb on a Unix socket at PATH (mode 0600) before the first\n"
+	"                     instruction (gdb IMAGE -ex 'target remote PATH'; docs/debugging.md)\n"
 	"  --core=FILE        on a guest crash (status 120) write an ELF core to FILE (gdb IMAGE FILE)\n"
 	"  --io=virtio|hypercall  devices: virtio-mmio with an in-kernel irqchip (default where the\n"
 	"                     guest runs in ring 0), or the hypercall devices\n"
@@ -154,8 +154,14 @@ static int load_initrd(const char *path, struct vm *vm, const struct image *im,
 		close(fd);
 		return -1;
 	}
+	uint8_t *dst = gm_at(vm->mem, vm->mem_size, *addr, *size);
+	if (dst == NULL) {                      /* ruled out above; the accessor agrees */
+		msg("spore-kvm: --initrd=%s: does not fit in guest RAM\n", path);
+		close(fd);
+		return -1;
+	}
 	for (uint64_t done = 0; done < *size;) {
-		ssize_t n = read(fd, vm->mem + *addr + done, *size - done);
+		ssize_t n = read(fd, dst + done, *size - done);
 		if (n <= 0) {
 			msg("spore-kvm: --initrd=%s: read failed\n", path);
 			close(fd);
@@ -385,7 +391,7 @@ int main(int argc, char **argv)
 	static struct vdev vdev[VMMIO_MAX];
 	int hc_io = 0;
 	const char *disk = NULL, *core = NULL;
-	uint64_t gdb_port = 0;
+	const char *gdb_path = NULL;
 	const char *net = NULL, *initrd = NULL;
 	uint64_t mod_addr = 0, mod_size = 0;
 	static struct image im;
@@ -420,10 +426,12 @@ int main(int argc, char **argv)
 		} else if (strncmp(a, "--disk=", 7) == 0 && a[7]) {
 			disk = a + 7;
 		} else if (strncmp(a, "--gdb=", 6) == 0) {
-			if (args_parse_uint(a + 6, &gdb_port) < 0 || gdb_port == 0 || gdb_port > 65535) {
-				msg("spore-kvm: --gdb=%s: want a TCP port from 1 to 65535\n", a + 6);
+			const char *bad = gdbsock_check(a + 6);
+			if (bad) {
+				msg("spore-kvm: --gdb=%s: %s\n", a + 6, bad);
 				return HC_EXIT_SETUP;
 			}
+			gdb_path = a + 6;
 		} else if (strncmp(a, "--core=", 7) == 0 && a[7]) {
 			core = a + 7;
 		} else if (strncmp(a, "--initrd=", 9) == 0 && a[9]) {
@@ -502,7 +510,7 @@ int main(int argc, char **argv)
 	 * back to the monitor, so one that halts with interrupts off would hang until
 	 * --timeout instead of ending with 251. Not with --gdb: its ring-0 breakpoints are
 	 * hlt (the guest would sleep at the breakpoint for ever). */
-	vm.irqchip = !hc_io && !gdb_port && (net || disk) && mode != MODE_RING3 && im.has32 &&
+	vm.irqchip = !hc_io && !gdb_path && (net || disk) && mode != MODE_RING3 && im.has32 &&
 		     vm.mem_size <= VMMIO_BASE;
 	if (kvm_open(&vm) < 0)
 		return HC_EXIT_SETUP;
@@ -526,7 +534,10 @@ int main(int argc, char **argv)
 		    MON_CMDLINE_MAX);
 		return HC_EXIT_SETUP;
 	}
-	pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size);
+	if (pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size) < 0) {
+		msg("spore-kvm: --mem: the PVH boot data does not fit below 1 MiB\n");
+		return HC_EXIT_SETUP;
+	}
 	if (vm.ring3 && paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
 		msg("spore-kvm: %s: %s\n", image, err);
 		return HC_EXIT_SETUP;
@@ -544,7 +555,7 @@ int main(int argc, char **argv)
 		return HC_EXIT_SETUP;
 	if (core)
 		vm.core->image = image;
-	if (gdb_port && gdbstub_open(&vm, (unsigned)gdb_port) < 0)
+	if (gdb_path && gdbstub_open(&vm, gdb_path) < 0)
 		return HC_EXIT_SETUP;
 	if (vm.nvdev && io_setup(&vm) < 0)
 		return HC_EXIT_SETUP;

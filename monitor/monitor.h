@@ -114,10 +114,13 @@ int args_parse_size(const char *s, uint64_t *out);     /* "8M" -> bytes; -1 if m
 int args_parse_uint(const char *s, uint64_t *out);     /* decimal; -1 if malformed */
 int args_join(char *buf, size_t size, int n, char **words); /* -1 if it does not fit */
 
-/* guestmem.c: guest-physical range checks (pure) */
+/* guestmem.c: guest-physical range checks and the one accessor (pure). Nothing else in
+ * the monitor adds to a guest RAM pointer: tests/guestmem-lint.sh fails on a stray one. */
 int gm_range_ok(uint64_t mem_size, uint64_t gpa, uint64_t len);
 int gm_block_ok(uint64_t mem_size, uint64_t gpa, uint64_t len);
 void *gm_at(uint8_t *mem, uint64_t mem_size, uint64_t gpa, uint64_t len); /* NULL: outside RAM */
+int gm_read(const uint8_t *mem, uint64_t mem_size, uint64_t gpa, void *out, size_t len); /* -1: outside */
+int gm_write(uint8_t *mem, uint64_t mem_size, uint64_t gpa, const void *in, size_t len); /* -1: outside */
 
 /* elf.c: the ELF64 loader (pure: works on a byte buffer) */
 int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size,
@@ -130,8 +133,8 @@ int image_read(int fd, uint64_t size, uint8_t **out, char *err, size_t errlen);
 int status_guest(int32_t s);       /* 0..255, or -1 for one of the monitor's own */
 
 /* pvh.c: the PVH start_info, memory map, command line, GDT and TSS in low memory (pure) */
-void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,
-	       uint64_t mod_size);
+int pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,
+	      uint64_t mod_size);              /* -1: RAM below 1 MiB */
 
 /* paging.c: the ring-3 entry's identity page tables (pure) */
 #define PTE_P   (1ull << 0)
@@ -228,9 +231,13 @@ size_t gdb_stop_reply(const struct gdb *g, char *reply, size_t size);
 void gdb_clear_breakpoints(struct gdb *g);     /* the guest's own bytes back */
 int gdb_hit(const struct gdb *g, uint64_t pc);  /* one of gdb's breakpoints is at pc */
 
-/* gdbstub.c: --gdb=PORT, the socket and KVM side */
+/* gdbsock.c: --gdb=PATH, the Unix socket gdb connects to */
+const char *gdbsock_check(const char *path);       /* pure: NULL, or what is wrong with it */
+int gdbsock_wait(const char *path);                /* one checked gdb's fd; -1 after a message */
+
+/* gdbstub.c: --gdb=PATH, the KVM side */
 #define GDB_KILLED 137                  /* exit status after gdb's kill, as SIGKILL's */
-int gdbstub_open(struct vm *vm, unsigned port);    /* waits for gdb; -1 after a message */
+int gdbstub_open(struct vm *vm, const char *path); /* waits for gdb; -1 after a message */
 int gdbstub_stop(struct vm *vm, int sig, int first); /* -1 to resume, else exit status */
 int gdbstub_debug(struct vm *vm);                  /* KVM_EXIT_DEBUG; as gdbstub_stop */
 int gdbstub_halt(struct vm *vm);                   /* KVM_EXIT_HLT: -2 if not gdb's */

@@ -10,6 +10,7 @@
 
 HOSTCC      ?= gcc
 MON_B       ?= build
+include tests/build.mk
 MON_CFLAGS  := -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -Ikernel -Imonitor -Idrivers
 MON_LDFLAGS := -static
 MON_SRC     := $(wildcard monitor/*.c)
@@ -19,7 +20,7 @@ MON_PURE    := monitor/args.c monitor/decode.c monitor/elf.c monitor/guestmem.c 
 # The unit tests link the pure files and those whose I/O needs no KVM (the image read,
 # the hypercall handlers, the timer, the sandbox), driven with pipes and files over a fake guest RAM.
 MON_TESTED  := $(MON_PURE) monitor/image.c monitor/seccomp.c monitor/hypercalls.c monitor/net.c \
-               monitor/blk.c monitor/timer.c monitor/core.c
+               monitor/blk.c monitor/timer.c monitor/core.c monitor/gdbsock.c
 MON_OBJ     := $(MON_SRC:%.c=$(MON_B)/%.o)
 
 .PHONY: monitor monitor-test
@@ -44,9 +45,7 @@ $(MON_B)/tests/unit/monitor_test: tests/unit/monitor_test.c $(MON_TESTED) monito
 	| $(MON_B)/spore-kvm $(MON_B)/tests/unit/monitor_guest.elf $(MON_B)/tests/unit/monitor_guest64.elf \
 	$(MON_B)/tests/unit/monitor_net64.elf
 	@mkdir -p $(@D); echo "  HOSTCC  $<"
-	@$(HOSTCC) -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ikernel -Imonitor \
-	    -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -o $@ tests/unit/monitor_test.c $(MON_TESTED)
+	@$(TEST_CC) -Ikernel -Imonitor -o $@ tests/unit/monitor_test.c $(MON_TESTED)
 
 $(MON_B)/tests/unit/monitor_guest.elf: tests/unit/monitor_guest.S tests/unit/monitor_guest.ld
 	@mkdir -p $(@D); echo "  AS      $<"

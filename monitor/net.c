@@ -69,10 +69,10 @@ int net_open(struct vm *vm, const char *name)
 /* SEND: one write per frame. EAGAIN (the tap's queue is full) ends the batch
  * early; done tells the guest where to resume. Any other error (EIO: the
  * link is down) loses that frame, as a wire would. */
-static void send_batch(struct vm *vm, struct hc_net *b)
+static void send_batch(struct vm *vm, struct hc_net *b, uint8_t *const *frame)
 {
 	for (unsigned i = 0; i < b->count; i++) {
-		ssize_t n = write(vm->tap_fd, vm->mem + b->f[i].buf, b->f[i].len);
+		ssize_t n = write(vm->tap_fd, frame[i], b->f[i].len);
 		if (n < 0 && errno == EAGAIN)
 			break;
 		b->done++;
@@ -86,7 +86,7 @@ static void send_batch(struct vm *vm, struct hc_net *b)
  * is seen whole, dropped and counted; that buffer takes the next frame. The
  * reads are bounded (count + HC_NET_BATCH) so a host flooding oversized
  * frames cannot keep the monitor out of KVM_RUN. */
-static void recv_batch(struct vm *vm, struct hc_net *b)
+static void recv_batch(struct vm *vm, struct hc_net *b, uint8_t *const *frame)
 {
 	static uint8_t scratch[NET_RECV_MAX];
 
@@ -99,7 +99,7 @@ static void recv_batch(struct vm *vm, struct hc_net *b)
 			b->dropped++;
 			continue;
 		}
-		memcpy(vm->mem + f->buf, scratch, (size_t)n);   /* net_check: inside RAM */
+		memcpy(frame[b->done], scratch, (size_t)n);     /* n <= f->len: inside the frame */
 		f->len = (uint32_t)n;
 		b->done++;
 	}
@@ -127,11 +127,20 @@ int hc_net(struct vm *vm, unsigned nr, uint64_t gpa)
 			snprintf(what, sizeof(what), "count %u: %s", b.count, why);
 		return hc_bad(nr, what, gpa);
 	}
+	/* Host pointers for the checked copy's frames, through the accessor: a
+	 * frame net_check passed cannot come back NULL, but a NULL is a bad call,
+	 * never a write through it. */
+	uint8_t *frame[HC_NET_BATCH];
+	for (unsigned i = 0; i < b.count; i++)
+		if ((frame[i] = gm_at(vm->mem, vm->mem_size, b.f[i].buf, b.f[i].len)) == NULL) {
+			snprintf(what, sizeof(what), "frame %u: buffer outside guest RAM", i);
+			return hc_bad(nr, what, gpa);
+		}
 	b.done = b.dropped = 0;
 	if (nr == HC_NET_SEND)
-		send_batch(vm, &b);
+		send_batch(vm, &b, frame);
 	else
-		recv_batch(vm, &b);
+		recv_batch(vm, &b, frame);
 	hc_put(vm, gpa, &b, sizeof(b));
 	return -1;
 }

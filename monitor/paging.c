@@ -6,7 +6,6 @@
 #include <elf.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "monitor.h"
 
@@ -78,9 +77,11 @@ static int check_overlap(const struct image *im, char *err, size_t errlen)
 	return 0;
 }
 
-static void put(uint8_t *mem, uint64_t table, unsigned idx, uint64_t pte)
+/* One entry; -1 when the table is outside RAM (the caller's size check rules it
+ * out: a --mem too small for the table region fails before this). */
+static int put(uint8_t *mem, uint64_t mem_size, uint64_t table, unsigned idx, uint64_t pte)
 {
-	memcpy(mem + table + idx * 8ull, &pte, 8);
+	return gm_write(mem, mem_size, table + idx * 8ull, &pte, 8);
 }
 
 /* Layout: PML4, one PDPT (512 GiB), one PD per GiB of RAM, one PT per 2 MiB that needs
@@ -112,24 +113,28 @@ int paging_build(uint8_t *mem, uint64_t mem_size, const struct image *im, uint64
 
 	uint64_t pml4 = GPA_PT_BASE, pdpt = pml4 + PAGE, pd0 = pdpt + PAGE;
 	uint64_t pt = pd0 + npd * PAGE;                 /* next free PT */
-	put(mem, pml4, 0, pdpt | TABLE);
+	int bad = 0;                                    /* a table entry outside RAM */
+	bad |= put(mem, mem_size, pml4, 0, pdpt | TABLE);
 	for (uint64_t g = 0; g < npd; g++)
-		put(mem, pdpt, (unsigned)g, (pd0 + g * PAGE) | TABLE);
+		bad |= put(mem, mem_size, pdpt, (unsigned)g, (pd0 + g * PAGE) | TABLE);
 	for (uint64_t c = 0; c < nlarge; c++) {
 		uint64_t va = c * LARGE, pd = pd0 + (c / 512) * PAGE;
 		if (va >= small_end && va + LARGE <= mem_size) {
 			/* Above the image there are no segments: all of it is other RAM. */
-			put(mem, pd, c % 512, va | paging_prot(im, mem_size, va) | PTE_PS);
+			bad |= put(mem, mem_size, pd, c % 512, va | paging_prot(im, mem_size, va) | PTE_PS);
 			continue;
 		}
-		put(mem, pd, c % 512, pt | TABLE);
+		bad |= put(mem, mem_size, pd, c % 512, pt | TABLE);
 		for (unsigned i = 0; i < 512; i++) {
 			uint64_t p = va + i * PAGE, prot = paging_prot(im, mem_size, p);
 			if (prot)
-				put(mem, pt, i, p | prot);
+				bad |= put(mem, mem_size, pt, i, p | prot);
 		}
 		pt += PAGE;
 	}
+	if (bad)
+		return fail(err, errlen, "the page tables at 0x%llx lie outside %llu bytes of RAM",
+			    (unsigned long long)GPA_PT_BASE, (unsigned long long)mem_size);
 	*cr3 = pml4;
 	return 0;
 }

@@ -34,9 +34,10 @@ _Static_assert(sizeof(gdt) == GDT_SIZE, "GDT size");
 _Static_assert(GPA_TSS == 0x5800 && GPA_GDT + GDT_SIZE <= GPA_TSS, "TSS base is in the descriptor");
 
 /* mod_size 0: no module. Otherwise the module (the initrd) is already at
- * mod_addr; it is listed, and the guest keeps its allocator off it. */
-void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,
-	       uint64_t mod_size)
+ * mod_addr; it is listed, and the guest keeps its allocator off it. -1 when RAM
+ * does not reach past the low area (main.c's --mem minimum rules that out). */
+int pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,
+	      uint64_t mod_size)
 {
 	struct hvm_modlist_entry mod = { .paddr = mod_addr, .size = mod_size };
 	struct hvm_memmap_table_entry map[] = {
@@ -57,10 +58,14 @@ void pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mo
 	};
 	size_t n = strnlen(cmdline, MON_CMDLINE_MAX);
 
-	memcpy(mem + GPA_GDT, gdt, sizeof(gdt));
-	memcpy(mem + GPA_START_INFO, &si, sizeof(si));
-	memcpy(mem + GPA_MEMMAP, map, sizeof(map));
-	memcpy(mem + GPA_MODLIST, &mod, sizeof(mod));
-	memcpy(mem + GPA_CMDLINE, cmdline, n);
-	mem[GPA_CMDLINE + n] = '\0';
+	if (mem_size < GPA_LOW_END)
+		return -1;                      /* map[4]'s size would wrap */
+	if (gm_write(mem, mem_size, GPA_GDT, gdt, sizeof(gdt)) < 0 ||
+	    gm_write(mem, mem_size, GPA_START_INFO, &si, sizeof(si)) < 0 ||
+	    gm_write(mem, mem_size, GPA_MEMMAP, map, sizeof(map)) < 0 ||
+	    gm_write(mem, mem_size, GPA_MODLIST, &mod, sizeof(mod)) < 0 ||
+	    gm_write(mem, mem_size, GPA_CMDLINE, cmdline, n) < 0 ||
+	    gm_write(mem, mem_size, GPA_CMDLINE + n, "", 1) < 0)
+		return -1;
+	return 0;
 }

@@ -10,19 +10,10 @@
 #    the client saw acknowledged is there with its value (tests/faultclient.py).
 # Every loop is bounded. Prints "ok NAME" / "FAIL NAME: why". Knobs:
 # SPORE_FAULTS_HOST (microvm), SPORE_FAULTS_KILLS (20), SPORE_FAULTS_SEED.
-set -u
 cd "$(dirname "$0")/.."
 host=${SPORE_FAULTS_HOST:-microvm} kills=${SPORE_FAULTS_KILLS:-20} seed=${SPORE_FAULTS_SEED:-$$}
-ns=spore-faults-$$ log=build/tests/log dir=build/tests/faults.$$
-cleanup() {
-	ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del $ns 2>/dev/null
-	return 0
-}
-trap 'cleanup; rm -rf "$dir"' EXIT
-trap 'exit 130' INT TERM
-mkdir -p $log "$dir"
-nsx() { ip netns exec $ns "$@"; }   # not for "&": $! must be the process itself
+. tests/lib.sh   # set -u; namespaces, boot, cleanup
+lib_init faults
 RANDOM=$seed
 fail=0
 say() { echo "$1 $2"; [ "$1" = ok ] || fail=1; }
@@ -32,15 +23,14 @@ py=python3; [ -x /usr/bin/python3 ] && py=/usr/bin/python3   # a pyenv shim cost
 # net [to-guest|both]: the guest's tap0 and the host at 10.0.0.1; with an
 # argument the host is on tap1 and every frame crosses impair.py.
 net() {
-	cleanup
-	ip netns add $ns && ip -n $ns link set lo up &&
-		ip -n $ns tuntap add tap0 mode tap && ip -n $ns link set tap0 up || return 1
-	[ $# = 0 ] && { ip -n $ns addr add 10.0.0.1/24 dev tap0; return; }
-	ip -n $ns tuntap add tap1 mode tap && ip -n $ns addr add 10.0.0.1/24 dev tap1 &&
-		ip -n $ns link set tap1 up || return 1
-	ip netns exec $ns timeout 900 $py tests/impair.py tap0 tap1 $seed $1 > "$dir/impair.out" 2>&1 & impair=$!; disown
-	for _ in $(seq 50); do grep -q "impair: ready" "$dir/impair.out" && return 0; sleep 0.1; done
-	return 1
+	lib_cleanup
+	lib_netns || return 1
+	[ $# = 0 ] && { lib_tap tap0 10.0.0.1/24; return; }
+	lib_tap tap0 && lib_tap tap1 10.0.0.1/24 || return 1
+	: > "$dir/impair.out"
+	lib_spawn "$dir/impair.out" ip netns exec $ns timeout 900 $py tests/impair.py tap0 tap1 $seed $1
+	impair=$lib_pid
+	LIB_WAIT=50 lib_wait "$dir/impair.out" "impair: ready"
 }
 unimpair() {  # stops impair.py; $impaired: what it did ("N frames, N lost, ...")
 	kill $impair; gone $impair
@@ -48,11 +38,9 @@ unimpair() {  # stops impair.py; $impaired: what it did ("N frames, N lost, ..."
 }
 # boot OUT IMAGE CMDLINE [RUNNER-OPTS...]: the guest at 10.0.0.2; vm=its runner.
 boot() {
-	local out=$1 img=$2 cmd=$3; shift 3
-	local n; n=$(grep -c "listening on" "$out" 2>/dev/null)
-	ip netns exec $ns tests/spore-run --host=$host --net=tap0 --timeout=600 "$@" "$img" "$cmd" >> "$out" 2>&1 & vm=$!; disown
-	for _ in $(seq 300); do [ "$(grep -c "listening on" "$out")" -gt "${n:-0}" ] && return 0; sleep 0.1; done
-	return 1
+	local n; n=$(grep -c "listening on" "$1" 2>/dev/null)
+	lib_boot $host "$@"; vm=$lib_pid
+	lib_wait "$1" "listening on" $((${n:-0} + 1))
 }
 
 # 1a. Echo.
@@ -111,5 +99,5 @@ n=$(wc -l < "$dir/acked" 2>/dev/null || echo 0)
 [ -z "$why" ] && [ "$n" -gt 0 ] &&
 	say ok "kv crash consistency on $host: $n acknowledged writes, $k kills of the VM (SIGKILL, seed $seed), all there after every restart ($((SECONDS - t0)) s)" ||
 	say FAIL "kv crash consistency on $host: ${why:-no write acknowledged} ($n acknowledged writes, $k kills, seed $seed)"
-cleanup
+lib_cleanup
 exit $fail

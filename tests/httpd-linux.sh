@@ -3,28 +3,20 @@
 # httpd's Linux build under tests/httpd.sh: builds it, serves a copy of
 # tests/httpd-root (plus a generated 3 MiB big.bin) on 127.0.0.1:8080 inside a
 # network namespace of its own, runs the checks, then removes everything.
-set -u
 cd "$(dirname "$0")/.."
-ns=httpd-$$ dir=build/tests/httpd-linux.$$ pid=""
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	ip netns del $ns 2>/dev/null
-	rm -rf "$dir"
-	return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-mkdir -p build/linux "$dir"
+. tests/lib.sh   # set -u; namespaces, cleanup
+lib_init httpd-linux
+mkdir -p build/linux
 gcc -static -O2 -Wall -Wextra -Werror apps/httpd/*.c -o build/linux/httpd ||
 	{ echo "FAIL build: gcc apps/httpd/*.c"; exit 1; }
 cp -a tests/httpd-root "$dir/root"
 python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 13 + (i >> 11)) & 255 for i in range(3 << 20)))' \
 	> "$dir/root/big.bin"
 cp "$dir/root/big.bin" "$dir/big.bin"
-ip netns add $ns && ip -n $ns link set lo up || { echo "FAIL namespace: ip netns add (root needed)"; exit 1; }
-ip netns exec $ns build/linux/httpd -p 8080 -d "$dir/root" -l -t 3 -c 64 > "$dir/log" 2>&1 &
-pid=$!
-for _ in $(seq 50); do grep -q "listening on 8080" "$dir/log" && break; sleep 0.1; done
+lib_netns || { echo "FAIL namespace: ip netns add (root needed)"; exit 1; }
+lib_spawn "$dir/log" ip netns exec $ns build/linux/httpd -p 8080 -d "$dir/root" -l -t 3 -c 64
+pid=$lib_pid
+LIB_WAIT=50 lib_wait "$dir/log" "listening on 8080"
 grep -qx "httpd: listening on 8080" "$dir/log" || { echo "FAIL start: $(head -3 "$dir/log")"; exit 1; }
 echo "ok start: httpd: listening on 8080"
 HTTPD_IDLE=3 HTTPD_MAXCONN=64 HTTPD_BIG="$dir/big.bin" timeout 600 ip netns exec $ns tests/httpd.sh http://127.0.0.1:8080

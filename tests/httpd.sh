@@ -109,6 +109,9 @@ check "an idle keep-alive connection is closed after -t $IDLE" 'is "$(T=$((IDLE 
 # port with a later sequence number must open a new connection (RFC 1122
 # 4.2.2.13; spore: libc/net/timewait.c), as Linux's clients reuse such ports.
 check "the same client port again right after a server-side close" 'is "$(py reopen)" reopened'
+# ... but only a SYN that the stack would accept: one with a wrong checksum
+# (issue 20, finding 3) must leave the TIME-WAIT that an old SYN then finds.
+check "a corrupt SYN on the same 4-tuple leaves TIME-WAIT alone" 'is "$(py badsyn)" kept'
 check "connection $((MAXCONN + 1)) over -c $MAXCONN: refused promptly" 'is "$(T=120 py maxconn $MAXCONN)" refused'
 sleep 0.5
 check "wrk -t2 -c32 -d5s: no socket errors" \

@@ -3,6 +3,7 @@
 """Raw-socket checks for tests/httpd.sh (stdlib only, every socket timed out):
   httpd_client.py HOST PORT status 'REQUEST'   status line of the answer (\\r\\n, \\x00 escapes)
   ... pipeline | http10 | slowhead IDLE | maxconn N | reopen | slowread PATH FILE | headnobody PATH
+  ... heldread PATH FILE [PATH...] | badsyn
 Each prints one word or line that the shell compares."""
 import hashlib, socket, sys, time
 
@@ -172,5 +173,75 @@ elif cmd == "headnobody":  # HEAD: the headers of the GET, and not one byte more
     s.sendall(req(args[0], "Connection: close\r\n", method="HEAD"))
     data = read_all(s)
     print("nobody" if data.endswith(b"\r\n\r\n") and b"Content-Length: " in data else repr(data[-60:]))
+elif cmd == "badsyn":  # a corrupt SYN with the right 4-tuple leaves the server's TIME-WAIT alone
+    # Raw sockets (root, in the test's namespace): the server's segments are
+    # read to learn its TIME-WAIT's rcv_nxt (the ack of our FIN); then a SYN
+    # beyond it with a wrong checksum, then an old duplicate SYN as the probe:
+    # TIME-WAIT answers it with a bare ACK, a listener (TIME-WAIT gone) with
+    # a SYN-ACK. libc/net/twsyn.c checks the checksum the hook once skipped.
+    import struct
+    def csum(b):
+        b += b"\0" * (len(b) & 1)
+        t = sum(struct.unpack(f"!{len(b) // 2}H", b))
+        while t >> 16:
+            t = (t & 0xffff) + (t >> 16)
+        return ~t & 0xffff
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    s = conn()
+    me = s.getsockname()
+    s.sendall(req("/hello.txt", "Connection: close\r\n"))
+    first = read_all(s)
+    s.close()
+    def segments(quiet):  # the server's segments to our port until quiet
+        raw.settimeout(quiet)
+        out = []
+        while True:
+            try:
+                p = raw.recv(2000)
+            except socket.timeout:
+                return out
+            i = (p[0] & 15) * 4
+            sp, dp, seq, ack, _, fl = struct.unpack("!HHIIBB", p[i:i + 14])
+            if p[12:16] == socket.inet_aton(host) and (sp, dp) == (port, me[1]):
+                out.append((fl, ack))
+    got = segments(0.5)
+    if not got or not first.startswith(b"HTTP/1.1 200"):
+        sys.exit(f"no TIME-WAIT to probe: {first[:15]!r}, {len(got)} segments seen")
+    rcv_nxt = got[-1][1]
+    def syn(seq, good):
+        h = struct.pack("!HHIIBBHHH", me[1], port, seq & 0xffffffff, 0, 5 << 4, 0x02, 64240, 0, 0)
+        ph = socket.inet_aton(me[0]) + socket.inet_aton(host) + struct.pack("!BBH", 0, 6, len(h))
+        c = csum(ph + h) ^ (0 if good else 0x0100)
+        return h[:16] + struct.pack("!H", c) + h[18:]
+    raw.sendto(syn(rcv_nxt + 100000, False), (host, 0))
+    time.sleep(0.3)
+    raw.sendto(syn(rcv_nxt - 1, True), (host, 0))
+    got = segments(1)
+    fl = got[0][0] if got else None
+    print("kept" if fl is not None and fl & 0x12 == 0x10 else
+          "ended: the probe got a SYN-ACK" if fl is not None and fl & 0x12 == 0x12 else f"probe answered {got!r}")
+elif cmd == "heldread":  # a download held open while others GET PATHS..., then a 4 KiB head
+    # tarfs once added a directory the archive only implied (docs/a.txt without
+    # docs/) at lookup, moving the table an open file points into; the next
+    # allocation of its size (a request buffer) then decided what the held
+    # download sent. Every other connection stays open until the end, so its
+    # buffers stay allocated and the pad's is the one that can reuse the block.
+    a = conn(20)
+    a.sendall(req(args[0], "Connection: close\r\n"))
+    data = a.recv(4096)
+    held = []
+    for p in args[2:]:
+        s = conn(20)
+        s.sendall(req(p))
+        held.append((s, s.recv(65536)))
+    pad = conn(20)
+    pad.sendall(req("/hello.txt", "X-Pad: " + "A" * 4000 + "\r\n"))
+    pad.recv(1000)
+    data += read_all(a)
+    r = responses(data)
+    want = hashlib.sha256(open(args[1], "rb").read()).hexdigest()
+    others = " ".join(x[1].split(b"\r\n")[0].decode(errors="replace") for x in held)
+    print("intact" if r and hashlib.sha256(r[0][1]).hexdigest() == want
+          else f"{len(data)} bytes, not the file (meanwhile: {others})")
 else:
     sys.exit("httpd_client.py: unknown check " + cmd)

@@ -11,26 +11,16 @@ guest=$here/build/tests/unit/monitor_guest.elf
 guest64=$here/build/tests/unit/monitor_guest64.elf
 net64=$here/build/tests/unit/monitor_net64.elf
 tmp=$(mktemp -d)
-ns=spore-mon-$$
-cleanup() {
-	if ip netns list 2>/dev/null | grep -q "^$ns\b"; then
-		ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del $ns 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$here/tests/lib.sh"
+lib_init mon
+lib_on_exit 'rm -rf "$tmp"'
 failed=0
 
 ok() { echo "ok monitor_$1"; }
+fail() { echo "FAIL monitor_$1: $2"; failed=$((failed + 1)); }
 skip() { echo "skip monitor_$1: $2"; }
 # No usable /dev/kvm (a machine without KVM, or a nested one that does not
 # bind it): checks that need a running guest are skipped, each by name.
-kvm_usable() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
-fail() { echo "FAIL monitor_$1: $2"; failed=$((failed + 1)); }
-skip() { echo "skip monitor_$1: $2"; }
-# The checks that need a running guest say so, as `skip` lines, where KVM cannot run one.
 kvm_usable() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 
 # run NAME WANT-STATUS ARGS...: runs spore-kvm, stdout in $tmp/out, stderr in $tmp/err.
@@ -83,12 +73,19 @@ setup_err image_beyond_mem --mem=2M "$tmp/big.elf"
 if run image_fits_3M 7 --mem=3M "$tmp/big.elf"; then ok image_fits_3M; fi
 setup_err timeout_abc --timeout=abc "$guest"
 setup_err unknown_option --frobnicate "$guest"
+# --gdb is a Unix socket (mode 0600): a TCP port on 127.0.0.1 let any local user, or a web
+# page posting to localhost, write guest memory. A port number gets a message, not a socket.
+setup_err gdb_tcp_port --gdb=1234 "$guest"
+grep -q 'Unix socket path' "$tmp/err" || fail gdb_tcp_port_msg "$(cat "$tmp/err")"
+setup_err gdb_path_long --gdb="/$(head -c 107 /dev/zero | tr '\0' x)" "$guest"
+setup_err gdb_path_empty --gdb= "$guest"
 setup_err mode_bad --mode=ring1 "$guest"
 setup_err mode_ring3_no_spore_note --mode=ring3 "$guest"     # the 32-bit PVH guest
 setup_err mode_ring0_no_pvh_note --mode=ring0 "$guest64"    # the Spore-note-only guest
 setup_err no_image
 setup_err cmdline_4096 "$guest" "$(head -c 4096 /dev/zero | tr '\0' x)"
-if run cmdline_4095 7 "$guest" "$(head -c 4095 /dev/zero | tr '\0' x)"; then ok cmdline_4095; fi
+# (a: the test guest reads the first byte as a command, and x is one: the impostor exit)
+if run cmdline_4095 7 "$guest" "$(head -c 4095 /dev/zero | tr "\0" a)"; then ok cmdline_4095; fi
 if unshare -m true 2>/dev/null; then
 	unshare -m sh -c "mount -t tmpfs none /dev && exec timeout 10 $kvm $guest" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
@@ -246,12 +243,10 @@ setup_err mac_multicast --mac=01:00:00:00:00:01 "$net64"
 setup_err mac_short --mac=02:00:00:00:00 "$net64"
 expect net_without_tap 250 'net_send \(nr 7\): no network device' "$net64" l
 run net_info_absent 4 "$net64" && ok net_info_absent    # HC_INFO: net_present 0 without --net
-if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! timeout 5 ip netns add $ns 2>/dev/null; then
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! lib_netns 2>/dev/null; then
 	echo "# skipped the --net tests: need root and ip netns"
 else
-	nsx() { ip netns exec $ns "$@"; }
-	nsx ip link set lo up && nsx ip tuntap add tap0 mode tap && nsx ip link set tap0 up &&
-		nsx ip addr add 10.9.0.1/24 dev tap0 || fail net_namespace "cannot set up tap0 in $ns"
+	lib_tap tap0 10.9.0.1/24 || fail net_namespace "cannot set up tap0 in $ns"
 	# run() calls "$kvm": for these tests, a wrapper that enters the namespace.
 	kvm_host=$kvm
 	kvm=$tmp/kvm-in-ns
@@ -291,7 +286,7 @@ else
 	# A tap deleted under a guest waiting on it (2 s poll): one line and 253, not a spinning
 	# guest (its poll returned "nothing ready" at once, forever; this guest then exits 0).
 	if kvm_usable; then
-		nsx ip tuntap add tap1 mode tap && nsx ip link set tap1 up
+		lib_tap tap1
 		timeout -k 1 10 "$kvm" --net=tap1 "$net64" f >"$tmp/out" 2>"$tmp/err" &
 		sleep 0.5
 		nsx ip link del tap1

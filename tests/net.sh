@@ -5,35 +5,19 @@
 # sockets) against it. Traffic never leaves the namespace; the namespace and
 # every process in it are removed on every exit path. Prints "ok NAME" /
 # "FAIL NAME: why" lines. Hosts: SPORE_NET_HOSTS (default spore-kvm microvm q35).
-set -u
 cd "$(dirname "$0")/.."
 hosts=${SPORE_NET_HOSTS:-"spore-kvm microvm q35"}
-ns=spore-net-$$
-log=build/tests/log; mkdir -p $log
+. tests/lib.sh   # set -u; namespaces, boot, cleanup
+lib_init net
 fail=0
 
-cleanup() {
-	ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del $ns 2>/dev/null
-	return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 say() { echo "$1 net on $host: $2"; [ "$1" = ok ] || fail=1; }
-nsx() { ip netns exec $ns "$@"; }
 
 for host in $hosts; do
-	cleanup
-	ip netns add $ns && ip -n $ns link set lo up &&
-	ip -n $ns tuntap add tap0 mode tap && ip -n $ns addr add 10.0.0.1/24 dev tap0 &&
-	ip -n $ns link set tap0 up || { say FAIL "cannot make namespace $ns"; continue; }
-	out=$log/net-echo.$host.out
-	nsx tests/spore-run --host=$host --net=tap0 --timeout=300 build/apps/echo.elf \
-		"ip=10.0.0.2/24 -- 7" > $out 2>&1 &
-	disown   # cleanup() kills it: no job-control noise
-	for i in $(seq 300); do grep -q "listening on 7" $out && break; sleep 0.1; done
-	if ! grep -q "listening on 7" $out; then
+	lib_net || { say FAIL "cannot make namespace $ns"; continue; }
+	out=$log/net-echo.$host.out; : > $out
+	lib_boot $host $out build/apps/echo.elf "ip=10.0.0.2/24 -- 7" --timeout=300
+	if ! lib_wait $out "listening on 7"; then
 		say FAIL "echo did not start within 30 s (see $out)"
 		continue
 	fi
@@ -53,6 +37,6 @@ for host in $hosts; do
 			 echo "FAIL $1: client exited $?")
 	done
 	grep -q "fault\|panic" $out && say FAIL "the guest reported a fault (see $out)"
-	cleanup
+	lib_cleanup
 done
 exit $fail

@@ -10,34 +10,20 @@
 # Prints "ok NAME" / "FAIL NAME: why" / "skip NAME: why"; figures also go to
 # build/tests/log/soak.out. Hosts: SPORE_SOAK_HOSTS (default spore-kvm microvm);
 # requests: SPORE_SOAK_REQUESTS (default 1000000).
-set -u
 cd "$(dirname "$0")/.."
 hosts=${SPORE_SOAK_HOSTS:-"spore-kvm microvm"} total=${SPORE_SOAK_REQUESTS:-1000000}
-ns=spore-soak-$$ log=build/tests/log dir=build/tests/soak.$$
-cleanup() {
-	ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del $ns 2>/dev/null
-	return 0
-}
-trap 'cleanup; rm -rf "$dir"' EXIT
-trap 'exit 130' INT TERM
-mkdir -p $log "$dir"
+. tests/lib.sh   # set -u; namespaces, boot, cleanup
+lib_init soak
 tar --format=ustar --owner=0 --group=0 -C tests/httpd-root -cf "$dir/root.tar" .
-nsx() { ip netns exec $ns "$@"; }
 fail=0
 say() { echo "$1 $2" | tee -a $log/soak.out; [ "$1" != FAIL ] || fail=1; }
 : > $log/soak.out
 
 # boot HOST OUT IMAGE CMDLINE [RUNNER-OPTS...]: the guest at 10.0.0.2 behind tap0.
 boot() {
-	local host=$1 out=$2 img=$3 cmd=$4; shift 4
-	cleanup
-	ip netns add $ns && ip -n $ns link set lo up && ip -n $ns tuntap add tap0 mode tap &&
-		ip -n $ns addr add 10.0.0.1/24 dev tap0 && ip -n $ns link set tap0 up || return 1
-	: > "$out"
-	ip netns exec $ns tests/spore-run --host=$host --net=tap0 --timeout=3600 "$@" "$img" "$cmd" >> "$out" 2>&1 & disown
-	for _ in $(seq 300); do grep -q "listening on" "$out" && return 0; sleep 0.1; done
-	return 1
+	lib_net || return 1
+	: > "$2"
+	lib_boot "$@" --timeout=3600 && lib_wait "$2" "listening on"
 }
 # sample OUT: "USED HEAP PAGES RSS" once the guest is quiet: from the second
 # memstats line after the call (2-4 s after the load stopped, so closed
@@ -106,6 +92,6 @@ for host in $hosts; do
 		done
 		judge "kv on $host" $done $failed $((SECONDS - t0)) "$s10" "$s50" "$(sample $out)"
 	else say FAIL "kv on $host: did not start (see $out)"; fi
-	cleanup
+	lib_cleanup
 done
 exit $fail

@@ -8,38 +8,23 @@
 # Everything runs in a network namespace of the test's own; every loop is
 # bounded. Hosts: SPORE_STALL_HOSTS (default: microvm q35); rounds:
 # SPORE_STALL_ROUNDS (default 6). Prints "ok NAME" / "FAIL NAME: why".
-set -u
 cd "$(dirname "$0")/.."
 hosts=${SPORE_STALL_HOSTS:-"microvm q35"}
 rounds=${SPORE_STALL_ROUNDS:-6}
-ns=spore-stall-$$ log=build/tests/log dir=build/tests/stall.$$
-hog=""
-cleanup() {
-	ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del $ns 2>/dev/null
-	return 0
-}
-trap 'cleanup; [ -n "$hog" ] && kill $hog 2>/dev/null; rm -rf "$dir"' EXIT
-trap 'exit 130' INT TERM
-mkdir -p $log "$dir"
+. tests/lib.sh   # set -u; namespaces, boot, cleanup
+lib_init stall
 tar --format=ustar --owner=0 --group=0 -C tests/httpd-root -cf "$dir/root.tar" .
 truncate -s 8M "$dir/disk.img"
-nsx() { ip netns exec $ns "$@"; }
 
 # boot HOST OUT IMAGE CMDLINE [RUNNER-OPTS...]: the guest at 10.0.0.2 behind tap0.
 boot() {
-	local host=$1 out=$2 img=$3 cmd=$4; shift 4
-	cleanup
-	ip netns add $ns && ip -n $ns link set lo up && ip -n $ns tuntap add tap0 mode tap &&
-		ip -n $ns addr add 10.0.0.1/24 dev tap0 && ip -n $ns link set tap0 up || return 1
-	: > "$out"
-	nsx tests/spore-run --host=$host --net=tap0 --timeout=600 "$@" "$img" "$cmd" >> "$out" 2>&1 & disown
-	for _ in $(seq 300); do grep -q "listening on" "$out" && return 0; sleep 0.1; done
-	return 1
+	lib_net || return 1
+	: > "$2"
+	lib_boot "$@" && lib_wait "$2" "listening on"
 }
 
 # A busy loop on the other core for the whole test (bounded by timeout).
-timeout 900 sh -c 'while :; do :; done' & hog=$!
+lib_spawn /dev/null timeout 900 sh -c 'while :; do :; done'
 
 for host in $hosts; do
 	out=$log/stall-kv.$host.out
@@ -72,5 +57,5 @@ for host in $hosts; do
 	done
 	[ -z "$why" ] && echo "ok httpd on $host: $rounds rounds of wrk, GET answered after each" ||
 		echo "FAIL httpd on $host: $why (see $out, $log/stall-wrk.$host.$r.out)"
-	cleanup
+	lib_cleanup
 done

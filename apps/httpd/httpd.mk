@@ -19,14 +19,12 @@ $(B)/linux/httpd: $(HTTPD_SRC) apps/httpd/http.h
 
 $(B)/tests/unit/httpd_test: tests/unit/httpd_test.c $(HTTPD_SRC) apps/httpd/http.h
 	@mkdir -p $(@D); echo "  HOSTCC  $@"
-	@gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -o $@ \
-	    tests/unit/httpd_test.c $(filter-out apps/httpd/main.c,$(HTTPD_SRC))
+	@$(TEST_CC) -o $@ tests/unit/httpd_test.c $(filter-out apps/httpd/main.c,$(HTTPD_SRC))
 
 $(B)/fuzz/http_fuzz: tests/fuzz/http_fuzz.c apps/httpd/http.c apps/httpd/http.h
 	@command -v clang >/dev/null || { echo "httpd.mk: clang missing (apt-get install -y clang)"; exit 1; }
 	@mkdir -p $(@D); echo "  FUZZ    $@"
-	@clang -g -O1 -fsanitize=fuzzer,address,undefined -o $@ \
-	    tests/fuzz/http_fuzz.c apps/httpd/http.c
+	@$(FUZZ_CC) -o $@ tests/fuzz/http_fuzz.c apps/httpd/http.c
 
 fuzz-http: $(B)/fuzz/http_fuzz
 	@mkdir -p $(B)/fuzz/http-corpus

@@ -33,6 +33,27 @@ static int to_ll(const char *s, size_t n, long long *v)
 	return errno || *end || isspace((unsigned char)b[0]) ? -1 : 0;
 }
 
+/* The absolute expiry in ms for v seconds (or v ms) from now; -1 when it does
+ * not fit in 64 bits, which Redis answers "invalid expire time". */
+static int expire_at(long long v, int ms, int64_t *at)
+{
+	int64_t now = db_now_ms();
+	if (!ms && (v > INT64_MAX / 1000 || v < INT64_MIN / 1000))
+		return -1;
+	v = ms ? v : v * 1000;
+	if (now >= 0 ? v > INT64_MAX - now : v < INT64_MIN - now)
+		return -1;
+	*at = now + v;
+	return 0;
+}
+
+static void bad_expire(struct out *o, const char *name)
+{
+	char b[128];
+	snprintf(b, sizeof b, "ERR invalid expire time in '%s' command", name);
+	out_error(o, b);
+}
+
 static void arity(struct out *o, const char *name)
 {
 	char b[128];
@@ -66,9 +87,9 @@ static int set(const struct cmd *c, struct out *o)
 	for (int i = 3; i < c->argc; i++) {
 		long long v;
 		if ((IS(i, "EX") || IS(i, "PX")) && i + 1 < c->argc) {
-			if (to_ll(c->argv[i + 1], c->len[i + 1], &v) || v <= 0)
-				return out_error(o, "ERR invalid expire time in 'set' command"), 0;
-			exp = db_now_ms() + (IS(i, "EX") ? v * 1000 : v);
+			if (to_ll(c->argv[i + 1], c->len[i + 1], &v) || v <= 0 ||
+			    expire_at(v, IS(i, "PX"), &exp) < 0)
+				return bad_expire(o, "set"), 0;
 			i++;
 		} else if (IS(i, "NX")) {
 			nx = 1;
@@ -123,8 +144,8 @@ static void ttl(const struct cmd *c, struct out *o, int ms)
 		return out_int(o, -2);
 	if (!it->expire_ms)
 		return out_int(o, -1);
-	long long left = it->expire_ms - db_now_ms();
-	out_int(o, ms ? left : (left + 999) / 1000);
+	long long left = it->expire_ms - db_now_ms();   /* > 0: db_get dropped it otherwise */
+	out_int(o, ms ? left : left / 1000 + (left % 1000 != 0));
 }
 
 int cmd_run(const struct cmd *c, struct out *o)
@@ -165,6 +186,8 @@ int cmd_run(const struct cmd *c, struct out *o)
 		long long by;
 		if (to_ll(c->argv[2], c->len[2], &by))
 			return out_error(o, NOTINT), 0;
+		if (IS(0, "DECRBY") && by == INT64_MIN)   /* -by does not exist */
+			return out_error(o, "ERR decrement would overflow"), 0;
 		w = incrby(c, o, IS(0, "INCRBY") ? by : -by);
 	} else if (IS(0, "MGET")) {
 		ARGS(n >= 2);
@@ -183,13 +206,16 @@ int cmd_run(const struct cmd *c, struct out *o)
 	} else if (IS(0, "EXPIRE") || IS(0, "PEXPIRE")) {
 		ARGS(n == 3);
 		long long s;
+		int64_t at;
 		if (to_ll(c->argv[2], c->len[2], &s))
 			return out_error(o, NOTINT), 0;
+		if (expire_at(s, IS(0, "PEXPIRE"), &at) < 0)   /* before the key: as Redis */
+			return bad_expire(o, name), 0;
 		struct item *it = db_get(c->argv[1], c->len[1]);
 		if (it && s <= 0)
 			db_del(c->argv[1], c->len[1]);
 		else if (it)
-			it->expire_ms = db_now_ms() + (IS(0, "EXPIRE") ? s * 1000 : s);
+			it->expire_ms = at;
 		out_int(o, it != NULL);
 		w = it != NULL;
 	} else if (IS(0, "TTL") || IS(0, "PTTL")) {

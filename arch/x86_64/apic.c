@@ -4,9 +4,8 @@
  * MSRs when offered, else xAPIC MMIO. The timer is set up lazily at the first
  * sleep, so a boot that never sleeps never calibrates it; the APIC itself is
  * enabled (apic_enable()) before any device interrupt is routed to it.
- * apic_eoi() runs in interrupt context. */
+ * apic_eoi() and the timer's handler run in interrupt context. */
 #include "x86.h"
-#include "kernel.h"
 
 #define MSR_APIC_BASE     0x1b
 #define MSR_TSC_DEADLINE  0x6e0
@@ -19,6 +18,7 @@
 #define LVT_MASKED  (1u << 16)
 #define LVT_TSCDL   (2u << 17)
 
+volatile uint64_t timer_fired;
 static int enabled, ready, x2apic, tscdl;
 static volatile uint32_t *mmio;
 static uint64_t ticks_per_ms;
@@ -52,6 +52,12 @@ static uint32_t count_at(uint64_t *t)
 	}
 }
 
+/* Interrupt context: the interrupt's work is to end the halt it woke. */
+static void timer_irq(void)
+{
+	timer_fired++;     /* apic_arm: a deadline fired since it was set */
+}
+
 /* Global and software enable. Until the SVR's enable bit is set, KVM's
  * in-kernel local APIC discards every fixed interrupt sent to it (QEMU's
  * emulated one keeps it pending): a level-triggered I/O APIC pin that fired
@@ -70,11 +76,12 @@ void apic_enable(void)
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 	wrmsr(MSR_APIC_BASE, base | 1u << 11 | (x2apic ? 1u << 10 : 0));
 	mmio = (volatile uint32_t *)(base & ~0xfffull);
+	irq_register(TIMER_VECTOR, timer_irq);
 	apic_write(APIC_SVR, 0x100 | SPURIOUS_VECTOR);   /* software enable */
 	enabled = 1;
 }
 
-void apic_init(void)
+static int apic_init(void)
 {
 	apic_enable();
 	if (tscdl) {
@@ -95,33 +102,35 @@ void apic_init(void)
 		ticks_per_ms = (uint64_t)(c0 - c1) * 1000000 / (t1 - t0);
 		apic_write(APIC_TICR, 0);
 		if (!ticks_per_ms)
-			panic(__FILE__, __LINE__, "the APIC timer does not count");
+			return -1;
 		apic_write(APIC_LVTT, TIMER_VECTOR);
 	}
 	ready = 1;
+	return 0;
 }
 
-void apic_arm(uint64_t deadline_ns)
+int apic_arm(uint64_t deadline_ns)
 {
 	static uint64_t armed_tsc, armed_at = ~0ull;
 
-	if (!ready)
-		apic_init();
+	if (!ready && apic_init() < 0)
+		return -1;
 	if (tscdl) {
 		/* The same deadline, not yet fired, is still armed: each MSR write is an
 		 * exit to the hypervisor, and an idle loop sleeps to one deadline many times. */
 		uint64_t t = clock_tsc_from_ns(deadline_ns);
 		if (t == armed_tsc && timer_fired == armed_at)
-			return;
+			return 0;
 		armed_tsc = t;
 		armed_at = timer_fired;
 		wrmsr(MSR_TSC_DEADLINE, t);
-		return;
+		return 0;
 	}
 	uint64_t now = clock_monotonic_ns();
 	uint64_t ns = deadline_ns > now ? deadline_ns - now : 1000;
 	uint64_t ticks = ns / 1000 * ticks_per_ms / 1000 + 1;
 	apic_write(APIC_TICR, ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks);
+	return 0;
 }
 
 /* Interrupt context. */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Monotonic and wall time from pvclock: KVM's kvmclock when the host offers it,
- * else a pvclock record of our own over a TSC whose rate the host tells us or
- * the PIT measures (TCG). Reading time costs no VM exit either way. */
+/* Monotonic and wall time from a pvclock record: the host's own (Xen), KVM's
+ * kvmclock, or one of our own over a TSC whose rate the host tells us or the
+ * PIT measures (TCG). Which one the kernel decides (kernel/host.c) from what
+ * the host offers. Reading time costs no VM exit either way. */
 #include "x86.h"
-#include "kernel.h"
+#include "barrier.h"
 
 #define KVM_CPUID_SIG        0x40000000u
 #define KVM_CPUID_FEATURES   0x40000001u
@@ -56,10 +57,10 @@ uint64_t clock_monotonic_ns(void)
 		/* The host updates the record from another CPU: order the field
 		 * reads between the two version reads (compiler barrier suffices
 		 * on x86, where loads are not reordered with loads). */
-		__asm__ volatile("" ::: "memory");
+		rmb();
 		ns = pv->system_time + scale(rdtsc() - pv->tsc_timestamp,
 					      pv->tsc_to_system_mul, pv->tsc_shift);
-		__asm__ volatile("" ::: "memory");
+		rmb();
 	} while ((v & 1) || v != pv->version);
 	return ns;
 }
@@ -81,7 +82,7 @@ uint64_t clock_tsc_from_ns(uint64_t ns)
 	return pv->tsc_timestamp + (uint64_t)t;
 }
 
-static int kvmclock_init(void)
+int clock_use_kvmclock(void)
 {
 	uint32_t r[4];
 
@@ -104,42 +105,30 @@ static int kvmclock_init(void)
 	return 0;
 }
 
-static void tsc_init(uint64_t khz)
+void clock_use_tsc(uint64_t khz, uint64_t wall_ns)
 {
 	int8_t shift = 0;
 
-	kassert(khz > 0);
+	arch_assert(khz > 0);
 	while (khz < 1000000)       /* keep mul in 32 bits for slow TSCs */
 		khz *= 2, shift++;
 	pvti.tsc_shift = shift;
 	pvti.tsc_to_system_mul = (uint32_t)((1000000ull << 32) / khz);
 	pvti.tsc_timestamp = rdtsc();
 	pvti.system_time = 0;
-	wall_offset = host->wall_ns();
+	wall_offset = wall_ns;
 	source = "tsc";
 }
 
-/* The host's own pvclock record first (Xen: nothing to set up, no PIT);
- * then the host's word on the TSC rate (spore-kvm: no exit per read, and no
- * MSR write, which ring 3 cannot do); then kvmclock; then the PIT's measure. */
-void clock_init(void)
+/* The host's own record (Xen's shared_info): nothing to set up. */
+int clock_use_pvclock(const void *rec, uint64_t wall_base_ns)
 {
-	if (host->pvclock) {
-		pv = host->pvclock(&wall_offset);
-		if (!pv->tsc_to_system_mul)
-			panic(__FILE__, __LINE__, "the host's pvclock record is empty");
-		source = "pvclock";
-		return;
-	}
-	uint64_t khz = host->tsc_khz ? host->tsc_khz() : 0;
-
-	if (!khz && !boot_ring3 && kvmclock_init() == 0)
-		return;
-	if (!khz && !boot_ring3)
-		khz = pit_calibrate_tsc_khz();
-	if (!khz)
-		panic(__FILE__, __LINE__, "no clock: no kvmclock and the TSC rate is unknown");
-	tsc_init(khz);
+	pv = rec;
+	if (!pv->tsc_to_system_mul)
+		return -1;
+	wall_offset = wall_base_ns;
+	source = "pvclock";
+	return 0;
 }
 
 const char *clock_source(void)

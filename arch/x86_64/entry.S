@@ -7,7 +7,7 @@
  * hardware support) ring-0 guest code is emulated instruction by instruction
  * and SSE does not run at all, while ring-3 code runs natively (docs/boot.md).
  * GDT, IDT and TSS are static: no boot code fills them. */
-#include "param.h"
+#include "machine.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define SPORE_ELFNOTE_ENTRY64    1

@@ -5,7 +5,6 @@
  * R--, everything else RW- and NX; page 0 and the boot stack's guard page
  * unmapped. 4 KiB pages up to the image's end, 2 MiB above. */
 #include "x86.h"
-#include "kernel.h"
 
 #define P   (1ull << 0)
 #define W   (1ull << 1)
@@ -14,24 +13,25 @@
 #define PCD (1ull << 4)
 #define PS  (1ull << 7)
 #define NX  (1ull << 63)
+/* clang-format takes "(e) &" for a cast and writes "(e)&" */
+/* clang-format off */
 #define ADDR(e) ((e) & 0x000ffffffffff000ull)
+/* clang-format on */
 #define HUGE (2ull << 20)
 #define LAPIC_MMIO 0xfee00000ull
 
 static uint64_t *pml4;
 static int live;     /* our tables are loaded: all RAM is reachable */
+static struct mmu_alloc alloc;
 
 /* A zeroed page for a table. Until our tables are live only the boot tables'
  * first GiB is mapped, and pages come from the top of free RAM, which may lie
- * above it: take those early tables from the heap's bottom instead (page
- * aligned, and nothing has called sbrk yet). */
+ * above it: the kernel's early allocator takes those from below. */
 static uint64_t *table(void)
 {
-	uint64_t *t = live ? mem_alloc_pages(1) : mem_sbrk(PAGE_SIZE);
-	if (t == (void *)-1 || ((uint64_t)t & (PAGE_SIZE - 1)))
-		t = NULL;
-	if (!t)
-		panic(__FILE__, __LINE__, "out of memory for page tables");
+	uint64_t *t = live ? alloc.late() : alloc.early();
+	if (!t || ((uint64_t)t & (PAGE_SIZE - 1)))
+		arch_panic(__FILE__, __LINE__, "out of memory for page tables");
 	for (int i = 0; i < 512; i++)
 		t[i] = 0;
 	return t;
@@ -86,10 +86,11 @@ static void map_4k(uint64_t va, uint64_t flags)
 	pt_of(va)[(va >> 12) & 511] = flags ? va | flags : 0;
 }
 
-void mmu_init(uint64_t ram_top)
+void mmu_init(uint64_t ram_top, const struct mmu_alloc *a)
 {
 	uint64_t small_end = ROUNDUP((uint64_t)_end, HUGE);
 
+	alloc = *a;
 	pml4 = table();
 	for (uint64_t va = 0; va < small_end && va < ram_top; va += PAGE_SIZE)
 		map_4k(va, flags_4k(va));
@@ -109,12 +110,13 @@ void mmu_init(uint64_t ram_top)
 /* Unmaps (on) or maps back (off) one page as a stack guard. Ring 0 only: it
  * edits the live tables (splitting a 2 MiB page the first time) and
  * invalidates the TLB entry; thread creation is rare, this is no hot path.
- * Returns -1 where the tables are not ours to edit (spore-kvm, ring 3). */
+ * Returns -1 where the tables are not ours to edit (no mmu_init: spore-kvm's
+ * ring 3 runs on the monitor's). */
 int mmu_guard(void *page, int on)
 {
 	uint64_t va = (uint64_t)page;
 
-	if (boot_ring3 || !pml4)
+	if (!pml4)
 		return -1;
 	pt_of(va)[(va >> 12) & 511] = on ? 0 : va | P | W | U | NX;
 	__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
@@ -123,7 +125,7 @@ int mmu_guard(void *page, int on)
 
 static void map_range(uint64_t addr, uint64_t len, uint64_t flags)
 {
-	kassert(live && len && addr + len > addr);
+	arch_assert(live && len && addr + len > addr);
 	for (uint64_t va = ROUNDDOWN(addr, PAGE_SIZE); va < addr + len; va += PAGE_SIZE) {
 		map_4k(va, flags);
 		__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");

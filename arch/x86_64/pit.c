@@ -3,7 +3,6 @@
  * the TSC rate once, the CMOS RTC gives the wall clock once. Both are slow port
  * I/O and never on a hot path. */
 #include "x86.h"
-#include "kernel.h"
 
 #define PIT_HZ 1193182u
 

@@ -1,97 +1,53 @@
 // SPDX-License-Identifier: MIT
-/* trap(): called from trap.S for every exception and interrupt. Interrupts
- * only acknowledge and record; exceptions print a report (vector, error code,
- * registers, backtrace) and end the VM with EXIT_FAULT. Built with
- * -mgeneral-regs-only: it runs in interrupt context over the app's SSE state. */
+/* trap(): called from trap.S for every exception and interrupt. An interrupt
+ * goes to the handler registered for its vector, then the EOI; everything
+ * else (exceptions, a vector nobody registered) to the kernel's fault report.
+ * Built with -mgeneral-regs-only: it runs in interrupt context over the app's
+ * SSE state. Trusts its callers to register before an interrupt can come. */
 #include "x86.h"
-#include "kernel.h"
-#include "../../drivers/virtio.h"
 
-volatile uint64_t timer_fired;
-const struct trapframe *fault_frame;
+static void (*irq[256])(void);
+static void (*on_fault)(const struct trapframe *tf);
+static void (*on_fatal)(const char *file, int line, const char *msg);
 
-static const char *const names[22] = {
-	"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)",
-	"overflow (#OF)", "bound range (#BR)", "invalid opcode (#UD)",
-	"device not available (#NM)", "double fault (#DF)", "coprocessor overrun",
-	"invalid TSS (#TS)", "segment not present (#NP)", "stack fault (#SS)",
-	"general protection (#GP)", "page fault (#PF)", "reserved",
-	"x87 error (#MF)", "alignment check (#AC)", "machine check (#MC)",
-	"SIMD error (#XM)", "virtualization (#VE)", "control protection (#CP)",
-};
-
-static const char *pf_reason(uint64_t err, uint64_t addr)
+void arch_init(void (*fault)(const struct trapframe *tf),
+	       void (*fatal)(const char *file, int line, const char *msg))
 {
-	uint64_t guard = (uint64_t)boot_stack_guard;
-
-	if (addr >= guard && addr < guard + PAGE_SIZE)
-		return "stack overflow (hit the guard page)";
-	if (thread_of_guard(addr))
-		return "stack overflow (hit a thread's guard page)";
-	if (!(err & 1))
-		return addr < PAGE_SIZE ? "null pointer (page 0 is unmapped)" : "unmapped page";
-	if (err & 16)
-		return "execute of a non-executable page (NX)";
-	if (err & 2)
-		return "write to a read-only page";
-	return "protection violation";
+	on_fault = fault;
+	on_fatal = fatal;
 }
 
-static void backtrace(uint64_t rip, uint64_t rbp)
+/* Nowhere to report (before arch_init), or the reporter came back: stop. */
+static NORETURN void stop(void)
 {
-	kprintf("  backtrace: %lx", rip);
-	for (int i = 0; i < 16 && rbp && rbp % 8 == 0; i++) {
-		if (!mmu_mapped(rbp) || !mmu_mapped(rbp + 8))
-			break;
-		uint64_t *frame = (uint64_t *)rbp;
-		if (!frame[1])
-			break;
-		kprintf(" %lx", frame[1]);
-		rbp = frame[0];
-	}
-	kprintf("\n");
+	for (;;)
+		__asm__ volatile("cli; hlt");
 }
 
-static void report(const struct trapframe *tf)
+NORETURN void arch_panic(const char *file, int line, const char *msg)
 {
-	static int nested;
-	uint64_t v = tf->vector;
+	if (on_fatal)
+		on_fatal(file, line, msg);
+	stop();
+}
 
-	if (nested++) {   /* a fault while reporting one: say so and stop */
-		kprintf("\nspore: fault %lu at %lx while reporting a fault\n", v, tf->rip);
-		kexit(EXIT_FAULT);
-	}
-	kprintf("spore: fault: %s, vector %lu, error %lx, at rip %lx\n",
-		v < 22 ? names[v] : "unknown", v, tf->error, tf->rip);
-	if (v == 14) {
-		uint64_t cr2 = read_cr2();
-		kprintf("  address %lx: %s\n", cr2, pf_reason(tf->error, cr2));
-	}
-	kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
-	kprintf("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", tf->rsi, tf->rdi, tf->rbp, tf->rsp);
-	kprintf("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", tf->r8, tf->r9, tf->r10, tf->r11);
-	kprintf("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", tf->r12, tf->r13, tf->r14, tf->r15);
-	kprintf("  rflags %lx cs %lx ss %lx\n", tf->rflags, tf->cs, tf->ss);
-	backtrace(tf->rip, tf->rbp);
-	kprintf("spore: exit %d (fault)\n", EXIT_FAULT);
-	fault_frame = tf;
-	kexit(EXIT_FAULT);
+void irq_register(unsigned vector, void (*fn)(void))
+{
+	arch_assert(vector >= 32 && vector < SPURIOUS_VECTOR && fn);
+	arch_assert(!irq[vector] || irq[vector] == fn);
+	irq[vector] = fn;
 }
 
 void trap(struct trapframe *tf)
 {
-	switch (tf->vector) {
-	case TIMER_VECTOR:
-		timer_fired++;     /* apic_arm: a deadline fired since it was set */
-		apic_eoi();
-		return;
-	case VIRTIO_VECTOR:
-		virtio_irq();
-		apic_eoi();
-		return;
-	case SPURIOUS_VECTOR:
+	if (tf->vector == SPURIOUS_VECTOR)
 		return;   /* no EOI for spurious interrupts (SDM 10.9) */
-	default:
-		report(tf);
+	if (tf->vector < 256 && irq[tf->vector]) {
+		irq[tf->vector]();
+		apic_eoi();
+		return;
 	}
+	if (on_fault)
+		on_fault(tf);
+	stop();
 }

@@ -1,9 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* x86_64 instructions as inline functions, and the arch's internal prototypes. */
+/* x86_64 instructions as inline functions, and the arch's prototypes. The arch
+ * is the bottom layer: it names nothing above it. What it cannot handle (a
+ * fault, its own fatal error) goes where the kernel registered (arch_init),
+ * and interrupts to the handlers drivers registered (irq_register). */
 #ifndef X86_H
 #define X86_H
 #include <stdint.h>
 #include <stddef.h>
+#include "machine.h"
+
+/* clang-format takes "(a) -" for a cast and writes "(a)-" */
+/* clang-format off */
+#define ROUNDUP(x, a)   (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define ROUNDDOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+/* clang-format on */
+#define NORETURN __attribute__((noreturn))
 
 static inline uint64_t rdtsc(void)
 {
@@ -58,25 +69,52 @@ struct trapframe {
 int  cpu_has_rdrand(void);
 int  cpu_rdrand(uint64_t *v);
 
-/* trap.c: exception reports, interrupt dispatch (interrupt context) */
+/* trap.c: interrupt dispatch (interrupt context) and where the rest goes.
+ * arch_init() first thing at boot: fault gets every exception and any vector
+ * nobody registered (it does not return); fatal gets the arch's own broken
+ * invariants (arch_panic). Before it, either halts the CPU. */
 void trap(struct trapframe *tf);
-extern volatile uint64_t timer_fired;
-extern const struct trapframe *fault_frame;  /* the exception being reported, or NULL: the
-                                              * host's exit may hand it on (spore-kvm --core) */
+void arch_init(void (*fault)(const struct trapframe *tf),
+	       void (*fatal)(const char *file, int line, const char *msg));
+NORETURN void arch_panic(const char *file, int line, const char *msg);
+#define arch_assert(x) ((x) ? (void)0 : arch_panic(__FILE__, __LINE__, "assertion failed: " #x))
+/* fn runs in interrupt context for each interrupt at vector (32..254, one
+ * handler each); trap() sends the EOI after it. Register before the device
+ * can interrupt. */
+void irq_register(unsigned vector, void (*fn)(void));
 
-/* mmu.c: the final page tables */
-void mmu_init(uint64_t ram_end);
+/* mmu.c: the final page tables. Tables come from the kernel's allocators:
+ * early ones (before the tables are live) must lie in the boot tables' first
+ * GiB; either returns NULL when out of memory. */
+struct mmu_alloc { void *(*early)(void); void *(*late)(void); };
+void mmu_init(uint64_t ram_end, const struct mmu_alloc *alloc);
 int  mmu_mapped(uint64_t va);   /* 1 if a read of va would not fault */
+int  mmu_guard(void *page, int on);   /* -1: cannot (tables not ours); use a canary */
+void mmu_map_mmio(uint64_t addr, uint64_t len);   /* QEMU: device registers, at probe */
+int  mmu_map_ram(uint64_t addr, uint64_t len);    /* shared pages outside RAM; -1: not live yet */
 
-/* apic.c: one-shot timer for halt_until() under QEMU */
-void apic_init(void);
-void apic_arm(uint64_t deadline_ns);
+/* apic.c: the local APIC (one-shot timer for halt_until() under QEMU) and
+ * the I/O APICs */
+void apic_enable(void);   /* the local APIC accepts interrupts: before any is routed to it */
+int  apic_arm(uint64_t deadline_ns);   /* -1: the APIC timer does not count */
 void apic_eoi(void);
+extern volatile uint64_t timer_fired;
+void ioapic_route(unsigned gsi, unsigned vector); /* level-triggered, to this CPU */
+int  ioapic_has_gsi(unsigned gsi);
 
-/* clock.c: pvclock or calibrated TSC */
-void     clock_init(void);
+/* clock.c: pvclock records (the host's, kvmclock, or our own over the TSC).
+ * The kernel picks which, once (the clock_use_* calls); then the reads. */
+int      clock_use_pvclock(const void *rec, uint64_t wall_base_ns);  /* -1: record empty */
+int      clock_use_kvmclock(void);     /* ring 0; -1: no kvmclock */
+void     clock_use_tsc(uint64_t khz, uint64_t wall_ns);   /* khz > 0 */
+uint64_t clock_monotonic_ns(void);
+uint64_t clock_wall_ns(void);
+const char *clock_source(void);
 uint64_t clock_tsc_from_ns(uint64_t ns);  /* TSC value at monotonic time ns */
 uint64_t clock_tsc_delta_ns(uint64_t dtsc);
+
+/* switch.S: saves callee-saved registers and rsp, loads the other thread's */
+void ctx_switch(uint64_t *save_rsp, uint64_t rsp);
 
 /* pit.c: 8254 and CMOS for TCG */
 uint64_t pit_calibrate_tsc_khz(void);
@@ -84,7 +122,8 @@ uint64_t rtc_wall_ns(void);
 
 extern uint64_t boot_tsc;
 extern uint32_t boot_ring3;   /* set by _start64: ring 3 on the monitor's page tables, so no
-                                 * privileged instruction may run (they would end the VM) */
+                                 * privileged instruction may run (they would end the VM).
+                                 * Read only where the host is picked (drivers/host.c). */
 extern char _text[], _etext[], _erodata[], _edata[], _end[];
 extern char boot_stack_guard[], boot_stack_top[];
 #endif

@@ -12,8 +12,8 @@
 #include "lwip/netifapi.h"
 #include "lwip/tcpip.h"
 #include "netif/ethernet.h"
-#include "../../kernel/net.h"
-#include "../libc.h"
+#include "kernel/net.h"
+#include "libc/libc.h"
 #include "net.h"
 
 static struct netif nif;

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <poll.h>
 #include <arpa/inet.h>
-#include "../fd.h"
+#include "libc/fd.h"
 #include "net.h"
 
 static long sread(struct fd *f, void *buf, unsigned long n) { return lwip_read(f->sock, buf, n); }
@@ -83,17 +83,27 @@ VIA(getsockname, int getsockname(int fd, struct sockaddr *a, socklen_t *l), lwip
 VIA(getpeername, int getpeername(int fd, struct sockaddr *a, socklen_t *l), lwip_getpeername(s, a, l))
 
 /* fcntl: O_NONBLOCK on sockets; descriptor flags are accepted and ignored
- * (there is no exec). */
+ * (there is no exec). Record locks: POSIX locks never conflict within one
+ * process, and there is only one, so every lock is granted at once and
+ * F_GETLK always finds the range free. */
 int fcntl(int fd, int cmd, ...)
 {
 	va_list ap;
 	va_start(ap, cmd);
-	int arg = va_arg(ap, int);
+	int lk = cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW;
+	struct flock *fl = lk ? va_arg(ap, struct flock *) : NULL;
+	int arg = lk ? 0 : va_arg(ap, int);
 	va_end(ap);
 	struct fd *f = fd_get(fd);
 	if (!f)
 		return -1;
 	switch (cmd) {
+	case F_GETLK:
+		fl->l_type = F_UNLCK;
+		return 0;
+	case F_SETLK:
+	case F_SETLKW:
+		return 0;
 	case F_GETFD:
 	case F_SETFD:
 		return 0;

@@ -10,7 +10,7 @@
 #include "lwip/opt.h"
 #include "lwip/err.h"
 #include "lwip/sys.h"
-#include "../libc.h"
+#include "libc/libc.h"
 
 struct sys_sem {
 	pthread_mutex_t lock;

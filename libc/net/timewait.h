@@ -2,6 +2,7 @@
 /* libc/net/timewait.c: a new SYN reopens a connection in TIME-WAIT. */
 #ifndef SPORE_TIMEWAIT_H
 #define SPORE_TIMEWAIT_H
+#include <stddef.h>
 #include <stdint.h>
 
 struct pbuf;
@@ -13,6 +14,12 @@ struct spore_tw_key {
 	uint32_t seq;
 };
 
-int spore_tw_syn(const struct pbuf *p, struct spore_tw_key *k);
+/* timewait.c: the hook, called by ip4_input before any check of its own */
 int spore_ip4_input_hook(struct pbuf *p, struct netif *inp);
+
+/* twsyn.c: 1 when d[0, len) holds a whole IPv4 datagram that is a bare TCP
+ * SYN (no ACK, RST or FIN) to ours (network order) with both checksums right,
+ * key filled in; else 0. */
+#define TWSYN_MAX (60 + 60)   /* largest IP + TCP headers: a SYN with data is left to lwIP */
+int twsyn_parse(const uint8_t *d, size_t len, uint32_t ours, struct spore_tw_key *k);
 #endif

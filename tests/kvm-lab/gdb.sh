@@ -11,43 +11,44 @@
 #   tests/kvm-lab/gdb.sh intr   Ctrl-C (SIGINT to gdb) while spin.elf runs, read a global
 #   tests/kvm-lab/gdb.sh core   nullwrite.elf with --core, then gdb on the core; the file
 #                               is never overwritten, nor a symlink followed
-# (gdb resolves no names here: L1 has no /etc/hosts.)
-ip link set lo up  # gdb and the stub meet on 127.0.0.1
 G="gdb -nx -batch -ex 'set confirm off' -ex 'set pagination off'"
-# The stub listens once gdb.sh has seen its line; gdb then connects.
-guest() {  # port image args...
-	port=$1; shift
-	build/spore-kvm --timeout=100 --gdb=$port "$@" > /tmp/guest.$port 2>&1 &
-	for i in $(seq 100); do grep -q 'waiting for gdb' /tmp/guest.$port && return; sleep 0.1; done
+# The stub listens on a Unix socket (mode 0600) once gdb.sh has seen its line; gdb
+# then connects to the path (target remote /tmp/NAME.gdb).
+guest() {  # name image args...
+	name=$1; shift
+	build/spore-kvm --timeout=100 --gdb=/tmp/$name.gdb "$@" > /tmp/guest.$name 2>&1 &
+	for i in $(seq 100); do grep -q 'waiting for gdb' /tmp/guest.$name && return; sleep 0.1; done
 }
 # After gdb: the guest gets 20 s to end by itself (a stub that never let it go
 # would otherwise hold the lab until its timeout), then its status.
-reap() {  # pid port
+reap() {  # pid name
 	for i in $(seq 200); do kill -0 $1 2>/dev/null || break; sleep 0.1; done
 	kill $1 2>/dev/null && echo "guest still running 20 s after gdb ended: killed"
 	wait $1; echo "guest status: $?"; sed 's/^/guest: /' /tmp/guest.$2
 }
 case $1 in
 stub)
-	guest 1234 build/apps/hello.elf -- amd two; pid=$!
-	eval "$G -ex 'target remote 127.0.0.1:1234' -ex 'break main' -ex continue -ex bt -ex 'print \$rdi' \
+	guest stub build/apps/hello.elf -- amd two; pid=$!
+	echo "socket: $(stat -c '%A' /tmp/stub.gdb)"
+	eval "$G -ex 'target remote /tmp/stub.gdb' -ex 'break main' -ex continue -ex bt -ex 'print \$rdi' \
 		-ex 'x/s ((char **)\$rsi)[1]' -ex 'print **(char ***)&host' -ex stepi -ex 'print \$pc' \
 		-ex nexti -ex 'print \$pc' -ex continue build/apps/hello.elf" < /dev/null 2>&1
-	reap $pid 1234 ;;
+	reap $pid stub
+	if [ -e /tmp/stub.gdb ]; then echo "socket left behind"; fi ;;
 src)
-	guest 1236 build/tests/guest/spin.elf 0; pid=$!
-	eval "$G -ex 'target remote 127.0.0.1:1236' -ex 'break main' -ex continue -ex 'print argc' \
+	guest src build/tests/guest/spin.elf 0; pid=$!
+	eval "$G -ex 'target remote /tmp/src.gdb' -ex 'break main' -ex continue -ex 'print argc' \
 		-ex 'print argv[1]' -ex next -ex next -ex next -ex 'print spins' -ex bt -ex continue \
 		build/tests/guest/spin.elf" < /dev/null 2>&1
-	reap $pid 1236 ;;
+	reap $pid src ;;
 intr)
-	guest 1235 build/tests/guest/spin.elf 60; pid=$!
+	guest intr build/tests/guest/spin.elf 60; pid=$!
 	# gdb in the foreground: sh starts background jobs with SIGINT ignored.
-	(for i in $(seq 300); do grep -q spinning /tmp/guest.1235 && break; sleep 0.1; done
+	(for i in $(seq 300); do grep -q spinning /tmp/guest.intr && break; sleep 0.1; done
 	 sleep 1; kill -INT $(pidof gdb)) &
-	eval "$G -ex 'target remote 127.0.0.1:1235' -ex continue -ex 'print (long)spins > 0' \
+	eval "$G -ex 'target remote /tmp/intr.gdb' -ex continue -ex 'print (long)spins > 0' \
 		-ex 'print/x \$pc' -ex kill build/tests/guest/spin.elf" < /dev/null 2>&1
-	reap $pid 1235 ;;
+	reap $pid intr ;;
 core)
 	mkdir -p /tmp/c && mount -t tmpfs tmpfs /tmp/c || exit 2
 	build/spore-kvm --timeout=60 --core=/tmp/c/core build/tests/guest/nullwrite.elf 2>&1

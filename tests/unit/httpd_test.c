@@ -5,10 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit.h"
 #include "../../apps/httpd/http.h"
-
-static const char *why;
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
 
 static struct http_req r;
 
@@ -19,7 +17,7 @@ static int sha(const void *d, size_t n, const char *want)
 	return !strcmp(hex, want);
 }
 
-static int t_sha256(void)
+static const char *t_sha256(void)
 {
 	static const struct { const char *in, *hex; } v[] = {
 		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
@@ -31,11 +29,11 @@ static int t_sha256(void)
 	};
 	for (unsigned i = 0; i < sizeof v / sizeof v[0]; i++)
 		CHECK(sha(v[i].in, strlen(v[i].in), v[i].hex));
-	return 0;
+	return NULL;
 }
 
 /* Padding edges: 55 and 56 bytes (one or two final blocks), 63, 64. */
-static int t_sha256_edges(void)
+static const char *t_sha256_edges(void)
 {
 	static const struct { size_t n; const char *hex; } v[] = {
 		{ 55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318" },
@@ -51,10 +49,10 @@ static int t_sha256_edges(void)
 	for (unsigned i = 0; i < sizeof b; i++)
 		b[i] = (unsigned char)i;
 	CHECK(sha(b, sizeof b, "785b0751fc2c53dc14a4ce3d800e69ef9ce1009eb327ccf458afe09c242c26c9"));
-	return 0;
+	return NULL;
 }
 
-static int t_sha256_million(void)
+static const char *t_sha256_million(void)
 {
 	char *m = malloc(1000000);
 	CHECK(m);
@@ -62,7 +60,7 @@ static int t_sha256_million(void)
 	int good = sha(m, 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	free(m);
 	CHECK(good);
-	return 0;
+	return NULL;
 }
 
 static long parse(const char *s)
@@ -71,7 +69,7 @@ static long parse(const char *s)
 }
 
 #define H "Host: x\r\n"
-static int t_parse_verdicts(void)
+static const char *t_parse_verdicts(void)
 {
 	static const struct { const char *in; long want; } v[] = {   /* want 1: a whole head */
 		{ "GET / HTTP/1.1\r\n" H "\r\n", 1 },
@@ -105,17 +103,13 @@ static int t_parse_verdicts(void)
 	};
 	for (unsigned i = 0; i < sizeof v / sizeof v[0]; i++) {
 		long n = parse(v[i].in);
-		if (v[i].want == 1 ? n != (long)strlen(v[i].in) : n != v[i].want) {
-			static char msg[200];
-			snprintf(msg, sizeof msg, "case %u gave %ld, not %ld", i, n, v[i].want);
-			why = msg;
-			return 1;
-		}
+		CHECK(v[i].want == 1 ? n == (long)strlen(v[i].in) : n == v[i].want,
+		      "case %u gave %ld, not %ld", i, n, v[i].want);
 	}
-	return 0;
+	return NULL;
 }
 
-static int t_parse_fields(void)
+static const char *t_parse_fields(void)
 {
 	CHECK(parse("POST /fn/x%20y?q=1 HTTP/1.1\r\nhost: a\r\ncontent-length:  12 \r\n"
 		    "Connection: TE, close\r\nExpect: 100-continue\r\n\r\n") > 0);
@@ -134,10 +128,10 @@ static int t_parse_fields(void)
 	CHECK(parse(big) == -414);
 	snprintf(big, sizeof big, "GET / HTTP/1.1\r\nX: %*s", HEAD_MAX, "y");
 	CHECK(parse(big) == -431);
-	return 0;
+	return NULL;
 }
 
-static int t_dates(void)
+static const char *t_dates(void)
 {
 	CHECK(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777);
 	CHECK(http_date_parse("Sunday, 06-Nov-94 08:49:37 GMT") == 784111777);
@@ -149,10 +143,10 @@ static int t_dates(void)
 	CHECK(!strcmp(d, "Sun, 06 Nov 1994 08:49:37 GMT"));
 	http_date_format(1700000000, d, sizeof d);
 	CHECK(http_date_parse(d) == 1700000000);
-	return 0;
+	return NULL;
 }
 
-static int t_paths(void)
+static const char *t_paths(void)
 {
 	static const char *bad[] = { "/..", "/../x", "/a/../../x", "/a/./b", "/a\\..\\b", "x", "/.." "/" };
 	static const char *good[] = { "/", "/a", "/a/b/", "/..a", "/a..", "/.hidden", "//a" };
@@ -163,20 +157,20 @@ static int t_paths(void)
 	char e[32];
 	CHECK(http_url_escape("/a b&c\"<", e, sizeof e) == 16 && !strcmp(e, "/a%20b%26c%22%3C"));
 	CHECK(http_url_escape("/abcdef", e, 4) == 4);
-	return 0;
+	return NULL;
 }
 
-static int t_mime(void)
+static const char *t_mime(void)
 {
 	CHECK(!strcmp(files_mime("/a/x.html"), "text/html; charset=utf-8"));
 	CHECK(!strcmp(files_mime("/x.WASM"), "application/wasm"));
 	CHECK(!strcmp(files_mime("/x.json"), "application/json"));
 	CHECK(!strcmp(files_mime("/d.png/x"), "application/octet-stream"));
 	CHECK(!strcmp(files_mime("/noext"), "application/octet-stream"));
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_sha256, "sha256 FIPS 180-4 vectors" },
 	{ t_sha256_edges, "sha256 padding edges (55, 56, 63, 64, 1024 bytes)" },
 	{ t_sha256_million, "sha256 of a million 'a'" },
@@ -189,15 +183,5 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int fails = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		why = "";
-		if (tests[i].fn())
-			printf("FAIL httpd %s: %s\n", tests[i].name, why), fails++;
-		else
-			printf("ok httpd %s\n", tests[i].name);
-	}
-	return fails != 0;
+	return UNIT_RUN(tests, argc, argv, "httpd ");
 }

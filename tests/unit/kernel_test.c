@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit.h"
 #include "kernel.h"
 #include "net.h"
 
 static jmp_buf panicked;
-static const char *why;
 
 void panic(const char *file, int line, const char *msg)
 {
@@ -22,8 +22,6 @@ void kprintf(const char *fmt, ...)
 {
 	(void)fmt;    /* options.c reports bad options; the tests check the result */
 }
-
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
 
 static int split(const char *in, const char **want, int nwant)
 {
@@ -38,25 +36,25 @@ static int split(const char *in, const char **want, int nwant)
 	return 1;
 }
 
-static int t_split_words(void)
+static const char *t_split_words(void)
 {
 	CHECK(split("", NULL, 0));
 	CHECK(split("   \t ", NULL, 0));
 	CHECK(split("a", (const char *[]){ "a" }, 1));
 	CHECK(split("  a  bc\td ", (const char *[]){ "a", "bc", "d" }, 3));
 	CHECK(split("x=1 -- y", (const char *[]){ "x=1", "--", "y" }, 3));
-	return 0;
+	return NULL;
 }
 
-static int t_split_quotes(void)
+static const char *t_split_quotes(void)
 {
 	CHECK(split("\"two words\" 'single q' a\"b c\"d", (const char *[]){ "two words", "single q", "ab cd" }, 3));
 	CHECK(split("\"\"", (const char *[]){ "" }, 1));
 	CHECK(split("'a\"b'", (const char *[]){ "a\"b" }, 1));
-	return 0;
+	return NULL;
 }
 
-static int t_split_hostile(void)
+static const char *t_split_hostile(void)
 {
 	char buf[64], *w[4];
 	strcpy(buf, "\"unterminated");
@@ -76,18 +74,18 @@ static int t_split_hostile(void)
 		int n = cmdline_split(r, ws, 6);
 		CHECK(n >= -1 && n <= 6);
 	}
-	return 0;
+	return NULL;
 }
 
-static int t_find_sep(void)
+static const char *t_find_sep(void)
 {
 	char *a[] = { "x=1", "--", "y" }, *b[] = { "y", "---", "-" };
 	CHECK(cmdline_find_sep(a, 3) == 1);
 	CHECK(cmdline_find_sep(b, 3) == -1);
-	return 0;
+	return NULL;
 }
 
-static int t_memmap(void)
+static const char *t_memmap(void)
 {
 	struct hvm_memmap_table_entry m[] = {
 		{ 0, 0x9fc00, 1, 0 }, { 0x9fc00, 0x60400, 2, 0 }, { 0x100000, 0x1f00000, 1, 0 },
@@ -99,10 +97,10 @@ static int t_memmap(void)
 	CHECK(ri.total == 0x9fc00 + 0x1f00000);
 	CHECK(ri.nram == 2 && memmap_overlaps_ram(&ri, 0x9f000, 0xa0000));      /* the RAM entries kept */
 	CHECK(!memmap_overlaps_ram(&ri, 0x9fc00, 0x100000) && !memmap_overlaps_ram(&ri, 0x2000000, ~0ull));
-	return 0;
+	return NULL;
 }
 
-static int t_memmap_exclude(void)
+static const char *t_memmap_exclude(void)
 {
 	struct ram_info ri = { .free_start = 0x200000, .free_end = 0x1000000 };
 	memmap_exclude(&ri, 0xf00000, 0x100000);          /* at the top: the end moves down */
@@ -115,10 +113,10 @@ static int t_memmap_exclude(void)
 	CHECK(ri.free_start == 0x200000 && ri.free_end == 0x1000000);
 	memmap_exclude(&ri, 0x100000, 0x10000000);        /* covers it all: nothing free */
 	CHECK(ri.free_start >= ri.free_end);
-	return 0;
+	return NULL;
 }
 
-static int t_memmap_hostile(void)
+static const char *t_memmap_hostile(void)
 {
 	struct ram_info ri;
 	struct hvm_memmap_table_entry wrap[] = { { 0x100000, ~0ull, 1, 0 } };
@@ -133,7 +131,7 @@ static int t_memmap_hostile(void)
 		many[i] = (struct hvm_memmap_table_entry){ 0, 0x1000, 2, 0 };
 	many[MEMMAP_MAX + 4] = (struct hvm_memmap_table_entry){ 0x100000, 0x1000000, 1, 0 };
 	CHECK(memmap_read(many, MEMMAP_MAX + 8, 0x200000, &ri) == -1);  /* beyond what is read */
-	return 0;
+	return NULL;
 }
 
 static char *arena;
@@ -146,7 +144,7 @@ static void arena_init(void)
 	mem_init((uintptr_t)arena, ARENA);
 }
 
-static int t_pages(void)
+static const char *t_pages(void)
 {
 	arena_init();
 	CHECK(mem_free_bytes() == ARENA);
@@ -164,10 +162,10 @@ static int t_pages(void)
 	CHECK(mem_alloc_pages((size_t)1 << 50) == NULL);
 	CHECK(mem_alloc_pages(64) == arena);
 	CHECK(mem_alloc_pages(1) == NULL);
-	return 0;
+	return NULL;
 }
 
-static int t_sbrk_meets_pages(void)
+static const char *t_sbrk_meets_pages(void)
 {
 	arena_init();
 	char *p = mem_sbrk(10 * PAGE_SIZE);
@@ -179,11 +177,11 @@ static int t_sbrk_meets_pages(void)
 	CHECK(mem_sbrk(-1) == (void *)-1);         /* nor shrink below its start */
 	CHECK(mem_sbrk(PTRDIFF_MAX) == (void *)-1);
 	CHECK(mem_sbrk(PTRDIFF_MIN) == (void *)-1);
-	return 0;
+	return NULL;
 }
 
 /* memstats=N's figures: the sbrk heap and the pages out, free runs not counted. */
-static int t_usage(void)
+static const char *t_usage(void)
 {
 	size_t heap, pages;
 	arena_init();
@@ -197,28 +195,26 @@ static int t_usage(void)
 	mem_free_pages(b, 4);
 	mem_usage(&heap, &pages);
 	CHECK(pages == 0 && heap + mem_free_bytes() == ARENA);
-	return 0;
+	return NULL;
 }
 
-static int t_free_bad(void)
+static const char *t_free_bad(void)
 {
 	arena_init();
 	char *a = mem_alloc_pages(2);
 	if (setjmp(panicked) == 0) {
 		mem_free_pages(a + 1, 1);              /* misaligned */
-		why = "misaligned free did not panic";
-		return 1;
+		return "misaligned free did not panic";
 	}
 	if (setjmp(panicked) == 0) {
 		mem_free_pages(arena, 1);              /* never handed out */
-		why = "free of an unallocated page did not panic";
-		return 1;
+		return "free of an unallocated page did not panic";
 	}
-	return 0;
+	return NULL;
 }
 
 /* Random alloc/free sequences keep the byte count exact. */
-static int t_pages_random(void)
+static const char *t_pages_random(void)
 {
 	struct { char *p; size_t n; } live[64];
 	int nlive = 0;
@@ -242,10 +238,10 @@ static int t_pages_random(void)
 			used += live[j].n * PAGE_SIZE;
 		CHECK(mem_free_bytes() == ARENA - used);
 	}
-	return 0;
+	return NULL;
 }
 
-static int t_ipv4(void)
+static const char *t_ipv4(void)
 {
 	const char *end;
 	uint32_t a;
@@ -255,7 +251,7 @@ static int t_ipv4(void)
 				     "-1.2.3.4", "1.2.3.", "0001.2.3.4" };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(parse_ipv4(bad[i], &end, &a) < 0);
-	return 0;
+	return NULL;
 }
 
 static int options(const char *w)
@@ -265,7 +261,7 @@ static int options(const char *w)
 	return options_parse(words, 1);
 }
 
-static int t_options(void)
+static const char *t_options(void)
 {
 	CHECK(options("boottime=1") == 0 && opt_boottime == 1);
 	CHECK(options("ip=10.0.0.2/24") == 0 && net_config.static_ip && net_config.prefix == 24 &&
@@ -278,17 +274,24 @@ static int t_options(void)
 	CHECK(options("memstats=5") == 0 && opt_memstats == 5);
 	CHECK(options("memstats=86400") == 0 && opt_memstats == MEMSTATS_MAX_S);
 	CHECK(options("memstats=0") == 0 && opt_memstats == 0);
+	CHECK(options("memfs=64K") == 0 && opt_memfs_bytes == 65536);
+	CHECK(options("memfs=0x100000") == 0 && opt_memfs_bytes == 1 << 20);
+	CHECK(options("memfs=1024G") == 0 && opt_memfs_bytes == 1ull << 40);
+	static const char *bad_memfs[] = { "memfs=", "memfs=1025G", "memfs=12X", "memfs=-1", "memfs=1KK",
+					   "memfs=99999999999999999999", "memfs" };
+	for (unsigned i = 0; i < sizeof bad_memfs / sizeof bad_memfs[0]; i++)
+		CHECK(options(bad_memfs[i]) < 0);
 	static const char *bad[] = { "boottime=2", "boottime", "nosuch=1", "ip=10.0.0.2", "ip=10.0.0.2/33",
 				     "ip=10.0.0.2/", "ip=10.0.0.2/24x", "gw=10.0.0", "gw=", "=1", "dhcp=yes",
 				     "entropy=", "entropy=hostx", "entropy=rd", "memstats=", "memstats=-1",
 				     "memstats=86401", "memstats=5s", "memstats=99999999999999999999", "memstats" };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(options(bad[i]) < 0);
-	return 0;
+	return NULL;
 }
 
 /* The host's virtio_mmio.device=SIZE@BASE:IRQ[:ID] words (options_mmio). */
-static int t_mmio_words(void)
+static const char *t_mmio_words(void)
 {
 	opt_nmmio = 0;
 	CHECK(options_mmio("virtio_mmio.device=512@0xfeb00e00:12") == 1 && opt_nmmio == 1 &&
@@ -314,10 +317,10 @@ static int t_mmio_words(void)
 		CHECK(options_mmio("virtio_mmio.device=512@0xfeb00000:24") == 1);
 	CHECK(options_mmio("virtio_mmio.device=512@0xfeb00000:24") < 0 && opt_nmmio == MMIO_DEV_MAX);
 	opt_nmmio = 0;
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_mmio_words, "options_mmio" },
 	{ t_ipv4, "parse_ipv4" },
 	{ t_options, "options_parse" },
@@ -337,17 +340,5 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		why = "";
-		if (tests[i].fn() == 0) {
-			printf("ok %s\n", tests[i].name);
-		} else {
-			printf("FAIL %s: %s\n", tests[i].name, why);
-			failed = 1;
-		}
-	}
-	return failed;
+	return UNIT_RUN(tests, argc, argv, "");
 }

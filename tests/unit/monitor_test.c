@@ -5,12 +5,15 @@
  * at the edges: the image read, hypercall handlers over a fake guest RAM with pipes for
  * stdout and the tap, --timeout in a blocked write and the installed filter (in forked
  * children). `monitor_test [NAME-FILTER]`; prints `ok NAME` or `FAIL NAME: why`. */
+#include <dirent.h>
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -26,12 +31,10 @@
 
 #include "hypercall.h"
 #include "monitor.h"
+#include "unit.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
-static char why[256];
-
-#define CHECK(cond, ...) do { if (!(cond)) { snprintf(why, sizeof(why), __VA_ARGS__); return why; } } while (0)
 
 /* ---- guestmem.c ---------------------------------------------------------------- */
 
@@ -104,6 +107,79 @@ static const char *t_gm_random(void)
 		      "block mem 0x%llx gpa 0x%llx len 0x%llx", (unsigned long long)mem,
 		      (unsigned long long)gpa, (unsigned long long)len);
 	}
+	return NULL;
+}
+
+/* gm_at: the host address exactly when every byte of the range is RAM. An exact-size
+ * heap buffer stands in for RAM, so ASan also sees any byte touched past it. The huge
+ * sizes only ask for NULL (a non-NULL there would point past the buffer). */
+static const char *t_gm_at(void)
+{
+	const uint64_t M = 64 * 1024, X = UINT64_MAX;
+	uint8_t *mem = malloc(M);
+	static const struct { uint64_t size, gpa, len; int ok; } c[] = {
+		{ M, 0, 0, 1 },         { M, M, 0, 1 },          /* len 0: any gpa up to the end */
+		{ M, M + 1, 0, 0 },     { M, X, 0, 0 },
+		{ M, M, 1, 0 },         { M, M - 1, 1, 1 },      /* gpa == size: nothing left */
+		{ M, M - 1, 2, 0 },     { M, 0, M, 1 },     { M, 0, M + 1, 0 },  { M, 1, M, 0 },
+		{ M, X, 1, 0 },         { M, 8, X, 0 },          /* wrap at 2^64: the sum ... */
+		{ M, X - 7, 16, 0 },    { M, 16, X - 15, 0 },    /* ... wraps into RAM: 8, 1 */
+		{ M, 1ull << 63, 1ull << 63, 0 },                /* ... wraps to exactly 0 */
+		{ 0, 0, 0, 1 },         { 0, 0, 1, 0 },          /* no RAM at all */
+		{ X, X, 1, 0 },         { X, 1, X, 0 },          /* 2^64 - 1 bytes of RAM */
+	};
+
+	CHECK(mem != NULL, "malloc");
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint8_t *p = gm_at(mem, c[i].size, c[i].gpa, c[i].len);
+		if (c[i].ok ? p == NULL || (uint64_t)(p - mem) != c[i].gpa : p != NULL) {
+			free(mem);
+			CHECK(0, "case %zu: size 0x%llx gpa 0x%llx len 0x%llx: %s", i,
+			      (unsigned long long)c[i].size, (unsigned long long)c[i].gpa,
+			      (unsigned long long)c[i].len, p ? "a pointer" : "NULL");
+		}
+	}
+	/* Against the reference: small RAM, so every non-NULL answer is inside mem. */
+	for (int i = 0; i < 200000; i++) {
+		uint64_t size = rnd() % (M + 1), gpa = pick(size), len = pick(size);
+		uint8_t *p = gm_at(mem, size, gpa, len);
+		if ((p != NULL) != ref_range(size, gpa, len) || (p && (uint64_t)(p - mem) != gpa)) {
+			free(mem);
+			CHECK(0, "size 0x%llx gpa 0x%llx len 0x%llx: %s", (unsigned long long)size,
+			      (unsigned long long)gpa, (unsigned long long)len, p ? "a pointer" : "NULL");
+		}
+	}
+	free(mem);
+	return NULL;
+}
+
+/* gm_read/gm_write: all or nothing. A range that does not fit leaves both sides as
+ * they were; one that fits moves exactly its bytes. */
+static const char *t_gm_copy(void)
+{
+	uint8_t mem[64], buf[16];
+
+	memset(mem, 0xaa, sizeof(mem));
+	memset(buf, 0x55, sizeof(buf));
+	CHECK(gm_write(mem, sizeof(mem), 56, buf, 9) < 0 && mem[56] == 0xaa && mem[63] == 0xaa,
+	      "a write over the end wrote");
+	CHECK(gm_write(mem, sizeof(mem), UINT64_MAX - 3, buf, 8) < 0, "a wrapping write passed");
+	CHECK(gm_read(mem, sizeof(mem), 60, buf, 5) < 0 && buf[0] == 0x55, "a read over the end read");
+	CHECK(gm_read(mem, sizeof(mem), UINT64_MAX, buf, 2) < 0 && buf[0] == 0x55, "a wrapping read passed");
+	CHECK(gm_write(mem, sizeof(mem), 56, buf, 8) == 0 && mem[55] == 0xaa && mem[56] == 0x55 &&
+	      mem[63] == 0x55, "the last 8 bytes");
+	CHECK(gm_read(mem, sizeof(mem), 0, buf, 16) == 0 && buf[0] == 0xaa && buf[15] == 0xaa, "the first 16");
+	CHECK(gm_write(mem, sizeof(mem), 64, buf, 0) == 0 && gm_read(mem, sizeof(mem), 64, buf, 0) == 0,
+	      "len 0 at the end");
+	CHECK(gm_write(mem, sizeof(mem), 65, buf, 0) < 0, "len 0 past the end");
+	/* The users fail cleanly: boot data in RAM smaller than the low area is refused. */
+	uint8_t *small = calloc(1, 64 * 1024);
+	CHECK(small != NULL, "calloc");
+	int r = pvh_write(small, 64 * 1024, "x", 0, 0), zero = 1;
+	for (size_t i = 0; i < 64 * 1024; i++)
+		zero &= small[i] == 0;
+	free(small);
+	CHECK(r < 0 && zero, "pvh_write into 64 KiB: returned %d, %s", r, zero ? "wrote nothing" : "wrote");
 	return NULL;
 }
 
@@ -1567,13 +1643,193 @@ static const char *t_core_file(void)
 	return NULL;
 }
 
-static const struct { const char *(*fn)(void); const char *name; } tests[] = {
+/* ---- gdbsock.c ------------------------------------------------------------------ */
+
+static int unix_connect(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether /proc/net/FILE lists socket inode ino. */
+static int proc_net_has(const char *file, unsigned long ino)
+{
+	char path[64], line[512];
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/net/%s", file);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *tok = strtok(line, " \t\n"), *last = NULL;
+		for (int i = 0; tok; tok = strtok(NULL, " \t\n"), i++)
+			if ((strcmp(file, "unix") == 0 ? i == 6 : i == 9))   /* the inode column */
+				last = tok;
+		found = last && strtoul(last, NULL, 10) == ino;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The sockets process pid holds: how many are in /proc/net/unix, and how many in tcp/tcp6. */
+static void socket_kinds(pid_t pid, int *unix_n, int *tcp_n)
+{
+	char dir[64], path[320], link[64];
+	struct dirent *e;
+	unsigned long ino;
+
+	*unix_n = *tcp_n = 0;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (sscanf(link, "socket:[%lu]", &ino) != 1)
+			continue;
+		*unix_n += proc_net_has("unix", ino);
+		*tcp_n += proc_net_has("tcp", ino) + proc_net_has("tcp6", ino);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* --gdb=PATH: bad paths refused with a message, existing files left alone. */
+static const char *t_gdb_socket_paths(void)
+{
+	char dir[] = "/tmp/spore-gdb-XXXXXX", file[64], link[64], buf[8] = "";
+	char long_path[120];
+
+	CHECK(gdbsock_check("1234") && strstr(gdbsock_check("1234"), "TCP port"), "a port number accepted");
+	CHECK(gdbsock_check("") != NULL, "an empty path accepted");
+	memset(long_path, 'a', sizeof(long_path));
+	long_path[0] = '/';
+	long_path[108] = '\0';
+	CHECK(gdbsock_check(long_path) && strstr(gdbsock_check(long_path), "longer"), "108 bytes accepted");
+	long_path[107] = '\0';
+	CHECK(gdbsock_check(long_path) == NULL, "107 bytes refused");
+	CHECK(gdbsock_check("./1234") == NULL && gdbsock_check("/tmp/spore.gdb") == NULL, "good paths refused");
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(file, sizeof(file), "%s/file", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	int fd = open(file, O_CREAT | O_WRONLY, 0644);
+	CHECK(fd >= 0 && write(fd, "keep", 4) == 4, "create");
+	close(fd);
+	msgs[0] = '\0';
+	CHECK(gdbsock_wait(file) < 0 && strstr(msgs, "exists and is not a socket"), "a regular file: '%.200s'", msgs);
+	fd = open(file, O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, 4) == 4 && memcmp(buf, "keep", 4) == 0, "the file was changed");
+	close(fd);
+	msgs[0] = '\0';
+	CHECK(symlink("target", link) == 0 && gdbsock_wait(link) < 0 && strstr(msgs, "not a socket"),
+	      "a dangling symlink: '%.200s'", msgs);
+	snprintf(file, sizeof(file), "%s/target", dir);
+	CHECK(access(file, F_OK) < 0, "the symlink was followed");
+	msgs[0] = '\0';
+	CHECK(gdbsock_wait(dir) < 0 && strstr(msgs, "not a socket"), "a directory: '%.200s'", msgs);
+	snprintf(file, sizeof(file), "%s/no-dir/sock", dir);
+	msgs[0] = '\0';
+	CHECK(gdbsock_wait(file) < 0 && strstr(msgs, "cannot listen"), "a missing directory: '%.200s'", msgs);
+	unlink(link);
+	snprintf(file, sizeof(file), "%s/file", dir);
+	unlink(file);
+	rmdir(dir);
+	msgs[0] = '\0';
+	return NULL;
+}
+
+/* The stub's socket: a stale one replaced, the new one mode 0600 and no TCP anywhere,
+ * a peer sending junk refused (the stub goes on waiting), gdb's '+' accepted and left
+ * to read, then the socket gone: no second client. The stub waits in a child. */
+static const char *t_gdb_socket_peers(void)
+{
+	char dir[] = "/tmp/spore-gdb-XXXXXX", path[64], b;
+	struct stat st = { 0 }, stale;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int status;
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof(path), "%s/gdb.sock", dir);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);           /* a monitor that died waiting */
+	CHECK(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 && stat(path, &stale) == 0, "stale");
+	close(s);
+	pid_t pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		msgs[0] = '\0';
+		int fd = gdbsock_wait(path);
+		if (fd < 0)
+			_exit(1);
+		if (!strstr(msgs, "refused a peer: it sent 0x47 first"))
+			_exit(2);
+		if (read(fd, &b, 1) != 1 || b != '+')           /* peeked, not taken */
+			_exit(3);
+		_exit(access(path, F_OK) == 0 ? 4 : 0);
+	}
+	/* The stale socket refuses connections; the stub's, once it listens, takes one. */
+	int junk = -1;
+	for (int i = 0; i < 500 && (junk = unix_connect(path)) < 0; i++)
+		usleep(10000);
+	const char *bad = NULL;
+	int unix_n, tcp_n;
+	socket_kinds(pid, &unix_n, &tcp_n);
+	if (junk < 0 || stat(path, &st) < 0)
+		bad = "the stale socket was not replaced in 5 s";
+	else if (!S_ISSOCK(st.st_mode) || (st.st_mode & 07777) != 0600)
+		bad = "the socket is not mode 0600";
+	else if (unix_n < 1 || tcp_n != 0)
+		bad = "the stub listens on TCP, or not on one Unix socket";
+	if (!bad && write(junk, "GET / HTTP/1.1\r\n\r\n", 18) != 18)
+		bad = "cannot write as a junk peer";
+	if (!bad) {
+		struct pollfd p = { .fd = junk, .events = POLLIN };
+		if (poll(&p, 1, 5000) != 1 || read(junk, &b, 1) > 0)
+			bad = "a junk peer was not hung up on";
+	}
+	if (junk >= 0)
+		close(junk);
+	int gdb = bad ? -1 : unix_connect(path);
+	if (!bad && (gdb < 0 || write(gdb, "+$?#3f", 6) != 6))
+		bad = "gdb cannot connect after a refused peer";
+	if (bad)
+		kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	if (gdb >= 0)
+		close(gdb);
+	int second = unix_connect(path);
+	if (second >= 0)
+		close(second);
+	unlink(path);
+	rmdir(dir);
+	CHECK(!bad, "%s (mode 0%o, %d unix, %d tcp sockets)", bad, st.st_mode & 07777, unix_n, tcp_n);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the stub's side: %s",
+	      !WIFEXITED(status) ? "killed" : (const char *[]){ "", "no fd", "no refusal message",
+	      "gdb's first byte lost", "the socket still there" }[WEXITSTATUS(status) % 5]);
+	CHECK(second < 0, "a second client connected");
+	return NULL;
+}
+
+static const struct unit_test tests[] = {
 	{ t_rsp_framing, "rsp_framing" },
 	{ t_rsp_hex, "rsp_hex" },
 	{ t_gdb_commands, "gdb_commands" },
 	{ t_gva, "gva_walk" },
 	{ t_core_headers, "core_headers" },
 	{ t_core_file, "core_file" },
+	{ t_gdb_socket_paths, "gdb_socket_paths" },
+	{ t_gdb_socket_peers, "gdb_socket_peers" },
 	{ t_net_mac, "net_parse_mac" },
 	{ t_net_check, "net_check" },
 	{ t_seccomp, "seccomp_bpf" },
@@ -1587,6 +1843,8 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 	{ t_timeout_in_write, "timeout_in_blocked_write" },
 	{ t_gm_edges, "gm_edges" },
 	{ t_gm_random, "gm_random" },
+	{ t_gm_at, "gm_at" },
+	{ t_gm_copy, "gm_copy" },
 	{ t_parse_size, "parse_size" },
 	{ t_join, "cmdline_join" },
 	{ t_elf_valid, "elf_valid" },
@@ -1604,18 +1862,5 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (argc > 1 && strstr(tests[i].name, argv[1]) == NULL)
-			continue;
-		const char *r = tests[i].fn();
-		if (r) {
-			printf("FAIL monitor_%s: %s\n", tests[i].name, r);
-			failed++;
-		} else {
-			printf("ok monitor_%s\n", tests[i].name);
-		}
-	}
-	return failed != 0;
+	return UNIT_RUN(tests, argc, argv, "monitor_");
 }

@@ -10,12 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit.h"
 #include "kernel.h"
 #include "net.h"
 #include "xen.h"
 
-static const char *why;
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
 #define MS 1000000ull
 #define BE "/local/domain/0/backend/vif/1/0"
 
@@ -197,7 +196,7 @@ static void fresh(uint64_t initwait, uint64_t connect, int fires)
 
 /* The backend's changes fall between two 100 ms re-reads: an event makes
  * netfront read at once, the fallback alone makes it up to 100 ms late. */
-static int t_events(void)
+static const char *t_events(void)
 {
 	fresh(1050, 530, 1);
 	uint64_t t0 = m.now;
@@ -207,10 +206,10 @@ static int t_events(void)
 	CHECK(m.now - t0 >= 1580 * MS && m.now - t0 < 1581 * MS);   /* at each change, not after */
 	CHECK(m.reads <= 1580 / 100 + 6);         /* the fallback re-reads, and one per event */
 	CHECK(!m.ends && !ndev.mac[0] && ndev.mac[5] == 0x0c);
-	return 0;
+	return NULL;
 }
 
-static int t_no_events(void)
+static const char *t_no_events(void)
 {
 	fresh(1050, 530, 0);                      /* xenstored never fires */
 	uint64_t t0 = m.now;
@@ -224,10 +223,10 @@ static int t_no_events(void)
 	xnet_init();
 	CHECK(net_dev == &ndev && m.unwatches == 0 && strstr(m.log, "cannot watch " BE "/state"));
 	CHECK(m.now - t0 >= 1600 * MS && m.now - t0 < 1800 * MS);
-	return 0;
+	return NULL;
 }
 
-static int t_deadline(void)
+static const char *t_deadline(void)
 {
 	fresh(0, 0, 1);                           /* never InitWait */
 	uint64_t t0 = m.now;
@@ -239,10 +238,10 @@ static int t_deadline(void)
 	fresh(1000, 0, 1);                        /* InitWait, never Connected */
 	xnet_init();
 	CHECK(!net_dev && m.unwatches == 1 && strstr(m.log, "waited for 4..4"));
-	return 0;
+	return NULL;
 }
 
-static int t_closing(void)
+static const char *t_closing(void)
 {
 	fresh(1000, 500, 1);
 	m.close_at = m.now + 300 * MS;            /* closes before InitWait */
@@ -250,20 +249,20 @@ static int t_closing(void)
 	xnet_init();
 	CHECK(!net_dev && m.unwatches == 1 && m.now - t0 < 400 * MS && m.ends == m.grants);
 	CHECK(strstr(m.log, "backend state 5, waited for 2..4"));
-	return 0;
+	return NULL;
 }
 
-static int t_dead_store(void)
+static const char *t_dead_store(void)
 {
 	fresh(1000, 500, 1);
 	m.dead_at = m.now + 200 * MS;             /* the client dies while netfront waits */
 	uint64_t t0 = m.now;
 	xnet_init();
 	CHECK(!net_dev && m.now - t0 < 300 * MS && m.ends == m.grants);
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_events, "netfront_watch_events" },
 	{ t_no_events, "netfront_watch_fallback" },
 	{ t_deadline, "netfront_watch_deadline" },
@@ -273,15 +272,8 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		if (tests[i].fn() == 0)
-			printf("ok %s\n", tests[i].name);
-		else
-			printf("FAIL %s: %s\n", tests[i].name, why), failed = 1;
-	}
-	fresh(0, 0, 0);
+	int failed = UNIT_RUN(tests, argc, argv, "");
+
+	fresh(0, 0, 0);   /* frees what the last test's driver allocated */
 	return failed;
 }

@@ -8,10 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit.h"
 #include "xen.h"
 
-static const char *why;
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
 #define PAGE 4096
 
 static struct xnring r;
@@ -40,7 +39,7 @@ static void fresh(unsigned nbuf)
 		xnring_post(&r, (uint16_t)i);
 }
 
-static int t_good(void)
+static const char *t_good(void)
 {
 	fresh(64);
 	CHECK(xnring_pending(&r, 3) == 3);
@@ -55,10 +54,10 @@ static int t_good(void)
 	r.rsp_cons = 0xfffffffe;                         /* wrap-around of rsp_cons */
 	CHECK(xnring_pending(&r, 2) == 4);
 	CHECK(tx(7, 0) == 7 && tx(8, -1) == 8 && tx(9, -2) == 9);   /* OKAY, ERROR, DROPPED */
-	return 0;
+	return NULL;
 }
 
-static int t_dropped(void)
+static const char *t_dropped(void)
 {
 	fresh(64);
 	CHECK(rx(1, 0, 0, -1) == 0);                     /* NETIF_RSP_ERROR: buffer back, no frame */
@@ -71,10 +70,10 @@ static int t_dropped(void)
 	CHECK(rx(8, 1, 0, PAGE) == 0);
 	CHECK(rx(9, PAGE - 10, 0, 10) == 10);            /* the last 10 bytes: fine */
 	CHECK(!r.broken && r.nout == 55);
-	return 0;
+	return NULL;
 }
 
-static int t_hostile(void)
+static const char *t_hostile(void)
 {
 	fresh(64);
 	CHECK(rx(64, 0, 0, 60) < 0 && r.broken);         /* id out of range */
@@ -100,11 +99,11 @@ static int t_hostile(void)
 	CHECK(tx(2, 0) == 2 && tx(2, 0) < 0);
 	xnring_init(&r, 1000);                           /* clamped to the table's size */
 	CHECK(r.nbuf == XNRING_MAXBUF);
-	return 0;
+	return NULL;
 }
 
 /* Random responses, most honest, against a model of who holds which id. */
-static int t_random(void)
+static const char *t_random(void)
 {
 	srand(42);
 	for (int round = 0; round < 2000; round++) {
@@ -142,10 +141,10 @@ static int t_random(void)
 			CHECK(n == 0 || (off + n <= PAGE));
 		}
 	}
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_good, "netring_good" },
 	{ t_dropped, "netring_dropped" },
 	{ t_hostile, "netring_hostile" },
@@ -154,14 +153,5 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		if (tests[i].fn() == 0)
-			printf("ok %s\n", tests[i].name);
-		else
-			printf("FAIL %s: %s\n", tests[i].name, why), failed = 1;
-	}
-	return failed;
+	return UNIT_RUN(tests, argc, argv, "");
 }

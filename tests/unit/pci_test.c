@@ -6,11 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit.h"
 #include "kernel.h"
 #include "virtio.h"
 
-static const char *why;
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
 
 static struct ram_info ri;
 static struct pci_mem m;
@@ -35,17 +34,17 @@ static const char *chk(uint64_t base, uint64_t size, uint64_t off, uint64_t len,
 	return pci_region_check(&b, off, len, need, &m);
 }
 
-static int t_good(void)
+static const char *t_good(void)
 {
 	setup();
 	CHECK(!chk(0xfebf8000, 0x4000, 0, 0x38, 0x38));            /* where SeaBIOS puts them */
 	CHECK(!chk(0xfebf8000, 0x4000, 0x3000, 0x1000, 2));        /* the BAR's last byte */
 	CHECK(!chk(0x800000000, 0x4000, 0x2000, 0x1000, 1));       /* a 64-bit BAR above RAM */
 	CHECK(!chk(0x80000000, 0x1000, 0, 0x1000, 1));             /* right after RAM */
-	return 0;
+	return NULL;
 }
 
-static int t_hostile(void)
+static const char *t_hostile(void)
 {
 	setup();
 	CHECK(pci_region_check(NULL, 0, 16, 1, &m));               /* BAR number > 5 */
@@ -80,13 +79,13 @@ static int t_hostile(void)
 	CHECK(chk(0xfee00000, 0x1000, 0, 0x10, 1));
 	CHECK(chk(0xfe000000, 0x1000000, 0, 0x10, 1));
 	CHECK(!chk(0xfebff000, 0x1000, 0, 0x10, 1));              /* just below: fine */
-	return 0;
+	return NULL;
 }
 
 /* Random values near the edges: whatever is accepted lies inside its BAR,
  * is not empty nor short, and its BAR's pages are clear of RAM, the image,
  * the chipset and the end of the address space. */
-static int t_random(void)
+static const char *t_random(void)
 {
 	static const uint64_t edges[] = {
 		0, 1, 0xf, 0x10, 0x38, 0xfff, 0x1000, 0x4000, 0x9f000, 0x9fff0, 0x100000, 0x7fffc000,
@@ -114,10 +113,10 @@ static int t_random(void)
 		accepted++;
 	}
 	CHECK(accepted > 1000);   /* the model was exercised */
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_good, "pci_region_good" },
 	{ t_hostile, "pci_region_hostile" },
 	{ t_random, "pci_region_random" },
@@ -125,14 +124,5 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		if (tests[i].fn() == 0)
-			printf("ok %s\n", tests[i].name);
-		else
-			printf("FAIL %s: %s\n", tests[i].name, why), failed = 1;
-	}
-	return failed;
+	return UNIT_RUN(tests, argc, argv, "");
 }

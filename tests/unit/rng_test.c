@@ -8,10 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit.h"
 #include "../../drivers/virtio_rng.c"
 
-static const char *why;
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
 
 /* ---- the fake device: one posted buffer, answered at the notify ---- */
 static uint8_t *posted;                 /* NULL: nothing in flight */
@@ -81,7 +80,7 @@ static int run(const uint32_t *a, unsigned na, size_t n, uint8_t **out)
 	return vrng_read(*out, n);
 }
 
-static int t_honest(void)
+static const char *t_honest(void)
 {
 	static const uint32_t full[] = { ~0u, ~0u, ~0u }, shorter[] = { 1, 100, ~0u };
 	uint8_t *out;
@@ -91,13 +90,13 @@ static int t_honest(void)
 	free(out);
 	CHECK(run(shorter, 3, 200, &out) == 0 && answered == 3 && out[199] == 0xa5);   /* 1 + 100 + 99 */
 	free(out);
-	return 0;
+	return NULL;
 }
 
 /* Longer than asked, on the first request or the last one of a read: the
  * device is given up, nothing is copied past either buffer, the count does
  * not wrap into an endless read. */
-static int t_hostile_len(void)
+static const char *t_hostile_len(void)
 {
 	static const uint32_t bad[][2] = {
 		{ 65, 0 }, { 4096, 0 }, { 1 << 20, 0 }, { 0xffffffff - 1, 0 },
@@ -109,18 +108,18 @@ static int t_hostile_len(void)
 		CHECK(vrng_read(out, 64) == -1);            /* and not used again */
 		free(out);
 	}
-	return 0;
+	return NULL;
 }
 
-static int t_no_answer(void)
+static const char *t_no_answer(void)
 {
 	uint8_t *out;
 	CHECK(run(NULL, 0, 16, &out) == -1 && gave_up == 1 && now_ns >= RNG_TIMEOUT_NS);
 	free(out);
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_honest, "vrng_honest" },
 	{ t_hostile_len, "vrng_hostile_used_len" },
 	{ t_no_answer, "vrng_no_answer" },
@@ -128,14 +127,5 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		if (tests[i].fn() == 0)
-			printf("ok %s\n", tests[i].name);
-		else
-			printf("FAIL %s: %s\n", tests[i].name, why), failed = 1;
-	}
-	return failed;
+	return UNIT_RUN(tests, argc, argv, "");
 }

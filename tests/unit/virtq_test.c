@@ -8,10 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit.h"
 #include "virtio.h"
 
-static const char *why;
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
 
 static struct virtq q;
 static uint16_t dev_avail;     /* the device's next avail index */
@@ -38,7 +37,7 @@ static int dev_complete(uint32_t len)
 	return 1;
 }
 
-static int t_roundtrip(void)
+static const char *t_roundtrip(void)
 {
 	static char buf[8][64];
 	setup(8);
@@ -53,10 +52,10 @@ static int t_roundtrip(void)
 	for (int i = 0; i < 8; i++)
 		CHECK(virtq_get(&q, &c, &len) == 1 && c == buf[i] && len == 10u + i);
 	CHECK(q.num_free == 8);
-	return 0;
+	return NULL;
 }
 
-static int t_wrap(void)
+static const char *t_wrap(void)
 {
 	static char b[4];
 	setup(4);
@@ -68,7 +67,7 @@ static int t_wrap(void)
 		CHECK(virtq_get(&q, &c, &len) == 1 && c == b);
 	}
 	CHECK(q.avail->idx == (uint16_t)70000 && !q.broken);
-	return 0;
+	return NULL;
 }
 
 /* One buffer in flight, then a hostile used entry: rejected with the reason
@@ -92,7 +91,7 @@ static int hostile(struct virtq_used_elem e, uint16_t jump, const char *reason)
 	return ok;
 }
 
-static int t_hostile(void)
+static const char *t_hostile(void)
 {
 	CHECK(hostile((struct virtq_used_elem){ 8, 0 }, 1, "used id out of range"));
 	CHECK(hostile((struct virtq_used_elem){ 0xffffffff, 0 }, 1, "used id out of range"));
@@ -126,12 +125,12 @@ static int t_hostile(void)
 		int r = virtq_get(&q, &c, &len);
 		CHECK(r == -1 || r == 0 || (c == b && len <= 16));
 	}
-	return 0;
+	return NULL;
 }
 
 /* The device can write the descriptor table too. It lengthens a buffer
  * there: the used length is still judged by what the driver posted. */
-static int t_hostile_len(void)
+static const char *t_hostile_len(void)
 {
 	static char b[16];
 	void *c;
@@ -145,12 +144,12 @@ static int t_hostile_len(void)
 	virtq_add(&q, (uint64_t)b, 16, 1, b);
 	q.desc[0].len = 0;                              /* shortened: the posted 16 still holds */
 	CHECK(dev_complete(16) && virtq_get(&q, &c, &len) == 1 && c == b && len == 16);
-	return 0;
+	return NULL;
 }
 
 /* It rewrites a chain's links, flags and lengths: the chain is still freed
  * whole, by the driver's links, and its length judged by the driver's. */
-static int t_hostile_chain(void)
+static const char *t_hostile_chain(void)
 {
 	static char h[16], d[512], st[1];
 	struct vbuf b[3] = { { (uint64_t)h, 16, 0 }, { (uint64_t)d, 512, 1 }, { (uint64_t)st, 1, 1 } };
@@ -171,12 +170,12 @@ static int t_hostile_chain(void)
 		for (int i = 0; i < 4; i++)
 			CHECK(virtq_add(&q, (uint64_t)h, 16, 1, h) == 0);
 	}
-	return 0;
+	return NULL;
 }
 
 /* It rewrites the links of free descriptors: the driver's free list is its
  * own, so every buffer posted gets a descriptor of its own. */
-static int t_hostile_freelist(void)
+static const char *t_hostile_freelist(void)
 {
 	static char b[8][16];
 	void *c;
@@ -200,12 +199,12 @@ static int t_hostile_freelist(void)
 			CHECK(virtq_get(&q, &c, &len) == 1 && c == b[i] && len == 16);
 		CHECK(q.num_free == 8 && !q.broken);
 	}
-	return 0;
+	return NULL;
 }
 
 /* It rewrites the avail index: the driver publishes at its own next index
  * all the same, and decides kicks by it. */
-static int t_hostile_avail(void)
+static const char *t_hostile_avail(void)
 {
 	static char b[16];
 	void *c;
@@ -218,19 +217,19 @@ static int t_hostile_avail(void)
 	CHECK(virtq_kick_needed(&q) == 1 && q.kicked == 2);
 	CHECK(dev_complete(16) && dev_complete(16));
 	CHECK(virtq_get(&q, &c, &len) == 1 && c == b && virtq_get(&q, &c, &len) == 1 && c == b + 1);
-	return 0;
+	return NULL;
 }
 
-static int t_init(void)
+static const char *t_init(void)
 {
 	static char mem[1 << 16];
 	CHECK(virtq_init(&q, 0, mem) == -1);
 	CHECK(virtq_init(&q, 6, mem) == -1);    /* not a power of two */
-	return 0;
+	return NULL;
 }
 
 /* 2.7.10: notify when the index moved past the event, wrap-around included. */
-static int t_need_event(void)
+static const char *t_need_event(void)
 {
 	static const struct { uint16_t ev, nw, old; int want; } c[] = {
 		{ 0, 1, 0, 1 }, { 1, 1, 0, 0 }, { 5, 10, 5, 1 }, { 9, 10, 5, 1 }, { 10, 10, 5, 0 },
@@ -278,10 +277,10 @@ static int t_need_event(void)
 	q.used->flags = VIRTQ_USED_F_NO_NOTIFY;
 	virtq_add(&q, (uint64_t)b, 4, 0, b);
 	CHECK(virtq_kick_needed(&q) == 0);
-	return 0;
+	return NULL;
 }
 
-static int t_chain(void)
+static const char *t_chain(void)
 {
 	static char h[16], d[512], st[1];
 	struct vbuf b[3] = { { (uint64_t)h, 16, 0 }, { (uint64_t)d, 512, 1 }, { (uint64_t)st, 1, 1 } };
@@ -297,10 +296,10 @@ static int t_chain(void)
 	CHECK(virtq_get(&q, &c, &len) == 1 && c == h && len == 513 && q.num_free == 4);
 	CHECK(virtq_add_chain(&q, b, 3, h) == 0 && dev_complete(530));   /* 530 > 16+512+1 */
 	CHECK(virtq_get(&q, &c, &len) == -1 && q.broken);
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_chain, "virtq_chain" },
 	{ t_need_event, "virtq_event_idx" },
 	{ t_init, "virtq_init" },
@@ -315,14 +314,5 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		if (tests[i].fn() == 0)
-			printf("ok %s\n", tests[i].name);
-		else
-			printf("FAIL %s: %s\n", tests[i].name, why), failed = 1;
-	}
-	return failed;
+	return UNIT_RUN(tests, argc, argv, "");
 }

@@ -9,11 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit.h"
 #include "kernel.h"
 #include "xen.h"
 
-static const char *why;
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
 
 /* Stubs for what xen_store.c calls: the clock advances 1 s per read, so a
  * missing reply times out after ~20 calls; no hypercall is made. A wait
@@ -61,7 +60,7 @@ static void reply(uint32_t t, uint32_t id, const void *p, uint32_t len, uint32_t
 		page.rsp[page.rsp_prod++ % RING] = ((const char *)p)[i];
 }
 
-static int t_good(void)
+static const char *t_good(void)
 {
 	char v[64];
 	fresh();
@@ -78,10 +77,10 @@ static int t_good(void)
 	page.rsp_cons = page.rsp_prod = 0xfffffff0u;          /* indices wrap */
 	reply(XS_READ, 5, "abc", 3, 3);
 	CHECK(xs_read("k", v, sizeof v) == 3 && !strcmp(v, "abc"));
-	return 0;
+	return NULL;
 }
 
-static int t_errors(void)
+static const char *t_errors(void)
 {
 	char v[8];
 	fresh();
@@ -94,10 +93,10 @@ static int t_errors(void)
 	CHECK(xs_write(big, "") < 0 && !xs.broken);            /* request too long: refused locally */
 	CHECK(xs_read("k", v, sizeof v) < 0 && xs.broken);     /* no reply: times out, client dead */
 	CHECK(xs_read("k", v, sizeof v) < 0);
-	return 0;
+	return NULL;
 }
 
-static int t_hostile(void)
+static const char *t_hostile(void)
 {
 	char v[64];
 	fresh();
@@ -124,7 +123,7 @@ static int t_hostile(void)
 	fresh();
 	reply(XS_DIRECTORY, 1, "0\0", 2, 2);
 	CHECK(xs_directory("d", v, 1) < 0);                    /* bigger than the caller's buffer */
-	return 0;
+	return NULL;
 }
 
 
@@ -143,6 +142,8 @@ static int sent(uint32_t at, uint32_t type, const void *payload, uint32_t len)
 {
 	struct xsd_sockmsg h;
 	char b[sizeof h + 512];
+	if (len > sizeof b - sizeof h)
+		return 0;
 	for (uint32_t i = 0; i < sizeof h + len; i++)
 		b[i] = page.req[(at + i) % RING];
 	memcpy(&h, b, sizeof h);
@@ -151,7 +152,7 @@ static int sent(uint32_t at, uint32_t type, const void *payload, uint32_t len)
 
 static void late_event(void) { event("backend/state", "nf"); }
 
-static int t_watch(void)
+static const char *t_watch(void)
 {
 	char p[64], t[16];
 	fresh();
@@ -177,10 +178,10 @@ static int t_watch(void)
 	event("backend/state", "nf");
 	CHECK(xs_wait_event(p, sizeof p, t, sizeof t, now + 5000000000ull) == 1 && !strcmp(t, "nf"));
 	CHECK(xs_events_lost == 0);
-	return 0;
+	return NULL;
 }
 
-static int t_event_before_reply(void)
+static const char *t_event_before_reply(void)
 {
 	char v[16], p[64], t[16];
 	fresh();
@@ -194,10 +195,10 @@ static int t_event_before_reply(void)
 	CHECK(xs_wait_event(p, sizeof p, t, sizeof t, now + 5000000000ull) == 1 && !strcmp(t, "nf"));
 	CHECK(xs_wait_event(p, sizeof p, t, sizeof t, now + 5000000000ull) == 1 && !strcmp(t, "nf2"));
 	CHECK(xs_wait_event(p, sizeof p, t, sizeof t, now + 3000000000ull) == 0);
-	return 0;
+	return NULL;
 }
 
-static int t_overflow(void)
+static const char *t_overflow(void)
 {
 	char v[16], p[64], t[16], tok[16], lp[300];
 	fresh();
@@ -232,7 +233,7 @@ static int t_overflow(void)
 	event("a", "t");
 	CHECK(xs_wait_event(p, 0, t, sizeof t, now + 5000000000ull) == -1);   /* no room at all */
 	CHECK(!xs.broken && xs.ev_n == 0);
-	return 0;
+	return NULL;
 }
 
 /* xenstored writes a 4096-byte payload a ring at a time, as the client drains. */
@@ -246,7 +247,7 @@ static void feed(void)
 		on_wait = feed;
 }
 
-static int t_malformed(void)
+static const char *t_malformed(void)
 {
 	char v[16], p[64], t[16];
 	fresh();
@@ -297,10 +298,10 @@ static int t_malformed(void)
 	feed();
 	CHECK(xs_wait_event(p, sizeof p, t, sizeof t, now + 5000000000ull) == 1 && !*p && !*t);
 	CHECK(!xs.broken && xs_events_lost == 1 && nbig == sizeof big);
-	return 0;
+	return NULL;
 }
 
-static int t_unwatch(void)
+static const char *t_unwatch(void)
 {
 	char p[64], t[16];
 	fresh();
@@ -327,10 +328,10 @@ static int t_unwatch(void)
 	page.req_cons = page.req_prod;
 	reply(XS_WATCH, 3, "OK", 3, 3);
 	CHECK(xs_watch("a/b", "one") == 0 && xs_unwatch("a/b", "one") < 0 && xs.broken);   /* no reply */
-	return 0;
+	return NULL;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_good, "xenstore_good" },
 	{ t_errors, "xenstore_errors" },
 	{ t_hostile, "xenstore_hostile" },
@@ -343,14 +344,5 @@ static const struct { int (*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		if (tests[i].fn() == 0)
-			printf("ok %s\n", tests[i].name);
-		else
-			printf("FAIL %s: %s\n", tests[i].name, why), failed = 1;
-	}
-	return failed;
+	return UNIT_RUN(tests, argc, argv, "");
 }
