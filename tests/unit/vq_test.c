@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "monitor.h"
+#include "unit.h"
 #include "virtio_reg.h"
 
 #define MEM     (64 * 1024)
@@ -24,10 +25,8 @@
 #define USED    0x3000
 #define BUF     0x8000          /* buffers from here */
 
-static char why[320];
 static uint8_t *mem;
 
-#define CHECK(cond, ...) do { if (!(cond)) { snprintf(why, sizeof(why), __VA_ARGS__); return why; } } while (0)
 
 /* The guest's side, written plainly into RAM. */
 static void desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
@@ -587,7 +586,7 @@ static const char *t_vblk(void)
 	return NULL;
 }
 
-static const struct { const char *(*fn)(void); const char *name; } tests[] = {
+static const struct unit_test tests[] = {
 	{ t_mmio, "mmio" },
 	{ t_vblk, "vblk" },
 	{ t_vnet, "vnet" },
@@ -602,18 +601,10 @@ static const struct { const char *(*fn)(void); const char *name; } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-
 	mem = malloc(MEM);
 	if (!mem)
 		return 1;
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (argc > 1 && strstr(tests[i].name, argv[1]) == NULL)
-			continue;
-		const char *r = tests[i].fn();
-		printf(r ? "FAIL vq_%s: %s\n" : "ok vq_%s\n", tests[i].name, r);
-		failed += r != NULL;
-	}
+	int r = UNIT_RUN(tests, argc, argv, "vq_");
 	free(mem);
-	return failed != 0;
+	return r;
 }
