@@ -43,7 +43,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all image lua sqlite run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb compare soak
+.PHONY: all image lua sqlite run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev compare soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -173,6 +173,10 @@ $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/me
 $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h
 	@mkdir -p $(@D); $(TEST_CC) -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c
+$(B)/tests/unit/vq_test: tests/unit/vq_test.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c \
+		       monitor/monitor.h drivers/virtio_reg.h
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/unit/vq_test.c monitor/vq.c \
+	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c
 $(B)/tests/unit/pci_test: tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c drivers/virtio.h kernel/kernel.h
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c
@@ -259,20 +263,41 @@ $(B)/fuzz/gdb_fuzz: tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c monitor/gv
 fuzz-gdb: $(B)/fuzz/gdb_fuzz
 	@mkdir -p $(B)/fuzz/gdb-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/gdb-corpus 2>&1 | tail -3
-FUZZERS := http resp virtq elf hc gdb
+# The monitor's device-side virtqueue over a small guest RAM the input rewrites.
+$(B)/fuzz/vq_fuzz: tests/fuzz/vq_fuzz.c monitor/vq.c monitor/guestmem.c monitor/monitor.h \
+		   drivers/virtio_reg.h | $(B)/.deps
+	@mkdir -p $(@D)
+	@$(FUZZ_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/vq_fuzz.c monitor/vq.c \
+	    monitor/guestmem.c
+fuzz-vq: $(B)/fuzz/vq_fuzz
+	@mkdir -p $(B)/fuzz/vq-corpus
+	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/vq-corpus 2>&1 | tail -3
+# The monitor's virtio devices (registers, net, blk) driven by a hostile guest.
+$(B)/fuzz/vdev_fuzz: tests/fuzz/vdev_fuzz.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/vblk.c \
+		     monitor/guestmem.c monitor/monitor.h drivers/virtio_reg.h | $(B)/.deps
+	@mkdir -p $(@D)
+	@$(FUZZ_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/vdev_fuzz.c monitor/vq.c \
+	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c
+fuzz-vdev: $(B)/fuzz/vdev_fuzz
+	@mkdir -p $(B)/fuzz/vdev-corpus
+	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/vdev-corpus 2>&1 | tail -3
+FUZZERS := http resp virtq elf hc gdb vq vdev
 # Every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=600 for a campaign).
 fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 	@for f in $(FUZZERS); do mkdir -p $(B)/fuzz/$$f-corpus; echo "  FUZZ    $$f"; \
 	    $(B)/fuzz/$${f}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=12000 $(B)/fuzz/$$f-corpus 2>&1 \
 	    | grep -E '^Done|ERROR|SUMMARY' || exit 1; done
 
-test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf
+# The lab's echo client (static: L1 has busybox only).
+$(B)/tests/kvm-lab/echoflood: tests/kvm-lab/echoflood.c
+	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
+test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood
 	@tests/run-tests lab
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
       $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/sancheck $(B)/fuzz/sancheck_fuzz \
-      $(B)/tests/unit/memfs_test lua sqlite
+      $(B)/tests/unit/memfs_test lua sqlite $(B)/tests/unit/vq_test $(B)/tests/kvm-lab/echoflood
 	@tests/run-tests
 
 # The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).

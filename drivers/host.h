@@ -10,6 +10,8 @@ extern const struct host host_qemu;
 /* sporekvm.c: entered at the PVH entry (ring 0), or at the Spore note's
  * 64-bit entry in ring 3 on the monitor's page tables */
 extern const struct host host_sporekvm, host_sporekvm_ring3;
+/* ... and in ring 0 with the monitor's virtio devices and irqchip (HC_FEAT_VIRTIO) */
+extern const struct host host_sporekvm_virtio;
 
 /* xen.c */
 extern const struct host host_xen;

@@ -25,6 +25,8 @@ struct virtq {
 	int event_idx;          /* VIRTIO_F_EVENT_IDX negotiated */
 	uint16_t kicked;        /* avail idx at the last notification */
 	uint16_t avail_idx;     /* ours; avail->idx is only ever written from it */
+	int quiet;              /* EVENT_IDX: never ask for an interrupt (used_event left
+				 * alone): a queue reaped by polling, as transmit is */
 };
 int virtq_init(struct virtq *q, uint16_t size, void *mem);   /* mem: virtq_mem_size() bytes, zeroed */
 uint64_t virtq_mem_size(uint16_t size);
@@ -51,6 +53,8 @@ struct vdev {
 uint32_t vmmio_read(struct vdev *d, unsigned off);
 void vmmio_write(struct vdev *d, unsigned off, uint32_t v);
 void virtio_probe(void);                 /* finds devices on both transports */
+void vmmio_probe_named(uint64_t lo, uint64_t hi);  /* named devices in [lo, hi) only */
+extern int vmmio_noack;                  /* set before probing: interrupts need no ack */
 void virtio_irq(void);                   /* interrupt context: ack, note the event */
 
 /* pci_region.c: a device's register region, checked before it is mapped (pure) */

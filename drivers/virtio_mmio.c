@@ -15,6 +15,7 @@
 
 static struct vdev devs[MMIO_SLOTS];
 static unsigned ndevs;
+int vmmio_noack;   /* the host's interrupts need no InterruptStatus read or ack (spore-kvm) */
 
 uint32_t vmmio_read(struct vdev *d, unsigned off)
 {
@@ -131,7 +132,7 @@ uint8_t vdev_config8(struct vdev *d, unsigned off)
  * event for the scheduler's idle loop. */
 void virtio_irq(void)
 {
-	for (unsigned i = 0; i < ndevs; i++) {   /* PCI devices use MSI-X: nothing to ack */
+	for (unsigned i = 0; i < ndevs && !vmmio_noack; i++) {   /* PCI: MSI-X, nothing to ack */
 		uint32_t st = vmmio_read(&devs[i], VIRTIO_MMIO_INTERRUPT_STATUS);
 		if (st)
 			vmmio_write(&devs[i], VIRTIO_MMIO_INTERRUPT_ACK, st);
@@ -178,18 +179,32 @@ static int vmmio_probe_one(uint64_t base, unsigned irq)
 	return 0;
 }
 
-static void vmmio_probe(void)
+/* The devices the host named on the command line that lie in [lo, hi): a word
+ * outside is skipped (under spore-kvm a user's word names no device of the
+ * monitor's, and touching it would be a fatal MMIO exit). */
+void vmmio_probe_named(uint64_t lo, uint64_t hi)
 {
+	irq_register(VIRTIO_VECTOR, virtio_irq);   /* before any device can interrupt */
 	for (int i = 0; i < opt_nmmio && ndevs < MMIO_SLOTS; i++) {
-		if (opt_mmio[i].size < VIRTIO_MMIO_CONFIG + 8) {
-			kprintf("spore: virtio-mmio at 0x%lx: %lu bytes is too small\n",
-				opt_mmio[i].base, opt_mmio[i].size);
+		uint64_t base = opt_mmio[i].base, size = opt_mmio[i].size;
+		if (size < VIRTIO_MMIO_CONFIG + 8) {
+			kprintf("spore: virtio-mmio at 0x%lx: %lu bytes is too small\n", base, size);
 			continue;
 		}
-		mmu_map_mmio(opt_mmio[i].base, opt_mmio[i].size);
-		if (vmmio_probe_one(opt_mmio[i].base, opt_mmio[i].irq) < 0)
-			kprintf("spore: no virtio-mmio device at 0x%lx\n", opt_mmio[i].base);
+		if (base < lo || base > hi || size > hi - base) {
+			kprintf("spore: virtio-mmio at 0x%lx: not one of the host's devices, skipped\n", base);
+			continue;
+		}
+		mmu_map_mmio(base, size);
+		if (vmmio_probe_one(base, opt_mmio[i].irq) < 0)
+			kprintf("spore: no virtio-mmio device at 0x%lx\n", base);
 	}
+}
+
+/* The devices the host named; with none named, every microvm slot is probed. */
+static void vmmio_probe(void)
+{
+	vmmio_probe_named(0, UINT64_MAX);
 	if (opt_nmmio)
 		return;     /* the host named its devices: no guessing */
 	mmu_map_mmio(MMIO_BASE, MMIO_SLOTS * MMIO_SIZE);

@@ -20,6 +20,16 @@
 #define HC_CPUID_LEAF   0x40000100u
 #define HC_ABI_VERSION  1u
 #define HC_SIGNATURE    "SporeKVM\0\0\0\0"  /* ebx, ecx, edx */
+/* The next leaf's eax: what this monitor offers beyond the hypercalls (ring 0 only:
+ * ring-3 CPUID is not intercepted). HC_FEAT_VIRTIO: an in-kernel LAPIC and I/O APIC
+ * (sleep with hlt and the LAPIC timer) and virtio-mmio devices named on the command
+ * line (virtio_mmio.device=SIZE@BASE:IRQ), instead of HC_POLL and HC_NET_*. */
+#define HC_CPUID_FEATURES 0x40000101u  /* ebx, ecx: the devices' window, base and size */
+#define HC_FEAT_VIRTIO    1u
+/* The devices' interrupts are irqfd pulses and only ever mean "used buffers": the
+ * driver need not read InterruptStatus nor write InterruptAck (two exits to the
+ * monitor an interrupt, saved). */
+#define HC_FEAT_IRQ_NOACK 2u
 #define HC_PORT_BASE    0x500u
 #define HC_NR_MAX       16u                 /* ports HC_PORT_BASE .. +HC_NR_MAX-1 */
 #define HC_ELFNOTE_ENTRY64 1  /* ELF note "Spore": 64-bit ring-3 entry for spore-kvm */

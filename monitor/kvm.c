@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* KVM set-up for spore-kvm: VM, one memory slot, one vCPU in PVH's 32-bit entry state or
  * the 64-bit ring-3 one, CPUID with the spore leaf, and whether this KVM is kvm_pvm.
- * No irqchip, no PIT: no interrupts. */
+ * With vm->irqchip, the in-kernel LAPIC and I/O APIC (the virtio path); never a PIT. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -40,7 +40,7 @@ static int setup_cpuid(struct vm *vm, int kvm, int vcpu)
 	c = calloc(1, sz);
 	if (c == NULL)
 		return kvm_fail("calloc");
-	c->nent = CPUID_MAX_ENT - 1;   /* room for the spore leaf */
+	c->nent = CPUID_MAX_ENT - 2;   /* room for the spore leaves */
 	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) < 0) {
 		free(c);
 		return kvm_fail("KVM_GET_SUPPORTED_CPUID");
@@ -49,6 +49,16 @@ static int setup_cpuid(struct vm *vm, int kvm, int vcpu)
 		if (c->entries[i].function == PVM_CPUID_VENDOR_LEAF &&
 		    c->entries[i].ebx == PVM_CPUID_SIGNATURE)
 			vm->kvm_pvm = 1;
+	/* The virtio path: the in-kernel LAPIC's TSC-deadline timer (KVM does not list it:
+	 * it exists only with an irqchip), and the feature leaf saying so. */
+	for (uint32_t i = 0; vm->irqchip && i < c->nent; i++)
+		if (c->entries[i].function == 1 &&
+		    ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+			c->entries[i].ecx |= 1u << 24;
+	if (vm->irqchip)
+		c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES,
+			.eax = HC_FEAT_VIRTIO | HC_FEAT_IRQ_NOACK, .ebx = (uint32_t)VMMIO_BASE,
+			.ecx = VMMIO_MAX * VMMIO_SIZE };
 	struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
 	memset(e, 0, sizeof(*e));
 	e->function = HC_CPUID_LEAF;
@@ -196,6 +206,10 @@ int kvm_open(struct vm *vm)
 	};
 	if (ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		return kvm_fail("KVM_SET_USER_MEMORY_REGION");
+	vm->vm_fd = vmfd;
+	/* The virtio path's LAPIC and I/O APIC (no PIT): before any vCPU exists. */
+	if (vm->irqchip && ioctl(vmfd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return kvm_fail("KVM_CREATE_IRQCHIP");
 
 	vm->vcpu_fd = ioctl(vmfd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu_fd < 0)

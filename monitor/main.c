@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* spore-kvm: boots one spore image on KVM with one vCPU and serves its hypercalls.
- * This file: options, the set-up order, the run loop and its traps. No devices, no
- * interrupts, no threads. */
+ * This file: options, the set-up order, the run loop and its traps. Devices: the
+ * hypercall ones, or virtio-mmio served by the I/O thread (iothread.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -31,6 +31,8 @@ static const char usage[] =
 	"  --gdb=PATH         wait for gdb on a Unix socket at PATH (mode 0600) before the first\n"
 	"                     instruction (gdb IMAGE -ex 'target remote PATH'; docs/debugging.md)\n"
 	"  --core=FILE        on a guest crash (status 120) write an ELF core to FILE (gdb IMAGE FILE)\n"
+	"  --io=virtio|hypercall  devices: virtio-mmio with an in-kernel irqchip (default where the\n"
+	"                     guest runs in ring 0), or the hypercall devices\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
 	"251 VM fault, 252 timeout, 253 stdout closed or tap deleted, 254 sandbox violation,\n"
@@ -57,10 +59,39 @@ void msg(const char *fmt, ...)
  * in the sandbox's allowlist. */
 static struct vm *stats_vm;
 
+static unsigned long long vdev_irqs(const struct vm *v)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < v->nvdev; i++)
+		n += v->vdev[i].irqs;
+	return n;
+}
+
 void print_stats(void)
 {
 	const struct vm *v = stats_vm;
 
+	if (v) {
+		const uint64_t *e = v->exits;
+		uint64_t all = 0;
+		for (int i = 0; i < 64; i++)
+			all += e[i];
+		msg("spore-kvm: exits: %llu: io %llu, mmio %llu, hlt %llu, intr %llu, other %llu\n",
+		    (unsigned long long)all, (unsigned long long)e[KVM_EXIT_IO],
+		    (unsigned long long)e[KVM_EXIT_MMIO], (unsigned long long)e[KVM_EXIT_HLT],
+		    (unsigned long long)e[KVM_EXIT_INTR],
+		    (unsigned long long)(all - e[KVM_EXIT_IO] - e[KVM_EXIT_MMIO] - e[KVM_EXIT_HLT] -
+					 e[KVM_EXIT_INTR]));
+	}
+	if (v && v->nvdev)
+		msg("spore-kvm: virtio: %llu kicks, %llu interrupts, %llu I/O thread wake-ups; net: "
+		    "%llu frames sent, %llu received, %llu dropped\n",
+		    (unsigned long long)v->io_kicks, (unsigned long long)vdev_irqs(v),
+		    (unsigned long long)v->io_wakeups, (unsigned long long)vnet_tx,
+		    (unsigned long long)vnet_rx, (unsigned long long)vnet_drops);
+	if (v && v->vblk_disk >= 0)
+		msg("spore-kvm: virtio-blk: %llu requests, %llu failed\n", (unsigned long long)vblk_reqs,
+		    (unsigned long long)vblk_errors);
 	if (v)
 		msg("spore-kvm: stats: %llu hypercalls; net: %llu calls, %llu frames sent, %llu received; "
 		    "%llu send calls, %llu receive calls, at most %llu frames in one\n",
@@ -291,6 +322,8 @@ static int run_exit(struct vm *vm)
 		    "the vCPU state is lost)\n");
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_MMIO:
+		if (vm->irqchip && !vm->ring3 && io_mmio(vm) == 0)
+			return -1;
 		snprintf(what, sizeof(what), "guest touched memory outside RAM (%s gpa 0x%llx)",
 			 run->mmio.is_write ? "write to" : "read from",
 			 (unsigned long long)run->mmio.phys_addr);
@@ -325,6 +358,7 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 				msg("spore-kvm: KVM_RUN: %s\n", strerror(errno));
 				return HC_EXIT_VMFAULT;
 			}
+			vm->exits[KVM_EXIT_INTR]++;
 			timer_take(vm);
 			if (timer_expired()) {
 				char what[64];
@@ -340,6 +374,7 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 			}
 			continue;
 		}
+		vm->exits[vm->run->exit_reason & 63]++;
 		int status = run_exit(vm);
 		if (status >= 0)
 			return vm->gdb ? gdbstub_exit(vm, status) : status;
@@ -351,7 +386,10 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 int main(int argc, char **argv)
 {
 	static char cmdline[MON_CMDLINE_MAX + 1];
-	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1 };
+	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1,
+			 .vm_fd = -1, .vnet_tap = -1, .vblk_disk = -1, .io_epoll = -1 };
+	static struct vdev vdev[VMMIO_MAX];
+	int hc_io = 0;
 	const char *disk = NULL, *core = NULL;
 	const char *gdb_path = NULL;
 	const char *net = NULL, *initrd = NULL;
@@ -409,6 +447,12 @@ int main(int argc, char **argv)
 				msg("spore-kvm: --mode=%s: want auto, ring3 or ring0\n", a + 7);
 				return HC_EXIT_SETUP;
 			}
+		} else if (strncmp(a, "--io=", 5) == 0) {
+			if (strcmp(a + 5, "virtio") != 0 && strcmp(a + 5, "hypercall") != 0) {
+				msg("spore-kvm: --io=%s: want virtio or hypercall\n", a + 5);
+				return HC_EXIT_SETUP;
+			}
+			hc_io = strcmp(a + 5, "hypercall") == 0;
 		} else if (strcmp(a, "--stats") == 0) {
 			stats_vm = &vm;
 		} else if (strncmp(a, "--net=", 6) == 0 && a[6]) {
@@ -456,17 +500,44 @@ int main(int argc, char **argv)
 	}
 	if (initrd && load_initrd(initrd, &vm, &im, &mod_addr, &mod_size) < 0)
 		return HC_EXIT_SETUP;
-	if (pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size) < 0) {
-		msg("spore-kvm: --mem: the PVH boot data does not fit below 1 MiB\n");
-		return HC_EXIT_SETUP;
-	}
 	if (net && net_open(&vm, net) < 0)
 		return HC_EXIT_SETUP;
 	if (disk && blk_open(&vm, disk) < 0)
 		return HC_EXIT_SETUP;
+	/* The virtio path wants the irqchip before the vCPU exists, so before the mode is
+	 * known: wherever there is a device to serve, ring 0 is possible and RAM ends below
+	 * the device window. Only then: with the in-kernel LAPIC a guest's hlt never comes
+	 * back to the monitor, so one that halts with interrupts off would hang until
+	 * --timeout instead of ending with 251. Not with --gdb: its ring-0 breakpoints are
+	 * hlt (the guest would sleep at the breakpoint for ever). */
+	vm.irqchip = !hc_io && !gdb_path && (net || disk) && mode != MODE_RING3 && im.has32 &&
+		     vm.mem_size <= VMMIO_BASE;
 	if (kvm_open(&vm) < 0)
 		return HC_EXIT_SETUP;
 	const char *why = choose_mode(&vm, mode);
+	if (vm.irqchip && !vm.ring3 && vm.tap_fd >= 0) {
+		/* The tap moves to virtio-net: the vCPU thread no longer touches it. */
+		vm.vdev = vdev;
+		vnet_init(&vdev[vm.nvdev++], vm.tap_fd, vm.tap_name, vm.net_mac);
+		vm.vnet_tap = vm.tap_fd;
+		vm.tap_fd = -1;
+	}
+	if (vm.irqchip && !vm.ring3 && vm.disk_fd >= 0) {
+		/* The disk too: HC_INFO then reports none, HC_BLK_* are refused. */
+		vm.vdev = vdev;
+		vblk_init(&vdev[vm.nvdev++], vm.disk_fd, vm.disk_sectors);
+		vm.vblk_disk = vm.disk_fd;
+		vm.disk_fd = -1;
+	}
+	if (io_cmdline(&vm, cmdline, sizeof(cmdline)) < 0) {
+		msg("spore-kvm: guest command line longer than %d bytes with the virtio devices\n",
+		    MON_CMDLINE_MAX);
+		return HC_EXIT_SETUP;
+	}
+	if (pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size) < 0) {
+		msg("spore-kvm: --mem: the PVH boot data does not fit below 1 MiB\n");
+		return HC_EXIT_SETUP;
+	}
 	if (vm.ring3 && paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
 		msg("spore-kvm: %s: %s\n", image, err);
 		return HC_EXIT_SETUP;
@@ -485,6 +556,8 @@ int main(int argc, char **argv)
 	if (core)
 		vm.core->image = image;
 	if (gdb_path && gdbstub_open(&vm, gdb_path) < 0)
+		return HC_EXIT_SETUP;
+	if (vm.nvdev && io_setup(&vm) < 0)
 		return HC_EXIT_SETUP;
 	if (setup_timeout(&vm, timeout) < 0 || seccomp_install(&vm) < 0)
 		return HC_EXIT_SETUP;

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -96,6 +97,16 @@ struct vm {
 	struct core *core;              /* --core: NULL when not given */
 	struct gdb *gdb;                /* --gdb: NULL when not given or detached */
 	int gdb_fd;                     /* --gdb: the connection; -1 when none */
+	/* The virtio path (iothread.c; docs/monitor.md "Devices on ordinary KVM"): */
+	int vm_fd;
+	int irqchip;                    /* KVM_CREATE_IRQCHIP done: in-kernel LAPIC and I/O APIC */
+	struct vdev *vdev;              /* nvdev devices at VMMIO_BASE + i * VMMIO_SIZE */
+	int nvdev;
+	int vnet_tap;                   /* the tap, once the virtio-net device owns it; else -1 */
+	int vblk_disk;                  /* the disk, once the virtio-blk device owns it; else -1 */
+	int io_epoll;
+	uint64_t io_kicks, io_wakeups;  /* --stats: ioeventfd kicks, I/O thread wake-ups */
+	uint64_t exits[64];             /* --stats: returns from KVM_RUN by exit reason */
 };
 
 /* args.c: command-line parsing (pure) */
@@ -267,9 +278,14 @@ int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa);
 
 /* seccomp.c: the run loop's allowlist */
 #define SECCOMP_MAX 160                                    /* filter instructions, at most */
+#define SECCOMP_EV_MAX 12                                  /* eventfds the vCPU thread may write */
 struct sock_filter;
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
-		       const struct core *core);           /* pure; gdb_fd -1, core NULL: absent */
+		       const struct core *core, const int *ev, unsigned nev);
+		       /* pure; gdb_fd -1, core NULL, nev 0: absent. ev: eventfds the vCPU thread wakes */
+unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
+			  const int *wr, unsigned nwr, int disk_fd);   /* the I/O thread's (pure) */
+int seccomp_install_io(const struct vm *vm);               /* -1 after a message */
 size_t seccomp_report(char *buf, size_t size, int nr, uint32_t arch, uint64_t a0, uint64_t a1);
 int seccomp_install(const struct vm *vm);                  /* -1 after a message */
 
@@ -279,6 +295,87 @@ int  timer_expired(void);
 void timer_take(const struct vm *vm);           /* run a SIGALRM KVM_RUN left pending */
 void timer_io_begin(const char *what);          /* a blocking host write: --timeout may end it */
 void timer_io_end(void);
+
+/* vq.c: the device side of one split virtqueue over guest RAM (pure; the trust boundary) */
+#define VQ_MAX 256                      /* largest queue offered: QueueNumMax */
+struct vq_seg {
+	void *p;                        /* host address of the buffer, checked by gm_at() */
+	uint32_t len;
+	int write;                      /* device-writable */
+};
+struct vq_chain {
+	uint16_t head;
+	unsigned n;
+	uint64_t rlen, wlen;            /* device-readable and -writable bytes */
+	struct vq_seg seg[VQ_MAX];
+};
+struct vq {
+	uint8_t *mem;
+	uint64_t mem_size;
+	uint16_t size;
+	int event_idx;                  /* VIRTIO_F_EVENT_IDX negotiated */
+	uint8_t *desc, *avail, *used;   /* host addresses of the rings, checked at set-up */
+	uint16_t last_avail;            /* next avail entry to take */
+	uint16_t avail_idx;             /* the guest's avail index as last read (checked) */
+	uint16_t used_idx;              /* ours: the guest's copy is only written from it */
+	uint16_t signalled;             /* used_idx at the last vq_need_irq() */
+	const char *broken;             /* NULL, or why the queue is dead (sticky) */
+};
+int vq_setup(struct vq *q, uint8_t *mem, uint64_t mem_size, uint16_t size,
+	     uint64_t desc, uint64_t avail, uint64_t used, int event_idx);  /* -1: broken */
+int vq_pop(struct vq *q, struct vq_chain *c);       /* 1 a chain, 0 none, -1 broken */
+void vq_push(struct vq *q, uint16_t head, uint32_t len);
+int vq_need_irq(struct vq *q);                      /* interrupt the guest now */
+int vq_arm(struct vq *q);                           /* before sleeping: 1 if more came */
+void vq_quiet(struct vq *q);                        /* while serving: no notifications */
+uint32_t vq_read(const struct vq_chain *c, uint32_t off, void *buf, uint32_t len);
+uint32_t vq_write(const struct vq_chain *c, uint32_t off, const void *buf, uint32_t len);
+
+/* vmmio.c: the virtio-mmio transport (4.2.2) of the monitor's devices */
+#define VMMIO_BASE   0xfeb00000ull      /* device i at VMMIO_BASE + i * VMMIO_SIZE, as on microvm */
+#define VMMIO_SIZE   0x200u
+#define VMMIO_GSI    16u                /* device i on I/O APIC pin 16 + i: no ISA line there */
+#define VMMIO_MAX    4
+#define VDEV_QUEUES  2
+struct vdev_qcfg {
+	uint32_t num, ready;
+	uint64_t desc, avail, used;
+};
+struct vdev {
+	unsigned id;                    /* VIRTIO_ID_* */
+	uint64_t features;              /* offered */
+	uint8_t config[16];             /* the device config space (0x100 on) */
+	unsigned config_len, nq;
+	uint8_t *mem;
+	uint64_t mem_size;
+	int kick[VDEV_QUEUES];          /* ioeventfds on QueueNotify, one per queue */
+	int irqfd, ctl;                 /* eventfds: KVM's interrupt line, the I/O thread's wake-up */
+	pthread_mutex_t lock;           /* the vCPU thread's register accesses vs the I/O thread */
+	uint64_t driver_features;       /* the rest under lock */
+	uint32_t dev_sel, drv_sel, queue_sel, status;
+	int live;                       /* DRIVER_OK with every queue ready: the I/O thread serves */
+	struct vdev_qcfg qcfg[VDEV_QUEUES];
+	struct vq q[VDEV_QUEUES];
+	uint32_t isr;                   /* InterruptStatus; atomic */
+	uint64_t irqs;                  /* --stats: interrupts raised */
+};
+void vmmio_access(struct vdev *d, uint64_t off, uint8_t *data, unsigned len, int is_write);
+void vmmio_irq(struct vdev *d);                     /* I/O thread, lock held */
+
+/* vnet.c: virtio-net over the tap */
+extern uint64_t vnet_rx, vnet_tx, vnet_drops;
+void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6]);
+void vnet_serve(struct vdev *d, int tap_event);     /* I/O thread, lock held */
+
+/* vblk.c: virtio-blk over --disk's file */
+extern uint64_t vblk_reqs, vblk_errors;
+void vblk_init(struct vdev *d, int fd, uint64_t sectors);
+void vblk_serve(struct vdev *d);                    /* I/O thread, lock held */
+
+/* iothread.c: irqfd, ioeventfd, the I/O thread */
+int io_cmdline(const struct vm *vm, char *cmdline, size_t size);  /* -1: no room */
+int io_setup(struct vm *vm);                        /* -1 after a message */
+int io_mmio(struct vm *vm);                         /* KVM_EXIT_MMIO: 0 if a device's */
 
 /* main.c */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -11,7 +11,7 @@
 HOSTCC      ?= gcc
 MON_B       ?= build
 include tests/build.mk
-MON_CFLAGS  := -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -Ikernel -Imonitor
+MON_CFLAGS  := -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -Ikernel -Imonitor -Idrivers
 MON_LDFLAGS := -static
 MON_SRC     := $(wildcard monitor/*.c)
 MON_PURE    := monitor/args.c monitor/decode.c monitor/elf.c monitor/guestmem.c monitor/netcheck.c \
@@ -30,7 +30,7 @@ monitor: $(MON_B)/spore-kvm $(MON_B)/bench/kvm-floor $(MON_B)/tests/unit/monitor
 monitor-test: monitor
 	@$(MON_B)/tests/unit/monitor_test && tests/monitor.sh
 
-$(MON_B)/monitor/%.o: monitor/%.c monitor/monitor.h kernel/hypercall.h
+$(MON_B)/monitor/%.o: monitor/%.c monitor/monitor.h kernel/hypercall.h drivers/virtio_reg.h
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; $(HOSTCC) $(MON_CFLAGS) -c $< -o $@
 
 $(MON_B)/spore-kvm: $(MON_OBJ)

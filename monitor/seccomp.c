@@ -102,13 +102,15 @@ static void allow_args(struct filter *p, uint32_t nr, const uint64_t *want, unsi
  * on the core's fd and the one linkat that names it. Without them the filter is what
  * it was before either existed. */
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
-		       const struct core *core)
+		       const struct core *core, const int *ev, unsigned nev)
 {
-	const int out[] = { STDOUT_FILENO, STDERR_FILENO, tap_fd, gdb_fd };
+	int out[4 + SECCOMP_EV_MAX] = { STDOUT_FILENO, STDERR_FILENO, tap_fd, gdb_fd };
 	const int in[] = { tap_fd, gdb_fd };
 	int core_fd = core ? core->fd : -1;
 	struct filter prog = { f, 0 }, *p = &prog;
 
+	for (unsigned i = 0; i < SECCOMP_EV_MAX; i++)
+		out[4 + i] = i < nev ? ev[i] : -1;
 	/* 1. Only the x86_64 ABI (x32 numbers have bit 30 set and match nothing below). */
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	jump(p, AUDIT_ARCH_X86_64, 1, 0);
@@ -121,8 +123,11 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	allow_nr(p, __NR_rt_sigreturn);     /* return from the --timeout SIGALRM handler */
 	allow_nr(p, __NR_rt_sigprocmask);   /* let SIGALRM into a blocking host write (timer.c) */
 	allow_nr(p, __NR_exit_group);
+	if (nev)
+		allow_nr(p, __NR_futex);    /* a virtio device's lock, shared with the I/O thread */
 	/* 3. Calls on one of the monitor's fds. */
-	allow_fds(p, __NR_write, out, 4);   /* console (1), messages (2), frames to the tap, gdb */
+	allow_fds(p, __NR_write, out, 4 + SECCOMP_EV_MAX);  /* console (1), messages (2), frames
+				     * to the tap, gdb, waking the I/O thread (virtio) */
 	allow_fds(p, __NR_read, in, 2);     /* frames from the tap, packets from gdb */
 	allow_fds(p, __NR_pread64, &disk_fd, 1);    /* disk sectors */
 	const int pw[] = { disk_fd, core_fd };
@@ -159,6 +164,32 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	return p->n;
 }
 
+/* Pure: the I/O thread's filter (iothread.c). It waits in epoll on one fd, reads the
+ * tap and the eventfds in rd, writes the tap, the irqfds and stderr in wr, reads,
+ * writes and syncs the disk (-1: none), takes the devices' locks; nothing else: no
+ * ioctl at all, no open, no mmap. */
+unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
+			  const int *wr, unsigned nwr, int disk_fd)
+{
+	struct filter prog = { f, 0 }, *p = &prog;
+
+	stmt(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	jump(p, AUDIT_ARCH_X86_64, 1, 0);
+	stmt(p, BPF_RET | BPF_K, DENY);
+	stmt(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	allow_nr(p, __NR_futex);
+	allow_nr(p, __NR_exit_group);
+	allow_fds(p, __NR_epoll_wait, &epoll_fd, 1);
+	allow_fds(p, __NR_epoll_pwait, &epoll_fd, 1);
+	allow_fds(p, __NR_read, rd, nrd);
+	allow_fds(p, __NR_write, wr, nwr);
+	allow_fds(p, __NR_pread64, &disk_fd, 1);    /* virtio-blk */
+	allow_fds(p, __NR_pwrite64, &disk_fd, 1);
+	allow_fds(p, __NR_fdatasync, &disk_fd, 1);
+	stmt(p, BPF_RET | BPF_K, DENY);
+	return p->n;
+}
+
 /* Names for the calls a monitor bug is likely to make (glibc's own calls, set-up calls
  * made late); any other is reported by number. */
 #define N(x) [__NR_##x] = #x
@@ -173,7 +204,7 @@ static const char *const names[] = {
 	N(sysinfo), N(prctl), N(arch_prctl), N(gettid), N(tkill), N(futex), N(clock_gettime),
 	N(clock_nanosleep), N(exit_group), N(tgkill), N(openat), N(newfstatat), N(ppoll),
 	N(pipe2), N(prlimit64), N(getrandom), N(memfd_create), N(statx), N(rseq),
-	N(linkat), N(accept), N(accept4),
+	N(linkat), N(accept), N(accept4), N(epoll_wait), N(epoll_pwait), N(eventfd2),
 };
 #undef N
 
@@ -245,10 +276,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	syscall(__NR_exit_group, HC_EXIT_SANDBOX);  /* not _exit: no wrapper that might call more */
 }
 
-int seccomp_install(const struct vm *vm)
+static int install(struct sock_filter *f, unsigned n)
 {
-	static struct sock_filter f[SECCOMP_MAX];
-	unsigned n = seccomp_build(f, vm->vcpu_fd, vm->tap_fd, vm->disk_fd, vm->gdb_fd, vm->core);
 	struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
 
@@ -259,4 +288,40 @@ int seccomp_install(const struct vm *vm)
 		return -1;
 	}
 	return 0;
+}
+
+/* The vCPU thread's filter (seccomp filters are per thread: the I/O thread installs
+ * its own). With virtio devices it may wake the I/O thread and take a device lock. */
+int seccomp_install(const struct vm *vm)
+{
+	static struct sock_filter f[SECCOMP_MAX];
+	int ev[SECCOMP_EV_MAX];
+	unsigned nev = 0;
+
+	for (int i = 0; i < vm->nvdev; i++) {
+		ev[nev++] = vm->vdev[i].ctl;
+		for (unsigned q = 0; q < vm->vdev[i].nq; q++)
+			ev[nev++] = vm->vdev[i].kick[q];
+	}
+	return install(f, seccomp_build(f, vm->vcpu_fd, vm->tap_fd, vm->disk_fd, vm->gdb_fd, vm->core,
+				       ev, nev));
+}
+
+/* In the I/O thread, first thing. */
+int seccomp_install_io(const struct vm *vm)
+{
+	static struct sock_filter f[SECCOMP_MAX];
+	int rd[1 + SECCOMP_EV_MAX], wr[2 + VMMIO_MAX];
+	unsigned nrd = 0, nwr = 0;
+
+	rd[nrd++] = vm->vnet_tap;
+	wr[nwr++] = vm->vnet_tap;
+	wr[nwr++] = STDERR_FILENO;
+	for (int i = 0; i < vm->nvdev; i++) {
+		rd[nrd++] = vm->vdev[i].ctl;
+		for (unsigned q = 0; q < vm->vdev[i].nq; q++)
+			rd[nrd++] = vm->vdev[i].kick[q];
+		wr[nwr++] = vm->vdev[i].irqfd;
+	}
+	return install(f, seccomp_build_io(f, vm->io_epoll, rd, nrd, wr, nwr, vm->vblk_disk));
 }

@@ -55,7 +55,7 @@ static uint32_t count_at(uint64_t *t)
 /* Interrupt context: the interrupt's work is to end the halt it woke. */
 static void timer_irq(void)
 {
-	timer_fired = 1;
+	timer_fired++;     /* apic_arm: a deadline fired since it was set */
 }
 
 /* Global and software enable. Until the SVR's enable bit is set, KVM's
@@ -111,10 +111,19 @@ static int apic_init(void)
 
 int apic_arm(uint64_t deadline_ns)
 {
+	static uint64_t armed_tsc, armed_at = ~0ull;
+
 	if (!ready && apic_init() < 0)
 		return -1;
 	if (tscdl) {
-		wrmsr(MSR_TSC_DEADLINE, clock_tsc_from_ns(deadline_ns));
+		/* The same deadline, not yet fired, is still armed: each MSR write is an
+		 * exit to the hypervisor, and an idle loop sleeps to one deadline many times. */
+		uint64_t t = clock_tsc_from_ns(deadline_ns);
+		if (t == armed_tsc && timer_fired == armed_at)
+			return 0;
+		armed_tsc = t;
+		armed_at = timer_fired;
+		wrmsr(MSR_TSC_DEADLINE, t);
 		return 0;
 	}
 	uint64_t now = clock_monotonic_ns();

@@ -1143,7 +1143,7 @@ static const char *t_seccomp(void)
 
 	for (int x = 0; x < 8; x++) {
 			int tap = x & 1 ? 7 : -1, disk = x & 2 ? 8 : -1, extra = x >> 2;
-			unsigned n = seccomp_build(f, 5, tap, disk, extra ? 9 : -1, extra ? &test_core : NULL);
+			unsigned n = seccomp_build(f, 5, tap, disk, extra ? 9 : -1, extra ? &test_core : NULL, NULL, 0);
 			CHECK(n > 0 && n <= SECCOMP_MAX, "%u instructions", n);
 			/* Without --gdb and --core, the filter there was before them (its length
 			 * then; the bytes were compared once, by hand, as well). */
@@ -1224,6 +1224,68 @@ static const char *t_seccomp_report(void)
  * tap, no disk), then makes a forbidden call; it must print the call's name and exit
  * 254 (before: killed by SIGSYS, status 159, without a word). An allowed call made
  * first (write to fd 1) must still work. */
+/* The virtio path's two filters: the vCPU thread's with eventfds 20-22 to wake (and
+ * futex for the device lock), and the I/O thread's: epoll on 30, reads of the tap (7)
+ * and eventfds 20-22, writes to the tap, stderr and the irqfd 23, the disk (8);
+ * nothing else. */
+static int ref_io(const struct seccomp_data *d)
+{
+	uint64_t fd = d->args[0];
+
+	if (d->arch != AUDIT_ARCH_X86_64)
+		return 0;
+	switch (d->nr) {
+	case __NR_futex: case __NR_exit_group:
+		return 1;
+	case __NR_epoll_wait: case __NR_epoll_pwait:
+		return fd == 30;
+	case __NR_read:
+		return fd == 7 || fd == 20 || fd == 21 || fd == 22;
+	case __NR_write:
+		return fd == 7 || fd == 2 || fd == 23;
+	case __NR_pread64: case __NR_pwrite64: case __NR_fdatasync:
+		return fd == 8;
+	}
+	return 0;
+}
+
+static const char *t_seccomp_virtio(void)
+{
+	static struct sock_filter f[SECCOMP_MAX];
+	static const int nrs[] = { __NR_write, __NR_read, __NR_ioctl, __NR_futex, __NR_epoll_wait,
+				   __NR_epoll_pwait, __NR_exit_group, __NR_openat, __NR_mmap, __NR_clone,
+				   __NR_ppoll, __NR_getrandom, __NR_socket, __NR_eventfd2, __NR_pread64,
+				   __NR_pwrite64, __NR_fdatasync };
+	static const uint64_t args[] = { 0, 1, 2, 5, 7, 8, 20, 21, 22, 23, 30, 31, 1ull << 32 | 20,
+					 1ull << 32 | 30, KVM_RUN, KVM_IRQFD, UINT64_MAX };
+	const int ev[] = { 20, 21, 22 }, wr[] = { 7, 2, 23 }, rd[] = { 7, 20, 21, 22 };
+	unsigned nv = seccomp_build(f, 5, -1, -1, -1, NULL, ev, 3);
+	static struct sock_filter g[SECCOMP_MAX];
+	unsigned ni = seccomp_build_io(g, 30, rd, 4, wr, 3, 8);
+	struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64 };
+
+	CHECK(nv > 0 && nv <= SECCOMP_MAX && ni > 0 && ni <= SECCOMP_MAX, "%u, %u instructions", nv, ni);
+	for (unsigned a = 0; a < sizeof(nrs) / sizeof(nrs[0]); a++)
+		for (unsigned x = 0; x < sizeof(args) / sizeof(args[0]); x++)
+			for (unsigned y = 0; y < sizeof(args) / sizeof(args[0]); y++) {
+				d.nr = nrs[a], d.args[0] = args[x], d.args[1] = args[y];
+				int want = ref_allow(&d, -1, -1, 0) || d.nr == __NR_futex ||
+					   (d.nr == __NR_write && (d.args[0] == 20 || d.args[0] == 21 ||
+								   d.args[0] == 22));
+				uint32_t r = bpf_run(f, nv, &d);
+				CHECK(r == (want ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
+				      "vCPU: nr %d (0x%llx, 0x%llx) -> 0x%x", d.nr,
+				      (unsigned long long)d.args[0], (unsigned long long)d.args[1], r);
+				r = bpf_run(g, ni, &d);
+				CHECK(r == (ref_io(&d) ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
+				      "I/O: nr %d (0x%llx, 0x%llx) -> 0x%x", d.nr,
+				      (unsigned long long)d.args[0], (unsigned long long)d.args[1], r);
+			}
+	d = (struct seccomp_data){ .arch = AUDIT_ARCH_I386, .nr = __NR_futex };
+	CHECK(bpf_run(g, ni, &d) == SECCOMP_RET_TRAP, "I/O: another arch allowed");
+	return NULL;
+}
+
 static const char *t_seccomp_trap(void)
 {
 	int err[2], out[2], status = 0;
@@ -1771,6 +1833,7 @@ static const struct unit_test tests[] = {
 	{ t_net_mac, "net_parse_mac" },
 	{ t_net_check, "net_check" },
 	{ t_seccomp, "seccomp_bpf" },
+	{ t_seccomp_virtio, "seccomp_virtio" },
 	{ t_seccomp_report, "seccomp_report" },
 	{ t_seccomp_trap, "seccomp_trap" },
 	{ t_hc_exit, "hc_exit_status" },

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+/* The virtio path's KVM plumbing and the I/O thread. Each device's QueueNotify is an
+ * ioeventfd (the guest's kick ends in the host kernel, not in a return from
+ * KVM_RUN), its interrupt an irqfd into the in-kernel I/O APIC (KVM raises the pin
+ * without stopping the vCPU). One thread, with its own seccomp allowlist, waits in
+ * epoll on the tap and every eventfd and serves the queues. Trusts the guest in
+ * nothing: the devices' queues go through vq.c. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hypercall.h"
+#include "monitor.h"
+#include "virtio_reg.h"
+
+enum { EV_KICK0, EV_KICK1, EV_CTL, EV_TAP };
+
+static int io_fail(const char *what)
+{
+	msg("spore-kvm: virtio: %s: %s\n", what, strerror(errno));
+	return -1;
+}
+
+static int epoll_add(int ep, int fd, uint32_t events, uint32_t tag)
+{
+	struct epoll_event e = { .events = events, .data.u32 = tag };
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
+}
+
+/* Device i's eventfds and their KVM bindings: a kick per queue (the guest's 32-bit
+ * write of the queue's number to QueueNotify, matched by value), one irqfd on
+ * GSI VMMIO_GSI + i, one wake-up from the vCPU thread (DRIVER_OK). */
+static int io_device(struct vm *vm, struct vdev *d, unsigned i)
+{
+	d->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->ctl = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->irqfd < 0 || d->ctl < 0)
+		return io_fail("eventfd");
+	struct kvm_irqfd irq = { .fd = (uint32_t)d->irqfd, .gsi = VMMIO_GSI + i };
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irq) < 0)
+		return io_fail("KVM_IRQFD");
+	for (unsigned q = 0; q < d->nq; q++) {
+		d->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (d->kick[q] < 0)
+			return io_fail("eventfd");
+		struct kvm_ioeventfd io = {
+			.datamatch = q, .addr = VMMIO_BASE + i * VMMIO_SIZE + VIRTIO_MMIO_QUEUE_NOTIFY,
+			.len = 4, .fd = d->kick[q], .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+		};
+		if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+			return io_fail("KVM_IOEVENTFD");
+		if (epoll_add(vm->io_epoll, d->kick[q], EPOLLIN, i << 8 | (EV_KICK0 + q)) < 0)
+			return io_fail("epoll_ctl");
+	}
+	if (epoll_add(vm->io_epoll, d->ctl, EPOLLIN, i << 8 | EV_CTL) < 0)
+		return io_fail("epoll_ctl");
+	return 0;
+}
+
+static void drain(int fd)
+{
+	uint64_t v;
+	ssize_t r = read(fd, &v, sizeof(v));   /* EAGAIN: already drained */
+	(void)r;
+}
+
+static void *io_thread(void *arg)
+{
+	struct vm *vm = arg;
+	struct epoll_event ev[16];
+	sigset_t sys;
+
+	/* SIGSYS unblocked: a forbidden call is reported (seccomp.c), not a silent kill. */
+	sigemptyset(&sys);
+	sigaddset(&sys, SIGSYS);
+	pthread_sigmask(SIG_UNBLOCK, &sys, NULL);
+	if (seccomp_install_io(vm) < 0)
+		_exit(HC_EXIT_SANDBOX);
+	for (;;) {
+		int k = epoll_wait(vm->io_epoll, ev, 16, -1);
+		if (k < 0 && errno != EINTR) {
+			io_fail("epoll_wait");
+			_exit(HC_EXIT_VMFAULT);
+		}
+		for (int j = 0; j < k; j++) {
+			unsigned i = ev[j].data.u32 >> 8, what = ev[j].data.u32 & 0xff;
+			struct vdev *d = &vm->vdev[i];
+			if (what == EV_KICK0 || what == EV_KICK1) {
+				drain(d->kick[what - EV_KICK0]);
+				vm->io_kicks++;
+			} else if (what == EV_CTL) {
+				drain(d->ctl);
+			}
+			pthread_mutex_lock(&d->lock);
+			if (d->id == VIRTIO_ID_NET)
+				vnet_serve(d, what == EV_TAP);
+			else if (d->id == VIRTIO_ID_BLK)
+				vblk_serve(d);
+			pthread_mutex_unlock(&d->lock);
+			vm->io_wakeups++;
+		}
+	}
+	return NULL;
+}
+
+/* Recipe: KVM_CREATE_IRQCHIP before the vCPU (kvm_open), the devices' command-line
+ * words before pvh_write (io_cmdline), then io_setup after kvm_open and before the
+ * vCPU thread's seccomp filter. The thread starts with every signal blocked, so
+ * SIGALRM and SIGTERM keep going to the vCPU thread. */
+int io_setup(struct vm *vm)
+{
+	sigset_t all, old;
+
+	vm->io_epoll = epoll_create1(EPOLL_CLOEXEC);
+	if (vm->io_epoll < 0)
+		return io_fail("epoll_create1");
+	for (int i = 0; i < vm->nvdev; i++) {
+		struct vdev *d = &vm->vdev[i];
+		d->mem = vm->mem;
+		d->mem_size = vm->mem_size;
+		pthread_mutex_init(&d->lock, NULL);
+		if (io_device(vm, d, (unsigned)i) < 0)
+			return -1;
+		if (d->id == VIRTIO_ID_NET &&
+		    epoll_add(vm->io_epoll, vm->vnet_tap, EPOLLIN | EPOLLET, (unsigned)i << 8 | EV_TAP) < 0)
+			return io_fail("epoll_ctl");
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_t t;
+	int r = pthread_create(&t, NULL, io_thread, vm);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		errno = r;
+		return io_fail("pthread_create");
+	}
+	return 0;
+}
+
+/* The guest finds the devices by Linux's word SIZE@BASE:IRQ, as QEMU microvm and
+ * Firecracker pass them, appended after the app's arguments (the guest takes them
+ * out). -1 if the command line has no room. */
+int io_cmdline(const struct vm *vm, char *cmdline, size_t size)
+{
+	size_t len = strlen(cmdline);
+
+	for (int i = 0; i < vm->nvdev; i++) {
+		int k = snprintf(cmdline + len, size - len, "%svirtio_mmio.device=%u@0x%llx:%u",
+				 len ? " " : "", VMMIO_SIZE,
+				 (unsigned long long)(VMMIO_BASE + (unsigned)i * VMMIO_SIZE),
+				 VMMIO_GSI + i);
+		if (k < 0 || (size_t)k >= size - len)
+			return -1;
+		len += (size_t)k;
+	}
+	return 0;
+}
+
+/* KVM_EXIT_MMIO in the devices' window (the CPUID feature leaf names all of it): a
+ * device's registers, or an empty slot that reads as 0 (no magic: no device). 0 if
+ * it was in the window. */
+int io_mmio(struct vm *vm)
+{
+	struct kvm_run *run = vm->run;
+	uint64_t a = run->mmio.phys_addr;
+
+	if (a < VMMIO_BASE || a - VMMIO_BASE >= (uint64_t)VMMIO_MAX * VMMIO_SIZE || run->mmio.len > 8)
+		return -1;
+	uint64_t i = (a - VMMIO_BASE) / VMMIO_SIZE, off = (a - VMMIO_BASE) % VMMIO_SIZE;
+	if (off + run->mmio.len > VMMIO_SIZE)
+		return -1;
+	if (i < (uint64_t)vm->nvdev)
+		vmmio_access(&vm->vdev[i], off, run->mmio.data, run->mmio.len, run->mmio.is_write);
+	else if (!run->mmio.is_write)
+		memset(run->mmio.data, 0, run->mmio.len);
+	return 0;
+}

@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Echo throughput over a tap inside the lab's L1, through one of spore-kvm's two
+# device paths: build/apps/echo.elf on tap0 as 10.9.0.2, echoflood (a static client,
+# built as build/echoflood) sends BYTES from 10.9.0.1 and checks the echo byte for
+# byte; then the monitor's --stats (on SIGTERM) and the exits per MiB moved, which
+# must be at most MAX when given.
+#   tests/kvm-lab/echoflood.sh virtio|hypercall [BYTES [MAX]]   (default 4 MiB)
+io=$1 bytes=${2:-4194304} max=${3:-}
+case $io in virtio|hypercall) ;; *) echo "usage: echoflood.sh virtio|hypercall [BYTES]" >&2; exit 2 ;; esac
+tunctl -t tap0 > /dev/null && ip addr add 10.9.0.1/24 dev tap0 && ip link set tap0 up || exit 2
+build/spore-kvm --stats --io=$io --timeout=100 --net=tap0 build/apps/echo.elf ip=10.9.0.2/24 -- 7 \
+	> /tmp/flood.out 2>&1 &
+pid=$!
+for i in $(seq 60); do grep -q listening /tmp/flood.out && break; sleep 0.5; done
+# KVM's own counts over the flood (every exit, including those the host kernel
+# handles: ioeventfd kicks, hlt, the LAPIC timer's MSR, EOI), from debugfs: they
+# explain the time where the monitor's --stats see nothing.
+k=/sys/kernel/debug/kvm
+[ -d $k ] || mount -t debugfs none /sys/kernel/debug 2> /dev/null
+stats="exits halt_exits irq_exits io_exits mmio_exits irq_injections irq_window_exits halt_wakeup"
+kvm() { for s in $stats; do cat $k/$s 2> /dev/null || echo 0; done; }
+before=$(kvm)
+build/tests/kvm-lab/echoflood 10.9.0.2 7 $bytes; rc=$?
+after=$(kvm)
+echo $stats | awk -v b="$before" -v a="$after" -v n=$bytes '{ split(b, x, " "); split(a, y, " ")
+	printf "kvm per MiB:"; for (i = 1; i <= NF; i++) printf " %s %.1f", $i, (y[i] - x[i]) * 1048576 / n; print "" }'
+kill $pid; wait $pid
+tunctl -d tap0 > /dev/null
+cat /tmp/flood.out
+# exits per MiB of payload (each byte goes in and comes back: BYTES is the payload)
+per=$(awk -v b=$bytes '/^spore-kvm: exits: / { sub(":", "", $3); printf "%.1f", $3 * 1048576 / b }' /tmp/flood.out)
+echo "exits per MiB: ${per:-MISSING}${max:+ (at most $max)}"
+[ $rc = 0 ] || exit $rc
+[ -z "$max" ] || awk -v p="${per:-1e9}" -v m="$max" 'BEGIN { exit !(p <= m) }'
+
