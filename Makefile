@@ -43,7 +43,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all image lua sqlite run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev compare soak
+.PHONY: all image lua sqlite run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev compare density soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -319,6 +319,11 @@ linux: $(APPS:%=$(B)/linux/%)
 # The comparison with a container (docs/comparison.md): QUICK=1 for a short run.
 compare: all linux $(B)/tests/guest/exit7.elf
 	@QUICK=$(QUICK) bench/compare.py
+
+# Density (docs/density.md): up to K instances on spore-kvm, runc and as processes.
+K ?= 100
+density: all linux
+	@bench/density -k $(K) $(DENSITY_ARGS)
 
 bench: all linux bench-deps
 	@bench/run
