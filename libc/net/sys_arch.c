@@ -27,14 +27,9 @@ struct sys_mbox {
 	void *msg[];
 };
 
-void sys_init(void)
-{
-}
+void sys_init(void) {}
 
-u32_t sys_now(void)
-{
-	return (u32_t)(clock_monotonic_ns() / 1000000);
-}
+u32_t sys_now(void) { return (u32_t)(clock_monotonic_ns() / 1000000); }
 
 unsigned int spore_lwip_rand(void)
 {
@@ -53,8 +48,8 @@ void spore_lwip_assert(const char *msg, const char *file, int line)
 
 /* Waits on cond until pred() or timeout_ms (0: forever). Returns the ms
  * waited, or SYS_ARCH_TIMEOUT. */
-static u32_t wait(pthread_cond_t *c, pthread_mutex_t *m, u32_t timeout_ms,
-		  int (*pred)(void *), void *arg)
+static u32_t wait(pthread_cond_t *c, pthread_mutex_t *m, u32_t timeout_ms, int (*pred)(void *),
+                  void *arg)
 {
 	uint64_t t0 = clock_monotonic_ns();
 	struct timespec until;
@@ -145,7 +140,10 @@ void sys_mbox_free(sys_mbox_t *mb)
 	*mb = NULL;
 }
 
-static int mbox_has_room(void *p) { return ((struct sys_mbox *)p)->len < ((struct sys_mbox *)p)->size; }
+static int mbox_has_room(void *p)
+{
+	return ((struct sys_mbox *)p)->len < ((struct sys_mbox *)p)->size;
+}
 static int mbox_has_msg(void *p) { return ((struct sys_mbox *)p)->len > 0; }
 
 static void put(struct sys_mbox *p, void *msg)
@@ -186,10 +184,7 @@ err_t sys_mbox_trypost(sys_mbox_t *mb, void *msg)
 }
 
 /* Called from interrupt context in some ports; here there is none. */
-err_t sys_mbox_trypost_fromisr(sys_mbox_t *mb, void *msg)
-{
-	return sys_mbox_trypost(mb, msg);
-}
+err_t sys_mbox_trypost_fromisr(sys_mbox_t *mb, void *msg) { return sys_mbox_trypost(mb, msg); }
 
 u32_t sys_arch_mbox_fetch(sys_mbox_t *mb, void **msg, u32_t timeout_ms)
 {
@@ -220,7 +215,10 @@ u32_t sys_arch_mbox_tryfetch(sys_mbox_t *mb, void **msg)
 	return r;
 }
 
-struct start { lwip_thread_fn fn; void *arg; };
+struct start {
+	lwip_thread_fn fn;
+	void *arg;
+};
 
 static void *trampoline(void *a)
 {
