@@ -29,6 +29,10 @@ struct host {
 	 * wall time at its time 0: clock.c reads it as it reads kvmclock. */
 	const void *(*pvclock)(uint64_t *wall_base_ns);
 	int      (*entropy)(void *buf, size_t n);     /* NULL: host has none */
+	/* NULL, or: the app is ready (the first idle; a snapshot may be taken here).
+	 * 1 when the guest was restored from a snapshot: the host's wall clock and
+	 * fresh entropy are in *wall_ns and seed. */
+	int      (*ready)(uint64_t *wall_ns, uint8_t seed[32]);
 	NORETURN void (*exit)(int status);
 };
 extern const struct host *host;
@@ -100,6 +104,7 @@ int options_mmio(const char *word);         /* 1 taken, 0 not one, -1 after a me
 /* clock.c (arch): monotonic and wall time */
 uint64_t clock_monotonic_ns(void);
 uint64_t clock_wall_ns(void);
+void     clock_resume(uint64_t mono_ns, uint64_t wall_ns);  /* after a restore (ready.c) */
 const char *clock_source(void);
 
 /* sched.c: cooperative threads (one vCPU; nothing preempts a thread) */
@@ -137,6 +142,10 @@ struct thread *thread_self(void);
 struct thread *thread_by_id(unsigned id);      /* NULL: none (or already joined) */
 struct thread *thread_of_guard(uint64_t addr);
 void sleep_until(uint64_t deadline_ns);   /* blocks this thread; the vCPU halts if idle */
+
+/* ready.c: the first idle tells the host the app is ready; after a restore, what a
+ * copy of the guest must not share with its siblings is redrawn */
+void ready_idle(void);
 
 /* entropy.c */
 int entropy_get(void *buf, size_t n);       /* -1: no source */

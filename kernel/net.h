@@ -33,4 +33,8 @@ void net_wake(void);   /* a frame may be waiting (not from interrupt context) */
 void net_poll(void);   /* scheduler idle loop: act on net_irq */
 void net_flush(void);  /* scheduler, before a switch or a halt: batched frames out */
 extern volatile int net_irq;   /* interrupt handlers set it */
+
+/* libc/net/sys_arch.c: after a restore, redraw what lwIP drew from entropy (the
+ * TCP ISN key, the first ephemeral ports) */
+void spore_net_reseed(const uint8_t *seed, size_t n);
 #endif

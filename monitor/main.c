@@ -31,10 +31,12 @@ static const char usage[] =
 	"  --gdb=PORT         wait for gdb on 127.0.0.1:PORT before the first instruction\n"
 	"                     (gdb IMAGE -ex 'target remote :PORT'; docs/debugging.md)\n"
 	"  --core=FILE        on a guest crash (status 120) write an ELF core to FILE (gdb IMAGE FILE)\n"
+	"  --snapshot=FILE    when the app is ready, write a snapshot to FILE and exit 0\n"
+	"  --restore=FILE     resume a snapshot (IMAGE optional: checked against it; no ARGS, --mem)\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
 	"251 VM fault, 252 timeout, 253 stdout closed or tap deleted, 254 sandbox violation,\n"
-	"137 killed by gdb.\n";
+	"248 snapshot refused (truncated, corrupted, foreign), 137 killed by gdb.\n";
 
 /* Formats into a stack buffer and writes once: no stdio buffers, no allocation, so it
  * is safe under the seccomp filter (write only). */
@@ -157,6 +159,8 @@ static int load_image(const char *path, struct vm *vm, struct image *im)
 	close(fd);
 	if (r == 0) {
 		r = elf_load(img, (size_t)st.st_size, vm->mem, vm->mem_size, im, err, sizeof(err));
+		if (vm->snap)
+			vm->image_hash = snap_hash(img, (size_t)st.st_size);
 		free(img);
 	}
 	if (r < 0)
@@ -335,6 +339,8 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 			continue;
 		}
 		int status = run_exit(vm);
+		if (status < 0 && vm->snap_due)
+			status = snapshot_write(vm);
 		if (status >= 0)
 			return vm->gdb ? gdbstub_exit(vm, status) : status;
 	}
@@ -348,7 +354,7 @@ int main(int argc, char **argv)
 	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1 };
 	const char *disk = NULL, *core = NULL;
 	uint64_t gdb_port = 0;
-	const char *net = NULL, *initrd = NULL;
+	const char *net = NULL, *initrd = NULL, *snap = NULL, *restore = NULL;
 	uint64_t mod_addr = 0, mod_size = 0;
 	static struct image im;
 	char err[200];
@@ -388,6 +394,10 @@ int main(int argc, char **argv)
 			}
 		} else if (strncmp(a, "--core=", 7) == 0 && a[7]) {
 			core = a + 7;
+		} else if (strncmp(a, "--snapshot=", 11) == 0 && a[11]) {
+			snap = a + 11;
+		} else if (strncmp(a, "--restore=", 10) == 0 && a[10]) {
+			restore = a + 10;
 		} else if (strncmp(a, "--initrd=", 9) == 0 && a[9]) {
 			initrd = a + 9;
 		} else if (strncmp(a, "--mode=", 7) == 0) {
@@ -417,11 +427,24 @@ int main(int argc, char **argv)
 			return HC_EXIT_SETUP;
 		}
 	}
-	if (i >= argc) {
+	if (restore && (snap || initrd || vm.mem_size != MON_MEM_DEFAULT || argc - i > 1)) {
+		msg("spore-kvm: --restore: the snapshot has its memory, initrd and command line "
+		    "(no --mem, --initrd, --snapshot or ARGS)\n");
+		return HC_EXIT_SETUP;
+	}
+	if (i >= argc && !restore) {
 		msg("spore-kvm: no IMAGE given (try --help)\n");
 		return HC_EXIT_SETUP;
 	}
-	const char *image = argv[i++];
+	const char *image = i < argc ? argv[i++] : NULL;
+	if (restore) {
+		int s = restore_open(&vm, restore, image);
+		if (s)
+			return s;
+		goto devices;
+	}
+	if (snap && snapshot_open(&vm, snap) < 0)
+		return HC_EXIT_SETUP;
 	if (args_join(cmdline, sizeof(cmdline), argc - i, argv + i) < 0) {
 		msg("spore-kvm: guest command line longer than %d bytes\n", MON_CMDLINE_MAX);
 		return HC_EXIT_SETUP;
@@ -449,14 +472,16 @@ int main(int argc, char **argv)
 	if (initrd && load_initrd(initrd, &vm, &im, &mod_addr, &mod_size) < 0)
 		return HC_EXIT_SETUP;
 	pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size);
+devices:
 	if (net && net_open(&vm, net) < 0)
 		return HC_EXIT_SETUP;
 	if (disk && blk_open(&vm, disk) < 0)
 		return HC_EXIT_SETUP;
 	if (kvm_open(&vm) < 0)
 		return HC_EXIT_SETUP;
-	const char *why = choose_mode(&vm, mode);
-	if (vm.ring3 && paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
+	const char *why = vm.restored ? "restored from a snapshot, in its start mode" :
+			  choose_mode(&vm, mode);
+	if (vm.ring3 && !vm.restored && paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
 		msg("spore-kvm: %s: %s\n", image, err);
 		return HC_EXIT_SETUP;
 	}

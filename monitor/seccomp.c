@@ -102,7 +102,7 @@ static void allow_args(struct filter *p, uint32_t nr, const uint64_t *want, unsi
  * on the core's fd and the one linkat that names it. Without them the filter is what
  * it was before either existed. */
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
-		       const struct core *core)
+		       const struct core *core, const struct core *snap)
 {
 	const int out[] = { STDOUT_FILENO, STDERR_FILENO, tap_fd, gdb_fd };
 	const int in[] = { tap_fd, gdb_fd };
@@ -125,11 +125,15 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	allow_fds(p, __NR_write, out, 4);   /* console (1), messages (2), frames to the tap, gdb */
 	allow_fds(p, __NR_read, in, 2);     /* frames from the tap, packets from gdb */
 	allow_fds(p, __NR_pread64, &disk_fd, 1);    /* disk sectors */
-	const int pw[] = { disk_fd, core_fd };
-	allow_fds(p, __NR_pwrite64, pw, 2); /* disk sectors, the core */
-	if (core) {
-		const uint64_t link[] = { (uint64_t)(int64_t)AT_FDCWD, (uint64_t)(uintptr_t)core->from,
-					  (uint64_t)core->dir, (uint64_t)(uintptr_t)core->name,
+	const int pw[] = { disk_fd, core_fd, snap ? snap->fd : -1 };
+	allow_fds(p, __NR_pwrite64, pw, 3); /* disk sectors, the core, the snapshot */
+	const struct core *named[] = { core, snap };   /* linkat names each at the end */
+	for (unsigned i = 0; i < 2; i++) {
+		const struct core *c = named[i];
+		if (!c)
+			continue;
+		const uint64_t link[] = { (uint64_t)(int64_t)AT_FDCWD, (uint64_t)(uintptr_t)c->from,
+					  (uint64_t)c->dir, (uint64_t)(uintptr_t)c->name,
 					  AT_SYMLINK_FOLLOW };
 		allow_args(p, __NR_linkat, link, 5, 1u << 1 | 1u << 3);
 	}
@@ -154,6 +158,13 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	if (gdb_fd >= 0) {
 		allow_nr(p, KVM_SET_GUEST_DEBUG);   /* breakpoints, single step */
 		allow_nr(p, KVM_GET_FPU);           /* gdb's x87 and SSE registers */
+	}
+	if (snap) {                         /* the vCPU's state into the snapshot */
+		if (gdb_fd < 0)
+			allow_nr(p, KVM_GET_FPU);
+		allow_nr(p, KVM_GET_XSAVE);
+		allow_nr(p, KVM_GET_XCRS);
+		allow_nr(p, KVM_GET_MSRS);
 	}
 	stmt(p, BPF_RET | BPF_K, DENY);
 	return p->n;
@@ -248,7 +259,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 int seccomp_install(const struct vm *vm)
 {
 	static struct sock_filter f[SECCOMP_MAX];
-	unsigned n = seccomp_build(f, vm->vcpu_fd, vm->tap_fd, vm->disk_fd, vm->gdb_fd, vm->core);
+	unsigned n = seccomp_build(f, vm->vcpu_fd, vm->tap_fd, vm->disk_fd, vm->gdb_fd, vm->core, vm->snap_out);
 	struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
 

@@ -1065,7 +1065,7 @@ static const char *t_seccomp(void)
 
 	for (int x = 0; x < 8; x++) {
 			int tap = x & 1 ? 7 : -1, disk = x & 2 ? 8 : -1, extra = x >> 2;
-			unsigned n = seccomp_build(f, 5, tap, disk, extra ? 9 : -1, extra ? &test_core : NULL);
+			unsigned n = seccomp_build(f, 5, tap, disk, extra ? 9 : -1, extra ? &test_core : NULL, NULL);
 			CHECK(n > 0 && n <= SECCOMP_MAX, "%u instructions", n);
 			/* Without --gdb and --core, the filter there was before them (its length
 			 * then; the bytes were compared once, by hand, as well). */
