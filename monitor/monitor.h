@@ -319,10 +319,10 @@ struct snap_meta {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	struct kvm_fpu fpu;
-	struct kvm_xsave xsave;
 	struct kvm_xcrs xcrs;
 	struct snap_dev dev;
 	struct image image;             /* the segments: the ring-3 trap decoder needs them */
+	struct kvm_xsave xsave;         /* last: it ends in a flexible array (AMX's extra) */
 };
 struct snap {
 	struct snap_hdr hdr;

@@ -20,7 +20,7 @@ MON_PURE    := monitor/args.c monitor/decode.c monitor/elf.c monitor/guestmem.c 
 # The unit tests link the pure files and those whose I/O needs no KVM (the image read,
 # the hypercall handlers, the timer, the sandbox), driven with pipes and files over a fake guest RAM.
 MON_TESTED  := $(MON_PURE) monitor/image.c monitor/seccomp.c monitor/hypercalls.c monitor/net.c \
-               monitor/blk.c monitor/timer.c monitor/core.c
+               monitor/blk.c monitor/timer.c monitor/core.c monitor/snap.c monitor/snapshot.c
 MON_OBJ     := $(MON_SRC:%.c=$(MON_B)/%.o)
 
 .PHONY: monitor monitor-test
@@ -58,3 +58,9 @@ $(MON_B)/tests/unit/monitor_%64.elf: tests/unit/monitor_%64.S tests/unit/monitor
 	@mkdir -p $(@D); echo "  AS      $<"
 	@$(HOSTCC) -c -o $(@:.elf=.o) $<
 	@ld -m elf_x86_64 -static -nostdlib -T tests/unit/monitor_guest64.ld -o $@ $(@:.elf=.o)
+
+# The snapshot reader under hostile files (tests/unit/snap_test.c).
+$(MON_B)/tests/unit/snap_test: tests/unit/snap_test.c monitor/snap.c monitor/guestmem.c monitor/monitor.h \
+	kernel/hypercall.h tests/unit/unit.h
+	@mkdir -p $(@D); echo "  HOSTCC  $<"
+	@$(TEST_CC) -Ikernel -Imonitor -Itests/unit -o $@ tests/unit/snap_test.c monitor/snap.c monitor/guestmem.c

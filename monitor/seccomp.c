@@ -74,7 +74,9 @@ static void allow_fds(struct filter *p, uint32_t nr, const int *fds, unsigned nf
  * 0..n-1 equals want[i]: all 64 bits where bit i of ptrs is set (the pointers point
  * into a page made read-only before the filter went in, and mprotect is not
  * allowed), else the low 32 (an int: the kernel ignores the high half, and glibc
- * may leave -100 zero-extended there). */
+ * may leave -100 zero-extended there). Otherwise A is the number again and the
+ * filter goes on: a later block may allow nr with other arguments (--core's and
+ * --snapshot's linkat), and nr matches nothing after them, so it is denied. */
 static void allow_args(struct filter *p, uint32_t nr, const uint64_t *want, unsigned n, unsigned ptrs)
 {
 	unsigned len = 0, done = 0;
@@ -93,14 +95,15 @@ static void allow_args(struct filter *p, uint32_t nr, const uint64_t *want, unsi
 		jump(p, (uint32_t)want[i], 0, (uint8_t)(len - done + 1));
 	}
 	stmt(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	stmt(p, BPF_RET | BPF_K, DENY);
+	stmt(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 }
 
 /* Pure: the filter for these fds (-1: absent) into f[0..SECCOMP_MAX); returns its
  * length. The unit tests run it through a BPF interpreter. --gdb (gdb_fd >= 0) adds
  * reads and writes on its socket and two ioctls; --core (core != NULL) adds pwrite64
- * on the core's fd and the one linkat that names it. Without them the filter is what
- * it was before either existed. */
+ * on the core's fd and the one linkat that names it; --snapshot (snap != NULL) the
+ * same for its file and the ioctls that read the vCPU's state. Without them the
+ * filter is what it was before any existed. */
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
 		       const struct core *core, const struct core *snap)
 {
