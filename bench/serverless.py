@@ -36,21 +36,29 @@ def netns_make():
 
 
 def first_answer(deadline=10.0):
-    """Connects until the guest answers GET /fn/random; the answer's time. A SYN sent
-    before the tap has a reader is dropped: a new one every 0.5 ms rather than TCP's
-    retransmit a second later (and the neighbour entry is static: no ARP wait)."""
+    """The time the guest first answers GET /fn/random. Until the monitor opens the tap
+    it has no carrier and drops what is sent to it (TCP would resend a second later),
+    so wait for the carrier first; after that the tap queues frames until the guest
+    reads them, and only a refused connection (a cold guest not listening yet) is
+    retried. The neighbour entry is static: no ARP wait either."""
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         try:
-            s = socket.create_connection(("10.0.0.2", 80), timeout=0.0005)
-            s.settimeout(2)
+            with open("/sys/class/net/tap0/carrier") as f:
+                if f.read().strip() == "1":
+                    break
+        except OSError:
+            pass
+    while time.monotonic() < end:
+        try:
+            s = socket.create_connection(("10.0.0.2", 80), timeout=2)
             s.sendall(b"GET /fn/random HTTP/1.0\r\n\r\n")
             if s.recv(100).startswith(b"HTTP/1."):
                 t = time.monotonic()
                 s.close()
                 return t
         except OSError:
-            time.sleep(0.0002)
+            time.sleep(0.0001)
     raise RuntimeError("no answer from the guest")
 
 
