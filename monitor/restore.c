@@ -156,8 +156,14 @@ int restore_vcpu(struct vm *vm)
 		return vcpu_fail("KVM_SET_XSAVE");
 	if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &m->xcrs) < 0)
 		return vcpu_fail("KVM_SET_XCRS");
-	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs) != (int)d->nmsrs)
+	int n = ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs);     /* MSRs set: it stops at a refused one */
+	if (n < 0)
 		return vcpu_fail("KVM_SET_MSRS");
+	if (n < (int)d->nmsrs) {
+		msg("spore-kvm: --restore: this KVM refuses MSR 0x%x of the snapshot (made on another host?)\n",
+		    d->msrs[n].index);
+		return -1;
+	}
 	/* HC_TIME's mono_ns goes on from the snapshot's, as the guest TSC does. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	int64_t t0 = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - (int64_t)d->mono_ns;
