@@ -2,6 +2,7 @@
 # spore-kvm, its host unit tests, its test guest and the bare-KVM floor program.
 # Included by the top-level Makefile; also works alone: make -f monitor/monitor.mk build/spore-kvm
 #   build/spore-kvm                   the monitor (static: faster exec, no ld.so)
+#   build/spore-fn                    a fresh restored VM per connection (fn/spore-fn.c)
 #   build/bench/kvm-floor             create VM + vCPU, run to HLT: the start-up floor
 #   build/tests/unit/monitor_test     host unit tests (pure files and the seccomp filter, ASan + UBSan)
 #   build/tests/unit/monitor_guest.elf  tiny PVH guest for tests/monitor.sh
@@ -64,3 +65,7 @@ $(MON_B)/tests/unit/snap_test: tests/unit/snap_test.c monitor/snap.c monitor/gue
 	kernel/hypercall.h tests/unit/unit.h
 	@mkdir -p $(@D); echo "  HOSTCC  $<"
 	@$(TEST_CC) -Ikernel -Imonitor -Itests/unit -o $@ tests/unit/snap_test.c monitor/snap.c monitor/guestmem.c
+
+$(MON_B)/spore-fn: fn/spore-fn.c
+	@mkdir -p $(@D); echo "  HOSTCC  $<"; $(HOSTCC) -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	    $(MON_LDFLAGS) -o $@ $<

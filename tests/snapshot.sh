@@ -152,3 +152,45 @@ for n in $(seq 50); do got=$(cli get before-snapshot); [ "$got" = 42 ] && break;
 kill $pid 2>/dev/null; wait $pid 2>/dev/null
 [ "$got" = 42 ] && ok "kv: a key in RAM at the snapshot is there after a restore on a blank disk" ||
 	bad "kv: got '$got' for the key (snapshot: $(tail -1 $tmp/kv2.out); restore: $(head -c 200 $tmp/kv3.out))"
+
+# ---- spore-fn: a fresh VM per connection ---------------------------------------------
+# Four slots on taps tapfn0..3 (each 10.0.0.1/24: the relay binds its socket to the slot's
+# tap), 200 requests one after another: all answered, every /fn/random different, one VM
+# per request (each killed after its connection), none left once spore-fn stops. Then
+# one slot held by an idle connection: the next one gets 503 at once.
+F=$B/spore-fn
+for k in 0 1 2 3; do
+	ip -n $ns tuntap add tapfn$k mode tap && ip -n $ns addr add 10.0.0.1/24 dev tapfn$k &&
+		ip -n $ns link set tapfn$k up || bad "spore-fn: cannot make tapfn$k"
+done
+fnrun() {  # slots: spore-fn in the background on port 8080, its stderr in $tmp/fn.err
+	ip netns exec $ns $F -n $1 -p 8080 -k $K $tmp/h.snap 2> $tmp/fn.err & fnpid=$!
+	for n in $(seq 50); do grep -q listening $tmp/fn.err && return 0; sleep 0.1; done
+	bad "spore-fn: did not start: $(head -c 300 $tmp/fn.err)"; return 1
+}
+left() { pgrep -fc "restore=$tmp/h.snap"; }
+if fnrun 4; then
+	for n in $(seq 200); do nsx timeout 10 curl -s -m 8 http://127.0.0.1:8080/fn/random; done > $tmp/fn.out
+	kill $fnpid; wait $fnpid
+	good=$(grep -cE '^[0-9a-f]{32}$' $tmp/fn.out) uniq=$(sort -u $tmp/fn.out | grep -cE '^[0-9a-f]{32}$')
+	[ "$good" = 200 ] && [ "$uniq" = 200 ] && ok "spore-fn: 200 requests answered, 200 different /fn/random" ||
+		bad "spore-fn: $good of 200 answered, $uniq different"
+	# Each VM is killed after its one connection; a replacement is restored unless stopping.
+	v=$(sed -n 's/^spore-fn: 200 connections served, 0 refused (503), \([0-9]*\) VMs restored$/\1/p' $tmp/fn.err)
+	[ -n "$v" ] && [ "$v" -ge 200 ] && [ "$v" -le 204 ] &&
+		ok "spore-fn: a fresh VM per request ($(tail -1 $tmp/fn.err))" ||
+		bad "spore-fn: $(tail -1 $tmp/fn.err)"
+	[ "$(left)" = 0 ] && ok "spore-fn: no VM left after it stopped" || bad "spore-fn: $(left) VMs left"
+fi
+if fnrun 1; then
+	nsx timeout 10 python3 -c 'import socket, time; s = socket.create_connection(("127.0.0.1", 8080)); time.sleep(3)' &
+	hold=$!
+	sleep 0.5
+	code=$(nsx timeout 5 curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/fn/random)
+	wait $hold
+	code2=$(nsx timeout 5 curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/fn/random)
+	kill $fnpid; wait $fnpid
+	[ "$code" = 503 ] && [ "$code2" = 200 ] && ok "spore-fn: 503 while its one slot is taken, 200 once free" ||
+		bad "spore-fn: with the slot taken: '$code', after: '$code2' ($(tail -1 $tmp/fn.err))"
+	[ "$(left)" = 0 ] || bad "spore-fn: $(left) VMs left"
+fi
