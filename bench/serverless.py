@@ -5,7 +5,10 @@ namespace of its own:
   1. time from launch to the first HTTP answer, cold-booted and restored from one
      snapshot, interleaved, ROUNDS rounds: medians and spread, with the hypercalls
      (each one exit) --stats counted up to that answer;
-  2. memory of N idle instances of each kind (MemAvailable drop / N, PSS / N),
+  2. the latency spore-fn adds: GET /fn/random through it (a fresh VM per request, four
+     made ahead) and straight to a long-running restored httpd, alternated, 5 x ROUNDS
+     requests each: p50 and p90;
+  3. memory of N idle instances of each kind (MemAvailable drop / N, PSS / N),
      interleaved, MEMROUNDS rounds.
 Run as root from the tree: bench/serverless.py [ROUNDS [N [MEMROUNDS]]]. Prints Markdown.
 Nothing is left behind: the namespace goes with every process in it."""
@@ -33,6 +36,12 @@ def netns_make():
         sh("ip", "-n", NS, "link", "set", "tap%d" % i, "up")
     sh("ip", "-n", NS, "addr", "add", "10.0.0.1/24", "dev", "tap0")
     sh("ip", "-n", NS, "neigh", "replace", "10.0.0.2", "lladdr", MAC, "dev", "tap0", "nud", "permanent")
+    for i in range(4):   # spore-fn's slots: every copy has the snapshot's address
+        t = "fn%d" % i
+        sh("ip", "-n", NS, "tuntap", "add", t, "mode", "tap")
+        sh("ip", "-n", NS, "addr", "add", "10.0.0.1/24", "dev", t)
+        sh("ip", "-n", NS, "link", "set", t, "up")
+        sh("ip", "-n", NS, "neigh", "replace", "10.0.0.2", "lladdr", MAC, "dev", t, "nud", "permanent")
 
 
 def first_answer(deadline=10.0):
@@ -78,6 +87,49 @@ def once(args):
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=10)
     return (t - t0) * 1000, hypercalls(err)
+
+
+def request(addr):
+    """One GET /fn/random on a new connection, to the end of the answer: seconds."""
+    t0 = time.monotonic()
+    s = socket.create_connection(addr, timeout=5)
+    s.sendall(b"GET /fn/random HTTP/1.0\r\n\r\n")
+    got = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        got += b
+    s.close()
+    if not got.startswith(b"HTTP/1.1 200") and not got.startswith(b"HTTP/1.0 200"):
+        raise RuntimeError("answer: %r" % got[:60])
+    return time.monotonic() - t0
+
+
+def frontend(snap, n):
+    """spore-fn's added latency: (direct, through spore-fn) lists of ms."""
+    httpd = subprocess.Popen([K, "--net=tap0", "--restore=" + snap], stdout=subprocess.DEVNULL)
+    fn = subprocess.Popen(["build/spore-fn", "-n", "4", "-p", "8080", "-t", "fn", "-k", K, snap],
+                          stderr=subprocess.PIPE)
+    try:
+        first_answer()
+        fn.stderr.readline()          # "listening": its four VMs are being restored
+        time.sleep(0.5)
+        direct, via = [], []
+        for i in range(n):
+            direct.append(request(("10.0.0.2", 80)) * 1000)
+            via.append(request(("127.0.0.1", 8080)) * 1000)
+    finally:
+        httpd.send_signal(signal.SIGTERM)
+        fn.send_signal(signal.SIGTERM)
+        httpd.wait(timeout=10)
+        fn.communicate(timeout=10)
+    return direct, via
+
+
+def pct(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(len(v) * p))]
 
 
 def meminfo():
@@ -134,6 +186,15 @@ def main():
         print("\nrestored / cold: %.2f (time), %.2f (hypercalls)\n" % (
             statistics.median(rest) / statistics.median(cold),
             statistics.median(hc_rest) / statistics.median(hc_cold)))
+        sys.stdout.flush()
+        direct, via = frontend(snap, 5 * ROUNDS)
+        print("### spore-fn's added latency (%d requests each, alternated)\n" % len(direct))
+        print("| GET /fn/random | p50 ms | p90 ms |")
+        print("|---|---|---|")
+        print("| long-running restored httpd | %.2f | %.2f |" % (pct(direct, 0.5), pct(direct, 0.9)))
+        print("| through spore-fn (a fresh VM each) | %.2f | %.2f |" % (pct(via, 0.5), pct(via, 0.9)))
+        print("\nadded, p50: %.2f ms; the cold boot's time to first answer / 4: %.2f ms\n" % (
+            pct(via, 0.5) - pct(direct, 0.5), statistics.median(cold) / 4))
         sys.stdout.flush()
         mc, mr = [], []
         for r in range(MEMROUNDS):

@@ -4,7 +4,8 @@
  * destroyed when the connection ends. SLOTS VMs are restored ahead of demand, one per tap
  * (TAP0..TAPn-1, made and addressed by the caller); a connection takes a ready one, so
  * it pays for neither the process nor the restore, and a new one is restored in its slot
- * once it is gone. No ready VM: 503 at once. One connection is one VM: requests a client
+ * once it is gone. A connection waits (at most 2 s) for a VM being replaced; with every
+ * VM serving a connection the next gets 503 at once. One connection is one VM: requests a client
  * sends on a kept-alive connection go to the same VM. Trusts the snapshot as spore-kvm
  * does; relays bytes, parses nothing.
  *   spore-fn [-p PORT] [-n SLOTS] [-t TAPPREFIX] [-g GUESTIP:PORT] [-k SPORE-KVM] SNAPSHOT */
@@ -24,7 +25,7 @@
 #include <unistd.h>
 
 #define SLOT_MAX 256
-enum { EMPTY, READY, BUSY };
+enum { EMPTY, READY, BUSY, DRAINING };    /* DRAINING: its VM killed, not yet reaped */
 
 static struct slot {
 	int state;
@@ -128,17 +129,63 @@ out:
 	_exit(answered ? 0 : 3);
 }
 
+/* 503. What the client already sent is read first: closing a socket with unread bytes
+ * sends a reset, which can reach the client before the answer does. */
 static void busy(int c)
 {
 	static const char r[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
 				"Retry-After: 1\r\nConnection: close\r\n\r\n";
-	if (write(c, r, sizeof(r) - 1) < 0)
-		return;
-	refused++;
+	char buf[4096];
+
+	while (recv(c, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	if (write(c, r, sizeof(r) - 1) > 0)
+		refused++;
+	shutdown(c, SHUT_WR);
+	close(c);
 }
 
-/* A relay ended: its VM goes (SIGKILL, reaped: its tap is free again) and a new one
- * is restored in the slot. A VM that died by itself while ready is replaced too. */
+/* Connections waiting for a slot whose VM is being replaced (not for one in use: with
+ * every slot serving a connection, the next gets 503 at once). */
+static struct { int fd; struct timespec t; } wait_q[SLOT_MAX];
+static int nwait;
+
+static int ms_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int)((now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000);
+}
+
+/* Hands waiting connections to ready slots, oldest first; one waiting 2 s gets 503. */
+static void dispatch(void)
+{
+	int i = 0;
+
+	while (i < nwait) {
+		int k = 0, c = wait_q[i].fd;
+		while (k < nslot && slot[k].state != READY)
+			k++;
+		if (k == nslot) {
+			if (ms_since(&wait_q[i].t) < 2000) {
+				i++;
+				continue;
+			}
+			busy(c);
+		} else if ((slot[k].relay = fork()) == 0) {
+			relay(c, k);
+		} else {
+			if (slot[k].relay > 0)
+				slot[k].state = BUSY;
+			close(c);
+		}
+		wait_q[i] = wait_q[--nwait];
+	}
+}
+
+/* A relay ended: its VM is killed; once reaped (its tap free again) a new one is
+ * restored in the slot, without blocking the accept loop meanwhile (a VM's teardown
+ * takes milliseconds). A VM that died by itself while ready is replaced too. */
 static void reap(void)
 {
 	int st;
@@ -148,18 +195,27 @@ static void reap(void)
 		for (int k = 0; k < nslot; k++) {
 			if (slot[k].state == BUSY && p == slot[k].relay) {
 				served += WIFEXITED(st) && WEXITSTATUS(st) == 0;
-				kill(slot[k].vm, SIGKILL);
-				waitpid(slot[k].vm, NULL, 0);
+				if (slot[k].vm > 0)     /* never kill(0): that is our whole group */
+					kill(slot[k].vm, SIGKILL);
+				slot[k].state = DRAINING;
+			} else if (slot[k].state == BUSY && p == slot[k].vm) {
+				slot[k].vm = 0;         /* died under its relay: nothing to drain */
+			} else if ((slot[k].state == DRAINING || slot[k].state == READY) && p == slot[k].vm) {
+				if (slot[k].state == READY)
+					fprintf(stderr, "spore-fn: the VM on %s ended by itself (status 0x%x); "
+						"restoring another\n", slot[k].tap, st);
 				slot[k].state = EMPTY;
 				if (!stop)
 					restore(k);
-			} else if (slot[k].state == READY && p == slot[k].vm) {
-				fprintf(stderr, "spore-fn: the VM on %s ended by itself (status 0x%x); restoring another\n",
-					slot[k].tap, st);
-				restore(k);
 			}
 		}
 	}
+	for (int k = 0; k < nslot; k++)         /* its VM was reaped before its relay */
+		if (slot[k].state == DRAINING && slot[k].vm == 0) {
+			slot[k].state = EMPTY;
+			if (!stop)
+				restore(k);
+		}
 }
 
 int main(int argc, char **argv)
@@ -216,23 +272,25 @@ usage:
 	while (!stop) {
 		struct pollfd p = { .fd = l, .events = POLLIN };
 		reap();
-		if (poll(&p, 1, 5) <= 0)
+		dispatch();
+		if (poll(&p, 1, nwait ? 1 : 5) <= 0)
 			continue;
 		int c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0)
 			continue;
-		int k = 0;
-		while (k < nslot && slot[k].state != READY)
-			k++;
-		if (k == nslot) {
-			busy(c);
-		} else if ((slot[k].relay = fork()) == 0) {
-			relay(c, k);
-		} else if (slot[k].relay > 0) {
-			slot[k].state = BUSY;
+		int inflight = 0;
+		for (int k = 0; k < nslot; k++)
+			inflight += slot[k].state == BUSY;
+		if (inflight + nwait >= nslot) {
+			busy(c);                /* as many connections as VMs: full */
+			continue;
 		}
-		close(c);
+		wait_q[nwait].fd = c;
+		clock_gettime(CLOCK_MONOTONIC, &wait_q[nwait++].t);
+		dispatch();
 	}
+	for (int i = 0; i < nwait; i++)
+		busy(wait_q[i].fd);
 	/* Stopping: connections in flight get a second to finish, then every VM goes. */
 	for (int i = 0; i < 200; i++) {
 		int busy = 0;
@@ -246,7 +304,7 @@ usage:
 	for (int k = 0; k < nslot; k++) {
 		if (slot[k].state == BUSY)
 			kill(slot[k].relay, SIGKILL);
-		if (slot[k].state != EMPTY)
+		if (slot[k].state != EMPTY && slot[k].vm > 0)
 			kill(slot[k].vm, SIGKILL);
 	}
 	while (wait(NULL) > 0)
