@@ -128,9 +128,9 @@ int restore_vcpu(struct vm *vm)
 {
 	const struct snap_meta *m = vm->restored->meta;
 	const struct snap_dev *d = &m->dev;
-	struct {
+	union {                 /* kvm_msrs ends in a flexible array: room for SNAP_MSR_MAX */
 		struct kvm_msrs h;
-		struct kvm_msr_entry e[SNAP_MSR_MAX];
+		uint8_t raw[sizeof(struct kvm_msrs) + SNAP_MSR_MAX * sizeof(struct kvm_msr_entry)];
 	} msrs = { .h.nmsrs = d->nmsrs };
 	struct timespec now;
 
@@ -145,7 +145,7 @@ int restore_vcpu(struct vm *vm)
 		return -1;
 	}
 	for (uint32_t i = 0; i < d->nmsrs; i++)
-		msrs.e[i] = (struct kvm_msr_entry){ .index = d->msrs[i].index, .data = d->msrs[i].data };
+		msrs.h.entries[i] = (struct kvm_msr_entry){ .index = d->msrs[i].index, .data = d->msrs[i].data };
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &m->sregs) < 0)
 		return vcpu_fail("KVM_SET_SREGS");
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &m->regs) < 0)

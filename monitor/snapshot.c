@@ -150,9 +150,9 @@ static long find_extents(const struct vm *vm, struct snap_extent *e, uint64_t da
  * the ring-3 trap path left in kvm_run (sync regs), then returns EINTR at once. */
 static int get_vcpu(struct vm *vm, struct snap_meta *m)
 {
-	struct {
+	union {                 /* kvm_msrs ends in a flexible array: room for one entry */
 		struct kvm_msrs h;
-		struct kvm_msr_entry e;
+		uint8_t raw[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
 	} one;
 
 	vm->run->immediate_exit = 1;
@@ -168,12 +168,15 @@ static int get_vcpu(struct vm *vm, struct snap_meta *m)
 		return fail(vm->snap_out->path, "reading the vCPU state");
 	/* One at a time: KVM stops at the first MSR it lacks; keep those it has. */
 	for (size_t i = 0; i < sizeof(msr_list) / sizeof(msr_list[0]); i++) {
-		one = (typeof(one)){ .h.nmsrs = 1, .e.index = msr_list[i] };
+		memset(&one, 0, sizeof(one));
+		one.h.nmsrs = 1;
+		one.h.entries[0].index = msr_list[i];
 		if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &one) != 1)
 			continue;
-		m->dev.msrs[m->dev.nmsrs++] = (struct snap_msr){ .index = msr_list[i], .data = one.e.data };
+		m->dev.msrs[m->dev.nmsrs++] = (struct snap_msr){ .index = msr_list[i],
+								 .data = one.h.entries[0].data };
 		if (msr_list[i] == 0x10)
-			m->dev.tsc = one.e.data;
+			m->dev.tsc = one.h.entries[0].data;
 	}
 	return 0;
 }
