@@ -15,10 +15,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,8 +38,6 @@ static struct sockaddr_in guest = { .sin_family = AF_INET };
 static unsigned long served, refused, vms;
 static volatile sig_atomic_t stop;
 
-extern char **environ;
-
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -52,20 +50,29 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* A new VM in slot k: spore-kvm --restore on the slot's tap, its output discarded. */
+/* A new VM in slot k: spore-kvm --restore on the slot's tap, its output discarded. It
+ * dies with spore-fn (PR_SET_PDEATHSIG), even a spore-fn killed by SIGKILL: no VM is ever
+ * left behind holding a tap. */
 static void restore(int k)
 {
 	char net[32], rs[4200];
-	posix_spawn_file_actions_t fa;
+	pid_t parent = getpid();
 
 	snprintf(net, sizeof(net), "--net=%s", slot[k].tap);
 	snprintf(rs, sizeof(rs), "--restore=%s", snap);
 	char *argv[] = { (char *)kvm, net, rs, NULL };
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (posix_spawn(&slot[k].vm, kvm, &fa, NULL, argv, environ) != 0)
-		die("posix_spawn spore-kvm");
-	posix_spawn_file_actions_destroy(&fa);
+	slot[k].vm = fork();
+	if (slot[k].vm < 0)
+		die("fork");
+	if (slot[k].vm == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent || null < 0 ||
+		    dup2(null, 1) < 0)
+			_exit(127);
+		execv(kvm, argv);
+		fprintf(stderr, "spore-fn: %s: %s\n", kvm, strerror(errno));
+		_exit(127);
+	}
 	slot[k].state = READY;
 	vms++;
 }
