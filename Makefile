@@ -43,7 +43,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all image lua sqlite run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev compare density soak
+.PHONY: all image lua sqlite run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev fuzz-snap compare density soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -281,7 +281,14 @@ $(B)/fuzz/vdev_fuzz: tests/fuzz/vdev_fuzz.c monitor/vq.c monitor/vmmio.c monitor
 fuzz-vdev: $(B)/fuzz/vdev_fuzz
 	@mkdir -p $(B)/fuzz/vdev-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/vdev-corpus 2>&1 | tail -3
-FUZZERS := http resp virtq elf hc gdb vq vdev
+# The snapshot reader: any bytes as a --restore file.
+$(B)/fuzz/snap_fuzz: tests/fuzz/snap_fuzz.c monitor/snap.c monitor/guestmem.c monitor/monitor.h \
+		     kernel/hypercall.h | $(B)/.deps
+	@mkdir -p $(@D); $(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/snap_fuzz.c monitor/snap.c monitor/guestmem.c
+fuzz-snap: $(B)/fuzz/snap_fuzz
+	@mkdir -p $(B)/fuzz/snap-corpus
+	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/snap-corpus 2>&1 | tail -3
+FUZZERS := http resp virtq elf hc gdb vq vdev snap
 # Every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=600 for a campaign).
 fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 	@for f in $(FUZZERS); do mkdir -p $(B)/fuzz/$$f-corpus; echo "  FUZZ    $$f"; \
@@ -297,7 +304,8 @@ test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.e
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
       $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/sancheck $(B)/fuzz/sancheck_fuzz \
-      $(B)/tests/unit/memfs_test lua sqlite $(B)/tests/unit/vq_test $(B)/tests/kvm-lab/echoflood
+      $(B)/tests/unit/memfs_test lua sqlite $(B)/tests/unit/vq_test $(B)/tests/kvm-lab/echoflood \
+      $(B)/tests/unit/snap_test $(B)/tests/guest/snapshot.elf $(B)/spore-fn
 	@tests/run-tests
 
 # The guest tests as Xen PVH domUs, in the Xen lab (tests/xen-lab/, built once).

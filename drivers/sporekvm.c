@@ -14,6 +14,7 @@ static struct hc_time tm;
 static struct hc_poll pl;
 static struct hc_entropy ent;
 static struct hc_exit ex;
+static struct hc_ready rd;
 
 static void hc_console_write(const char *s, size_t n)
 {
@@ -69,6 +70,20 @@ static int hc_entropy(void *buf, size_t n)
 	return 0;
 }
 
+/* One exit per boot. Under --snapshot the monitor saves the guest inside this call;
+ * a restored copy returns from it with a generation above 0. */
+static int hc_ready(uint64_t *wall_ns, uint8_t seed[32])
+{
+	rd.generation = 0;
+	hypercall_raw(HC_READY, &rd);
+	if (rd.generation == 0)
+		return 0;
+	*wall_ns = rd.wall_ns;
+	for (int i = 0; i < 32; i++)
+		seed[i] = rd.seed[i];
+	return 1;
+}
+
 /* A fault's registers (trap.c's fault_frame) go with the exit: spore-kvm --core
  * writes them as the crashing thread's. */
 static NORETURN void hc_exit(int status)
@@ -113,7 +128,7 @@ static NORETURN void hc_exit(int status)
 #define SPOREKVM                                                                                   \
 	.name = "spore-kvm", .probe = hcnet_init, .console_write = hc_console_write,               \
 	.halt_until = hc_halt_until, .wall_ns = hc_wall_ns, .tsc_khz = hc_tsc_khz,                 \
-	.entropy = hc_entropy, .exit = hc_exit
+	.entropy = hc_entropy, .ready = hc_ready, .exit = hc_exit
 const struct host host_sporekvm = { SPOREKVM };
 const struct host host_sporekvm_ring3 = { SPOREKVM, .ring3 = 1 };
 
@@ -157,5 +172,6 @@ const struct host host_sporekvm_virtio = {
 	.wall_ns = hc_wall_ns,
 	.tsc_khz = hc_tsc_khz,
 	.entropy = hc_entropy,
+	.ready = hc_ready,
 	.exit = hc_exit,
 };

@@ -18,7 +18,7 @@
  * naming the call) when one is wrong. Results come back in the block.
  */
 #define HC_CPUID_LEAF  0x40000100u
-#define HC_ABI_VERSION 1u
+#define HC_ABI_VERSION 2u                 /* 2: HC_READY, status 248 reserved */
 #define HC_SIGNATURE   "SporeKVM\0\0\0\0" /* ebx, ecx, edx */
 /* The next leaf's eax: what this monitor offers beyond the hypercalls (ring 0 only:
  * ring-3 CPUID is not intercepted). HC_FEAT_VIRTIO: an in-kernel LAPIC and I/O APIC
@@ -46,21 +46,23 @@ enum hc_nr {
 	HC_BLK_READ = 9,      /* struct hc_blk: sectors from the disk */
 	HC_BLK_WRITE = 10,    /* struct hc_blk: sectors to the disk */
 	HC_BLK_FLUSH = 11,    /* struct hc_blk (fields unused): make writes durable */
+	HC_READY = 12,        /* struct hc_ready: the app is ready (ABI 2) */
 };
 
 /* Monitor exit statuses of its own, above any 8-bit guest status range the
  * guest is told to use (0..119; 120+ are the kernel's fault/panic codes).
  * HC_EXIT_MON_MIN..HC_EXIT_MON_MAX are reserved: an HC_EXIT asking for one
  * ends the guest with HC_EXIT_BADCALL, so a guest cannot pass for the monitor. */
-#define HC_EXIT_FAULT   120 /* guest CPU exception: the kernel's own fault status */
-#define HC_EXIT_SETUP   249 /* the monitor could not start the guest: bad option, image, no KVM */
-#define HC_EXIT_BADCALL 250 /* unknown call, bad address or length */
-#define HC_EXIT_VMFAULT 251 /* triple fault, KVM internal error, shutdown */
-#define HC_EXIT_TIMEOUT 252 /* --timeout expired */
-#define HC_EXIT_HOSTIO  253 /* the console's stdout was closed, or the tap was deleted */
-#define HC_EXIT_SANDBOX 254 /* the monitor made a system call its seccomp filter forbids */
-#define HC_EXIT_MON_MIN 249
-#define HC_EXIT_MON_MAX 254
+#define HC_EXIT_FAULT    120 /* guest CPU exception: the kernel's own fault status */
+#define HC_EXIT_SNAPSHOT 248 /* --restore: the snapshot is truncated, corrupted or foreign */
+#define HC_EXIT_SETUP    249 /* the monitor could not start the guest: bad option, image, no KVM */
+#define HC_EXIT_BADCALL  250 /* unknown call, bad address or length */
+#define HC_EXIT_VMFAULT  251 /* triple fault, KVM internal error, shutdown */
+#define HC_EXIT_TIMEOUT  252 /* --timeout expired */
+#define HC_EXIT_HOSTIO   253 /* the console's stdout was closed, or the tap was deleted */
+#define HC_EXIT_SANDBOX  254 /* the monitor made a system call its seccomp filter forbids */
+#define HC_EXIT_MON_MIN  248 /* 249 in ABI 1 */
+#define HC_EXIT_MON_MAX  254
 
 /* Console: write len bytes at gpa buf; len <= HC_CONSOLE_MAX. ret = bytes written. */
 #define HC_CONSOLE_MAX (64u * 1024)
@@ -161,6 +163,21 @@ struct hc_net {
 	uint32_t dropped;
 	uint32_t pad;
 	struct hc_net_frame f[HC_NET_BATCH];
+};
+
+/* Ready (ABI 2): the kernel calls it once, the first time every thread is
+ * blocked with nothing pending (a server waiting for its first client). Under
+ * spore-kvm --snapshot=FILE the monitor writes the snapshot there and exits;
+ * otherwise the call returns at once with generation 0. A guest restored from
+ * the snapshot resumes as if this call returned, with generation > 0, wall_ns the
+ * host's wall clock at the restore and seed fresh bytes from the host's
+ * getrandom: the guest then corrects its wall clock and redraws what it drew
+ * from entropy before the snapshot (docs/hypercalls.md). The monotonic clock
+ * (the guest TSC) continues where the snapshot stopped it. */
+struct hc_ready {
+	uint64_t generation; /* 0: booted, not restored; n: the restore's generation */
+	uint64_t wall_ns;    /* at a restore: the host's CLOCK_REALTIME */
+	uint8_t seed[32];    /* at a restore: fresh entropy */
 };
 
 #endif

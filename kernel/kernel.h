@@ -34,6 +34,10 @@ struct host {
 	 * wall time at its time 0: clock.c reads it as it reads kvmclock. */
 	const void *(*pvclock)(uint64_t *wall_base_ns);
 	int (*entropy)(void *buf, size_t n); /* NULL: host has none */
+	/* NULL, or: the app is ready (the first idle; a snapshot may be taken here).
+	 * 1 when the guest was restored from a snapshot: the host's wall clock and
+	 * fresh entropy are in *wall_ns and seed. */
+	int (*ready)(uint64_t *wall_ns, uint8_t seed[32]);
 	NORETURN void (*exit)(int status);
 };
 extern const struct host *host; /* NULL until host_init() */
@@ -149,6 +153,12 @@ void sleep_until(uint64_t deadline_ns); /* blocks this thread; the vCPU halts if
 /* The C library, at its start: the pointer to swap per thread (newlib's
  * _impure_ptr, a thread's reent) and malloc's bytes in use (memstats=N). */
 void sched_libc(void **reent_slot, size_t (*heap_in_use)(void));
+
+/* ready.c: the first idle tells the host the app is ready; after a restore, what a
+ * copy of the guest must not share with its siblings is redrawn */
+void ready_idle(void);
+/* The layer above registers what it redraws after a restore (lwIP: the ISN key, ports). */
+void ready_on_restore(void (*fn)(const uint8_t *seed, size_t n));
 
 /* entropy.c */
 int entropy_get(void *buf, size_t n); /* -1: no source */

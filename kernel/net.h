@@ -33,4 +33,5 @@ void net_wake(void);                  /* a frame may be waiting (not from interr
 void net_poll(void);                  /* scheduler idle loop: act on net_irq */
 void net_flush(void);                 /* scheduler, before a switch or a halt: batched frames out */
 extern volatile int net_irq;          /* interrupt handlers set it */
+
 #endif

@@ -176,6 +176,7 @@ static void schedule(void)
 		uint64_t wake = memstats(sleepers ? sleepers->deadline : UINT64_MAX);
 		if ((next = dequeue(&runq)))
 			break;
+		ready_idle(); /* the first time only: may return in a restored copy */
 		host->halt_until(wake);
 	}
 	if (next == prev)

@@ -20,6 +20,7 @@ extern uint64_t ram_bytes;
 extern uint64_t initrd_base, initrd_size;
 size_t mem_free_bytes(void);
 void sched_libc(void **reent_slot, size_t (*heap_in_use)(void));
+void ready_on_restore(void (*fn)(const uint8_t *seed, size_t n));
 
 /* syscalls.c */
 size_t libc_heap_in_use(void); /* malloc's bytes in use */

@@ -25,6 +25,7 @@ static const char *const names[HC_NR_MAX] = {
 	[HC_BLK_READ] = "blk_read",
 	[HC_BLK_WRITE] = "blk_write",
 	[HC_BLK_FLUSH] = "blk_flush",
+	[HC_READY] = "ready",
 };
 
 int hc_bad(unsigned nr, const char *what, uint64_t gpa)
@@ -225,6 +226,7 @@ int hc_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)
 	case HC_BLK_READ:
 	case HC_BLK_WRITE:
 	case HC_BLK_FLUSH: return hc_blk(vm, nr, gpa);
+	case HC_READY: return snapshot_ready(vm, gpa);
 	default: return hc_bad(nr, "unknown call", gpa);
 	}
 }

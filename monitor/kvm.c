@@ -248,9 +248,9 @@ int kvm_open(struct vm *vm)
 
 int kvm_start(struct vm *vm, uint64_t cr3)
 {
-	if (setup_regs(vm, cr3) < 0)
+	if ((vm->restored ? restore_vcpu(vm) : setup_regs(vm, cr3)) < 0)
 		return -1;
-	tsc_info(vm);
+	tsc_info(vm); /* after a restore: the TSC the snapshot set */
 	/* Registers in kvm_run on every exit save an ioctl per trapped hypercall (~40 ->
 	 * ~30 us a call here); SREGS too, for CR2 in the fault report (no measurable cost). */
 	int sync = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);

@@ -33,10 +33,12 @@ static const char usage[] =
 	"  --core=FILE        on a guest crash (status 120) write an ELF core to FILE (gdb IMAGE FILE)\n"
 	"  --io=virtio|hypercall  devices: virtio-mmio with an in-kernel irqchip (default where the\n"
 	"                     guest runs in ring 0), or the hypercall devices\n"
+	"  --snapshot=FILE    when the app is ready, write a snapshot to FILE and exit 0\n"
+	"  --restore=FILE     resume a snapshot (IMAGE optional: checked against it; no ARGS, --mem)\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
 	"251 VM fault, 252 timeout, 253 stdout closed or tap deleted, 254 sandbox violation,\n"
-	"137 killed by gdb.\n";
+	"248 snapshot refused (truncated, corrupted, foreign), 137 killed by gdb.\n";
 
 /* Formats into a stack buffer and writes once: no stdio buffers, no allocation, so it
  * is safe under the seccomp filter (write only). */
@@ -196,6 +198,8 @@ static int load_image(const char *path, struct vm *vm, struct image *im)
 	close(fd);
 	if (r == 0) {
 		r = elf_load(img, (size_t)st.st_size, vm->mem, vm->mem_size, im, err, sizeof(err));
+		if (vm->snap)
+			vm->image_hash = snap_hash(img, (size_t)st.st_size);
 		free(img);
 	}
 	if (r < 0)
@@ -385,6 +389,8 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 		}
 		vm->exits[vm->run->exit_reason & 63]++;
 		int status = run_exit(vm);
+		if (status < 0 && vm->snap_due)
+			status = snapshot_write(vm);
 		if (status >= 0)
 			return vm->gdb ? gdbstub_exit(vm, status) : status;
 	}
@@ -407,7 +413,7 @@ int main(int argc, char **argv)
 	int hc_io = 0;
 	const char *disk = NULL, *core = NULL;
 	const char *gdb_path = NULL;
-	const char *net = NULL, *initrd = NULL;
+	const char *net = NULL, *initrd = NULL, *snap = NULL, *restore = NULL;
 	uint64_t mod_addr = 0, mod_size = 0;
 	static struct image im;
 	char err[200];
@@ -452,6 +458,10 @@ int main(int argc, char **argv)
 			gdb_path = a + 6;
 		} else if (strncmp(a, "--core=", 7) == 0 && a[7]) {
 			core = a + 7;
+		} else if (strncmp(a, "--snapshot=", 11) == 0 && a[11]) {
+			snap = a + 11;
+		} else if (strncmp(a, "--restore=", 10) == 0 && a[10]) {
+			restore = a + 10;
 		} else if (strncmp(a, "--initrd=", 9) == 0 && a[9]) {
 			initrd = a + 9;
 		} else if (strncmp(a, "--mode=", 7) == 0) {
@@ -487,11 +497,24 @@ int main(int argc, char **argv)
 			return HC_EXIT_SETUP;
 		}
 	}
-	if (i >= argc) {
+	if (restore && (snap || initrd || vm.mem_size != MON_MEM_DEFAULT || argc - i > 1)) {
+		msg("spore-kvm: --restore: the snapshot has its memory, initrd and command line "
+		    "(no --mem, --initrd, --snapshot or ARGS)\n");
+		return HC_EXIT_SETUP;
+	}
+	if (i >= argc && !restore) {
 		msg("spore-kvm: no IMAGE given (try --help)\n");
 		return HC_EXIT_SETUP;
 	}
-	const char *image = argv[i++];
+	const char *image = i < argc ? argv[i++] : NULL;
+	if (restore) {
+		int s = restore_open(&vm, restore, image);
+		if (s)
+			return s;
+		goto devices;
+	}
+	if (snap && snapshot_open(&vm, snap) < 0)
+		return HC_EXIT_SETUP;
 	if (args_join(cmdline, sizeof(cmdline), argc - i, argv + i) < 0) {
 		msg("spore-kvm: guest command line longer than %d bytes\n", MON_CMDLINE_MAX);
 		return HC_EXIT_SETUP;
@@ -519,6 +542,7 @@ int main(int argc, char **argv)
 	}
 	if (initrd && load_initrd(initrd, &vm, &im, &mod_addr, &mod_size) < 0)
 		return HC_EXIT_SETUP;
+devices:
 	if (net && net_open(&vm, net) < 0)
 		return HC_EXIT_SETUP;
 	if (disk && blk_open(&vm, disk) < 0)
@@ -528,12 +552,15 @@ int main(int argc, char **argv)
 	 * the device window. Only then: with the in-kernel LAPIC a guest's hlt never comes
 	 * back to the monitor, so one that halts with interrupts off would hang until
 	 * --timeout instead of ending with 251. Not with --gdb: its ring-0 breakpoints are
-	 * hlt (the guest would sleep at the breakpoint for ever). */
-	vm.irqchip = !hc_io && !gdb_path && (net || disk) && mode != MODE_RING3 && im.has32 &&
-	             vm.mem_size <= VMMIO_BASE;
+	 * hlt (the guest would sleep at the breakpoint for ever). Not with --snapshot or
+	 * --restore: a snapshot holds no irqchip or queue state (docs/serverless.md), so a
+	 * snapshotted guest runs, and resumes, on the hypercall devices. */
+	vm.irqchip = !hc_io && !gdb_path && !snap && !vm.restored && (net || disk) &&
+	             mode != MODE_RING3 && im.has32 && vm.mem_size <= VMMIO_BASE;
 	if (kvm_open(&vm) < 0)
 		return HC_EXIT_SETUP;
-	const char *why = choose_mode(&vm, mode);
+	const char *why = vm.restored ? "restored from a snapshot, in its start mode"
+	                              : choose_mode(&vm, mode);
 	if (vm.irqchip && !vm.ring3 && vm.tap_fd >= 0) {
 		/* The tap moves to virtio-net: the vCPU thread no longer touches it. */
 		vm.vdev = vdev;
@@ -548,16 +575,17 @@ int main(int argc, char **argv)
 		vm.vblk_disk = vm.disk_fd;
 		vm.disk_fd = -1;
 	}
-	if (io_cmdline(&vm, cmdline, sizeof(cmdline)) < 0) {
+	if (!vm.restored && io_cmdline(&vm, cmdline, sizeof(cmdline)) < 0) {
 		msg("spore-kvm: guest command line longer than %d bytes with the virtio devices\n",
 		    MON_CMDLINE_MAX);
 		return HC_EXIT_SETUP;
 	}
-	if (pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size) < 0) {
+	if (!vm.restored && pvh_write(vm.mem, vm.mem_size, cmdline, mod_addr, mod_size) < 0) {
 		msg("spore-kvm: --mem: the PVH boot data does not fit below 1 MiB\n");
 		return HC_EXIT_SETUP;
 	}
-	if (vm.ring3 && paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
+	if (vm.ring3 && !vm.restored &&
+	    paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
 		msg("spore-kvm: %s: %s\n", image, err);
 		return HC_EXIT_SETUP;
 	}

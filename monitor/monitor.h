@@ -4,6 +4,7 @@
 #ifndef SPORE_MONITOR_H
 #define SPORE_MONITOR_H
 
+#include <linux/kvm.h>
 #include <signal.h>
 #include <stddef.h>
 #include <pthread.h>
@@ -107,6 +108,12 @@ struct vm {
 	int io_epoll;
 	uint64_t io_kicks, io_wakeups; /* --stats: ioeventfd kicks, I/O thread wake-ups */
 	uint64_t exits[64];            /* --stats: returns from KVM_RUN by exit reason */
+	struct snapshot *snap;         /* --snapshot: NULL when not given */
+	struct core *snap_out;         /* --snapshot: the file to write and name (as --core's) */
+	int snap_due;                  /* HC_READY under --snapshot: write it before resuming */
+	uint64_t image_hash;           /* --snapshot: snap_hash of the image file */
+	const struct snap *restored;   /* --restore: the accepted snapshot; NULL when booted */
+	uint64_t generation;           /* HC_READY's answer: 0 booted, n restored */
 };
 
 /* args.c: command-line parsing (pure) */
@@ -286,8 +293,9 @@ int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa);
 #define SECCOMP_EV_MAX 12  /* eventfds the vCPU thread may write */
 struct sock_filter;
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
-                       const struct core *core, const int *ev, unsigned nev);
-/* pure; gdb_fd -1, core NULL, nev 0: absent. ev: eventfds the vCPU thread wakes */
+                       const struct core *core, const struct core *snap, const int *ev,
+                       unsigned nev); /* pure; gdb_fd -1, core/snap NULL, nev 0: absent. ev:
+                                         eventfds the vCPU thread wakes */
 unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
                           const int *wr, unsigned nwr, int disk_fd); /* the I/O thread's (pure) */
 int seccomp_install_io(const struct vm *vm);                         /* -1 after a message */
@@ -381,6 +389,80 @@ void vblk_serve(struct vdev *d); /* I/O thread, lock held */
 int io_cmdline(const struct vm *vm, char *cmdline, size_t size); /* -1: no room */
 int io_setup(struct vm *vm);                                     /* -1 after a message */
 int io_mmio(struct vm *vm); /* KVM_EXIT_MMIO: 0 if a device's */
+/* snap.c: the snapshot file format and its reader (pure; docs/serverless.md).
+ * Layout: snap_hdr | snap_meta | snap_extent[nextents] | pad to a page | RAM extents. */
+#define SNAP_MAGIC      "SPORESNP"
+#define SNAP_VERSION    1u
+#define SNAP_PAGE       4096ull
+#define SNAP_MSR_MAX    16
+#define SNAP_EXTENT_MAX (1u << 16) /* runs of non-zero pages; more: the snapshot fails */
+struct snap_hdr {
+	char magic[8];               /* SNAP_MAGIC, no NUL */
+	uint32_t version;            /* SNAP_VERSION */
+	uint32_t abi;                /* HC_ABI_VERSION of the monitor that wrote it */
+	uint64_t image_hash;         /* snap_hash of the ELF file */
+	uint64_t mem_size;           /* --mem */
+	uint32_t mode;               /* 1: ring 3 at the Spore note, 0: ring 0 at the PVH entry */
+	uint32_t flags;              /* 0 */
+	uint64_t meta_off, meta_len; /* sizeof(snap_hdr), sizeof(snap_meta) */
+	uint64_t nextents;           /* the table follows the metadata */
+	uint64_t data_off;           /* snap_data_off(nextents): the first extent's bytes */
+	uint64_t file_size;
+	uint64_t meta_sum; /* snap_hash of the metadata and the extent table */
+	uint64_t hdr_sum;  /* snap_hdr_sum */
+};
+struct snap_msr {
+	uint32_t index, pad;
+	uint64_t data;
+};
+struct snap_dev {
+	uint64_t ready_gpa;  /* the guest's struct hc_ready, written at each restore */
+	uint64_t generation; /* 0; a restore tells the guest generation + 1 */
+	uint64_t mono_ns;    /* HC_TIME's mono_ns at the snapshot: it continues from here */
+	uint64_t tsc;        /* the guest TSC at the snapshot (also in msrs) */
+	uint64_t tsc_khz;
+	uint64_t disk_sectors;       /* 0: no --disk; a restore needs a disk of this size */
+	uint32_t net_present, nmsrs; /* a restore needs --net when net_present */
+	uint8_t net_mac[6], pad[2];  /* the guest's netif has this MAC */
+	struct snap_msr msrs[SNAP_MSR_MAX];
+};
+struct snap_extent {
+	uint64_t gpa, pages, file_off;
+};
+struct snap_meta {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_fpu fpu;
+	struct kvm_xcrs xcrs;
+	struct snap_dev dev;
+	struct image image;     /* the segments: the ring-3 trap decoder needs them */
+	struct kvm_xsave xsave; /* last: it ends in a flexible array (AMX's extra) */
+};
+struct snap {
+	struct snap_hdr hdr;
+	const struct snap_meta *meta; /* point into the caller's buffer */
+	const struct snap_extent *ext;
+};
+#define snap_data_off(n)                                                                           \
+	((sizeof(struct snap_hdr) + sizeof(struct snap_meta) + (n) * sizeof(struct snap_extent) +  \
+	  SNAP_PAGE - 1) &                                                                         \
+	 ~(SNAP_PAGE - 1))
+uint64_t snap_hash(const void *p, size_t n);
+uint64_t snap_hdr_sum(const struct snap_hdr *h);
+int snap_parse(const uint8_t *buf, size_t len, uint64_t file_size, uint32_t abi,
+               uint64_t image_hash, struct snap *out, char *err,
+               size_t errlen); /* 0, or -1 + err */
+
+/* snapshot.c: --snapshot=FILE and --restore=FILE, the KVM and file side */
+int snapshot_open(struct vm *vm, const char *path); /* before the sandbox; -1 after a message */
+int snapshot_ready(struct vm *vm, uint64_t gpa);    /* HC_READY: -1 to resume, else status */
+int snapshot_write(struct vm *vm);                  /* at vm->snap_due: exit status */
+
+/* restore.c: --restore=FILE */
+int restore_open(struct vm *vm, const char *path,
+                 const char *image); /* RAM, image, mode: 0 or
+                                      * the exit status, after a line */
+int restore_vcpu(struct vm *vm);     /* kvm_start's, in place of fresh registers; -1 after a line */
 
 /* main.c */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

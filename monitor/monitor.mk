@@ -2,6 +2,7 @@
 # spore-kvm, its host unit tests, its test guest and the bare-KVM floor program.
 # Included by the top-level Makefile; also works alone: make -f monitor/monitor.mk build/spore-kvm
 #   build/spore-kvm                   the monitor (static: faster exec, no ld.so)
+#   build/spore-fn                    a fresh restored VM per connection (fn/spore-fn.c)
 #   build/bench/kvm-floor             create VM + vCPU, run to HLT: the start-up floor
 #   build/tests/unit/monitor_test     host unit tests (pure files and the seccomp filter, ASan + UBSan)
 #   build/tests/unit/monitor_guest.elf  tiny PVH guest for tests/monitor.sh
@@ -20,7 +21,7 @@ MON_PURE    := monitor/args.c monitor/decode.c monitor/elf.c monitor/guestmem.c 
 # The unit tests link the pure files and those whose I/O needs no KVM (the image read,
 # the hypercall handlers, the timer, the sandbox), driven with pipes and files over a fake guest RAM.
 MON_TESTED  := $(MON_PURE) monitor/image.c monitor/seccomp.c monitor/hypercalls.c monitor/net.c \
-               monitor/blk.c monitor/timer.c monitor/core.c monitor/gdbsock.c
+               monitor/blk.c monitor/timer.c monitor/core.c monitor/gdbsock.c monitor/snap.c monitor/snapshot.c
 MON_OBJ     := $(MON_SRC:%.c=$(MON_B)/%.o)
 
 .PHONY: monitor monitor-test
@@ -58,3 +59,13 @@ $(MON_B)/tests/unit/monitor_%64.elf: tests/unit/monitor_%64.S tests/unit/monitor
 	@mkdir -p $(@D); echo "  AS      $<"
 	@$(HOSTCC) -c -o $(@:.elf=.o) $<
 	@ld -m elf_x86_64 -static -nostdlib -T tests/unit/monitor_guest64.ld -o $@ $(@:.elf=.o)
+
+# The snapshot reader under hostile files (tests/unit/snap_test.c).
+$(MON_B)/tests/unit/snap_test: tests/unit/snap_test.c monitor/snap.c monitor/guestmem.c monitor/monitor.h \
+	kernel/hypercall.h tests/unit/unit.h
+	@mkdir -p $(@D); echo "  HOSTCC  $<"
+	@$(TEST_CC) -Ikernel -Imonitor -Itests/unit -o $@ tests/unit/snap_test.c monitor/snap.c monitor/guestmem.c
+
+$(MON_B)/spore-fn: fn/spore-fn.c
+	@mkdir -p $(@D); echo "  HOSTCC  $<"; $(HOSTCC) -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	    $(MON_LDFLAGS) -o $@ $<

@@ -74,7 +74,9 @@ static void allow_fds(struct filter *p, uint32_t nr, const int *fds, unsigned nf
  * 0..n-1 equals want[i]: all 64 bits where bit i of ptrs is set (the pointers point
  * into a page made read-only before the filter went in, and mprotect is not
  * allowed), else the low 32 (an int: the kernel ignores the high half, and glibc
- * may leave -100 zero-extended there). */
+ * may leave -100 zero-extended there). Otherwise A is the number again and the
+ * filter goes on: a later block may allow nr with other arguments (--core's and
+ * --snapshot's linkat), and nr matches nothing after them, so it is denied. */
 static void allow_args(struct filter *p, uint32_t nr, const uint64_t *want, unsigned n,
                        unsigned ptrs)
 {
@@ -94,16 +96,18 @@ static void allow_args(struct filter *p, uint32_t nr, const uint64_t *want, unsi
 		jump(p, (uint32_t)want[i], 0, (uint8_t)(len - done + 1));
 	}
 	stmt(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	stmt(p, BPF_RET | BPF_K, DENY);
+	stmt(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 }
 
 /* Pure: the filter for these fds (-1: absent) into f[0..SECCOMP_MAX); returns its
  * length. The unit tests run it through a BPF interpreter. --gdb (gdb_fd >= 0) adds
  * reads and writes on its socket and two ioctls; --core (core != NULL) adds pwrite64
- * on the core's fd and the one linkat that names it. Without them the filter is what
- * it was before either existed. */
+ * on the core's fd and the one linkat that names it; --snapshot (snap != NULL) the
+ * same for its file and the ioctls that read the vCPU's state. Without them the
+ * filter is what it was before any existed. */
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
-                       const struct core *core, const int *ev, unsigned nev)
+                       const struct core *core, const struct core *snap, const int *ev,
+                       unsigned nev)
 {
 	int out[4 + SECCOMP_EV_MAX] = { STDOUT_FILENO, STDERR_FILENO, tap_fd, gdb_fd };
 	const int in[] = { tap_fd, gdb_fd };
@@ -132,12 +136,16 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	                                          * to the tap, gdb, waking the I/O thread (virtio) */
 	allow_fds(p, __NR_read, in, 2);          /* frames from the tap, packets from gdb */
 	allow_fds(p, __NR_pread64, &disk_fd, 1); /* disk sectors */
-	const int pw[] = { disk_fd, core_fd };
-	allow_fds(p, __NR_pwrite64, pw, 2); /* disk sectors, the core */
-	if (core) {
-		const uint64_t link[] = { (uint64_t)(int64_t)AT_FDCWD,
-			                  (uint64_t)(uintptr_t)core->from, (uint64_t)core->dir,
-			                  (uint64_t)(uintptr_t)core->name, AT_SYMLINK_FOLLOW };
+	const int pw[] = { disk_fd, core_fd, snap ? snap->fd : -1 };
+	allow_fds(p, __NR_pwrite64, pw, 3);          /* disk sectors, the core, the snapshot */
+	const struct core *named[] = { core, snap }; /* linkat names each at the end */
+	for (unsigned i = 0; i < 2; i++) {
+		const struct core *c = named[i];
+		if (!c)
+			continue;
+		const uint64_t link[] = { (uint64_t)(int64_t)AT_FDCWD, (uint64_t)(uintptr_t)c->from,
+			                  (uint64_t)c->dir, (uint64_t)(uintptr_t)c->name,
+			                  AT_SYMLINK_FOLLOW };
 		allow_args(p, __NR_linkat, link, 5, 1u << 1 | 1u << 3);
 	}
 	allow_fds(p, __NR_fdatasync, &disk_fd, 1); /* HC_BLK_FLUSH */
@@ -161,6 +169,13 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	if (gdb_fd >= 0) {
 		allow_nr(p, KVM_SET_GUEST_DEBUG); /* breakpoints, single step */
 		allow_nr(p, KVM_GET_FPU);         /* gdb's x87 and SSE registers */
+	}
+	if (snap) { /* the vCPU's state into the snapshot */
+		if (gdb_fd < 0)
+			allow_nr(p, KVM_GET_FPU);
+		allow_nr(p, KVM_GET_XSAVE);
+		allow_nr(p, KVM_GET_XCRS);
+		allow_nr(p, KVM_GET_MSRS);
 	}
 	stmt(p, BPF_RET | BPF_K, DENY);
 	return p->n;
@@ -313,7 +328,7 @@ int seccomp_install(const struct vm *vm)
 			ev[nev++] = vm->vdev[i].kick[q];
 	}
 	return install(f, seccomp_build(f, vm->vcpu_fd, vm->tap_fd, vm->disk_fd, vm->gdb_fd,
-	                                vm->core, ev, nev));
+	                                vm->core, vm->snap_out, ev, nev));
 }
 
 /* In the I/O thread, first thing. */

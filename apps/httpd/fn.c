@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* The function endpoint, a stand-in for a serverless handler: /fn/sha256
  * (hex SHA-256 of the POST body), /fn/upper (the body uppercased), /fn/echo
- * (the request line and headers back). SHA-256 per FIPS 180-4, checked
+ * (the request line and headers back), /fn/random (hex of 16 bytes from getentropy:
+ * copies restored from one snapshot must differ). SHA-256 per FIPS 180-4, checked
  * against its known vectors by tests/unit/httpd_test.c. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "http.h"
 
 static const uint32_t K[64] = {
@@ -80,6 +82,24 @@ void fn_call(const struct http_req *r, const char *body, size_t len, struct repl
 		if (out->body)
 			memcpy(out->body, r->raw_head, out->len = r->raw_len);
 		out->status = out->body ? 200 : 500;
+		return;
+	}
+	if (!strcmp(name, "random")) {
+		uint8_t b[16];
+		out->body = malloc(33);
+		if (out->body && getentropy(b, sizeof(b)) == 0) {
+			for (int i = 0; i < 16; i++)
+				out->body[2 * i] = "0123456789abcdef"[b[i] >> 4],
+					      out -> body[2 * i + 1] =
+							     "0123456789abcdef"[b[i] & 15];
+			out->body[32] = '\n';
+			out->len = 33;
+			out->status = 200;
+		} else {
+			free(out->body);
+			out->body = NULL;
+			out->status = 500;
+		}
 		return;
 	}
 	if (strcmp(name, "sha256") && strcmp(name, "upper"))

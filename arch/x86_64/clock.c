@@ -67,6 +67,21 @@ uint64_t clock_monotonic_ns(void)
 
 uint64_t clock_wall_ns(void) { return wall_offset + clock_monotonic_ns(); }
 
+/* After a restore from a snapshot: monotonic time goes on from mono_ns, its value when
+ * the snapshot was taken, whatever the TSC did meanwhile (kvm_pvm runs ring 3 on the
+ * host's own TSC, and KVM may keep a new VM's TSC offset rather than take the one
+ * restored); the wall clock is the host's now. Only our own record (source "tsc") is
+ * rebased: a host's pvclock or kvmclock is the host's to keep. One vCPU, no
+ * interrupts here: nothing reads the record while it changes. */
+void clock_resume(uint64_t mono_ns, uint64_t wall_ns)
+{
+	if (pv == &pvti && source[0] == 't') {
+		pvti.tsc_timestamp = rdtsc();
+		pvti.system_time = mono_ns;
+	}
+	wall_offset = wall_ns - clock_monotonic_ns();
+}
+
 /* Inverse of scale(), for the TSC-deadline timer. */
 uint64_t clock_tsc_from_ns(uint64_t ns)
 {

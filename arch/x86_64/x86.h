@@ -130,6 +130,7 @@ int clock_use_kvmclock(void);                                  /* ring 0; -1: no
 void clock_use_tsc(uint64_t khz, uint64_t wall_ns);            /* khz > 0 */
 uint64_t clock_monotonic_ns(void);
 uint64_t clock_wall_ns(void);
+void clock_resume(uint64_t mono_ns, uint64_t wall_ns); /* after a restore (kernel/ready.c) */
 const char *clock_source(void);
 uint64_t clock_tsc_from_ns(uint64_t ns); /* TSC value at monotonic time ns */
 uint64_t clock_tsc_delta_ns(uint64_t dtsc);

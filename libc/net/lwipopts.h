@@ -78,4 +78,10 @@ int spore_ip4_input_hook(struct pbuf *p, struct netif *inp);
 #define LWIP_HOOK_IP4_INPUT(p, inp) spore_ip4_input_hook((p), (inp))
 
 unsigned int spore_lwip_rand(void);
+
+/* RFC 6528 initial sequence numbers (sys_arch.c): lwIP's own is a counter, the same
+ * in every copy restored from one snapshot. */
+unsigned int spore_tcp_isn(const void *local_ip, unsigned short local_port, const void *remote_ip,
+                           unsigned short remote_port);
+#define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) spore_tcp_isn((lip), (lport), (rip), (rport))
 #endif

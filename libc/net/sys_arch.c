@@ -6,12 +6,16 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 /* lwip/opt.h brings it too; named so checkers see that spore_lwip_assert never returns */
 #include "arch/cc.h"
 #include "lwip/opt.h"
 #include "lwip/err.h"
 #include "lwip/sys.h"
+#include "lwip/ip_addr.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/udp.h"
 #include "libc/libc.h"
 
 struct sys_sem {
@@ -27,8 +31,6 @@ struct sys_mbox {
 	void *msg[];
 };
 
-void sys_init(void) {}
-
 u32_t sys_now(void) { return (u32_t)(clock_monotonic_ns() / 1000000); }
 
 unsigned int spore_lwip_rand(void)
@@ -38,6 +40,51 @@ unsigned int spore_lwip_rand(void)
 		return r;
 	return (unsigned int)rand();
 }
+
+/* RFC 6528, section 3: ISN = M + F(4-tuple, key), M a clock ticking every 4 us,
+ * F a keyed hash. The key comes from entropy at the first connection and again
+ * after every restore (net_reseed). F here is a multiply-xorshift mix, not the
+ * RFC's cryptographic hash: it keeps ISNs apart between connections and between
+ * copies of one snapshot, but a peer that sees many ISNs may learn the key. */
+static uint64_t isn_key[2];
+static int isn_keyed;
+
+static uint64_t isn_mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+unsigned int spore_tcp_isn(const void *local_ip, unsigned short local_port, const void *remote_ip,
+                           unsigned short remote_port)
+{
+	const ip_addr_t *l = local_ip, *r = remote_ip;
+
+	if (!isn_keyed) {
+		if (getentropy(isn_key, sizeof(isn_key)) < 0)
+			isn_key[0] = isn_key[1] = (uint64_t)rand() << 32 | (unsigned)rand();
+		isn_keyed = 1;
+	}
+	uint64_t h = isn_mix(isn_key[0], (uint64_t)ip4_addr_get_u32(ip_2_ip4(l)) << 32 |
+	                                         ip4_addr_get_u32(ip_2_ip4(r)));
+	h = isn_mix(h, (uint64_t)local_port << 16 | remote_port);
+	h = isn_mix(h, isn_key[1]);
+	return (unsigned int)(clock_monotonic_ns() / 4000 + h);
+}
+
+/* After a restore (kernel/ready.c): a new ISN key from the host's seed, new first
+ * ephemeral ports (tcp_init and udp_init do nothing else in lwIP 2.1.3). Runs
+ * between threads on the one vCPU, so lwIP is never caught mid-call. */
+static void net_reseed(const uint8_t *seed, size_t n)
+{
+	memcpy(isn_key, seed, n < sizeof(isn_key) ? n : sizeof(isn_key));
+	isn_keyed = 1;
+	tcp_init();
+	udp_init();
+}
+
+/* lwIP's init: the kernel calls net_reseed after a restore (kernel/ready.c). */
+void sys_init(void) { ready_on_restore(net_reseed); }
 
 void spore_lwip_assert(const char *msg, const char *file, int line)
 {

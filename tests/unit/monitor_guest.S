@@ -60,7 +60,7 @@ fail:	HC(4, exit1)
 fail2:	HC(4, exit2)                    /* HC_TIME's tsc is not the guest's TSC */
 	hlt
 cpuid:	mov $0x40000100, %eax; cpuid
-	cmp $1, %eax; jne fail
+	cmp $2, %eax; jne fail                  /* HC_ABI_VERSION */
 	cmp $0x726f7053, %ebx; jne fail         /* "Spor" */
 	cmp $0x4d564b65, %ecx; jne fail         /* "eKVM" */
 	test %edx, %edx; jne fail

@@ -1016,17 +1016,17 @@ static struct vm *fake_vm(void)
 	return &vm;
 }
 
-/* 249..254 are the monitor's: a guest asking for one gets 250 and a line naming it. */
+/* 248..254 are the monitor's: a guest asking for one gets 250 and a line naming it. */
 static const char *t_hc_exit(void)
 {
 	static const struct {
 		int32_t ask;
 		int got;
 	} c[] = {
-		{ 0, 0 },     { 7, 7 },    { 119, 119 },       { 120, 120 },
-		{ 248, 248 }, { 249, -1 }, { 250, -1 },        { 251, -1 },
-		{ 252, -1 },  { 253, -1 }, { 254, -1 },        { 255, 255 },
-		{ 256, 255 }, { -1, 255 }, { INT32_MIN, 255 }, { INT32_MAX, 255 },
+		{ 0, 0 },           { 7, 7 },           { 119, 119 }, { 120, 120 }, { 247, 247 },
+		{ 248, -1 },        { 249, -1 },        { 250, -1 },  { 251, -1 },  { 252, -1 },
+		{ 253, -1 },        { 254, -1 },        { 255, 255 }, { 256, 255 }, { -1, 255 },
+		{ INT32_MIN, 255 }, { INT32_MAX, 255 },
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct vm *vm = fake_vm();
@@ -1039,7 +1039,7 @@ static const char *t_hc_exit(void)
 		int r = hc_dispatch(vm, HC_EXIT, HC_GPA);
 		snprintf(want, sizeof(want),
 		         "spore-kvm: guest error: exit (nr 4): status %d is reserved "
-		         "for the monitor (249..254); exiting 250 instead (gpa 0x1000)\n",
+		         "for the monitor (248..254); exiting 250 instead (gpa 0x1000)\n",
 		         c[i].ask);
 		if (c[i].got >= 0)
 			CHECK(r == c[i].got && !msgs[0], "exit %d: status %d, message '%.200s'",
@@ -1048,6 +1048,30 @@ static const char *t_hc_exit(void)
 			CHECK(r == HC_EXIT_BADCALL && strcmp(msgs, want) == 0,
 			      "exit %d: status %d, message '%.200s'", c[i].ask, r, msgs);
 	}
+	return NULL;
+}
+
+/* HC_READY without --snapshot: the block is overwritten whole with the generation (0
+ * booted, n restored), nothing is due; a bad block is a bad call. */
+static const char *t_hc_ready(void)
+{
+	for (uint64_t gen = 0; gen < 3; gen += 2) {
+		struct vm *vm = fake_vm();
+		struct hc_ready b;
+		memset(&b, 0xa5, sizeof(b));
+		memcpy(vm->mem + HC_GPA, &b, sizeof(b));
+		vm->generation = gen;
+		CHECK(hc_dispatch(vm, HC_READY, HC_GPA) == -1 && !msgs[0], "ready: %.200s", msgs);
+		memcpy(&b, vm->mem + HC_GPA, sizeof(b));
+		CHECK(b.generation == gen && b.wall_ns == 0 && b.seed[31] == 0 && !vm->snap_due,
+		      "block");
+	}
+	struct vm *vm = fake_vm();
+	CHECK(hc_dispatch(vm, HC_READY, HC_GPA + 4) == HC_EXIT_BADCALL &&
+	              strstr(msgs, "ready (nr 12)"),
+	      "misaligned: %.200s", msgs);
+	vm = fake_vm();
+	CHECK(hc_dispatch(vm, HC_READY, 8 * MiB - 8) == HC_EXIT_BADCALL, "outside RAM");
 	return NULL;
 }
 
@@ -1308,6 +1332,57 @@ static int ref_allow(const struct seccomp_data *d, int tap, int disk, int extra)
 	return 0;
 }
 
+/* --snapshot adds pwrite64 on its file, its one linkat and the ioctls that read the
+ * vCPU's state; without it none of them, and with everything on the filter still fits. */
+static const char *t_seccomp_snap(void)
+{
+	static struct sock_filter f[SECCOMP_MAX];
+	static const struct core snap = { .fd = 12,
+		                          .dir = 13,
+		                          .from = (const char *)0x7f0000002000,
+		                          .name = (const char *)0x7f0000002010 };
+	static const unsigned long gets[] = { KVM_GET_XSAVE, KVM_GET_XCRS, KVM_GET_MSRS,
+		                              KVM_GET_FPU };
+
+	for (int with = 0; with < 2; with++) {
+		unsigned n = seccomp_build(f, 5, 7, 8, 9, &test_core, with ? &snap : NULL, NULL, 0);
+		CHECK(n > 0 && n <= SECCOMP_MAX, "%u instructions", n);
+		struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64,
+			                  .nr = __NR_pwrite64,
+			                  .args = { 12 } };
+		CHECK(bpf_run(f, n, &d) == (with ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
+		      "pwrite64 on 12");
+		d.args[0] = 13;
+		CHECK(bpf_run(f, n, &d) == SECCOMP_RET_TRAP, "pwrite64 on 13");
+		for (size_t i = 0; i < sizeof(gets) / sizeof(gets[0]); i++) {
+			d = (struct seccomp_data){ .arch = AUDIT_ARCH_X86_64,
+				                   .nr = __NR_ioctl,
+				                   .args = { 5, gets[i] } };
+			CHECK(bpf_run(f, n, &d) == (with || gets[i] == KVM_GET_FPU
+			                                    ? SECCOMP_RET_ALLOW
+			                                    : SECCOMP_RET_TRAP),
+			      "ioctl 0x%lx", gets[i]);
+			d.args[0] = 12;
+			CHECK(bpf_run(f, n, &d) == SECCOMP_RET_TRAP, "ioctl 0x%lx on the file",
+			      gets[i]);
+		}
+		d = (struct seccomp_data){ .arch = AUDIT_ARCH_X86_64,
+			                   .nr = __NR_linkat,
+			                   .args = { (uint32_t)AT_FDCWD, 0x7f0000002000, 13,
+			                             0x7f0000002010, AT_SYMLINK_FOLLOW } };
+		CHECK(bpf_run(f, n, &d) == (with ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
+		      "the snapshot's linkat");
+		d.args[3] = 0x7f0000001010; /* the core's name in the snapshot's directory */
+		CHECK(bpf_run(f, n, &d) == SECCOMP_RET_TRAP, "a mixed linkat");
+	}
+	unsigned n = seccomp_build(f, 5, -1, -1, -1, NULL, &snap, NULL, 0);
+	struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64,
+		                  .nr = __NR_ioctl,
+		                  .args = { 5, KVM_GET_FPU } };
+	CHECK(bpf_run(f, n, &d) == SECCOMP_RET_ALLOW, "KVM_GET_FPU without --gdb");
+	return NULL;
+}
+
 static const char *t_seccomp(void)
 {
 	static struct sock_filter f[SECCOMP_MAX];
@@ -1348,7 +1423,7 @@ static const char *t_seccomp(void)
 	for (int x = 0; x < 8; x++) {
 		int tap = x & 1 ? 7 : -1, disk = x & 2 ? 8 : -1, extra = x >> 2;
 		unsigned n = seccomp_build(f, 5, tap, disk, extra ? 9 : -1,
-		                           extra ? &test_core : NULL, NULL, 0);
+		                           extra ? &test_core : NULL, NULL, NULL, 0);
 		CHECK(n > 0 && n <= SECCOMP_MAX, "%u instructions", n);
 		/* Without --gdb and --core, the filter there was before them (its length
 		 * then; the bytes were compared once, by hand, as well). */
@@ -1499,7 +1574,7 @@ static const char *t_seccomp_virtio(void)
 		                         KVM_IRQFD,
 		                         UINT64_MAX };
 	const int ev[] = { 20, 21, 22 }, wr[] = { 7, 2, 23 }, rd[] = { 7, 20, 21, 22 };
-	unsigned nv = seccomp_build(f, 5, -1, -1, -1, NULL, ev, 3);
+	unsigned nv = seccomp_build(f, 5, -1, -1, -1, NULL, NULL, ev, 3);
 	static struct sock_filter g[SECCOMP_MAX];
 	unsigned ni = seccomp_build_io(g, 30, rd, 4, wr, 3, 8);
 	struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64 };
@@ -2157,10 +2232,12 @@ static const struct unit_test tests[] = {
 	{ t_net_check, "net_check" },
 	{ t_seccomp, "seccomp_bpf" },
 	{ t_seccomp_virtio, "seccomp_virtio" },
+	{ t_seccomp_snap, "seccomp_snapshot" },
 	{ t_seccomp_report, "seccomp_report" },
 	{ t_seccomp_trap, "seccomp_trap" },
 	{ t_hc_exit, "hc_exit_status" },
 	{ t_hc_exit_regs, "hc_exit_regs" },
+	{ t_hc_ready, "hc_ready" },
 	{ t_hc_poll, "hc_poll_tap_gone" },
 	{ t_hc_console, "hc_console_epipe" },
 	{ t_timeout_in_write, "timeout_in_blocked_write" },
