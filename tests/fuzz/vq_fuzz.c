@@ -14,17 +14,7 @@
 
 #define MEM 8192
 
-static const uint8_t *in, *in_end;
-
-static uint8_t byte(void) { return in < in_end ? *in++ : 0; }
-
-static uint64_t word(unsigned n)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < n; i++)
-		v = v << 8 | byte();
-	return v;
-}
+#include "input.h"
 
 /* An address: mostly inside the small RAM, sometimes anything (wrap-around). */
 static uint64_t addr(void)
