@@ -14,13 +14,13 @@ char *dirname(char *path)
 	if (!path || !*path)
 		return dot;
 	size_t n = strlen(path);
-	while (n > 1 && path[n - 1] == '/')   /* trailing slashes */
+	while (n > 1 && path[n - 1] == '/') /* trailing slashes */
 		n--;
-	while (n > 0 && path[n - 1] != '/')   /* the last component */
+	while (n > 0 && path[n - 1] != '/') /* the last component */
 		n--;
 	if (!n)
 		return dot;
-	while (n > 1 && path[n - 1] == '/')   /* the slashes before it */
+	while (n > 1 && path[n - 1] == '/') /* the slashes before it */
 		n--;
 	if (n == 1 && path[0] == '/')
 		return slash;
@@ -38,7 +38,4 @@ int glob(const char *restrict pat, int flags, int (*err)(const char *, int), glo
 	return GLOB_ABEND;
 }
 
-void globfree(glob_t *g)
-{
-	(void)g;   /* glob() never allocates */
-}
+void globfree(glob_t *g) { (void)g; /* glob() never allocates */ }

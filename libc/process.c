@@ -27,8 +27,9 @@ int flock(int fd, int op)
 	if (!fd_get(fd))
 		return -1;
 	switch (op & ~LOCK_NB) {
-	case LOCK_SH: case LOCK_EX: case LOCK_UN:
-		return 0;
+	case LOCK_SH:
+	case LOCK_EX:
+	case LOCK_UN: return 0;
 	}
 	errno = EINVAL;
 	return -1;

@@ -3,7 +3,7 @@
  * long double is double, which spore has (libc/mathl.c). */
 #ifndef SPORE_MATH_H
 #define SPORE_MATH_H
-#pragma GCC system_header   /* #include_next, under -pedantic */
+#pragma GCC system_header /* #include_next, under -pedantic */
 #include_next <math.h>
 #if !defined(_LDBL_EQ_DBL)
 long double ceill(long double x);

@@ -87,14 +87,17 @@ static int pipe_close(struct fd *f)
 static short pipe_poll(struct fd *f, short events)
 {
 	struct pipe *p = pipe_of(f);
-	if (f->sock)   /* the write end */
+	if (f->sock) /* the write end */
 		return !p->readers ? POLLERR : p->len < PIPE_SIZE ? (events & POLLOUT) : 0;
 	return (short)((p->len ? (events & POLLIN) : 0) | (!p->writers ? POLLHUP : 0));
 }
 
 static const struct fd_ops pipe_ops = {
-	.read = pipe_read, .write = pipe_write, .close = pipe_close, .poll = pipe_poll,
-	.mode = 0010600,   /* S_IFIFO */
+	.read = pipe_read,
+	.write = pipe_write,
+	.close = pipe_close,
+	.poll = pipe_poll,
+	.mode = 0010600, /* S_IFIFO */
 };
 
 /* fds[0] reads, fds[1] writes; fd->sock tells the ends apart (1: write). */

@@ -11,7 +11,7 @@
 #include "lwip/inet.h"
 
 #if !LWIP_IPV6
-struct sockaddr_in6 {   /* lwIP's layout when LWIP_IPV6 is 1 */
+struct sockaddr_in6 { /* lwIP's layout when LWIP_IPV6 is 1 */
 	u8_t sin6_len;
 	sa_family_t sin6_family;
 	in_port_t sin6_port;
@@ -19,8 +19,8 @@ struct sockaddr_in6 {   /* lwIP's layout when LWIP_IPV6 is 1 */
 	struct in6_addr sin6_addr;
 	u32_t sin6_scope_id;
 };
-#define IPPROTO_IPV6 41
-#define IPV6_V6ONLY 27
+#define IPPROTO_IPV6     41
+#define IPV6_V6ONLY      27
 #define INET6_ADDRSTRLEN 46
 #endif
 #endif

@@ -7,7 +7,7 @@
  * implements sigaction(), is the one place that must agree with this. */
 #ifndef SPORE_SYS_SIGNAL_H
 #define SPORE_SYS_SIGNAL_H
-#pragma GCC system_header   /* #include_next, under -pedantic */
+#pragma GCC system_header /* #include_next, under -pedantic */
 #define sigaction newlib_sigaction
 #define siginfo_t newlib_siginfo_t
 #include_next <sys/signal.h>
@@ -23,7 +23,7 @@ typedef struct {
 	void *si_addr;
 	int si_status;
 #if defined(_POSIX_REALTIME_SIGNALS) || __POSIX_VISIBLE >= 199309
-	union sigval si_value;   /* last: where newlib hides sigval, it is absent */
+	union sigval si_value; /* last: where newlib hides sigval, it is absent */
 #endif
 } siginfo_t;
 
@@ -38,10 +38,10 @@ struct sigaction {
 
 /* Linux's values; SA_NOCLDSTOP is newlib's. Kept, reported back: only
  * SA_SIGINFO and SA_RESETHAND change what raise() does (libc/posix.c). */
-#define SA_SIGINFO 0x4
-#define SA_ONSTACK 0x08000000
-#define SA_RESTART 0x10000000
-#define SA_NODEFER 0x40000000
+#define SA_SIGINFO   0x4
+#define SA_ONSTACK   0x08000000
+#define SA_RESTART   0x10000000
+#define SA_NODEFER   0x40000000
 #define SA_RESETHAND 0x80000000
 
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old);
