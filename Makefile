@@ -293,7 +293,7 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 # The lab's echo client (static: L1 has busybox only).
 $(B)/tests/kvm-lab/echoflood: tests/kvm-lab/echoflood.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
-test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood lua
+test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood lua redis
 	@tests/run-tests lab
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
@@ -336,7 +336,8 @@ lint: | $(B)/.deps
 clean:
 	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o \
 	    $(B)/spore-cc $(B)/image $(B)/lua/spore $(B)/lua/linux $(B)/sqlite/spore $(B)/sqlite/linux \
-	    $(B)/redis/spore $(B)/redis/linux $(B)/redis/redis-server.elf $(B)/redis/redis-server-linux
+	    $(B)/redis/spore $(B)/redis/linux $(B)/redis/redis-server.elf $(B)/redis/redis-server-linux \
+	    $(B)/redis/redis-benchmark-linux $(B)/redis/lab
 
 # Dependency files of our own objects only: build/ also holds foreign trees
 # (the comparison's Debian root has directories such as etc/rc2.d, the KVM

@@ -30,10 +30,20 @@ $(B)/redis/redis-server.elf: $(REDIS)/src/server.c $(B)/spore.o | $(B)/spore-cc
 	    CC=$(CURDIR)/$(B)/spore-cc CFLAGS="$(REDIS_SPORE)" > $(B)/redis/spore.log 2>&1 \
 	    || { grep -m20 -i 'error' $(B)/redis/spore.log; exit 1; }
 	@cp $(B)/redis/spore/src/redis-server $@
+# Static, so that the kvm_amd lab's busybox L1 runs it (and redis-benchmark)
+# as a process next to spore-kvm.
 $(B)/redis/redis-server-linux: $(REDIS)/src/server.c
 	@echo "  REDIS   building redis-server for Linux (the same flags, the host's gcc)"
 	@rm -rf $(B)/redis/linux && cp -a $(REDIS)/ $(B)/redis/linux
-	@GIT_DIR=/nonexistent $(MAKE) -C $(B)/redis/linux/src redis-server $(REDIS_FLAGS) CC=gcc \
-	    > $(B)/redis/linux.log 2>&1 || { grep -m20 -i 'error' $(B)/redis/linux.log; exit 1; }
+	@GIT_DIR=/nonexistent $(MAKE) -C $(B)/redis/linux/src redis-server redis-benchmark $(REDIS_FLAGS) \
+	    CC=gcc LDFLAGS=-static > $(B)/redis/linux.log 2>&1 || { grep -m20 -i 'error' $(B)/redis/linux.log; exit 1; }
+	@cp $(B)/redis/linux/src/redis-benchmark $(B)/redis/redis-benchmark-linux
 	@cp $(B)/redis/linux/src/redis-server $@
-redis: $(B)/redis/redis-server.elf $(B)/redis/redis-server-linux
+$(B)/redis/redis-benchmark-linux: $(B)/redis/redis-server-linux
+# What the lab copies into L1 (tests/kvm-lab/redis.sh), stripped.
+$(B)/redis/lab/redis.elf: $(B)/redis/redis-server.elf $(B)/redis/redis-server-linux
+	@mkdir -p $(@D)
+	@strip -o $(@D)/redis-server $(B)/redis/redis-server-linux
+	@strip -o $(@D)/redis-benchmark $(B)/redis/redis-benchmark-linux
+	@strip -o $@ $<
+redis: $(B)/redis/redis-server.elf $(B)/redis/redis-server-linux $(B)/redis/lab/redis.elf
