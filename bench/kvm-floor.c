@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* kvm-floor: the least a KVM monitor can do (open /dev/kvm, one VM, one vCPU,
- * one page of real-mode code that halts). Its run time is the floor spore-kvm is measured against. */
+ * one page of real-mode code that halts). Its run time is the floor spore-kvm is measured against.
+ */
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdint.h>
@@ -10,8 +11,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#define MEM_SIZE  0x1000
-#define CODE_GPA  0x1000
+#define MEM_SIZE 0x1000
+#define CODE_GPA 0x1000
 
 static void die(const char *what)
 {
@@ -29,13 +30,15 @@ int main(void)
 		die("KVM_CREATE_VM");
 
 	uint8_t *mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap");
 	mem[0] = 0xf4; /* hlt */
 	struct kvm_userspace_memory_region region = {
-		.slot = 0, .guest_phys_addr = CODE_GPA,
-		.memory_size = MEM_SIZE, .userspace_addr = (uintptr_t)mem,
+		.slot = 0,
+		.guest_phys_addr = CODE_GPA,
+		.memory_size = MEM_SIZE,
+		.userspace_addr = (uintptr_t)mem,
 	};
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		die("KVM_SET_USER_MEMORY_REGION");

@@ -41,17 +41,10 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "+qo:t:")) != -1) {
 		switch (opt) {
-		case 'q':
-			out = "/dev/null";
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 't':
-			timeout = (unsigned)strtoul(optarg, NULL, 10);
-			break;
-		default:
-			return usage();
+		case 'q': out = "/dev/null"; break;
+		case 'o': out = optarg; break;
+		case 't': timeout = (unsigned)strtoul(optarg, NULL, 10); break;
+		default: return usage();
 		}
 	}
 	char **cmd = argv + optind;
@@ -59,7 +52,7 @@ int main(int argc, char **argv)
 		return usage();
 
 	/* No SA_RESTART: the alarm must interrupt wait4. */
-	struct sigaction sa = {.sa_handler = on_alarm};
+	struct sigaction sa = { .sa_handler = on_alarm };
 	sigaction(SIGALRM, &sa, NULL);
 
 	struct timespec t0, t1;

@@ -14,6 +14,6 @@ static inline void hypercall_raw(unsigned nr, void *block)
 }
 
 /* sporekvm_net.c */
-void hcnet_init(void);                   /* finds the --net and --disk devices, if any */
+void hcnet_init(void); /* finds the --net and --disk devices, if any */
 void hcblk_init(uint64_t sectors);
 #endif

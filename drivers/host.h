@@ -15,5 +15,5 @@ extern const struct host host_sporekvm_virtio;
 
 /* xen.c */
 extern const struct host host_xen;
-int xen_detect(void);      /* 1 when Xen's CPUID leaves say so */
+int xen_detect(void); /* 1 when Xen's CPUID leaves say so */
 #endif

@@ -20,12 +20,12 @@
  * writable and uncached, write into the APICs, or trip the mapper's own
  * assertion. */
 const char *pci_region_check(const struct pci_bar *b, uint64_t off, uint64_t len, uint64_t need,
-			     const struct pci_mem *m)
+                             const struct pci_mem *m)
 {
 	if (!b || !b->base || !b->size)
-		return "no such memory BAR";   /* number > 5, I/O, unassigned or unimplemented */
+		return "no such memory BAR"; /* number > 5, I/O, unassigned or unimplemented */
 	if (b->size & (b->size - 1))
-		return "BAR size not a power of two";   /* a size mask with holes */
+		return "BAR size not a power of two"; /* a size mask with holes */
 	if (b->base + b->size < b->base || b->base + b->size > m->addr_end)
 		return "BAR beyond the physical address space";
 	if (!len || len < need)
@@ -33,7 +33,8 @@ const char *pci_region_check(const struct pci_bar *b, uint64_t off, uint64_t len
 	if (off > b->size || len > b->size - off)
 		return "region outside its BAR";
 	uint64_t start = ROUNDDOWN(b->base, PAGE_SIZE), end = ROUNDUP(b->base + b->size, PAGE_SIZE);
-	if (memmap_overlaps_ram(m->ram, start, end) || (start < m->image_end && m->image_start < end))
+	if (memmap_overlaps_ram(m->ram, start, end) ||
+	    (start < m->image_end && m->image_start < end))
 		return "BAR overlaps RAM or the kernel image";
 	if (start < CHIPSET_END && CHIPSET_START < end)
 		return "BAR overlaps the interrupt controllers";

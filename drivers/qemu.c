@@ -6,14 +6,14 @@
 #include "virtio.h"
 #include "host.h"
 
-#define COM1        0x3f8
-#define DEBUG_EXIT  0xf4   /* -device isa-debug-exit,iobase=0xf4,iosize=4 */
+#define COM1       0x3f8
+#define DEBUG_EXIT 0xf4 /* -device isa-debug-exit,iobase=0xf4,iosize=4 */
 
 static void qemu_init(void)
 {
-	outb(0x21, 0xff);         /* mask both 8259 PICs: only the LAPIC interrupts */
+	outb(0x21, 0xff); /* mask both 8259 PICs: only the LAPIC interrupts */
 	outb(0xa1, 0xff);
-	outb(COM1 + 1, 0);        /* UART: no interrupts */
+	outb(COM1 + 1, 0); /* UART: no interrupts */
 }
 
 /* One `rep outsb` per chunk: KVM hands the whole string to QEMU in one exit.
@@ -48,8 +48,11 @@ static NORETURN void qemu_exit(int status)
 	/* QEMU exits with (status << 1) | 1; the runner maps it back. */
 	outb(DEBUG_EXIT, (uint8_t)status);
 	/* No debug-exit device: a triple fault ends the VM (run with -no-reboot). */
-	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) none = { 0, 0 };
-	__asm__ volatile("lidt %0; int3" :: "m"(none));
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) none = { 0, 0 };
+	__asm__ volatile("lidt %0; int3" ::"m"(none));
 	for (;;)
 		__asm__ volatile("hlt");
 }
@@ -61,6 +64,6 @@ const struct host host_qemu = {
 	.console_write = qemu_console_write,
 	.halt_until = qemu_halt_until,
 	.wall_ns = rtc_wall_ns,
-	.entropy = vrng_read,     /* virtio-rng, when QEMU has one */
+	.entropy = vrng_read, /* virtio-rng, when QEMU has one */
 	.exit = qemu_exit,
 };

@@ -32,8 +32,9 @@ static void hc_halt_until(uint64_t deadline_ns)
 {
 	uint64_t now = clock_monotonic_ns();
 
-	pl.timeout_ns = deadline_ns == UINT64_MAX ? UINT64_MAX :
-			deadline_ns > now ? deadline_ns - now : 0;
+	pl.timeout_ns = deadline_ns == UINT64_MAX ? UINT64_MAX
+	                : deadline_ns > now       ? deadline_ns - now
+	                                          : 0;
 	pl.mask = net_dev ? HC_EV_NET : 0;
 	hypercall_raw(HC_POLL, &pl);
 	if (pl.ready & HC_EV_NET)
@@ -92,12 +93,28 @@ static NORETURN void hc_exit(int status)
 
 	if (tf) {
 		r = (struct hc_regs){
-			.rax = tf->rax, .rbx = tf->rbx, .rcx = tf->rcx, .rdx = tf->rdx,
-			.rsi = tf->rsi, .rdi = tf->rdi, .rbp = tf->rbp, .rsp = tf->rsp,
-			.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11,
-			.r12 = tf->r12, .r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15,
-			.rip = tf->rip, .rflags = tf->rflags, .cs = tf->cs, .ss = tf->ss,
-			.vector = tf->vector, .error = tf->error,
+			.rax = tf->rax,
+			.rbx = tf->rbx,
+			.rcx = tf->rcx,
+			.rdx = tf->rdx,
+			.rsi = tf->rsi,
+			.rdi = tf->rdi,
+			.rbp = tf->rbp,
+			.rsp = tf->rsp,
+			.r8 = tf->r8,
+			.r9 = tf->r9,
+			.r10 = tf->r10,
+			.r11 = tf->r11,
+			.r12 = tf->r12,
+			.r13 = tf->r13,
+			.r14 = tf->r14,
+			.r15 = tf->r15,
+			.rip = tf->rip,
+			.rflags = tf->rflags,
+			.cs = tf->cs,
+			.ss = tf->ss,
+			.vector = tf->vector,
+			.error = tf->error,
 			.cr2 = tf->vector == 14 ? read_cr2() : 0,
 		};
 		ex.regs = (uintptr_t)&r;
@@ -105,11 +122,12 @@ static NORETURN void hc_exit(int status)
 	ex.status = status;
 	hypercall_raw(HC_EXIT, &ex);
 	for (;;)
-		__asm__ volatile("ud2");   /* not reached: the monitor has exited */
+		__asm__ volatile("ud2"); /* not reached: the monitor has exited */
 }
 
-#define SPOREKVM .name = "spore-kvm", .probe = hcnet_init, .console_write = hc_console_write, \
-	.halt_until = hc_halt_until, .wall_ns = hc_wall_ns, .tsc_khz = hc_tsc_khz, \
+#define SPOREKVM                                                                                   \
+	.name = "spore-kvm", .probe = hcnet_init, .console_write = hc_console_write,               \
+	.halt_until = hc_halt_until, .wall_ns = hc_wall_ns, .tsc_khz = hc_tsc_khz,                 \
 	.entropy = hc_entropy, .ready = hc_ready, .exit = hc_exit
 const struct host host_sporekvm = { SPOREKVM };
 const struct host host_sporekvm_ring3 = { SPOREKVM, .ring3 = 1 };
@@ -120,7 +138,7 @@ const struct host host_sporekvm_ring3 = { SPOREKVM, .ring3 = 1 };
  * keeps both in the host kernel. Console, time, entropy and exit stay hypercalls. */
 static void hcv_init(void)
 {
-	outb(0x21, 0xff);         /* mask both 8259 PICs: only the LAPIC interrupts */
+	outb(0x21, 0xff); /* mask both 8259 PICs: only the LAPIC interrupts */
 	outb(0xa1, 0xff);
 }
 
@@ -135,7 +153,7 @@ static void hcv_probe(void)
 	vmmio_noack = !!(r[0] & HC_FEAT_IRQ_NOACK);
 	/* Only the monitor's window (ebx, ecx): a word the user typed names no device. */
 	vmmio_probe_named(r[1], (uint64_t)r[1] + r[2]);
-	hcnet_init();             /* HC_INFO: names none of the devices served as virtio */
+	hcnet_init(); /* HC_INFO: names none of the devices served as virtio */
 }
 
 static void hcv_halt_until(uint64_t deadline_ns)
@@ -146,7 +164,14 @@ static void hcv_halt_until(uint64_t deadline_ns)
 }
 
 const struct host host_sporekvm_virtio = {
-	.name = "spore-kvm", .init = hcv_init, .probe = hcv_probe, .console_write = hc_console_write,
-	.halt_until = hcv_halt_until, .wall_ns = hc_wall_ns, .tsc_khz = hc_tsc_khz,
-	.entropy = hc_entropy, .ready = hc_ready, .exit = hc_exit,
+	.name = "spore-kvm",
+	.init = hcv_init,
+	.probe = hcv_probe,
+	.console_write = hc_console_write,
+	.halt_until = hcv_halt_until,
+	.wall_ns = hc_wall_ns,
+	.tsc_khz = hc_tsc_khz,
+	.entropy = hc_entropy,
+	.ready = hc_ready,
+	.exit = hc_exit,
 };

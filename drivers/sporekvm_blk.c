@@ -15,7 +15,10 @@ static int call(unsigned nr, uint64_t sector, const void *buf, uint32_t count)
 }
 
 static int hcblk_read(uint64_t s, void *buf, uint32_t n) { return call(HC_BLK_READ, s, buf, n); }
-static int hcblk_write(uint64_t s, const void *buf, uint32_t n) { return call(HC_BLK_WRITE, s, buf, n); }
+static int hcblk_write(uint64_t s, const void *buf, uint32_t n)
+{
+	return call(HC_BLK_WRITE, s, buf, n);
+}
 static int hcblk_flush(void) { return call(HC_BLK_FLUSH, 0, 0, 0); }
 
 static struct blk_dev dev = { .read = hcblk_read, .write = hcblk_write, .flush = hcblk_flush };

@@ -9,19 +9,19 @@
 #include "net.h"
 #include "hc.h"
 
-#define RX_BUF 2048   /* >= HC_NET_FRAME_MAX, two per page */
+#define RX_BUF 2048 /* >= HC_NET_FRAME_MAX, two per page */
 
 static struct hc_info info;
 static struct hc_net tx, rx;
 static unsigned char *rxbufs, *txbufs;
-static unsigned rx_next;   /* next filled buffer to hand out, < rx.done */
+static unsigned rx_next; /* next filled buffer to hand out, < rx.done */
 
 static void hcnet_flush(void)
 {
 	if (!tx.count)
 		return;
 	hypercall_raw(HC_NET_SEND, &tx);
-	tx.count = 0;   /* frames the tap refused are dropped, as a full NIC queue would */
+	tx.count = 0; /* frames the tap refused are dropped, as a full NIC queue would */
 }
 
 static int hcnet_send(const void *frame, size_t len)
@@ -39,15 +39,16 @@ static int hcnet_send(const void *frame, size_t len)
 static long hcnet_recv(void *buf, size_t size)
 {
 	if (rx_next == rx.done) {
-		hcnet_flush();   /* replies to what we are about to read go out first */
+		hcnet_flush(); /* replies to what we are about to read go out first */
 		rx.count = HC_NET_BATCH;
 		for (unsigned i = 0; i < HC_NET_BATCH; i++)
-			rx.f[i] = (struct hc_net_frame){ (uintptr_t)(rxbufs + i * RX_BUF), RX_BUF, 0 };
+			rx.f[i] = (struct hc_net_frame){ (uintptr_t)(rxbufs + i * RX_BUF), RX_BUF,
+				                         0 };
 		rx.done = rx_next = 0;
 		hypercall_raw(HC_NET_RECV, &rx);
 		if (rx.done > HC_NET_BATCH) {
 			kprintf("spore: net: the monitor returned %u frames for %u buffers\n",
-				rx.done, HC_NET_BATCH);
+			        rx.done, HC_NET_BATCH);
 			rx.done = 0;
 			return -1;
 		}
@@ -56,7 +57,7 @@ static long hcnet_recv(void *buf, size_t size)
 	}
 	struct hc_net_frame *f = &rx.f[rx_next++];
 	if (f->len > RX_BUF || f->len > size)
-		return 0;   /* cannot happen with an honest monitor: drop */
+		return 0; /* cannot happen with an honest monitor: drop */
 	memcpy(buf, (const void *)(uintptr_t)f->buf, f->len);
 	return f->len;
 }

@@ -16,82 +16,88 @@ struct virtq {
 	struct virtq_used *used;
 	/* Ours only, after the rings (the device is never shown them; it can
 	 * rewrite the descriptor table, so the driver never reads that back): */
-	void **cookie;          /* per descriptor: the buffer's owner; NULL when free */
-	uint32_t *len;          /* per descriptor: its buffer's length */
-	uint16_t *chain;        /* per head descriptor: its chain's length */
-	uint16_t *next;         /* per descriptor: the next in its chain or the free list */
-	const char *broken;     /* NULL, or why the queue is dead: the device returned
-				 * something impossible, or never answered */
-	int event_idx;          /* VIRTIO_F_EVENT_IDX negotiated */
-	uint16_t kicked;        /* avail idx at the last notification */
-	uint16_t avail_idx;     /* ours; avail->idx is only ever written from it */
-	int quiet;              /* EVENT_IDX: never ask for an interrupt (used_event left
-				 * alone): a queue reaped by polling, as transmit is */
+	void **cookie;      /* per descriptor: the buffer's owner; NULL when free */
+	uint32_t *len;      /* per descriptor: its buffer's length */
+	uint16_t *chain;    /* per head descriptor: its chain's length */
+	uint16_t *next;     /* per descriptor: the next in its chain or the free list */
+	const char *broken; /* NULL, or why the queue is dead: the device returned
+	                     * something impossible, or never answered */
+	int event_idx;      /* VIRTIO_F_EVENT_IDX negotiated */
+	uint16_t kicked;    /* avail idx at the last notification */
+	uint16_t avail_idx; /* ours; avail->idx is only ever written from it */
+	int quiet;          /* EVENT_IDX: never ask for an interrupt (used_event left
+	                     * alone): a queue reaped by polling, as transmit is */
 };
-int virtq_init(struct virtq *q, uint16_t size, void *mem);   /* mem: virtq_mem_size() bytes, zeroed */
+int virtq_init(struct virtq *q, uint16_t size, void *mem); /* mem: virtq_mem_size() bytes, zeroed */
 uint64_t virtq_mem_size(uint16_t size);
-struct vbuf { uint64_t addr; uint32_t len; int device_writes; };
+struct vbuf {
+	uint64_t addr;
+	uint32_t len;
+	int device_writes;
+};
 int virtq_add(struct virtq *q, uint64_t addr, uint32_t len, int device_writes, void *cookie);
 int virtq_add_chain(struct virtq *q, const struct vbuf *b, unsigned n, void *cookie);
-int virtq_get(struct virtq *q, void **cookie, uint32_t *len);   /* 1, 0 none, -1 broken */
-int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx);   /* 2.7.10 */
-int virtq_kick_needed(struct virtq *q);  /* call before notifying; records the kick */
+int virtq_get(struct virtq *q, void **cookie, uint32_t *len);             /* 1, 0 none, -1 broken */
+int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx); /* 2.7.10 */
+int virtq_kick_needed(struct virtq *q); /* call before notifying; records the kick */
 
 /* One device on either transport; the transport functions below switch on
  * `pci` (one switch, no table of operations). */
 struct vdev {
 	int pci;
-	volatile uint8_t *base;         /* mmio: the register block */
-	volatile struct virtio_pci_common_cfg *common;     /* pci: capability regions */
+	volatile uint8_t *base;                        /* mmio: the register block */
+	volatile struct virtio_pci_common_cfg *common; /* pci: capability regions */
 	volatile uint8_t *isr, *devcfg, *notify;
 	uint32_t devcfg_len, notify_len, notify_mul;
-	uint32_t notify_at[2];          /* pci: per queue, byte offset in notify (checked) */
-	unsigned irq;                   /* mmio: the GSI */
+	uint32_t notify_at[2]; /* pci: per queue, byte offset in notify (checked) */
+	unsigned irq;          /* mmio: the GSI */
 };
 
 /* virtio_mmio.c: the mmio transport (QEMU -M microvm), and probing */
 uint32_t vmmio_read(struct vdev *d, unsigned off);
 void vmmio_write(struct vdev *d, unsigned off, uint32_t v);
-void virtio_probe(void);                 /* finds devices on both transports */
-void vmmio_probe_named(uint64_t lo, uint64_t hi);  /* named devices in [lo, hi) only */
-extern int vmmio_noack;                  /* set before probing: interrupts need no ack */
-void virtio_irq(void);                   /* interrupt context: ack, note the event */
+void virtio_probe(void);                          /* finds devices on both transports */
+void vmmio_probe_named(uint64_t lo, uint64_t hi); /* named devices in [lo, hi) only */
+extern int vmmio_noack;                           /* set before probing: interrupts need no ack */
+void virtio_irq(void);                            /* interrupt context: ack, note the event */
 
 /* pci_region.c: a device's register region, checked before it is mapped (pure) */
 struct ram_info;
-struct pci_bar { uint64_t base, size; };   /* a memory BAR; 0, 0: none usable */
-struct pci_mem {                            /* what no BAR may overlap or pass */
+struct pci_bar {
+	uint64_t base, size;
+};               /* a memory BAR; 0, 0: none usable */
+struct pci_mem { /* what no BAR may overlap or pass */
 	const struct ram_info *ram;
 	uint64_t image_start, image_end;
-	uint64_t addr_end;                  /* the end of the physical address space */
+	uint64_t addr_end; /* the end of the physical address space */
 };
 const char *pci_region_check(const struct pci_bar *b, uint64_t off, uint64_t len, uint64_t need,
-			     const struct pci_mem *m);   /* NULL: may be mapped; else why not */
+                             const struct pci_mem *m); /* NULL: may be mapped; else why not */
 
 /* virtio_pci.c: the modern PCI transport (QEMU -M q35) */
-int  vpci_probe(void);                   /* virtio devices found on bus 0 */
+int vpci_probe(void); /* virtio devices found on bus 0 */
 
 /* transport-neutral, in virtio_mmio.c (switching on d->pci) */
-int  vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got);   /* steps 1-6 */
-int  vdev_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t want);
+int vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got); /* steps 1-6 */
+int vdev_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t want);
 void vdev_driver_ok(struct vdev *d);
 void vdev_fail(struct vdev *d);
 void vdev_notify(struct vdev *d, unsigned queue);
 uint8_t vdev_config8(struct vdev *d, unsigned off);
 
 /* virtio_pci.c, called by the above for PCI devices */
-int  vpci_negotiate(struct vdev *d, uint64_t want, uint64_t *got);
-int  vpci_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t n, void *mem);
+int vpci_negotiate(struct vdev *d, uint64_t want, uint64_t *got);
+int vpci_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t n, void *mem);
 void vpci_status(struct vdev *d, uint8_t st);
 void vpci_notify(struct vdev *d, unsigned queue);
 
 /* virtio_rng.c */
-int  vrng_init(struct vdev *d);          /* -1: not usable */
-int  vrng_read(void *buf, size_t n);     /* -1: no device or no answer */
+int vrng_init(struct vdev *d);      /* -1: not usable */
+int vrng_read(void *buf, size_t n); /* -1: no device or no answer */
 
 /* virtio_blk.c */
-int  vblk_init(struct vdev *d);          /* -1: not usable */
+int vblk_init(struct vdev *d); /* -1: not usable */
 
 /* virtio_net.c */
-int  vnet_init(struct vdev *d);          /* -1 after a message */
+int vnet_init(struct vdev *d); /* -1 after a message */
 #endif

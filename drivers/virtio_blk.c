@@ -6,18 +6,21 @@
 #include "blk.h"
 #include "virtio.h"
 
-#define VIRTIO_BLK_F_FLUSH  9
-#define T_IN    0
-#define T_OUT   1
-#define T_FLUSH 4
+#define VIRTIO_BLK_F_FLUSH 9
+#define T_IN               0
+#define T_OUT              1
+#define T_FLUSH            4
 
-struct req_hdr { uint32_t type, reserved; uint64_t sector; };
+struct req_hdr {
+	uint32_t type, reserved;
+	uint64_t sector;
+};
 
 static struct vdev *dev;
 static struct virtq q;
-static struct req_hdr *hdr;      /* header and status share one page */
+static struct req_hdr *hdr; /* header and status share one page */
 static volatile uint8_t *status;
-static uint8_t *bounce;          /* BLK_MAX_SECTORS sectors */
+static uint8_t *bounce; /* BLK_MAX_SECTORS sectors */
 static int has_flush;
 
 static int request(uint32_t type, uint64_t sector, uint32_t count)
@@ -40,7 +43,7 @@ static int request(uint32_t type, uint64_t sector, uint32_t count)
 	uint64_t give_up = clock_monotonic_ns() + 10000000000ull;
 	while ((r = virtq_get(&q, &c, &len)) == 0 && clock_monotonic_ns() < give_up)
 		sleep_until(clock_monotonic_ns() + 20000);
-	if (r == 0)   /* still in flight: hdr, bounce and status can never be reused */
+	if (r == 0) /* still in flight: hdr, bounce and status can never be reused */
 		q.broken = "no answer within 10 s";
 	if (r <= 0) {
 		kprintf("spore: virtio-blk: %s; not used again\n", q.broken);
@@ -67,18 +70,17 @@ static int vblk_write(uint64_t s, const void *buf, uint32_t n)
 	return request(T_OUT, s, n);
 }
 
-static int vblk_flush(void)
-{
-	return has_flush ? request(T_FLUSH, 0, 0) : 0;
-}
+static int vblk_flush(void) { return has_flush ? request(T_FLUSH, 0, 0) : 0; }
 
 static struct blk_dev bdev = { .read = vblk_read, .write = vblk_write, .flush = vblk_flush };
 
 int vblk_init(struct vdev *d)
 {
 	uint64_t got;
-	if (blk_dev || vdev_negotiate(d, 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_BLK_F_FLUSH |
-				      1ull << VIRTIO_F_EVENT_IDX, &got) < 0)
+	if (blk_dev || vdev_negotiate(d,
+	                              1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_BLK_F_FLUSH |
+	                                      1ull << VIRTIO_F_EVENT_IDX,
+	                              &got) < 0)
 		return -1;
 	uint8_t *page = mem_alloc_pages(1);
 	bounce = mem_alloc_pages(BLK_MAX_SECTORS * BLK_SECTOR / PAGE_SIZE);

@@ -9,18 +9,15 @@
 #include "net.h"
 #include "virtio.h"
 
-#define MMIO_BASE   0xfeb00000ull
-#define MMIO_SLOTS  24
-#define MMIO_SIZE   512
+#define MMIO_BASE  0xfeb00000ull
+#define MMIO_SLOTS 24
+#define MMIO_SIZE  512
 
 static struct vdev devs[MMIO_SLOTS];
 static unsigned ndevs;
-int vmmio_noack;   /* the host's interrupts need no InterruptStatus read or ack (spore-kvm) */
+int vmmio_noack; /* the host's interrupts need no InterruptStatus read or ack (spore-kvm) */
 
-uint32_t vmmio_read(struct vdev *d, unsigned off)
-{
-	return *(volatile uint32_t *)(d->base + off);
-}
+uint32_t vmmio_read(struct vdev *d, unsigned off) { return *(volatile uint32_t *)(d->base + off); }
 
 void vmmio_write(struct vdev *d, unsigned off, uint32_t v)
 {
@@ -33,25 +30,26 @@ int vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got)
 {
 	if (d->pci)
 		return vpci_negotiate(d, want, got);
-	vmmio_write(d, VIRTIO_MMIO_STATUS, 0);                              /* 1. reset */
-	vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);      /* 2. seen it */
+	vmmio_write(d, VIRTIO_MMIO_STATUS, 0);                         /* 1. reset */
+	vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE); /* 2. seen it */
 	vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	uint64_t dev = 0;                                                   /* 4. features */
+	uint64_t dev = 0; /* 4. features */
 	for (unsigned w = 0; w < 2; w++) {
 		vmmio_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, w);
 		dev |= (uint64_t)vmmio_read(d, VIRTIO_MMIO_DEVICE_FEATURES) << (32 * w);
 	}
 	*got = dev & want;
 	if (!(*got & 1ull << VIRTIO_F_VERSION_1))
-		return -1;   /* legacy-only device: not supported */
+		return -1; /* legacy-only device: not supported */
 	for (unsigned w = 0; w < 2; w++) {
 		vmmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, w);
 		vmmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(*got >> (32 * w)));
 	}
-	vmmio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-		    VIRTIO_STATUS_FEATURES_OK);                             /* 5. */
+	vmmio_write(d, VIRTIO_MMIO_STATUS,
+	            VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+	                    VIRTIO_STATUS_FEATURES_OK); /* 5. */
 	if (!(vmmio_read(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
-		return -1;                                                  /* 6. refused */
+		return -1; /* 6. refused */
 	return 0;
 }
 
@@ -81,7 +79,7 @@ int vdev_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t wan
 	vmmio_write(d, VIRTIO_MMIO_QUEUE_NUM, n);
 	uint64_t a[3] = { (uint64_t)q->desc, (uint64_t)q->avail, (uint64_t)q->used };
 	static const unsigned reg[3] = { VIRTIO_MMIO_QUEUE_DESC_LOW, VIRTIO_MMIO_QUEUE_AVAIL_LOW,
-					 VIRTIO_MMIO_QUEUE_USED_LOW };
+		                         VIRTIO_MMIO_QUEUE_USED_LOW };
 	for (int i = 0; i < 3; i++) {
 		vmmio_write(d, reg[i], (uint32_t)a[i]);
 		vmmio_write(d, reg[i] + 4, (uint32_t)(a[i] >> 32));
@@ -105,7 +103,7 @@ void vdev_notify(struct vdev *d, unsigned queue)
 void vdev_driver_ok(struct vdev *d)
 {
 	uint8_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
-		     VIRTIO_STATUS_DRIVER_OK;
+	             VIRTIO_STATUS_DRIVER_OK;
 	if (d->pci)
 		vpci_status(d, st);
 	else
@@ -132,7 +130,7 @@ uint8_t vdev_config8(struct vdev *d, unsigned off)
  * event for the scheduler's idle loop. */
 void virtio_irq(void)
 {
-	for (unsigned i = 0; i < ndevs && !vmmio_noack; i++) {   /* PCI: MSI-X, nothing to ack */
+	for (unsigned i = 0; i < ndevs && !vmmio_noack; i++) { /* PCI: MSI-X, nothing to ack */
 		uint32_t st = vmmio_read(&devs[i], VIRTIO_MMIO_INTERRUPT_STATUS);
 		if (st)
 			vmmio_write(&devs[i], VIRTIO_MMIO_INTERRUPT_ACK, st);
@@ -157,13 +155,14 @@ static int vmmio_probe_one(uint64_t base, unsigned irq)
 		return -1;
 	uint32_t id = vmmio_read(d, VIRTIO_MMIO_DEVICE_ID);
 	if (id == 0)
-		return 0;   /* an empty transport */
+		return 0; /* an empty transport */
 	if (vmmio_read(d, VIRTIO_MMIO_VERSION) != 2) {
 		kprintf("spore: virtio-mmio at 0x%lx: legacy transport, skipped\n", base);
 		return 0;
 	}
 	if (!ioapic_has_gsi(irq)) {
-		kprintf("spore: virtio-mmio at 0x%lx: no I/O APIC pin for IRQ %u, skipped\n", base, irq);
+		kprintf("spore: virtio-mmio at 0x%lx: no I/O APIC pin for IRQ %u, skipped\n", base,
+		        irq);
 		return 0;
 	}
 	int r = -1;
@@ -173,7 +172,7 @@ static int vmmio_probe_one(uint64_t base, unsigned irq)
 	case VIRTIO_ID_BLK: r = vblk_init(d); break;
 	}
 	if (r < 0)
-		return 0;   /* no driver, a second one, or it failed */
+		return 0; /* no driver, a second one, or it failed */
 	ioapic_route(d->irq, VIRTIO_VECTOR);
 	ndevs++;
 	return 0;
@@ -184,15 +183,17 @@ static int vmmio_probe_one(uint64_t base, unsigned irq)
  * monitor's, and touching it would be a fatal MMIO exit). */
 void vmmio_probe_named(uint64_t lo, uint64_t hi)
 {
-	irq_register(VIRTIO_VECTOR, virtio_irq);   /* before any device can interrupt */
+	irq_register(VIRTIO_VECTOR, virtio_irq); /* before any device can interrupt */
 	for (int i = 0; i < opt_nmmio && ndevs < MMIO_SLOTS; i++) {
 		uint64_t base = opt_mmio[i].base, size = opt_mmio[i].size;
 		if (size < VIRTIO_MMIO_CONFIG + 8) {
-			kprintf("spore: virtio-mmio at 0x%lx: %lu bytes is too small\n", base, size);
+			kprintf("spore: virtio-mmio at 0x%lx: %lu bytes is too small\n", base,
+			        size);
 			continue;
 		}
 		if (base < lo || base > hi || size > hi - base) {
-			kprintf("spore: virtio-mmio at 0x%lx: not one of the host's devices, skipped\n", base);
+			kprintf("spore: virtio-mmio at 0x%lx: not one of the host's devices, skipped\n",
+			        base);
 			continue;
 		}
 		mmu_map_mmio(base, size);
@@ -206,16 +207,16 @@ static void vmmio_probe(void)
 {
 	vmmio_probe_named(0, UINT64_MAX);
 	if (opt_nmmio)
-		return;     /* the host named its devices: no guessing */
+		return; /* the host named its devices: no guessing */
 	mmu_map_mmio(MMIO_BASE, MMIO_SLOTS * MMIO_SIZE);
 	for (unsigned slot = 0; slot < MMIO_SLOTS; slot++)
 		if (vmmio_probe_one(MMIO_BASE + slot * MMIO_SIZE, slot_gsi(slot)) < 0)
-			break;   /* past the last transport */
+			break; /* past the last transport */
 }
 
 void virtio_probe(void)
 {
-	irq_register(VIRTIO_VECTOR, virtio_irq);   /* before any device can interrupt */
-	if (!vpci_probe())   /* q35: PCI; on microvm the scan finds nothing */
+	irq_register(VIRTIO_VECTOR, virtio_irq); /* before any device can interrupt */
+	if (!vpci_probe())                       /* q35: PCI; on microvm the scan finds nothing */
 		vmmio_probe();
 }

@@ -6,9 +6,9 @@
 #include "net.h"
 #include "virtio.h"
 
-#define NBUF     32      /* receive and transmit buffers each */
-#define BUFSZ    2048    /* header + 1514-byte frame, two per page */
-#define HDR      sizeof(struct virtio_net_hdr)
+#define NBUF  32   /* receive and transmit buffers each */
+#define BUFSZ 2048 /* header + 1514-byte frame, two per page */
+#define HDR   sizeof(struct virtio_net_hdr)
 
 static struct vdev *dev;
 static struct virtq rxq, txq;
@@ -16,10 +16,7 @@ static uint8_t *rxbuf, *txbuf;
 static uint8_t *txfree[NBUF];
 static unsigned ntxfree;
 
-static void rx_post(uint8_t *b)
-{
-	virtq_add(&rxq, (uint64_t)b, BUFSZ, 1, b);
-}
+static void rx_post(uint8_t *b) { virtq_add(&rxq, (uint64_t)b, BUFSZ, 1, b); }
 
 /* Transmit buffers the device is done with go back on the free list. */
 static void tx_reap(void)
@@ -34,9 +31,9 @@ static int vnet_send(const void *frame, size_t len)
 {
 	tx_reap();
 	if (len > BUFSZ - HDR || !ntxfree || txq.broken)
-		return -1;   /* a full ring drops, as a NIC would; TCP retransmits */
+		return -1; /* a full ring drops, as a NIC would; TCP retransmits */
 	uint8_t *b = txfree[--ntxfree];
-	memset(b, 0, HDR);    /* no offloads */
+	memset(b, 0, HDR); /* no offloads */
 	memcpy(b + HDR, frame, len);
 	if (virtq_add(&txq, (uint64_t)b, (uint32_t)(HDR + len), 0, b) < 0) {
 		txfree[ntxfree++] = b;
@@ -80,12 +77,14 @@ int vnet_init(struct vdev *d)
 	uint64_t got;
 
 	dev = d;
-	if (vdev_negotiate(d, 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
-			      1ull << VIRTIO_F_EVENT_IDX, &got) < 0) {
+	if (vdev_negotiate(d,
+	                   1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
+	                           1ull << VIRTIO_F_EVENT_IDX,
+	                   &got) < 0) {
 		kprintf("spore: virtio-net: feature negotiation failed\n");
 		return -1;
 	}
-	rxbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);                  /* 7. queues */
+	rxbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE); /* 7. queues */
 	txbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);
 	if (!rxbuf || !txbuf || vdev_setup_queue(d, 0, &rxq, 64) < 0 ||
 	    vdev_setup_queue(d, 1, &txq, 64) < 0) {
@@ -94,8 +93,8 @@ int vnet_init(struct vdev *d)
 		return -1;
 	}
 	for (unsigned i = 0; i < 6; i++)
-		ndev.mac[i] = got & 1ull << VIRTIO_NET_F_MAC ?
-			      vdev_config8(d, i) : (uint8_t)(i ? i : 2);
+		ndev.mac[i] =
+			got & 1ull << VIRTIO_NET_F_MAC ? vdev_config8(d, i) : (uint8_t)(i ? i : 2);
 	rxq.event_idx = txq.event_idx = !!(got & 1ull << VIRTIO_F_EVENT_IDX);
 	/* Sent buffers are reaped at the next send: no interrupt for them (with
 	 * EVENT_IDX; used_event stays 0, so at most one a 65536 frames). */
@@ -104,7 +103,7 @@ int vnet_init(struct vdev *d)
 		rx_post(rxbuf + i * BUFSZ);
 	for (unsigned i = 0; i < NBUF; i++)
 		txfree[ntxfree++] = txbuf + i * BUFSZ;
-	vdev_driver_ok(d);                                                   /* 8. live */
+	vdev_driver_ok(d); /* 8. live */
 	vdev_notify(d, 0);
 	net_dev = &ndev;
 	return 0;

@@ -9,14 +9,14 @@
 #include "virtio.h"
 #include "x86.h"
 
-#define PCI_MAX_DEVS  4          /* virtio functions driven */
-#define CAP(f)        offsetof(struct virtio_pci_cap, f)
+#define PCI_MAX_DEVS 4 /* virtio functions driven */
+#define CAP(f)       offsetof(struct virtio_pci_cap, f)
 
 static struct vdev pdevs[PCI_MAX_DEVS];
 
 static uint32_t cfg32(unsigned dev, unsigned off)
 {
-	outl(0xcf8, 0x80000000u | dev << 11 | (off & 0xfc));   /* bus 0, function 0 */
+	outl(0xcf8, 0x80000000u | dev << 11 | (off & 0xfc)); /* bus 0, function 0 */
 	uint32_t v;
 	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)0xcfc));
 	return v;
@@ -28,7 +28,10 @@ static void cfg32w(unsigned dev, unsigned off, uint32_t v)
 	outl(0xcfc, v);
 }
 
-static uint8_t cfg8(unsigned dev, unsigned off) { return (uint8_t)(cfg32(dev, off) >> (8 * (off & 3))); }
+static uint8_t cfg8(unsigned dev, unsigned off)
+{
+	return (uint8_t)(cfg32(dev, off) >> (8 * (off & 3)));
+}
 
 /* Memory BARs' bases and sizes (PCI 3.0 6.2.5.1: write all ones, read the
  * size mask back, restore), 64-bit ones included (they may lie above 4 GiB).
@@ -54,7 +57,7 @@ static void bars(unsigned dev, struct pci_bar b[6])
 			cfg32w(dev, reg + 4, hi);
 			base |= (uint64_t)hi << 32;
 		} else if (mask) {
-			mask |= 0xffffffff00000000ull;   /* a 32-bit BAR: the upper bits are fixed */
+			mask |= 0xffffffff00000000ull; /* a 32-bit BAR: the upper bits are fixed */
 		}
 		b[n] = (struct pci_bar){ base, mask ? ~mask + 1 : 0 };
 		if (((lo >> 1) & 3) == 2)
@@ -65,7 +68,8 @@ static void bars(unsigned dev, struct pci_bar b[6])
 /* The region a virtio capability points at, checked (pci_region.c) and
  * mapped uncached; NULL with *why set when it may not be mapped. */
 static volatile uint8_t *region(unsigned dev, unsigned cap, const struct pci_bar *b,
-				const struct pci_mem *m, uint32_t need, uint32_t *len, const char **why)
+                                const struct pci_mem *m, uint32_t need, uint32_t *len,
+                                const char **why)
 {
 	unsigned n = cfg8(dev, cap + CAP(bar));
 	uint32_t off = cfg32(dev, cap + CAP(offset));
@@ -76,37 +80,34 @@ static volatile uint8_t *region(unsigned dev, unsigned cap, const struct pci_bar
 	return (volatile uint8_t *)(b[n].base + off);
 }
 
-void vpci_status(struct vdev *d, uint8_t st)
-{
-	d->common->device_status = st;
-}
+void vpci_status(struct vdev *d, uint8_t st) { d->common->device_status = st; }
 
 /* Spec 3.1.1 steps 1-6, through the common configuration structure. */
 int vpci_negotiate(struct vdev *d, uint64_t want, uint64_t *got)
 {
 	volatile struct virtio_pci_common_cfg *c = d->common;
-	c->device_status = 0;                                               /* 1. reset */
+	c->device_status = 0; /* 1. reset */
 	uint64_t give_up = clock_monotonic_ns() + 1000000000ull;
-	while (c->device_status)      /* 4.1.4.3.2: reset completes when it reads 0 */
+	while (c->device_status) /* 4.1.4.3.2: reset completes when it reads 0 */
 		if (clock_monotonic_ns() > give_up)
 			return -1;
-	c->device_status = VIRTIO_STATUS_ACKNOWLEDGE;                       /* 2. seen it */
+	c->device_status = VIRTIO_STATUS_ACKNOWLEDGE;                        /* 2. seen it */
 	c->device_status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER; /* 3. can drive it */
-	uint64_t dev = 0;                                                   /* 4. features */
+	uint64_t dev = 0;                                                    /* 4. features */
 	for (unsigned w = 0; w < 2; w++) {
 		c->device_feature_select = w;
 		dev |= (uint64_t)c->device_feature << (32 * w);
 	}
 	*got = dev & want;
 	if (!(*got & 1ull << VIRTIO_F_VERSION_1))
-		return -1;   /* a modern device offers it (4.1.2.1); without it, not ours */
+		return -1; /* a modern device offers it (4.1.2.1); without it, not ours */
 	for (unsigned w = 0; w < 2; w++) {
 		c->driver_feature_select = w;
 		c->driver_feature = (uint32_t)(*got >> (32 * w));
 	}
 	c->device_status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			   VIRTIO_STATUS_FEATURES_OK;                       /* 5. */
-	return c->device_status & VIRTIO_STATUS_FEATURES_OK ? 0 : -1;       /* 6. accepted? */
+	                   VIRTIO_STATUS_FEATURES_OK;                 /* 5. */
+	return c->device_status & VIRTIO_STATUS_FEATURES_OK ? 0 : -1; /* 6. accepted? */
 }
 
 /* Step 7 for queue idx: size (the device's maximum caps it), 64-bit ring
@@ -122,10 +123,10 @@ int vpci_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t n, 
 	while (n > max)
 		n >>= 1;
 	if (!n || c->queue_enable || virtq_init(q, n, mem) < 0)
-		return -1;   /* no such queue, or one already live after our reset */
+		return -1; /* no such queue, or one already live after our reset */
 	uint64_t at = (uint64_t)c->queue_notify_off * d->notify_mul;
 	if (at + 2 > d->notify_len)
-		return -1;   /* 4.1.4.4: would notify outside the capability */
+		return -1; /* 4.1.4.4: would notify outside the capability */
 	d->notify_at[idx] = (uint32_t)at;
 	c->queue_size = n;
 	c->queue_desc = (uint64_t)q->desc;
@@ -142,21 +143,23 @@ void vpci_notify(struct vdev *d, unsigned queue)
 }
 
 /* MSI-X entry 0: message to the local APIC with VIRTIO_VECTOR, enabled. */
-static const char *msix(unsigned dev, unsigned cap, const struct pci_bar *b, const struct pci_mem *m)
+static const char *msix(unsigned dev, unsigned cap, const struct pci_bar *b,
+                        const struct pci_mem *m)
 {
-	uint32_t tbl = cfg32(dev, cap + 4);   /* BAR number in bits 0-2, offset above */
-	const char *why = pci_region_check((tbl & 7) < 6 ? &b[tbl & 7] : NULL, tbl & ~7u, 16, 16, m);
+	uint32_t tbl = cfg32(dev, cap + 4); /* BAR number in bits 0-2, offset above */
+	const char *why =
+		pci_region_check((tbl & 7) < 6 ? &b[tbl & 7] : NULL, tbl & ~7u, 16, 16, m);
 	if (why)
 		return why;
 	volatile uint32_t *e = (volatile uint32_t *)(b[tbl & 7].base + (tbl & ~7u));
 	mmu_map_mmio((uint64_t)e, 16);
-	apic_enable();       /* before the first message: KVM's APIC drops it if disabled */
-	e[0] = 0xfee00000;   /* address: APIC id 0 */
+	apic_enable();     /* before the first message: KVM's APIC drops it if disabled */
+	e[0] = 0xfee00000; /* address: APIC id 0 */
 	e[1] = 0;
 	e[2] = VIRTIO_VECTOR;
-	e[3] = 0;            /* unmasked */
+	e[3] = 0; /* unmasked */
 	uint32_t ctl = cfg32(dev, cap);
-	cfg32w(dev, cap, (ctl & ~(1u << 30)) | 1u << 31);   /* MSI-X enable, function unmasked */
+	cfg32w(dev, cap, (ctl & ~(1u << 30)) | 1u << 31); /* MSI-X enable, function unmasked */
 	return NULL;
 }
 
@@ -164,7 +167,7 @@ static const char *msix(unsigned dev, unsigned cap, const struct pci_bar *b, con
  * four virtio structures and MSI-X. NULL when all were found and are usable,
  * else why the device cannot be used (the first region that failed its check). */
 static const char *caps(unsigned dev, struct vdev *d, const struct pci_bar *b,
-			const struct pci_mem *m, int *msix_cap)
+                        const struct pci_mem *m, int *msix_cap)
 {
 	const char *why = NULL;
 	uint32_t len;
@@ -177,24 +180,24 @@ static const char *caps(unsigned dev, struct vdev *d, const struct pci_bar *b,
 			continue;
 		switch (cfg8(dev, cap + CAP(cfg_type))) {
 		case VIRTIO_PCI_CAP_COMMON_CFG:
-			d->common = (volatile void *)region(dev, cap, b, m, sizeof *d->common, &len, &why);
+			d->common = (volatile void *)region(dev, cap, b, m, sizeof *d->common, &len,
+			                                    &why);
 			break;
-		case VIRTIO_PCI_CAP_ISR_CFG:
-			d->isr = region(dev, cap, b, m, 1, &len, &why);
-			break;
+		case VIRTIO_PCI_CAP_ISR_CFG: d->isr = region(dev, cap, b, m, 1, &len, &why); break;
 		case VIRTIO_PCI_CAP_DEVICE_CFG:
 			d->devcfg = region(dev, cap, b, m, 1, &d->devcfg_len, &why);
 			break;
 		case VIRTIO_PCI_CAP_NOTIFY_CFG:
 			d->notify = region(dev, cap, b, m, 2, &d->notify_len, &why);
 			d->notify_mul = cfg32(dev, cap + offsetof(struct virtio_pci_notify_cap,
-								  notify_off_multiplier));
+			                                          notify_off_multiplier));
 			break;
 		}
 	}
 	if (why)
 		return why;
-	return d->common && d->notify && d->devcfg && *msix_cap >= 0 ? NULL : "missing capabilities";
+	return d->common && d->notify && d->devcfg && *msix_cap >= 0 ? NULL
+	                                                             : "missing capabilities";
 }
 
 /* Where the identity map can reach: the CPU's physical address width (CPUID
@@ -203,7 +206,7 @@ static uint64_t addr_end(void)
 {
 	uint32_t r[4];
 	cpuid(0x80000000, 0, r);
-	unsigned bits = 36;   /* the architectural default without the leaf */
+	unsigned bits = 36; /* the architectural default without the leaf */
 	if (r[0] >= 0x80000008) {
 		cpuid(0x80000008, 0, r);
 		bits = r[0] & 0xff;
@@ -227,28 +230,30 @@ int vpci_probe(void)
 		 * (0x1000..0x103f) names its type in the subsystem id and has the
 		 * same modern capabilities, which are all this file uses. */
 		unsigned did = id >> 16;
-		unsigned type = did >= VIRTIO_PCI_MODERN_ID ? did - VIRTIO_PCI_MODERN_ID :
-				cfg32(dev, 0x2c) >> 16;
-		if ((type != VIRTIO_ID_NET || net_dev) && type != VIRTIO_ID_RNG && type != VIRTIO_ID_BLK)
-			continue;   /* no driver for it, or a second NIC */
+		unsigned type = did >= VIRTIO_PCI_MODERN_ID ? did - VIRTIO_PCI_MODERN_ID
+		                                            : cfg32(dev, 0x2c) >> 16;
+		if ((type != VIRTIO_ID_NET || net_dev) && type != VIRTIO_ID_RNG &&
+		    type != VIRTIO_ID_BLK)
+			continue; /* no driver for it, or a second NIC */
 		/* The command register's low half only: writing the status half
 		 * back could clear its write-one-to-clear bits. */
 		uint32_t cmd = cfg32(dev, 0x04) & 0xffff;
 		struct pci_bar b[6];
-		cfg32w(dev, 0x04, cmd & ~0x3u);      /* no decoding while the BARs are sized */
+		cfg32w(dev, 0x04, cmd & ~0x3u); /* no decoding while the BARs are sized */
 		bars(dev, b);
-		cfg32w(dev, 0x04, cmd | 0x6);        /* memory space, bus master */
+		cfg32w(dev, 0x04, cmd | 0x6); /* memory space, bus master */
 		struct vdev *d = &pdevs[n];
 		*d = (struct vdev){ .pci = 1 };
 		int msix_cap;
 		const char *why = caps(dev, d, b, &m, &msix_cap);
 		if (!why) {
-			d->common->msix_config = VIRTIO_MSI_NO_VECTOR;   /* no config-change interrupts */
+			d->common->msix_config =
+				VIRTIO_MSI_NO_VECTOR; /* no config-change interrupts */
 			why = msix(dev, (unsigned)msix_cap, b, &m);
 		}
-		if (why) {   /* tier 2: this device is not used, the guest goes on */
+		if (why) { /* tier 2: this device is not used, the guest goes on */
 			kprintf("spore: virtio-pci %02x: %s; skipped\n", dev, why);
-			cfg32w(dev, 0x04, cmd & ~0x4u);   /* and it may not master the bus */
+			cfg32w(dev, 0x04, cmd & ~0x4u); /* and it may not master the bus */
 			continue;
 		}
 		int r = -1;

@@ -6,26 +6,26 @@
 #include "kernel.h"
 #include "virtio.h"
 
-#define RNG_POLL_NS     100000ull       /* between looks at the used ring */
-#define RNG_TIMEOUT_NS  1000000000ull   /* then the device is given up on */
+#define RNG_POLL_NS    100000ull     /* between looks at the used ring */
+#define RNG_TIMEOUT_NS 1000000000ull /* then the device is given up on */
 
 static struct vdev *dev;
 static struct virtq q;
-static uint8_t *page;     /* the one in-flight buffer */
+static uint8_t *page; /* the one in-flight buffer */
 
 int vrng_init(struct vdev *d)
 {
 	uint64_t got;
 
 	if (dev)
-		return -1;   /* one is enough */
-	if (vdev_negotiate(d, 1ull << VIRTIO_F_VERSION_1, &got) < 0 ||      /* steps 1-6 */
-	    !(page = mem_alloc_pages(1)) || vdev_setup_queue(d, 0, &q, 8) < 0) {  /* 7 */
+		return -1;                                                       /* one is enough */
+	if (vdev_negotiate(d, 1ull << VIRTIO_F_VERSION_1, &got) < 0 ||           /* steps 1-6 */
+	    !(page = mem_alloc_pages(1)) || vdev_setup_queue(d, 0, &q, 8) < 0) { /* 7 */
 		kprintf("spore: virtio-rng: setup failed\n");
 		vdev_fail(d);
 		return -1;
 	}
-	vdev_driver_ok(d);                                                  /* 8 */
+	vdev_driver_ok(d); /* 8 */
 	dev = d;
 	return 0;
 }
@@ -62,13 +62,13 @@ int vrng_read(void *buf, size_t n)
 		if (r == 0)
 			return give_up("no answer within a second");
 		if (len == 0)
-			return give_up("an empty answer");   /* 5.4.6.1 lets it; we would spin */
+			return give_up("an empty answer"); /* 5.4.6.1 lets it; we would spin */
 		/* virtq_get checked len against the buffer posted, but the copy
 		 * and `n -= len` must not rest on a check in another file: more
 		 * than asked would run past page and out, and wrap n. */
 		if (c != page || len > want)
 			return give_up("an answer longer than asked");
-		for (uint32_t i = 0; i < len; i++)   /* len <= want <= n, PAGE_SIZE */
+		for (uint32_t i = 0; i < len; i++) /* len <= want <= n, PAGE_SIZE */
 			out[i] = page[i];
 		out += len;
 		n -= len;

@@ -30,7 +30,7 @@ int virtq_init(struct virtq *q, uint16_t n, void *mem)
 	uint8_t *m = mem;
 
 	if (n == 0 || (n & (n - 1)))
-		return -1;   /* the split ring wants a power of two */
+		return -1; /* the split ring wants a power of two */
 	*q = (struct virtq){ .size = n, .num_free = n };
 	q->desc = (struct virtq_desc *)m;
 	q->avail = (struct virtq_avail *)(m + avail_off(n));
@@ -40,7 +40,7 @@ int virtq_init(struct virtq *q, uint16_t n, void *mem)
 	q->chain = (uint16_t *)(q->len + n);
 	q->next = q->chain + n;
 	for (uint16_t i = 0; i < n; i++)
-		q->next[i] = (uint16_t)(i + 1);   /* the free list */
+		q->next[i] = (uint16_t)(i + 1); /* the free list */
 	return 0;
 }
 
@@ -60,9 +60,12 @@ int virtq_add_chain(struct virtq *q, const struct vbuf *b, unsigned n, void *coo
 		/* free descriptors are linked in order, so the free list's
 		 * link is also the chain's: q->next[i] serves both */
 		uint16_t next = q->next[i];
-		q->desc[i] = (struct virtq_desc){ b[k].addr, b[k].len,
+		q->desc[i] = (struct virtq_desc){
+			b[k].addr, b[k].len,
 			(uint16_t)((b[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
-				   (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0)), k + 1 < n ? next : 0 };
+			           (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0)),
+			k + 1 < n ? next : 0
+		};
 		q->len[i] = b[k].len;
 		q->chain[i] = (uint16_t)n;
 		if (k + 1 < n)
@@ -103,7 +106,8 @@ int virtq_kick_needed(struct virtq *q)
 	 * a load: only a full fence orders them (x86 reorders store-load). */
 	mb();
 	if (!q->event_idx)
-		return !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY);
+		return !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) &
+		         VIRTQ_USED_F_NO_NOTIFY);
 	uint16_t event = __atomic_load_n((uint16_t *)&q->used->ring[q->size], __ATOMIC_RELAXED);
 	/* The device had used every buffer published before these: it waits
 	 * for a notification, or soon will (it then sets avail_event to the
@@ -141,7 +145,7 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len)
 	 * and what was checked must be what is used. */
 	struct virtq_used_elem *u = &q->used->ring[q->last_used & (q->size - 1)];
 	struct virtq_used_elem e = { __atomic_load_n(&u->id, __ATOMIC_RELAXED),
-				     __atomic_load_n(&u->len, __ATOMIC_RELAXED) };
+		                     __atomic_load_n(&u->len, __ATOMIC_RELAXED) };
 	if (e.id >= q->size || !q->cookie[e.id]) {
 		q->broken = e.id >= q->size ? "used id out of range" : "used id not in flight";
 		return -1;

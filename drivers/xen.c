@@ -15,12 +15,12 @@
  * Xen writes it through guest-physical memory, not our page tables. int3
  * until then, so an early call faults visibly. */
 __asm__(".pushsection .text.xen_hypercall_page, \"ax\"\n"
-	".p2align 12\n"
-	"xen_hypercall_page: .fill 4096, 1, 0xcc\n"
-	".popsection");
+        ".p2align 12\n"
+        "xen_hypercall_page: .fill 4096, 1, 0xcc\n"
+        ".popsection");
 extern char xen_hypercall_page[];
 
-static uint32_t xen_cpuid_base;   /* the signature leaf found by xen_detect */
+static uint32_t xen_cpuid_base; /* the signature leaf found by xen_detect */
 
 /* drivers/host.c asks: Xen's CPUID signature at 0x40000000 or 0x40000100. */
 int xen_detect(void)
@@ -44,17 +44,26 @@ static inline long xen_hypercall3(unsigned nr, uint64_t a1, uint64_t a2, uint64_
 {
 	long ret;
 	__asm__ volatile("call *%[entry]"
-			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3)
-			 : [entry] "r"(xen_hypercall_page + nr * XEN_HYPERCALL_STRIDE)
-			 : "memory", "cc", "r10", "r8");
+	                 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3)
+	                 : [entry] "r"(xen_hypercall_page + nr * XEN_HYPERCALL_STRIDE)
+	                 : "memory", "cc", "r10", "r8");
 	return ret;
 }
 
 /* The typed layer. Argument structs are on the stack: in a PVH domU Xen reads
  * guest-virtual addresses through our page tables, and the stack is mapped. */
-static long sched_op(int cmd, void *arg) { return xen_hypercall3(__HYPERVISOR_sched_op, cmd, (uint64_t)arg, 0); }
-static long evtchn_op(int cmd, void *arg) { return xen_hypercall3(__HYPERVISOR_event_channel_op, cmd, (uint64_t)arg, 0); }
-static long vcpu_op(int cmd, void *arg) { return xen_hypercall3(__HYPERVISOR_vcpu_op, cmd, 0, (uint64_t)arg); }
+static long sched_op(int cmd, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_sched_op, cmd, (uint64_t)arg, 0);
+}
+static long evtchn_op(int cmd, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_event_channel_op, cmd, (uint64_t)arg, 0);
+}
+static long vcpu_op(int cmd, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_vcpu_op, cmd, 0, (uint64_t)arg);
+}
 
 long xen_hvm_param(uint32_t index, uint64_t *value)
 {
@@ -64,21 +73,21 @@ long xen_hvm_param(uint32_t index, uint64_t *value)
 	return r;
 }
 
-#define GNT_ENTRIES   (PAGE_SIZE / sizeof(struct grant_entry_v1))   /* one frame */
-#define XEN_WATCH_MAX 4     /* device ports halt_until polls besides the timer */
+#define GNT_ENTRIES   (PAGE_SIZE / sizeof(struct grant_entry_v1)) /* one frame */
+#define XEN_WATCH_MAX 4 /* device ports halt_until polls besides the timer */
 
 static struct {
-	volatile uint8_t *si;              /* shared_info, at shared_page */
-	uint64_t con_pa;                   /* console ring's frame (HVM param) */
-	volatile struct xencons_interface *con;   /* NULL until our tables map it */
+	volatile uint8_t *si;                   /* shared_info, at shared_page */
+	uint64_t con_pa;                        /* console ring's frame (HVM param) */
+	volatile struct xencons_interface *con; /* NULL until our tables map it */
 	uint32_t con_port, timer_port;
-	uint32_t ports[1 + XEN_WATCH_MAX];          /* halt_until polls these: timer first */
+	uint32_t ports[1 + XEN_WATCH_MAX]; /* halt_until polls these: timer first */
 	void (*onport[1 + XEN_WATCH_MAX])(void);
 	unsigned nports;
-	volatile struct grant_entry_v1 *gnt;        /* grant-table frame 0, outside RAM */
-	uint16_t gfree[GNT_ENTRIES];                /* free refs, a stack */
+	volatile struct grant_entry_v1 *gnt; /* grant-table frame 0, outside RAM */
+	uint16_t gfree[GNT_ENTRIES];         /* free refs, a stack */
 	unsigned ngfree;
-	char early[1024];                  /* output before the ring is mapped */
+	char early[1024]; /* output before the ring is mapped */
 	size_t nearly;
 } xen;
 
@@ -92,16 +101,19 @@ static void clear_pending(uint32_t port)
 	if (port >= XEN_NR_PORTS)
 		return;
 	/* Xen sets these bits from another CPU: a locked bit op, never a plain store. */
-	__asm__ volatile("lock btrl %1, %0"
-			 : "+m"(*(volatile uint32_t *)(xen.si + XEN_SI_EVTCHN_PENDING + port / 32 * 4))
-			 : "r"(port % 32) : "memory");
+	__asm__ volatile(
+		"lock btrl %1, %0"
+		: "+m"(*(volatile uint32_t *)(xen.si + XEN_SI_EVTCHN_PENDING + port / 32 * 4))
+		: "r"(port % 32)
+		: "memory");
 }
 
 static int is_pending(uint32_t port)
 {
 	if (port >= XEN_NR_PORTS)
 		return 0;
-	return !!(*(volatile uint32_t *)(xen.si + XEN_SI_EVTCHN_PENDING + port / 32 * 4) & 1u << port % 32);
+	return !!(*(volatile uint32_t *)(xen.si + XEN_SI_EVTCHN_PENDING + port / 32 * 4) &
+	          1u << port % 32);
 }
 
 /* Blocks until one of ports is pending or Xen system time reaches timeout
@@ -112,10 +124,7 @@ static void poll_ports(uint32_t *ports, unsigned n, uint64_t timeout)
 	sched_op(SCHEDOP_poll, &p);
 }
 
-static void poll(uint32_t port, uint64_t timeout)
-{
-	poll_ports(&port, 1, timeout);
-}
+static void poll(uint32_t port, uint64_t timeout) { poll_ports(&port, 1, timeout); }
 
 static void notify(uint32_t port)
 {
@@ -193,10 +202,12 @@ static void xen_init(void)
 	uint32_t r[4];
 
 	cpuid(xen_cpuid_base + 2, 0, r);
-	wrmsr(r[1], (uint64_t)xen_hypercall_page);            /* page 0 of r[0] */
+	wrmsr(r[1], (uint64_t)xen_hypercall_page); /* page 0 of r[0] */
 
-	struct xen_add_to_physmap m = { .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
-					 .idx = 0, .gpfn = (uint64_t)shared_page / PAGE_SIZE };
+	struct xen_add_to_physmap m = { .domid = DOMID_SELF,
+		                        .space = XENMAPSPACE_shared_info,
+		                        .idx = 0,
+		                        .gpfn = (uint64_t)shared_page / PAGE_SIZE };
 	if (xen_hypercall3(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (uint64_t)&m, 0) < 0)
 		panic(__FILE__, __LINE__, "xen: cannot map shared_info");
 	xen.si = (volatile uint8_t *)shared_page;
@@ -261,15 +272,17 @@ void *xen_map_special(uint64_t pa)
 static void gnttab_init(void)
 {
 	uint64_t pa = ROUNDUP(ram_map.top, 2ull << 20);
-	struct xen_add_to_physmap m = { .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table,
-					 .idx = 0, .gpfn = pa / PAGE_SIZE };
+	struct xen_add_to_physmap m = { .domid = DOMID_SELF,
+		                        .space = XENMAPSPACE_grant_table,
+		                        .idx = 0,
+		                        .gpfn = pa / PAGE_SIZE };
 	if (xen_hypercall3(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (uint64_t)&m, 0) < 0 ||
 	    pa == xen.con_pa || mmu_map_ram(pa, PAGE_SIZE) < 0) {
 		kprintf("spore: xen: cannot map the grant table; no devices\n");
 		return;
 	}
 	xen.gnt = (volatile struct grant_entry_v1 *)pa;
-	for (unsigned r = GNT_ENTRIES; r-- > GNTTAB_NR_RESERVED; )
+	for (unsigned r = GNT_ENTRIES; r-- > GNTTAB_NR_RESERVED;)
 		xen.gfree[xen.ngfree++] = (uint16_t)r;
 }
 
@@ -346,10 +359,11 @@ static const void *xen_pvclock(uint64_t *wall_base_ns)
 
 	do {
 		v = *ver;
-		rmb();   /* seqlock: see clock.c */
+		rmb(); /* seqlock: see clock.c */
 		uint64_t sec = *(volatile uint32_t *)(xen.si + XEN_SI_WC_SEC) |
-			       (uint64_t)*(volatile uint32_t *)(xen.si + XEN_SI_WC_SEC_HI) << 32;
-		*wall_base_ns = sec * 1000000000ull + *(volatile uint32_t *)(xen.si + XEN_SI_WC_NSEC);
+		               (uint64_t) * (volatile uint32_t *)(xen.si + XEN_SI_WC_SEC_HI) << 32;
+		*wall_base_ns =
+			sec * 1000000000ull + *(volatile uint32_t *)(xen.si + XEN_SI_WC_NSEC);
 		rmb();
 	} while ((v & 1) || v != *ver);
 	return (const void *)(xen.si + XEN_SI_VCPU0_TIME);

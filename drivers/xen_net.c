@@ -11,17 +11,17 @@
 #include "net.h"
 #include "xen.h"
 
-#define NRX        XNRING_MAXBUF   /* receive buffers, a granted page each */
-#define NTX        32              /* transmit buffers, a granted page each */
+#define NRX        XNRING_MAXBUF /* receive buffers, a granted page each */
+#define NTX        32            /* transmit buffers, a granted page each */
 #define TXBUF      PAGE_SIZE
-#define HS_TIMEOUT (60ull * 1000000000)   /* each handshake wait; dom0 under TCG is slow */
-#define HS_RECHECK (100ull * 1000000)     /* the longest between two reads of the backend's state */
-#define HS_TOKEN   "spore-netfront"       /* our watch on the backend's state */
-#define TX_WAIT    (50ull * 1000000)      /* for a transmit buffer when all are out */
+#define HS_TIMEOUT (60ull * 1000000000) /* each handshake wait; dom0 under TCG is slow */
+#define HS_RECHECK (100ull * 1000000)   /* the longest between two reads of the backend's state */
+#define HS_TOKEN   "spore-netfront"     /* our watch on the backend's state */
+#define TX_WAIT    (50ull * 1000000)    /* for a transmit buffer when all are out */
 
 static struct {
-	volatile uint8_t *txs, *rxs;   /* the shared rings: header, then entries */
-	uint32_t tx_prod, rx_prod;     /* our producer indices: the ring's copy is only published */
+	volatile uint8_t *txs, *rxs; /* the shared rings: header, then entries */
+	uint32_t tx_prod, rx_prod;   /* our producer indices: the ring's copy is only published */
 	struct xnring tx, rx;
 	uint8_t *rxbuf, *txbuf;
 	int rx_gref[NRX], tx_gref[NTX], txs_gref, rxs_gref;
@@ -29,7 +29,7 @@ static struct {
 	unsigned ntxfree;
 	uint32_t port;
 	uint16_t backend;
-	char fe[32], be[128];          /* front and back end's xenstore paths */
+	char fe[32], be[128]; /* front and back end's xenstore paths */
 } nf;
 
 #define HDR(s) ((volatile struct xen_sring_hdr *)(s))
@@ -43,7 +43,7 @@ static volatile void *entry(volatile uint8_t *s, uint32_t i, unsigned size)
  * (io/ring.h RING_PUSH_REQUESTS_AND_CHECK_NOTIFY). old: what we published before. */
 static void push(volatile uint8_t *s, uint32_t old, uint32_t prod)
 {
-	wmb();    /* requests before the index (x86: stores in order) */
+	wmb(); /* requests before the index (x86: stores in order) */
 	HDR(s)->req_prod = prod;
 	/* The index store before the req_event load: without a full fence the
 	 * load may pass the store, the backend may miss our index and we its
@@ -64,10 +64,11 @@ static void broken(struct xnring *r, const char *ring)
 static void tx_reap(void)
 {
 	int n = xnring_pending(&nf.tx, HDR(nf.txs)->rsp_prod);
-	rmb();    /* the index before the entries */
+	rmb(); /* the index before the entries */
 	for (; n > 0; n--) {
-		volatile struct netif_tx_response *e = entry(nf.txs, nf.tx.rsp_cons, NETIF_TX_ENTRY);
-		struct netif_tx_response rsp = { e->id, e->status };   /* one copy, then checks */
+		volatile struct netif_tx_response *e =
+			entry(nf.txs, nf.tx.rsp_cons, NETIF_TX_ENTRY);
+		struct netif_tx_response rsp = { e->id, e->status }; /* one copy, then checks */
 		uint16_t id;
 		if (xnring_tx(&nf.tx, &rsp, &id) < 0)
 			break;
@@ -86,7 +87,7 @@ static void tx_wait(void)
 	while (!nf.ntxfree && !nf.tx.broken && clock_monotonic_ns() < deadline) {
 		xen_evtchn_clear(nf.port);
 		HDR(nf.txs)->rsp_event = nf.tx.rsp_cons + 1;
-		mb();   /* as in push */
+		mb(); /* as in push */
 		tx_reap();
 		if (!nf.ntxfree)
 			xen_evtchn_wait(nf.port, deadline);
@@ -100,7 +101,7 @@ static int xnet_send(const void *frame, size_t len)
 	if (!nf.ntxfree)
 		tx_wait();
 	if (nf.tx.broken || len > TXBUF || len < 14 || !nf.ntxfree)
-		return -1;   /* the backend did not answer in time: drop, as a NIC would */
+		return -1; /* the backend did not answer in time: drop, as a NIC would */
 	uint16_t id = nf.txfree[--nf.ntxfree];
 	memcpy(nf.txbuf + id * TXBUF, frame, len);
 	volatile struct netif_tx_request *q = entry(nf.txs, nf.tx_prod, NETIF_TX_ENTRY);
@@ -138,13 +139,14 @@ static long xnet_recv(void *buf, size_t size)
 		}
 		if (n == 0) {
 			HDR(nf.rxs)->rsp_event = nf.rx.rsp_cons + 1;
-			mb();   /* store before the load, as in push */
+			mb(); /* store before the load, as in push */
 			if (HDR(nf.rxs)->rsp_prod == nf.rx.rsp_cons)
 				return 0;
 			continue;
 		}
-		rmb();    /* the index before the entry */
-		volatile struct netif_rx_response *e = entry(nf.rxs, nf.rx.rsp_cons, NETIF_RX_ENTRY);
+		rmb(); /* the index before the entry */
+		volatile struct netif_rx_response *e =
+			entry(nf.rxs, nf.rx.rsp_cons, NETIF_RX_ENTRY);
 		struct netif_rx_response rsp = { e->id, e->offset, e->flags, e->status };
 		uint16_t id, off;
 		long len = xnring_rx(&nf.rx, &rsp, PAGE_SIZE, &id, &off);
@@ -153,7 +155,7 @@ static long xnet_recv(void *buf, size_t size)
 			return -1;
 		}
 		if ((size_t)len > size)
-			len = 0;   /* longer than the caller's buffer: dropped */
+			len = 0; /* longer than the caller's buffer: dropped */
 		memcpy(buf, nf.rxbuf + (size_t)id * PAGE_SIZE + off, (size_t)len);
 		uint32_t old = nf.rx_prod;
 		rx_post(id);
@@ -182,8 +184,10 @@ static int parse_uint(const char *s, unsigned long *v)
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -281,13 +285,13 @@ static void zero(volatile uint8_t *p, size_t n)
 /* Steps 3-5 of the recipe below, with the backend's state watched. */
 static int handshake(void)
 {
-	if (wait_backend(XenbusStateInitWait, XenbusStateConnected) < 0)         /* 3. */
+	if (wait_backend(XenbusStateInitWait, XenbusStateConnected) < 0) /* 3. */
 		return -1;
-	if (xs_writef("tx-ring-ref", (unsigned)nf.txs_gref) < 0 ||               /* 4. */
+	if (xs_writef("tx-ring-ref", (unsigned)nf.txs_gref) < 0 || /* 4. */
 	    xs_writef("rx-ring-ref", (unsigned)nf.rxs_gref) < 0 ||
 	    xs_writef("event-channel", nf.port) < 0 || xs_writef("request-rx-copy", 1) < 0 ||
 	    xs_writef("feature-rx-notify", 1) < 0 || xs_writef("feature-no-csum-offload", 1) < 0 ||
-	    xs_writef("state", XenbusStateConnected) < 0 ||                      /* 5. */
+	    xs_writef("state", XenbusStateConnected) < 0 || /* 5. */
 	    wait_backend(XenbusStateConnected, XenbusStateConnected) < 0) {
 		kprintf("spore: netfront: handshake with %s failed\n", nf.be);
 		return -1;
@@ -309,18 +313,19 @@ void xnet_init(void)
 	int n = xs_directory("device/vif", names, sizeof names - 1);
 
 	if (n <= 0)
-		return;                                 /* no vif: no network, not an error */
-	names[n] = 0;                                                          /* 1. */
+		return; /* no vif: no network, not an error */
+	names[n] = 0;   /* 1. */
 	ksnprintf(nf.fe, sizeof nf.fe, "device/vif/%s", names);
 	if (xs_readf(nf.be, sizeof nf.be, nf.fe, "backend") < 0 ||
-	    xs_readf(v, sizeof v, nf.fe, "backend-id") < 0 || parse_uint(v, &dom) < 0 || dom >= 0x7ff0 ||
-	    xs_readf(v, sizeof v, nf.fe, "mac") < 0 || parse_mac(v, ndev.mac) < 0) {
+	    xs_readf(v, sizeof v, nf.fe, "backend-id") < 0 || parse_uint(v, &dom) < 0 ||
+	    dom >= 0x7ff0 || xs_readf(v, sizeof v, nf.fe, "mac") < 0 ||
+	    parse_mac(v, ndev.mac) < 0) {
 		kprintf("spore: netfront: %s: no usable backend, backend-id or mac\n", nf.fe);
 		return;
 	}
 	nf.backend = (uint16_t)dom;
 
-	nf.txs = mem_alloc_pages(1);                                           /* 2. */
+	nf.txs = mem_alloc_pages(1); /* 2. */
 	nf.rxs = mem_alloc_pages(1);
 	nf.rxbuf = mem_alloc_pages(NRX);
 	nf.txbuf = mem_alloc_pages(NTX);
@@ -330,14 +335,15 @@ void xnet_init(void)
 	}
 	zero(nf.txs, PAGE_SIZE);
 	zero(nf.rxs, PAGE_SIZE);
-	HDR(nf.txs)->req_event = HDR(nf.txs)->rsp_event = 1;   /* io/ring.h SHARED_RING_INIT */
+	HDR(nf.txs)->req_event = HDR(nf.txs)->rsp_event = 1; /* io/ring.h SHARED_RING_INIT */
 	HDR(nf.rxs)->req_event = HDR(nf.rxs)->rsp_event = 1;
 	nf.txs_gref = nf.rxs_gref = -1;
 	for (unsigned i = 0; i < NRX; i++)
 		nf.rx_gref[i] = -1;
 	for (unsigned i = 0; i < NTX; i++)
 		nf.tx_gref[i] = -1;
-	if (grant_all() < 0 || xen_evtchn_alloc(nf.backend, &nf.port) < 0 || nf.port >= XEN_NR_PORTS) {
+	if (grant_all() < 0 || xen_evtchn_alloc(nf.backend, &nf.port) < 0 ||
+	    nf.port >= XEN_NR_PORTS) {
 		kprintf("spore: netfront: out of grant references or event channels\n");
 		goto ungrant;
 	}
@@ -349,18 +355,18 @@ void xnet_init(void)
 		rx_post((uint16_t)i);
 	HDR(nf.rxs)->req_prod = nf.rx_prod;
 
-	ksnprintf(state, sizeof state, "%s/state", nf.be);                     /* 3. */
+	ksnprintf(state, sizeof state, "%s/state", nf.be); /* 3. */
 	int watched = xs_watch(state, HS_TOKEN) == 0;
 	if (!watched)
 		kprintf("spore: netfront: cannot watch %s; reading it every 100 ms\n", state);
-	int rc = handshake();                                                  /* 3.-5. */
+	int rc = handshake(); /* 3.-5. */
 	if (watched)
-		xs_unwatch(state, HS_TOKEN);   /* a failure leaves events no one reads: harmless */
+		xs_unwatch(state, HS_TOKEN); /* a failure leaves events no one reads: harmless */
 	if (rc < 0)
 		goto ungrant;
 	if (xen_evtchn_watch(nf.port, net_wake) < 0)
 		goto ungrant;
-	xen_evtchn_notify(nf.port);   /* the rx buffers posted before the backend looked */
+	xen_evtchn_notify(nf.port); /* the rx buffers posted before the backend looked */
 	net_dev = &ndev;
 	return;
 ungrant:

@@ -58,18 +58,18 @@ static int take(struct xnring *r, uint16_t id)
 }
 
 long xnring_rx(struct xnring *r, const struct netif_rx_response *rsp, unsigned bufsize,
-	       uint16_t *id, uint16_t *off)
+               uint16_t *id, uint16_t *off)
 {
 	if (r->broken || take(r, rsp->id) < 0)
 		return -1;
 	*id = rsp->id;
 	*off = rsp->offset;
 	if (rsp->status <= 0)
-		return 0;   /* NETIF_RSP_ERROR/DROPPED, or empty: the buffer is back, no frame */
+		return 0; /* NETIF_RSP_ERROR/DROPPED, or empty: the buffer is back, no frame */
 	if (rsp->flags & (NETRXF_more_data | NETRXF_extra_info))
-		return 0;   /* multi-slot frames and extra info were not negotiated */
+		return 0; /* multi-slot frames and extra info were not negotiated */
 	if ((unsigned)rsp->offset >= bufsize || (unsigned)rsp->status > bufsize - rsp->offset)
-		return 0;   /* outside the buffer: drop, never read past it */
+		return 0; /* outside the buffer: drop, never read past it */
 	return rsp->status;
 }
 

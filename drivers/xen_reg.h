@@ -12,11 +12,11 @@
  * Xen also offers Viridian (Hyper-V) leaves, which then take 0x40000000;
  * leaf base + 2 gives the MSR that installs the hypercall page. Only these
  * two are asked: each CPUID is a VM exit on the other hosts' boot path. */
-#define XEN_CPUID_FIRST     0x40000000u
-#define XEN_CPUID_LAST      0x40000200u     /* exclusive */
-#define XEN_CPUID_SIG_EBX   0x566e6558u    /* "XenV" */
-#define XEN_CPUID_SIG_ECX   0x65584d4du    /* "MMXe" */
-#define XEN_CPUID_SIG_EDX   0x4d4d566eu    /* "nVMM" */
+#define XEN_CPUID_FIRST   0x40000000u
+#define XEN_CPUID_LAST    0x40000200u /* exclusive */
+#define XEN_CPUID_SIG_EBX 0x566e6558u /* "XenV" */
+#define XEN_CPUID_SIG_ECX 0x65584d4du /* "MMXe" */
+#define XEN_CPUID_SIG_EDX 0x4d4d566eu /* "nVMM" */
 
 /* xen.h: hypercall numbers; entry nr of the hypercall page is at nr * 32. */
 #define __HYPERVISOR_memory_op        12
@@ -30,10 +30,10 @@
 /* memory.h: XENMEM_add_to_physmap puts a Xen page at a frame of ours. */
 #define XENMEM_add_to_physmap   7
 #define XENMAPSPACE_shared_info 0
-#define XENMAPSPACE_grant_table 1      /* idx: grant-table frame number */
+#define XENMAPSPACE_grant_table 1 /* idx: grant-table frame number */
 struct xen_add_to_physmap {
 	uint16_t domid;
-	uint16_t size;            /* only for XENMAPSPACE_gmfn_range */
+	uint16_t size; /* only for XENMAPSPACE_gmfn_range */
 	uint32_t space;
 	uint64_t idx;
 	uint64_t gpfn;
@@ -41,10 +41,10 @@ struct xen_add_to_physmap {
 
 /* hvm/hvm_op.h and hvm/params.h: the toolstack leaves the console ring's frame
  * and event channel in HVM params. */
-#define HVMOP_get_param         1
-#define HVM_PARAM_STORE_PFN     1
-#define HVM_PARAM_STORE_EVTCHN  2
-#define HVM_PARAM_CONSOLE_PFN   17
+#define HVMOP_get_param          1
+#define HVM_PARAM_STORE_PFN      1
+#define HVM_PARAM_STORE_EVTCHN   2
+#define HVM_PARAM_CONSOLE_PFN    17
 #define HVM_PARAM_CONSOLE_EVTCHN 18
 struct xen_hvm_param {
 	uint16_t domid;
@@ -54,20 +54,20 @@ struct xen_hvm_param {
 };
 
 /* event_channel.h */
-#define EVTCHNOP_bind_virq 1
-#define EVTCHNOP_send      4
+#define EVTCHNOP_bind_virq     1
+#define EVTCHNOP_send          4
 #define EVTCHNOP_alloc_unbound 6
-#define VIRQ_TIMER         0      /* fires when the single-shot timer expires */
+#define VIRQ_TIMER             0 /* fires when the single-shot timer expires */
 struct evtchn_bind_virq {
 	uint32_t virq, vcpu;
-	uint32_t port;            /* out */
+	uint32_t port; /* out */
 };
 struct evtchn_send {
 	uint32_t port;
 };
-struct evtchn_alloc_unbound {   /* a port of ours that remote_dom may bind */
+struct evtchn_alloc_unbound { /* a port of ours that remote_dom may bind */
 	uint16_t dom, remote_dom;
-	uint32_t port;            /* out */
+	uint32_t port; /* out */
 };
 
 /* vcpu.h: VCPUOP_*(cmd, vcpu id, arg). The timeout is Xen system time, the
@@ -76,7 +76,7 @@ struct evtchn_alloc_unbound {   /* a port of ours that remote_dom may bind */
 #define VCPUOP_stop_singleshot_timer 9
 struct vcpu_set_singleshot_timer {
 	uint64_t timeout_abs_ns;
-	uint32_t flags;           /* 0: no VCPU_SSHOTTMR_future check */
+	uint32_t flags; /* 0: no VCPU_SSHOTTMR_future check */
 	uint32_t pad;
 };
 
@@ -89,23 +89,23 @@ struct sched_shutdown {
 	uint32_t reason;
 };
 struct sched_poll {
-	uint64_t ports;           /* guest handle: address of nr_ports uint32_t ports */
+	uint64_t ports; /* guest handle: address of nr_ports uint32_t ports */
 	uint32_t nr_ports;
 	uint32_t pad;
-	uint64_t timeout;         /* 0: none; else absolute system time */
+	uint64_t timeout; /* 0: none; else absolute system time */
 };
 
 /* xen.h: struct shared_info, x86_64. vcpu_info[32] of 64 bytes each; the
  * pvclock record (vcpu_time_info, 32 bytes) is at offset 32 in vcpu_info;
  * wall-clock time at system time 0 is wc_sec_hi:wc_sec . wc_nsec under the
  * wc_version seqlock. Event-channel pending bits: one bit per port. */
-#define XEN_SI_VCPU0_TIME   32
+#define XEN_SI_VCPU0_TIME     32
 #define XEN_SI_EVTCHN_PENDING 2048
-#define XEN_NR_PORTS        4096      /* 2-level ABI, 64-bit: 64 x 64 pending bits */
-#define XEN_SI_WC_VERSION   3072
-#define XEN_SI_WC_SEC       3076
-#define XEN_SI_WC_NSEC      3080
-#define XEN_SI_WC_SEC_HI    3084
+#define XEN_NR_PORTS          4096 /* 2-level ABI, 64-bit: 64 x 64 pending bits */
+#define XEN_SI_WC_VERSION     3072
+#define XEN_SI_WC_SEC         3076
+#define XEN_SI_WC_NSEC        3080
+#define XEN_SI_WC_SEC_HI      3084
 
 /* io/console.h: the PV console ring; the guest produces into out[]. */
 struct xencons_interface {
@@ -135,18 +135,18 @@ struct grant_entry_v1 {
 struct xsd_sockmsg {
 	uint32_t type, req_id, tx_id, len;
 };
-#define XS_DIRECTORY   1
-#define XS_READ        2
-#define XS_WATCH       4   /* payload: path NUL token NUL; reply "OK" */
-#define XS_UNWATCH     5   /* the same payload */
-#define XS_WRITE       11
-#define XS_WATCH_EVENT 15  /* unasked, any time: path NUL token NUL */
-#define XS_ERROR       16
+#define XS_DIRECTORY         1
+#define XS_READ              2
+#define XS_WATCH             4 /* payload: path NUL token NUL; reply "OK" */
+#define XS_UNWATCH           5 /* the same payload */
+#define XS_WRITE             11
+#define XS_WATCH_EVENT       15 /* unasked, any time: path NUL token NUL */
+#define XS_ERROR             16
 #define XENSTORE_PAYLOAD_MAX 4096
 #define XENSTORE_RING_SIZE   1024
 struct xenstore_domain_interface {
-	char req[XENSTORE_RING_SIZE];   /* guest -> xenstored */
-	char rsp[XENSTORE_RING_SIZE];   /* xenstored -> guest */
+	char req[XENSTORE_RING_SIZE]; /* guest -> xenstored */
+	char rsp[XENSTORE_RING_SIZE]; /* xenstored -> guest */
 	uint32_t req_cons, req_prod;
 	uint32_t rsp_cons, rsp_prod;
 	uint32_t server_features, connection, error;
@@ -176,7 +176,7 @@ struct netif_tx_request {
 	uint16_t offset;
 	uint16_t flags;
 	uint16_t id;
-	uint16_t size;            /* the whole frame */
+	uint16_t size; /* the whole frame */
 };
 struct netif_tx_response {
 	uint16_t id;
@@ -191,11 +191,11 @@ struct netif_rx_response {
 	uint16_t id;
 	uint16_t offset;
 	uint16_t flags;
-	int16_t status;           /* > 0: frame length; < 0: NETIF_RSP_* */
+	int16_t status; /* > 0: frame length; < 0: NETIF_RSP_* */
 };
-#define NETIF_TX_ENTRY   12
-#define NETIF_RX_ENTRY   8
-#define NETIF_RING_SIZE  256      /* both rings: (4096 - 64) / 12 and / 8, rounded down */
+#define NETIF_TX_ENTRY    12
+#define NETIF_RX_ENTRY    8
+#define NETIF_RING_SIZE   256 /* both rings: (4096 - 64) / 12 and / 8, rounded down */
 #define NETRXF_more_data  (1u << 2)
 #define NETRXF_extra_info (1u << 3)
 #define NETIF_RSP_NULL    1

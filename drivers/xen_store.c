@@ -9,20 +9,20 @@
 #include "kernel.h"
 #include "xen.h"
 
-#define XS_TIMEOUT_NS (20ull * 1000000000)   /* per request: dom0 under TCG is slow */
-#define XS_EVENTS     8                      /* watch events queued; one more drops the oldest */
-#define XS_EVENT_MAX  256                    /* bytes of a queued event: path NUL token NUL */
-#define RING XENSTORE_RING_SIZE
+#define XS_TIMEOUT_NS (20ull * 1000000000) /* per request: dom0 under TCG is slow */
+#define XS_EVENTS     8                    /* watch events queued; one more drops the oldest */
+#define XS_EVENT_MAX  256                  /* bytes of a queued event: path NUL token NUL */
+#define RING          XENSTORE_RING_SIZE
 
 static struct {
 	volatile struct xenstore_domain_interface *r;
 	uint32_t port;
 	uint32_t req_id;
-	const char *broken;                  /* set once the ring cannot be trusted */
-	char msg[XENSTORE_PAYLOAD_MAX + 1];  /* the last message's payload, NUL added */
-	char ev[XS_EVENTS][XS_EVENT_MAX];    /* queued events, each path NUL token NUL */
-	unsigned ev_head, ev_n;              /* the oldest slot, how many are queued */
-	int ev_lost;                         /* one was lost since the last xs_wait_event */
+	const char *broken;                 /* set once the ring cannot be trusted */
+	char msg[XENSTORE_PAYLOAD_MAX + 1]; /* the last message's payload, NUL added */
+	char ev[XS_EVENTS][XS_EVENT_MAX];   /* queued events, each path NUL token NUL */
+	unsigned ev_head, ev_n;             /* the oldest slot, how many are queued */
+	int ev_lost;                        /* one was lost since the last xs_wait_event */
 } xs;
 
 const char *xs_last_error;
@@ -81,7 +81,7 @@ static int put(const void *p, size_t n, uint64_t deadline)
 			k = n;
 		for (size_t i = 0; i < k; i++)
 			xs.r->req[(prod + i) % RING] = s[i];
-		wmb();   /* data before index (x86: stores in order) */
+		wmb(); /* data before index (x86: stores in order) */
 		xs.r->req_prod = prod + (uint32_t)k;
 		xen_evtchn_notify(xs.port);
 		s += k;
@@ -96,7 +96,7 @@ static int get(void *p, size_t n, uint64_t deadline)
 
 	while (n) {
 		uint32_t prod = xs.r->rsp_prod, cons = xs.r->rsp_cons;
-		rmb();   /* index before data (x86: loads in order) */
+		rmb(); /* index before data (x86: loads in order) */
 		if (prod - cons > RING)
 			return fail("response ring indices out of range");
 		if (prod == cons) {
@@ -122,10 +122,7 @@ static int get(void *p, size_t n, uint64_t deadline)
 }
 
 /* The i-th queued event, 0 the oldest. */
-static char *slot(unsigned i)
-{
-	return xs.ev[(xs.ev_head + i) % XS_EVENTS];
-}
+static char *slot(unsigned i) { return xs.ev[(xs.ev_head + i) % XS_EVENTS]; }
 
 static void lose(void)
 {
@@ -145,7 +142,7 @@ static int queue_event(size_t len)
 		p++;
 	for (e = p + 1; e < len && xs.msg[e]; e++)
 		;
-	if (e >= len)   /* also when p == len: the path has no NUL */
+	if (e >= len) /* also when p == len: the path has no NUL */
 		return fail("watch event without a path and a token");
 	if (e >= XS_EVENT_MAX) {
 		lose();
@@ -180,24 +177,28 @@ static int recv_msg(struct xsd_sockmsg *r, uint64_t deadline)
  * length, or -1 (xs_last_error names an error reply). */
 static long request(uint32_t type, const char *a, size_t alen, const char *b, size_t blen)
 {
-	struct xsd_sockmsg h = { .type = type, .req_id = ++xs.req_id, .len = (uint32_t)(alen + blen) };
+	struct xsd_sockmsg h = { .type = type,
+		                 .req_id = ++xs.req_id,
+		                 .len = (uint32_t)(alen + blen) };
 	uint64_t deadline = clock_monotonic_ns() + XS_TIMEOUT_NS;
 
 	xs_last_error = NULL;
 	if (xs.broken || !xs.r)
 		return -1;
 	if (alen + blen > XENSTORE_PAYLOAD_MAX) {
-		kprintf("spore: xenstore: request of %lu bytes too long\n", (uint64_t)(alen + blen));
+		kprintf("spore: xenstore: request of %lu bytes too long\n",
+		        (uint64_t)(alen + blen));
 		return -1;
 	}
-	if (put(&h, sizeof h, deadline) < 0 || put(a, alen, deadline) < 0 || put(b, blen, deadline) < 0)
+	if (put(&h, sizeof h, deadline) < 0 || put(a, alen, deadline) < 0 ||
+	    put(b, blen, deadline) < 0)
 		return -1;
 	for (;;) {
 		struct xsd_sockmsg r;
 		if (recv_msg(&r, deadline) < 0)
 			return -1;
 		if (r.type == XS_WATCH_EVENT || r.req_id != h.req_id)
-			continue;   /* an event (queued) or not ours: bounded by the deadline */
+			continue; /* an event (queued) or not ours: bounded by the deadline */
 		if (r.type == XS_ERROR) {
 			xs_last_error = xs.msg;
 			return -1;
@@ -243,10 +244,7 @@ static int watch_req(uint32_t type, const char *path, const char *token)
 	return request(type, path, slen(path) + 1, token, slen(token) + 1) < 0 ? -1 : 0;
 }
 
-int xs_watch(const char *path, const char *token)
-{
-	return watch_req(XS_WATCH, path, token);
-}
+int xs_watch(const char *path, const char *token) { return watch_req(XS_WATCH, path, token); }
 
 /* An event of the watch (path itself or below it, the same token). */
 static int of_watch(const char *ev, const char *path, const char *token)
@@ -331,8 +329,9 @@ int xs_init(void)
 {
 	uint64_t pfn = 0, port = 0;
 
-	if (xen_hvm_param(HVM_PARAM_STORE_PFN, &pfn) < 0 || xen_hvm_param(HVM_PARAM_STORE_EVTCHN, &port) < 0 ||
-	    !pfn || pfn >> 40 || port >= XEN_NR_PORTS || !(xs.r = xen_map_special(pfn * PAGE_SIZE))) {
+	if (xen_hvm_param(HVM_PARAM_STORE_PFN, &pfn) < 0 ||
+	    xen_hvm_param(HVM_PARAM_STORE_EVTCHN, &port) < 0 || !pfn || pfn >> 40 ||
+	    port >= XEN_NR_PORTS || !(xs.r = xen_map_special(pfn * PAGE_SIZE))) {
 		kprintf("spore: xenstore: no ring; no devices\n");
 		return -1;
 	}

@@ -25,11 +25,11 @@
 #include <unistd.h>
 
 #define SLOT_MAX 256
-enum { EMPTY, READY, BUSY, DRAINING };    /* DRAINING: its VM killed, not yet reaped */
+enum { EMPTY, READY, BUSY, DRAINING }; /* DRAINING: its VM killed, not yet reaped */
 
 static struct slot {
 	int state;
-	pid_t vm, relay;        /* the VM's spore-kvm; the relay serving its connection */
+	pid_t vm, relay; /* the VM's spore-kvm; the relay serving its connection */
 	char tap[16];
 } slot[SLOT_MAX];
 static int nslot = 4;
@@ -84,16 +84,18 @@ static int connect_guest(int k)
 	for (int i = 0; i < 1000; i++) {
 		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		struct timeval tv = { 0, 2000 };
-		if (s < 0 || setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, slot[k].tap, strlen(slot[k].tap)) < 0)
+		if (s < 0 || setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, slot[k].tap,
+		                        strlen(slot[k].tap)) < 0)
 			return -1;
-		setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));    /* bounds connect() */
+		setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)); /* bounds connect() */
 		if (connect(s, (struct sockaddr *)&guest, sizeof(guest)) == 0) {
 			tv.tv_usec = 0;
 			setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 			return s;
 		}
 		close(s);
-		if (errno != EINPROGRESS && errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != EAGAIN)
+		if (errno != EINPROGRESS && errno != ECONNREFUSED && errno != EHOSTUNREACH &&
+		    errno != EAGAIN)
 			return -1;
 	}
 	return -1;
@@ -111,7 +113,7 @@ static void relay(int c, int k)
 		_exit(2);
 	while (p[1].fd >= 0) {
 		if (poll(p, 2, 30000) <= 0)
-			break;                  /* a silent side for 30 s ends the connection */
+			break; /* a silent side for 30 s ends the connection */
 		for (int i = 0; i < 2; i++) {
 			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
@@ -154,7 +156,10 @@ static void busy(int c)
 
 /* Connections waiting for a slot whose VM is being replaced (not for one in use: with
  * every slot serving a connection, the next gets 503 at once). */
-static struct { int fd; struct timespec t; } wait_q[SLOT_MAX];
+static struct {
+	int fd;
+	struct timespec t;
+} wait_q[SLOT_MAX];
 static int nwait;
 
 static int ms_since(const struct timespec *t)
@@ -202,22 +207,25 @@ static void reap(void)
 		for (int k = 0; k < nslot; k++) {
 			if (slot[k].state == BUSY && p == slot[k].relay) {
 				served += WIFEXITED(st) && WEXITSTATUS(st) == 0;
-				if (slot[k].vm > 0)     /* never kill(0): that is our whole group */
+				if (slot[k].vm > 0) /* never kill(0): that is our whole group */
 					kill(slot[k].vm, SIGKILL);
 				slot[k].state = DRAINING;
 			} else if (slot[k].state == BUSY && p == slot[k].vm) {
-				slot[k].vm = 0;         /* died under its relay: nothing to drain */
-			} else if ((slot[k].state == DRAINING || slot[k].state == READY) && p == slot[k].vm) {
+				slot[k].vm = 0; /* died under its relay: nothing to drain */
+			} else if ((slot[k].state == DRAINING || slot[k].state == READY) &&
+			           p == slot[k].vm) {
 				if (slot[k].state == READY)
-					fprintf(stderr, "spore-fn: the VM on %s ended by itself (status 0x%x); "
-						"restoring another\n", slot[k].tap, st);
+					fprintf(stderr,
+					        "spore-fn: the VM on %s ended by itself (status 0x%x); "
+					        "restoring another\n",
+					        slot[k].tap, st);
 				slot[k].state = EMPTY;
 				if (!stop)
 					restore(k);
 			}
 		}
 	}
-	for (int k = 0; k < nslot; k++)         /* its VM was reaped before its relay */
+	for (int k = 0; k < nslot; k++) /* its VM was reaped before its relay */
 		if (slot[k].state == DRAINING && slot[k].vm == 0) {
 			slot[k].state = EMPTY;
 			if (!stop)
@@ -249,15 +257,16 @@ int main(int argc, char **argv)
 			}
 			guest.sin_port = htons((uint16_t)gp);
 			break;
-		default:
-			goto usage;
+		default: goto usage;
 		}
 	}
 	if (optind != argc - 1 || nslot < 1 || nslot > SLOT_MAX || port == 0 || port > 65535 ||
 	    strlen(prefix) > 10 || strlen(argv[optind]) > 4000) {
-usage:
-		fprintf(stderr, "usage: spore-fn [-p PORT] [-n SLOTS (1..%d)] [-t TAPPREFIX] "
-			"[-g GUESTIP:PORT] [-k SPORE-KVM] SNAPSHOT\n", SLOT_MAX);
+	usage:
+		fprintf(stderr,
+		        "usage: spore-fn [-p PORT] [-n SLOTS (1..%d)] [-t TAPPREFIX] "
+		        "[-g GUESTIP:PORT] [-k SPORE-KVM] SNAPSHOT\n",
+		        SLOT_MAX);
 		return 2;
 	}
 	snap = argv[optind];
@@ -289,7 +298,7 @@ usage:
 		for (int k = 0; k < nslot; k++)
 			inflight += slot[k].state == BUSY;
 		if (inflight + nwait >= nslot) {
-			busy(c);                /* as many connections as VMs: full */
+			busy(c); /* as many connections as VMs: full */
 			continue;
 		}
 		wait_q[nwait].fd = c;
@@ -316,7 +325,7 @@ usage:
 	}
 	while (wait(NULL) > 0)
 		;
-	fprintf(stderr, "spore-fn: %lu connections served, %lu refused (503), %lu VMs restored\n", served,
-		refused, vms);
+	fprintf(stderr, "spore-fn: %lu connections served, %lu refused (503), %lu VMs restored\n",
+	        served, refused, vms);
 	return 0;
 }

@@ -11,11 +11,11 @@
 
 struct blk_dev {
 	uint64_t sectors;
-	int (*read)(uint64_t sector, void *buf, uint32_t count);         /* 0 or -1 */
+	int (*read)(uint64_t sector, void *buf, uint32_t count); /* 0 or -1 */
 	int (*write)(uint64_t sector, const void *buf, uint32_t count);
-	int (*flush)(void);                                             /* writes durable */
+	int (*flush)(void); /* writes durable */
 };
 
 /* blk.c */
-extern const struct blk_dev *blk_dev;   /* NULL: no disk */
+extern const struct blk_dev *blk_dev; /* NULL: no disk */
 #endif

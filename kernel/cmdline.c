@@ -8,7 +8,7 @@ static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 int cmdline_split(char *s, char **words, int max)
 {
 	int n = 0;
-	char *w = s;  /* write cursor: quotes are removed in place */
+	char *w = s; /* write cursor: quotes are removed in place */
 
 	while (*s) {
 		while (is_space(*s))
@@ -24,7 +24,7 @@ int cmdline_split(char *s, char **words, int max)
 				while (*s && *s != q)
 					*w++ = *s++;
 				if (!*s)
-					return -1;   /* unterminated quote */
+					return -1; /* unterminated quote */
 				s++;
 			} else {
 				*w++ = *s++;

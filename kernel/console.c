@@ -5,7 +5,7 @@
 
 static char buf[CONSOLE_BUF];
 static size_t len;
-unsigned long console_host_writes;   /* each is one VM exit (more under QEMU's UART for long lines) */
+unsigned long console_host_writes; /* each is one VM exit (more under QEMU's UART for long lines) */
 
 void console_flush(void)
 {

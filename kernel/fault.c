@@ -8,13 +8,28 @@
 const struct trapframe *fault_frame;
 
 static const char *const names[22] = {
-	"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)",
-	"overflow (#OF)", "bound range (#BR)", "invalid opcode (#UD)",
-	"device not available (#NM)", "double fault (#DF)", "coprocessor overrun",
-	"invalid TSS (#TS)", "segment not present (#NP)", "stack fault (#SS)",
-	"general protection (#GP)", "page fault (#PF)", "reserved",
-	"x87 error (#MF)", "alignment check (#AC)", "machine check (#MC)",
-	"SIMD error (#XM)", "virtualization (#VE)", "control protection (#CP)",
+	"divide error (#DE)",
+	"debug (#DB)",
+	"NMI",
+	"breakpoint (#BP)",
+	"overflow (#OF)",
+	"bound range (#BR)",
+	"invalid opcode (#UD)",
+	"device not available (#NM)",
+	"double fault (#DF)",
+	"coprocessor overrun",
+	"invalid TSS (#TS)",
+	"segment not present (#NP)",
+	"stack fault (#SS)",
+	"general protection (#GP)",
+	"page fault (#PF)",
+	"reserved",
+	"x87 error (#MF)",
+	"alignment check (#AC)",
+	"machine check (#MC)",
+	"SIMD error (#XM)",
+	"virtualization (#VE)",
+	"control protection (#CP)",
 };
 
 static const char *pf_reason(uint64_t err, uint64_t addr)
@@ -54,20 +69,24 @@ void fault_report(const struct trapframe *tf)
 	static int nested;
 	uint64_t v = tf->vector;
 
-	if (nested++) {   /* a fault while reporting one: say so and stop */
+	if (nested++) { /* a fault while reporting one: say so and stop */
 		kprintf("\nspore: fault %lu at %lx while reporting a fault\n", v, tf->rip);
 		kexit(EXIT_FAULT);
 	}
 	kprintf("spore: fault: %s, vector %lu, error %lx, at rip %lx\n",
-		v < 22 ? names[v] : "unknown", v, tf->error, tf->rip);
+	        v < 22 ? names[v] : "unknown", v, tf->error, tf->rip);
 	if (v == 14) {
 		uint64_t cr2 = read_cr2();
 		kprintf("  address %lx: %s\n", cr2, pf_reason(tf->error, cr2));
 	}
-	kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
-	kprintf("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", tf->rsi, tf->rdi, tf->rbp, tf->rsp);
-	kprintf("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", tf->r8, tf->r9, tf->r10, tf->r11);
-	kprintf("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", tf->r12, tf->r13, tf->r14, tf->r15);
+	kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", tf->rax, tf->rbx, tf->rcx,
+	        tf->rdx);
+	kprintf("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", tf->rsi, tf->rdi, tf->rbp,
+	        tf->rsp);
+	kprintf("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", tf->r8, tf->r9, tf->r10,
+	        tf->r11);
+	kprintf("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", tf->r12, tf->r13, tf->r14,
+	        tf->r15);
 	kprintf("  rflags %lx cs %lx ss %lx\n", tf->rflags, tf->cs, tf->ss);
 	backtrace(tf->rip, tf->rbp);
 	kprintf("spore: exit %d (fault)\n", EXIT_FAULT);

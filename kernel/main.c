@@ -5,8 +5,8 @@
 
 uint64_t ram_bytes;
 struct ram_info ram_map;
-uint64_t initrd_base, initrd_size;   /* the PVH module (a tar archive), if any */
-int   app_argc;
+uint64_t initrd_base, initrd_size; /* the PVH module (a tar archive), if any */
+int app_argc;
 char *app_argv[ARGV_MAX + 1];
 static char cmdline[CMDLINE_MAX];
 
@@ -29,8 +29,7 @@ static void bootinfo_read(const struct hvm_start_info *si, struct ram_info *ri)
 		initrd_size = m->size;
 	}
 	if (si->version < 1 || !si->memmap_paddr ||
-	    memmap_read((const void *)si->memmap_paddr, si->memmap_entries,
-			(uint64_t)_end, ri) < 0)
+	    memmap_read((const void *)si->memmap_paddr, si->memmap_entries, (uint64_t)_end, ri) < 0)
 		panic(__FILE__, __LINE__, "no usable RAM in the PVH memory map");
 }
 
@@ -39,7 +38,8 @@ static void args_init(void)
 	char *words[ARGV_MAX];
 	int n = cmdline_split(cmdline, words, ARGV_MAX);
 	if (n < 0) {
-		kprintf("spore: bad command line (unterminated quote, or over %d words)\n", ARGV_MAX);
+		kprintf("spore: bad command line (unterminated quote, or over %d words)\n",
+		        ARGV_MAX);
 		kexit(EXIT_CMDLINE);
 	}
 	/* The host's virtio_mmio.device= words come after the user's, so past
@@ -66,21 +66,21 @@ void kmain(const struct hvm_start_info *si)
 {
 	struct ram_info *ri = &ram_map;
 
-	arch_init(fault_report, panic);      /* where CPU exceptions are reported */
-	host_init();                         /* spore-kvm, Xen or QEMU: console, exit */
-	bootinfo_read(si, ri);               /* command line, memory map, initrd */
+	arch_init(fault_report, panic); /* where CPU exceptions are reported */
+	host_init();                    /* spore-kvm, Xen or QEMU: console, exit */
+	bootinfo_read(si, ri);          /* command line, memory map, initrd */
 	memmap_exclude(ri, initrd_base, initrd_size);
-	mem_init(ri->free_start, ri->free_end - ri->free_start);  /* heap and page allocator */
+	mem_init(ri->free_start, ri->free_end - ri->free_start); /* heap and page allocator */
 	ram_bytes = ri->total;
 	if (!host->ring3)
-		mmu_init(ri->top, &mem_tables);  /* W^X page tables (spore-kvm's ring 3: its own) */
-	host_clock_init();                   /* pvclock, kvmclock or calibrated TSC */
-	args_init();                         /* kernel options, app argv */
+		mmu_init(ri->top, &mem_tables); /* W^X page tables (spore-kvm's ring 3: its own) */
+	host_clock_init();                      /* pvclock, kvmclock or calibrated TSC */
+	args_init();                            /* kernel options, app argv */
 	if (host->probe)
-		host->probe();               /* devices: hypercall devices or virtio */
+		host->probe(); /* devices: hypercall devices or virtio */
 	if (opt_boottime)
 		kprintf("spore: boot %lu us from PVH entry to main (host %s, clock %s, %lu KiB free)\n",
-			clock_tsc_delta_ns(rdtsc() - boot_tsc) / 1000, host->name, clock_source(),
-			mem_free_bytes() / 1024);
-	libc_start(app_argc, app_argv);      /* the app; never returns */
+		        clock_tsc_delta_ns(rdtsc() - boot_tsc) / 1000, host->name, clock_source(),
+		        mem_free_bytes() / 1024);
+	libc_start(app_argc, app_argv); /* the app; never returns */
 }

@@ -5,7 +5,7 @@
  * Pure (no arch code): unit-tested on the host. */
 #include "kernel.h"
 
-struct run {                 /* lives in the first page of a free run */
+struct run { /* lives in the first page of a free run */
 	size_t npages;
 	struct run *next;
 };
@@ -35,7 +35,7 @@ void *mem_alloc_pages(size_t n)
 			*pp = r->next;
 			return r;
 		}
-		r->npages -= n;     /* take the run's tail; its header stays put */
+		r->npages -= n; /* take the run's tail; its header stays put */
 		return (char *)r + r->npages * PAGE_SIZE;
 	}
 	if (n > (top - brk) / PAGE_SIZE)
@@ -112,9 +112,6 @@ static void *table_early(void)
 	return p == (void *)-1 ? NULL : p;
 }
 
-static void *table_late(void)
-{
-	return mem_alloc_pages(1);
-}
+static void *table_late(void) { return mem_alloc_pages(1); }
 
 const struct mmu_alloc mem_tables = { table_early, table_late };

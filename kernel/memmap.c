@@ -7,7 +7,7 @@
 /* The free range is the RAM entry holding the image, from the image's end to
  * the entry's end. Returns -1 when no RAM entry holds the whole image. */
 int memmap_read(const struct hvm_memmap_table_entry *e, unsigned n, uint64_t image_end,
-		struct ram_info *ri)
+                struct ram_info *ri)
 {
 	int found = -1;
 
@@ -15,7 +15,7 @@ int memmap_read(const struct hvm_memmap_table_entry *e, unsigned n, uint64_t ima
 	for (unsigned i = 0; i < n && i < MEMMAP_MAX; i++) {
 		uint64_t start = e[i].addr, end = e[i].addr + e[i].size;
 		if (e[i].type != HVM_MEMMAP_RAM || end <= start)
-			continue;   /* not RAM, empty, or wraps around */
+			continue; /* not RAM, empty, or wraps around */
 		ri->total += end - start;
 		ri->ram[ri->nram].start = start;
 		ri->ram[ri->nram++].end = end;
@@ -39,7 +39,8 @@ void memmap_exclude(struct ram_info *ri, uint64_t base, uint64_t size)
 	base = ROUNDDOWN(base, PAGE_SIZE);
 	if (!size || end <= ri->free_start || base >= ri->free_end)
 		return;
-	if (base > ri->free_start && base - ri->free_start >= (ri->free_end > end ? ri->free_end - end : 0))
+	if (base > ri->free_start &&
+	    base - ri->free_start >= (ri->free_end > end ? ri->free_end - end : 0))
 		ri->free_end = base;
 	else
 		ri->free_start = end < ri->free_end ? end : ri->free_end;

@@ -6,7 +6,7 @@
 #include "net.h"
 
 const struct net_dev *net_dev;
-volatile int net_irq;          /* set in interrupt context, consumed by net_poll() */
+volatile int net_irq; /* set in interrupt context, consumed by net_poll() */
 static struct waitq waiters;
 static int pending;
 

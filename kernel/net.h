@@ -7,10 +7,10 @@
 #include <stdint.h>
 
 struct net_dev {
-	uint8_t  mac[6];
+	uint8_t mac[6];
 	unsigned mtu;
 	/* One frame (Ethernet header on, no FCS). 0, or -1 when it was dropped. */
-	int  (*send)(const void *frame, size_t len);
+	int (*send)(const void *frame, size_t len);
 	/* The next received frame into buf: its length, 0 when none is waiting,
 	 * -1 on a device error. A frame longer than size is dropped. */
 	long (*recv)(void *buf, size_t size);
@@ -20,18 +20,18 @@ struct net_dev {
 
 /* The address, from the command line (kernel/options.c: ip=, gw=, dhcp=). */
 struct net_config {
-	uint32_t addr, gw;      /* network byte order */
+	uint32_t addr, gw; /* network byte order */
 	unsigned prefix;
 	int static_ip, dhcp;
 };
 extern struct net_config net_config;
 
 /* net.c */
-extern const struct net_dev *net_dev;   /* NULL: no network device */
-void net_wait(void);   /* block this thread until a frame may be waiting */
-void net_wake(void);   /* a frame may be waiting (not from interrupt context) */
-void net_poll(void);   /* scheduler idle loop: act on net_irq */
-void net_flush(void);  /* scheduler, before a switch or a halt: batched frames out */
-extern volatile int net_irq;   /* interrupt handlers set it */
+extern const struct net_dev *net_dev; /* NULL: no network device */
+void net_wait(void);                  /* block this thread until a frame may be waiting */
+void net_wake(void);                  /* a frame may be waiting (not from interrupt context) */
+void net_poll(void);                  /* scheduler idle loop: act on net_irq */
+void net_flush(void);                 /* scheduler, before a switch or a halt: batched frames out */
+extern volatile int net_irq;          /* interrupt handlers set it */
 
 #endif

@@ -4,13 +4,14 @@
 #include "kernel.h"
 #include "net.h"
 
-int opt_boottime;   /* boottime=1: print PVH entry -> main() time, and exits at the end */
-int opt_entropy;    /* entropy=host: skip RDRAND, use the host's source; =rdrand: only RDRAND */
-int opt_memstats;   /* memstats=N: a line of memory use every N seconds (kernel/sched.c) */
-uint64_t opt_memfs_bytes;   /* memfs=SIZE: the writable /tmp and /data's limit (libc/vfs.c); 0: RAM/4 */
-struct mmio_dev opt_mmio[MMIO_DEV_MAX];   /* virtio-mmio devices the host named */
+int opt_boottime; /* boottime=1: print PVH entry -> main() time, and exits at the end */
+int opt_entropy;  /* entropy=host: skip RDRAND, use the host's source; =rdrand: only RDRAND */
+int opt_memstats; /* memstats=N: a line of memory use every N seconds (kernel/sched.c) */
+uint64_t opt_memfs_bytes; /* memfs=SIZE: the writable /tmp and /data's limit (libc/vfs.c); 0: RAM/4
+                           */
+struct mmio_dev opt_mmio[MMIO_DEV_MAX]; /* virtio-mmio devices the host named */
 int opt_nmmio;
-struct net_config net_config;   /* ip=ADDR/PREFIX gw=ADDR dhcp=1 */
+struct net_config net_config; /* ip=ADDR/PREFIX gw=ADDR dhcp=1 */
 
 /* Dotted quad, each part 0..255, network byte order in *out. */
 int parse_ipv4(const char *s, const char **end, uint32_t *out)
@@ -22,7 +23,7 @@ int parse_ipv4(const char *s, const char **end, uint32_t *out)
 			v = v * 10 + (unsigned)(*s++ - '0'), digits++;
 		if (!digits || digits > 3 || v > 255)
 			return -1;
-		a |= v << (8 * part);     /* byte 0 first: network order in memory */
+		a |= v << (8 * part); /* byte 0 first: network order in memory */
 		if (part < 3 && *s++ != '.')
 			return -1;
 	}
@@ -103,16 +104,21 @@ static int parse_num(const char *s, const char **end, uint64_t *out, int suffix)
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		base = 16, s += 2;
 	for (;; s++, digits++) {
-		unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0') :
-			     base == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f' ? (unsigned)((*s | 0x20) - 'a' + 10) : 99;
+		unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0')
+		             : base == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f'
+		                     ? (unsigned)((*s | 0x20) - 'a' + 10)
+		                     : 99;
 		if (d >= base)
 			break;
 		if (v > (UINT64_MAX - d) / base)
 			return -1;
 		v = v * base + d;
 	}
-	unsigned shift = !suffix ? 0 : *s == 'K' || *s == 'k' ? 10 : *s == 'M' || *s == 'm' ? 20 :
-			 *s == 'G' || *s == 'g' ? 30 : 0;
+	unsigned shift = !suffix                  ? 0
+	                 : *s == 'K' || *s == 'k' ? 10
+	                 : *s == 'M' || *s == 'm' ? 20
+	                 : *s == 'G' || *s == 'g' ? 30
+	                                          : 0;
 	if (!digits || (shift && v > UINT64_MAX >> shift))
 		return -1;
 	*end = s + !!shift;
@@ -167,14 +173,14 @@ int options_parse(char **words, int n)
 				break;
 		if (k == sizeof options / sizeof options[0]) {
 			kprintf("spore: unknown kernel option '%s' (known: boottime=0|1, "
-				"ip=A.B.C.D/N, gw=A.B.C.D, dhcp=0|1, entropy=auto|rdrand|host, memstats=SECONDS, memfs=SIZE; "
-				"app arguments go after --)\n",
-				words[i]);
+			        "ip=A.B.C.D/N, gw=A.B.C.D, dhcp=0|1, entropy=auto|rdrand|host, memstats=SECONDS, memfs=SIZE; "
+			        "app arguments go after --)\n",
+			        words[i]);
 			return -1;
 		}
 		if (options[k].set(val, options[k].dst) < 0) {
 			kprintf("spore: bad value in '%s' (expected %s=%s)\n", words[i],
-				options[k].key, options[k].help);
+			        options[k].key, options[k].help);
 			return -1;
 		}
 	}
@@ -195,8 +201,9 @@ int options_mmio(const char *w)
 	const char *s = w + sizeof key - 1;
 	uint64_t size, base, irq, id;
 	if (parse_num(s, &s, &size, 1) < 0 || *s++ != '@' || parse_num(s, &s, &base, 0) < 0 ||
-	    *s++ != ':' || parse_num(s, &s, &irq, 0) < 0 || (*s == ':' && parse_num(s + 1, &s, &id, 0) < 0) ||
-	    *s || !size || base + size < base || base >> 48 || (base & 3) || irq > 255) {
+	    *s++ != ':' || parse_num(s, &s, &irq, 0) < 0 ||
+	    (*s == ':' && parse_num(s + 1, &s, &id, 0) < 0) || *s || !size || base + size < base ||
+	    base >> 48 || (base & 3) || irq > 255) {
 		kprintf("spore: bad '%s' (expected virtio_mmio.device=SIZE@BASE:IRQ)\n", w);
 		return -1;
 	}

@@ -6,7 +6,7 @@ void kexit(int status)
 {
 	if (opt_boottime)
 		kprintf("spore: exit %d after %lu console writes to the host\n", status,
-			console_host_writes + 1);
+		        console_host_writes + 1);
 	console_flush();
 	host->exit(status);
 }

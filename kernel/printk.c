@@ -3,7 +3,10 @@
  * can use it. Supports %d %i %u %x %X %p %s %c %% with l/ll/z, width and 0. */
 #include "kernel.h"
 
-struct out { char *buf; size_t size, len; };
+struct out {
+	char *buf;
+	size_t size, len;
+};
 
 static void put(struct out *o, char c)
 {
@@ -52,12 +55,15 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		while (*fmt == 'l' || *fmt == 'z')
 			lng++, fmt++;
 		switch (*fmt) {
-		case 'd': case 'i': {
+		case 'd':
+		case 'i': {
 			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
 			num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, width, pad, 0);
 			break;
 		}
-		case 'u': case 'x': case 'X': {
+		case 'u':
+		case 'x':
+		case 'X': {
 			uint64_t v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
 			num(&o, v, *fmt == 'u' ? 10 : 16, 0, width, pad, *fmt == 'X');
 			break;
@@ -79,14 +85,9 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				put(&o, *s++);
 			break;
 		}
-		case 'c':
-			put(&o, (char)va_arg(ap, int));
-			break;
-		case '\0':
-			fmt--;
-			break;
-		default:
-			put(&o, *fmt);
+		case 'c': put(&o, (char)va_arg(ap, int)); break;
+		case '\0': fmt--; break;
+		default: put(&o, *fmt);
 		}
 	}
 	if (size)

@@ -9,10 +9,7 @@
 
 static void (*on_restore)(const uint8_t *seed, size_t n);
 
-void ready_on_restore(void (*fn)(const uint8_t *seed, size_t n))
-{
-	on_restore = fn;
-}
+void ready_on_restore(void (*fn)(const uint8_t *seed, size_t n)) { on_restore = fn; }
 
 void ready_idle(void)
 {
@@ -26,7 +23,7 @@ void ready_idle(void)
 	uint64_t mono = clock_monotonic_ns();
 	if (!host->ready(&wall, seed))
 		return;
-	clock_resume(mono, wall);              /* monotonic: on from the snapshot's; wall: now */
+	clock_resume(mono, wall); /* monotonic: on from the snapshot's; wall: now */
 	if (on_restore)
-		on_restore(seed, sizeof(seed));  /* lwIP: ISN key, first ephemeral ports */
+		on_restore(seed, sizeof(seed)); /* lwIP: ISN key, first ephemeral ports */
 }

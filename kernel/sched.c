@@ -8,17 +8,16 @@
 #include "kernel.h"
 #include "net.h"
 
-
 enum { RUNNABLE, BLOCKED, DEAD };
 
 static struct thread thread0 = { .name = "main", .state = RUNNABLE, .deadline = UINT64_MAX };
 static struct thread *current = &thread0, *all = &thread0;
 static struct waitq runq;
-static struct thread *sleepers;             /* by deadline, earliest first */
-static struct thread *zombie;               /* detached and dead: freed by the next thread */
+static struct thread *sleepers; /* by deadline, earliest first */
+static struct thread *zombie;   /* detached and dead: freed by the next thread */
 static unsigned next_id = 1;
-static void **reent_slot;                   /* the C library's per-thread pointer */
-static size_t (*heap_in_use)(void);         /* malloc's bytes in use */
+static void **reent_slot;           /* the C library's per-thread pointer */
+static size_t (*heap_in_use)(void); /* malloc's bytes in use */
 
 /* Before the first thread is created (libc_start): every switch from then on
  * saves and restores *slot with the thread. */
@@ -114,7 +113,7 @@ static void check_canary(struct thread *t)
 	for (unsigned i = 0; t->canary && i < CANARY_WORDS; i++) {
 		if (t->canary[i] != STACK_CANARY) {
 			kprintf("spore: stack overflow in thread %u (%s): canary overwritten\n",
-				t->id, t->name);
+			        t->id, t->name);
 			kexit(EXIT_FAULT);
 		}
 	}
@@ -130,7 +129,7 @@ static void thread_free(struct thread *t)
 	}
 	if (!t->canary)
 		mmu_guard(t->stack, 0);
-	mem_free_pages(t->stack, t->stack_pages);   /* the descriptor lives in it */
+	mem_free_pages(t->stack, t->stack_pages); /* the descriptor lives in it */
 }
 
 /* Runs on a stack other than the zombie's. */
@@ -156,9 +155,8 @@ static uint64_t memstats(uint64_t wake)
 		size_t heap, pages;
 		mem_usage(&heap, &pages);
 		kprintf("spore: memstats t=%lus used=%lu heap=%lu pages=%lu free=%lu\n",
-			now / 1000000000, (uint64_t)(heap_in_use ? heap_in_use() : 0),
-			(uint64_t)heap, (uint64_t)pages,
-			(uint64_t)mem_free_bytes());
+		        now / 1000000000, (uint64_t)(heap_in_use ? heap_in_use() : 0),
+		        (uint64_t)heap, (uint64_t)pages, (uint64_t)mem_free_bytes());
 		due = now + (uint64_t)opt_memstats * 1000000000;
 	}
 	return wake < due ? wake : due;
@@ -171,14 +169,14 @@ static void schedule(void)
 	struct thread *prev = current, *next;
 
 	check_canary(prev);
-	net_flush();    /* frames batched by this thread go out before others run */
+	net_flush(); /* frames batched by this thread go out before others run */
 	for (;;) {
 		wake_expired();
-		net_poll();     /* device events noted by interrupt handlers */
+		net_poll(); /* device events noted by interrupt handlers */
 		uint64_t wake = memstats(sleepers ? sleepers->deadline : UINT64_MAX);
 		if ((next = dequeue(&runq)))
 			break;
-		ready_idle();   /* the first time only: may return in a restored copy */
+		ready_idle(); /* the first time only: may return in a restored copy */
 		host->halt_until(wake);
 	}
 	if (next == prev)
@@ -238,10 +236,7 @@ void waitq_wake_all(struct waitq *q)
 		;
 }
 
-struct thread *thread_self(void)
-{
-	return current;
-}
+struct thread *thread_self(void) { return current; }
 
 struct thread *thread_by_id(unsigned id)
 {
@@ -260,30 +255,37 @@ static void thread_start(void)
 /* Memory: guard page, stack, and the descriptor at the very top. The stack
  * starts with ctx_switch's frame: the MXCSR/FCW word, six callee-saved
  * registers, and the return address thread_start. */
-struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg,
-			     size_t stack_size, void *reent)
+struct thread *thread_create(const char *name, void *(*fn)(void *), void *arg, size_t stack_size,
+                             void *reent)
 {
 	size_t pages = ROUNDUP((stack_size ? stack_size : THREAD_STACK) + sizeof(struct thread),
-			       PAGE_SIZE) / PAGE_SIZE + 1;
+	                       PAGE_SIZE) /
+	                       PAGE_SIZE +
+	               1;
 	char *mem = mem_alloc_pages(pages);
 
 	if (!mem)
 		return NULL;
 	struct thread *t = (struct thread *)(mem + pages * PAGE_SIZE) - 1;
-	*t = (struct thread){ .id = next_id++, .name = name, .fn = fn, .arg = arg,
-			      .stack = mem, .stack_pages = pages, .reent = reent,
-			      .deadline = UINT64_MAX };
+	*t = (struct thread){ .id = next_id++,
+		              .name = name,
+		              .fn = fn,
+		              .arg = arg,
+		              .stack = mem,
+		              .stack_pages = pages,
+		              .reent = reent,
+		              .deadline = UINT64_MAX };
 	if (mmu_guard(mem, 1) < 0) {
 		t->canary = (uint64_t *)(mem + PAGE_SIZE) - CANARY_WORDS;
 		for (unsigned i = 0; i < CANARY_WORDS; i++)
 			t->canary[i] = STACK_CANARY;
 	}
 	uint64_t *sp = (uint64_t *)ROUNDDOWN((uintptr_t)t, 16);
-	*--sp = 0;                               /* alignment: rsp % 16 == 8 at entry */
+	*--sp = 0; /* alignment: rsp % 16 == 8 at entry */
 	*--sp = (uint64_t)thread_start;
 	for (int i = 0; i < 6; i++)
-		*--sp = 0;                       /* rbp rbx r12 r13 r14 r15 */
-	*--sp = 0x037f00001f80ull;               /* FCW 0x37f, MXCSR 0x1f80: defaults */
+		*--sp = 0;         /* rbp rbx r12 r13 r14 r15 */
+	*--sp = 0x037f00001f80ull; /* FCW 0x37f, MXCSR 0x1f80: defaults */
 	t->rsp = (uint64_t)sp;
 	t->all_next = all;
 	all = t;
@@ -296,7 +298,7 @@ void thread_exit(void *ret)
 	struct thread *t = current;
 
 	if (t == &thread0)
-		kexit(0);    /* main's thread leaving ends the app, as in POSIX exit */
+		kexit(0); /* main's thread leaving ends the app, as in POSIX exit */
 	check_canary(t);
 	t->ret = ret;
 	t->state = DEAD;

@@ -78,8 +78,10 @@ static long bwrite(struct fd *f, const void *buf, unsigned long n)
 static int bfstat(struct fd *f, struct stat *st)
 {
 	(void)f;
-	*st = (struct stat){ .st_mode = S_IFBLK | 0660, .st_size = (off_t)size(), .st_blksize = BLK_SECTOR,
-			     .st_blocks = (blkcnt_t)blk_dev->sectors };
+	*st = (struct stat){ .st_mode = S_IFBLK | 0660,
+		             .st_size = (off_t)size(),
+		             .st_blksize = BLK_SECTOR,
+		             .st_blocks = (blkcnt_t)blk_dev->sectors };
 	return 0;
 }
 
@@ -94,7 +96,11 @@ static int bsync(struct fd *f)
 }
 
 static const struct fd_ops blk_ops = {
-	.read = bread, .write = bwrite, .pread = bpread, .fstat = bfstat, .fsync = bsync,
+	.read = bread,
+	.write = bwrite,
+	.pread = bpread,
+	.fstat = bfstat,
+	.fsync = bsync,
 	.mode = S_IFBLK,
 };
 
@@ -113,10 +119,10 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 	struct fd *f = fd_get(fd);
 	if (!f)
 		return -1;
-	if (f->ops->pwrite)   /* a memfs file */
+	if (f->ops->pwrite) /* a memfs file */
 		return f->ops->pwrite(f, buf, n, off);
 	if (f->ops != &blk_ops) {
-		errno = f->ops->pread ? EBADF : ESPIPE;   /* initrd files are read-only */
+		errno = f->ops->pread ? EBADF : ESPIPE; /* initrd files are read-only */
 		return -1;
 	}
 	if (off < 0) {

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include "fd.h"
 
-static struct fd table[FD_MAX];   /* bss: 16 KiB the image does not carry */
+static struct fd table[FD_MAX]; /* bss: 16 KiB the image does not carry */
 
 void fd_init(void)
 {
@@ -44,7 +44,4 @@ int fd_install(int newfd, const struct fd *f)
 	return newfd;
 }
 
-void fd_release(int fd)
-{
-	table[fd] = (struct fd){ 0, -1, 0, 0, 0 };
-}
+void fd_release(int fd) { table[fd] = (struct fd){ 0, -1, 0, 0, 0 }; }

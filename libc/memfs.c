@@ -21,10 +21,7 @@ void memfs_init(struct memfs *fs, size_t limit, time_t (*now)(void))
 	fs->now = now;
 }
 
-static time_t now(struct memfs *fs)
-{
-	return fs->now ? fs->now() : 0;
-}
+static time_t now(struct memfs *fs) { return fs->now ? fs->now() : 0; }
 
 /* Lexical, as the path is the only thing known: "." goes, ".." pops a
  * component ("/.." is "/"), and a relative path starts at "/" (the one cwd). */
@@ -46,7 +43,7 @@ int memfs_normalize(const char *in, char *out, size_t size)
 			continue;
 		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
 			while (o > 0 && out[--o] != '/')
-				;   /* back to the slash before the last name */
+				; /* back to the slash before the last name */
 			continue;
 		}
 		if (len > MEMFS_NAME_MAX || o + len + 2 > size)
@@ -71,7 +68,7 @@ static struct memfs_node *find(struct memfs_node *dir, const char *name, size_t 
 
 /* Walks a normalized path; *last (if asked) gets its final component. */
 static int walk(struct memfs *fs, const char *norm, int parent_only, struct memfs_node **out,
-		const char **last)
+                const char **last)
 {
 	struct memfs_node *n = &fs->root;
 	const char *p = norm + 1;
@@ -101,7 +98,7 @@ int memfs_lookup(struct memfs *fs, const char *path, struct memfs_node **out)
 
 /* The directory that holds PATH and PATH's last name; -EBUSY for "/". */
 static int parent(struct memfs *fs, const char *path, struct memfs_node **dir, const char **name,
-		  char *norm)
+                  char *norm)
 {
 	int r = memfs_normalize(path, norm, MEMFS_PATH_MAX);
 	if (r < 0)
@@ -175,7 +172,7 @@ int memfs_create(struct memfs *fs, const char *path, int dir, int excl, struct m
 		fs->used -= sizeof *n;
 		return -ENOSPC;
 	}
-	strcpy(n->name, name);   /* fits: memfs_normalize bounds each name */
+	strcpy(n->name, name); /* fits: memfs_normalize bounds each name */
 	n->dir = dir;
 	n->ino = fs->next_ino++;
 	n->mtime = now(fs);
@@ -192,7 +189,7 @@ int memfs_unlink(struct memfs *fs, const char *path)
 	if (r < 0)
 		return r;
 	if (n->dir)
-		return -EISDIR;   /* Linux's answer; POSIX allows EPERM */
+		return -EISDIR; /* Linux's answer; POSIX allows EPERM */
 	drop(fs, n);
 	return 0;
 }
@@ -280,7 +277,7 @@ int memfs_truncate(struct memfs *fs, struct memfs_node *n, long long size)
 		return -EINVAL;
 	if ((unsigned long long)size > SIZE_MAX / 2)
 		return -EFBIG;
-	if (size == 0) {   /* give the space back: the common "rewrite" case */
+	if (size == 0) { /* give the space back: the common "rewrite" case */
 		fs->used -= n->cap;
 		free(n->data);
 		n->data = NULL;
@@ -320,13 +317,14 @@ long memfs_write(struct memfs *fs, struct memfs_node *n, long long off, const vo
 		return -EINVAL;
 	if (len == 0)
 		return 0;
-	if (len > LONG_MAX || (unsigned long long)off > SIZE_MAX / 2 || len > SIZE_MAX / 2 - (size_t)off)
+	if (len > LONG_MAX || (unsigned long long)off > SIZE_MAX / 2 ||
+	    len > SIZE_MAX / 2 - (size_t)off)
 		return -EFBIG;
 	size_t end = (size_t)off + len;
 	int r = reserve(fs, n, end);
 	if (r < 0)
 		return r;
-	if ((size_t)off > n->size)   /* a hole reads as zeros */
+	if ((size_t)off > n->size) /* a hole reads as zeros */
 		memset(n->data + n->size, 0, (size_t)off - n->size);
 	memcpy(n->data + off, buf, len);
 	if (end > n->size)
@@ -343,10 +341,7 @@ struct memfs_node *memfs_child(struct memfs_node *dir, size_t index)
 	return c;
 }
 
-void memfs_hold(struct memfs_node *n)
-{
-	n->opens++;
-}
+void memfs_hold(struct memfs_node *n) { n->opens++; }
 
 void memfs_release(struct memfs *fs, struct memfs_node *n)
 {

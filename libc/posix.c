@@ -33,19 +33,27 @@ void libc_nosys(int *said, const char *name)
 	}
 	errno = ENOSYS;
 }
-#define NOSYS(name) do { static int said; libc_nosys(&said, name); } while (0)
+#define NOSYS(name)                                                                                \
+	do {                                                                                       \
+		static int said;                                                                   \
+		libc_nosys(&said, name);                                                           \
+	} while (0)
 
 /* _setjmp/_longjmp are setjmp/longjmp without the signal mask, and newlib's
  * never saves one: a tail jump keeps the caller's frame, as setjmp needs. */
 __asm__(".text\n.globl _setjmp\n.type _setjmp,@function\n_setjmp: jmp setjmp\n"
-	".globl _longjmp\n.type _longjmp,@function\n_longjmp: jmp longjmp\n");
+        ".globl _longjmp\n.type _longjmp,@function\n_longjmp: jmp longjmp\n");
 
 /* newlib here is built without stdio locks, and the threads are
  * cooperative: a stream is never entered by two threads at once unless its
  * I/O blocks, which console and file I/O never do. */
 void flockfile(FILE *f) { (void)f; }
 void funlockfile(FILE *f) { (void)f; }
-int ftrylockfile(FILE *f) { (void)f; return 0; }
+int ftrylockfile(FILE *f)
+{
+	(void)f;
+	return 0;
+}
 
 /* Nothing delivers a signal but raise() and kill() to ourselves: the
  * handler goes where newlib's raise() finds it (signal()); the mask and
@@ -70,13 +78,16 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 		errno = EINVAL;
 		return -1;
 	}
-	_sig_func_ptr h = act && (act->sa_flags & SA_SIGINFO) ? siginfo : act ? act->sa_handler : SIG_DFL;
+	_sig_func_ptr h = act && (act->sa_flags & SA_SIGINFO) ? siginfo
+	                  : act                               ? act->sa_handler
+	                                                      : SIG_DFL;
 	_sig_func_ptr prev = signal(sig, h);
 	if (!act)
-		signal(sig, prev);   /* only asked: put it back */
+		signal(sig, prev); /* only asked: put it back */
 	if (old) {
 		/* What sigaction() set, unless signal() changed it since. */
-		if (prev == siginfo || (prev == acts[sig].sa_handler && !(acts[sig].sa_flags & SA_SIGINFO)))
+		if (prev == siginfo ||
+		    (prev == acts[sig].sa_handler && !(acts[sig].sa_flags & SA_SIGINFO)))
 			*old = acts[sig];
 		else
 			*old = (struct sigaction){ .sa_handler = prev };
@@ -114,7 +125,9 @@ gid_t getegid(void) { return 0; }
 
 struct passwd *getpwuid(uid_t uid)
 {
-	static struct passwd root = { .pw_name = "root", .pw_passwd = "", .pw_dir = "/", .pw_shell = "" };
+	static struct passwd root = {
+		.pw_name = "root", .pw_passwd = "", .pw_dir = "/", .pw_shell = ""
+	};
 	return uid == 0 ? &root : NULL;
 }
 
@@ -128,7 +141,8 @@ int getrusage(int who, struct rusage *ru)
 	}
 	*ru = (struct rusage){ 0 };
 	if (who == RUSAGE_SELF)
-		ru->ru_utime = (struct timeval){ .tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000) };
+		ru->ru_utime = (struct timeval){ .tv_sec = (time_t)(us / 1000000),
+			                         .tv_usec = (suseconds_t)(us % 1000000) };
 	return 0;
 }
 
@@ -147,7 +161,7 @@ static struct rlimit hard(int r)
 {
 	switch (r) {
 	case RLIMIT_NOFILE: return (struct rlimit){ FD_MAX, FD_MAX };
-	case RLIMIT_STACK: return (struct rlimit){ 128 * 1024, 128 * 1024 };   /* BOOT_STACK_SIZE */
+	case RLIMIT_STACK: return (struct rlimit){ 128 * 1024, 128 * 1024 }; /* BOOT_STACK_SIZE */
 	case RLIMIT_AS:
 	case RLIMIT_DATA: return (struct rlimit){ ram_bytes, ram_bytes };
 	case RLIMIT_CORE: return (struct rlimit){ 0, 0 };
@@ -191,10 +205,10 @@ static struct mapping *maps;
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	(void)addr, (void)prot, (void)fd;   /* ADDR is a hint */
+	(void)addr, (void)prot, (void)fd; /* ADDR is a hint */
 	int share = flags & (MAP_SHARED | MAP_PRIVATE);
-	if (!len || len > SIZE_MAX - 4095 || (off & 4095) || (flags & MAP_FIXED) ||
-	    share == 0 || share == (MAP_SHARED | MAP_PRIVATE)) {
+	if (!len || len > SIZE_MAX - 4095 || (off & 4095) || (flags & MAP_FIXED) || share == 0 ||
+	    share == (MAP_SHARED | MAP_PRIVATE)) {
 		errno = EINVAL;
 		return MAP_FAILED;
 	}
@@ -262,13 +276,46 @@ int system(const char *cmd)
 	return -1;
 }
 
-int fork(void) { NOSYS("fork"); return -1; }
-int vfork(void) { NOSYS("vfork"); return -1; }
-int wait(int *st) { (void)st; NOSYS("wait"); return -1; }
-int waitpid(int pid, int *st, int opt) { (void)pid, (void)st, (void)opt; NOSYS("waitpid"); return -1; }
-int execve(const char *p, char *const a[], char *const e[]) { (void)p, (void)a, (void)e; NOSYS("execve"); return -1; }
-int execv(const char *p, char *const a[]) { (void)p, (void)a; NOSYS("execv"); return -1; }
-int execvp(const char *p, char *const a[]) { (void)p, (void)a; NOSYS("execvp"); return -1; }
+int fork(void)
+{
+	NOSYS("fork");
+	return -1;
+}
+int vfork(void)
+{
+	NOSYS("vfork");
+	return -1;
+}
+int wait(int *st)
+{
+	(void)st;
+	NOSYS("wait");
+	return -1;
+}
+int waitpid(int pid, int *st, int opt)
+{
+	(void)pid, (void)st, (void)opt;
+	NOSYS("waitpid");
+	return -1;
+}
+int execve(const char *p, char *const a[], char *const e[])
+{
+	(void)p, (void)a, (void)e;
+	NOSYS("execve");
+	return -1;
+}
+int execv(const char *p, char *const a[])
+{
+	(void)p, (void)a;
+	NOSYS("execv");
+	return -1;
+}
+int execvp(const char *p, char *const a[])
+{
+	(void)p, (void)a;
+	NOSYS("execvp");
+	return -1;
+}
 
 void *dlopen(const char *file, int mode)
 {
@@ -298,7 +345,4 @@ int dladdr(const void *addr, Dl_info *info)
 	return 0;
 }
 
-char *dlerror(void)
-{
-	return "dynamic loading is not supported in one address space";
-}
+char *dlerror(void) { return "dynamic loading is not supported in one address space"; }

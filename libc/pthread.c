@@ -15,10 +15,17 @@
 
 static unsigned thread_id(struct thread *t) { return t->id; }
 
-struct mutex { struct thread *owner; unsigned count; int type; struct waitq q; };
-struct cond { struct waitq q; };
+struct mutex {
+	struct thread *owner;
+	unsigned count;
+	int type;
+	struct waitq q;
+};
+struct cond {
+	struct waitq q;
+};
 
-static void **objs;        /* id - 1 -> object; NULL slots are free */
+static void **objs; /* id - 1 -> object; NULL slots are free */
 static unsigned nobjs;
 
 static unsigned obj_new(void *o)
@@ -47,7 +54,11 @@ int pthread_attr_init(pthread_attr_t *a)
 	a->detachstate = PTHREAD_CREATE_JOINABLE;
 	return 0;
 }
-int pthread_attr_destroy(pthread_attr_t *a) { a->is_initialized = 0; return 0; }
+int pthread_attr_destroy(pthread_attr_t *a)
+{
+	a->is_initialized = 0;
+	return 0;
+}
 int pthread_attr_setstacksize(pthread_attr_t *a, size_t s)
 {
 	if (s < 4096 || s > (1u << 30))
@@ -55,9 +66,21 @@ int pthread_attr_setstacksize(pthread_attr_t *a, size_t s)
 	a->stacksize = (int)s;
 	return 0;
 }
-int pthread_attr_getstacksize(const pthread_attr_t *a, size_t *s) { *s = (size_t)a->stacksize; return 0; }
-int pthread_attr_setdetachstate(pthread_attr_t *a, int d) { a->detachstate = d; return 0; }
-int pthread_attr_getdetachstate(const pthread_attr_t *a, int *d) { *d = a->detachstate; return 0; }
+int pthread_attr_getstacksize(const pthread_attr_t *a, size_t *s)
+{
+	*s = (size_t)a->stacksize;
+	return 0;
+}
+int pthread_attr_setdetachstate(pthread_attr_t *a, int d)
+{
+	a->detachstate = d;
+	return 0;
+}
+int pthread_attr_getdetachstate(const pthread_attr_t *a, int *d)
+{
+	*d = a->detachstate;
+	return 0;
+}
 
 int pthread_create(pthread_t *id, const pthread_attr_t *a, void *(*fn)(void *), void *arg)
 {
@@ -103,13 +126,30 @@ int pthread_detach(pthread_t id)
 void pthread_exit(void *ret) { thread_exit(ret); }
 pthread_t pthread_self(void) { return thread_id(thread_self()); }
 int pthread_equal(pthread_t a, pthread_t b) { return a == b; }
-int sched_yield(void) { thread_yield(); return 0; }
+int sched_yield(void)
+{
+	thread_yield();
+	return 0;
+}
 
 /* ---- mutexes ------------------------------------------------------------------ */
 
-int pthread_mutexattr_init(pthread_mutexattr_t *a) { memset(a, 0, sizeof *a); a->is_initialized = 1; return 0; }
-int pthread_mutexattr_destroy(pthread_mutexattr_t *a) { a->is_initialized = 0; return 0; }
-int pthread_mutexattr_settype(pthread_mutexattr_t *a, int t) { a->type = t; return 0; }
+int pthread_mutexattr_init(pthread_mutexattr_t *a)
+{
+	memset(a, 0, sizeof *a);
+	a->is_initialized = 1;
+	return 0;
+}
+int pthread_mutexattr_destroy(pthread_mutexattr_t *a)
+{
+	a->is_initialized = 0;
+	return 0;
+}
+int pthread_mutexattr_settype(pthread_mutexattr_t *a, int t)
+{
+	a->type = t;
+	return 0;
+}
 
 int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
 {
@@ -180,8 +220,17 @@ int pthread_mutex_unlock(pthread_mutex_t *m)
 
 /* ---- condition variables ------------------------------------------------------- */
 
-int pthread_condattr_init(pthread_condattr_t *a) { memset(a, 0, sizeof *a); a->is_initialized = 1; return 0; }
-int pthread_condattr_destroy(pthread_condattr_t *a) { a->is_initialized = 0; return 0; }
+int pthread_condattr_init(pthread_condattr_t *a)
+{
+	memset(a, 0, sizeof *a);
+	a->is_initialized = 1;
+	return 0;
+}
+int pthread_condattr_destroy(pthread_condattr_t *a)
+{
+	a->is_initialized = 0;
+	return 0;
+}
 
 int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
 {

@@ -18,7 +18,7 @@ static long console_write_op(struct fd *f, const void *buf, unsigned long n)
 {
 	(void)f;
 	console_write(buf, n);
-	console_flush();       /* newlib buffers lines already: one host write each */
+	console_flush(); /* newlib buffers lines already: one host write each */
 	return (long)n;
 }
 
@@ -69,8 +69,10 @@ off_t lseek(int fd, off_t off, int whence)
 		errno = ESPIPE;
 		return -1;
 	}
-	long long base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? f->off :
-			 whence == SEEK_END && f->ops->fstat(f, &st) == 0 ? st.st_size : -1;
+	long long base = whence == SEEK_SET                                 ? 0
+	                 : whence == SEEK_CUR                               ? f->off
+	                 : whence == SEEK_END && f->ops->fstat(f, &st) == 0 ? st.st_size
+	                                                                    : -1;
 	if (base < 0 || (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) ||
 	    base + off < 0) {
 		errno = EINVAL;
@@ -128,10 +130,7 @@ struct newlib_mallinfo mallinfo(void);
 /* For the kernel's memstats=N line: bytes malloc has handed out and not
  * taken back. Called from the scheduler, never from inside malloc (which
  * does not block), so newlib's unlocked mallinfo() is safe here. */
-size_t libc_heap_in_use(void)
-{
-	return (size_t)(unsigned)mallinfo().uordblks;
-}
+size_t libc_heap_in_use(void) { return (size_t)(unsigned)mallinfo().uordblks; }
 
 void *sbrk(ptrdiff_t incr)
 {
@@ -141,15 +140,9 @@ void *sbrk(ptrdiff_t incr)
 	return p;
 }
 
-void _exit(int status)
-{
-	kexit(status);
-}
+void _exit(int status) { kexit(status); }
 
-int getpid(void)
-{
-	return 1;
-}
+int getpid(void) { return 1; }
 
 /* Only the VM's one process exists; a signal to it ends it like Linux's
  * default action would, with status 128 + signal. */
@@ -193,20 +186,13 @@ clock_t times(struct tms *t)
 long sysconf(int name)
 {
 	switch (name) {
-	case _SC_PAGESIZE:
-		return 4096;
-	case _SC_PHYS_PAGES:
-		return (long)(ram_bytes / 4096);
-	case _SC_AVPHYS_PAGES:
-		return (long)(mem_free_bytes() / 4096);
+	case _SC_PAGESIZE: return 4096;
+	case _SC_PHYS_PAGES: return (long)(ram_bytes / 4096);
+	case _SC_AVPHYS_PAGES: return (long)(mem_free_bytes() / 4096);
 	case _SC_NPROCESSORS_CONF:
-	case _SC_NPROCESSORS_ONLN:
-		return 1;
-	case _SC_CLK_TCK:
-		return CLOCKS_PER_SEC;
-	default:
-		errno = EINVAL;
-		return -1;
+	case _SC_NPROCESSORS_ONLN: return 1;
+	case _SC_CLK_TCK: return CLOCKS_PER_SEC;
+	default: errno = EINVAL; return -1;
 	}
 }
 
@@ -223,7 +209,4 @@ int fsync(int fd)
 	return -1;
 }
 
-int fdatasync(int fd)
-{
-	return fsync(fd);
-}
+int fdatasync(int fd) { return fsync(fd); }

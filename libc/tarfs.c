@@ -18,7 +18,7 @@
 #include "fd.h"
 
 struct entry {
-	char path[256];           /* normalized: no leading "/", "./" or trailing "/" */
+	char path[256]; /* normalized: no leading "/", "./" or trailing "/" */
 	const unsigned char *data;
 	size_t size;
 	mode_t mode;
@@ -27,7 +27,7 @@ struct entry {
 
 static struct entry *ents;
 static size_t nents, cap;
-static int indexed;   /* ents is complete and never moves again */
+static int indexed; /* ents is complete and never moves again */
 
 static unsigned long long octal(const unsigned char *p, size_t n, int *ok)
 {
@@ -104,7 +104,7 @@ static int add_implied_dirs(void)
 {
 	char parent[sizeof ents->path];
 	for (size_t i = 0; i < nents; i++) {
-		memcpy(parent, ents[i].path, sizeof parent);   /* add() may move ents */
+		memcpy(parent, ents[i].path, sizeof parent); /* add() may move ents */
 		char *slash;
 		while ((slash = strrchr(parent, '/'))) {
 			*slash = 0;
@@ -128,7 +128,7 @@ static int index_archive(void)
 	while (r == 0 && a && off + 512 <= n) {
 		const unsigned char *h = a + off;
 		if (!h[0])
-			break;   /* the end-of-archive block */
+			break; /* the end-of-archive block */
 		int ok = 1;
 		unsigned sum = 0;
 		for (int i = 0; i < 512; i++)
@@ -136,7 +136,7 @@ static int index_archive(void)
 		size_t size = (size_t)octal(h + 124, 12, &ok);
 		unsigned long long mtime = octal(h + 136, 12, &ok);
 		if (!ok || octal(h + 148, 8, &ok) != sum || size > n - off - 512)
-			break;   /* corrupt: index what came before */
+			break; /* corrupt: index what came before */
 		char path[256 + 156] = { 0 };
 		if (!memcmp(h + 257, "ustar", 5) && h[345]) {
 			memcpy(path, h + 345, strnlen((const char *)h + 345, 155));
@@ -151,7 +151,7 @@ static int index_archive(void)
 		off += 512 + (size + 511) / 512 * 512;
 	}
 	if (r == 0 && add_implied_dirs() == 0) {
-		struct entry *fit = realloc(ents, nents * sizeof *fit);   /* no one points in yet */
+		struct entry *fit = realloc(ents, nents * sizeof *fit); /* no one points in yet */
 		if (fit)
 			ents = fit, cap = nents;
 		indexed = 1;
@@ -178,8 +178,11 @@ static const struct entry *lookup(const char *path)
 
 static void fill_stat(const struct entry *e, struct stat *st)
 {
-	*st = (struct stat){ .st_mode = e->mode, .st_size = (off_t)e->size, .st_nlink = 1,
-			     .st_blksize = 4096, .st_blocks = (e->size + 511) / 512 };
+	*st = (struct stat){ .st_mode = e->mode,
+		             .st_size = (off_t)e->size,
+		             .st_nlink = 1,
+		             .st_blksize = 4096,
+		             .st_blocks = (e->size + 511) / 512 };
 	st->st_mtime = st->st_atime = st->st_ctime = e->mtime;
 }
 
@@ -209,7 +212,7 @@ static long fread_(struct fd *f, void *buf, unsigned long n)
 static long fwrite_(struct fd *f, const void *buf, unsigned long n)
 {
 	(void)f, (void)buf, (void)n;
-	errno = EBADF;   /* opened read-only */
+	errno = EBADF; /* opened read-only */
 	return -1;
 }
 
@@ -220,7 +223,11 @@ static int ffstat(struct fd *f, struct stat *st)
 }
 
 static const struct fd_ops file_ops = {
-	.read = fread_, .write = fwrite_, .pread = fpread, .fstat = ffstat, .mode = S_IFREG,
+	.read = fread_,
+	.write = fwrite_,
+	.pread = fpread,
+	.fstat = ffstat,
+	.mode = S_IFREG,
 };
 
 int tarfs_open(const char *path, int flags)

@@ -19,10 +19,7 @@ extern uint64_t opt_memfs_bytes;
 static struct memfs fs;
 static int fs_ready;
 
-static time_t wall_seconds(void)
-{
-	return (time_t)(clock_wall_ns() / NSEC);
-}
+static time_t wall_seconds(void) { return (time_t)(clock_wall_ns() / NSEC); }
 
 static struct memfs *memfs(void)
 {
@@ -65,14 +62,12 @@ static int in_memfs(const char *path, char *norm)
 	int r = memfs_normalize(path, norm, MEMFS_PATH_MAX);
 	if (r < 0)
 		return fail(r);
-	return !strncmp(norm, "/tmp", 4) && (norm[4] == '/' || !norm[4]) ? 1 :
-	       !strncmp(norm, "/data", 5) && (norm[5] == '/' || !norm[5]);
+	return !strncmp(norm, "/tmp", 4) && (norm[4] == '/' || !norm[4])
+	               ? 1
+	               : !strncmp(norm, "/data", 5) && (norm[5] == '/' || !norm[5]);
 }
 
-static struct memfs_node *node(struct fd *f)
-{
-	return (struct memfs_node *)(uintptr_t)f->priv;
-}
+static struct memfs_node *node(struct fd *f) { return (struct memfs_node *)(uintptr_t)f->priv; }
 
 static long mpread(struct fd *f, void *buf, unsigned long n, long long off)
 {
@@ -110,9 +105,12 @@ static long mwrite(struct fd *f, const void *buf, unsigned long n)
 
 static void fill_stat(const struct memfs_node *n, struct stat *st)
 {
-	*st = (struct stat){ .st_ino = n->ino, .st_mode = n->dir ? S_IFDIR | 0777 : S_IFREG | 0666,
-			     .st_nlink = 1, .st_size = (off_t)n->size, .st_blksize = 4096,
-			     .st_blocks = (blkcnt_t)((n->size + 511) / 512) };
+	*st = (struct stat){ .st_ino = n->ino,
+		             .st_mode = n->dir ? S_IFDIR | 0777 : S_IFREG | 0666,
+		             .st_nlink = 1,
+		             .st_size = (off_t)n->size,
+		             .st_blksize = 4096,
+		             .st_blocks = (blkcnt_t)((n->size + 511) / 512) };
 	st->st_mtime = st->st_atime = st->st_ctime = n->mtime;
 }
 
@@ -132,7 +130,7 @@ static int mfsync(struct fd *f)
 static int mftruncate(struct fd *f, long long size)
 {
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
-		return fail(-EINVAL);   /* POSIX: EBADF or EINVAL; Linux says EINVAL */
+		return fail(-EINVAL); /* POSIX: EBADF or EINVAL; Linux says EINVAL */
 	int r = memfs_truncate(memfs(), node(f), size);
 	return r < 0 ? fail(r) : 0;
 }
@@ -144,8 +142,15 @@ static int mclose(struct fd *f)
 }
 
 static const struct fd_ops memfs_ops = {
-	.read = mread, .write = mwrite, .close = mclose, .pread = mpread, .fstat = mfstat,
-	.fsync = mfsync, .pwrite = mpwrite, .ftruncate = mftruncate, .mode = S_IFREG,
+	.read = mread,
+	.write = mwrite,
+	.close = mclose,
+	.pread = mpread,
+	.fstat = mfstat,
+	.fsync = mfsync,
+	.pwrite = mpwrite,
+	.ftruncate = mftruncate,
+	.mode = S_IFREG,
 };
 
 /* /dev/null: reads end at once, writes vanish. */
@@ -161,7 +166,9 @@ static long null_write(struct fd *f, const void *buf, unsigned long n)
 	return (long)n;
 }
 
-static const struct fd_ops null_ops = { .read = null_read, .write = null_write, .mode = S_IFCHR | 0666 };
+static const struct fd_ops null_ops = { .read = null_read,
+	                                .write = null_write,
+	                                .mode = S_IFCHR | 0666 };
 
 int open(const char *path, int flags, ...)
 {
@@ -170,20 +177,21 @@ int open(const char *path, int flags, ...)
 	int acc = flags & O_ACCMODE, r;
 
 	if (path && !strcmp(path, "/dev/vda"))
-		return blkdev_open();   /* the disk, read-write */
+		return blkdev_open(); /* the disk, read-write */
 	if (path && !strcmp(path, "/dev/null"))
 		return fd_alloc(&null_ops, -1);
 	if ((r = in_memfs(path, norm)) <= 0)
 		return r < 0 ? -1 : tarfs_open(path, flags);
-	r = flags & O_CREAT ? memfs_create(memfs(), norm, 0, flags & O_EXCL, &n) :
-			      memfs_lookup(memfs(), norm, &n);
+	r = flags & O_CREAT ? memfs_create(memfs(), norm, 0, flags & O_EXCL, &n)
+	                    : memfs_lookup(memfs(), norm, &n);
 	if (r < 0)
 		return fail(r);
 	if (n->dir && acc != O_RDONLY)
 		return fail(-EISDIR);
 	if ((flags & O_DIRECTORY) && !n->dir)
 		return fail(-ENOTDIR);
-	if ((flags & O_TRUNC) && acc != O_RDONLY && !n->dir && (r = memfs_truncate(memfs(), n, 0)) < 0)
+	if ((flags & O_TRUNC) && acc != O_RDONLY && !n->dir &&
+	    (r = memfs_truncate(memfs(), n, 0)) < 0)
 		return fail(r);
 	int fd = fd_alloc(&memfs_ops, -1);
 	if (fd < 0)
@@ -210,7 +218,7 @@ int stat(const char *path, struct stat *st)
 
 int lstat(const char *path, struct stat *st)
 {
-	return stat(path, st);   /* neither file system has symbolic links */
+	return stat(path, st); /* neither file system has symbolic links */
 }
 
 int access(const char *path, int mode)
@@ -246,7 +254,7 @@ int rmdir(const char *path)
 	if (r <= 0)
 		return r < 0 ? -1 : readonly(path);
 	if (!strcmp(norm, "/tmp") || !strcmp(norm, "/data"))
-		return fail(-EBUSY);   /* the mount points themselves */
+		return fail(-EBUSY); /* the mount points themselves */
 	return (r = memfs_rmdir(memfs(), norm)) < 0 ? fail(r) : 0;
 }
 
@@ -254,7 +262,7 @@ int mkdir(const char *path, mode_t mode)
 {
 	char norm[MEMFS_PATH_MAX];
 	struct memfs_node *n;
-	(void)mode;   /* one user: permission bits mean nothing here */
+	(void)mode; /* one user: permission bits mean nothing here */
 	int r = in_memfs(path, norm);
 	if (r <= 0)
 		return r < 0 ? -1 : fail(-EROFS);
@@ -270,7 +278,7 @@ int rename(const char *from, const char *to)
 	if (!ra && !rb)
 		return readonly(from);
 	if (ra != rb)
-		return fail(-EXDEV);   /* across file systems: the caller copies */
+		return fail(-EXDEV); /* across file systems: the caller copies */
 	if (!strcmp(a, "/tmp") || !strcmp(a, "/data") || !strcmp(b, "/tmp") || !strcmp(b, "/data"))
 		return fail(-EBUSY);
 	return (r = memfs_rename(memfs(), a, b)) < 0 ? fail(r) : 0;
@@ -279,7 +287,7 @@ int rename(const char *from, const char *to)
 int link(const char *from, const char *to)
 {
 	(void)from, (void)to;
-	return fail(-EPERM);   /* memfs keeps one name per file */
+	return fail(-EPERM); /* memfs keeps one name per file */
 }
 
 int ftruncate(int fd, off_t size)
@@ -399,10 +407,7 @@ static int dup_to(int fd, int newfd)
 	return r;
 }
 
-int dup(int fd)
-{
-	return dup_to(fd, -1);
-}
+int dup(int fd) { return dup_to(fd, -1); }
 
 int dup2(int fd, int newfd)
 {
@@ -425,14 +430,11 @@ char *getcwd(char *buf, size_t size)
 }
 
 /* GNU's getcwd into a new allocation (Redis logs it). */
-char *get_current_dir_name(void)
-{
-	return strdup(cwd);
-}
+char *get_current_dir_name(void) { return strdup(cwd); }
 
 struct spore_dir {
-	struct tarfs_dir *tar;     /* a directory of the initrd, or */
-	struct memfs_node *mem;    /* one of memfs, held while open */
+	struct tarfs_dir *tar;  /* a directory of the initrd, or */
+	struct memfs_node *mem; /* one of memfs, held while open */
 	size_t next;
 	struct dirent ent;
 };
@@ -471,7 +473,7 @@ struct dirent *readdir(DIR *d)
 	if (!c)
 		return NULL;
 	d->next++;
-	strcpy(d->ent.d_name, c->name);   /* both hold NAME_MAX + 1 */
+	strcpy(d->ent.d_name, c->name); /* both hold NAME_MAX + 1 */
 	d->ent.d_type = c->dir ? DT_DIR : DT_REG;
 	d->ent.d_ino = c->ino;
 	return &d->ent;

@@ -34,9 +34,21 @@ int args_parse_size(const char *s, uint64_t *out)
 
 	if (n > 0) {
 		switch (s[n - 1]) {
-		case 'k': case 'K': shift = 10; n--; break;
-		case 'm': case 'M': shift = 20; n--; break;
-		case 'g': case 'G': shift = 30; n--; break;
+		case 'k':
+		case 'K':
+			shift = 10;
+			n--;
+			break;
+		case 'm':
+		case 'M':
+			shift = 20;
+			n--;
+			break;
+		case 'g':
+		case 'G':
+			shift = 30;
+			n--;
+			break;
 		}
 	}
 	if (n == 0 || n >= sizeof(digits))

@@ -69,8 +69,8 @@ int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa)
 		b.ret = fdatasync(vm->disk_fd) == 0 ? 0 : -1;
 	} else {
 		off_t off = (off_t)(b.sector * HC_BLK_SECTOR);
-		ssize_t n = nr == HC_BLK_READ ? pread(vm->disk_fd, buf, len, off) :
-						pwrite(vm->disk_fd, buf, len, off);
+		ssize_t n = nr == HC_BLK_READ ? pread(vm->disk_fd, buf, len, off)
+		                              : pwrite(vm->disk_fd, buf, len, off);
 		b.ret = n == (ssize_t)len ? 0 : -1;
 	}
 	timer_io_end();

@@ -38,7 +38,7 @@ static int add_mapping(void *ctx, uint64_t va, uint64_t gpa, uint64_t len, uint6
 	struct segs *c = ctx;
 	uint32_t flags = PF_R | (prot & PTE_W ? PF_W : 0) | (prot & PTE_NX ? 0 : PF_X);
 
-	if (len > c->limit - c->total) {     /* aliases of the same RAM, many times over */
+	if (len > c->limit - c->total) { /* aliases of the same RAM, many times over */
 		c->truncated = 1;
 		return 1;
 	}
@@ -61,7 +61,7 @@ static int add_mapping(void *ctx, uint64_t va, uint64_t gpa, uint64_t len, uint6
 /* The guest's mappings of RAM, coalesced; at most max, and at most twice RAM in all
  * (identity plus one alias is what spore maps). *truncated: some were left out. */
 int core_segments(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m,
-		  struct core_seg *seg, int max, int *truncated)
+                  struct core_seg *seg, int max, int *truncated)
 {
 	struct segs c = { seg, 0, max, 0, 0, 2 * mem_size };
 
@@ -75,11 +75,15 @@ int core_segments(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m
 static int signal_of(uint64_t vector)
 {
 	switch (vector) {
-	case 0: case 16: case 19: return SIGFPE;   /* #DE, #MF, #XM */
-	case 1: case 3:           return SIGTRAP;
-	case 6:                   return SIGILL;
-	case 12: case 17:         return SIGBUS;   /* #SS, #AC */
-	default:                  return SIGSEGV;  /* #PF, #GP, ... */
+	case 0:
+	case 16:
+	case 19: return SIGFPE; /* #DE, #MF, #XM */
+	case 1:
+	case 3: return SIGTRAP;
+	case 6: return SIGILL;
+	case 12:
+	case 17: return SIGBUS;  /* #SS, #AC */
+	default: return SIGSEGV; /* #PF, #GP, ... */
 	}
 }
 
@@ -88,7 +92,7 @@ static uint8_t *note(uint8_t *p, uint32_t type, const void *desc, uint32_t descs
 	Elf64_Nhdr h = { .n_namesz = 5, .n_descsz = descsz, .n_type = type };
 
 	memcpy(p, &h, sizeof(h));
-	memcpy(p + sizeof(h), "CORE\0\0\0", 8);        /* name padded to 4 bytes: 8 */
+	memcpy(p + sizeof(h), "CORE\0\0\0", 8); /* name padded to 4 bytes: 8 */
 	memcpy(p + sizeof(h) + 8, desc, descsz);
 	return p + sizeof(h) + 8 + ((descsz + 3) & ~3u);
 }
@@ -96,19 +100,38 @@ static uint8_t *note(uint8_t *p, uint32_t type, const void *desc, uint32_t descs
 /* ELF header, program headers and notes into buf; *data_off is where segment i's
  * bytes start (each page-aligned, one after the other). Returns the header bytes. */
 size_t core_headers(uint8_t *buf, size_t size, const struct core_seg *seg, int nseg,
-		    const struct hc_regs *r, uint64_t fs_base, uint64_t gs_base,
-		    const char *name, uint64_t *data_off)
+                    const struct hc_regs *r, uint64_t fs_base, uint64_t gs_base, const char *name,
+                    uint64_t *data_off)
 {
 	struct elf_prstatus st;
 	struct elf_prpsinfo ps;
 	struct user_regs_struct u = {
-		.r15 = r->r15, .r14 = r->r14, .r13 = r->r13, .r12 = r->r12, .rbp = r->rbp,
-		.rbx = r->rbx, .r11 = r->r11, .r10 = r->r10, .r9 = r->r9, .r8 = r->r8,
-		.rax = r->rax, .rcx = r->rcx, .rdx = r->rdx, .rsi = r->rsi, .rdi = r->rdi,
-		.orig_rax = UINT64_MAX, .rip = r->rip, .cs = r->cs, .eflags = r->rflags,
-		.rsp = r->rsp, .ss = r->ss, .fs_base = fs_base, .gs_base = gs_base,
+		.r15 = r->r15,
+		.r14 = r->r14,
+		.r13 = r->r13,
+		.r12 = r->r12,
+		.rbp = r->rbp,
+		.rbx = r->rbx,
+		.r11 = r->r11,
+		.r10 = r->r10,
+		.r9 = r->r9,
+		.r8 = r->r8,
+		.rax = r->rax,
+		.rcx = r->rcx,
+		.rdx = r->rdx,
+		.rsi = r->rsi,
+		.rdi = r->rdi,
+		.orig_rax = UINT64_MAX,
+		.rip = r->rip,
+		.cs = r->cs,
+		.eflags = r->rflags,
+		.rsp = r->rsp,
+		.ss = r->ss,
+		.fs_base = fs_base,
+		.gs_base = gs_base,
 	};
-	size_t nsz = 2 * (sizeof(Elf64_Nhdr) + 8) + ((sizeof(st) + 3) & ~3u) + ((sizeof(ps) + 3) & ~3u);
+	size_t nsz =
+		2 * (sizeof(Elf64_Nhdr) + 8) + ((sizeof(st) + 3) & ~3u) + ((sizeof(ps) + 3) & ~3u);
 	size_t hdr = sizeof(Elf64_Ehdr) + (size_t)(nseg + 1) * sizeof(Elf64_Phdr);
 
 	if (nseg < 0 || nseg > CORE_SEG_MAX || size < hdr + nsz)
@@ -144,9 +167,13 @@ size_t core_headers(uint8_t *buf, size_t size, const struct core_seg *seg, int n
 	uint64_t off = (hdr + nsz + PAGE - 1) & ~(PAGE - 1);
 	*data_off = off;
 	for (int i = 0; i < nseg; i++) {
-		ph[i + 1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = seg[i].flags, .p_offset = off,
-					  .p_vaddr = seg[i].va, .p_filesz = seg[i].len,
-					  .p_memsz = seg[i].len, .p_align = PAGE };
+		ph[i + 1] = (Elf64_Phdr){ .p_type = PT_LOAD,
+			                  .p_flags = seg[i].flags,
+			                  .p_offset = off,
+			                  .p_vaddr = seg[i].va,
+			                  .p_filesz = seg[i].len,
+			                  .p_memsz = seg[i].len,
+			                  .p_align = PAGE };
 		off += (seg[i].len + PAGE - 1) & ~(PAGE - 1);
 	}
 	return hdr + nsz;
@@ -170,8 +197,8 @@ int core_open(struct vm *vm, const char *path)
 	}
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
 	if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
-		msg("spore-kvm: --core=%s: %s\n", path, errno == ENOENT || !errno ? "exists; not overwritten" :
-		    strerror(errno));
+		msg("spore-kvm: --core=%s: %s\n", path,
+		    errno == ENOENT || !errno ? "exists; not overwritten" : strerror(errno));
 		return -1;
 	}
 	c.dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -182,11 +209,12 @@ int core_open(struct vm *vm, const char *path)
 	c.fd = openat(c.dir, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (c.fd < 0) {
 		msg("spore-kvm: --core=%s: cannot make an unnamed file in %s (%s; the core needs a "
-		    "filesystem with O_TMPFILE: ext4, xfs, btrfs, tmpfs)\n", path, dir, strerror(errno));
+		    "filesystem with O_TMPFILE: ext4, xfs, btrfs, tmpfs)\n",
+		    path, dir, strerror(errno));
 		close(c.dir);
 		return -1;
 	}
-	mprotect(paths, sizeof(paths), PROT_READ | PROT_WRITE);   /* a second call (the tests) */
+	mprotect(paths, sizeof(paths), PROT_READ | PROT_WRITE); /* a second call (the tests) */
 	int n = snprintf(paths, sizeof(paths), "/proc/self/fd/%d", c.fd);
 	snprintf(paths + n + 1, sizeof(paths) - (size_t)n - 1, "%s", base);
 	if (mprotect(paths, sizeof(paths), PROT_READ) < 0) {
@@ -210,7 +238,8 @@ static int all_zero(const uint8_t *p, size_t n)
 static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	for (size_t done = 0; done < len;) {
-		ssize_t n = pwrite(fd, (const uint8_t *)buf + done, len - done, (off_t)(off + done));
+		ssize_t n =
+			pwrite(fd, (const uint8_t *)buf + done, len - done, (off_t)(off + done));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -220,8 +249,8 @@ static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-int core_write(struct vm *vm, const struct gva_mmu *m, const struct hc_regs *r,
-	       uint64_t fs_base, uint64_t gs_base)
+int core_write(struct vm *vm, const struct gva_mmu *m, const struct hc_regs *r, uint64_t fs_base,
+               uint64_t gs_base)
 {
 	static struct core_seg seg[CORE_SEG_MAX];
 	static uint8_t hdr[PAGE * 4];
@@ -232,26 +261,31 @@ int core_write(struct vm *vm, const struct gva_mmu *m, const struct hc_regs *r,
 
 	int n = core_segments(vm->mem, vm->mem_size, m, seg, CORE_SEG_MAX, &truncated);
 	size_t h = core_headers(hdr, sizeof(hdr), seg, n, r, fs_base, gs_base,
-				base ? base + 1 : c->image ? c->image : "guest", &off);
+	                        base       ? base + 1
+	                        : c->image ? c->image
+	                                   : "guest",
+	                        &off);
 	if (h == 0 || pwrite_all(c->fd, hdr, h, 0) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
 		for (uint64_t p = 0; p < seg[i].len; p += PAGE) {
 			size_t k = seg[i].len - p < PAGE ? (size_t)(seg[i].len - p) : PAGE;
 			const uint8_t *src = gm_at(vm->mem, vm->mem_size, seg[i].gpa + p, k);
-			if (src == NULL) {      /* gva_walk clips to RAM: a bug if it ever is */
+			if (src == NULL) { /* gva_walk clips to RAM: a bug if it ever is */
 				errno = EFAULT;
 				goto fail;
 			}
-			int last = i == n - 1 && p + k == seg[i].len;   /* sets the file's size */
+			int last = i == n - 1 && p + k == seg[i].len; /* sets the file's size */
 			if ((!all_zero(src, k) || last) && pwrite_all(c->fd, src, k, off + p) < 0)
 				goto fail;
 		}
 		off += (seg[i].len + PAGE - 1) & ~(PAGE - 1);
 	}
 	if (linkat(AT_FDCWD, c->from, c->dir, c->name, AT_SYMLINK_FOLLOW) < 0) {
-		msg("spore-kvm: --core=%s: %s\n", c->path, errno == EEXIST ?
-		    "appeared while the guest ran; not overwritten, no core written" : strerror(errno));
+		msg("spore-kvm: --core=%s: %s\n", c->path,
+		    errno == EEXIST
+		            ? "appeared while the guest ran; not overwritten, no core written"
+		            : strerror(errno));
 		return -1;
 	}
 	msg("spore-kvm: core written to %s (%d segments%s, rip 0x%llx)\n", c->path, n,
@@ -279,15 +313,32 @@ int core_dump(struct vm *vm)
 	}
 	if (!vm->fault_known) {
 		if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &k) < 0) {
-			msg("spore-kvm: --core=%s: KVM_GET_REGS: %s\n", vm->core->path, strerror(errno));
+			msg("spore-kvm: --core=%s: KVM_GET_REGS: %s\n", vm->core->path,
+			    strerror(errno));
 			return -1;
 		}
 		r = (struct hc_regs){
-			.rax = k.rax, .rbx = k.rbx, .rcx = k.rcx, .rdx = k.rdx, .rsi = k.rsi,
-			.rdi = k.rdi, .rbp = k.rbp, .rsp = k.rsp, .r8 = k.r8, .r9 = k.r9,
-			.r10 = k.r10, .r11 = k.r11, .r12 = k.r12, .r13 = k.r13, .r14 = k.r14,
-			.r15 = k.r15, .rip = k.rip, .rflags = k.rflags, .cs = sr.cs.selector,
-			.ss = sr.ss.selector, .vector = 13,
+			.rax = k.rax,
+			.rbx = k.rbx,
+			.rcx = k.rcx,
+			.rdx = k.rdx,
+			.rsi = k.rsi,
+			.rdi = k.rdi,
+			.rbp = k.rbp,
+			.rsp = k.rsp,
+			.r8 = k.r8,
+			.r9 = k.r9,
+			.r10 = k.r10,
+			.r11 = k.r11,
+			.r12 = k.r12,
+			.r13 = k.r13,
+			.r14 = k.r14,
+			.r15 = k.r15,
+			.rip = k.rip,
+			.rflags = k.rflags,
+			.cs = sr.cs.selector,
+			.ss = sr.ss.selector,
+			.vector = 13,
 		};
 	}
 	struct gva_mmu m = { sr.cr0, sr.cr3, sr.cr4, sr.efer };

@@ -6,17 +6,18 @@
 
 /* Up to max bytes at rip, stopping at the first byte not in an executable page:
  * the CPU could not have fetched past it either. Returns the count. */
-size_t decode_fetch(const uint8_t *mem, uint64_t mem_size, const struct image *im,
-		    uint64_t rip, uint8_t *buf, size_t max)
+size_t decode_fetch(const uint8_t *mem, uint64_t mem_size, const struct image *im, uint64_t rip,
+                    uint8_t *buf, size_t max)
 {
 	size_t n = 0;
 
 	for (; n < max; n++) {
 		uint64_t va = rip + n;
 		if (va < rip)
-			break;                          /* wrapped past 2^64 */
+			break; /* wrapped past 2^64 */
 		uint64_t prot = paging_prot(im, mem_size, va);
-		if (!(prot & PTE_P) || (prot & PTE_NX) || gm_read(mem, mem_size, va, &buf[n], 1) < 0)
+		if (!(prot & PTE_P) || (prot & PTE_NX) ||
+		    gm_read(mem, mem_size, va, &buf[n], 1) < 0)
 			break;
 	}
 	return n;
@@ -25,8 +26,8 @@ size_t decode_fetch(const uint8_t *mem, uint64_t mem_size, const struct image *i
 /* The hypercall forms: `e7 ib` outl %eax, $imm8 and `ef` outl %eax, %dx. Prefixed
  * forms (66 = outw, REX, segment) are not hypercalls. Returns 1 with *port and *len,
  * 0 for anything else. */
-int decode_outl(const uint8_t *mem, uint64_t mem_size, const struct image *im,
-		uint64_t rip, uint64_t rdx, unsigned *port, unsigned *len)
+int decode_outl(const uint8_t *mem, uint64_t mem_size, const struct image *im, uint64_t rip,
+                uint64_t rdx, unsigned *port, unsigned *len)
 {
 	uint8_t b[2];
 	size_t n = decode_fetch(mem, mem_size, im, rip, b, sizeof(b));
@@ -46,8 +47,8 @@ int decode_outl(const uint8_t *mem, uint64_t mem_size, const struct image *im,
 
 /* A u64 at va from a present page (readable to ring 3); va 8-aligned, so it never
  * straddles two pages. */
-int decode_read64(const uint8_t *mem, uint64_t mem_size, const struct image *im,
-		  uint64_t va, uint64_t *out)
+int decode_read64(const uint8_t *mem, uint64_t mem_size, const struct image *im, uint64_t va,
+                  uint64_t *out)
 {
 	if (va % 8 != 0 || !(paging_prot(im, mem_size, va) & PTE_P))
 		return -1;

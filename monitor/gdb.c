@@ -10,15 +10,12 @@
 
 #include "monitor.h"
 
-#define G_GPR     136           /* 16 general registers and rip, 8 bytes each */
-#define G_BASIC   164           /* ... eflags and six segment selectors, 4 each */
-#define G_FULL    536           /* ... x87, SSE and mxcsr */
-#define INT3      0xcc
+#define G_GPR   136 /* 16 general registers and rip, 8 bytes each */
+#define G_BASIC 164 /* ... eflags and six segment selectors, 4 each */
+#define G_FULL  536 /* ... x87, SSE and mxcsr */
+#define INT3    0xcc
 
-static uint8_t insn(const struct gdb *g)
-{
-	return g->insn ? g->insn : INT3;
-}
+static uint8_t insn(const struct gdb *g) { return g->insn ? g->insn : INT3; }
 
 /* gdb's amd64 register file (its 64bit-core.xml and 64bit-sse.xml, in order) as bytes. */
 static size_t pack(const struct gdb_cpu *c, uint8_t *b)
@@ -143,13 +140,13 @@ static const char *set_bp(struct gdb *g, uint64_t va)
 		return "OK";
 	if (gva_translate(g->mem, g->mem_size, &g->mmu, va, &gpa, &n, &prot) < 0 ||
 	    gm_read(g->mem, g->mem_size, gpa, &saved, 1) < 0)
-		return "E0e";                   /* EFAULT */
+		return "E0e"; /* EFAULT */
 	if (g->nbp == GDB_BP_MAX)
-		return "E1c";                   /* ENOSPC */
+		return "E1c"; /* ENOSPC */
 	g->bp[g->nbp].va = va;
 	g->bp[g->nbp].gpa = gpa;
 	g->bp[g->nbp].saved = saved;
-	for (int i = 0; i < g->nbp; i++)   /* another address of the same byte */
+	for (int i = 0; i < g->nbp; i++) /* another address of the same byte */
 		if (g->bp[i].gpa == gpa)
 			g->bp[g->nbp].saved = g->bp[i].saved;
 	g->nbp++;
@@ -171,10 +168,7 @@ static const char *clear_bp(struct gdb *g, uint64_t va)
 	return "OK";
 }
 
-int gdb_hit(const struct gdb *g, uint64_t pc)
-{
-	return find_bp(g, pc) >= 0;
-}
+int gdb_hit(const struct gdb *g, uint64_t pc) { return find_bp(g, pc) >= 0; }
 
 void gdb_clear_breakpoints(struct gdb *g)
 {
@@ -184,7 +178,8 @@ void gdb_clear_breakpoints(struct gdb *g)
 
 size_t gdb_stop_reply(const struct gdb *g, char *reply, size_t size)
 {
-	int n = snprintf(reply, size, "T%02xthread:1;%s", g->sig & 0xff, g->swbreak ? "swbreak:;" : "");
+	int n = snprintf(reply, size, "T%02xthread:1;%s", g->sig & 0xff,
+	                 g->swbreak ? "swbreak:;" : "");
 
 	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
@@ -201,7 +196,7 @@ static int vcont(const char *p, const char *end)
 			q++;
 		const char *colon = memchr(p, ':', (size_t)(q - p));
 		int ours = !colon || (q - colon == 2 && (colon[1] == '1' || colon[1] == '0')) ||
-			   (q - colon == 3 && colon[1] == '-' && colon[2] == '1');
+		           (q - colon == 3 && colon[1] == '-' && colon[2] == '1');
 		if (ours && (a == 's' || a == 'S'))
 			return GDB_STEP;
 		if (ours && (a == 'c' || a == 'C'))
@@ -222,9 +217,7 @@ int gdb_command(struct gdb *g, const char *pkt, size_t len, char *reply, size_t 
 	if (len == 0)
 		return GDB_REPLY;
 	switch (pkt[0]) {
-	case '?':
-		*rlen = gdb_stop_reply(g, reply, size);
-		return GDB_REPLY;
+	case '?': *rlen = gdb_stop_reply(g, reply, size); return GDB_REPLY;
 	case 'g': {
 		size_t k = pack(&g->cpu, buf);
 		if (2 * k < size)
@@ -233,7 +226,7 @@ int gdb_command(struct gdb *g, const char *pkt, size_t len, char *reply, size_t 
 	}
 	case 'G':
 		if ((size_t)(end - p) < 2 * G_BASIC || rsp_unhex(p, buf, G_GPR + 4) < 0) {
-			r = "E16";              /* EINVAL */
+			r = "E16"; /* EINVAL */
 			break;
 		}
 		unpack(&g->cpu, buf);
@@ -246,8 +239,9 @@ int gdb_command(struct gdb *g, const char *pkt, size_t len, char *reply, size_t 
 			r = "E16";
 			break;
 		}
-		if (n > 1000 || reg_at((unsigned)n, &off, &sz) < 0 || (off >= G_BASIC && !g->cpu.fpu_ok)) {
-			r = n >= 57 && n <= 59 ? "xxxxxxxxxxxxxxxx" : "";   /* orig_rax, fs/gs_base */
+		if (n > 1000 || reg_at((unsigned)n, &off, &sz) < 0 ||
+		    (off >= G_BASIC && !g->cpu.fpu_ok)) {
+			r = n >= 57 && n <= 59 ? "xxxxxxxxxxxxxxxx" : ""; /* orig_rax, fs/gs_base */
 			break;
 		}
 		pack(&g->cpu, buf);
@@ -279,12 +273,12 @@ int gdb_command(struct gdb *g, const char *pkt, size_t len, char *reply, size_t 
 		if (n == 0)
 			return GDB_REPLY;
 		if (n > (size - 1) / 2)
-			n = (size - 1) / 2;     /* a short read is allowed */
+			n = (size - 1) / 2; /* a short read is allowed */
 		if (n > sizeof(buf))
 			n = sizeof(buf);
 		n = read_mem(g, addr, buf, (size_t)n);
 		if (n == 0) {
-			r = "E0e";              /* EFAULT: not mapped */
+			r = "E0e"; /* EFAULT: not mapped */
 			break;
 		}
 		*rlen = rsp_hex(reply, buf, (size_t)n);
@@ -304,7 +298,7 @@ int gdb_command(struct gdb *g, const char *pkt, size_t len, char *reply, size_t 
 	case 'Z':
 	case 'z':
 		if (end - p < 2 || p[0] != '0' || p[1] != ',')
-			break;                  /* only software breakpoints: "" = unsupported */
+			break; /* only software breakpoints: "" = unsupported */
 		p += 2;
 		if (addr_len(&p, end, &addr, &n, 0) < 0) {
 			r = "E16";
@@ -333,20 +327,17 @@ int gdb_command(struct gdb *g, const char *pkt, size_t len, char *reply, size_t 
 			r = "E16";
 		}
 		break;
-	case 'k':
-		return GDB_KILL;
-	case 'D':
-		*rlen = str(reply, size, "OK");
-		return GDB_DETACH;
+	case 'k': return GDB_KILL;
+	case 'D': *rlen = str(reply, size, "OK"); return GDB_DETACH;
 	case 'H':
 	case 'T':
-		r = "OK";                       /* one thread: every thread id is it */
+		r = "OK"; /* one thread: every thread id is it */
 		break;
 	case 'q':
 		if (strncmp(pkt, "qSupported", 10) == 0)
 			r = "PacketSize=1000;swbreak+;vContSupported+";
 		else if (strcmp(pkt, "qAttached") == 0 || strncmp(pkt, "qAttached:", 10) == 0)
-			r = "1";                /* a VM that was running: gdb detaches when it quits */
+			r = "1"; /* a VM that was running: gdb detaches when it quits */
 		else if (strcmp(pkt, "qC") == 0)
 			r = "QC1";
 		else if (strcmp(pkt, "qfThreadInfo") == 0)

@@ -17,7 +17,7 @@
 
 #include "monitor.h"
 
-#define FIRST_BYTE_MS 10000     /* a peer gets this long to say its first byte */
+#define FIRST_BYTE_MS 10000 /* a peer gets this long to say its first byte */
 
 const char *gdbsock_check(const char *path)
 {
@@ -79,7 +79,8 @@ static const char *not_gdb(int fd, char *why, size_t size)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return strerror(errno);
 	if (cred.uid != geteuid() && cred.uid != 0) {
-		snprintf(why, size, "a process of uid %u, not %u", (unsigned)cred.uid, (unsigned)geteuid());
+		snprintf(why, size, "a process of uid %u, not %u", (unsigned)cred.uid,
+		         (unsigned)geteuid());
 		return why;
 	}
 	int r;
@@ -123,7 +124,8 @@ int gdbsock_wait(const char *path)
 	int err = errno;
 	umask(old);
 	if (r < 0 || listen(l, 1) < 0) {
-		msg("spore-kvm: --gdb=%s: cannot listen: %s\n", path, strerror(r < 0 ? err : errno));
+		msg("spore-kvm: --gdb=%s: cannot listen: %s\n", path,
+		    strerror(r < 0 ? err : errno));
 		if (r == 0)
 			unlink(path);
 		close(l);

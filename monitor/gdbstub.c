@@ -8,9 +8,10 @@
  * ring-3 start and hlt for a ring-0 one: under QEMU's TCG, where the lab's kvm_amd
  * runs, int3 in the nested guest is checked against the INTn intercept, not #BP's,
  * and never exits (the guest took its own #BP there); hlt always exits to the
- * monitor (no in-kernel irqchip: KVM_EXIT_HLT), and a ring-0 guest may run it. Ctrl-C while the vCPU runs: the socket is O_ASYNC, so
- * its SIGIO sets kvm_run->immediate_exit and KVM_RUN returns EINTR (as --timeout's
- * SIGALRM does). One gdb, once: after it detaches or goes away the guest runs on. */
+ * monitor (no in-kernel irqchip: KVM_EXIT_HLT), and a ring-0 guest may run it. Ctrl-C while the
+ * vCPU runs: the socket is O_ASYNC, so its SIGIO sets kvm_run->immediate_exit and KVM_RUN returns
+ * EINTR (as --timeout's SIGALRM does). One gdb, once: after it detaches or goes away the guest runs
+ * on. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -23,19 +24,19 @@
 
 #include "monitor.h"
 
-#define SIGTRAP_ 5
-#define SIGINT_  2
-#define SIGSEGV_ 11
+#define SIGTRAP_  5
+#define SIGINT_   2
+#define SIGSEGV_  11
 #define DB_VECTOR 1
 #define BP_VECTOR 3
 
 static struct {
 	struct gdb g;
 	struct rsp_rx rx;
-	struct kvm_regs regs;           /* as loaded: what the G packet does not set */
-	int armed, step;                /* KVM_SET_GUEST_DEBUG done; with SINGLESTEP */
-	int intr;                       /* 0x03 seen while the vCPU ran */
-	int killed;                     /* gdb said k: nothing more to tell it */
+	struct kvm_regs regs; /* as loaded: what the G packet does not set */
+	int armed, step;      /* KVM_SET_GUEST_DEBUG done; with SINGLESTEP */
+	int intr;             /* 0x03 seen while the vCPU ran */
+	int killed;           /* gdb said k: nothing more to tell it */
 	char reply[RSP_MAX], out[2 * RSP_MAX + 8];
 } st;
 static struct kvm_run *volatile sigio_run;
@@ -85,7 +86,7 @@ int gdbstub_open(struct vm *vm, const char *path)
 	}
 	st.g.mem = vm->mem;
 	st.g.mem_size = vm->mem_size;
-	st.g.insn = vm->ring3 ? 0xcc : 0xf4;     /* int3 : hlt */
+	st.g.insn = vm->ring3 ? 0xcc : 0xf4; /* int3 : hlt */
 	vm->gdb = &st.g;
 	vm->gdb_fd = fd;
 	sigio_run = vm->run;
@@ -94,7 +95,9 @@ int gdbstub_open(struct vm *vm, const char *path)
 
 static struct kvm_regs *sync_regs(struct vm *vm)
 {
-	return vm->sync_regs && (vm->run->kvm_dirty_regs & KVM_SYNC_X86_REGS) ? &vm->run->s.regs.regs : NULL;
+	return vm->sync_regs && (vm->run->kvm_dirty_regs & KVM_SYNC_X86_REGS)
+	               ? &vm->run->s.regs.regs
+	               : NULL;
 }
 
 /* The stopped vCPU into st.g; -1 after a message. */
@@ -106,28 +109,30 @@ static int load(struct vm *vm)
 	struct kvm_regs *r = &st.regs;
 
 	if (sync_regs(vm))
-		*r = *sync_regs(vm);            /* a trap's step-over not yet loaded */
+		*r = *sync_regs(vm); /* a trap's step-over not yet loaded */
 	else if (ioctl(vm->vcpu_fd, KVM_GET_REGS, r) < 0)
 		goto fail;
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
 		goto fail;
 	const uint64_t gpr[16] = { r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp, r->rsp,
-				   r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
+		                   r->r8,  r->r9,  r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
 	memcpy(c->gpr, gpr, sizeof(gpr));
 	c->rip = r->rip;
 	c->rflags = r->rflags;
-	const uint32_t seg[6] = { s.cs.selector, s.ss.selector, s.ds.selector, s.es.selector,
-				  s.fs.selector, s.gs.selector };
+	const uint32_t seg[6] = { s.cs.selector, s.ss.selector, s.ds.selector,
+		                  s.es.selector, s.fs.selector, s.gs.selector };
 	memcpy(c->seg, seg, sizeof(seg));
 	c->fpu_ok = ioctl(vm->vcpu_fd, KVM_GET_FPU, &f) == 0;
 	if (c->fpu_ok) {
 		uint32_t tag = 0;
 		for (int i = 0; i < 8; i++) {
 			memcpy(c->st[i], f.fpr[i], 10);
-			tag |= (f.ftwx >> i & 1 ? 0u : 3u) << (2 * i);  /* FXSAVE's abridged tags */
+			tag |= (f.ftwx >> i & 1 ? 0u : 3u) << (2 * i); /* FXSAVE's abridged tags */
 		}
-		const uint32_t ctl[8] = { f.fcw, f.fsw, tag, 0, (uint32_t)f.last_ip, 0,
-					  (uint32_t)f.last_dp, f.last_opcode };
+		const uint32_t ctl[8] = {
+			f.fcw,        f.fsw, tag, 0, (uint32_t)f.last_ip, 0, (uint32_t)f.last_dp,
+			f.last_opcode
+		};
 		memcpy(c->fpctl, ctl, sizeof(ctl));
 		memcpy(c->xmm, f.xmm, sizeof(c->xmm));
 		c->mxcsr = f.mxcsr;
@@ -159,8 +164,9 @@ static int store(struct vm *vm, int step)
 		st.g.dirty = 0;
 	}
 	if (!st.armed || step != st.step) {
-		struct kvm_guest_debug d = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP |
-							(step ? KVM_GUESTDBG_SINGLESTEP : 0) };
+		struct kvm_guest_debug d = { .control = KVM_GUESTDBG_ENABLE |
+			                                KVM_GUESTDBG_USE_SW_BP |
+			                                (step ? KVM_GUESTDBG_SINGLESTEP : 0) };
 		if (ioctl(vm->vcpu_fd, KVM_SET_GUEST_DEBUG, &d) < 0)
 			goto fail;
 		st.step = step;
@@ -181,7 +187,7 @@ static void detach(struct vm *vm, const char *why)
 	ioctl(vm->vcpu_fd, KVM_SET_GUEST_DEBUG, &d);
 	msg("spore-kvm: --gdb: %s; the guest runs on\n", why);
 	sigio_run = NULL;
-	vm->gdb = NULL;   /* immediate_exit stays: --timeout's SIGALRM may have set it */
+	vm->gdb = NULL; /* immediate_exit stays: --timeout's SIGALRM may have set it */
 }
 
 /* Bytes gdb sent while the vCPU ran: 0x03 asks for a stop; anything else is noise
@@ -226,8 +232,9 @@ static int serve(struct vm *vm, int frozen)
 				continue;
 			send_all(vm->gdb_fd, "+", 1);
 			size_t rlen = 0;
-			int a = ev == RSP_TOOLONG ? GDB_REPLY :
-				gdb_command(&st.g, st.rx.buf, st.rx.len, st.reply, sizeof(st.reply), &rlen);
+			int a = ev == RSP_TOOLONG ? GDB_REPLY
+			                          : gdb_command(&st.g, st.rx.buf, st.rx.len,
+			                                        st.reply, sizeof(st.reply), &rlen);
 			if (ev == RSP_TOOLONG)
 				rlen = (size_t)(stpcpy(st.reply, "E16") - st.reply);
 			switch (a) {
@@ -245,7 +252,7 @@ static int serve(struct vm *vm, int frozen)
 				send_packet(vm, st.reply, rlen);
 				detach(vm, "gdb detached");
 				return -1;
-			default:                /* continue or step */
+			default: /* continue or step */
 				if (frozen)
 					return -1;
 				if (store(vm, a == GDB_STEP) < 0)
@@ -277,7 +284,8 @@ int gdbstub_stop(struct vm *vm, int sig, int first)
 	 * own address. */
 	const struct kvm_run *run = vm->run;
 	int trap = run->exit_reason == KVM_EXIT_HLT || run->exit_reason == KVM_EXIT_SHUTDOWN;
-	if (trap || (run->exit_reason == KVM_EXIT_DEBUG && run->debug.arch.exception == BP_VECTOR)) {
+	if (trap ||
+	    (run->exit_reason == KVM_EXIT_DEBUG && run->debug.arch.exception == BP_VECTOR)) {
 		uint64_t pc = trap ? st.g.cpu.rip : run->debug.arch.pc;
 		if (!gdb_hit(&st.g, pc) && gdb_hit(&st.g, pc - 1))
 			pc--;
@@ -298,10 +306,7 @@ int gdbstub_stop(struct vm *vm, int sig, int first)
 }
 
 /* KVM_EXIT_DEBUG: a breakpoint (#BP) or a single step (#DB). */
-int gdbstub_debug(struct vm *vm)
-{
-	return gdbstub_stop(vm, SIGTRAP_, 0);
-}
+int gdbstub_debug(struct vm *vm) { return gdbstub_stop(vm, SIGTRAP_, 0); }
 
 /* KVM_EXIT_HLT: one of gdb's hlt breakpoints, or -2: the guest's own hlt. */
 int gdbstub_halt(struct vm *vm)
@@ -341,7 +346,7 @@ static void wait_ack(struct vm *vm)
 
 	for (int i = 0; i < 20; i++) {
 		if (ppoll(&p, 1, &tick, NULL) <= 0)
-			continue;                       /* nothing yet, or EINTR */
+			continue; /* nothing yet, or EINTR */
 		ssize_t n = read(vm->gdb_fd, b, sizeof(b));
 		if (n <= 0 || memchr(b, '+', (size_t)n) || memchr(b, '-', (size_t)n))
 			return;
@@ -358,8 +363,9 @@ int gdbstub_exit(struct vm *vm, int status)
 		return status;
 	if (status == HC_EXIT_FAULT && vm->fault_known && load(vm) == 0) {
 		const struct hc_regs *f = &vm->fault;
-		const uint64_t gpr[16] = { f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp, f->rsp,
-					   f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15 };
+		const uint64_t gpr[16] = { f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi,
+			                   f->rbp, f->rsp, f->r8,  f->r9,  f->r10, f->r11,
+			                   f->r12, f->r13, f->r14, f->r15 };
 		memcpy(st.g.cpu.gpr, gpr, sizeof(gpr));
 		st.g.cpu.rip = f->rip;
 		st.g.cpu.rflags = f->rflags;

@@ -43,7 +43,7 @@ void *gm_at(uint8_t *mem, uint64_t mem_size, uint64_t gpa, uint64_t len)
  * byte of it lies outside RAM. For readers that hold a const mapping. */
 int gm_read(const uint8_t *mem, uint64_t mem_size, uint64_t gpa, void *out, size_t len)
 {
-	const void *p = gm_at((uint8_t *)mem, mem_size, gpa, len);   /* only read below */
+	const void *p = gm_at((uint8_t *)mem, mem_size, gpa, len); /* only read below */
 
 	if (p == NULL)
 		return -1;

@@ -10,14 +10,14 @@
 #define EFER_LMA  (1ull << 10)
 #define ADDR_MASK 0x000ffffffffff000ull
 #define PAGE      0x1000ull
-#define WALK_MAX  (1u << 22)          /* table entries one gva_walk reads, at most */
+#define WALK_MAX  (1u << 22) /* table entries one gva_walk reads, at most */
 
 /* The entry idx of the table at gpa t, or 0 (not present) when outside RAM. */
 static uint64_t entry(const uint8_t *mem, uint64_t mem_size, uint64_t t, unsigned idx)
 {
 	uint64_t e;
 
-	if (gm_read(mem, mem_size, t + idx * 8ull, &e, 8) < 0)   /* t < 2^52: no wrap */
+	if (gm_read(mem, mem_size, t + idx * 8ull, &e, 8) < 0) /* t < 2^52: no wrap */
 		return 0;
 	return e;
 }
@@ -27,12 +27,12 @@ static int levels(const struct gva_mmu *m)
 	if (!(m->cr0 & CR0_PG))
 		return 0;
 	if (!(m->efer & EFER_LMA))
-		return -1;                      /* 32-bit paging: spore never runs with it */
+		return -1; /* 32-bit paging: spore never runs with it */
 	return m->cr4 & CR4_LA57 ? 5 : 4;
 }
 
 int gva_translate(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m, uint64_t va,
-		  uint64_t *gpa, uint64_t *len, uint64_t *prot)
+                  uint64_t *gpa, uint64_t *len, uint64_t *prot)
 {
 	int n = levels(m);
 	uint64_t t = m->cr3 & ADDR_MASK, p = PTE_W | PTE_U, size = PAGE, base;
@@ -56,7 +56,8 @@ int gva_translate(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m
 			p |= e & PTE_NX;
 			if (l == 0 || ((e & PTE_PS) && l <= 2)) {
 				size = 1ull << shift;
-				base = (e & ADDR_MASK & ~(size - 1)) + ((va & (size - 1)) & ~(PAGE - 1));
+				base = (e & ADDR_MASK & ~(size - 1)) +
+				       ((va & (size - 1)) & ~(PAGE - 1));
 				break;
 			}
 			t = e & ADDR_MASK;
@@ -66,19 +67,20 @@ int gva_translate(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m
 	if (g >= mem_size)
 		return -1;
 	*gpa = g;
-	*len = PAGE - (va & (PAGE - 1));    /* to the end of this 4 KiB page: RAM is 4K-aligned */
+	*len = PAGE - (va & (PAGE - 1)); /* to the end of this 4 KiB page: RAM is 4K-aligned */
 	*prot = p | PTE_P;
 	return 0;
 }
 
 size_t gva_read(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m, uint64_t va,
-		void *buf, size_t len)
+                void *buf, size_t len)
 {
 	size_t done = 0;
 
 	while (done < len) {
 		uint64_t gpa, n, prot;
-		if (va + done < va || gva_translate(mem, mem_size, m, va + done, &gpa, &n, &prot) < 0)
+		if (va + done < va ||
+		    gva_translate(mem, mem_size, m, va + done, &gpa, &n, &prot) < 0)
 			break;
 		if (n > len - done)
 			n = len - done;
@@ -90,13 +92,14 @@ size_t gva_read(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m, 
 }
 
 size_t gva_write(uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m, uint64_t va,
-		 const void *buf, size_t len)
+                 const void *buf, size_t len)
 {
 	size_t done = 0;
 
 	while (done < len) {
 		uint64_t gpa, n, prot;
-		if (va + done < va || gva_translate(mem, mem_size, m, va + done, &gpa, &n, &prot) < 0)
+		if (va + done < va ||
+		    gva_translate(mem, mem_size, m, va + done, &gpa, &n, &prot) < 0)
 			break;
 		if (n > len - done)
 			n = len - done;
@@ -138,7 +141,7 @@ static int walk(struct walk *w, uint64_t t, int l, uint64_t va0, uint64_t prot, 
 		if (l == 0 || ((e & PTE_PS) && l <= 2)) {
 			uint64_t size = 1ull << shift, gpa = e & ADDR_MASK & ~(size - 1);
 			if (gpa >= w->mem_size)
-				continue;                       /* device memory: not the guest's RAM */
+				continue; /* device memory: not the guest's RAM */
 			if (size > w->mem_size - gpa)
 				size = w->mem_size - gpa;
 			int r = w->fn(w->ctx, va, gpa, size, p | PTE_P);
@@ -154,7 +157,8 @@ static int walk(struct walk *w, uint64_t t, int l, uint64_t va0, uint64_t prot, 
 }
 
 int gva_walk(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m,
-	     int (*fn)(void *ctx, uint64_t va, uint64_t gpa, uint64_t len, uint64_t prot), void *ctx)
+             int (*fn)(void *ctx, uint64_t va, uint64_t gpa, uint64_t len, uint64_t prot),
+             void *ctx)
 {
 	int n = levels(m);
 	struct walk w = { mem, mem_size, 0, fn, ctx };

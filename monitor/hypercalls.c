@@ -14,10 +14,17 @@
 #include "monitor.h"
 
 static const char *const names[HC_NR_MAX] = {
-	[HC_CONSOLE_WRITE] = "console_write", [HC_TIME] = "time", [HC_POLL] = "poll",
-	[HC_EXIT] = "exit", [HC_ENTROPY] = "entropy", [HC_INFO] = "info",
-	[HC_NET_SEND] = "net_send", [HC_NET_RECV] = "net_recv",
-	[HC_BLK_READ] = "blk_read", [HC_BLK_WRITE] = "blk_write", [HC_BLK_FLUSH] = "blk_flush",
+	[HC_CONSOLE_WRITE] = "console_write",
+	[HC_TIME] = "time",
+	[HC_POLL] = "poll",
+	[HC_EXIT] = "exit",
+	[HC_ENTROPY] = "entropy",
+	[HC_INFO] = "info",
+	[HC_NET_SEND] = "net_send",
+	[HC_NET_RECV] = "net_recv",
+	[HC_BLK_READ] = "blk_read",
+	[HC_BLK_WRITE] = "blk_write",
+	[HC_BLK_FLUSH] = "blk_flush",
 	[HC_READY] = "ready",
 };
 
@@ -59,7 +66,7 @@ static int64_t write_all(const uint8_t *p, size_t len)
 			break;
 		done += (size_t)n;
 	}
-	int err = errno;                /* hc_console tells EPIPE apart */
+	int err = errno; /* hc_console tells EPIPE apart */
 	timer_io_end();
 	errno = err;
 	return done == len ? (int64_t)len : -1;
@@ -70,7 +77,8 @@ static int hc_console(struct vm *vm, uint64_t gpa)
 	struct hc_console b;
 
 	if (hc_get(vm, gpa, &b, sizeof(b)) < 0)
-		return hc_bad(HC_CONSOLE_WRITE, "argument block outside guest RAM or misaligned", gpa);
+		return hc_bad(HC_CONSOLE_WRITE, "argument block outside guest RAM or misaligned",
+		              gpa);
 	if (b.len > HC_CONSOLE_MAX)
 		return hc_bad(HC_CONSOLE_WRITE, "len above HC_CONSOLE_MAX", gpa);
 	const uint8_t *text = gm_at(vm->mem, vm->mem_size, b.buf, b.len);
@@ -131,12 +139,13 @@ static int hc_poll(struct vm *vm, uint64_t gpa)
 	b.ready = 0;
 	if (b.timeout_ns > 0 || nfds) {
 		struct timespec ts = { .tv_sec = (time_t)(b.timeout_ns / 1000000000ull),
-				       .tv_nsec = (long)(b.timeout_ns % 1000000000ull) };
+			               .tv_nsec = (long)(b.timeout_ns % 1000000000ull) };
 		int r = ppoll(nfds ? &pfd : NULL, (nfds_t)nfds,
-			      b.timeout_ns == UINT64_MAX ? NULL : &ts, vm->poll_mask);
+		              b.timeout_ns == UINT64_MAX ? NULL : &ts, vm->poll_mask);
 		if (r > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
 			msg("spore-kvm: --net=%s: the tap is gone (deleted under the running guest?); "
-			    "ending the guest\n", vm->tap_name ? vm->tap_name : "");
+			    "ending the guest\n",
+			    vm->tap_name ? vm->tap_name : "");
 			return HC_EXIT_HOSTIO;
 		}
 		if (r > 0 && (pfd.revents & POLLIN))
@@ -156,12 +165,14 @@ static int hc_exit(struct vm *vm, uint64_t gpa)
 		return hc_bad(HC_EXIT, "argument block outside guest RAM or misaligned", gpa);
 	int s = status_guest(b.status);
 	/* A ring-0 kernel dying of an exception hands over its registers (for --core). */
-	if (s == HC_EXIT_FAULT && b.regs != 0 && hc_get(vm, b.regs, &vm->fault, sizeof(vm->fault)) == 0)
+	if (s == HC_EXIT_FAULT && b.regs != 0 &&
+	    hc_get(vm, b.regs, &vm->fault, sizeof(vm->fault)) == 0)
 		vm->fault_known = 1;
 	if (s >= 0)
 		return s;
-	snprintf(what, sizeof(what), "status %d is reserved for the monitor (%d..%d); exiting %d instead",
-		 b.status, HC_EXIT_MON_MIN, HC_EXIT_MON_MAX, HC_EXIT_BADCALL);
+	snprintf(what, sizeof(what),
+	         "status %d is reserved for the monitor (%d..%d); exiting %d instead", b.status,
+	         HC_EXIT_MON_MIN, HC_EXIT_MON_MAX, HC_EXIT_BADCALL);
 	return hc_bad(HC_EXIT, what, gpa);
 }
 
@@ -205,17 +216,17 @@ int hc_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)
 	vm->hypercalls++;
 	switch (nr) {
 	case HC_CONSOLE_WRITE: return hc_console(vm, gpa);
-	case HC_TIME:          return hc_time(vm, gpa);
-	case HC_POLL:          return hc_poll(vm, gpa);
-	case HC_EXIT:          return hc_exit(vm, gpa);
-	case HC_ENTROPY:       return hc_entropy(vm, gpa);
-	case HC_INFO:          return hc_info(vm, gpa);
+	case HC_TIME: return hc_time(vm, gpa);
+	case HC_POLL: return hc_poll(vm, gpa);
+	case HC_EXIT: return hc_exit(vm, gpa);
+	case HC_ENTROPY: return hc_entropy(vm, gpa);
+	case HC_INFO: return hc_info(vm, gpa);
 	case HC_NET_SEND:
-	case HC_NET_RECV:      return hc_net(vm, nr, gpa);
+	case HC_NET_RECV: return hc_net(vm, nr, gpa);
 	case HC_BLK_READ:
 	case HC_BLK_WRITE:
-	case HC_BLK_FLUSH:     return hc_blk(vm, nr, gpa);
-	case HC_READY:         return snapshot_ready(vm, gpa);
-	default:               return hc_bad(nr, "unknown call", gpa);
+	case HC_BLK_FLUSH: return hc_blk(vm, nr, gpa);
+	case HC_READY: return snapshot_ready(vm, gpa);
+	default: return hc_bad(nr, "unknown call", gpa);
 	}
 }

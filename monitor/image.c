@@ -20,12 +20,13 @@ int image_read(int fd, uint64_t size, uint8_t **out, char *err, size_t errlen)
 	*out = NULL;
 	if (size > MON_IMAGE_MAX) {
 		snprintf(err, errlen, "%llu bytes: larger than the %llu MiB an image may have",
-			 (unsigned long long)size, (unsigned long long)(MON_IMAGE_MAX >> 20));
+		         (unsigned long long)size, (unsigned long long)(MON_IMAGE_MAX >> 20));
 		return -1;
 	}
 	buf = malloc(size ? size : 1);
 	if (!buf) {
-		snprintf(err, errlen, "cannot allocate %llu bytes to read it", (unsigned long long)size);
+		snprintf(err, errlen, "cannot allocate %llu bytes to read it",
+		         (unsigned long long)size);
 		return -1;
 	}
 	for (uint64_t done = 0; done < size;) {
@@ -34,8 +35,9 @@ int image_read(int fd, uint64_t size, uint8_t **out, char *err, size_t errlen)
 			continue;
 		if (n <= 0) {
 			if (n == 0)
-				snprintf(err, errlen, "the file shrank while being read (%llu of %llu bytes)",
-					 (unsigned long long)done, (unsigned long long)size);
+				snprintf(err, errlen,
+				         "the file shrank while being read (%llu of %llu bytes)",
+				         (unsigned long long)done, (unsigned long long)size);
 			else
 				snprintf(err, errlen, "read failed: %s", strerror(errno));
 			free(buf);

@@ -52,8 +52,11 @@ static int io_device(struct vm *vm, struct vdev *d, unsigned i)
 		if (d->kick[q] < 0)
 			return io_fail("eventfd");
 		struct kvm_ioeventfd io = {
-			.datamatch = q, .addr = VMMIO_BASE + i * VMMIO_SIZE + VIRTIO_MMIO_QUEUE_NOTIFY,
-			.len = 4, .fd = d->kick[q], .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+			.datamatch = q,
+			.addr = VMMIO_BASE + i * VMMIO_SIZE + VIRTIO_MMIO_QUEUE_NOTIFY,
+			.len = 4,
+			.fd = d->kick[q],
+			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
 		};
 		if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
 			return io_fail("KVM_IOEVENTFD");
@@ -68,7 +71,7 @@ static int io_device(struct vm *vm, struct vdev *d, unsigned i)
 static void drain(int fd)
 {
 	uint64_t v;
-	ssize_t r = read(fd, &v, sizeof(v));   /* EAGAIN: already drained */
+	ssize_t r = read(fd, &v, sizeof(v)); /* EAGAIN: already drained */
 	(void)r;
 }
 
@@ -130,7 +133,8 @@ int io_setup(struct vm *vm)
 		if (io_device(vm, d, (unsigned)i) < 0)
 			return -1;
 		if (d->id == VIRTIO_ID_NET &&
-		    epoll_add(vm->io_epoll, vm->vnet_tap, EPOLLIN | EPOLLET, (unsigned)i << 8 | EV_TAP) < 0)
+		    epoll_add(vm->io_epoll, vm->vnet_tap, EPOLLIN | EPOLLET,
+		              (unsigned)i << 8 | EV_TAP) < 0)
 			return io_fail("epoll_ctl");
 	}
 	sigfillset(&all);
@@ -154,9 +158,9 @@ int io_cmdline(const struct vm *vm, char *cmdline, size_t size)
 
 	for (int i = 0; i < vm->nvdev; i++) {
 		int k = snprintf(cmdline + len, size - len, "%svirtio_mmio.device=%u@0x%llx:%u",
-				 len ? " " : "", VMMIO_SIZE,
-				 (unsigned long long)(VMMIO_BASE + (unsigned)i * VMMIO_SIZE),
-				 VMMIO_GSI + i);
+		                 len ? " " : "", VMMIO_SIZE,
+		                 (unsigned long long)(VMMIO_BASE + (unsigned)i * VMMIO_SIZE),
+		                 VMMIO_GSI + i);
 		if (k < 0 || (size_t)k >= size - len)
 			return -1;
 		len += (size_t)k;
@@ -172,7 +176,8 @@ int io_mmio(struct vm *vm)
 	struct kvm_run *run = vm->run;
 	uint64_t a = run->mmio.phys_addr;
 
-	if (a < VMMIO_BASE || a - VMMIO_BASE >= (uint64_t)VMMIO_MAX * VMMIO_SIZE || run->mmio.len > 8)
+	if (a < VMMIO_BASE || a - VMMIO_BASE >= (uint64_t)VMMIO_MAX * VMMIO_SIZE ||
+	    run->mmio.len > 8)
 		return -1;
 	uint64_t i = (a - VMMIO_BASE) / VMMIO_SIZE, off = (a - VMMIO_BASE) % VMMIO_SIZE;
 	if (off + run->mmio.len > VMMIO_SIZE)

@@ -17,10 +17,10 @@
 #define CPUID_MAX_ENT 256
 
 /* kvm_pvm's marks (Ant Group's PVM, arch/x86/kvm/pvm/ and its cpuid.c changes). */
-#define PVM_CPUID_VENDOR_LEAF  0x40000002u    /* eax of 0x40000000 points here */
-#define PVM_CPUID_SIGNATURE    0x4d5650u      /* "PVM\0" in that leaf's ebx */
-#define MSR_PVM_VCPU_STRUCT    0x4b564df1u    /* every PVM guest registers its page here */
-#define MSR_UNKNOWN            0x4b564cffu    /* no KVM has it: the control read */
+#define PVM_CPUID_VENDOR_LEAF 0x40000002u /* eax of 0x40000000 points here */
+#define PVM_CPUID_SIGNATURE   0x4d5650u   /* "PVM\0" in that leaf's ebx */
+#define MSR_PVM_VCPU_STRUCT   0x4b564df1u /* every PVM guest registers its page here */
+#define MSR_UNKNOWN           0x4b564cffu /* no KVM has it: the control read */
 
 static int kvm_fd = -1;
 
@@ -40,7 +40,7 @@ static int setup_cpuid(struct vm *vm, int kvm, int vcpu)
 	c = calloc(1, sz);
 	if (c == NULL)
 		return kvm_fail("calloc");
-	c->nent = CPUID_MAX_ENT - 2;   /* room for the spore leaves */
+	c->nent = CPUID_MAX_ENT - 2; /* room for the spore leaves */
 	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) < 0) {
 		free(c);
 		return kvm_fail("KVM_GET_SUPPORTED_CPUID");
@@ -56,9 +56,11 @@ static int setup_cpuid(struct vm *vm, int kvm, int vcpu)
 		    ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
 			c->entries[i].ecx |= 1u << 24;
 	if (vm->irqchip)
-		c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES,
-			.eax = HC_FEAT_VIRTIO | HC_FEAT_IRQ_NOACK, .ebx = (uint32_t)VMMIO_BASE,
-			.ecx = VMMIO_MAX * VMMIO_SIZE };
+		c->entries[c->nent++] =
+			(struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES,
+			                           .eax = HC_FEAT_VIRTIO | HC_FEAT_IRQ_NOACK,
+			                           .ebx = (uint32_t)VMMIO_BASE,
+			                           .ecx = VMMIO_MAX * VMMIO_SIZE };
 	struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
 	memset(e, 0, sizeof(*e));
 	e->function = HC_CPUID_LEAF;
@@ -74,8 +76,16 @@ static int setup_cpuid(struct vm *vm, int kvm, int vcpu)
 static void flat(struct kvm_segment *s, uint16_t sel, uint8_t type)
 {
 	*s = (struct kvm_segment){
-		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
-		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = sel,
+		.type = type,
+		.present = 1,
+		.dpl = 0,
+		.db = 1,
+		.s = 1,
+		.l = 0,
+		.g = 1,
 	};
 }
 
@@ -86,9 +96,10 @@ static void pvh32(struct kvm_sregs *sr, struct kvm_regs *r, uint32_t entry)
 	flat(&sr->cs, SEL_CODE32, 0xb);
 	flat(&sr->ds, SEL_DATA32, 0x3);
 	sr->es = sr->fs = sr->gs = sr->ss = sr->ds;
-	sr->tr = (struct kvm_segment){ .base = 0, .limit = 0x67, .selector = SEL_TSS32,
-				       .type = 0xb, .present = 1 };
-	sr->cr0 = 0x11;            /* PE | ET */
+	sr->tr = (struct kvm_segment){
+		.base = 0, .limit = 0x67, .selector = SEL_TSS32, .type = 0xb, .present = 1
+	};
+	sr->cr0 = 0x11; /* PE | ET */
 	sr->cr3 = 0;
 	sr->cr4 = 0;
 	sr->efer = 0;
@@ -108,13 +119,14 @@ static void ring3(struct kvm_sregs *sr, struct kvm_regs *r, uint64_t entry, uint
 	flat(&sr->ds, SEL_DATA_U, 0x3);
 	sr->ds.dpl = 3;
 	sr->es = sr->fs = sr->gs = sr->ss = sr->ds;
-	sr->tr = (struct kvm_segment){ .base = GPA_TSS, .limit = 0x67, .selector = SEL_TSS64,
-				       .type = 0xb, .present = 1 };
-	sr->cr0 = 0x80010033;      /* PG | WP | NE | ET | MP | PE */
-	sr->cr4 = 0x620;           /* PAE | OSFXSR | OSXMMEXCPT */
-	sr->efer = 0xd00;          /* LME | LMA | NXE */
+	sr->tr = (struct kvm_segment){
+		.base = GPA_TSS, .limit = 0x67, .selector = SEL_TSS64, .type = 0xb, .present = 1
+	};
+	sr->cr0 = 0x80010033; /* PG | WP | NE | ET | MP | PE */
+	sr->cr4 = 0x620;      /* PAE | OSFXSR | OSXMMEXCPT */
+	sr->efer = 0xd00;     /* LME | LMA | NXE */
 	sr->cr3 = cr3;
-	sr->cr2 = CR2_NONE;        /* so the fault report can tell "no page fault yet" */
+	sr->cr2 = CR2_NONE; /* so the fault report can tell "no page fault yet" */
 	*r = (struct kvm_regs){ .rip = entry, .rdi = GPA_START_INFO, .rflags = 0x2 };
 }
 
@@ -146,9 +158,11 @@ static int setup_regs(struct vm *vm, uint64_t cr3)
  * We never set a guest TSC frequency, so KVM does not scale. */
 static void tsc_info(struct vm *vm)
 {
-	int64_t off = 0;   /* written by KVM through a.addr */
+	int64_t off = 0; /* written by KVM through a.addr */
 	struct kvm_device_attr a = {
-		.group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET, .addr = (uintptr_t)&off,
+		.group = KVM_VCPU_TSC_CTRL,
+		.attr = KVM_VCPU_TSC_OFFSET,
+		.addr = (uintptr_t)&off,
 	};
 	int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
 
@@ -168,7 +182,7 @@ static int msr_readable(int vcpu, uint32_t index)
 		struct kvm_msr_entry e;
 	} m = { .h.nmsrs = 1, .e.index = index };
 
-	return ioctl(vcpu, KVM_GET_MSRS, &m) == 1;    /* the number of MSRs read */
+	return ioctl(vcpu, KVM_GET_MSRS, &m) == 1; /* the number of MSRs read */
 }
 
 /* The third sign, for kvm_pvm builds that carry neither mark (seen 2026-12-05 on a
@@ -201,7 +215,9 @@ int kvm_open(struct vm *vm)
 	clock_gettime(CLOCK_MONOTONIC, &vm->t0);
 
 	struct kvm_userspace_memory_region region = {
-		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem_size,
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem_size,
 		.userspace_addr = (uintptr_t)vm->mem,
 	};
 	if (ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
@@ -224,7 +240,7 @@ int kvm_open(struct vm *vm)
 	if (setup_cpuid(vm, kvm, vm->vcpu_fd) < 0)
 		return -1;
 	vm->kvm_pvm |= msr_readable(vm->vcpu_fd, MSR_PVM_VCPU_STRUCT) &&
-		       !msr_readable(vm->vcpu_fd, MSR_UNKNOWN);
+	               !msr_readable(vm->vcpu_fd, MSR_UNKNOWN);
 	vm->kvm_pvm |= pvm_only_vendor();
 	kvm_fd = kvm;
 	return 0;
@@ -234,11 +250,12 @@ int kvm_start(struct vm *vm, uint64_t cr3)
 {
 	if ((vm->restored ? restore_vcpu(vm) : setup_regs(vm, cr3)) < 0)
 		return -1;
-	tsc_info(vm);           /* after a restore: the TSC the snapshot set */
+	tsc_info(vm); /* after a restore: the TSC the snapshot set */
 	/* Registers in kvm_run on every exit save an ioctl per trapped hypercall (~40 ->
 	 * ~30 us a call here); SREGS too, for CR2 in the fault report (no measurable cost). */
 	int sync = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
-	vm->sync_regs = vm->ring3 && sync > 0 && (sync & KVM_SYNC_X86_REGS) && !getenv("SPORE_KVM_NO_SYNC_REGS");
+	vm->sync_regs = vm->ring3 && sync > 0 && (sync & KVM_SYNC_X86_REGS) &&
+	                !getenv("SPORE_KVM_NO_SYNC_REGS");
 	if (vm->sync_regs)
 		vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
 	return 0;

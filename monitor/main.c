@@ -83,7 +83,7 @@ void print_stats(void)
 		    (unsigned long long)e[KVM_EXIT_MMIO], (unsigned long long)e[KVM_EXIT_HLT],
 		    (unsigned long long)e[KVM_EXIT_INTR],
 		    (unsigned long long)(all - e[KVM_EXIT_IO] - e[KVM_EXIT_MMIO] - e[KVM_EXIT_HLT] -
-					 e[KVM_EXIT_INTR]));
+		                         e[KVM_EXIT_INTR]));
 	}
 	if (v && v->nvdev)
 		msg("spore-kvm: virtio: %llu kicks, %llu interrupts, %llu I/O thread wake-ups; net: "
@@ -92,8 +92,8 @@ void print_stats(void)
 		    (unsigned long long)v->io_wakeups, (unsigned long long)vnet_tx,
 		    (unsigned long long)vnet_rx, (unsigned long long)vnet_drops);
 	if (v && v->vblk_disk >= 0)
-		msg("spore-kvm: virtio-blk: %llu requests, %llu failed\n", (unsigned long long)vblk_reqs,
-		    (unsigned long long)vblk_errors);
+		msg("spore-kvm: virtio-blk: %llu requests, %llu failed\n",
+		    (unsigned long long)vblk_reqs, (unsigned long long)vblk_errors);
 	if (v)
 		msg("spore-kvm: stats: %llu hypercalls; net: %llu calls, %llu frames sent, %llu received; "
 		    "%llu send calls, %llu receive calls, at most %llu frames in one\n",
@@ -117,7 +117,7 @@ static int setup_timeout(struct vm *vm, uint64_t secs)
 	union {
 		struct kvm_signal_mask km;
 		uint8_t raw[sizeof(struct kvm_signal_mask) + 8];
-	} u = { .km.len = 8 };          /* the kernel's sigset: 64 bits */
+	} u = { .km.len = 8 }; /* the kernel's sigset: 64 bits */
 
 	if (secs == 0)
 		return 0;
@@ -132,15 +132,16 @@ static int setup_timeout(struct vm *vm, uint64_t secs)
 
 /* --initrd: the file goes at the top of guest RAM, page-aligned, above the
  * image; -1 after a message. */
-static int load_initrd(const char *path, struct vm *vm, const struct image *im,
-		       uint64_t *addr, uint64_t *size)
+static int load_initrd(const char *path, struct vm *vm, const struct image *im, uint64_t *addr,
+                       uint64_t *size)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint64_t img_end = GPA_LOW_END;
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		msg("spore-kvm: --initrd=%s: %s\n", path, fd < 0 ? strerror(errno) : "not a regular file");
+		msg("spore-kvm: --initrd=%s: %s\n", path,
+		    fd < 0 ? strerror(errno) : "not a regular file");
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -150,14 +151,15 @@ static int load_initrd(const char *path, struct vm *vm, const struct image *im,
 			img_end = im->seg[i].gpa + im->seg[i].memsz;
 	*size = (uint64_t)st.st_size;
 	*addr = (vm->mem_size - *size) & ~4095ull;
-	if (*size == 0 || *size > vm->mem_size || *addr < ((img_end + 4095) & ~4095ull) + (1 << 20)) {
+	if (*size == 0 || *size > vm->mem_size ||
+	    *addr < ((img_end + 4095) & ~4095ull) + (1 << 20)) {
 		msg("spore-kvm: --initrd=%s: %llu bytes do not fit in --mem above the image (and 1 MiB for it to run)\n",
 		    path, (unsigned long long)*size);
 		close(fd);
 		return -1;
 	}
 	uint8_t *dst = gm_at(vm->mem, vm->mem_size, *addr, *size);
-	if (dst == NULL) {                      /* ruled out above; the accessor agrees */
+	if (dst == NULL) { /* ruled out above; the accessor agrees */
 		msg("spore-kvm: --initrd=%s: does not fit in guest RAM\n", path);
 		close(fd);
 		return -1;
@@ -226,15 +228,17 @@ static const char *choose_mode(struct vm *vm, enum mode mode)
 {
 	if (mode != MODE_AUTO) {
 		vm->ring3 = mode == MODE_RING3;
-		return vm->ring3 ? "ring 3 at the Spore note (--mode=ring3)" :
-				   "ring 0 at the PVH entry (--mode=ring0)";
+		return vm->ring3 ? "ring 3 at the Spore note (--mode=ring3)"
+		                 : "ring 0 at the PVH entry (--mode=ring0)";
 	}
 	vm->ring3 = vm->im->has64 && (vm->kvm_pvm || !vm->im->has32);
 	if (vm->ring3)
-		return vm->kvm_pvm ? "ring 3 at the Spore note (KVM is kvm_pvm)" :
-				     "ring 3 at the Spore note (KVM is not kvm_pvm, but the image has no PVH entry)";
-	return vm->kvm_pvm ? "ring 0 at the PVH entry (KVM is kvm_pvm, but the image has no Spore note)" :
-			     "ring 0 at the PVH entry (KVM is not kvm_pvm: it runs ring 0 natively)";
+		return vm->kvm_pvm
+		               ? "ring 3 at the Spore note (KVM is kvm_pvm)"
+		               : "ring 3 at the Spore note (KVM is not kvm_pvm, but the image has no PVH entry)";
+	return vm->kvm_pvm
+	               ? "ring 0 at the PVH entry (KVM is kvm_pvm, but the image has no Spore note)"
+	               : "ring 0 at the PVH entry (KVM is not kvm_pvm: it runs ring 0 natively)";
 }
 
 /* One hypercall, from a KVM_EXIT_IO or a decoded trap: the same checks either way. */
@@ -307,7 +311,7 @@ static int run_exit(struct vm *vm)
 		if (run->io.size == 4 && run->io.count == 1)
 			memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
 		return hypercall(vm, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
-				 run->io.count == 1 ? run->io.size : 0, val);
+		                 run->io.count == 1 ? run->io.size : 0, val);
 	}
 	case KVM_EXIT_HLT:
 		if (vm->gdb) {
@@ -315,7 +319,9 @@ static int run_exit(struct vm *vm)
 			if (status != -2)
 				return status;
 		}
-		report_rip(vm, "guest halted with nothing to wait for (hlt; no interrupts under spore-kvm)");
+		report_rip(
+			vm,
+			"guest halted with nothing to wait for (hlt; no interrupts under spore-kvm)");
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_SHUTDOWN:
 		if (vm->ring3)
@@ -329,13 +335,16 @@ static int run_exit(struct vm *vm)
 		if (vm->irqchip && !vm->ring3 && io_mmio(vm) == 0)
 			return -1;
 		snprintf(what, sizeof(what), "guest touched memory outside RAM (%s gpa 0x%llx)",
-			 run->mmio.is_write ? "write to" : "read from",
-			 (unsigned long long)run->mmio.phys_addr);
+		         run->mmio.is_write ? "write to" : "read from",
+		         (unsigned long long)run->mmio.phys_addr);
 		report_rip(vm, what);
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(what, sizeof(what), "KVM internal error, suberror %u%s", run->internal.suberror,
-			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "");
+		snprintf(what, sizeof(what), "KVM internal error, suberror %u%s",
+		         run->internal.suberror,
+		         run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+		                 ? " (emulation failure)"
+		                 : "");
 		report_rip(vm, what);
 		return HC_EXIT_VMFAULT;
 	case KVM_EXIT_DEBUG:
@@ -367,7 +376,7 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 			if (timer_expired()) {
 				char what[64];
 				snprintf(what, sizeof(what), "guest timed out after %llu s",
-					 (unsigned long long)timeout);
+				         (unsigned long long)timeout);
 				report_rip(vm, what);
 				return HC_EXIT_TIMEOUT;
 			}
@@ -392,8 +401,14 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 int main(int argc, char **argv)
 {
 	static char cmdline[MON_CMDLINE_MAX + 1];
-	struct vm vm = { .mem_size = MON_MEM_DEFAULT, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1,
-			 .vm_fd = -1, .vnet_tap = -1, .vblk_disk = -1, .io_epoll = -1 };
+	struct vm vm = { .mem_size = MON_MEM_DEFAULT,
+		         .tap_fd = -1,
+		         .disk_fd = -1,
+		         .gdb_fd = -1,
+		         .vm_fd = -1,
+		         .vnet_tap = -1,
+		         .vblk_disk = -1,
+		         .io_epoll = -1 };
 	static struct vdev vdev[VMMIO_MAX];
 	int hc_io = 0;
 	const char *disk = NULL, *core = NULL;
@@ -416,16 +431,19 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (strncmp(a, "--mem=", 6) == 0) {
 			if (args_parse_size(a + 6, &vm.mem_size) < 0) {
-				msg("spore-kvm: --mem=%s: malformed size (want e.g. 8M, 512K, 1G)\n", a + 6);
+				msg("spore-kvm: --mem=%s: malformed size (want e.g. 8M, 512K, 1G)\n",
+				    a + 6);
 				return HC_EXIT_SETUP;
 			}
 			if (vm.mem_size < MON_MEM_MIN || vm.mem_size > MON_MEM_MAX ||
 			    vm.mem_size % 4096 != 0) {
-				msg("spore-kvm: --mem=%s: want a multiple of 4K from 2M to 64G\n", a + 6);
+				msg("spore-kvm: --mem=%s: want a multiple of 4K from 2M to 64G\n",
+				    a + 6);
 				return HC_EXIT_SETUP;
 			}
 		} else if (strncmp(a, "--timeout=", 10) == 0) {
-			if (args_parse_uint(a + 10, &timeout) < 0 || timeout == 0 || timeout > 1000000000) {
+			if (args_parse_uint(a + 10, &timeout) < 0 || timeout == 0 ||
+			    timeout > 1000000000) {
 				msg("spore-kvm: --timeout=%s: want whole seconds from 1\n", a + 10);
 				return HC_EXIT_SETUP;
 			}
@@ -504,7 +522,7 @@ int main(int argc, char **argv)
 
 	/* Lazily faulted: only pages the image and the guest touch cost host memory. */
 	vm.mem = mmap(NULL, vm.mem_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm.mem == MAP_FAILED) {
 		msg("spore-kvm: cannot map %llu bytes of guest RAM: %s\n",
 		    (unsigned long long)vm.mem_size, strerror(errno));
@@ -518,7 +536,8 @@ int main(int argc, char **argv)
 	vm.im = &im;
 	if ((mode == MODE_RING3 && !im.has64) || (mode == MODE_RING0 && !im.has32)) {
 		msg("spore-kvm: %s: --mode=%s needs a %s note, which the image lacks\n", image,
-		    mode == MODE_RING3 ? "ring3" : "ring0", mode == MODE_RING3 ? "Spore" : "Xen PVH");
+		    mode == MODE_RING3 ? "ring3" : "ring0",
+		    mode == MODE_RING3 ? "Spore" : "Xen PVH");
 		return HC_EXIT_SETUP;
 	}
 	if (initrd && load_initrd(initrd, &vm, &im, &mod_addr, &mod_size) < 0)
@@ -537,11 +556,11 @@ devices:
 	 * --restore: a snapshot holds no irqchip or queue state (docs/serverless.md), so a
 	 * snapshotted guest runs, and resumes, on the hypercall devices. */
 	vm.irqchip = !hc_io && !gdb_path && !snap && !vm.restored && (net || disk) &&
-		     mode != MODE_RING3 && im.has32 && vm.mem_size <= VMMIO_BASE;
+	             mode != MODE_RING3 && im.has32 && vm.mem_size <= VMMIO_BASE;
 	if (kvm_open(&vm) < 0)
 		return HC_EXIT_SETUP;
-	const char *why = vm.restored ? "restored from a snapshot, in its start mode" :
-			  choose_mode(&vm, mode);
+	const char *why = vm.restored ? "restored from a snapshot, in its start mode"
+	                              : choose_mode(&vm, mode);
 	if (vm.irqchip && !vm.ring3 && vm.tap_fd >= 0) {
 		/* The tap moves to virtio-net: the vCPU thread no longer touches it. */
 		vm.vdev = vdev;
@@ -565,7 +584,8 @@ devices:
 		msg("spore-kvm: --mem: the PVH boot data does not fit below 1 MiB\n");
 		return HC_EXIT_SETUP;
 	}
-	if (vm.ring3 && !vm.restored && paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
+	if (vm.ring3 && !vm.restored &&
+	    paging_build(vm.mem, vm.mem_size, &im, &cr3, err, sizeof(err)) < 0) {
 		msg("spore-kvm: %s: %s\n", image, err);
 		return HC_EXIT_SETUP;
 	}

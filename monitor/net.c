@@ -20,10 +20,11 @@
 static const char *tun_error(int err)
 {
 	switch (err) {
-	case EBUSY:  return "in use by another process";
+	case EBUSY: return "in use by another process";
 	case EINVAL: return "not a tap device (a tun, or another kind of interface)";
-	case EPERM:  return "permission denied (the tap belongs to another user, or CAP_NET_ADMIN is needed)";
-	default:     return strerror(err);
+	case EPERM:
+		return "permission denied (the tap belongs to another user, or CAP_NET_ADMIN is needed)";
+	default: return strerror(err);
 	}
 }
 
@@ -93,13 +94,13 @@ static void recv_batch(struct vm *vm, struct hc_net *b, uint8_t *const *frame)
 	for (unsigned reads = 0; b->done < b->count && reads < b->count + HC_NET_BATCH; reads++) {
 		ssize_t n = read(vm->tap_fd, scratch, sizeof(scratch));
 		if (n < 0)
-			break;                  /* EAGAIN: nothing more waiting */
+			break; /* EAGAIN: nothing more waiting */
 		struct hc_net_frame *f = &b->f[b->done];
 		if ((uint64_t)n > f->len || n < 14) {
 			b->dropped++;
 			continue;
 		}
-		memcpy(frame[b->done], scratch, (size_t)n);     /* n <= f->len: inside the frame */
+		memcpy(frame[b->done], scratch, (size_t)n); /* n <= f->len: inside the frame */
 		f->len = (uint32_t)n;
 		b->done++;
 	}

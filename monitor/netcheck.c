@@ -14,8 +14,10 @@ int net_parse_mac(const char *s, uint8_t mac[6])
 		unsigned v = 0;
 		for (int d = 0; d < 2; d++, s++) {
 			int c = *s;
-			int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			int x = c >= '0' && c <= '9'   ? c - '0'
+			        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+			        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+			                               : -1;
 			if (x < 0)
 				return -1;
 			v = v * 16 + (unsigned)x;
@@ -25,7 +27,7 @@ int net_parse_mac(const char *s, uint8_t mac[6])
 			return -1;
 		s += i < 5;
 	}
-	return mac[0] & 1 ? -1 : 0;   /* a multicast address cannot be a NIC's */
+	return mac[0] & 1 ? -1 : 0; /* a multicast address cannot be a NIC's */
 }
 
 /* Checks a batch block; returns NULL when good, else what is wrong (names the
@@ -46,4 +48,3 @@ const char *net_check(const struct hc_net *b, uint64_t mem_size, int send, unsig
 	}
 	return NULL;
 }
-

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "monitor.h"
-#include "pvh.h"     /* kernel/pvh.h: the PVH wire structs, shared with the guest */
+#include "pvh.h" /* kernel/pvh.h: the PVH wire structs, shared with the guest */
 
-#define E820_RAM         1
-#define E820_RESERVED    2
+#define E820_RAM      1
+#define E820_RESERVED 2
 
 _Static_assert(sizeof(struct hvm_start_info) == 56, "start_info layout");
 _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "memmap layout");
@@ -20,15 +20,15 @@ _Static_assert(GPA_MODLIST + 32 <= GPA_CMDLINE, "low layout");
 /* Flat descriptors matching the hidden state kvm.c loads: the guest may reload a
  * segment register before its own lgdt and still get the same segment. */
 static const uint64_t gdt[] = {
-	0,                        /* 0x00 null */
-	0,                        /* 0x08 unused */
-	0x00cf9b000000ffffull,    /* 0x10 code: base 0, limit 4 GiB, 32-bit, accessed */
-	0x00cf93000000ffffull,    /* 0x18 data: base 0, limit 4 GiB, writable, accessed */
-	0x00008b0000000067ull,    /* 0x20 TSS: base 0, limit 0x67, 32-bit busy (PVH start) */
-	0x00affb000000ffffull,    /* 0x28 code: 64-bit (L), DPL 3, accessed */
-	0x00cff3000000ffffull,    /* 0x30 data: flat, writable, DPL 3, accessed */
-	0x00008b0058000067ull,    /* 0x38 TSS: base GPA_TSS, limit 0x67, 64-bit busy ... */
-	0,                        /*      ... its base bits 63:32 */
+	0,                     /* 0x00 null */
+	0,                     /* 0x08 unused */
+	0x00cf9b000000ffffull, /* 0x10 code: base 0, limit 4 GiB, 32-bit, accessed */
+	0x00cf93000000ffffull, /* 0x18 data: base 0, limit 4 GiB, writable, accessed */
+	0x00008b0000000067ull, /* 0x20 TSS: base 0, limit 0x67, 32-bit busy (PVH start) */
+	0x00affb000000ffffull, /* 0x28 code: 64-bit (L), DPL 3, accessed */
+	0x00cff3000000ffffull, /* 0x30 data: flat, writable, DPL 3, accessed */
+	0x00008b0058000067ull, /* 0x38 TSS: base GPA_TSS, limit 0x67, 64-bit busy ... */
+	0,                     /*      ... its base bits 63:32 */
 };
 _Static_assert(sizeof(gdt) == GDT_SIZE, "GDT size");
 _Static_assert(GPA_TSS == 0x5800 && GPA_GDT + GDT_SIZE <= GPA_TSS, "TSS base is in the descriptor");
@@ -37,7 +37,7 @@ _Static_assert(GPA_TSS == 0x5800 && GPA_GDT + GDT_SIZE <= GPA_TSS, "TSS base is 
  * mod_addr; it is listed, and the guest keeps its allocator off it. -1 when RAM
  * does not reach past the low area (main.c's --mem minimum rules that out). */
 int pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod_addr,
-	      uint64_t mod_size)
+              uint64_t mod_size)
 {
 	struct hvm_modlist_entry mod = { .paddr = mod_addr, .size = mod_size };
 	struct hvm_memmap_table_entry map[] = {
@@ -59,7 +59,7 @@ int pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod
 	size_t n = strnlen(cmdline, MON_CMDLINE_MAX);
 
 	if (mem_size < GPA_LOW_END)
-		return -1;                      /* map[4]'s size would wrap */
+		return -1; /* map[4]'s size would wrap */
 	if (gm_write(mem, mem_size, GPA_GDT, gdt, sizeof(gdt)) < 0 ||
 	    gm_write(mem, mem_size, GPA_START_INFO, &si, sizeof(si)) < 0 ||
 	    gm_write(mem, mem_size, GPA_MEMMAP, map, sizeof(map)) < 0 ||

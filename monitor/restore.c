@@ -74,21 +74,23 @@ int restore_open(struct vm *vm, const char *path, const char *image)
 		return HC_EXIT_SETUP;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		msg("spore-kvm: --restore=%s: %s\n", path, fd < 0 ? strerror(errno) : "not a regular file");
+		msg("spore-kvm: --restore=%s: %s\n", path,
+		    fd < 0 ? strerror(errno) : "not a regular file");
 		return HC_EXIT_SETUP;
 	}
-	uint8_t *buf = read_prefix(fd, (uint64_t)st.st_size, &len);   /* kept: s points into it */
+	uint8_t *buf = read_prefix(fd, (uint64_t)st.st_size, &len); /* kept: s points into it */
 	if (buf == NULL) {
 		msg("spore-kvm: --restore=%s: out of memory\n", path);
 		return HC_EXIT_SETUP;
 	}
-	if (snap_parse(buf, len, (uint64_t)st.st_size, HC_ABI_VERSION, want, &s, err, sizeof(err)) < 0) {
+	if (snap_parse(buf, len, (uint64_t)st.st_size, HC_ABI_VERSION, want, &s, err, sizeof(err)) <
+	    0) {
 		msg("spore-kvm: --restore=%s: refused: %s\n", path, err);
 		return HC_EXIT_SNAPSHOT;
 	}
 	vm->mem_size = s.hdr.mem_size;
 	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem == MAP_FAILED) {
 		msg("spore-kvm: cannot map %llu bytes of guest RAM: %s\n",
 		    (unsigned long long)vm->mem_size, strerror(errno));
@@ -97,15 +99,17 @@ int restore_open(struct vm *vm, const char *path, const char *image)
 	madvise(vm->mem, vm->mem_size, MADV_DONTDUMP);
 	for (uint64_t i = 0; i < s.hdr.nextents; i++) {
 		const struct snap_extent *e = &s.ext[i];
-		uint8_t *at = gm_at(vm->mem, vm->mem_size, e->gpa, e->pages * SNAP_PAGE);  /* parse: inside */
-		if (at == NULL || mmap(at, e->pages * SNAP_PAGE, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_FIXED, fd, (off_t)e->file_off) == MAP_FAILED) {
+		uint8_t *at = gm_at(vm->mem, vm->mem_size, e->gpa,
+		                    e->pages * SNAP_PAGE); /* parse: inside */
+		if (at == NULL ||
+		    mmap(at, e->pages * SNAP_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+		         fd, (off_t)e->file_off) == MAP_FAILED) {
 			msg("spore-kvm: --restore=%s: cannot map RAM extent %llu: %s\n", path,
 			    (unsigned long long)i, strerror(errno));
 			return HC_EXIT_SETUP;
 		}
 	}
-	close(fd);     /* the mappings hold the file */
+	close(fd); /* the mappings hold the file */
 	im = s.meta->image;
 	vm->im = &im;
 	vm->ring3 = s.hdr.mode == 1;
@@ -128,24 +132,27 @@ int restore_vcpu(struct vm *vm)
 {
 	const struct snap_meta *m = vm->restored->meta;
 	const struct snap_dev *d = &m->dev;
-	union {                 /* kvm_msrs ends in a flexible array: room for SNAP_MSR_MAX */
+	union { /* kvm_msrs ends in a flexible array: room for SNAP_MSR_MAX */
 		struct kvm_msrs h;
 		uint8_t raw[sizeof(struct kvm_msrs) + SNAP_MSR_MAX * sizeof(struct kvm_msr_entry)];
 	} msrs = { .h.nmsrs = d->nmsrs };
 	struct timespec now;
 
 	if (d->net_present != (vm->tap_fd >= 0)) {
-		msg("spore-kvm: --restore: the snapshot's guest %s\n", d->net_present ?
-		    "has a network device: give --net=TAP" : "has no network device: drop --net");
+		msg("spore-kvm: --restore: the snapshot's guest %s\n",
+		    d->net_present ? "has a network device: give --net=TAP"
+		                   : "has no network device: drop --net");
 		return -1;
 	}
 	if (d->disk_sectors != (vm->disk_fd >= 0 ? vm->disk_sectors : 0)) {
 		msg("spore-kvm: --restore: the snapshot's guest had a disk of %llu sectors; give --disk "
-		    "with one of that size\n", (unsigned long long)d->disk_sectors);
+		    "with one of that size\n",
+		    (unsigned long long)d->disk_sectors);
 		return -1;
 	}
 	for (uint32_t i = 0; i < d->nmsrs; i++)
-		msrs.h.entries[i] = (struct kvm_msr_entry){ .index = d->msrs[i].index, .data = d->msrs[i].data };
+		msrs.h.entries[i] = (struct kvm_msr_entry){ .index = d->msrs[i].index,
+			                                    .data = d->msrs[i].data };
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &m->sregs) < 0)
 		return vcpu_fail("KVM_SET_SREGS");
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &m->regs) < 0)
@@ -156,7 +163,7 @@ int restore_vcpu(struct vm *vm)
 		return vcpu_fail("KVM_SET_XSAVE");
 	if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &m->xcrs) < 0)
 		return vcpu_fail("KVM_SET_XCRS");
-	int n = ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs);     /* MSRs set: it stops at a refused one */
+	int n = ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs); /* MSRs set: it stops at a refused one */
 	if (n < 0)
 		return vcpu_fail("KVM_SET_MSRS");
 	if (n < (int)d->nmsrs) {
@@ -178,7 +185,7 @@ int restore_vcpu(struct vm *vm)
 	b.wall_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	if (getrandom(b.seed, sizeof(b.seed), 0) != (ssize_t)sizeof(b.seed))
 		return vcpu_fail("getrandom");
-	uint8_t *at = gm_at(vm->mem, vm->mem_size, d->ready_gpa, sizeof(b));  /* parse: inside */
+	uint8_t *at = gm_at(vm->mem, vm->mem_size, d->ready_gpa, sizeof(b)); /* parse: inside */
 	if (at == NULL)
 		return -1;
 	memcpy(at, &b, sizeof(b));

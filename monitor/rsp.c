@@ -42,7 +42,7 @@ int rsp_feed(struct rsp_rx *rx, uint8_t c)
 			rx->state = SUM1;
 			return RSP_NONE;
 		}
-		if (c == '$') {                 /* a new packet before this one ended */
+		if (c == '$') { /* a new packet before this one ended */
 			rx->len = 0;
 			rx->sum = 0;
 			rx->overflow = 0;

@@ -22,7 +22,7 @@
 
 #define ARG_LO(n) (offsetof(struct seccomp_data, args[n]))
 #define ARG_HI(n) (offsetof(struct seccomp_data, args[n]) + 4)
-#define DENY      SECCOMP_RET_TRAP   /* SIGSYS: on_sigsys reports it, then exits */
+#define DENY      SECCOMP_RET_TRAP /* SIGSYS: on_sigsys reports it, then exits */
 
 struct filter {
 	struct sock_filter *f;
@@ -77,7 +77,8 @@ static void allow_fds(struct filter *p, uint32_t nr, const int *fds, unsigned nf
  * may leave -100 zero-extended there). Otherwise A is the number again and the
  * filter goes on: a later block may allow nr with other arguments (--core's and
  * --snapshot's linkat), and nr matches nothing after them, so it is denied. */
-static void allow_args(struct filter *p, uint32_t nr, const uint64_t *want, unsigned n, unsigned ptrs)
+static void allow_args(struct filter *p, uint32_t nr, const uint64_t *want, unsigned n,
+                       unsigned ptrs)
 {
 	unsigned len = 0, done = 0;
 
@@ -105,7 +106,8 @@ static void allow_args(struct filter *p, uint32_t nr, const uint64_t *want, unsi
  * same for its file and the ioctls that read the vCPU's state. Without them the
  * filter is what it was before any existed. */
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
-		       const struct core *core, const struct core *snap, const int *ev, unsigned nev)
+                       const struct core *core, const struct core *snap, const int *ev,
+                       unsigned nev)
 {
 	int out[4 + SECCOMP_EV_MAX] = { STDOUT_FILENO, STDERR_FILENO, tap_fd, gdb_fd };
 	const int in[] = { tap_fd, gdb_fd };
@@ -120,32 +122,33 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	stmt(p, BPF_RET | BPF_K, DENY);
 	/* 2. Calls without an fd. */
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-	allow_nr(p, __NR_ppoll);            /* poll hypercall (the tap fd is in its array) */
-	allow_nr(p, __NR_getrandom);        /* entropy hypercall */
-	allow_nr(p, __NR_clock_gettime);    /* time hypercall when the vDSO falls back */
-	allow_nr(p, __NR_rt_sigreturn);     /* return from the --timeout SIGALRM handler */
-	allow_nr(p, __NR_rt_sigprocmask);   /* let SIGALRM into a blocking host write (timer.c) */
+	allow_nr(p, __NR_ppoll);          /* poll hypercall (the tap fd is in its array) */
+	allow_nr(p, __NR_getrandom);      /* entropy hypercall */
+	allow_nr(p, __NR_clock_gettime);  /* time hypercall when the vDSO falls back */
+	allow_nr(p, __NR_rt_sigreturn);   /* return from the --timeout SIGALRM handler */
+	allow_nr(p, __NR_rt_sigprocmask); /* let SIGALRM into a blocking host write (timer.c) */
 	allow_nr(p, __NR_exit_group);
 	if (nev)
-		allow_nr(p, __NR_futex);    /* a virtio device's lock, shared with the I/O thread */
+		allow_nr(p, __NR_futex); /* a virtio device's lock, shared with the I/O thread */
 	/* 3. Calls on one of the monitor's fds. */
-	allow_fds(p, __NR_write, out, 4 + SECCOMP_EV_MAX);  /* console (1), messages (2), frames
-				     * to the tap, gdb, waking the I/O thread (virtio) */
-	allow_fds(p, __NR_read, in, 2);     /* frames from the tap, packets from gdb */
-	allow_fds(p, __NR_pread64, &disk_fd, 1);    /* disk sectors */
+	allow_fds(p, __NR_write, out,
+	          4 + SECCOMP_EV_MAX);           /* console (1), messages (2), frames
+	                                          * to the tap, gdb, waking the I/O thread (virtio) */
+	allow_fds(p, __NR_read, in, 2);          /* frames from the tap, packets from gdb */
+	allow_fds(p, __NR_pread64, &disk_fd, 1); /* disk sectors */
 	const int pw[] = { disk_fd, core_fd, snap ? snap->fd : -1 };
-	allow_fds(p, __NR_pwrite64, pw, 3); /* disk sectors, the core, the snapshot */
-	const struct core *named[] = { core, snap };   /* linkat names each at the end */
+	allow_fds(p, __NR_pwrite64, pw, 3);          /* disk sectors, the core, the snapshot */
+	const struct core *named[] = { core, snap }; /* linkat names each at the end */
 	for (unsigned i = 0; i < 2; i++) {
 		const struct core *c = named[i];
 		if (!c)
 			continue;
 		const uint64_t link[] = { (uint64_t)(int64_t)AT_FDCWD, (uint64_t)(uintptr_t)c->from,
-					  (uint64_t)c->dir, (uint64_t)(uintptr_t)c->name,
-					  AT_SYMLINK_FOLLOW };
+			                  (uint64_t)c->dir, (uint64_t)(uintptr_t)c->name,
+			                  AT_SYMLINK_FOLLOW };
 		allow_args(p, __NR_linkat, link, 5, 1u << 1 | 1u << 3);
 	}
-	allow_fds(p, __NR_fdatasync, &disk_fd, 1);  /* HC_BLK_FLUSH */
+	allow_fds(p, __NR_fdatasync, &disk_fd, 1); /* HC_BLK_FLUSH */
 	jump(p, __NR_ioctl, 1, 0);
 	stmt(p, BPF_RET | BPF_K, DENY);
 	/* 4. ioctl: only on the vCPU fd, only the four commands below. */
@@ -160,14 +163,14 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	stmt(p, BPF_RET | BPF_K, DENY);
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, ARG_LO(1));
 	allow_nr(p, KVM_RUN);
-	allow_nr(p, KVM_GET_REGS);          /* rip for messages; trapped calls without sync regs */
-	allow_nr(p, KVM_SET_REGS);          /* step over a trapped call without sync regs */
-	allow_nr(p, KVM_GET_SREGS);         /* CR2 for the guest fault report */
+	allow_nr(p, KVM_GET_REGS);  /* rip for messages; trapped calls without sync regs */
+	allow_nr(p, KVM_SET_REGS);  /* step over a trapped call without sync regs */
+	allow_nr(p, KVM_GET_SREGS); /* CR2 for the guest fault report */
 	if (gdb_fd >= 0) {
-		allow_nr(p, KVM_SET_GUEST_DEBUG);   /* breakpoints, single step */
-		allow_nr(p, KVM_GET_FPU);           /* gdb's x87 and SSE registers */
+		allow_nr(p, KVM_SET_GUEST_DEBUG); /* breakpoints, single step */
+		allow_nr(p, KVM_GET_FPU);         /* gdb's x87 and SSE registers */
 	}
-	if (snap) {                         /* the vCPU's state into the snapshot */
+	if (snap) { /* the vCPU's state into the snapshot */
 		if (gdb_fd < 0)
 			allow_nr(p, KVM_GET_FPU);
 		allow_nr(p, KVM_GET_XSAVE);
@@ -183,7 +186,7 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
  * writes and syncs the disk (-1: none), takes the devices' locks; nothing else: no
  * ioctl at all, no open, no mmap. */
 unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
-			  const int *wr, unsigned nwr, int disk_fd)
+                          const int *wr, unsigned nwr, int disk_fd)
 {
 	struct filter prog = { f, 0 }, *p = &prog;
 
@@ -197,7 +200,7 @@ unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, un
 	allow_fds(p, __NR_epoll_pwait, &epoll_fd, 1);
 	allow_fds(p, __NR_read, rd, nrd);
 	allow_fds(p, __NR_write, wr, nwr);
-	allow_fds(p, __NR_pread64, &disk_fd, 1);    /* virtio-blk */
+	allow_fds(p, __NR_pread64, &disk_fd, 1); /* virtio-blk */
 	allow_fds(p, __NR_pwrite64, &disk_fd, 1);
 	allow_fds(p, __NR_fdatasync, &disk_fd, 1);
 	stmt(p, BPF_RET | BPF_K, DENY);
@@ -208,17 +211,22 @@ unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, un
  * made late); any other is reported by number. */
 #define N(x) [__NR_##x] = #x
 static const char *const names[] = {
-	N(read), N(write), N(open), N(close), N(stat), N(fstat), N(lstat), N(poll), N(lseek),
-	N(mmap), N(mprotect), N(munmap), N(brk), N(rt_sigaction), N(rt_sigprocmask),
-	N(rt_sigreturn), N(ioctl), N(pread64), N(pwrite64), N(readv), N(writev), N(access),
-	N(pipe), N(select), N(sched_yield), N(mremap), N(madvise), N(dup), N(dup2), N(nanosleep),
-	N(getpid), N(socket), N(connect), N(sendto), N(recvfrom), N(sendmsg), N(recvmsg),
-	N(clone), N(fork), N(vfork), N(execve), N(exit), N(wait4), N(kill), N(uname), N(fcntl),
-	N(fsync), N(fdatasync), N(ftruncate), N(unlink), N(readlink), N(gettimeofday),
-	N(sysinfo), N(prctl), N(arch_prctl), N(gettid), N(tkill), N(futex), N(clock_gettime),
-	N(clock_nanosleep), N(exit_group), N(tgkill), N(openat), N(newfstatat), N(ppoll),
-	N(pipe2), N(prlimit64), N(getrandom), N(memfd_create), N(statx), N(rseq),
-	N(linkat), N(accept), N(accept4), N(epoll_wait), N(epoll_pwait), N(eventfd2),
+	N(read),         N(write),        N(open),      N(close),         N(stat),
+	N(fstat),        N(lstat),        N(poll),      N(lseek),         N(mmap),
+	N(mprotect),     N(munmap),       N(brk),       N(rt_sigaction),  N(rt_sigprocmask),
+	N(rt_sigreturn), N(ioctl),        N(pread64),   N(pwrite64),      N(readv),
+	N(writev),       N(access),       N(pipe),      N(select),        N(sched_yield),
+	N(mremap),       N(madvise),      N(dup),       N(dup2),          N(nanosleep),
+	N(getpid),       N(socket),       N(connect),   N(sendto),        N(recvfrom),
+	N(sendmsg),      N(recvmsg),      N(clone),     N(fork),          N(vfork),
+	N(execve),       N(exit),         N(wait4),     N(kill),          N(uname),
+	N(fcntl),        N(fsync),        N(fdatasync), N(ftruncate),     N(unlink),
+	N(readlink),     N(gettimeofday), N(sysinfo),   N(prctl),         N(arch_prctl),
+	N(gettid),       N(tkill),        N(futex),     N(clock_gettime), N(clock_nanosleep),
+	N(exit_group),   N(tgkill),       N(openat),    N(newfstatat),    N(ppoll),
+	N(pipe2),        N(prlimit64),    N(getrandom), N(memfd_create),  N(statx),
+	N(rseq),         N(linkat),       N(accept),    N(accept4),       N(epoll_wait),
+	N(epoll_pwait),  N(eventfd2),
 };
 #undef N
 
@@ -252,7 +260,9 @@ size_t seccomp_report(char *buf, size_t size, int nr, uint32_t arch, uint64_t a0
 {
 	char *p = buf, *end = buf + size;
 	const char *name = nr >= 0 && (size_t)nr < sizeof(names) / sizeof(names[0]) &&
-			   arch == AUDIT_ARCH_X86_64 ? names[nr] : NULL;
+	                                   arch == AUDIT_ARCH_X86_64
+	                           ? names[nr]
+	                           : NULL;
 
 	p = put_str(p, end, "spore-kvm: seccomp: forbidden system call ");
 	if (name) {
@@ -283,11 +293,11 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 
 	(void)sig;
 	size_t n = seccomp_report(line, sizeof(line), si->si_syscall, si->si_arch,
-				  (uint64_t)uc->uc_mcontext.gregs[REG_RDI],
-				  (uint64_t)uc->uc_mcontext.gregs[REG_RSI]);
-	ssize_t w = write(STDERR_FILENO, line, n);   /* nothing to do if it fails */
+	                          (uint64_t)uc->uc_mcontext.gregs[REG_RDI],
+	                          (uint64_t)uc->uc_mcontext.gregs[REG_RSI]);
+	ssize_t w = write(STDERR_FILENO, line, n); /* nothing to do if it fails */
 	(void)w;
-	syscall(__NR_exit_group, HC_EXIT_SANDBOX);  /* not _exit: no wrapper that might call more */
+	syscall(__NR_exit_group, HC_EXIT_SANDBOX); /* not _exit: no wrapper that might call more */
 }
 
 static int install(struct sock_filter *f, unsigned n)
@@ -317,8 +327,8 @@ int seccomp_install(const struct vm *vm)
 		for (unsigned q = 0; q < vm->vdev[i].nq; q++)
 			ev[nev++] = vm->vdev[i].kick[q];
 	}
-	return install(f, seccomp_build(f, vm->vcpu_fd, vm->tap_fd, vm->disk_fd, vm->gdb_fd, vm->core,
-				       vm->snap_out, ev, nev));
+	return install(f, seccomp_build(f, vm->vcpu_fd, vm->tap_fd, vm->disk_fd, vm->gdb_fd,
+	                                vm->core, vm->snap_out, ev, nev));
 }
 
 /* In the I/O thread, first thing. */

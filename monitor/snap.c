@@ -60,7 +60,7 @@ static int image_ok(const struct image *im, uint64_t mem_size)
 /* The extents: sorted, disjoint, page-aligned, inside RAM, and laid out one after
  * the other in the file from data_off to file_size exactly. */
 static const char *extents_ok(const struct snap_extent *e, uint64_t n, uint64_t mem_size,
-			      uint64_t data_off, uint64_t file_size)
+                              uint64_t data_off, uint64_t file_size)
 {
 	uint64_t off = data_off, end = 0;
 
@@ -86,7 +86,7 @@ static const char *extents_ok(const struct snap_extent *e, uint64_t n, uint64_t 
  * On success *out points into buf (header, metadata, extents) and 0 is returned; else
  * -1 and err says which check failed, as one line. */
 int snap_parse(const uint8_t *buf, size_t len, uint64_t file_size, uint32_t abi,
-	       uint64_t image_hash, struct snap *out, char *err, size_t errlen)
+               uint64_t image_hash, struct snap *out, char *err, size_t errlen)
 {
 	struct snap_hdr h;
 
@@ -98,24 +98,27 @@ int snap_parse(const uint8_t *buf, size_t len, uint64_t file_size, uint32_t abi,
 	if (h.hdr_sum != snap_hdr_sum(&h))
 		return fail(err, errlen, "corrupted: header checksum mismatch");
 	if (h.version != SNAP_VERSION) {
-		snprintf(err, errlen, "format version %u, this spore-kvm reads %u", h.version, SNAP_VERSION);
+		snprintf(err, errlen, "format version %u, this spore-kvm reads %u", h.version,
+		         SNAP_VERSION);
 		return -1;
 	}
 	if (h.abi != abi) {
-		snprintf(err, errlen, "made for hypercall ABI %u, this spore-kvm speaks %u", h.abi, abi);
+		snprintf(err, errlen, "made for hypercall ABI %u, this spore-kvm speaks %u", h.abi,
+		         abi);
 		return -1;
 	}
 	if (image_hash && h.image_hash != image_hash)
 		return fail(err, errlen, "a snapshot of another image");
 	if (h.file_size != file_size)
-		return fail(err, errlen, file_size < h.file_size ? "truncated: shorter than its header says" :
-					 "longer than its header says");
+		return fail(err, errlen,
+		            file_size < h.file_size ? "truncated: shorter than its header says"
+		                                    : "longer than its header says");
 	if (h.mem_size < MON_MEM_MIN || h.mem_size > MON_MEM_MAX || h.mem_size % SNAP_PAGE ||
 	    h.mode > 1)
 		return fail(err, errlen, "corrupted: bad memory size or start mode");
 	if (h.meta_off != sizeof(h) || h.meta_len != sizeof(struct snap_meta) ||
-	    h.nextents > SNAP_EXTENT_MAX ||
-	    h.data_off != snap_data_off(h.nextents) || h.data_off > file_size)
+	    h.nextents > SNAP_EXTENT_MAX || h.data_off != snap_data_off(h.nextents) ||
+	    h.data_off > file_size)
 		return fail(err, errlen, "corrupted: bad metadata layout");
 	if (len < h.data_off)
 		return fail(err, errlen, "truncated: metadata cut short");

@@ -23,19 +23,19 @@
 #include "monitor.h"
 
 struct snapshot {
-	struct core out;                /* --snapshot: the unnamed file and its linkat paths */
+	struct core out; /* --snapshot: the unnamed file and its linkat paths */
 	uint64_t ready_gpa;
 };
 
 /* The MSRs a spore guest's state lives in beyond the registers: the TSC (the
  * monotonic clock), syscall and swapgs state a ring-0 kernel may set, PAT. */
 static const uint32_t msr_list[] = {
-	0x10,           /* IA32_TSC */
-	0x277,          /* IA32_PAT */
-	0x174, 0x175, 0x176,            /* SYSENTER_CS, _ESP, _EIP */
+	0x10,                                           /* IA32_TSC */
+	0x277,                                          /* IA32_PAT */
+	0x174,      0x175,      0x176,                  /* SYSENTER_CS, _ESP, _EIP */
 	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
-	0xc0000102,     /* KERNEL_GS_BASE */
-	0xc0000103,     /* TSC_AUX */
+	0xc0000102,                                     /* KERNEL_GS_BASE */
+	0xc0000103,                                     /* TSC_AUX */
 };
 
 static int fail(const char *path, const char *what)
@@ -59,9 +59,10 @@ int snapshot_open(struct vm *vm, const char *path)
 		return -1;
 	}
 	if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
-		msg("spore-kvm: --snapshot=%s: %s\n", path, errno == ENOENT || !errno ?
-		    "exists; not overwritten (running instances may map it: remove it first)" :
-		    strerror(errno));
+		msg("spore-kvm: --snapshot=%s: %s\n", path,
+		    errno == ENOENT || !errno
+		            ? "exists; not overwritten (running instances may map it: remove it first)"
+		            : strerror(errno));
 		return -1;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
@@ -73,7 +74,7 @@ int snapshot_open(struct vm *vm, const char *path)
 		return fail(path, "cannot make an unnamed file (O_TMPFILE) in its directory");
 	int n = snprintf(paths, sizeof(paths), "/proc/self/fd/%d", s.out.fd);
 	snprintf(paths + n + 1, sizeof(paths) - (size_t)n - 1, "%s", base);
-	if (mprotect(paths, sizeof(paths), PROT_READ) < 0)   /* seccomp pins these pointers */
+	if (mprotect(paths, sizeof(paths), PROT_READ) < 0) /* seccomp pins these pointers */
 		return fail(path, "mprotect");
 	s.out.from = paths;
 	s.out.name = paths + n + 1;
@@ -104,7 +105,8 @@ int snapshot_ready(struct vm *vm, uint64_t gpa)
 static int pwrite_all(int fd, const void *buf, uint64_t len, uint64_t off)
 {
 	for (uint64_t done = 0; done < len;) {
-		ssize_t n = pwrite(fd, (const uint8_t *)buf + done, len - done, (off_t)(off + done));
+		ssize_t n =
+			pwrite(fd, (const uint8_t *)buf + done, len - done, (off_t)(off + done));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -118,7 +120,7 @@ static int page_zero(const uint8_t *p)
 {
 	static const uint8_t zero[SNAP_PAGE];
 
-	return !p || memcmp(p, zero, SNAP_PAGE) == 0;   /* NULL: not RAM, nothing to save */
+	return !p || memcmp(p, zero, SNAP_PAGE) == 0; /* NULL: not RAM, nothing to save */
 }
 
 /* Runs of non-zero pages; -1 when there are more than SNAP_EXTENT_MAX. */
@@ -138,7 +140,7 @@ static long find_extents(const struct vm *vm, struct snap_extent *e, uint64_t da
 			e[n++] = (struct snap_extent){ p * SNAP_PAGE, 1, 0 };
 		}
 	}
-	for (long i = 0; i < n; i++) {   /* the table's size sets where data starts */
+	for (long i = 0; i < n; i++) { /* the table's size sets where data starts */
 		e[i].file_off = off;
 		off += e[i].pages * SNAP_PAGE;
 	}
@@ -150,7 +152,7 @@ static long find_extents(const struct vm *vm, struct snap_extent *e, uint64_t da
  * the ring-3 trap path left in kvm_run (sync regs), then returns EINTR at once. */
 static int get_vcpu(struct vm *vm, struct snap_meta *m)
 {
-	union {                 /* kvm_msrs ends in a flexible array: room for one entry */
+	union { /* kvm_msrs ends in a flexible array: room for one entry */
 		struct kvm_msrs h;
 		uint8_t raw[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
 	} one;
@@ -173,8 +175,8 @@ static int get_vcpu(struct vm *vm, struct snap_meta *m)
 		one.h.entries[0].index = msr_list[i];
 		if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &one) != 1)
 			continue;
-		m->dev.msrs[m->dev.nmsrs++] = (struct snap_msr){ .index = msr_list[i],
-								 .data = one.h.entries[0].data };
+		m->dev.msrs[m->dev.nmsrs++] =
+			(struct snap_msr){ .index = msr_list[i], .data = one.h.entries[0].data };
 		if (msr_list[i] == 0x10)
 			m->dev.tsc = one.h.entries[0].data;
 	}
@@ -199,7 +201,7 @@ int snapshot_write(struct vm *vm)
 	m.dev.ready_gpa = s->ready_gpa;
 	m.dev.generation = vm->generation;
 	m.dev.mono_ns = (uint64_t)(now.tv_sec - vm->t0.tv_sec) * 1000000000ull +
-			(uint64_t)(now.tv_nsec - vm->t0.tv_nsec);
+	                (uint64_t)(now.tv_nsec - vm->t0.tv_nsec);
 	m.dev.tsc_khz = vm->tsc_khz;
 	m.dev.disk_sectors = vm->disk_fd >= 0 ? vm->disk_sectors : 0;
 	m.dev.net_present = vm->tap_fd >= 0;
@@ -225,7 +227,8 @@ int snapshot_write(struct vm *vm)
 	uint64_t ram = 0;
 	for (long i = 0; i < n; i++) {
 		uint64_t len = ext[i].pages * SNAP_PAGE;
-		const void *src = gm_at(vm->mem, vm->mem_size, ext[i].gpa, len); /* in RAM by find_extents */
+		const void *src =
+			gm_at(vm->mem, vm->mem_size, ext[i].gpa, len); /* in RAM by find_extents */
 		if (!src || pwrite_all(s->out.fd, src, len, ext[i].file_off) < 0)
 			return fail(s->out.path, "writing RAM"), HC_EXIT_HOSTIO;
 		ram += len;
@@ -241,11 +244,12 @@ int snapshot_write(struct vm *vm)
 	if (pwrite_all(s->out.fd, meta, meta_bytes, h.meta_off) < 0 ||
 	    pwrite_all(s->out.fd, &h, sizeof(h), 0) < 0)
 		return fail(s->out.path, "writing the metadata"), HC_EXIT_HOSTIO;
-	if (n == 0 && pwrite_all(s->out.fd, "", 1, h.file_size - 1) < 0)   /* the padding's end */
+	if (n == 0 && pwrite_all(s->out.fd, "", 1, h.file_size - 1) < 0) /* the padding's end */
 		return fail(s->out.path, "writing the metadata"), HC_EXIT_HOSTIO;
 	if (linkat(AT_FDCWD, s->out.from, s->out.dir, s->out.name, AT_SYMLINK_FOLLOW) < 0) {
-		msg("spore-kvm: --snapshot=%s: %s\n", s->out.path, errno == EEXIST ?
-		    "appeared while the guest ran; not overwritten" : strerror(errno));
+		msg("spore-kvm: --snapshot=%s: %s\n", s->out.path,
+		    errno == EEXIST ? "appeared while the guest ran; not overwritten"
+		                    : strerror(errno));
 		return HC_EXIT_HOSTIO;
 	}
 	msg("spore-kvm: snapshot written to %s (%llu KiB of RAM in %ld extents)\n", s->out.path,

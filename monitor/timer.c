@@ -15,7 +15,7 @@ static struct vm *timer_vm;
 static uint64_t timer_secs;
 static sigset_t run_mask, alrm;
 static volatile sig_atomic_t expired;
-static const char *volatile in_io;    /* what the monitor is blocked on, between io_begin/end */
+static const char *volatile in_io; /* what the monitor is blocked on, between io_begin/end */
 
 /* Runs inside a ppoll (KVM_RUN's or HC_POLL's) or inside a host write between
  * timer_io_begin and timer_io_end. In a ppoll it only marks the timeout:
@@ -61,10 +61,7 @@ int timer_arm(struct vm *vm, uint64_t secs)
 	return 0;
 }
 
-int timer_expired(void)
-{
-	return expired;
-}
+int timer_expired(void) { return expired; }
 
 /* KVM_RUN returns EINTR for a signal its mask lets through but leaves that
  * signal pending and blocked again; a zero-wait ppoll with the same mask

@@ -12,14 +12,14 @@
 #include "virtio_reg.h"
 
 #define VIRTIO_BLK_F_FLUSH 9
-#define T_IN      0
-#define T_OUT     1
-#define T_FLUSH   4
-#define S_OK      0
-#define S_IOERR   1
-#define S_UNSUPP  2
-#define SECTOR    512
-#define CHUNK     (64 * 1024)
+#define T_IN               0
+#define T_OUT              1
+#define T_FLUSH            4
+#define S_OK               0
+#define S_IOERR            1
+#define S_UNSUPP           2
+#define SECTOR             512
+#define CHUNK              (64 * 1024)
 
 static struct {
 	int fd;
@@ -27,15 +27,15 @@ static struct {
 	uint8_t buf[CHUNK];
 } b = { .fd = -1 };
 
-uint64_t vblk_reqs, vblk_errors;        /* --stats */
+uint64_t vblk_reqs, vblk_errors; /* --stats */
 
 void vblk_init(struct vdev *d, int fd, uint64_t sectors)
 {
 	d->id = VIRTIO_ID_BLK;
 	d->features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_BLK_F_FLUSH |
-		      1ull << VIRTIO_F_EVENT_IDX;
+	              1ull << VIRTIO_F_EVENT_IDX;
 	d->nq = 1;
-	memcpy(d->config, &sectors, 8);     /* 5.2.4: capacity, little-endian */
+	memcpy(d->config, &sectors, 8); /* 5.2.4: capacity, little-endian */
 	d->config_len = 8;
 	b.fd = fd;
 	b.sectors = sectors;
@@ -64,7 +64,10 @@ static int move(const struct vq_chain *ch, int in, uint64_t off, uint32_t data, 
 /* One request; the status it earns. *written: bytes written into the chain. */
 static uint8_t request(const struct vq_chain *ch, uint32_t *written)
 {
-	struct { uint32_t type, reserved; uint64_t sector; } h;
+	struct {
+		uint32_t type, reserved;
+		uint64_t sector;
+	} h;
 
 	vq_read(ch, 0, &h, sizeof(h));
 	int in = h.type == T_IN;
@@ -75,8 +78,9 @@ static uint8_t request(const struct vq_chain *ch, uint32_t *written)
 		return fdatasync(b.fd) == 0 ? S_OK : S_IOERR;
 	if (h.type != T_IN && h.type != T_OUT)
 		return S_UNSUPP;
-	if (len % SECTOR || len > UINT32_MAX || h.sector > b.sectors || len / SECTOR > b.sectors - h.sector)
-		return S_IOERR;   /* not whole sectors, or past the end of the disk */
+	if (len % SECTOR || len > UINT32_MAX || h.sector > b.sectors ||
+	    len / SECTOR > b.sectors - h.sector)
+		return S_IOERR; /* not whole sectors, or past the end of the disk */
 	if (move(ch, in, h.sector * SECTOR, in ? 0 : sizeof(h), len) < 0)
 		return S_IOERR;
 	if (in)
@@ -108,7 +112,8 @@ void vblk_serve(struct vdev *d)
 		uint32_t written = 0;
 		uint8_t st = S_IOERR;
 		/* A header to read and a status byte to write, or no answer at all. */
-		if (ch.rlen >= 16 && ch.wlen >= 1 && ch.rlen <= UINT32_MAX && ch.wlen <= UINT32_MAX) {
+		if (ch.rlen >= 16 && ch.wlen >= 1 && ch.rlen <= UINT32_MAX &&
+		    ch.wlen <= UINT32_MAX) {
 			st = request(&ch, &written);
 			vq_write(&ch, (uint32_t)(ch.wlen - 1), &st, 1);
 			written++;

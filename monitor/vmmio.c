@@ -13,12 +13,12 @@
 #include "virtio_reg.h"
 
 #define VIRTIO_MMIO_VENDOR_ID 0x00c
-#define VMMIO_VENDOR          0x53504f52u    /* "SPOR" */
+#define VMMIO_VENDOR          0x53504f52u /* "SPOR" */
 
 static void wake(int fd)
 {
 	uint64_t one = 1;
-	ssize_t r = write(fd, &one, sizeof(one));   /* EAGAIN: it is already awake */
+	ssize_t r = write(fd, &one, sizeof(one)); /* EAGAIN: it is already awake */
 	(void)r;
 }
 
@@ -64,7 +64,7 @@ static void vmmio_queue_ready(struct vdev *d, struct vdev_qcfg *c, struct vq *q)
 	uint16_t num = c->num <= VQ_MAX ? (uint16_t)c->num : 0;
 
 	if (vq_setup(q, d->mem, d->mem_size, num, c->desc, c->avail, c->used,
-		     !!(d->driver_features & 1ull << VIRTIO_F_EVENT_IDX)) < 0) {
+	             !!(d->driver_features & 1ull << VIRTIO_F_EVENT_IDX)) < 0) {
 		msg("spore-kvm: guest error: virtio device %u queue %u: %s\n", d->id,
 		    (unsigned)(c - d->qcfg), q->broken);
 		d->status |= VIRTIO_STATUS_NEEDS_RESET;
@@ -78,17 +78,18 @@ static uint32_t reg_read(struct vdev *d, unsigned off)
 	struct vdev_qcfg *c = d->queue_sel < d->nq ? &d->qcfg[d->queue_sel] : NULL;
 
 	switch (off) {
-	case VIRTIO_MMIO_MAGIC:           return VIRTIO_MMIO_MAGIC_VALUE;
-	case VIRTIO_MMIO_VERSION:         return 2;
-	case VIRTIO_MMIO_DEVICE_ID:       return d->id;
-	case VIRTIO_MMIO_VENDOR_ID:       return VMMIO_VENDOR;
-	case VIRTIO_MMIO_DEVICE_FEATURES: return d->dev_sel < 2 ? (uint32_t)(d->features >> 32 * d->dev_sel) : 0;
-	case VIRTIO_MMIO_QUEUE_NUM_MAX:   return c ? VQ_MAX : 0;
-	case VIRTIO_MMIO_QUEUE_READY:     return c ? c->ready : 0;
+	case VIRTIO_MMIO_MAGIC: return VIRTIO_MMIO_MAGIC_VALUE;
+	case VIRTIO_MMIO_VERSION: return 2;
+	case VIRTIO_MMIO_DEVICE_ID: return d->id;
+	case VIRTIO_MMIO_VENDOR_ID: return VMMIO_VENDOR;
+	case VIRTIO_MMIO_DEVICE_FEATURES:
+		return d->dev_sel < 2 ? (uint32_t)(d->features >> 32 * d->dev_sel) : 0;
+	case VIRTIO_MMIO_QUEUE_NUM_MAX: return c ? VQ_MAX : 0;
+	case VIRTIO_MMIO_QUEUE_READY: return c ? c->ready : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS: return __atomic_load_n(&d->isr, __ATOMIC_ACQUIRE);
-	case VIRTIO_MMIO_STATUS:          return d->status;
-	case VIRTIO_MMIO_CONFIG_GENERATION: return 0;   /* the config never changes */
-	default:                          return 0;     /* write-only or reserved */
+	case VIRTIO_MMIO_STATUS: return d->status;
+	case VIRTIO_MMIO_CONFIG_GENERATION: return 0; /* the config never changes */
+	default: return 0;                            /* write-only or reserved */
 	}
 }
 
@@ -107,33 +108,49 @@ static void reg_write(struct vdev *d, unsigned off, uint32_t v)
 			d->driver_features |= (uint64_t)v << 32 * d->drv_sel;
 		}
 		break;
-	case VIRTIO_MMIO_QUEUE_SEL:  d->queue_sel = v; break;
-	case VIRTIO_MMIO_QUEUE_NUM:  if (set) set->num = v; break;
-	case VIRTIO_MMIO_QUEUE_DESC_LOW:   if (set) set->desc = (set->desc & ~0xffffffffull) | v; break;
-	case VIRTIO_MMIO_QUEUE_DESC_HIGH:  if (set) set->desc = (set->desc & 0xffffffffull) | (uint64_t)v << 32; break;
-	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:  if (set) set->avail = (set->avail & ~0xffffffffull) | v; break;
-	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH: if (set) set->avail = (set->avail & 0xffffffffull) | (uint64_t)v << 32; break;
-	case VIRTIO_MMIO_QUEUE_USED_LOW:   if (set) set->used = (set->used & ~0xffffffffull) | v; break;
-	case VIRTIO_MMIO_QUEUE_USED_HIGH:  if (set) set->used = (set->used & 0xffffffffull) | (uint64_t)v << 32; break;
+	case VIRTIO_MMIO_QUEUE_SEL: d->queue_sel = v; break;
+	case VIRTIO_MMIO_QUEUE_NUM:
+		if (set)
+			set->num = v;
+		break;
+	case VIRTIO_MMIO_QUEUE_DESC_LOW:
+		if (set)
+			set->desc = (set->desc & ~0xffffffffull) | v;
+		break;
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+		if (set)
+			set->desc = (set->desc & 0xffffffffull) | (uint64_t)v << 32;
+		break;
+	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
+		if (set)
+			set->avail = (set->avail & ~0xffffffffull) | v;
+		break;
+	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
+		if (set)
+			set->avail = (set->avail & 0xffffffffull) | (uint64_t)v << 32;
+		break;
+	case VIRTIO_MMIO_QUEUE_USED_LOW:
+		if (set)
+			set->used = (set->used & ~0xffffffffull) | v;
+		break;
+	case VIRTIO_MMIO_QUEUE_USED_HIGH:
+		if (set)
+			set->used = (set->used & 0xffffffffull) | (uint64_t)v << 32;
+		break;
 	case VIRTIO_MMIO_QUEUE_READY:
 		if (set && v == 1)
 			vmmio_queue_ready(d, set, &d->q[d->queue_sel]);
 		else if (c && v == 0 && c->ready)
-			vmmio_reset(d);   /* a live queue withdrawn: the spec's answer is a reset */
+			vmmio_reset(d); /* a live queue withdrawn: the spec's answer is a reset */
 		break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		/* The ioeventfd matches only valid queue numbers; others land here. */
 		if (v < d->nq)
 			wake(d->kick[v]);
 		break;
-	case VIRTIO_MMIO_INTERRUPT_ACK:
-		__atomic_and_fetch(&d->isr, ~v, __ATOMIC_RELEASE);
-		break;
-	case VIRTIO_MMIO_STATUS:
-		vmmio_status(d, v);
-		break;
-	default:
-		break;                     /* read-only or reserved: ignored (4.2.2.2) */
+	case VIRTIO_MMIO_INTERRUPT_ACK: __atomic_and_fetch(&d->isr, ~v, __ATOMIC_RELEASE); break;
+	case VIRTIO_MMIO_STATUS: vmmio_status(d, v); break;
+	default: break; /* read-only or reserved: ignored (4.2.2.2) */
 	}
 }
 
@@ -168,7 +185,7 @@ void vmmio_access(struct vdev *d, uint64_t off, uint8_t *data, unsigned len, int
  * thread with the lock held. */
 void vmmio_irq(struct vdev *d)
 {
-	__atomic_or_fetch(&d->isr, 1, __ATOMIC_RELEASE);   /* "used buffer notification" */
+	__atomic_or_fetch(&d->isr, 1, __ATOMIC_RELEASE); /* "used buffer notification" */
 	d->irqs++;
 	wake(d->irqfd);
 }

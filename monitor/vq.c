@@ -25,8 +25,8 @@ static int vq_fail(struct vq *q, const char *why)
 /* Spec 2.7: the descriptor table 16-aligned, the avail ring 2, the used ring 4,
  * each with its event word (6 bytes of header and trailer). Aligned, so that our
  * atomic 16-bit accesses are never split. */
-int vq_setup(struct vq *q, uint8_t *mem, uint64_t mem_size, uint16_t size,
-	     uint64_t desc, uint64_t avail, uint64_t used, int event_idx)
+int vq_setup(struct vq *q, uint8_t *mem, uint64_t mem_size, uint16_t size, uint64_t desc,
+             uint64_t avail, uint64_t used, int event_idx)
 {
 	*q = (struct vq){ .mem = mem, .mem_size = mem_size, .size = size, .event_idx = event_idx };
 	if (size == 0 || size > VQ_MAX || (size & (size - 1)))
@@ -81,7 +81,7 @@ int vq_pop(struct vq *q, struct vq_chain *c)
 	*c = (struct vq_chain){ .head = head };
 	for (uint16_t i = head;;) {
 		struct virtq_desc d;
-		memcpy(&d, q->desc + 16ull * i, sizeof(d));     /* once: the guest may rewrite it */
+		memcpy(&d, q->desc + 16ull * i, sizeof(d)); /* once: the guest may rewrite it */
 		if (c->n == q->size)
 			return vq_fail(q, "descriptor chain longer than the queue (a loop)");
 		if (d.flags & VIRTQ_DESC_F_INDIRECT)
@@ -136,7 +136,7 @@ int vq_need_irq(struct vq *q)
 	} else {
 		need = !(load16(q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 	}
-	q->signalled = now;     /* vhost's rule: old is the index at the last check */
+	q->signalled = now; /* vhost's rule: old is the index at the last check */
 	return need;
 }
 

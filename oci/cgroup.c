@@ -33,7 +33,7 @@ static int each(const char *path, int (*fn)(const char *dir, void *arg), void *a
 	char dir[2048];
 	int n = 0;
 
-	if (access(CG_ROOT "/cgroup.controllers", F_OK) == 0) {   /* v2 only */
+	if (access(CG_ROOT "/cgroup.controllers", F_OK) == 0) { /* v2 only */
 		snprintf(dir, sizeof dir, "%s/%s", CG_ROOT, path + strspn(path, "/"));
 		return fn(dir, arg) == 0;
 	}
@@ -44,7 +44,7 @@ static int each(const char *path, int (*fn)(const char *dir, void *arg), void *a
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(probe, sizeof probe, "%s/%s/cgroup.procs", CG_ROOT, e->d_name);
-		if (access(probe, F_OK) != 0)   /* a symlink such as cpu,cpuacct -> cpu is met once */
+		if (access(probe, F_OK) != 0) /* a symlink such as cpu,cpuacct -> cpu is met once */
 			continue;
 		struct stat sb;
 		snprintf(probe, sizeof probe, "%s/%s", CG_ROOT, e->d_name);

@@ -16,7 +16,7 @@
 
 #include "oci.h"
 
-#define SPORE_NOTE_ENTRY64 1   /* kernel/hypercall.h HC_ELFNOTE_ENTRY64 */
+#define SPORE_NOTE_ENTRY64 1 /* kernel/hypercall.h HC_ELFNOTE_ENTRY64 */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -54,7 +54,8 @@ int image_resolve(const struct spec *s, char *rel, size_t rellen, char *err, siz
 	} else {
 		char path[sizeof s->path_env];
 		strcpy(path, s->path_env);
-		for (char *save, *d = strtok_r(path, ":", &save); d && fd < 0; d = strtok_r(NULL, ":", &save)) {
+		for (char *save, *d = strtok_r(path, ":", &save); d && fd < 0;
+		     d = strtok_r(NULL, ":", &save)) {
 			snprintf(cand, sizeof cand, "%s/%s", d, a0);
 			fd = open_in_root(rootfd, cand);
 			if (fd >= 0 && (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))) {
@@ -65,17 +66,18 @@ int image_resolve(const struct spec *s, char *rel, size_t rellen, char *err, siz
 	}
 	if (fd < 0) {
 		close(rootfd);
-		return fail(err, errlen, "process.args[0] '%.200s' is not a file in the rootfs%s", a0,
-			    strchr(a0, '/') ? "" : " (searched the process's PATH)");
+		return fail(err, errlen, "process.args[0] '%.200s' is not a file in the rootfs%s",
+		            a0, strchr(a0, '/') ? "" : " (searched the process's PATH)");
 	}
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(link, real, sizeof real - 1);
 	ssize_t m = readlink((snprintf(cand, sizeof cand, "/proc/self/fd/%d", rootfd), cand), rroot,
-			     sizeof rroot - 1);
+	                     sizeof rroot - 1);
 	close(fd);
 	close(rootfd);
 	if (n < 0 || m < 0)
-		return fail(err, errlen, "cannot read back the path of args[0]: %s", strerror(errno));
+		return fail(err, errlen, "cannot read back the path of args[0]: %s",
+		            strerror(errno));
 	real[n] = rroot[m] = '\0';
 	size_t rl = strlen(rroot);
 	if (strncmp(real, rroot, rl) != 0 || real[rl] != '/' || strlen(real + rl + 1) >= rellen)
@@ -107,13 +109,14 @@ int image_notes_spore(const uint8_t *p, size_t n)
 		const uint8_t *q = p + ph.p_offset;
 		uint64_t len = ph.p_filesz, off = 0, a = ph.p_align == 8 ? 8 : 4;
 		while (len - off >= 12) {
-			uint64_t namesz = rd32(q + off), descsz = rd32(q + off + 4), type = rd32(q + off + 8);
+			uint64_t namesz = rd32(q + off), descsz = rd32(q + off + 4),
+				 type = rd32(q + off + 8);
 			uint64_t np = (namesz + a - 1) & ~(a - 1), dp = (descsz + a - 1) & ~(a - 1);
 			off += 12;
 			if (np > len - off || dp > len - off - np)
 				break;
-			if (namesz == 6 && memcmp(q + off, "Spore", 6) == 0 && type == SPORE_NOTE_ENTRY64 &&
-			    descsz == 8)
+			if (namesz == 6 && memcmp(q + off, "Spore", 6) == 0 &&
+			    type == SPORE_NOTE_ENTRY64 && descsz == 8)
 				return 1;
 			off += np + dp;
 		}

@@ -19,11 +19,11 @@
 
 struct walk {
 	const struct spec *s;
-	const char *skip_rel;   /* the spore image */
-	EVP_MD_CTX *md;         /* the listing's hash (NULL while writing) */
-	FILE *out;              /* the archive (NULL while hashing) */
+	const char *skip_rel; /* the spore image */
+	EVP_MD_CTX *md;       /* the listing's hash (NULL while writing) */
+	FILE *out;            /* the archive (NULL while hashing) */
 	int count;
-	unsigned long long bytes;   /* the archive's size, counted while hashing */
+	unsigned long long bytes; /* the archive's size, counted while hashing */
 	char *err;
 	size_t errlen;
 };
@@ -59,19 +59,20 @@ static void octal(char *dst, size_t n, unsigned long long v)
 }
 
 static int header(struct walk *w, const char *rel, const struct stat *sb, char type,
-		  const char *link)
+                  const char *link)
 {
 	unsigned char h[512] = { 0 };
 	size_t len = strlen(rel);
 	const char *name = rel;
 
-	if (len > 100) {   /* ustar: prefix (155) '/' name (100) */
+	if (len > 100) { /* ustar: prefix (155) '/' name (100) */
 		const char *cut = NULL;
 		for (const char *p = rel; *p; p++)
 			if (*p == '/' && p - rel <= 155 && len - (size_t)(p - rel) - 1 <= 100)
 				cut = p;
 		if (!cut || cut == rel)
-			return fail(w->err, w->errlen, "rootfs path too long for ustar: %.80s...", rel);
+			return fail(w->err, w->errlen, "rootfs path too long for ustar: %.80s...",
+			            rel);
 		memcpy(h + 345, rel, (size_t)(cut - rel));
 		name = cut + 1;
 	}
@@ -102,7 +103,9 @@ static int header(struct walk *w, const char *rel, const struct stat *sb, char t
 		w->bytes += 512;
 		return EVP_DigestUpdate(w->md, h, sizeof h) == 1 ? 0 : -1;
 	}
-	return fwrite(h, 1, sizeof h, w->out) == sizeof h ? 0 : fail(w->err, w->errlen, "writing the initrd failed");
+	return fwrite(h, 1, sizeof h, w->out) == sizeof h
+	               ? 0
+	               : fail(w->err, w->errlen, "writing the initrd failed");
 }
 
 static int body(struct walk *w, const char *path, off_t size)
@@ -151,7 +154,8 @@ static int walk_dir(struct walk *w, const char *rel)
 		struct stat sb;
 		if (rc < 0 || strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
 			continue;
-		if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", nm) >= sizeof sub) {
+		if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", nm) >=
+		    sizeof sub) {
 			rc = fail(w->err, w->errlen, "rootfs path too long");
 			continue;
 		}
@@ -173,7 +177,7 @@ static int walk_dir(struct walk *w, const char *rel)
 			link[l] = '\0';
 			rc = header(w, sub, &sb, '2', link);
 		} else {
-			continue;   /* devices, fifos, sockets: not in a read-only ustar root */
+			continue; /* devices, fifos, sockets: not in a read-only ustar root */
 		}
 		w->count++;
 	}
@@ -186,7 +190,7 @@ static int walk_dir(struct walk *w, const char *rel)
 /* out = the cached archive's path, or "" when the rootfs holds nothing but the image.
  * An archive larger than max_bytes is refused before anything is written. */
 int initrd_pack(const struct spec *s, const char *image_rel, const char *cache_dir,
-		unsigned long long max_bytes, char *out, size_t outlen, char *err, size_t errlen)
+                unsigned long long max_bytes, char *out, size_t outlen, char *err, size_t errlen)
 {
 	struct walk w = { .s = s, .skip_rel = image_rel, .err = err, .errlen = errlen };
 	unsigned char md[32];
@@ -208,15 +212,16 @@ int initrd_pack(const struct spec *s, const char *image_rel, const char *cache_d
 	if (w.count == 0)
 		return 0;
 	if (w.bytes + 1024 > max_bytes)
-		return fail(err, errlen, "the rootfs's files (%llu KiB as an initrd) need more than half of "
-			    "the guest's %llu MiB: raise the memory limit", (w.bytes + 1024) >> 10,
-			    (max_bytes * 2) >> 20);
+		return fail(err, errlen,
+		            "the rootfs's files (%llu KiB as an initrd) need more than half of "
+		            "the guest's %llu MiB: raise the memory limit",
+		            (w.bytes + 1024) >> 10, (max_bytes * 2) >> 20);
 	for (int i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", md[i]);
 	if ((size_t)snprintf(out, outlen, "%s/%s.tar", cache_dir, hex) >= outlen)
 		return fail(err, errlen, "cache path too long");
 	if (access(out, R_OK) == 0)
-		return 0;   /* packed before */
+		return 0; /* packed before */
 	mkdir(cache_dir, 0700);
 	snprintf(tmp, sizeof tmp, "%s/.%s.%d", cache_dir, hex, (int)getpid());
 	if (!(w.out = fopen(tmp, "wx")))
@@ -245,7 +250,12 @@ int initrd_quote(const char *arg, char *out, size_t outlen)
 	for (const char *p = arg; *p; p++)
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\'' || *p == '"')
 			plain = 0;
-#define PUT(c) do { if (o + 1 >= outlen) return -1; out[o++] = (c); } while (0)
+#define PUT(c)                                                                                     \
+	do {                                                                                       \
+		if (o + 1 >= outlen)                                                               \
+			return -1;                                                                 \
+		out[o++] = (c);                                                                    \
+	} while (0)
 	if (plain) {
 		for (const char *p = arg; *p; p++)
 			PUT(*p);

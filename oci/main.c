@@ -91,7 +91,8 @@ static int passthrough(const char *why)
 	oci_info("%s%s: handing it to %s", cur_id, why, runc);
 	orig_argv[0] = (char *)runc;
 	execvp(runc, orig_argv);
-	oci_err("%s%s, and runc cannot run it: %s: %s", *cur_id ? cur_id : "this", why, runc, strerror(errno));
+	oci_err("%s%s, and runc cannot run it: %s: %s", *cur_id ? cur_id : "this", why, runc,
+	        strerror(errno));
 	return 1;
 }
 
@@ -147,7 +148,7 @@ static void supervise(struct state *st, char **vargv, int ready_fd)
 	if (write(ready_fd, "", 1) != 1)
 		_exit(1);
 	close(ready_fd);
-	int ff = open(fifo, O_WRONLY | O_CLOEXEC);   /* blocks until `start` opens it */
+	int ff = open(fifo, O_WRONLY | O_CLOEXEC); /* blocks until `start` opens it */
 	if (ff < 0 || write(ff, "0", 1) != 1)
 		_exit(1);
 	close(ff);
@@ -175,7 +176,8 @@ static void supervise(struct state *st, char **vargv, int ready_fd)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0)
 		_exit(1);
-	/* The record create wrote (its copy of st predates our pid and cgroup), plus the VMM's pid. */
+	/* The record create wrote (its copy of st predates our pid and cgroup), plus the VMM's pid.
+	 */
 	struct state cur;
 	char err[256];
 	if (state_load(st->id, &cur, err, sizeof err) == 0) {
@@ -228,8 +230,9 @@ static int console_pty(char *err, size_t errlen)
 	}
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { .iov_base = name, .iov_len = strlen(name) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			      .msg_controllen = sizeof cbuf };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf
+	};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -295,7 +298,8 @@ static pid_t do_create(const char *id, int *passed)
 		goto fail;
 	}
 	if (s.has_netns_entry && !*s.netns)
-		oci_info("%s: a new empty network namespace asked for: the guest gets no network", id);
+		oci_info("%s: a new empty network namespace asked for: the guest gets no network",
+		         id);
 	if (vmm_choose(s.vmm, st.vmm, sizeof st.vmm, err, sizeof err) < 0) {
 		oci_err("%s", err);
 		goto fail;
@@ -306,15 +310,15 @@ static pid_t do_create(const char *id, int *passed)
 	}
 	state_dir(id, dir, sizeof dir);
 	if (mkdir(dir, 0711) < 0) {
-		oci_err(errno == EEXIST ? "container %s already exists" : "%s: %s", errno == EEXIST ? id : dir,
-			strerror(errno));
+		oci_err(errno == EEXIST ? "container %s already exists" : "%s: %s",
+		        errno == EEXIST ? id : dir, strerror(errno));
 		goto fail;
 	}
 	made_dir = 1;
 	snprintf(cache, sizeof cache, "%s/initrd@cache", opt.root);
 	/* The guest reads the archive in place from its RAM, next to the image and its heap. */
-	if (initrd_pack(&s, rel, cache, ((unsigned long long)s.mem_mib << 20) / 2, initrd, sizeof initrd,
-			err, sizeof err) < 0) {
+	if (initrd_pack(&s, rel, cache, ((unsigned long long)s.mem_mib << 20) / 2, initrd,
+	                sizeof initrd, err, sizeof err) < 0) {
 		oci_err("%s", err);
 		goto fail;
 	}
@@ -334,11 +338,12 @@ static pid_t do_create(const char *id, int *passed)
 	cmdline[0] = '\0';
 	if (nc.up)
 		o = (size_t)snprintf(cmdline, sizeof cmdline, "ip=%s/%d%s%s ", nc.addr, nc.prefix,
-				     *nc.gw ? " gw=" : "", nc.gw);
+		                     *nc.gw ? " gw=" : "", nc.gw);
 	o += (size_t)snprintf(cmdline + o, sizeof cmdline - o, "--");
 	for (int i = 1; i < s.nargs; i++) {
 		char q[2048];
-		if (initrd_quote(s.args[i], q, sizeof q) < 0 || o + strlen(q) + 2 >= sizeof cmdline) {
+		if (initrd_quote(s.args[i], q, sizeof q) < 0 ||
+		    o + strlen(q) + 2 >= sizeof cmdline) {
 			oci_err("process.args are too long for the guest's command line");
 			goto fail_net;
 		}
@@ -369,7 +374,7 @@ static pid_t do_create(const char *id, int *passed)
 	}
 	if (pid == 0) {
 		close(p[0]);
-		if (tty >= 0) {   /* the pty is the guest's console and the controlling terminal */
+		if (tty >= 0) { /* the pty is the guest's console and the controlling terminal */
 			struct termios t;
 			/* QEMU's serial console already ends lines with CR LF: no second CR
 			 * from the pty. spore-kvm writes the guest's bare LF: the pty adds
@@ -404,7 +409,9 @@ static pid_t do_create(const char *id, int *passed)
 	/* Before start: the VMM the supervisor forks then starts inside the cgroup. */
 	if (*s.cgroup) {
 		if (!cgroup_path_ok(s.cgroup))
-			oci_info("%s: cgroupsPath '%s' is not a cgroupfs path: the VM stays in our cgroup", id, s.cgroup);
+			oci_info(
+				"%s: cgroupsPath '%s' is not a cgroupfs path: the VM stays in our cgroup",
+				id, s.cgroup);
 		else if (cgroup_join(s.cgroup, pid) > 0)
 			snprintf(st.cgroup, sizeof st.cgroup, "%s", s.cgroup);
 		else
@@ -419,14 +426,16 @@ static pid_t do_create(const char *id, int *passed)
 		char tmp[PATH_MAX + 16];
 		snprintf(tmp, sizeof tmp, "%s.tmp", opt.pid_file);
 		FILE *f = fopen(tmp, "w");
-		if (!f || fprintf(f, "%d", (int)pid) < 0 || fclose(f) != 0 || rename(tmp, opt.pid_file) < 0) {
+		if (!f || fprintf(f, "%d", (int)pid) < 0 || fclose(f) != 0 ||
+		    rename(tmp, opt.pid_file) < 0) {
 			oci_err("pid file %s: %s", opt.pid_file, strerror(errno));
 			kill(pid, SIGKILL);
 			goto fail_net;
 		}
 	}
-	oci_info("%s: created on %s, %u MiB, initrd %s, network %s%s%s, cmdline '%s'", id, st.vmm, s.mem_mib,
-		 *initrd ? initrd : "none", nc.up ? nc.ifname : "none", nc.up ? " mac " : "", nc.mac, cmdline);
+	oci_info("%s: created on %s, %u MiB, initrd %s, network %s%s%s, cmdline '%s'", id, st.vmm,
+	         s.mem_mib, *initrd ? initrd : "none", nc.up ? nc.ifname : "none",
+	         nc.up ? " mac " : "", nc.mac, cmdline);
 	spec_free(&s);
 	return pid;
 fail_net:
@@ -490,10 +499,14 @@ static int do_state(const char *id)
 
 static int parse_signal(const char *s)
 {
-	static const struct { const char *n; int v; } names[] = {
-		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
-		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "STOP", SIGSTOP },
-		{ "CONT", SIGCONT }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "WINCH", SIGWINCH },
+	static const struct {
+		const char *n;
+		int v;
+	} names[] = {
+		{ "HUP", SIGHUP },   { "INT", SIGINT },   { "QUIT", SIGQUIT },
+		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+		{ "TERM", SIGTERM }, { "STOP", SIGSTOP }, { "CONT", SIGCONT },
+		{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "WINCH", SIGWINCH },
 	};
 	char *end;
 	long v = strtol(s, &end, 10);
@@ -563,7 +576,7 @@ static int do_delete(const char *id)
 	}
 	state_remove(id);
 	cgroup_remove(st.cgroup);
-	net_teardown(st.netns);   /* after a SIGKILLed supervisor; quiet when already gone */
+	net_teardown(st.netns); /* after a SIGKILLed supervisor; quiet when already gone */
 	oci_info("%s: deleted", id);
 	return 0;
 }
@@ -578,13 +591,15 @@ static int do_list(void)
 	if (json)
 		printf("[");
 	else if (!opt.quiet)
-		printf("%-20s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+		printf("%-20s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+		       "CREATED", "OWNER");
 	int first = 1;
 	for (int i = 0; i < n; i++) {
 		struct state st;
 		char err[256];
 		snprintf(path, sizeof path, "%s/%s/spore.json", opt.root, ents[i]->d_name);
-		if (access(path, F_OK) == 0 && state_load(ents[i]->d_name, &st, err, sizeof err) == 0) {
+		if (access(path, F_OK) == 0 &&
+		    state_load(ents[i]->d_name, &st, err, sizeof err) == 0) {
 			const char *status = state_status(&st);
 			int pid = strcmp(status, "stopped") == 0 ? 0 : (int)st.pid;
 			if (json) {
@@ -594,8 +609,8 @@ static int do_list(void)
 			} else if (opt.quiet) {
 				printf("%s\n", st.id);
 			} else {
-				printf("%-20s %-8d %-10s %-40s %-30s %s\n", st.id, pid, status, st.bundle,
-				       st.created, "root");
+				printf("%-20s %-8d %-10s %-40s %-30s %s\n", st.id, pid, status,
+				       st.bundle, st.created, "root");
 			}
 			first = 0;
 			free(st.annotations_json);
@@ -625,11 +640,11 @@ static int do_features(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: spore-oci [--root DIR] [--log FILE] [--log-format text|json] COMMAND [OPTIONS] ID\n"
-		"  create --bundle DIR [--pid-file FILE] ID   start ID   state ID   kill ID [SIGNAL]\n"
-		"  delete [--force] ID   run [--detach] --bundle DIR ID   list [--format json] [-q]\n"
-		"  features   --version\n"
-		"Bundles whose process.args[0] is not a spore image go to runc unchanged.\n");
+	        "usage: spore-oci [--root DIR] [--log FILE] [--log-format text|json] COMMAND [OPTIONS] ID\n"
+	        "  create --bundle DIR [--pid-file FILE] ID   start ID   state ID   kill ID [SIGNAL]\n"
+	        "  delete [--force] ID   run [--detach] --bundle DIR ID   list [--format json] [-q]\n"
+	        "  features   --version\n"
+	        "Bundles whose process.args[0] is not a spore image go to runc unchanged.\n");
 }
 
 /* Options with a value; both --opt VALUE and --opt=VALUE. Unknown runc flags without
@@ -664,7 +679,8 @@ int main(int argc, char **argv)
 			opt.log = v;
 		else if ((v = value_of(argc, argv, &i, "--log-format")))
 			opt.log_json = strcmp(v, "json") == 0;
-		else if ((v = value_of(argc, argv, &i, "--bundle")) || (v = value_of(argc, argv, &i, "-b")))
+		else if ((v = value_of(argc, argv, &i, "--bundle")) ||
+		         (v = value_of(argc, argv, &i, "-b")))
 			opt.bundle = v;
 		else if ((v = value_of(argc, argv, &i, "--pid-file")))
 			opt.pid_file = v;
@@ -672,8 +688,9 @@ int main(int argc, char **argv)
 			opt.console_socket = v;
 		else if ((v = value_of(argc, argv, &i, "--format")))
 			opt.format = v;
-		else if ((v = value_of(argc, argv, &i, "--preserve-fds")) || (v = value_of(argc, argv, &i, "--criu")) ||
-			 (v = value_of(argc, argv, &i, "--rootless")))
+		else if ((v = value_of(argc, argv, &i, "--preserve-fds")) ||
+		         (v = value_of(argc, argv, &i, "--criu")) ||
+		         (v = value_of(argc, argv, &i, "--rootless")))
 			;
 		else if (!cmd && (strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0))
 			cmd = "--version";
@@ -681,7 +698,8 @@ int main(int argc, char **argv)
 			cmd = "help";
 		else if (strcmp(a, "--detach") == 0 || strcmp(a, "-d") == 0)
 			opt.detach = 1;
-		else if (strcmp(a, "--force") == 0 || (cmd && strcmp(cmd, "delete") == 0 && strcmp(a, "-f") == 0))
+		else if (strcmp(a, "--force") == 0 ||
+		         (cmd && strcmp(cmd, "delete") == 0 && strcmp(a, "-f") == 0))
 			opt.force = 1;
 		else if (cmd && strcmp(cmd, "list") == 0 && strcmp(a, "-f") == 0 && i + 1 < argc)
 			opt.format = argv[++i];
@@ -690,7 +708,7 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
 			opt.quiet = 1;
 		else if (a[0] == '-' && a[1])
-			;   /* runc flags without effect here */
+			; /* runc flags without effect here */
 		else if (!cmd)
 			cmd = a;
 		else if (npos < 2)
@@ -709,10 +727,10 @@ int main(int argc, char **argv)
 		printf("spore-oci version %s\nspec: %s\n", OCI_VERSION, OCI_SPEC);
 		return 0;
 	}
-	static const char *const ours[] = { "create", "run", "start", "state", "kill", "delete", "list",
-					    "features", NULL };
-	static const char *const runcs[] = { "exec", "ps", "pause", "resume", "update", "events",
-					     "checkpoint", "restore", "spec", NULL };
+	static const char *const ours[] = { "create", "run",  "start",    "state", "kill",
+		                            "delete", "list", "features", NULL };
+	static const char *const runcs[] = { "exec",   "ps",         "pause",   "resume", "update",
+		                             "events", "checkpoint", "restore", "spec",   NULL };
 	int known = 0;
 	for (int i = 0; ours[i]; i++)
 		known |= strcmp(cmd, ours[i]) == 0;
@@ -764,6 +782,6 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "delete") == 0)
 		return do_delete(pos[0]);
 	oci_err("%s: '%s' is not supported for spore containers (create, start, state, kill, delete, run, list)",
-		pos[0], cmd);
+	        pos[0], cmd);
 	return 1;
 }

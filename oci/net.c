@@ -38,7 +38,9 @@ static int enter(const char *netns, char *err, size_t errlen)
 		return fail(err, errlen, "network namespace %s: %s", netns, strerror(errno));
 	int rc = setns(fd, CLONE_NEWNET);
 	close(fd);
-	return rc < 0 ? fail(err, errlen, "entering network namespace %s: %s", netns, strerror(errno)) : 0;
+	return rc < 0 ? fail(err, errlen, "entering network namespace %s: %s", netns,
+	                     strerror(errno))
+	              : 0;
 }
 
 /* Runs a tool, its output kept for the error line. */
@@ -60,7 +62,8 @@ static int run(char *err, size_t errlen, char *const argv[])
 	}
 	close(p[1]);
 	ssize_t n = 0, r;
-	while ((r = read(p[0], out + n, sizeof out - 1 - (size_t)n)) > 0 && (size_t)(n += r) < sizeof out - 1)
+	while ((r = read(p[0], out + n, sizeof out - 1 - (size_t)n)) > 0 &&
+	       (size_t)(n += r) < sizeof out - 1)
 		;
 	out[n > 0 ? n : 0] = '\0';
 	close(p[0]);
@@ -71,7 +74,8 @@ static int run(char *err, size_t errlen, char *const argv[])
 			*nl = '\0';
 		char cmd[256] = "";
 		for (int i = 0; argv[i] && strlen(cmd) < 200; i++)
-			snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", i ? " " : "", argv[i]);
+			snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", i ? " " : "",
+			         argv[i]);
 		return fail(err, errlen, "'%s' failed: %s", cmd, out);
 	}
 	return 0;
@@ -87,8 +91,9 @@ static int discover(struct netcfg *nc, char *err, size_t errlen)
 	if (getifaddrs(&ifa) < 0)
 		return fail(err, errlen, "getifaddrs: %s", strerror(errno));
 	for (i = ifa; i; i = i->ifa_next) {
-		if (!i->ifa_addr || !i->ifa_netmask || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
-		    strcmp(i->ifa_name, OCI_TAP) == 0 || strlen(i->ifa_name) >= sizeof nc->ifname)
+		if (!i->ifa_addr || !i->ifa_netmask || i->ifa_addr->sa_family != AF_INET ||
+		    (i->ifa_flags & IFF_LOOPBACK) || strcmp(i->ifa_name, OCI_TAP) == 0 ||
+		    strlen(i->ifa_name) >= sizeof nc->ifname)
 			continue;
 		struct in_addr a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
 		uint32_t m = ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr);
@@ -110,14 +115,15 @@ static int discover(struct netcfg *nc, char *err, size_t errlen)
 	}
 	close(s);
 	const unsigned char *h = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
-	snprintf(nc->mac, sizeof nc->mac, "%02x:%02x:%02x:%02x:%02x:%02x", h[0], h[1], h[2], h[3], h[4], h[5]);
+	snprintf(nc->mac, sizeof nc->mac, "%02x:%02x:%02x:%02x:%02x:%02x", h[0], h[1], h[2], h[3],
+	         h[4], h[5]);
 	/* /proc/self/net is the calling task's namespace: the default route's gateway. */
 	FILE *f = fopen("/proc/self/net/route", "r");
 	char line[256], dev[64];
 	unsigned dst, gw, flags;
 	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "%63s %x %x %x", dev, &dst, &gw, &flags) == 4 && dst == 0 && gw != 0 &&
-		    strcmp(dev, nc->ifname) == 0) {
+		if (sscanf(line, "%63s %x %x %x", dev, &dst, &gw, &flags) == 4 && dst == 0 &&
+		    gw != 0 && strcmp(dev, nc->ifname) == 0) {
 			struct in_addr g = { .s_addr = gw };
 			inet_ntop(AF_INET, &g, nc->gw, sizeof nc->gw);
 		}
@@ -141,23 +147,25 @@ int net_setup(const char *netns, struct netcfg *nc, char *err, size_t errlen)
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct ifreq ifr = { 0 };
 	strcpy(ifr.ifr_name, nc->ifname);
-	snprintf(mtu, sizeof mtu, "%d", s >= 0 && ioctl(s, SIOCGIFMTU, &ifr) == 0 ? ifr.ifr_mtu : 1500);
+	snprintf(mtu, sizeof mtu, "%d",
+	         s >= 0 && ioctl(s, SIOCGIFMTU, &ifr) == 0 ? ifr.ifr_mtu : 1500);
 	if (s >= 0)
 		close(s);
 	char *tap_add[] = { "ip", "tuntap", "add", "dev", OCI_TAP, "mode", "tap", NULL };
 	char *tap_up[] = { "ip", "link", "set", OCI_TAP, "mtu", mtu, "up", NULL };
 	char *q_if[] = { "tc", "qdisc", "add", "dev", nc->ifname, "ingress", NULL };
 	char *q_tap[] = { "tc", "qdisc", "add", "dev", OCI_TAP, "ingress", NULL };
-	char *f_if[] = { "tc", "filter", "add", "dev", nc->ifname, "parent", "ffff:", "protocol", "all",
-			 "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev",
-			 OCI_TAP, NULL };
-	char *f_tap[] = { "tc", "filter", "add", "dev", OCI_TAP, "parent", "ffff:", "protocol", "all",
-			  "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev",
-			  nc->ifname, NULL };
+	char *f_if[] = { "tc",       "filter", "add",    "dev",      nc->ifname, "parent", "ffff:",
+		         "protocol", "all",    "u32",    "match",    "u32",      "0",      "0",
+		         "action",   "mirred", "egress", "redirect", "dev",      OCI_TAP,  NULL };
+	char *f_tap[] = { "tc",       "filter", "add",    "dev",      OCI_TAP, "parent",   "ffff:",
+		          "protocol", "all",    "u32",    "match",    "u32",   "0",        "0",
+		          "action",   "mirred", "egress", "redirect", "dev",   nc->ifname, NULL };
 	if (run(err, errlen, tap_add) < 0)
 		return -1;
-	if (run(err, errlen, tap_up) < 0 || run(err, errlen, q_if) < 0 || run(err, errlen, q_tap) < 0 ||
-	    run(err, errlen, f_if) < 0 || run(err, errlen, f_tap) < 0) {
+	if (run(err, errlen, tap_up) < 0 || run(err, errlen, q_if) < 0 ||
+	    run(err, errlen, q_tap) < 0 || run(err, errlen, f_if) < 0 ||
+	    run(err, errlen, f_tap) < 0) {
 		net_teardown(NULL);
 		return -1;
 	}

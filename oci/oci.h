@@ -7,24 +7,24 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define OCI_VERSION "0.1"
-#define OCI_SPEC "1.0.2-dev"
-#define OCI_MAX_ARGS 64
-#define OCI_MEM_DEFAULT 64      /* MiB, as tests/spore-run */
-#define OCI_MEM_MIN 4           /* MiB: the smallest guest QEMU microvm boots (tests/run-tests hello-4m) */
-#define OCI_MEM_MAX (64 * 1024) /* MiB */
-#define OCI_TAP "sporetap0"
+#define OCI_VERSION     "0.1"
+#define OCI_SPEC        "1.0.2-dev"
+#define OCI_MAX_ARGS    64
+#define OCI_MEM_DEFAULT 64 /* MiB, as tests/spore-run */
+#define OCI_MEM_MIN     4 /* MiB: the smallest guest QEMU microvm boots (tests/run-tests hello-4m) */
+#define OCI_MEM_MAX     (64 * 1024) /* MiB */
+#define OCI_TAP         "sporetap0"
 
 /* Global options and the log (main.c). */
 struct opts {
-	const char *root;        /* --root: state directories, one per container */
-	const char *log;         /* --log */
-	int log_json;            /* --log-format json */
-	const char *bundle;      /* --bundle */
-	const char *pid_file;    /* --pid-file */
+	const char *root;     /* --root: state directories, one per container */
+	const char *log;      /* --log */
+	int log_json;         /* --log-format json */
+	const char *bundle;   /* --bundle */
+	const char *pid_file; /* --pid-file */
 	const char *console_socket;
 	int detach, force, all, quiet;
-	const char *format;      /* list --format */
+	const char *format; /* list --format */
 };
 extern struct opts opt;
 void oci_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -32,19 +32,19 @@ void oci_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The parts of config.json spore-oci uses (spec.c). */
 struct spec {
-	char rootfs[4096];          /* absolute */
-	char *args[OCI_MAX_ARGS];   /* process.args, strdup'ed */
+	char rootfs[4096];        /* absolute */
+	char *args[OCI_MAX_ARGS]; /* process.args, strdup'ed */
 	int nargs;
-	char path_env[1024];        /* process.env PATH=, for a bare args[0] */
-	int terminal;               /* process.terminal */
-	unsigned mem_mib;           /* linux.resources.memory.limit, or the default */
-	char netns[4096];           /* linux.namespaces network path; "" = none given */
-	int has_netns_entry;        /* a network namespace is asked for at all */
-	char vmm[32];               /* annotation org.spore.vmm: "", "spore-kvm" or "qemu" */
-	char *mounts[64];           /* mount destinations (skipped when packing the initrd) */
+	char path_env[1024]; /* process.env PATH=, for a bare args[0] */
+	int terminal;        /* process.terminal */
+	unsigned mem_mib;    /* linux.resources.memory.limit, or the default */
+	char netns[4096];    /* linux.namespaces network path; "" = none given */
+	int has_netns_entry; /* a network namespace is asked for at all */
+	char vmm[32];        /* annotation org.spore.vmm: "", "spore-kvm" or "qemu" */
+	char *mounts[64];    /* mount destinations (skipped when packing the initrd) */
 	int nmounts;
-	char *annotations_json;     /* config's annotations, serialized, for state */
-	char cgroup[1100];          /* linux.cgroupsPath */
+	char *annotations_json; /* config's annotations, serialized, for state */
+	char cgroup[1100];      /* linux.cgroupsPath */
 };
 int spec_load(const char *bundle, struct spec *s, char *err, size_t errlen);
 int spec_parse(const char *text, const char *bundle, struct spec *s, char *err, size_t errlen);
@@ -57,7 +57,7 @@ int image_notes_spore(const uint8_t *p, size_t n);
 
 /* The rootfs's other files as a ustar archive, cached by content (initrd.c). */
 int initrd_pack(const struct spec *s, const char *image_rel, const char *cache_dir,
-		unsigned long long max_bytes, char *out, size_t outlen, char *err, size_t errlen);
+                unsigned long long max_bytes, char *out, size_t outlen, char *err, size_t errlen);
 int initrd_quote(const char *arg, char *out, size_t outlen);
 
 /* The container's network namespace: tap + tc mirred (net.c). */
@@ -72,7 +72,7 @@ void net_teardown(const char *netns);
 /* The VMM and the supervisor that owns it (vmm.c). */
 int vmm_choose(const char *want, char *name, size_t namelen, char *err, size_t errlen);
 int vmm_argv(const char *vmm, const char *kernel, const char *initrd, unsigned mem_mib,
-	     const struct netcfg *nc, const char *cmdline, int tty, char **argv, int max);
+             const struct netcfg *nc, const char *cmdline, int tty, char **argv, int max);
 int vmm_exit_status(const char *vmm, int wstatus, int *signo);
 
 /* The container's cgroup (cgroup.c). */

@@ -31,20 +31,25 @@ static int copy(char *dst, size_t n, const char *src, const char *what, char *er
 
 static int parse_memory(json_t *root, struct spec *s, char *err, size_t errlen)
 {
-	json_t *lim = json_object_get(json_object_get(json_object_get(json_object_get(root, "linux"),
-						       "resources"), "memory"), "limit");
+	json_t *lim = json_object_get(
+		json_object_get(json_object_get(json_object_get(root, "linux"), "resources"),
+	                        "memory"),
+		"limit");
 
 	s->mem_mib = OCI_MEM_DEFAULT;
 	if (!lim || json_is_null(lim))
 		return 0;
 	if (!json_is_integer(lim))
-		return fail(err, errlen, "config.json: linux.resources.memory.limit is not an integer");
+		return fail(err, errlen,
+		            "config.json: linux.resources.memory.limit is not an integer");
 	json_int_t v = json_integer_value(lim);
-	if (v == -1)   /* the spec's "unlimited" */
+	if (v == -1) /* the spec's "unlimited" */
 		return 0;
 	if (v < (json_int_t)OCI_MEM_MIN << 20 || v > (json_int_t)OCI_MEM_MAX << 20)
-		return fail(err, errlen, "config.json: memory limit %lld bytes is outside %d MiB..%d MiB "
-			    "(the guest's RAM)", (long long)v, OCI_MEM_MIN, OCI_MEM_MAX);
+		return fail(err, errlen,
+		            "config.json: memory limit %lld bytes is outside %d MiB..%d MiB "
+		            "(the guest's RAM)",
+		            (long long)v, OCI_MEM_MIN, OCI_MEM_MAX);
 	s->mem_mib = (unsigned)(v >> 20);
 	return 0;
 }
@@ -62,16 +67,19 @@ static int parse_process(json_t *root, struct spec *s, char *err, size_t errlen)
 		return fail(err, errlen, "config.json: process.args is missing or empty");
 	if (json_array_size(args) > OCI_MAX_ARGS)
 		return fail(err, errlen, "config.json: more than %d process.args", OCI_MAX_ARGS);
-	json_array_foreach(args, i, v) {
+	json_array_foreach(args, i, v)
+	{
 		if (!json_is_string(v))
-			return fail(err, errlen, "config.json: process.args[%zu] is not a string", i);
+			return fail(err, errlen, "config.json: process.args[%zu] is not a string",
+			            i);
 		s->args[s->nargs++] = strdup(json_string_value(v));
 	}
 	if (s->args[0][0] == '\0')
 		return fail(err, errlen, "config.json: process.args[0] is empty");
 	s->terminal = json_is_true(json_object_get(proc, "terminal"));
 	strcpy(s->path_env, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	json_array_foreach(json_object_get(proc, "env"), i, v) {
+	json_array_foreach(json_object_get(proc, "env"), i, v)
+	{
 		const char *e = json_string_value(v);
 		if (e && strncmp(e, "PATH=", 5) == 0 &&
 		    copy(s->path_env, sizeof s->path_env, e + 5, "PATH", err, errlen) < 0)
@@ -85,20 +93,23 @@ static int parse_linux(json_t *root, struct spec *s, char *err, size_t errlen)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(json_object_get(json_object_get(root, "linux"), "namespaces"), i, v) {
+	json_array_foreach(json_object_get(json_object_get(root, "linux"), "namespaces"), i, v)
+	{
 		const char *type = json_string_value(json_object_get(v, "type"));
 		const char *path = json_string_value(json_object_get(v, "path"));
 		if (!type || strcmp(type, "network") != 0)
 			continue;
 		s->has_netns_entry = 1;
 		if (path && copy(s->netns, sizeof s->netns, path, "the network namespace path", err,
-				 errlen) < 0)
+		                 errlen) < 0)
 			return -1;
 	}
-	const char *cg = json_string_value(json_object_get(json_object_get(root, "linux"), "cgroupsPath"));
+	const char *cg =
+		json_string_value(json_object_get(json_object_get(root, "linux"), "cgroupsPath"));
 	if (cg && copy(s->cgroup, sizeof s->cgroup, cg, "linux.cgroupsPath", err, errlen) < 0)
 		return -1;
-	json_array_foreach(json_object_get(root, "mounts"), i, v) {
+	json_array_foreach(json_object_get(root, "mounts"), i, v)
+	{
 		const char *dst = json_string_value(json_object_get(v, "destination"));
 		if (dst && s->nmounts < (int)(sizeof s->mounts / sizeof s->mounts[0]))
 			s->mounts[s->nmounts++] = strdup(dst);
@@ -114,7 +125,8 @@ int spec_parse(const char *text, const char *bundle, struct spec *s, char *err, 
 
 	memset(s, 0, sizeof *s);
 	if (!root)
-		return fail(err, errlen, "config.json: invalid JSON at line %d: %s", je.line, je.text);
+		return fail(err, errlen, "config.json: invalid JSON at line %d: %s", je.line,
+		            je.text);
 	if (!json_is_object(root)) {
 		fail(err, errlen, "config.json: not a JSON object");
 		goto out;
@@ -125,7 +137,7 @@ int spec_parse(const char *text, const char *bundle, struct spec *s, char *err, 
 		goto out;
 	}
 	int n = rp[0] == '/' ? snprintf(s->rootfs, sizeof s->rootfs, "%s", rp)
-			     : snprintf(s->rootfs, sizeof s->rootfs, "%s/%s", bundle, rp);
+	                     : snprintf(s->rootfs, sizeof s->rootfs, "%s/%s", bundle, rp);
 	if (n < 0 || (size_t)n >= sizeof s->rootfs) {
 		fail(err, errlen, "config.json: root.path is too long");
 		goto out;
@@ -137,7 +149,9 @@ int spec_parse(const char *text, const char *bundle, struct spec *s, char *err, 
 	const char *vmm = json_string_value(json_object_get(ann, "org.spore.vmm"));
 	if (vmm) {
 		if (strcmp(vmm, "spore-kvm") != 0 && strcmp(vmm, "qemu") != 0) {
-			fail(err, errlen, "config.json: annotation org.spore.vmm is '%.40s' (want spore-kvm or qemu)", vmm);
+			fail(err, errlen,
+			     "config.json: annotation org.spore.vmm is '%.40s' (want spore-kvm or qemu)",
+			     vmm);
 			goto out;
 		}
 		strcpy(s->vmm, vmm);
@@ -160,7 +174,8 @@ int spec_load(const char *bundle, struct spec *s, char *err, size_t errlen)
 	snprintf(path, sizeof path, "%s/config.json", bundle);
 	if (!(f = fopen(path, "r")))
 		return fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) < 0 || (len = ftell(f)) < 0 || len > (16 << 20) || fseek(f, 0, SEEK_SET) < 0) {
+	if (fseek(f, 0, SEEK_END) < 0 || (len = ftell(f)) < 0 || len > (16 << 20) ||
+	    fseek(f, 0, SEEK_SET) < 0) {
 		fclose(f);
 		return fail(err, errlen, "%s: unreadable or larger than 16 MiB", path);
 	}

@@ -33,8 +33,8 @@ int state_valid_id(const char *id)
 	if (n == 0 || n > 200 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
 		return 0;
 	for (const char *p = id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '_' || *p == '+' || *p == '-' || *p == '.'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '+' || *p == '-' || *p == '.'))
 			return 0;
 	return 1;
 }
@@ -69,10 +69,13 @@ unsigned long long state_proc_start(pid_t pid)
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	char *s = strrchr(buf, ')');   /* the command name may hold spaces and parentheses */
+	char *s = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
 	char st;
-	if (!s || sscanf(s + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			 &st, &start) != 2 || st == 'Z' || st == 'X')
+	if (!s ||
+	    sscanf(s + 1,
+	           " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+	           &st, &start) != 2 ||
+	    st == 'Z' || st == 'X')
 		return 0;
 	return start;
 }
@@ -81,13 +84,12 @@ int state_save(const struct state *st)
 {
 	char dir[4400], tmp[4500], path[4500];
 	json_t *ann = json_loads(st->annotations_json ? st->annotations_json : "{}", 0, NULL);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "cgroup",
-			      st->cgroup, "id", st->id,
-			      "bundle", st->bundle, "rootfs", st->rootfs, "created", st->created, "vmm",
-			      st->vmm, "netns", st->netns, "pid", (json_int_t)st->pid, "vmmPid",
-			      (json_int_t)st->vmm_pid, "starttime", (json_int_t)st->starttime,
-			      "memoryMiB", (json_int_t)st->mem_mib, "annotations",
-			      ann ? ann : json_object());
+	json_t *o = json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "cgroup",
+		st->cgroup, "id", st->id, "bundle", st->bundle, "rootfs", st->rootfs, "created",
+		st->created, "vmm", st->vmm, "netns", st->netns, "pid", (json_int_t)st->pid,
+		"vmmPid", (json_int_t)st->vmm_pid, "starttime", (json_int_t)st->starttime,
+		"memoryMiB", (json_int_t)st->mem_mib, "annotations", ann ? ann : json_object());
 
 	state_dir(st->id, dir, sizeof dir);
 	snprintf(tmp, sizeof tmp, "%s/.spore.json.%d", dir, (int)getpid());
@@ -113,7 +115,7 @@ int state_load(const char *id, struct state *st, char *err, size_t errlen)
 	json_t *o = json_load_file(path, 0, &je);
 	if (!o)
 		return fail(err, errlen, "container %s does not exist (%s)", id,
-			    access(path, F_OK) == 0 ? "its state file is damaged" : "no state");
+		            access(path, F_OK) == 0 ? "its state file is damaged" : "no state");
 	const char *b = json_string_value(json_object_get(o, "bundle"));
 	const char *r = json_string_value(json_object_get(o, "rootfs"));
 	const char *c = json_string_value(json_object_get(o, "created"));
@@ -121,9 +123,10 @@ int state_load(const char *id, struct state *st, char *err, size_t errlen)
 	const char *n = json_string_value(json_object_get(o, "netns"));
 	const char *cg = json_string_value(json_object_get(o, "cgroup"));
 	json_t *ann = json_object_get(o, "annotations");
-	if (!b || !r || !c || !v || !n || strlen(b) >= sizeof st->bundle || strlen(r) >= sizeof st->rootfs ||
-	    strlen(c) >= sizeof st->created || strlen(v) >= sizeof st->vmm || strlen(n) >= sizeof st->netns ||
-	    !cg || strlen(cg) >= sizeof st->cgroup) {
+	if (!b || !r || !c || !v || !n || strlen(b) >= sizeof st->bundle ||
+	    strlen(r) >= sizeof st->rootfs || strlen(c) >= sizeof st->created ||
+	    strlen(v) >= sizeof st->vmm || strlen(n) >= sizeof st->netns || !cg ||
+	    strlen(cg) >= sizeof st->cgroup) {
 		json_decref(o);
 		return fail(err, errlen, "container %s: state file %s is damaged", id, path);
 	}
@@ -161,11 +164,12 @@ char *state_json(const struct state *st)
 	const char *status = state_status(st);
 	json_t *ann = json_loads(st->annotations_json ? st->annotations_json : "{}", 0, NULL);
 	json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:{s:s, s:I, s:I}}",
-			      "ociVersion", OCI_SPEC, "id", st->id, "pid",
-			      (json_int_t)(strcmp(status, "stopped") == 0 ? 0 : st->pid), "status", status,
-			      "bundle", st->bundle, "rootfs", st->rootfs, "created", st->created, "owner",
-			      "", "annotations", ann ? ann : json_object(), "spore", "vmm", st->vmm,
-			      "vmmPid", (json_int_t)st->vmm_pid, "memoryMiB", (json_int_t)st->mem_mib);
+	                      "ociVersion", OCI_SPEC, "id", st->id, "pid",
+	                      (json_int_t)(strcmp(status, "stopped") == 0 ? 0 : st->pid), "status",
+	                      status, "bundle", st->bundle, "rootfs", st->rootfs, "created",
+	                      st->created, "owner", "", "annotations", ann ? ann : json_object(),
+	                      "spore", "vmm", st->vmm, "vmmPid", (json_int_t)st->vmm_pid,
+	                      "memoryMiB", (json_int_t)st->mem_mib);
 	char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);
 	return s;

@@ -46,10 +46,7 @@ static int find_spore_kvm(void)
 	return access(spore_kvm, X_OK) == 0;
 }
 
-static int kvm_usable(void)
-{
-	return access("/dev/kvm", R_OK | W_OK) == 0;
-}
+static int kvm_usable(void) { return access("/dev/kvm", R_OK | W_OK) == 0; }
 
 /* vmm=spore-kvm|qemu|auto from SPORE_OCI_CONF (default /etc/spore-oci.conf), if any. */
 static void host_choice(char *out, size_t n)
@@ -61,7 +58,8 @@ static void host_choice(char *out, size_t n)
 	out[0] = '\0';
 	while (f && fgets(line, sizeof line, f)) {
 		char v[32];
-		if (sscanf(line, " vmm = %31s", v) == 1 && (strcmp(v, "spore-kvm") == 0 || strcmp(v, "qemu") == 0))
+		if (sscanf(line, " vmm = %31s", v) == 1 &&
+		    (strcmp(v, "spore-kvm") == 0 || strcmp(v, "qemu") == 0))
 			snprintf(out, n, "%s", v);
 	}
 	if (f)
@@ -83,9 +81,11 @@ int vmm_choose(const char *want, char *name, size_t namelen, char *err, size_t e
 	int auto_kvm = kvm && have_mon;
 	if (strcmp(want, "spore-kvm") == 0 || (!*want && auto_kvm)) {
 		if (!have_mon)
-			return fail(err, errlen, "VMM spore-kvm asked for, but no spore-kvm next to spore-oci");
+			return fail(err, errlen,
+			            "VMM spore-kvm asked for, but no spore-kvm next to spore-oci");
 		if (!kvm)
-			return fail(err, errlen, "VMM spore-kvm asked for, but /dev/kvm is not usable here");
+			return fail(err, errlen,
+			            "VMM spore-kvm asked for, but /dev/kvm is not usable here");
 		snprintf(name, namelen, "spore-kvm");
 		return 0;
 	}
@@ -97,11 +97,16 @@ int vmm_choose(const char *want, char *name, size_t namelen, char *err, size_t e
 
 /* The VMM's argv (strings owned by a static buffer); the console is stdout. */
 int vmm_argv(const char *vmm, const char *kernel, const char *initrd, unsigned mem_mib,
-	     const struct netcfg *nc, const char *cmdline, int tty, char **argv, int max)
+             const struct netcfg *nc, const char *cmdline, int tty, char **argv, int max)
 {
 	static char mem[32], net[128], nic[128], ird[PATH_MAX + 16], mac[64];
 	int n = 0;
-#define A(s) do { if (n + 1 >= max) return -1; argv[n++] = (char *)(s); } while (0)
+#define A(s)                                                                                       \
+	do {                                                                                       \
+		if (n + 1 >= max)                                                                  \
+			return -1;                                                                 \
+		argv[n++] = (char *)(s);                                                           \
+	} while (0)
 	if (strcmp(vmm, "spore-kvm") == 0) {
 		A(spore_kvm);
 		snprintf(mem, sizeof mem, "--mem=%uM", mem_mib);
@@ -123,33 +128,58 @@ int vmm_argv(const char *vmm, const char *kernel, const char *initrd, unsigned m
 	}
 	int kvm = strcmp(vmm, "qemu-microvm-kvm") == 0;
 	A("qemu-system-x86_64");
-	A("-M"); A("microvm,x-option-roms=off,rtc=on");
-	A("-global"); A("virtio-mmio.force-legacy=false");
+	A("-M");
+	A("microvm,x-option-roms=off,rtc=on");
+	A("-global");
+	A("virtio-mmio.force-legacy=false");
 	if (kvm) {
-		A("-accel"); A("kvm"); A("-cpu"); A("host,-arch-capabilities");
+		A("-accel");
+		A("kvm");
+		A("-cpu");
+		A("host,-arch-capabilities");
 	} else {
 		/* maxcpus=2: TCG then keeps the guest's fences (docs/virtio.md). */
-		A("-accel"); A("tcg"); A("-cpu"); A("max"); A("-smp"); A("1,maxcpus=2");
+		A("-accel");
+		A("tcg");
+		A("-cpu");
+		A("max");
+		A("-smp");
+		A("1,maxcpus=2");
 	}
 	snprintf(mem, sizeof mem, "%u", mem_mib);
-	A("-m"); A(mem);
-	A("-nodefaults"); A("-no-user-config"); A("-display"); A("none"); A("-no-reboot");
+	A("-m");
+	A(mem);
+	A("-nodefaults");
+	A("-no-user-config");
+	A("-display");
+	A("none");
+	A("-no-reboot");
 	/* On a terminal, QEMU's stdio backend turns OPOST on and the guest's CR LF becomes
 	 * CR CR LF; its serial-device backend puts the pty in raw mode instead. */
-	A("-chardev"); A(tty ? "serial,id=con,path=/dev/stdin" : "stdio,id=con,signal=off");
-	A("-serial"); A("chardev:con");
-	A("-device"); A("isa-debug-exit,iobase=0xf4,iosize=0x04");
-	A("-device"); A("virtio-rng-device");
+	A("-chardev");
+	A(tty ? "serial,id=con,path=/dev/stdin" : "stdio,id=con,signal=off");
+	A("-serial");
+	A("chardev:con");
+	A("-device");
+	A("isa-debug-exit,iobase=0xf4,iosize=0x04");
+	A("-device");
+	A("virtio-rng-device");
 	if (nc->up) {
 		snprintf(net, sizeof net, "tap,id=n0,ifname=%s,script=no,downscript=no", OCI_TAP);
 		snprintf(nic, sizeof nic, "virtio-net-device,netdev=n0,mac=%s", nc->mac);
-		A("-netdev"); A(net); A("-device"); A(nic);
+		A("-netdev");
+		A(net);
+		A("-device");
+		A(nic);
 	}
 	if (*initrd) {
-		A("-initrd"); A(initrd);
+		A("-initrd");
+		A(initrd);
 	}
-	A("-kernel"); A(kernel);
-	A("-append"); A(cmdline);
+	A("-kernel");
+	A(kernel);
+	A("-append");
+	A(cmdline);
 	argv[n] = NULL;
 	return n;
 #undef A

@@ -29,7 +29,8 @@ static int listener(int type, int port)
 		exit(1);
 	}
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || (type == SOCK_STREAM && listen(s, 128) < 0)) {
+	if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    (type == SOCK_STREAM && listen(s, 128) < 0)) {
 		perror("echo: bind/listen");
 		exit(1);
 	}
@@ -61,7 +62,7 @@ static int echo_tcp(int fd)
 
 static void echo_udp(int fd)
 {
-	static char buf[65536];   /* not on the stack: a datagram may be 64 KiB */
+	static char buf[65536]; /* not on the stack: a datagram may be 64 KiB */
 	struct sockaddr_in from;
 	socklen_t len = sizeof from;
 	ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &len);
@@ -71,7 +72,7 @@ static void echo_udp(int fd)
 
 int main(int argc, char **argv)
 {
-	signal(SIGPIPE, SIG_IGN);   /* a peer that resets gets EPIPE, not the end of the server */
+	signal(SIGPIPE, SIG_IGN); /* a peer that resets gets EPIPE, not the end of the server */
 	int port = argc > 1 ? atoi(argv[1]) : 7;
 	if (port <= 0 || port > 65535) {
 		fprintf(stderr, "usage: echo [PORT]\n");
@@ -99,7 +100,7 @@ int main(int argc, char **argv)
 				if (c < 0)
 					continue;
 				if (npfd == MAXFD) {
-					close(c);   /* full: refuse rather than fail */
+					close(c); /* full: refuse rather than fail */
 					continue;
 				}
 				setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

@@ -32,7 +32,8 @@ int main(int argc, char **argv)
 	time_t now = wall / 1000000000;
 	char when[32];
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", gmtime(&now));
-	printf("monotonic %lld.%09lld s, wall %s UTC\n", mono / 1000000000, mono % 1000000000, when);
+	printf("monotonic %lld.%09lld s, wall %s UTC\n", mono / 1000000000, mono % 1000000000,
+	       when);
 
 	/* 2 MiB, or half the free RAM in a smaller guest. */
 	size_t n = 2 << 20, avail = (size_t)sysconf(_SC_AVPHYS_PAGES) * 4096;

@@ -12,12 +12,23 @@
 #include <unistd.h>
 #include "http.h"
 
-static const struct { const char *ext, *type; } mime[] = {
-	{ "html", "text/html; charset=utf-8" }, { "htm", "text/html; charset=utf-8" },
-	{ "css", "text/css" }, { "js", "text/javascript" }, { "json", "application/json" },
-	{ "txt", "text/plain; charset=utf-8" }, { "png", "image/png" }, { "jpg", "image/jpeg" },
-	{ "jpeg", "image/jpeg" }, { "gif", "image/gif" }, { "svg", "image/svg+xml" },
-	{ "ico", "image/x-icon" }, { "wasm", "application/wasm" }, { "pdf", "application/pdf" },
+static const struct {
+	const char *ext, *type;
+} mime[] = {
+	{ "html", "text/html; charset=utf-8" },
+	{ "htm", "text/html; charset=utf-8" },
+	{ "css", "text/css" },
+	{ "js", "text/javascript" },
+	{ "json", "application/json" },
+	{ "txt", "text/plain; charset=utf-8" },
+	{ "png", "image/png" },
+	{ "jpg", "image/jpeg" },
+	{ "jpeg", "image/jpeg" },
+	{ "gif", "image/gif" },
+	{ "svg", "image/svg+xml" },
+	{ "ico", "image/x-icon" },
+	{ "wasm", "application/wasm" },
+	{ "pdf", "application/pdf" },
 };
 
 const char *files_mime(const char *path)
@@ -34,8 +45,13 @@ const char *files_mime(const char *path)
 static int put(char **b, size_t *len, size_t *cap, const char *s, int html)
 {
 	for (; *s; s++) {
-		const char *q = !html ? NULL : *s == '&' ? "&amp;" : *s == '<' ? "&lt;" :
-				*s == '>' ? "&gt;" : *s == '"' ? "&quot;" : *s == '\'' ? "&#39;" : NULL;
+		const char *q = !html        ? NULL
+		                : *s == '&'  ? "&amp;"
+		                : *s == '<'  ? "&lt;"
+		                : *s == '>'  ? "&gt;"
+		                : *s == '"'  ? "&quot;"
+		                : *s == '\'' ? "&#39;"
+		                             : NULL;
 		size_t n = q ? strlen(q) : 1;
 		if (*len + n + 1 > *cap) {
 			char *nb = realloc(*b, *cap * 2 + n);
@@ -58,10 +74,12 @@ static void listing(const char *dir, const char *urlpath, struct reply *out)
 	DIR *d = b ? opendir(dir) : NULL;
 	int err = !d;
 	err = err || put(&b, &len, &cap, "<!DOCTYPE html>\n<html><head><title>Index of ", 0) ||
-	      put(&b, &len, &cap, urlpath, 1) || put(&b, &len, &cap, "</title></head><body><h1>Index of ", 0) ||
+	      put(&b, &len, &cap, urlpath, 1) ||
+	      put(&b, &len, &cap, "</title></head><body><h1>Index of ", 0) ||
 	      put(&b, &len, &cap, urlpath, 1) || put(&b, &len, &cap, "</h1>\n<ul>\n", 0);
 	for (struct dirent *e; !err && (e = readdir(d));) {
-		if (e->d_name[0] == '.' || http_url_escape(e->d_name, esc, sizeof esc) >= sizeof esc)
+		if (e->d_name[0] == '.' ||
+		    http_url_escape(e->d_name, esc, sizeof esc) >= sizeof esc)
 			continue;
 		const char *slash = e->d_type == DT_DIR ? "/" : "";
 		err = put(&b, &len, &cap, "<li><a href=\"", 0) || put(&b, &len, &cap, esc, 1) ||
@@ -99,7 +117,7 @@ void files_get(const char *root, const struct http_req *r, struct reply *out)
 		return;
 	if (S_ISDIR(st.st_mode)) {
 		if (r->path[plen - 1] != '/') {
-			out->status = 301;   /* so that relative links resolve inside it */
+			out->status = 301; /* so that relative links resolve inside it */
 			out->redirect = 1;
 			return;
 		}

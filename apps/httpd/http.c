@@ -9,8 +9,10 @@
 
 static int hexval(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
 }
 
 /* tchar (RFC 7230 3.2.6): the bytes of a method or a header name */
@@ -35,7 +37,7 @@ static int decode_path(const char *t, size_t n, struct http_req *r)
 		if (o + 1 >= sizeof r->path)
 			return -414;
 		if (c == 0)
-			r->bad_path = 1, c = '?';   /* never a real NUL in the path */
+			r->bad_path = 1, c = '?'; /* never a real NUL in the path */
 		r->path[o++] = (char)c;
 	}
 	r->path[o] = 0;
@@ -58,7 +60,8 @@ static long request_line(const char *p, const char *eol, struct http_req *r)
 	if (!sp2 || sp2 == t)
 		return -400;
 	for (const char *c = t; c < sp2; c++)
-		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)   /* controls, NUL, non-ASCII */
+		if ((unsigned char)*c <= ' ' ||
+		    (unsigned char)*c >= 0x7f) /* controls, NUL, non-ASCII */
 			return -400;
 	const char *v = sp2 + 1;
 	if (eol - v != 8 || memcmp(v, "HTTP/", 5) || v[5] < '0' || v[5] > '9' || v[6] != '.' ||
@@ -84,7 +87,7 @@ static long request_line(const char *p, const char *eol, struct http_req *r)
 	if (*t != '/' && ss && ss + 3 <= sp2 && !memcmp(ss, "://", 3)) {
 		const char *path = memchr(ss + 3, '/', (size_t)(sp2 - ss - 3));
 		if (!path) {
-			r->path[0] = '/';   /* "http://host" alone means "/" */
+			r->path[0] = '/'; /* "http://host" alone means "/" */
 			return 0;
 		}
 		t = path, tlen = (size_t)(sp2 - path);
@@ -104,15 +107,15 @@ static void connection(const char *v, size_t n, struct http_req *r)
 		while (i < n && v[i] != ',' && v[i] != ' ' && v[i] != '\t')
 			i++;
 		if (i - s == 5 && !strncasecmp(v + s, "close", 5))
-			r->keepalive = -1;   /* close wins over keep-alive */
+			r->keepalive = -1; /* close wins over keep-alive */
 		else if (i - s == 10 && !strncasecmp(v + s, "keep-alive", 10) && r->keepalive >= 0)
 			r->keepalive = 1;
 	}
 }
 
 /* One header field, name [p, colon), value [v, e) with OWS trimmed. */
-static long header(const char *p, const char *colon, const char *v, size_t vlen,
-		   struct http_req *r, int *hosts, int *lengths)
+static long header(const char *p, const char *colon, const char *v, size_t vlen, struct http_req *r,
+                   int *hosts, int *lengths)
 {
 	size_t nlen = (size_t)(colon - p);
 	if (nlen == 4 && !strncasecmp(p, "Host", 4)) {
@@ -125,13 +128,13 @@ static long header(const char *p, const char *colon, const char *v, size_t vlen,
 			if (v[i] < '0' || v[i] > '9')
 				return -400;
 			if (n > BODY_MAX)
-				return -413;   /* before n * 10 could overflow */
+				return -413; /* before n * 10 could overflow */
 			n = n * 10 + (size_t)(v[i] - '0');
 		}
 		if (n > BODY_MAX)
 			return -413;
 		if (++*lengths > 1 && n != r->content_length)
-			return -400;   /* conflicting lengths: request smuggling (3.3.3) */
+			return -400; /* conflicting lengths: request smuggling (3.3.3) */
 		r->content_length = n;
 	} else if (nlen == 10 && !strncasecmp(p, "Connection", 10)) {
 		connection(v, vlen, r);
@@ -145,7 +148,7 @@ static long header(const char *p, const char *colon, const char *v, size_t vlen,
 			r->if_modified_since = http_date_parse(tmp);
 		}
 	} else if (nlen == 17 && !strncasecmp(p, "Transfer-Encoding", 17)) {
-		return -501;   /* chunked request bodies are not supported */
+		return -501; /* chunked request bodies are not supported */
 	}
 	return 0;
 }
@@ -154,14 +157,14 @@ long http_parse(const char *buf, size_t len, struct http_req *r)
 {
 	size_t lim = len < HEAD_MAX ? len : HEAD_MAX, s = 0;
 	while (s + 1 < lim && buf[s] == '\r' && buf[s + 1] == '\n')
-		s += 2;   /* empty lines before a request are ignored (3.5) */
+		s += 2; /* empty lines before a request are ignored (3.5) */
 	const char *nl = memchr(buf + s, '\n', lim - s);
 	if (!nl)
 		return len >= HEAD_MAX ? -431 : 0;
 	memset(r, 0, offsetof(struct http_req, raw_head));
 	long st = request_line(buf + s, nl, r);
 	if (st < 0)
-		return st;   /* answered as soon as the request line is in */
+		return st; /* answered as soon as the request line is in */
 
 	/* Header fields, each "name: OWS value OWS CRLF", until the empty line. */
 	int hosts = 0, lengths = 0;
@@ -171,9 +174,9 @@ long http_parse(const char *buf, size_t len, struct http_req *r)
 		if (!e)
 			return len >= HEAD_MAX ? -431 : 0;
 		if (e == p || e[-1] != '\r')
-			return -400;   /* a bare LF */
+			return -400; /* a bare LF */
 		if (e - 1 == p) {
-			p = e + 1;   /* the empty line ends the head */
+			p = e + 1; /* the empty line ends the head */
 			break;
 		}
 		const char *colon = memchr(p, ':', (size_t)(e - 1 - p));
@@ -181,7 +184,7 @@ long http_parse(const char *buf, size_t len, struct http_req *r)
 			return -400;
 		for (const char *c = p; c < colon; c++)
 			if (!is_tchar((unsigned char)*c))
-				return -400;   /* also obs-fold and "Name :" (3.2.4) */
+				return -400; /* also obs-fold and "Name :" (3.2.4) */
 		const char *v = colon + 1, *ve = e - 1;
 		for (const char *c = v; c < ve; c++)
 			if (*c == 0 || *c == '\r')
@@ -195,7 +198,7 @@ long http_parse(const char *buf, size_t len, struct http_req *r)
 		p = e + 1;
 	}
 	if (hosts > 1 || (r->minor >= 1 && hosts == 0))
-		return -400;   /* exactly one Host in HTTP/1.1 (5.4) */
+		return -400; /* exactly one Host in HTTP/1.1 (5.4) */
 	r->keepalive = r->keepalive > 0;
 	size_t head = (size_t)(p - buf);
 	memcpy(r->raw_head, buf, head);
@@ -229,8 +232,8 @@ size_t http_url_escape(const char *s, char *out, size_t size)
 	size_t o = 0;
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		int plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    strchr("-._~/", c);
+		int plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		            (c >= 'A' && c <= 'Z') || strchr("-._~/", c);
 		if (o + (plain ? 1 : 3) >= size)
 			return size;
 		if (plain)
@@ -248,7 +251,7 @@ const char *http_method_name(enum method m)
 }
 
 static const char *const months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
 /* Days since 1970-01-01 (Howard Hinnant's days_from_civil). */
 static long days(long y, unsigned m, unsigned d)
@@ -267,8 +270,8 @@ time_t http_date_parse(const char *s)
 	unsigned d, y, h, mi, se;
 	if (sscanf(s, "%*3s, %2u %3s %4u %2u:%2u:%2u GMT", &d, mon, &y, &h, &mi, &se) != 6 &&
 	    sscanf(s, "%*3s %3s %2u %2u:%2u:%2u %4u", mon, &d, &h, &mi, &se, &y) != 6) {
-		if (sscanf(s, "%*[A-Za-z], %2u-%3[A-Za-z]-%2u %2u:%2u:%2u GMT", &d, mon, &y, &h, &mi,
-			   &se) != 6)
+		if (sscanf(s, "%*[A-Za-z], %2u-%3[A-Za-z]-%2u %2u:%2u:%2u GMT", &d, mon, &y, &h,
+		           &mi, &se) != 6)
 			return 0;
 		y += y < 70 ? 2000 : 1900;
 	}

@@ -16,26 +16,26 @@
 #include <unistd.h>
 #include "http.h"
 
-#define IN_FIRST 4096                 /* a connection's first input buffer */
+#define IN_FIRST 4096                  /* a connection's first input buffer */
 #define IN_MAX   (HEAD_MAX + BODY_MAX) /* its largest: one whole request */
-#define CHUNK    16384                /* file bytes read per send */
+#define CHUNK    16384                 /* file bytes read per send */
 
 struct conn {
 	int fd;
-	char *in;            /* bytes received, not yet answered; freed when idle */
+	char *in; /* bytes received, not yet answered; freed when idle */
 	size_t inlen, incap;
-	size_t need;         /* head + body once the head is in, else 0 */
-	int continued;       /* 100 Continue already sent for this request */
-	char *out;           /* the response head (and a short error body) */
+	size_t need;   /* head + body once the head is in, else 0 */
+	int continued; /* 100 Continue already sent for this request */
+	char *out;     /* the response head (and a short error body) */
 	size_t outlen, outoff;
-	char *body;          /* a generated body, sent after the head */
+	char *body; /* a generated body, sent after the head */
 	size_t bodylen, bodyoff;
-	int file;            /* the file body being sent, or -1 */
+	int file; /* the file body being sent, or -1 */
 	off_t foff;
 	size_t fleft;
 	int close_after;
-	long long start;     /* ms: this request's head is due by start + timeout */
-	long long last;      /* ms: the last progress either way */
+	long long start; /* ms: this request's head is due by start + timeout */
+	long long last;  /* ms: the last progress either way */
 };
 
 static struct conn *conns;
@@ -43,7 +43,7 @@ static struct pollfd *pfd;
 static int nconn, maxconn = 256, logging;
 static long long timeout_ms = 10000;
 static const char *root = "/";
-static struct http_req req;   /* one request is parsed at a time */
+static struct http_req req; /* one request is parsed at a time */
 
 static long long now_ms(void)
 {
@@ -81,7 +81,7 @@ static void respond(struct conn *c, const struct http_req *r, struct reply *rep,
 	}
 	if (rep->status >= 300 && !rep->body && rep->fd < 0 && rep->status != 304)
 		rep->len = (size_t)snprintf(ebody, sizeof ebody, "%d %s\n", rep->status,
-					    http_reason(rep->status));
+		                            http_reason(rep->status));
 	int nobody = (r && r->method == M_HEAD) || rep->status == 304;
 	size_t cap = 512 + sizeof lm + sizeof loc + sizeof ebody;
 	char *o = malloc(cap);
@@ -91,18 +91,19 @@ static void respond(struct conn *c, const struct http_req *r, struct reply *rep,
 		free(rep->body);
 		c->close_after = 1;
 		c->out = strdup("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-				"Connection: close\r\n\r\n");   /* or nothing, if even that fails */
+		                "Connection: close\r\n\r\n"); /* or nothing, if even that fails */
 		c->outlen = c->out ? strlen(c->out) : 0, c->outoff = 0;
 		return;
 	}
 	int n = snprintf(o, cap, "HTTP/1.1 %d %s\r\nServer: spore-httpd\r\nDate: %s\r\n%s%s",
-			 rep->status, http_reason(rep->status), date, lm, loc);
+	                 rep->status, http_reason(rep->status), date, lm, loc);
 	if (rep->allow)
 		n += snprintf(o + n, cap - (size_t)n, "Allow: %s\r\n", rep->allow);
-	if (rep->status != 304)   /* a 304 describes the 200 it stands for: no type, no length */
+	if (rep->status != 304) /* a 304 describes the 200 it stands for: no type, no length */
 		n += snprintf(o + n, cap - (size_t)n, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-			      rep->type ? rep->type : "text/plain; charset=utf-8", rep->len);
-	n += snprintf(o + n, cap - (size_t)n, "Connection: %s\r\n\r\n", keep ? "keep-alive" : "close");
+		              rep->type ? rep->type : "text/plain; charset=utf-8", rep->len);
+	n += snprintf(o + n, cap - (size_t)n, "Connection: %s\r\n\r\n",
+	              keep ? "keep-alive" : "close");
 	c->out = o, c->outlen = (size_t)n, c->outoff = 0;
 	c->body = nobody ? NULL : rep->body, c->bodylen = c->body ? rep->len : 0, c->bodyoff = 0;
 	if (nobody)
@@ -122,7 +123,7 @@ static void fail(struct conn *c, int status)
 {
 	struct reply rep = { .status = status, .fd = -1 };
 	respond(c, NULL, &rep, 0);
-	c->inlen = 0;   /* nothing after a bad head can be framed: close after */
+	c->inlen = 0; /* nothing after a bad head can be framed: close after */
 }
 
 /* Answers the request at the start of c->in once it is all there. */
@@ -136,7 +137,7 @@ static void process(struct conn *c)
 	c->need = (size_t)head + req.content_length;
 	if (c->inlen < c->need) {
 		if (req.expect_continue && req.minor >= 1 && !c->continued) {
-			c->continued = 1;   /* an interim answer: the final one follows the body */
+			c->continued = 1; /* an interim answer: the final one follows the body */
 			c->out = strdup("HTTP/1.1 100 Continue\r\n\r\n");
 			c->outlen = c->out ? strlen(c->out) : 0, c->outoff = 0, c->close_after = 0;
 		}
@@ -202,15 +203,16 @@ static int on_writable(struct conn *c)
 	if (r != 1)
 		return r;
 	while (c->fleft) {
-		ssize_t k = pread(c->file, buf, c->fleft < sizeof buf ? c->fleft : sizeof buf, c->foff);
+		ssize_t k =
+			pread(c->file, buf, c->fleft < sizeof buf ? c->fleft : sizeof buf, c->foff);
 		if (k <= 0)
-			return -1;   /* the file shrank: the promised length cannot be kept */
+			return -1; /* the file shrank: the promised length cannot be kept */
 		ssize_t n = send(c->fd, buf, (size_t)k, MSG_NOSIGNAL);
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
 		c->foff += n, c->fleft -= (size_t)n, c->last = now_ms();
 		if (n < k)
-			return 0;   /* the rest is read again once the socket drains */
+			return 0; /* the rest is read again once the socket drains */
 	}
 	if (c->file >= 0)
 		close(c->file), c->file = -1;
@@ -293,7 +295,8 @@ int main(int argc, char **argv)
 		long long t = now_ms(), wait = -1;
 		pfd[0] = (struct pollfd){ ls, POLLIN, 0 };
 		for (int i = 0; i < nconn; i++) {
-			pfd[i + 1] = (struct pollfd){ conns[i].fd, conns[i].out ? POLLOUT : POLLIN, 0 };
+			pfd[i + 1] =
+				(struct pollfd){ conns[i].fd, conns[i].out ? POLLOUT : POLLIN, 0 };
 			long long d = deadline(&conns[i]) - t;
 			wait = wait < 0 || d < wait ? (d < 0 ? 0 : d) : wait;
 		}
@@ -302,7 +305,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t = now_ms();
-		for (int i = nconn - 1; i >= 0; i--) {   /* downwards: conn_close moves the last */
+		for (int i = nconn - 1; i >= 0; i--) { /* downwards: conn_close moves the last */
 			struct conn *c = &conns[i];
 			short ev = pfd[i + 1].revents;
 			int r = 0;
@@ -310,10 +313,10 @@ int main(int argc, char **argv)
 				r = on_writable(c);
 			else if (!c->out && (ev & (POLLIN | POLLERR | POLLHUP | POLLNVAL)))
 				r = on_readable(c);
-			if (r == 1) {   /* a response is done: the next request starts now */
+			if (r == 1) { /* a response is done: the next request starts now */
 				c->start = t;
 				if (c->inlen)
-					process(c);   /* one pipelined behind it */
+					process(c); /* one pipelined behind it */
 				else
 					free(c->in), c->in = NULL, c->incap = 0;
 			}

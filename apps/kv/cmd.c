@@ -12,7 +12,7 @@
 #include "kv.h"
 
 unsigned long kv_clients;
-static int aof = -1;     /* -f: the append-only log (a file, or a disk like /dev/vda) */
+static int aof = -1; /* -f: the append-only log (a file, or a disk like /dev/vda) */
 
 #define IS(i, s) (c->len[i] == sizeof(s) - 1 && !strncasecmp(c->argv[i], s, sizeof(s) - 1))
 static const char OOM[] = "OOM command not allowed when used memory > 'maxmemory'.";
@@ -76,7 +76,7 @@ static void logged(const struct cmd *c)
 		out_raw(&rec, "\r\n", 2);
 	}
 	if (rec.oom || write(aof, rec.buf, rec.len) != (ssize_t)rec.len || fsync(aof) < 0) {
-		perror("kv: log write");   /* durability lost: say so, keep serving */
+		perror("kv: log write"); /* durability lost: say so, keep serving */
 	}
 }
 
@@ -125,7 +125,12 @@ static int incrby(const struct cmd *c, struct out *o, long long by)
 	return out_int(o, v), 1;
 }
 
-struct keys_arg { const struct cmd *c; struct out *o; long n; int count_only; };
+struct keys_arg {
+	const struct cmd *c;
+	struct out *o;
+	long n;
+	int count_only;
+};
 
 static void keys_one(struct item *it, void *a)
 {
@@ -144,7 +149,7 @@ static void ttl(const struct cmd *c, struct out *o, int ms)
 		return out_int(o, -2);
 	if (!it->expire_ms)
 		return out_int(o, -1);
-	long long left = it->expire_ms - db_now_ms();   /* > 0: db_get dropped it otherwise */
+	long long left = it->expire_ms - db_now_ms(); /* > 0: db_get dropped it otherwise */
 	out_int(o, ms ? left : left / 1000 + (left % 1000 != 0));
 }
 
@@ -157,7 +162,9 @@ int cmd_run(const struct cmd *c, struct out *o)
 	snprintf(name, sizeof name, "%.*s", (int)(c->len[0] < 31 ? c->len[0] : 31), c->argv[0]);
 	for (char *p = name; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-#define ARGS(cond) if (!(cond)) return arity(o, name), 0
+#define ARGS(cond)                                                                                 \
+	if (!(cond))                                                                               \
+	return arity(o, name), 0
 	if (IS(0, "PING")) {
 		ARGS(n <= 2);
 		n == 2 ? out_bulk(o, c->argv[1], c->len[1]) : out_simple(o, "PONG");
@@ -175,7 +182,8 @@ int cmd_run(const struct cmd *c, struct out *o)
 		ARGS(n >= 2);
 		long k = 0;
 		for (int i = 1; i < n; i++)
-			k += IS(0, "DEL") ? db_del(c->argv[i], c->len[i]) : db_get(c->argv[i], c->len[i]) != NULL;
+			k += IS(0, "DEL") ? db_del(c->argv[i], c->len[i])
+			                  : db_get(c->argv[i], c->len[i]) != NULL;
 		out_int(o, k);
 		w = IS(0, "DEL") && k;
 	} else if (IS(0, "INCR") || IS(0, "DECR")) {
@@ -186,7 +194,7 @@ int cmd_run(const struct cmd *c, struct out *o)
 		long long by;
 		if (to_ll(c->argv[2], c->len[2], &by))
 			return out_error(o, NOTINT), 0;
-		if (IS(0, "DECRBY") && by == INT64_MIN)   /* -by does not exist */
+		if (IS(0, "DECRBY") && by == INT64_MIN) /* -by does not exist */
 			return out_error(o, "ERR decrement would overflow"), 0;
 		w = incrby(c, o, IS(0, "INCRBY") ? by : -by);
 	} else if (IS(0, "MGET")) {
@@ -209,7 +217,7 @@ int cmd_run(const struct cmd *c, struct out *o)
 		int64_t at;
 		if (to_ll(c->argv[2], c->len[2], &s))
 			return out_error(o, NOTINT), 0;
-		if (expire_at(s, IS(0, "PEXPIRE"), &at) < 0)   /* before the key: as Redis */
+		if (expire_at(s, IS(0, "PEXPIRE"), &at) < 0) /* before the key: as Redis */
 			return bad_expire(o, name), 0;
 		struct item *it = db_get(c->argv[1], c->len[1]);
 		if (it && s <= 0)
@@ -237,16 +245,20 @@ int cmd_run(const struct cmd *c, struct out *o)
 		w = 1;
 	} else if (IS(0, "INFO")) {
 		char b[512];
-		int len = snprintf(b, sizeof b, "# Server\r\nredis_version:7.0.0-spore\r\nredis_mode:standalone\r\n"
-				   "# Clients\r\nconnected_clients:%lu\r\n# Memory\r\nused_memory:%zu\r\n"
-				   "maxmemory:%zu\r\n# Keyspace\r\ndb0:keys=%zu,expires=0\r\n",
-				   kv_clients, db_used, db_max, db_size());
+		int len = snprintf(
+			b, sizeof b,
+			"# Server\r\nredis_version:7.0.0-spore\r\nredis_mode:standalone\r\n"
+			"# Clients\r\nconnected_clients:%lu\r\n# Memory\r\nused_memory:%zu\r\n"
+			"maxmemory:%zu\r\n# Keyspace\r\ndb0:keys=%zu,expires=0\r\n",
+			kv_clients, db_used, db_max, db_size());
 		out_bulk(o, b, (size_t)len);
 	} else if (IS(0, "COMMAND") || IS(0, "CONFIG")) {
-		out_array(o, 0);   /* enough for redis-cli's hints and redis-benchmark's probes */
+		out_array(o, 0); /* enough for redis-cli's hints and redis-benchmark's probes */
 	} else if (IS(0, "SELECT")) {
 		ARGS(n == 2);
-		c->len[1] == 1 && c->argv[1][0] == '0' ? out_simple(o, "OK") : out_error(o, "ERR DB index is out of range");
+		c->len[1] == 1 && c->argv[1][0] == '0'
+			? out_simple(o, "OK")
+			: out_error(o, "ERR DB index is out of range");
 	} else if (IS(0, "QUIT")) {
 		out_simple(o, "OK");
 		return 1;
@@ -254,7 +266,8 @@ int cmd_run(const struct cmd *c, struct out *o)
 		char b[200];
 		snprintf(b, sizeof b, "ERR unknown command '%s', with args beginning with: ", name);
 		for (int i = 1; i < n && strlen(b) < sizeof b - 40; i++)
-			snprintf(b + strlen(b), sizeof b - strlen(b), "'%.*s' ", (int)(c->len[i] < 20 ? c->len[i] : 20), c->argv[i]);
+			snprintf(b + strlen(b), sizeof b - strlen(b), "'%.*s' ",
+			         (int)(c->len[i] < 20 ? c->len[i] : 20), c->argv[i]);
 		out_error(o, b);
 	}
 	if (w)
@@ -271,8 +284,8 @@ int log_open(const char *path)
 	static char buf[QUERY_MAX + 65536];
 	static struct cmd c;
 	static struct out sink;
-	size_t at = 0, len = 0, replayed = 0;   /* buf[at, len) is unparsed */
-	long long end = 0;   /* offset after the last good command */
+	size_t at = 0, len = 0, replayed = 0; /* buf[at, len) is unparsed */
+	long long end = 0;                    /* offset after the last good command */
 	int fd = open(path, O_RDWR | O_CREAT, 0644);
 	if (fd < 0) {
 		perror("kv: -f");
@@ -291,14 +304,16 @@ int log_open(const char *path)
 				len += (size_t)n;
 		}
 		if (at < len && buf[at] == 0)
-			break;   /* a disk's unused zeros: the clean end */
+			break; /* a disk's unused zeros: the clean end */
 		const char *err = NULL;
 		long used = at < len ? resp_parse(buf + at, len - at, &c, &err) : 0;
 		more = used <= 0;
 		if (used <= 0) {
 			if (used < 0 || eof) {
 				if (at < len)
-					fprintf(stderr, "kv: %s: ignoring a torn or bad last command\n", path);
+					fprintf(stderr,
+					        "kv: %s: ignoring a torn or bad last command\n",
+					        path);
 				break;
 			}
 			continue;

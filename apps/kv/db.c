@@ -19,7 +19,7 @@ int64_t db_now_ms(void)
 
 static size_t hash(const char *k, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
 	return (size_t)h;
@@ -64,7 +64,7 @@ static void grow(void)
 	size_t n = nbuckets ? nbuckets * 2 : 1024;
 	struct item **t = calloc(n, sizeof *t);
 	if (!t)
-		return;   /* keep the old table: slower, still correct */
+		return; /* keep the old table: slower, still correct */
 	for (size_t i = 0; i < nbuckets; i++)
 		for (struct item *it = tab[i], *next; it; it = next) {
 			next = it->next;
@@ -159,14 +159,16 @@ int glob_match(const char *p, size_t pl, const char *s, size_t sl)
 				if (p[i] == '\\' && i + 1 < pl)
 					hit |= p[++i] == *s;
 				else if (i + 2 < pl && p[i + 1] == '-' && p[i + 2] != ']')
-					hit |= (*s >= p[i] && *s <= p[i + 2]) || (*s >= p[i + 2] && *s <= p[i]), i += 2;
+					hit |= (*s >= p[i] && *s <= p[i + 2]) ||
+					       (*s >= p[i + 2] && *s <= p[i]),
+						i += 2;
 				else
 					hit |= p[i] == *s;
 			}
 			if (hit == neg)
 				return 0;
 			if (i >= pl)
-				i = pl - 1;   /* no closing bracket: the set ran to the end */
+				i = pl - 1; /* no closing bracket: the set ran to the end */
 			p += i, pl -= i;
 			break;
 		}

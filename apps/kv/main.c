@@ -118,7 +118,7 @@ static int on_writable(struct conn *c)
 
 int main(int argc, char **argv)
 {
-	signal(SIGPIPE, SIG_IGN);   /* a peer that resets gets EPIPE, not the end of the server */
+	signal(SIGPIPE, SIG_IGN); /* a peer that resets gets EPIPE, not the end of the server */
 	int port = 6379, opt;
 	const char *logfile = NULL;
 	while ((opt = getopt(argc, argv, "p:m:f:c:")) != -1) {
@@ -126,12 +126,14 @@ int main(int argc, char **argv)
 		case 'p': port = atoi(optarg); break;
 		case 'm':
 			if (parse_size(optarg, &db_max) < 0)
-				return fprintf(stderr, "kv: -m %s: want a size like 4M\n", optarg), 2;
+				return fprintf(stderr, "kv: -m %s: want a size like 4M\n", optarg),
+				       2;
 			break;
 		case 'f': logfile = optarg; break;
 		case 'c': maxconn = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: kv [-p PORT] [-m MAXMEM] [-f LOGFILE] [-c MAXCONN]\n");
+			fprintf(stderr,
+			        "usage: kv [-p PORT] [-m MAXMEM] [-f LOGFILE] [-c MAXCONN]\n");
 			return 2;
 		}
 	}
@@ -143,7 +145,8 @@ int main(int argc, char **argv)
 	pfd = calloc((size_t)maxconn + 1, sizeof *pfd);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int one = 1, ls = socket(AF_INET, SOCK_STREAM, 0);
-	if (!conns || !pfd || ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	if (!conns || !pfd || ls < 0 ||
+	    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
 	    bind(ls, (struct sockaddr *)&a, sizeof a) < 0 || listen(ls, 128) < 0)
 		return perror("kv: listen"), 1;
 	fcntl(ls, F_SETFL, O_NONBLOCK);
@@ -152,7 +155,8 @@ int main(int argc, char **argv)
 	for (;;) {
 		pfd[0] = (struct pollfd){ ls, POLLIN, 0 };
 		for (int i = 0; i < nconn; i++)
-			pfd[i + 1] = (struct pollfd){ conns[i].fd, conns[i].out.len ? POLLOUT : POLLIN, 0 };
+			pfd[i + 1] = (struct pollfd){ conns[i].fd,
+				                      conns[i].out.len ? POLLOUT : POLLIN, 0 };
 		if (poll(pfd, (nfds_t)nconn + 1, -1) < 0 && errno != EINTR)
 			return perror("kv: poll"), 1;
 		for (int i = nconn - 1; i >= 0; i--) {
@@ -173,7 +177,8 @@ int main(int argc, char **argv)
 				if (fd < 0)
 					break;
 				if (nconn == maxconn) {
-					static const char full[] = "-ERR max number of clients reached\r\n";
+					static const char full[] =
+						"-ERR max number of clients reached\r\n";
 					send(fd, full, sizeof full - 1, 0);
 					close(fd);
 					continue;

@@ -20,8 +20,9 @@ static long number(const char *b, size_t len, size_t *pos, long long *v, const c
 	if (i + 1 >= len)
 		return 0;
 	if (!digits || b[i] != '\r' || b[i + 1] != '\n')
-		return *err = b[*pos] == '*' ? "Protocol error: invalid multibulk length" :
-			      "Protocol error: invalid bulk length", -1;
+		return *err = b[*pos] == '*' ? "Protocol error: invalid multibulk length"
+		                             : "Protocol error: invalid bulk length",
+		       -1;
 	*v = neg ? -n : n;
 	*pos = i + 2;
 	return 1;

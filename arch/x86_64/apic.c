@@ -7,16 +7,16 @@
  * apic_eoi() and the timer's handler run in interrupt context. */
 #include "x86.h"
 
-#define MSR_APIC_BASE     0x1b
-#define MSR_TSC_DEADLINE  0x6e0
-#define APIC_EOI    0x0b0
-#define APIC_SVR    0x0f0
-#define APIC_LVTT   0x320
-#define APIC_TICR   0x380
-#define APIC_TCCR   0x390
-#define APIC_TDCR   0x3e0
-#define LVT_MASKED  (1u << 16)
-#define LVT_TSCDL   (2u << 17)
+#define MSR_APIC_BASE    0x1b
+#define MSR_TSC_DEADLINE 0x6e0
+#define APIC_EOI         0x0b0
+#define APIC_SVR         0x0f0
+#define APIC_LVTT        0x320
+#define APIC_TICR        0x380
+#define APIC_TCCR        0x390
+#define APIC_TDCR        0x3e0
+#define LVT_MASKED       (1u << 16)
+#define LVT_TSCDL        (2u << 17)
 
 volatile uint64_t timer_fired;
 static int enabled, ready, x2apic, tscdl;
@@ -53,10 +53,7 @@ static uint32_t count_at(uint64_t *t)
 }
 
 /* Interrupt context: the interrupt's work is to end the halt it woke. */
-static void timer_irq(void)
-{
-	timer_fired++;     /* apic_arm: a deadline fired since it was set */
-}
+static void timer_irq(void) { timer_fired++; /* apic_arm: a deadline fired since it was set */ }
 
 /* Global and software enable. Until the SVR's enable bit is set, KVM's
  * in-kernel local APIC discards every fixed interrupt sent to it (QEMU's
@@ -77,7 +74,7 @@ void apic_enable(void)
 	wrmsr(MSR_APIC_BASE, base | 1u << 11 | (x2apic ? 1u << 10 : 0));
 	mmio = (volatile uint32_t *)(base & ~0xfffull);
 	irq_register(TIMER_VECTOR, timer_irq);
-	apic_write(APIC_SVR, 0x100 | SPURIOUS_VECTOR);   /* software enable */
+	apic_write(APIC_SVR, 0x100 | SPURIOUS_VECTOR); /* software enable */
 	enabled = 1;
 }
 
@@ -91,7 +88,7 @@ static int apic_init(void)
 		 * (time, count) pairs read back to back: a vCPU descheduled
 		 * between writing TICR and reading the clock (a busy host
 		 * under TCG) once made every sleep 10x too long. */
-		apic_write(APIC_TDCR, 0xb);               /* divide by 1 */
+		apic_write(APIC_TDCR, 0xb); /* divide by 1 */
 		apic_write(APIC_LVTT, TIMER_VECTOR | LVT_MASKED);
 		apic_write(APIC_TICR, 0xffffffff);
 		uint64_t t0, t1;
@@ -157,9 +154,9 @@ static uint32_t ioapic_rw(uint64_t base, unsigned reg, int write, uint32_t v)
 		mapped = 1;
 	}
 	volatile uint32_t *io = (volatile uint32_t *)base;
-	io[0] = reg;                   /* IOREGSEL */
+	io[0] = reg; /* IOREGSEL */
 	if (write)
-		io[4] = v;             /* IOWIN at +0x10 */
+		io[4] = v; /* IOWIN at +0x10 */
 	return io[4];
 }
 
@@ -181,7 +178,7 @@ void ioapic_route(unsigned gsi, unsigned vector)
 {
 	uint64_t base = gsi < 24 ? IOAPIC1 : IOAPIC2;
 	unsigned pin = gsi < 24 ? gsi : gsi - 24;
-	apic_enable();   /* first: an interrupt it discarded would wedge the pin */
+	apic_enable(); /* first: an interrupt it discarded would wedge the pin */
 	/* Masked and edge-triggered first: that clears a Remote IRR left set by
 	 * an interrupt nobody acknowledged (QEMU's and KVM's I/O APICs both do). */
 	ioapic_rw(base, 0x10 + 2 * pin, 1, vector | 1u << 16);

@@ -6,8 +6,8 @@
 #include "x86.h"
 #include "barrier.h"
 
-#define KVM_CPUID_SIG        0x40000000u
-#define KVM_CPUID_FEATURES   0x40000001u
+#define KVM_CPUID_SIG            0x40000000u
+#define KVM_CPUID_FEATURES       0x40000001u
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
 #define MSR_KVM_WALL_CLOCK_NEW   0x4b564d00u
 #define MSR_KVM_SYSTEM_TIME_NEW  0x4b564d01u
@@ -18,8 +18,8 @@ struct pvclock_time {
 	uint32_t version, pad0;
 	uint64_t tsc_timestamp, system_time;
 	uint32_t tsc_to_system_mul;
-	int8_t   tsc_shift;
-	uint8_t  flags, pad[2];
+	int8_t tsc_shift;
+	uint8_t flags, pad[2];
 } __attribute__((packed));
 
 struct pvclock_wall {
@@ -58,17 +58,14 @@ uint64_t clock_monotonic_ns(void)
 		 * reads between the two version reads (compiler barrier suffices
 		 * on x86, where loads are not reordered with loads). */
 		rmb();
-		ns = pv->system_time + scale(rdtsc() - pv->tsc_timestamp,
-					      pv->tsc_to_system_mul, pv->tsc_shift);
+		ns = pv->system_time +
+		     scale(rdtsc() - pv->tsc_timestamp, pv->tsc_to_system_mul, pv->tsc_shift);
 		rmb();
 	} while ((v & 1) || v != pv->version);
 	return ns;
 }
 
-uint64_t clock_wall_ns(void)
-{
-	return wall_offset + clock_monotonic_ns();
-}
+uint64_t clock_wall_ns(void) { return wall_offset + clock_monotonic_ns(); }
 
 /* After a restore from a snapshot: monotonic time goes on from mono_ns, its value when
  * the snapshot was taken, whatever the TSC did meanwhile (kvm_pvm runs ring 3 on the
@@ -102,14 +99,14 @@ int clock_use_kvmclock(void)
 	uint32_t r[4];
 
 	cpuid(KVM_CPUID_SIG, 0, r);
-	if (r[1] != 0x4b4d564b || r[0] < KVM_CPUID_FEATURES)   /* "KVMK" */
+	if (r[1] != 0x4b4d564b || r[0] < KVM_CPUID_FEATURES) /* "KVMK" */
 		return -1;
 	cpuid(KVM_CPUID_FEATURES, 0, r);
 	if (!(r[0] & KVM_FEATURE_CLOCKSOURCE2))
 		return -1;
 	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, (uint64_t)&pvti | 1);
 	if (!pvti.tsc_to_system_mul)
-		return -1;      /* the host did not fill it in */
+		return -1; /* the host did not fill it in */
 	wrmsr(MSR_KVM_WALL_CLOCK_NEW, (uint64_t)&pvwall);
 	uint32_t v;
 	do {
@@ -125,7 +122,7 @@ void clock_use_tsc(uint64_t khz, uint64_t wall_ns)
 	int8_t shift = 0;
 
 	arch_assert(khz > 0);
-	while (khz < 1000000)       /* keep mul in 32 bits for slow TSCs */
+	while (khz < 1000000) /* keep mul in 32 bits for slow TSCs */
 		khz *= 2, shift++;
 	pvti.tsc_shift = shift;
 	pvti.tsc_to_system_mul = (uint32_t)((1000000ull << 32) / khz);
@@ -146,7 +143,4 @@ int clock_use_pvclock(const void *rec, uint64_t wall_base_ns)
 	return 0;
 }
 
-const char *clock_source(void)
-{
-	return source;
-}
+const char *clock_source(void) { return source; }

@@ -8,7 +8,7 @@
 
 #define P   (1ull << 0)
 #define W   (1ull << 1)
-#define U   (1ull << 2)   /* user: harmless in ring 0 without SMEP/SMAP */
+#define U   (1ull << 2) /* user: harmless in ring 0 without SMEP/SMAP */
 #define PWT (1ull << 3)
 #define PCD (1ull << 4)
 #define PS  (1ull << 7)
@@ -17,11 +17,11 @@
 /* clang-format off */
 #define ADDR(e) ((e) & 0x000ffffffffff000ull)
 /* clang-format on */
-#define HUGE (2ull << 20)
+#define HUGE       (2ull << 20)
 #define LAPIC_MMIO 0xfee00000ull
 
 static uint64_t *pml4;
-static int live;     /* our tables are loaded: all RAM is reachable */
+static int live; /* our tables are loaded: all RAM is reachable */
 static struct mmu_alloc alloc;
 
 /* A zeroed page for a table. Until our tables are live only the boot tables'
@@ -73,11 +73,11 @@ static uint64_t flags_4k(uint64_t va)
 	uint64_t erodata = (uint64_t)_erodata, guard = (uint64_t)boot_stack_guard;
 
 	if (va == 0 || va == guard)
-		return 0;                       /* null page, stack guard */
+		return 0; /* null page, stack guard */
 	if (va >= text && va < etext)
-		return P | U;                   /* text: read-only, executable */
+		return P | U; /* text: read-only, executable */
 	if (va >= etext && va < erodata)
-		return P | U | NX;              /* rodata */
+		return P | U | NX; /* rodata */
 	return P | W | U | NX;
 }
 
@@ -102,7 +102,7 @@ void mmu_init(uint64_t ram_top, const struct mmu_alloc *a)
 		for (; va < ram_top; va += PAGE_SIZE)
 			map_4k(va, P | W | U | NX);
 	}
-	map_4k(LAPIC_MMIO, P | W | U | PCD | PWT | NX);   /* only touched under QEMU */
+	map_4k(LAPIC_MMIO, P | W | U | PCD | PWT | NX); /* only touched under QEMU */
 	write_cr3((uint64_t)pml4);
 	live = 1;
 }
@@ -119,7 +119,7 @@ int mmu_guard(void *page, int on)
 	if (!pml4)
 		return -1;
 	pt_of(va)[(va >> 12) & 511] = on ? 0 : va | P | W | U | NX;
-	__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+	__asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
 	return 0;
 }
 
@@ -128,7 +128,7 @@ static void map_range(uint64_t addr, uint64_t len, uint64_t flags)
 	arch_assert(live && len && addr + len > addr);
 	for (uint64_t va = ROUNDDOWN(addr, PAGE_SIZE); va < addr + len; va += PAGE_SIZE) {
 		map_4k(va, flags);
-		__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+		__asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
 	}
 }
 
@@ -137,10 +137,7 @@ static void map_range(uint64_t addr, uint64_t len, uint64_t flags)
  * at probe time only: it edits the live tables once per device, splitting a
  * 2 MiB page that covers the range (a hole below the top of RAM is mapped as
  * RAM, write-back, until a device claims part of it). */
-void mmu_map_mmio(uint64_t addr, uint64_t len)
-{
-	map_range(addr, len, P | W | PCD | PWT | NX);
-}
+void mmu_map_mmio(uint64_t addr, uint64_t len) { map_range(addr, len, P | W | PCD | PWT | NX); }
 
 /* Maps memory that is not in the RAM map but is ordinary memory shared with
  * the host (Xen's console ring in a reserved page): write-back, as the other

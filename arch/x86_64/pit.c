@@ -8,7 +8,7 @@
 
 static unsigned pit_count0(void)
 {
-	outb(0x43, 0x00);               /* latch channel 0 */
+	outb(0x43, 0x00); /* latch channel 0 */
 	unsigned lo = inb(0x40);
 	return inb(0x40) << 8 | lo;
 }
@@ -53,7 +53,7 @@ static uint64_t measure(void)
  * when the counter does not move (no PIT). */
 uint64_t pit_calibrate_tsc_khz(void)
 {
-	outb(0x43, 0x34);               /* channel 0, lo/hi byte, mode 2 */
+	outb(0x43, 0x34); /* channel 0, lo/hi byte, mode 2 */
 	outb(0x40, 0);
 	outb(0x40, 0);
 	uint64_t m[3];
@@ -70,10 +70,7 @@ static unsigned cmos(unsigned reg)
 	return inb(0x71);
 }
 
-static unsigned bcd(unsigned v, int binary)
-{
-	return binary ? v : (v & 15) + (v >> 4) * 10;
-}
+static unsigned bcd(unsigned v, int binary) { return binary ? v : (v & 15) + (v >> 4) * 10; }
 
 /* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -91,13 +88,13 @@ uint64_t rtc_wall_ns(void)
 	unsigned s, mi, h, d, mo, y, b;
 
 	for (int i = 0; i < 1000000 && (cmos(0x0a) & 0x80); i++)
-		;   /* wait out an update in progress */
+		; /* wait out an update in progress */
 	s = cmos(0x00), mi = cmos(0x02), h = cmos(0x04);
 	d = cmos(0x07), mo = cmos(0x08), y = cmos(0x09), b = cmos(0x0b);
 	int bin = b & 4, pm = h & 0x80;
 	h = bcd(h & 0x7f, bin);
 	if (!(b & 2) && pm)
-		h = (h % 12) + 12;   /* 12-hour mode */
+		h = (h % 12) + 12; /* 12-hour mode */
 	int64_t days = days_from_civil(2000 + bcd(y, bin), bcd(mo, bin), bcd(d, bin));
 	int64_t secs = days * 86400 + h * 3600 + bcd(mi, bin) * 60 + bcd(s, bin);
 	return secs > 0 ? (uint64_t)secs * 1000000000ull : 0;

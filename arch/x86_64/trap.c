@@ -11,7 +11,7 @@ static void (*on_fault)(const struct trapframe *tf);
 static void (*on_fatal)(const char *file, int line, const char *msg);
 
 void arch_init(void (*fault)(const struct trapframe *tf),
-	       void (*fatal)(const char *file, int line, const char *msg))
+               void (*fatal)(const char *file, int line, const char *msg))
 {
 	on_fault = fault;
 	on_fatal = fatal;
@@ -41,7 +41,7 @@ void irq_register(unsigned vector, void (*fn)(void))
 void trap(struct trapframe *tf)
 {
 	if (tf->vector == SPURIOUS_VECTOR)
-		return;   /* no EOI for spurious interrupts (SDM 10.9) */
+		return; /* no EOI for spurious interrupts (SDM 10.9) */
 	if (tf->vector < 256 && irq[tf->vector]) {
 		irq[tf->vector]();
 		apic_eoi();

@@ -6,11 +6,11 @@
 #define LWIPOPTS_H
 
 #define NO_SYS                      0
-#define SYS_LIGHTWEIGHT_PROT        0   /* one vCPU, no preemption: nothing to protect */
+#define SYS_LIGHTWEIGHT_PROT        0 /* one vCPU, no preemption: nothing to protect */
 #define LWIP_TCPIP_CORE_LOCKING     1
 #define LWIP_NETCONN                1
 #define LWIP_SOCKET                 1
-#define LWIP_COMPAT_SOCKETS         0   /* libc/socket.c gives the POSIX names, over one fd table */
+#define LWIP_COMPAT_SOCKETS         0 /* libc/socket.c gives the POSIX names, over one fd table */
 #define LWIP_POSIX_SOCKETS_IO_NAMES 0
 #define LWIP_SOCKET_POLL            1
 #define LWIP_SOCKET_SELECT          1
@@ -30,46 +30,46 @@
 #define LWIP_DHCP                   1
 #define LWIP_RAW                    0
 #define LWIP_ETHERNET               1
-#define LWIP_HAVE_LOOPIF            1   /* 127.0.0.1 inside the guest */
+#define LWIP_HAVE_LOOPIF            1 /* 127.0.0.1 inside the guest */
 #define LWIP_NETIF_LOOPBACK         1
 #define LWIP_LOOPBACK_MAX_PBUFS     64
 #define LWIP_NETIF_STATUS_CALLBACK  0
 #define LWIP_STATS                  0
 #define LWIP_TIMERS                 1
-#define LWIP_ERRNO_STDINCLUDE       1   /* newlib's errno.h and values */
+#define LWIP_ERRNO_STDINCLUDE       1 /* newlib's errno.h and values */
 #define LWIP_RAND()                 ((u32_t)spore_lwip_rand())
 
 /* Memory: the heap (malloc), so the limit is the guest's RAM. */
-#define MEM_LIBC_MALLOC             1
-#define MEMP_MEM_MALLOC             1
-#define MEM_ALIGNMENT               8
+#define MEM_LIBC_MALLOC 1
+#define MEMP_MEM_MALLOC 1
+#define MEM_ALIGNMENT   8
 
 /* Sizes: room for hundreds of connections; pools come from the heap. */
-#define MEMP_NUM_NETCONN            1024
-#define MEMP_NUM_TCP_PCB            1024
-#define MEMP_NUM_TCP_PCB_LISTEN     16
-#define MEMP_NUM_UDP_PCB            32
-#define MEMP_NUM_TCP_SEG            1024
-#define MEMP_NUM_NETBUF             256
-#define PBUF_POOL_SIZE              256
-#define TCP_MSS                     1460
-#define TCP_WND                     (32 * TCP_MSS)
-#define TCP_SND_BUF                 (32 * TCP_MSS)
-#define TCP_SND_QUEUELEN            (4 * TCP_SND_BUF / TCP_MSS)
-#define TCP_LISTEN_BACKLOG          1
-#define LWIP_WND_SCALE              1
-#define TCP_RCV_SCALE               2
-#define TCPIP_MBOX_SIZE             512
-#define DEFAULT_TCP_RECVMBOX_SIZE   128
-#define DEFAULT_UDP_RECVMBOX_SIZE   128
-#define DEFAULT_ACCEPTMBOX_SIZE     128
-#define TCPIP_THREAD_STACKSIZE      (32 * 1024)
-#define DEFAULT_THREAD_STACKSIZE    (32 * 1024)
-#define TCPIP_THREAD_PRIO           1
-#define LWIP_CHECKSUM_ON_COPY       1
+#define MEMP_NUM_NETCONN          1024
+#define MEMP_NUM_TCP_PCB          1024
+#define MEMP_NUM_TCP_PCB_LISTEN   16
+#define MEMP_NUM_UDP_PCB          32
+#define MEMP_NUM_TCP_SEG          1024
+#define MEMP_NUM_NETBUF           256
+#define PBUF_POOL_SIZE            256
+#define TCP_MSS                   1460
+#define TCP_WND                   (32 * TCP_MSS)
+#define TCP_SND_BUF               (32 * TCP_MSS)
+#define TCP_SND_QUEUELEN          (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_LISTEN_BACKLOG        1
+#define LWIP_WND_SCALE            1
+#define TCP_RCV_SCALE             2
+#define TCPIP_MBOX_SIZE           512
+#define DEFAULT_TCP_RECVMBOX_SIZE 128
+#define DEFAULT_UDP_RECVMBOX_SIZE 128
+#define DEFAULT_ACCEPTMBOX_SIZE   128
+#define TCPIP_THREAD_STACKSIZE    (32 * 1024)
+#define DEFAULT_THREAD_STACKSIZE  (32 * 1024)
+#define TCPIP_THREAD_PRIO         1
+#define LWIP_CHECKSUM_ON_COPY     1
 
 /* fds 0-2 are the console; the socket table sits behind libc's fd table. */
-#define LWIP_SOCKET_OFFSET          0
+#define LWIP_SOCKET_OFFSET 0
 
 /* A new SYN may reopen a connection in TIME-WAIT (libc/net/timewait.c). */
 struct pbuf;
@@ -81,7 +81,7 @@ unsigned int spore_lwip_rand(void);
 
 /* RFC 6528 initial sequence numbers (sys_arch.c): lwIP's own is a counter, the same
  * in every copy restored from one snapshot. */
-unsigned int spore_tcp_isn(const void *local_ip, unsigned short local_port,
-			   const void *remote_ip, unsigned short remote_port);
+unsigned int spore_tcp_isn(const void *local_ip, unsigned short local_port, const void *remote_ip,
+                           unsigned short remote_port);
 #define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) spore_tcp_isn((lip), (lport), (rip), (rport))
 #endif

@@ -4,5 +4,5 @@
 #define LIBC_NET_H
 
 /* netif.c */
-int net_start(void);   /* idempotent; -1 when lwIP cannot start */
+int net_start(void); /* idempotent; -1 when lwIP cannot start */
 #endif

@@ -22,7 +22,7 @@ static int parse_port(const char *s, unsigned short *port)
 }
 
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
-		struct addrinfo **res)
+                struct addrinfo **res)
 {
 	struct addrinfo h = hints ? *hints : (struct addrinfo){ 0 };
 	struct in_addr a;
@@ -38,7 +38,7 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 		return EAI_SERVICE;
 	if (node) {
 		if (inet_pton(AF_INET, node, &a) != 1)
-			return EAI_NONAME;   /* not an address, and there is no resolver */
+			return EAI_NONAME; /* not an address, and there is no resolver */
 	} else {
 		a.s_addr = h.ai_flags & AI_PASSIVE ? htonl(INADDR_ANY) : htonl(INADDR_LOOPBACK);
 	}

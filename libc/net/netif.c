@@ -39,7 +39,8 @@ static err_t nif_init(struct netif *n)
 	n->mtu = (u16_t)net_dev->mtu;
 	n->hwaddr_len = ETH_HWADDR_LEN;
 	memcpy(n->hwaddr, net_dev->mac, ETH_HWADDR_LEN);
-	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	n->flags =
+		NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
 	return ERR_OK;
 }
 
@@ -53,7 +54,7 @@ static void rx_thread(void *arg)
 		while ((len = net_dev->recv(buf, sizeof buf)) > 0) {
 			struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 			if (!p)
-				continue;   /* out of memory: drop, as a NIC would */
+				continue; /* out of memory: drop, as a NIC would */
 			pbuf_take(p, buf, (u16_t)len);
 			if (nif.input(p, &nif) != ERR_OK)
 				pbuf_free(p);
@@ -62,10 +63,7 @@ static void rx_thread(void *arg)
 	}
 }
 
-static void tcpip_ready(void *arg)
-{
-	*(volatile int *)arg = 1;
-}
+static void tcpip_ready(void *arg) { *(volatile int *)arg = 1; }
 
 int net_start(void)
 {
@@ -79,10 +77,11 @@ int net_start(void)
 	while (!ready)
 		sched_yield();
 	if (!net_dev)
-		return started = 1, 0;   /* sockets work, but nothing reaches a wire */
+		return started = 1, 0; /* sockets work, but nothing reaches a wire */
 	ip4_addr_set_u32(&addr, net_config.static_ip ? net_config.addr : 0);
-	ip4_addr_set_u32(&mask, net_config.static_ip && net_config.prefix ?
-			 lwip_htonl(0xffffffffu << (32 - net_config.prefix)) : 0);
+	ip4_addr_set_u32(&mask, net_config.static_ip && net_config.prefix
+	                                ? lwip_htonl(0xffffffffu << (32 - net_config.prefix))
+	                                : 0);
 	ip4_addr_set_u32(&gw, net_config.gw);
 	if (netifapi_netif_add(&nif, &addr, &mask, &gw, NULL, nif_init, tcpip_input) != ERR_OK)
 		return -1;
@@ -95,7 +94,8 @@ int net_start(void)
 		for (int i = 0; i < 1000 && !dhcp_supplied_address(&nif); i++)
 			usleep(10000);
 		if (!dhcp_supplied_address(&nif))
-			fprintf(stderr, "spore: no DHCP lease after 10 s; continuing without an address\n");
+			fprintf(stderr,
+			        "spore: no DHCP lease after 10 s; continuing without an address\n");
 	}
 	started = 1;
 	return 0;

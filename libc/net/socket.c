@@ -16,11 +16,14 @@
 #include "net.h"
 
 static long sread(struct fd *f, void *buf, unsigned long n) { return lwip_read(f->sock, buf, n); }
-static long swrite(struct fd *f, const void *buf, unsigned long n) { return lwip_write(f->sock, buf, n); }
+static long swrite(struct fd *f, const void *buf, unsigned long n)
+{
+	return lwip_write(f->sock, buf, n);
+}
 static int sclose(struct fd *f) { return lwip_close(f->sock); }
 
 static const struct fd_ops sock_ops = {
-	.read = sread, .write = swrite, .close = sclose, .mode = 0140666,   /* S_IFSOCK */
+	.read = sread, .write = swrite, .close = sclose, .mode = 0140666, /* S_IFSOCK */
 };
 
 /* The lwIP socket behind fd, or -1 with errno (EBADF, ENOTSOCK). */
@@ -68,25 +71,35 @@ int accept(int fd, struct sockaddr *a, socklen_t *l)
 	return s < 0 ? -1 : wrap(lwip_accept(s, a, l));
 }
 
-#define VIA(name, decl, call) decl { int s = sock(fd); return s < 0 ? -1 : call; }
+#define VIA(name, decl, call)                                                                      \
+	decl                                                                                       \
+	{                                                                                          \
+		int s = sock(fd);                                                                  \
+		return s < 0 ? -1 : call;                                                          \
+	}
 VIA(bind, int bind(int fd, const struct sockaddr *a, socklen_t l), lwip_bind(s, a, l))
 VIA(listen, int listen(int fd, int backlog), lwip_listen(s, backlog))
 VIA(connect, int connect(int fd, const struct sockaddr *a, socklen_t l), lwip_connect(s, a, l))
 VIA(send, ssize_t send(int fd, const void *b, size_t n, int fl), lwip_send(s, b, n, fl))
 VIA(recv, ssize_t recv(int fd, void *b, size_t n, int fl), lwip_recv(s, b, n, fl))
-VIA(sendto, ssize_t sendto(int fd, const void *b, size_t n, int fl, const struct sockaddr *to,
-	socklen_t tl), lwip_sendto(s, b, n, fl, to, tl))
-VIA(recvfrom, ssize_t recvfrom(int fd, void *b, size_t n, int fl, struct sockaddr *from,
-	socklen_t *fl2), lwip_recvfrom(s, b, n, fl, from, fl2))
+VIA(sendto,
+    ssize_t sendto(int fd, const void *b, size_t n, int fl, const struct sockaddr *to,
+                   socklen_t tl),
+    lwip_sendto(s, b, n, fl, to, tl))
+VIA(recvfrom,
+    ssize_t recvfrom(int fd, void *b, size_t n, int fl, struct sockaddr *from, socklen_t *fl2),
+    lwip_recvfrom(s, b, n, fl, from, fl2))
 VIA(sendmsg, ssize_t sendmsg(int fd, const struct msghdr *m, int fl), lwip_sendmsg(s, m, fl))
 VIA(recvmsg, ssize_t recvmsg(int fd, struct msghdr *m, int fl), lwip_recvmsg(s, m, fl))
 VIA(shutdown, int shutdown(int fd, int how), lwip_shutdown(s, how))
 VIA(setsockopt, int setsockopt(int fd, int lv, int nm, const void *v, socklen_t l),
-	lwip_setsockopt(s, lv, nm, v, l))
+    lwip_setsockopt(s, lv, nm, v, l))
 VIA(getsockopt, int getsockopt(int fd, int lv, int nm, void *v, socklen_t *l),
-	lwip_getsockopt(s, lv, nm, v, l))
-VIA(getsockname, int getsockname(int fd, struct sockaddr *a, socklen_t *l), lwip_getsockname(s, a, l))
-VIA(getpeername, int getpeername(int fd, struct sockaddr *a, socklen_t *l), lwip_getpeername(s, a, l))
+    lwip_getsockopt(s, lv, nm, v, l))
+VIA(getsockname, int getsockname(int fd, struct sockaddr *a, socklen_t *l),
+    lwip_getsockname(s, a, l))
+VIA(getpeername, int getpeername(int fd, struct sockaddr *a, socklen_t *l),
+    lwip_getpeername(s, a, l))
 
 /* fcntl: O_NONBLOCK on sockets; descriptor flags are accepted and ignored
  * (there is no exec). Record locks: POSIX locks never conflict within one
@@ -104,26 +117,21 @@ int fcntl(int fd, int cmd, ...)
 	if (!f)
 		return -1;
 	switch (cmd) {
-	case F_GETLK:
-		fl->l_type = F_UNLCK;
-		return 0;
+	case F_GETLK: fl->l_type = F_UNLCK; return 0;
 	case F_SETLK:
-	case F_SETLKW:
-		return 0;
+	case F_SETLKW: return 0;
 	case F_GETFD:
-	case F_SETFD:
-		return 0;
+	case F_SETFD: return 0;
 	case F_GETFL:
-		return f->ops == &sock_ops ? lwip_fcntl(f->sock, F_GETFL, 0) | O_RDWR : O_RDWR | (f->flags & O_NONBLOCK);
+		return f->ops == &sock_ops ? lwip_fcntl(f->sock, F_GETFL, 0) | O_RDWR
+		                           : O_RDWR | (f->flags & O_NONBLOCK);
 	case F_SETFL:
 		if (f->ops == &sock_ops)
 			return lwip_fcntl(f->sock, F_SETFL, arg & O_NONBLOCK);
 		/* Kept for pipes (libc/pipe.c); files and the console never block. */
 		f->flags = (f->flags & ~O_NONBLOCK) | (arg & O_NONBLOCK);
 		return 0;
-	default:
-		errno = EINVAL;
-		return -1;
+	default: errno = EINVAL; return -1;
 	}
 }
 
@@ -196,8 +204,9 @@ int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 		return -1;
 	}
 	for (int fd = 0; fd < nfds; fd++) {
-		short ev = (r && FD_ISSET(fd, r) ? POLLIN : 0) | (w && FD_ISSET(fd, w) ? POLLOUT : 0) |
-			   (e && FD_ISSET(fd, e) ? POLLPRI : 0);
+		short ev = (r && FD_ISSET(fd, r) ? POLLIN : 0) |
+		           (w && FD_ISSET(fd, w) ? POLLOUT : 0) |
+		           (e && FD_ISSET(fd, e) ? POLLPRI : 0);
 		if (ev)
 			p[n++] = (struct pollfd){ fd, ev, 0 };
 	}
@@ -205,9 +214,12 @@ int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 	int got = poll(p, (nfds_t)n, timeout);
 	if (got < 0)
 		return -1;
-	if (r) FD_ZERO(r);
-	if (w) FD_ZERO(w);
-	if (e) FD_ZERO(e);
+	if (r)
+		FD_ZERO(r);
+	if (w)
+		FD_ZERO(w);
+	if (e)
+		FD_ZERO(e);
 	int count = 0;
 	for (int i = 0; i < n; i++) {
 		if (p[i].revents & POLLNVAL) {

@@ -31,11 +31,7 @@ struct sys_mbox {
 	void *msg[];
 };
 
-
-u32_t sys_now(void)
-{
-	return (u32_t)(clock_monotonic_ns() / 1000000);
-}
+u32_t sys_now(void) { return (u32_t)(clock_monotonic_ns() / 1000000); }
 
 unsigned int spore_lwip_rand(void)
 {
@@ -59,8 +55,8 @@ static uint64_t isn_mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-unsigned int spore_tcp_isn(const void *local_ip, unsigned short local_port,
-			   const void *remote_ip, unsigned short remote_port)
+unsigned int spore_tcp_isn(const void *local_ip, unsigned short local_port, const void *remote_ip,
+                           unsigned short remote_port)
 {
 	const ip_addr_t *l = local_ip, *r = remote_ip;
 
@@ -70,7 +66,7 @@ unsigned int spore_tcp_isn(const void *local_ip, unsigned short local_port,
 		isn_keyed = 1;
 	}
 	uint64_t h = isn_mix(isn_key[0], (uint64_t)ip4_addr_get_u32(ip_2_ip4(l)) << 32 |
-					 ip4_addr_get_u32(ip_2_ip4(r)));
+	                                         ip4_addr_get_u32(ip_2_ip4(r)));
 	h = isn_mix(h, (uint64_t)local_port << 16 | remote_port);
 	h = isn_mix(h, isn_key[1]);
 	return (unsigned int)(clock_monotonic_ns() / 4000 + h);
@@ -88,10 +84,7 @@ static void net_reseed(const uint8_t *seed, size_t n)
 }
 
 /* lwIP's init: the kernel calls net_reseed after a restore (kernel/ready.c). */
-void sys_init(void)
-{
-	ready_on_restore(net_reseed);
-}
+void sys_init(void) { ready_on_restore(net_reseed); }
 
 void spore_lwip_assert(const char *msg, const char *file, int line)
 {
@@ -102,8 +95,8 @@ void spore_lwip_assert(const char *msg, const char *file, int line)
 
 /* Waits on cond until pred() or timeout_ms (0: forever). Returns the ms
  * waited, or SYS_ARCH_TIMEOUT. */
-static u32_t wait(pthread_cond_t *c, pthread_mutex_t *m, u32_t timeout_ms,
-		  int (*pred)(void *), void *arg)
+static u32_t wait(pthread_cond_t *c, pthread_mutex_t *m, u32_t timeout_ms, int (*pred)(void *),
+                  void *arg)
 {
 	uint64_t t0 = clock_monotonic_ns();
 	struct timespec until;
@@ -194,7 +187,10 @@ void sys_mbox_free(sys_mbox_t *mb)
 	*mb = NULL;
 }
 
-static int mbox_has_room(void *p) { return ((struct sys_mbox *)p)->len < ((struct sys_mbox *)p)->size; }
+static int mbox_has_room(void *p)
+{
+	return ((struct sys_mbox *)p)->len < ((struct sys_mbox *)p)->size;
+}
 static int mbox_has_msg(void *p) { return ((struct sys_mbox *)p)->len > 0; }
 
 static void put(struct sys_mbox *p, void *msg)
@@ -235,10 +231,7 @@ err_t sys_mbox_trypost(sys_mbox_t *mb, void *msg)
 }
 
 /* Called from interrupt context in some ports; here there is none. */
-err_t sys_mbox_trypost_fromisr(sys_mbox_t *mb, void *msg)
-{
-	return sys_mbox_trypost(mb, msg);
-}
+err_t sys_mbox_trypost_fromisr(sys_mbox_t *mb, void *msg) { return sys_mbox_trypost(mb, msg); }
 
 u32_t sys_arch_mbox_fetch(sys_mbox_t *mb, void **msg, u32_t timeout_ms)
 {
@@ -269,7 +262,10 @@ u32_t sys_arch_mbox_tryfetch(sys_mbox_t *mb, void **msg)
 	return r;
 }
 
-struct start { lwip_thread_fn fn; void *arg; };
+struct start {
+	lwip_thread_fn fn;
+	void *arg;
+};
 
 static void *trampoline(void *a)
 {

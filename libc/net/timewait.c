@@ -46,8 +46,8 @@ int spore_ip4_input_hook(struct pbuf *p, struct netif *inp)
 		    ip_2_ip4(&pcb->local_ip)->addr != k.dst)
 			continue;
 		if (TCP_SEQ_GT(k.seq, pcb->rcv_nxt))
-			tcp_abandon(pcb, 0);   /* TIME-WAIT: unlinked and freed, no RST */
+			tcp_abandon(pcb, 0); /* TIME-WAIT: unlinked and freed, no RST */
 		break;
 	}
-	return 0;   /* never eats the packet */
+	return 0; /* never eats the packet */
 }

@@ -9,8 +9,8 @@ struct pbuf;
 struct netif;
 
 struct spore_tw_key {
-	uint32_t src, dst;        /* network byte order, as in ip4_addr */
-	uint16_t sport, dport;    /* host byte order, as in tcp_pcb */
+	uint32_t src, dst;     /* network byte order, as in ip4_addr */
+	uint16_t sport, dport; /* host byte order, as in tcp_pcb */
 	uint32_t seq;
 };
 
@@ -20,6 +20,6 @@ int spore_ip4_input_hook(struct pbuf *p, struct netif *inp);
 /* twsyn.c: 1 when d[0, len) holds a whole IPv4 datagram that is a bare TCP
  * SYN (no ACK, RST or FIN) to ours (network order) with both checksums right,
  * key filled in; else 0. */
-#define TWSYN_MAX (60 + 60)   /* largest IP + TCP headers: a SYN with data is left to lwIP */
+#define TWSYN_MAX (60 + 60) /* largest IP + TCP headers: a SYN with data is left to lwIP */
 int twsyn_parse(const uint8_t *d, size_t len, uint32_t ours, struct spore_tw_key *k);
 #endif

@@ -39,7 +39,7 @@ int twsyn_parse(const uint8_t *d, size_t len, uint32_t ours, struct spore_tw_key
 	unsigned ihl = (d[0] & 15u) * 4;
 	if ((d[0] >> 4) != 4 || ihl < 20 || d[9] != 6)
 		return 0;
-	if (((d[6] << 8 | d[7]) & 0x3fff) != 0)   /* a fragment (MF or offset) */
+	if (((d[6] << 8 | d[7]) & 0x3fff) != 0) /* a fragment (MF or offset) */
 		return 0;
 	unsigned total = (unsigned)d[2] << 8 | d[3];
 	if (total > len || total < ihl + 20)
@@ -51,7 +51,7 @@ int twsyn_parse(const uint8_t *d, size_t len, uint32_t ours, struct spore_tw_key
 	if ((t[13] & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
 		return 0;
 	if (!ours || memcmp(d + 16, &ours, 4))
-		return 0;   /* not to us: lwIP would forward or drop it */
+		return 0; /* not to us: lwIP would forward or drop it */
 	if (!all_ones(sum16(d, ihl, 0)))
 		return 0;
 	/* The pseudo-header: source and destination, protocol, segment length. */

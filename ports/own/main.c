@@ -26,7 +26,8 @@ int main(int argc, char **argv)
 	if (pthread_create(&t, NULL, count, argv) || pthread_join(t, NULL))
 		return 1;
 	FILE *f = fopen("/tmp/wordy.txt", "w+");
-	if (!f || fprintf(f, "%d words\n", total) < 0 || fseek(f, 0, SEEK_SET) || !fgets(line, sizeof line, f))
+	if (!f || fprintf(f, "%d words\n", total) < 0 || fseek(f, 0, SEEK_SET) ||
+	    !fgets(line, sizeof line, f))
 		return 2;
 	fclose(f);
 	remove("/tmp/wordy.txt");

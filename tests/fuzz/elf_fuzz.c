@@ -13,7 +13,7 @@
 #include "monitor.h"
 
 #define PAGE 4096ull
-#define MEM ((2ull << 20) + (64ull << 10))   /* above 1 MiB: room for the seeds (1 MiB + 4 KiB) */
+#define MEM  ((2ull << 20) + (64ull << 10)) /* above 1 MiB: room for the seeds (1 MiB + 4 KiB) */
 
 static uint8_t *mem;
 
@@ -48,9 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r = elf_load(img, size, mem, MEM, &im, err, sizeof(err));
 	if (r < 0) {
 		if (!err[0])
-			abort();          /* a refusal always says why */
+			abort(); /* a refusal always says why */
 		if (touched())
-			abort();          /* checked before copied: RAM untouched */
+			abort(); /* checked before copied: RAM untouched */
 	} else {
 		if (im.nseg < 1 || im.nseg > MON_SEG_MAX || (!im.has32 && !im.has64))
 			abort();
@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((im.has32 && (im.entry32 < GPA_LOW_END || im.entry32 >= MEM)) ||
 		    (im.has64 && (im.entry64 < GPA_LOW_END || im.entry64 >= MEM)))
 			abort();
-		madvise(mem, MEM, MADV_DONTNEED);   /* zero and not resident again */
+		madvise(mem, MEM, MADV_DONTNEED); /* zero and not resident again */
 	}
 	free(img);
 	return 0;

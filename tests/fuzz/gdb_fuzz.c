@@ -43,14 +43,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(mem, 0, MEM);
 	size_t seed = size - 1 < 4096 ? size - 1 : 4096;
-	memcpy(mem + 0x1000, data + 1, seed);      /* code, data and page tables at 0x1000 */
-	memcpy(mem + 0xff000, data + 1, seed);     /* and the top page */
+	memcpy(mem + 0x1000, data + 1, seed);  /* code, data and page tables at 0x1000 */
+	memcpy(mem + 0xff000, data + 1, seed); /* and the top page */
 	memcpy(clean, mem, MEM);
 	g = (struct gdb){ .mem = mem, .mem_size = MEM, .sig = 5 };
 	g.cpu.fpu_ok = data[0] & 4;
 	if (data[0] & 1)
-		g.mmu = (struct gva_mmu){ .cr0 = 1ull << 31, .cr3 = 0x1000 | (data[0] & 0xf0) << 12,
-					  .cr4 = data[0] & 8 ? 1ull << 12 : 0, .efer = 1ull << 10 };
+		g.mmu = (struct gva_mmu){ .cr0 = 1ull << 31,
+			                  .cr3 = 0x1000 | (data[0] & 0xf0) << 12,
+			                  .cr4 = data[0] & 8 ? 1ull << 12 : 0,
+			                  .efer = 1ull << 10 };
 	const char *p = (const char *)data + 1, *end = (const char *)data + size;
 	if (data[0] & 2) {
 		for (; p < end; p++) {

@@ -10,14 +10,15 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct http_req r;
-	char *buf = malloc(size ? size : 1);   /* exact size: ASan sees any overread */
+	char *buf = malloc(size ? size : 1); /* exact size: ASan sees any overread */
 	memcpy(buf, data, size);
 	long n = http_parse(buf, size, &r);
 	if (n > 0) {
 		if ((size_t)n > size || n > HEAD_MAX || r.raw_len != (size_t)n ||
-		    r.content_length > BODY_MAX || strlen(r.path) >= sizeof r.path || r.path[0] != '/')
+		    r.content_length > BODY_MAX || strlen(r.path) >= sizeof r.path ||
+		    r.path[0] != '/')
 			abort();
-		char esc[64];   /* small on purpose: the escape's bound is fuzzed too */
+		char esc[64]; /* small on purpose: the escape's bound is fuzzed too */
 		size_t n = http_url_escape(r.path, esc, sizeof esc);
 		if (http_path_ok(r.path) && r.path[0] != '/')
 			abort();

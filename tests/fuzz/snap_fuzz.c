@@ -17,7 +17,8 @@ static void reseal(uint8_t *b, size_t size)
 	struct snap_hdr h;
 
 	memcpy(&h, b, sizeof(h));
-	if (h.meta_off == sizeof(h) && h.meta_len == sizeof(struct snap_meta) && h.nextents < SNAP_EXTENT_MAX) {
+	if (h.meta_off == sizeof(h) && h.meta_len == sizeof(struct snap_meta) &&
+	    h.nextents < SNAP_EXTENT_MAX) {
 		uint64_t n = h.meta_len + h.nextents * sizeof(struct snap_extent);
 		if (h.meta_off + n <= size)
 			h.meta_sum = snap_hash(b + h.meta_off, n);
@@ -30,14 +31,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct snap s;
 	char err[200] = "";
-	uint8_t *b = malloc(size ? size : 1);   /* malloc aligns for any type: the metadata is read in place */
+	uint8_t *b = malloc(
+		size ? size : 1); /* malloc aligns for any type: the metadata is read in place */
 
 	memcpy(b, data, size);
 	if (size >= sizeof(struct snap_hdr) && (data[size - 1] & 1))
 		reseal(b, size);
 	if (snap_parse(b, size, size, HC_ABI_VERSION, 0, &s, err, sizeof(err)) < 0) {
 		if (!err[0])
-			abort();                  /* a refusal always says why */
+			abort(); /* a refusal always says why */
 	} else {
 		const struct snap_hdr *h = &s.hdr;
 		uint64_t end = h->data_off;
@@ -45,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		for (uint64_t i = 0; i < h->nextents; i++) {
 			const struct snap_extent *e = &s.ext[i];
-			if (e->gpa % SNAP_PAGE || e->file_off != end || e->pages > h->mem_size / SNAP_PAGE ||
+			if (e->gpa % SNAP_PAGE || e->file_off != end ||
+			    e->pages > h->mem_size / SNAP_PAGE ||
 			    e->gpa > h->mem_size - e->pages * SNAP_PAGE)
 				abort();
 			end += e->pages * SNAP_PAGE;

@@ -32,7 +32,7 @@ static uint64_t word(unsigned n)
 
 void msg(const char *fmt, ...)
 {
-	(void)fmt;    /* the devices' complaints: not the fuzzer's business */
+	(void)fmt; /* the devices' complaints: not the fuzzer's business */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,12 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (disk < 0 && ((disk = memfd_create("disk", 0)) < 0 || ftruncate(disk, 65536) < 0))
 		abort();
 	while (recv(sv[0], junk, sizeof(junk), 0) > 0 || recv(sv[1], junk, sizeof(junk), 0) > 0)
-		;          /* nothing left from the last input */
+		; /* nothing left from the last input */
 	in = data, in_end = data + size;
 	memset(mem, 0, MEM);
 	for (int i = 0; i < 2; i++) {
-		dev[i] = (struct vdev){ .mem = mem, .mem_size = MEM, .ctl = -1, .irqfd = -1,
-					.kick = { -1, -1 } };
+		dev[i] = (struct vdev){
+			.mem = mem, .mem_size = MEM, .ctl = -1, .irqfd = -1, .kick = { -1, -1 }
+		};
 		pthread_mutex_init(&dev[i].lock, NULL);
 	}
 	vnet_init(&dev[0], sv[0], "tap", mac);
@@ -61,9 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vdev *d = &dev[byte() & 1];
 		switch (byte() % 6) {
 		case 0:
-		case 1: {   /* a register access; mostly aligned 32-bit */
+		case 1: { /* a register access; mostly aligned 32-bit */
 			uint8_t b[8];
-			unsigned off = (unsigned)word(2) % VMMIO_SIZE, len = byte() % 4 ? 4 : 1 + byte() % 8;
+			unsigned off = (unsigned)word(2) % VMMIO_SIZE,
+				 len = byte() % 4 ? 4 : 1 + byte() % 8;
 			if (byte() % 4)
 				off &= ~3u;
 			if (off + len > VMMIO_SIZE)
@@ -73,14 +75,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vmmio_access(d, off, b, len, byte() & 1);
 			break;
 		}
-		case 2: {   /* the guest writes a few bytes anywhere in RAM */
+		case 2: { /* the guest writes a few bytes anywhere in RAM */
 			uint64_t a = word(2) % MEM;
 			unsigned len = byte() % 17;
 			for (unsigned i = 0; i < len && a + i < MEM; i++)
 				mem[a + i] = byte();
 			break;
 		}
-		case 3: {   /* a frame arrives on the tap */
+		case 3: { /* a frame arrives on the tap */
 			unsigned len = byte() % sizeof(frame);
 			for (unsigned i = 0; i < len; i++)
 				frame[i] = byte();
@@ -89,12 +91,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 4:
-		case 5:     /* the I/O thread's pass */
+		case 5: /* the I/O thread's pass */
 			pthread_mutex_lock(&d->lock);
 			if (d->live)
 				for (unsigned q = 0; q < d->nq; q++)
 					if (!d->qcfg[q].ready)
-						abort();   /* live on a refused queue */
+						abort(); /* live on a refused queue */
 			if (d->id == VIRTIO_ID_NET)
 				vnet_serve(d, 1);
 			else

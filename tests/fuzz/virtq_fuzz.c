@@ -12,7 +12,7 @@
 #include <string.h>
 #include "virtio.h"
 
-#define NPOST 64   /* the driver's requests, each a chain of 1-3 buffers */
+#define NPOST 64 /* the driver's requests, each a chain of 1-3 buffers */
 
 struct post {
 	uint8_t *buf[3];
@@ -45,18 +45,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct post posts[NPOST];
 	struct virtq q;
 	in = data, in_end = data + size;
-	uint16_t n = (uint16_t)(1u << (byte() % 7));        /* 1 to 64 descriptors */
+	uint16_t n = (uint16_t)(1u << (byte() % 7)); /* 1 to 64 descriptors */
 	uint8_t *mem = aligned_alloc(4096, virtq_mem_size(n));
 	memset(mem, 0, virtq_mem_size(n));
 	if (virtq_init(&q, n, mem) < 0)
 		abort();
 	q.event_idx = byte() & 1;
-	size_t shared = (size_t)((uint8_t *)q.cookie - mem);   /* the rings; ours after */
-	unsigned busy = 0;                                    /* descriptors in flight */
-	uint16_t dev_avail = 0;                               /* the device's next avail entry */
+	size_t shared = (size_t)((uint8_t *)q.cookie - mem); /* the rings; ours after */
+	unsigned busy = 0;                                   /* descriptors in flight */
+	uint16_t dev_avail = 0;                              /* the device's next avail entry */
 	while (in < in_end) {
 		switch (byte() % 6) {
-		case 0: {   /* the driver posts a chain */
+		case 0: { /* the driver posts a chain */
 			struct post *p = &posts[byte() % NPOST];
 			if (p->in_flight)
 				break;
@@ -71,36 +71,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int full = busy + p->n > n;
 			if (virtq_add_chain(&q, b, p->n, p) == 0) {
 				if (full || q.broken)
-					abort();              /* more descriptors than exist */
+					abort(); /* more descriptors than exist */
 				p->in_flight = 1, busy += p->n;
 			} else {
 				if (!full && !q.broken)
-					abort();              /* free descriptors lost */
+					abort(); /* free descriptors lost */
 				drop(p);
 			}
 			break;
 		}
-		case 1:     /* the device scribbles on the shared rings */
+		case 1: /* the device scribbles on the shared rings */
 			for (unsigned k = 1 + byte() % 8; k; k--) {
-				uint32_t at = word();   /* then the value: inputs mean the same to every compiler */
+				uint32_t at = word(); /* then the value: inputs mean the same to
+				                         every compiler */
 				mem[at % shared] = byte();
 			}
 			break;
-		case 2:     /* the device uses the next avail entry, any length */
+		case 2: /* the device uses the next avail entry, any length */
 			if (dev_avail != q.avail->idx) {
 				uint16_t id = q.avail->ring[dev_avail++ & (n - 1)];
-				q.used->ring[q.used->idx & (n - 1)] = (struct virtq_used_elem){ id, byte() % 200 };
+				q.used->ring[q.used->idx & (n - 1)] =
+					(struct virtq_used_elem){ id, byte() % 200 };
 				q.used->idx++;
 			}
 			break;
-		case 3: {   /* the device writes a used entry of its own and moves the index */
+		case 3: { /* the device writes a used entry of its own and moves the index */
 			struct virtq_used_elem *u = &q.used->ring[byte() % n];
 			u->id = word() % (n + 2u);
 			u->len = word() % 256;
 			q.used->idx = (uint16_t)(q.used->idx + byte() % 3);
 			break;
 		}
-		case 4: {   /* the driver harvests, and uses the length as a driver would */
+		case 4: { /* the driver harvests, and uses the length as a driver would */
 			void *c = NULL;
 			uint32_t len = 0;
 			int r = virtq_get(&q, &c, &len);
@@ -110,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			struct post *p = c;
 			if (p < posts || p >= posts + NPOST || !p->in_flight || len > p->total)
-				abort();                      /* not in flight, or too long */
+				abort(); /* not in flight, or too long */
 			for (unsigned i = 0; i < p->n && len; i++) {
 				uint32_t k = len < p->len[i] ? len : p->len[i];
 				memset(p->buf[i], 0xa5, k);
@@ -120,9 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			drop(p);
 			break;
 		}
-		case 5:
-			virtq_kick_needed(&q);
-			break;
+		case 5: virtq_kick_needed(&q); break;
 		}
 	}
 	for (unsigned i = 0; i < NPOST; i++)

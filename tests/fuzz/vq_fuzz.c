@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	in = data, in_end = data + size;
 	memset(mem, 0, MEM);
-	uint16_t n = (uint16_t)(byte() % 2 ? 1u << (byte() % 9) : word(2));  /* mostly powers of 2 */
+	uint16_t n = (uint16_t)(byte() % 2 ? 1u << (byte() % 9) : word(2)); /* mostly powers of 2 */
 	int ok = vq_setup(&q, mem, MEM, n, addr(), addr(), addr(), byte() & 1) == 0;
 	if (!ok && !q.broken)
 		abort();
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int r = 0;
 		switch (byte() % 8) {
 		case 0:
-		case 1: {   /* the guest writes a few bytes anywhere in RAM */
+		case 1: { /* the guest writes a few bytes anywhere in RAM */
 			uint64_t a = word(2) % MEM;
 			unsigned len = byte() % 17;
 			for (unsigned i = 0; i < len && a + i < MEM; i++)
@@ -65,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					abort();
 				for (unsigned i = 0; i < ch.n; i++) {
 					uint8_t *p = ch.seg[i].p;
-					if (p < mem || p > mem + MEM || ch.seg[i].len > (uint64_t)(mem + MEM - p))
+					if (p < mem || p > mem + MEM ||
+					    ch.seg[i].len > (uint64_t)(mem + MEM - p))
 						abort();
 				}
 				have = 1;
@@ -75,9 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (have)
 				vq_push(&q, ch.head, (uint32_t)word(4));
 			break;
-		case 4:
-			r = vq_need_irq(&q);
-			break;
+		case 4: r = vq_need_irq(&q); break;
 		case 5:
 			r = vq_arm(&q);
 			vq_quiet(&q);
@@ -92,10 +91,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		if (broken && (r > 0 || !q.broken))
-			abort();   /* broken is sticky */
+			abort(); /* broken is sticky */
 		if (q.broken) {
 			broken = 1;
-			have = 0;  /* segments from a broken queue are not handed on */
+			have = 0; /* segments from a broken queue are not handed on */
 		}
 	}
 	free(mem);

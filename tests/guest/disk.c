@@ -12,7 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHECK(c) do { if (!(c)) { printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno); return 1; } } while (0)
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);              \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
 
 int main(void)
 {
@@ -22,13 +28,13 @@ int main(void)
 	CHECK(fd >= 0 && fstat(fd, &st) == 0 && S_ISBLK(st.st_mode));
 	for (int i = 0; i < 3000; i++)
 		a[i] = (char)(i * 7 + 3);
-	CHECK(pwrite(fd, a, 3000, 1000) == 3000);            /* starts and ends mid-sector */
-	CHECK(pwrite(fd, "edge", 4, 510) == 4);              /* straddles sectors 0 and 1 */
+	CHECK(pwrite(fd, a, 3000, 1000) == 3000); /* starts and ends mid-sector */
+	CHECK(pwrite(fd, "edge", 4, 510) == 4);   /* straddles sectors 0 and 1 */
 	CHECK(fsync(fd) == 0);
 	CHECK(pread(fd, b, 3000, 1000) == 3000 && !memcmp(a, b, 3000));
 	CHECK(pread(fd, b, 4, 510) == 4 && !memcmp(b, "edge", 4));
 	CHECK(lseek(fd, st.st_size - 2, SEEK_SET) == st.st_size - 2);
-	CHECK(write(fd, "xyz", 3) == 2);                     /* cut at the end */
+	CHECK(write(fd, "xyz", 3) == 2); /* cut at the end */
 	CHECK(write(fd, "x", 1) == -1 && errno == ENOSPC);
 	CHECK(read(fd, b, 10) == 0);
 	CHECK(close(fd) == 0);

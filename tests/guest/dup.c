@@ -11,7 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHECK(c) do { if (!(c)) { printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno); return 1; } } while (0)
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);              \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
 
 int main(void)
 {
@@ -21,11 +27,12 @@ int main(void)
 	fflush(stdout);
 	CHECK(dup2(fd, 1) == 1 && write(1, "to the file", 11) == 11);
 	CHECK(dup2(saved, 1) == 1 && close(saved) == 0);
-	int again = dup(fd);   /* the lowest free fd: saved's */
+	int again = dup(fd); /* the lowest free fd: saved's */
 	CHECK(again == saved && close(fd) == 0 && unlink("/tmp/out") == 0);
 	CHECK(pread(again, buf, sizeof buf - 1, 0) == 11 && close(again) == 0);
 	int null = open("/dev/null", O_WRONLY);
-	CHECK(null >= 0 && write(null, "x", 1) == 1 && read(null, buf + 20, 1) == 0 && close(null) == 0);
+	CHECK(null >= 0 && write(null, "x", 1) == 1 && read(null, buf + 20, 1) == 0 &&
+	      close(null) == 0);
 	CHECK(dup(77) == -1 && errno == EBADF && dup2(1, -1) == -1 && errno == EBADF);
 	CHECK(dup2(1, 1) == 1);
 	printf("dup ok: captured '%s'\n", buf);

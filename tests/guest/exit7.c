@@ -8,14 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void bye(void)
-{
-	printf(", flushed at exit\natexit ran\n");
-}
+static void bye(void) { printf(", flushed at exit\natexit ran\n"); }
 
 int main(void)
 {
 	atexit(bye);
-	printf("partial line");   /* no newline: only exit()'s flush writes it */
+	printf("partial line"); /* no newline: only exit()'s flush writes it */
 	exit(7);
 }

@@ -14,7 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHECK(c) do { if (!(c)) { printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno); return 1; } } while (0)
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);              \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
 
 int main(void)
 {
@@ -24,18 +30,20 @@ int main(void)
 	CHECK(fd >= 3);
 	CHECK(read(fd, buf, 5) == 5 && !memcmp(buf, "hello", 5));
 	CHECK(pread(fd, buf, 4, 11) == 4 && !memcmp(buf, "the ", 4));
-	CHECK(lseek(fd, -7, SEEK_END) == 15 && read(fd, buf, 64) == 7 && !memcmp(buf, "initrd\n", 7));
+	CHECK(lseek(fd, -7, SEEK_END) == 15 && read(fd, buf, 64) == 7 &&
+	      !memcmp(buf, "initrd\n", 7));
 	CHECK(read(fd, buf, 64) == 0);
 	CHECK(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 22);
 	CHECK(write(fd, "x", 1) == -1 && errno == EBADF);
 	CHECK(close(fd) == 0);
 	CHECK(stat("/sub/b.bin", &st) == 0 && st.st_size == 5000);
 	CHECK(stat("sub", &st) == 0 && S_ISDIR(st.st_mode));
-	CHECK(stat("/sub/../index.html", &st) == -1 && errno == ENOENT);   /* no ".." */
+	CHECK(stat("/sub/../index.html", &st) == -1 && errno == ENOENT); /* no ".." */
 	CHECK(open("/nope", O_RDONLY) == -1 && errno == ENOENT);
 	CHECK(open("/index.html", O_WRONLY) == -1 && errno == EROFS);
 	CHECK(open("/new", O_CREAT | O_WRONLY, 0644) == -1 && errno == EROFS);
-	CHECK(access("/index.html", R_OK) == 0 && access("/index.html", W_OK) == -1 && errno == EROFS);
+	CHECK(access("/index.html", R_OK) == 0 && access("/index.html", W_OK) == -1 &&
+	      errno == EROFS);
 	FILE *f = fopen("/index.html", "r");
 	CHECK(f && fgets(buf, sizeof buf, f) && !strncmp(buf, "<html>", 6));
 	fclose(f);

@@ -28,12 +28,13 @@ int main(void)
 	printf("exhausted after %zu KiB, errno ENOMEM\n", n * CHUNK / 1024);
 	for (size_t i = 0; i < n; i++) {
 		if (((unsigned char *)chunks[i])[CHUNK - 1] != (unsigned char)i)
-			return 2;   /* corrupted */
+			return 2; /* corrupted */
 		free(chunks[i]);
 	}
 	size_t again = 0;
 	while (again < n / 2 && (chunks[again] = malloc(CHUNK)))
 		again++;
-	printf("freed and reallocated %zu KiB: %s\n", again * CHUNK / 1024, again == n / 2 ? "ok" : "FAIL");
+	printf("freed and reallocated %zu KiB: %s\n", again * CHUNK / 1024,
+	       again == n / 2 ? "ok" : "FAIL");
 	return again == n / 2 ? 0 : 1;
 }

@@ -6,7 +6,7 @@
  * run: --mem=64 -- 64
  * run: --mem=5000 -- 5000
  * expect-status: 0
- * expect-output: ^RAM [0-9]+ KiB: ok 
+ * expect-output: ^RAM [0-9]+ KiB: ok
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,7 +18,7 @@ int main(void)
 	if (!keep)
 		return 1;
 	memset(keep, 1, 1 << 20);
-	usleep(2600000);   /* lines at about 0, 1 and 2 s */
+	usleep(2600000); /* lines at about 0, 1 and 2 s */
 	printf("memstats: slept\n");
 	// cppcheck-suppress memleak ; kept on purpose: the memstats lines count it
 	return keep[4095] == 1 ? 0 : 2;

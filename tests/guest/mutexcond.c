@@ -51,7 +51,8 @@ int main(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	int ok = sum == 500 * 501 / 2 && r == ETIMEDOUT && ms >= 19 && ms < 200;
-	printf("sum %d, timedwait %s after %ld ms\n", sum, r == ETIMEDOUT ? "ETIMEDOUT" : "woke", ms);
+	printf("sum %d, timedwait %s after %ld ms\n", sum, r == ETIMEDOUT ? "ETIMEDOUT" : "woke",
+	       ms);
 	printf("mutexcond %s\n", ok ? "ok" : "FAIL");
 	return !ok;
 }

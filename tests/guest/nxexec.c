@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 
-static unsigned char buf[16] = { 0xc3 };   /* ret */
+static unsigned char buf[16] = { 0xc3 }; /* ret */
 
 int main(void)
 {

@@ -20,7 +20,13 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define CHECK(c) do { if (!(c)) { printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno); return 1; } } while (0)
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);              \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
 
 static int caught;
 static void on_usr1(int sig) { caught = sig; }
@@ -30,9 +36,11 @@ int main(void)
 	struct utsname u;
 	struct rlimit rl;
 	CHECK(uname(&u) == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 1024);
-	CHECK(setrlimit(RLIMIT_NOFILE, &(struct rlimit){ 64, 64 }) == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max == 64);
+	CHECK(setrlimit(RLIMIT_NOFILE, &(struct rlimit){ 64, 64 }) == 0 &&
+	      getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max == 64);
 	CHECK(setrlimit(RLIMIT_NOFILE, &(struct rlimit){ 64, 4096 }) == -1 && errno == EPERM);
-	unsigned char *p = mmap(NULL, 10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *p =
+		mmap(NULL, 10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(p != MAP_FAILED && ((unsigned long)p & 4095) == 0 && p[0] == 0 && p[12287] == 0);
 	CHECK(munmap(p + 4096, 4096) == -1 && errno == EINVAL && munmap(p, 10000) == 0);
 	CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 3, 0) == MAP_FAILED && errno == ENOSYS);
@@ -40,16 +48,21 @@ int main(void)
 	sigset_t set, was;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
-	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0 && sigaction(SIGUSR1, NULL, &old) == 0 && old.sa_handler == on_usr1);
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0 && sigaction(SIGUSR1, NULL, &old) == 0 &&
+	      old.sa_handler == on_usr1);
 	CHECK(raise(SIGUSR1) == 0 && caught == SIGUSR1);
-	CHECK(sigprocmask(SIG_BLOCK, &set, NULL) == 0 && sigprocmask(SIG_SETMASK, NULL, &was) == 0 && was == set);
+	CHECK(sigprocmask(SIG_BLOCK, &set, NULL) == 0 &&
+	      sigprocmask(SIG_SETMASK, NULL, &was) == 0 && was == set);
 	int fd = open("/tmp/lock", O_CREAT | O_RDWR, 0600);
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	CHECK(fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0 && fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK);
+	CHECK(fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0 && fcntl(fd, F_GETLK, &fl) == 0 &&
+	      fl.l_type == F_UNLCK);
 	CHECK(getpwuid(geteuid()) && !strcmp(getpwuid(0)->pw_dir, "/"));
 	for (int i = 0; i < 3; i++) {
-		CHECK(fork() == -1 && errno == ENOSYS && execve("/x", NULL, NULL) == -1 && errno == ENOSYS);
-		CHECK(dlopen("libx.so", RTLD_NOW) == NULL && errno == ENOSYS && popen("ls", "r") == NULL);
+		CHECK(fork() == -1 && errno == ENOSYS && execve("/x", NULL, NULL) == -1 &&
+		      errno == ENOSYS);
+		CHECK(dlopen("libx.so", RTLD_NOW) == NULL && errno == ENOSYS &&
+		      popen("ls", "r") == NULL);
 	}
 	printf("posix ok: %s %s\n", u.sysname, u.machine);
 	return 0;

@@ -26,7 +26,8 @@ int main(void)
 	usleep(20000);
 	if (getentropy(b, sizeof(b)) < 0)
 		return 1;
-	printf("snapshot: after mono=%lld wall=%lld random=", ns(CLOCK_MONOTONIC), ns(CLOCK_REALTIME));
+	printf("snapshot: after mono=%lld wall=%lld random=", ns(CLOCK_MONOTONIC),
+	       ns(CLOCK_REALTIME));
 	for (int i = 0; i < 16; i++)
 		printf("%02x", b[i]);
 	printf("\n");

@@ -18,7 +18,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define CHECK(c) do { if (!(c)) { printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno); return 1; } } while (0)
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);              \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
 
 static struct sockaddr_in lo(int port)
 {
@@ -56,7 +62,7 @@ int main(void)
 	char buf[16] = { 0 };
 	CHECK(read(c, buf, sizeof buf) == 5 && !memcmp(buf, "hello", 5));
 	pthread_join(t, NULL);
-	CHECK(recv(c, buf, sizeof buf, 0) == 0);          /* the server closed */
+	CHECK(recv(c, buf, sizeof buf, 0) == 0); /* the server closed */
 	close(c);
 	/* Non-blocking and timeouts: nothing to accept. */
 	CHECK(fcntl(l, F_SETFL, fcntl(l, F_GETFL) | O_NONBLOCK) == 0);
@@ -74,7 +80,8 @@ int main(void)
 	struct timeval two = { 2, 0 };
 	CHECK(select(u + 1, &rs, NULL, NULL, &two) == 1 && FD_ISSET(u, &rs));
 	len = sizeof b;
-	CHECK(recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&b, &len) == 5 && !memcmp(buf, "dgram", 5));
+	CHECK(recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&b, &len) == 5 &&
+	      !memcmp(buf, "dgram", 5));
 	/* Conversions and getaddrinfo. */
 	char s[INET_ADDRSTRLEN];
 	CHECK(inet_ntop(AF_INET, &ua.sin_addr, s, sizeof s) && !strcmp(s, "127.0.0.1"));

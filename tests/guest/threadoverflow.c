@@ -15,14 +15,11 @@ static int deep(volatile char *prev, int depth)
 	volatile char frame[256];
 	frame[0] = prev ? prev[0] + 1 : 0;
 	if (depth % 64 == 0)
-		sched_yield();   /* a switch: where a canary is checked */
+		sched_yield(); /* a switch: where a canary is checked */
 	return forever ? deep(frame, depth + 1) + frame[1] : 0;
 }
 
-static void *run(void *a)
-{
-	return (void *)(long)deep(a, 0);
-}
+static void *run(void *a) { return (void *)(long)deep(a, 0); }
 
 int main(void)
 {

@@ -14,7 +14,8 @@ int main(void)
 {
 	unsigned char a[64], b[64], zero[64] = { 0 };
 	if (getentropy(a, sizeof a) || getentropy(b, sizeof b)) {
-		printf("FAIL: getentropy: errno %d (no host entropy source: under QEMU, no virtio-rng found)\n", errno);
+		printf("FAIL: getentropy: errno %d (no host entropy source: under QEMU, no virtio-rng found)\n",
+		       errno);
 		return 1;
 	}
 	if (!memcmp(a, b, sizeof a) || !memcmp(a, zero, sizeof a)) {

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static uint8_t stream(uint64_t i)     /* byte i of the stream: cheap, never periodic in 2^32 */
+static uint8_t stream(uint64_t i) /* byte i of the stream: cheap, never periodic in 2^32 */
 {
 	uint64_t x = (i >> 3) * 0x9e3779b97f4a7c15ull;
 	return (uint8_t)((x ^ x >> 29) >> (8 * (i & 7)));
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 		struct pollfd p = { .fd = s, .events = POLLIN | (ahead ? POLLOUT : 0) };
 		if (poll(&p, 1, 30000) <= 0) {
 			fprintf(stderr, "echoflood: stalled: %llu sent, %llu back\n",
-				(unsigned long long)sent, (unsigned long long)got);
+			        (unsigned long long)sent, (unsigned long long)got);
 			return 1;
 		}
 		if ((p.revents & POLLOUT) && ahead) {
@@ -70,22 +70,23 @@ int main(int argc, char **argv)
 		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t k = recv(s, buf, sizeof(buf), 0);
 			if (k == 0 || (k < 0 && errno != EAGAIN)) {
-				fprintf(stderr, "echoflood: connection ended after %llu bytes back\n",
-					(unsigned long long)got);
+				fprintf(stderr,
+				        "echoflood: connection ended after %llu bytes back\n",
+				        (unsigned long long)got);
 				return 1;
 			}
 			for (ssize_t i = 0; i < k; i++)
 				if (buf[i] != stream(got + (uint64_t)i)) {
 					fprintf(stderr, "echoflood: byte %llu differs\n",
-						(unsigned long long)(got + (uint64_t)i));
+					        (unsigned long long)(got + (uint64_t)i));
 					return 1;
 				}
 			got += k > 0 ? (uint64_t)k : 0;
 		}
 	}
 	double t = now() - t0;
-	printf("echoed %llu bytes byte-exact in %.2f s (%.2f MiB/s)\n", (unsigned long long)total, t,
-	       total / t / 1048576);
+	printf("echoed %llu bytes byte-exact in %.2f s (%.2f MiB/s)\n", (unsigned long long)total,
+	       t, total / t / 1048576);
 	close(s);
 	return 0;
 }

@@ -19,7 +19,9 @@ static int sha(const void *d, size_t n, const char *want)
 
 static const char *t_sha256(void)
 {
-	static const struct { const char *in, *hex; } v[] = {
+	static const struct {
+		const char *in, *hex;
+	} v[] = {
 		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
 		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
 		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
@@ -35,7 +37,10 @@ static const char *t_sha256(void)
 /* Padding edges: 55 and 56 bytes (one or two final blocks), 63, 64. */
 static const char *t_sha256_edges(void)
 {
-	static const struct { size_t n; const char *hex; } v[] = {
+	static const struct {
+		size_t n;
+		const char *hex;
+	} v[] = {
 		{ 55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318" },
 		{ 56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a" },
 		{ 63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34" },
@@ -57,21 +62,23 @@ static const char *t_sha256_million(void)
 	char *m = malloc(1000000);
 	CHECK(m);
 	memset(m, 'a', 1000000);
-	int good = sha(m, 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	int good =
+		sha(m, 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	free(m);
 	CHECK(good);
 	return NULL;
 }
 
-static long parse(const char *s)
-{
-	return http_parse(s, strlen(s), &r);
-}
+static long parse(const char *s) { return http_parse(s, strlen(s), &r); }
 
 #define H "Host: x\r\n"
 static const char *t_parse_verdicts(void)
 {
-	static const struct { const char *in; long want; } v[] = {   /* want 1: a whole head */
+	static const struct {
+		const char *in;
+		long want;
+	} v[] = {
+		/* want 1: a whole head */
 		{ "GET / HTTP/1.1\r\n" H "\r\n", 1 },
 		{ "GET / HTTP/1.0\r\n\r\n", 1 },
 		{ "\r\nGET / HTTP/1.1\r\n" H "\r\n", 1 },
@@ -82,7 +89,7 @@ static const char *t_parse_verdicts(void)
 		{ "GET  / HTTP/1.1\r\n" H "\r\n", -400 },
 		{ "GET / HTTP/1.1\n" H "\n", -400 },
 		{ "GET / HTTP/1.1\r\nHost: x\n\r\n", -400 },
-		{ "GET / HTTP/1.1\r\n\r\n", -400 },                     /* no Host */
+		{ "GET / HTTP/1.1\r\n\r\n", -400 }, /* no Host */
 		{ "GET / HTTP/1.1\r\n" H H "\r\n", -400 },
 		{ "GET / HTTP/1.1\r\n" H "Bad Name: 1\r\n\r\n", -400 },
 		{ "GET / HTTP/1.1\r\n" H " folded\r\n\r\n", -400 },
@@ -112,14 +119,15 @@ static const char *t_parse_verdicts(void)
 static const char *t_parse_fields(void)
 {
 	CHECK(parse("POST /fn/x%20y?q=1 HTTP/1.1\r\nhost: a\r\ncontent-length:  12 \r\n"
-		    "Connection: TE, close\r\nExpect: 100-continue\r\n\r\n") > 0);
+	            "Connection: TE, close\r\nExpect: 100-continue\r\n\r\n") > 0);
 	CHECK(r.method == M_POST && !strcmp(r.path, "/fn/x y") && r.content_length == 12);
 	CHECK(!r.keepalive && r.expect_continue && r.minor == 1);
 	CHECK(parse("HEAD http://example.com HTTP/1.0\r\nConnection: keep-alive\r\n\r\n") > 0);
 	CHECK(r.method == M_HEAD && !strcmp(r.path, "/") && r.keepalive);
 	CHECK(parse("GET http://h/a/b HTTP/1.1\r\n" H "\r\n") > 0 && !strcmp(r.path, "/a/b"));
 	CHECK(parse("GET /a%00b HTTP/1.1\r\n" H "\r\n") > 0 && r.bad_path);
-	CHECK(parse("GET / HTTP/1.1\r\n" H "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n") > 0);
+	CHECK(parse("GET / HTTP/1.1\r\n" H
+	            "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n") > 0);
 	CHECK(r.if_modified_since == 784111777);
 	static char big[HEAD_MAX + 100], path[PATH_MAX_ + 100];
 	memset(path, 'a', sizeof path - 1);
@@ -148,7 +156,14 @@ static const char *t_dates(void)
 
 static const char *t_paths(void)
 {
-	static const char *bad[] = { "/..", "/../x", "/a/../../x", "/a/./b", "/a\\..\\b", "x", "/.." "/" };
+	static const char *bad[] = { "/..",
+		                     "/../x",
+		                     "/a/../../x",
+		                     "/a/./b",
+		                     "/a\\..\\b",
+		                     "x",
+		                     "/.."
+		                     "/" };
 	static const char *good[] = { "/", "/a", "/a/b/", "/..a", "/a..", "/.hidden", "//a" };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(!http_path_ok(bad[i]));
@@ -181,7 +196,4 @@ static const struct unit_test tests[] = {
 	{ t_mime, "MIME types by extension" },
 };
 
-int main(int argc, char **argv)
-{
-	return UNIT_RUN(tests, argc, argv, "httpd ");
-}
+int main(int argc, char **argv) { return UNIT_RUN(tests, argc, argv, "httpd "); }

@@ -20,7 +20,7 @@ void panic(const char *file, int line, const char *msg)
 
 void kprintf(const char *fmt, ...)
 {
-	(void)fmt;    /* options.c reports bad options; the tests check the result */
+	(void)fmt; /* options.c reports bad options; the tests check the result */
 }
 
 static int split(const char *in, const char **want, int nwant)
@@ -48,7 +48,8 @@ static const char *t_split_words(void)
 
 static const char *t_split_quotes(void)
 {
-	CHECK(split("\"two words\" 'single q' a\"b c\"d", (const char *[]){ "two words", "single q", "ab cd" }, 3));
+	CHECK(split("\"two words\" 'single q' a\"b c\"d",
+	            (const char *[]){ "two words", "single q", "ab cd" }, 3));
 	CHECK(split("\"\"", (const char *[]){ "" }, 1));
 	CHECK(split("'a\"b'", (const char *[]){ "a\"b" }, 1));
 	return NULL;
@@ -60,7 +61,7 @@ static const char *t_split_hostile(void)
 	strcpy(buf, "\"unterminated");
 	CHECK(cmdline_split(buf, w, 4) == -1);
 	strcpy(buf, "a b c d e");
-	CHECK(cmdline_split(buf, w, 4) == -1);   /* too many words */
+	CHECK(cmdline_split(buf, w, 4) == -1); /* too many words */
 	strcpy(buf, "'");
 	CHECK(cmdline_split(buf, w, 4) == -1);
 	/* Random bytes never crash and never produce more than max words. */
@@ -88,30 +89,34 @@ static const char *t_find_sep(void)
 static const char *t_memmap(void)
 {
 	struct hvm_memmap_table_entry m[] = {
-		{ 0, 0x9fc00, 1, 0 }, { 0x9fc00, 0x60400, 2, 0 }, { 0x100000, 0x1f00000, 1, 0 },
+		{ 0, 0x9fc00, 1, 0 },
+		{ 0x9fc00, 0x60400, 2, 0 },
+		{ 0x100000, 0x1f00000, 1, 0 },
 	};
 	struct ram_info ri;
 	CHECK(memmap_read(m, 3, 0x123456, &ri) == 0);
 	CHECK(ri.free_start == 0x124000 && ri.free_end == 0x2000000);
 	CHECK(ri.top == 0x2000000);
 	CHECK(ri.total == 0x9fc00 + 0x1f00000);
-	CHECK(ri.nram == 2 && memmap_overlaps_ram(&ri, 0x9f000, 0xa0000));      /* the RAM entries kept */
-	CHECK(!memmap_overlaps_ram(&ri, 0x9fc00, 0x100000) && !memmap_overlaps_ram(&ri, 0x2000000, ~0ull));
+	CHECK(ri.nram == 2 &&
+	      memmap_overlaps_ram(&ri, 0x9f000, 0xa0000)); /* the RAM entries kept */
+	CHECK(!memmap_overlaps_ram(&ri, 0x9fc00, 0x100000) &&
+	      !memmap_overlaps_ram(&ri, 0x2000000, ~0ull));
 	return NULL;
 }
 
 static const char *t_memmap_exclude(void)
 {
 	struct ram_info ri = { .free_start = 0x200000, .free_end = 0x1000000 };
-	memmap_exclude(&ri, 0xf00000, 0x100000);          /* at the top: the end moves down */
+	memmap_exclude(&ri, 0xf00000, 0x100000); /* at the top: the end moves down */
 	CHECK(ri.free_start == 0x200000 && ri.free_end == 0xf00000);
 	ri = (struct ram_info){ .free_start = 0x200000, .free_end = 0x1000000 };
-	memmap_exclude(&ri, 0x200000, 0x1800);            /* at the bottom: the start moves up */
+	memmap_exclude(&ri, 0x200000, 0x1800); /* at the bottom: the start moves up */
 	CHECK(ri.free_start == 0x202000 && ri.free_end == 0x1000000);
 	ri = (struct ram_info){ .free_start = 0x200000, .free_end = 0x1000000 };
-	memmap_exclude(&ri, 0x3000000, 0x1000);           /* outside: nothing */
+	memmap_exclude(&ri, 0x3000000, 0x1000); /* outside: nothing */
 	CHECK(ri.free_start == 0x200000 && ri.free_end == 0x1000000);
-	memmap_exclude(&ri, 0x100000, 0x10000000);        /* covers it all: nothing free */
+	memmap_exclude(&ri, 0x100000, 0x10000000); /* covers it all: nothing free */
 	CHECK(ri.free_start >= ri.free_end);
 	return NULL;
 }
@@ -120,9 +125,9 @@ static const char *t_memmap_hostile(void)
 {
 	struct ram_info ri;
 	struct hvm_memmap_table_entry wrap[] = { { 0x100000, ~0ull, 1, 0 } };
-	CHECK(memmap_read(wrap, 1, 0x200000, &ri) == -1);   /* wraps: ignored */
+	CHECK(memmap_read(wrap, 1, 0x200000, &ri) == -1); /* wraps: ignored */
 	struct hvm_memmap_table_entry small[] = { { 0x100000, 0x10000, 1, 0 } };
-	CHECK(memmap_read(small, 1, 0x200000, &ri) == -1);  /* image does not fit */
+	CHECK(memmap_read(small, 1, 0x200000, &ri) == -1); /* image does not fit */
 	struct hvm_memmap_table_entry notram[] = { { 0, 0x10000000, 2, 0 } };
 	CHECK(memmap_read(notram, 1, 0x200000, &ri) == -1);
 	CHECK(memmap_read(NULL, 0, 0x200000, &ri) == -1);
@@ -130,7 +135,7 @@ static const char *t_memmap_hostile(void)
 	for (unsigned i = 0; i < MEMMAP_MAX + 8; i++)
 		many[i] = (struct hvm_memmap_table_entry){ 0, 0x1000, 2, 0 };
 	many[MEMMAP_MAX + 4] = (struct hvm_memmap_table_entry){ 0x100000, 0x1000000, 1, 0 };
-	CHECK(memmap_read(many, MEMMAP_MAX + 8, 0x200000, &ri) == -1);  /* beyond what is read */
+	CHECK(memmap_read(many, MEMMAP_MAX + 8, 0x200000, &ri) == -1); /* beyond what is read */
 	return NULL;
 }
 
@@ -152,10 +157,10 @@ static const char *t_pages(void)
 	CHECK(a && b && (uintptr_t)a % PAGE_SIZE == 0 && b + 3 * PAGE_SIZE == a);
 	memset(b, 1, 3 * PAGE_SIZE);
 	CHECK(mem_free_bytes() == ARENA - 4 * PAGE_SIZE);
-	mem_free_pages(a, 1);                      /* not at the boundary: listed */
-	CHECK(mem_alloc_pages(1) == a);            /* first fit takes it back */
-	mem_free_pages(b, 3);                      /* at the boundary */
-	mem_free_pages(a, 1);                      /* now adjacent: absorbed */
+	mem_free_pages(a, 1);           /* not at the boundary: listed */
+	CHECK(mem_alloc_pages(1) == a); /* first fit takes it back */
+	mem_free_pages(b, 3);           /* at the boundary */
+	mem_free_pages(a, 1);           /* now adjacent: absorbed */
 	CHECK(mem_free_bytes() == ARENA);
 	CHECK(mem_alloc_pages(0) == NULL);
 	CHECK(mem_alloc_pages(65) == NULL);
@@ -171,10 +176,10 @@ static const char *t_sbrk_meets_pages(void)
 	char *p = mem_sbrk(10 * PAGE_SIZE);
 	CHECK(p == arena);
 	CHECK(mem_alloc_pages(54) != NULL);
-	CHECK(mem_sbrk(1) == (void *)-1);          /* heap may not pass the pages */
+	CHECK(mem_sbrk(1) == (void *)-1); /* heap may not pass the pages */
 	CHECK(mem_alloc_pages(1) == NULL);
 	CHECK(mem_sbrk(-10 * PAGE_SIZE) == p + 10 * PAGE_SIZE);
-	CHECK(mem_sbrk(-1) == (void *)-1);         /* nor shrink below its start */
+	CHECK(mem_sbrk(-1) == (void *)-1); /* nor shrink below its start */
 	CHECK(mem_sbrk(PTRDIFF_MAX) == (void *)-1);
 	CHECK(mem_sbrk(PTRDIFF_MIN) == (void *)-1);
 	return NULL;
@@ -189,7 +194,7 @@ static const char *t_usage(void)
 	CHECK(heap == 0 && pages == 0);
 	CHECK(mem_sbrk(3 * PAGE_SIZE + 5) == arena);
 	char *a = mem_alloc_pages(2), *b = mem_alloc_pages(4);
-	mem_free_pages(a, 2);                      /* listed as a free run */
+	mem_free_pages(a, 2); /* listed as a free run */
 	mem_usage(&heap, &pages);
 	CHECK(heap == 3 * PAGE_SIZE + 5 && pages == 4 * PAGE_SIZE);
 	mem_free_pages(b, 4);
@@ -203,11 +208,11 @@ static const char *t_free_bad(void)
 	arena_init();
 	char *a = mem_alloc_pages(2);
 	if (setjmp(panicked) == 0) {
-		mem_free_pages(a + 1, 1);              /* misaligned */
+		mem_free_pages(a + 1, 1); /* misaligned */
 		return "misaligned free did not panic";
 	}
 	if (setjmp(panicked) == 0) {
-		mem_free_pages(arena, 1);              /* never handed out */
+		mem_free_pages(arena, 1); /* never handed out */
 		return "free of an unallocated page did not panic";
 	}
 	return NULL;
@@ -216,7 +221,10 @@ static const char *t_free_bad(void)
 /* Random alloc/free sequences keep the byte count exact. */
 static const char *t_pages_random(void)
 {
-	struct { char *p; size_t n; } live[64];
+	struct {
+		char *p;
+		size_t n;
+	} live[64];
 	int nlive = 0;
 	arena_init();
 	srand(2);
@@ -247,8 +255,8 @@ static const char *t_ipv4(void)
 	uint32_t a;
 	CHECK(parse_ipv4("10.0.0.2", &end, &a) == 0 && !*end && a == 0x0200000a);
 	CHECK(parse_ipv4("255.255.255.255/24", &end, &a) == 0 && *end == '/');
-	static const char *bad[] = { "", "1.2.3", "1.2.3.256", "1..2.3", "a.b.c.d", "1.2.3.4444",
-				     "-1.2.3.4", "1.2.3.", "0001.2.3.4" };
+	static const char *bad[] = { "",           "1.2.3",    "1.2.3.256", "1..2.3",    "a.b.c.d",
+		                     "1.2.3.4444", "-1.2.3.4", "1.2.3.",    "0001.2.3.4" };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(parse_ipv4(bad[i], &end, &a) < 0);
 	return NULL;
@@ -277,14 +285,31 @@ static const char *t_options(void)
 	CHECK(options("memfs=64K") == 0 && opt_memfs_bytes == 65536);
 	CHECK(options("memfs=0x100000") == 0 && opt_memfs_bytes == 1 << 20);
 	CHECK(options("memfs=1024G") == 0 && opt_memfs_bytes == 1ull << 40);
-	static const char *bad_memfs[] = { "memfs=", "memfs=1025G", "memfs=12X", "memfs=-1", "memfs=1KK",
-					   "memfs=99999999999999999999", "memfs" };
+	static const char *bad_memfs[] = { "memfs=",   "memfs=1025G", "memfs=12X",
+		                           "memfs=-1", "memfs=1KK",   "memfs=99999999999999999999",
+		                           "memfs" };
 	for (unsigned i = 0; i < sizeof bad_memfs / sizeof bad_memfs[0]; i++)
 		CHECK(options(bad_memfs[i]) < 0);
-	static const char *bad[] = { "boottime=2", "boottime", "nosuch=1", "ip=10.0.0.2", "ip=10.0.0.2/33",
-				     "ip=10.0.0.2/", "ip=10.0.0.2/24x", "gw=10.0.0", "gw=", "=1", "dhcp=yes",
-				     "entropy=", "entropy=hostx", "entropy=rd", "memstats=", "memstats=-1",
-				     "memstats=86401", "memstats=5s", "memstats=99999999999999999999", "memstats" };
+	static const char *bad[] = { "boottime=2",
+		                     "boottime",
+		                     "nosuch=1",
+		                     "ip=10.0.0.2",
+		                     "ip=10.0.0.2/33",
+		                     "ip=10.0.0.2/",
+		                     "ip=10.0.0.2/24x",
+		                     "gw=10.0.0",
+		                     "gw=",
+		                     "=1",
+		                     "dhcp=yes",
+		                     "entropy=",
+		                     "entropy=hostx",
+		                     "entropy=rd",
+		                     "memstats=",
+		                     "memstats=-1",
+		                     "memstats=86401",
+		                     "memstats=5s",
+		                     "memstats=99999999999999999999",
+		                     "memstats" };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(options(bad[i]) < 0);
 	return NULL;
@@ -300,22 +325,31 @@ static const char *t_mmio_words(void)
 	      opt_mmio[1].base == 0xd0000000 && opt_mmio[1].size == 4096 && opt_mmio[1].irq == 5);
 	CHECK(options_mmio("virtio_mmio.device=1M@4096:7") == 1 && opt_mmio[2].size == 1 << 20 &&
 	      opt_mmio[2].base == 4096);
-	static const char *other[] = { "hello", "virtio_mmio.device", "virtio_mmio.devic=1@0:1", "--",
-				       "entropy=host", "" };
+	static const char *other[] = { "hello", "virtio_mmio.device", "virtio_mmio.devic=1@0:1",
+		                       "--",    "entropy=host",       "" };
 	for (unsigned i = 0; i < sizeof other / sizeof other[0]; i++)
 		CHECK(options_mmio(other[i]) == 0);
-	static const char *bad[] = { "virtio_mmio.device=", "virtio_mmio.device=512@", "virtio_mmio.device=512@0x:5",
-		"virtio_mmio.device=0@0x1000:5", "virtio_mmio.device=512@0x1000", "virtio_mmio.device=512@0x1000:5x",
-		"virtio_mmio.device=512@0x1002:5", "virtio_mmio.device=512@0xfffffffffffffe00:5",
-		"virtio_mmio.device=99999999999999999999@0:1", "virtio_mmio.device=512@0x1000:256",
-		"virtio_mmio.device=17179869184G@0:1", "virtio_mmio.device=512@0x1000:5:",
-		"virtio_mmio.device=512@0x1000000000000:5", "virtio_mmio.device=512K@0x1000:5:1:2" };
+	static const char *bad[] = { "virtio_mmio.device=",
+		                     "virtio_mmio.device=512@",
+		                     "virtio_mmio.device=512@0x:5",
+		                     "virtio_mmio.device=0@0x1000:5",
+		                     "virtio_mmio.device=512@0x1000",
+		                     "virtio_mmio.device=512@0x1000:5x",
+		                     "virtio_mmio.device=512@0x1002:5",
+		                     "virtio_mmio.device=512@0xfffffffffffffe00:5",
+		                     "virtio_mmio.device=99999999999999999999@0:1",
+		                     "virtio_mmio.device=512@0x1000:256",
+		                     "virtio_mmio.device=17179869184G@0:1",
+		                     "virtio_mmio.device=512@0x1000:5:",
+		                     "virtio_mmio.device=512@0x1000000000000:5",
+		                     "virtio_mmio.device=512K@0x1000:5:1:2" };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(options_mmio(bad[i]) < 0);
 	CHECK(opt_nmmio == 3);
 	while (opt_nmmio < MMIO_DEV_MAX)
 		CHECK(options_mmio("virtio_mmio.device=512@0xfeb00000:24") == 1);
-	CHECK(options_mmio("virtio_mmio.device=512@0xfeb00000:24") < 0 && opt_nmmio == MMIO_DEV_MAX);
+	CHECK(options_mmio("virtio_mmio.device=512@0xfeb00000:24") < 0 &&
+	      opt_nmmio == MMIO_DEV_MAX);
 	opt_nmmio = 0;
 	return NULL;
 }
@@ -338,7 +372,4 @@ static const struct unit_test tests[] = {
 	{ t_pages_random, "mem_pages_random" },
 };
 
-int main(int argc, char **argv)
-{
-	return UNIT_RUN(tests, argc, argv, "");
-}
+int main(int argc, char **argv) { return UNIT_RUN(tests, argc, argv, ""); }

@@ -38,7 +38,11 @@ static int is(const char *line, const char *want)
 	snprintf(whybuf, sizeof whybuf, "%.80s: got '%.100s', want '%.100s'", line, got, want);
 	return 0;
 }
-#define REPLY(line, want) do { if (!is(line, want)) return whybuf; } while (0)
+#define REPLY(line, want)                                                                          \
+	do {                                                                                       \
+		if (!is(line, want))                                                               \
+			return whybuf;                                                             \
+	} while (0)
 
 static const char *t_set_expire(void)
 {
@@ -49,7 +53,7 @@ static const char *t_set_expire(void)
 	REPLY("SET k v EX -9223372036854775808", "-ERR invalid expire time in 'set' command\r\n");
 	REPLY("SET k v EX 0", "-ERR invalid expire time in 'set' command\r\n");
 	REPLY("GET k", "$-1\r\n");
-	REPLY("SET k v EX 100000000000", "+OK\r\n");   /* ~3000 years: far, but no overflow */
+	REPLY("SET k v EX 100000000000", "+OK\r\n"); /* ~3000 years: far, but no overflow */
 	REPLY("TTL k", ":100000000000\r\n");
 	REPLY("SET k v PX 9000000000000000000", "+OK\r\n");
 	REPLY("GET k", "$1\r\nv\r\n");
@@ -65,10 +69,10 @@ static const char *t_expire(void)
 	REPLY("EXPIRE k -9223372036854775808", "-ERR invalid expire time in 'expire' command\r\n");
 	REPLY("PEXPIRE nokey 9223372036854775807",
 	      "-ERR invalid expire time in 'pexpire' command\r\n");
-	REPLY("TTL k", ":-1\r\n");                      /* refused: unchanged */
+	REPLY("TTL k", ":-1\r\n"); /* refused: unchanged */
 	REPLY("PEXPIRE k 9000000000000000000", ":1\r\n");
 	REPLY("GET k", "$1\r\nv\r\n");
-	REPLY("PEXPIRE k -9223372036854775808", ":1\r\n");   /* in the past: deleted */
+	REPLY("PEXPIRE k -9223372036854775808", ":1\r\n"); /* in the past: deleted */
 	REPLY("GET k", "$-1\r\n");
 	return NULL;
 }

@@ -10,7 +10,13 @@
 #include "../../libc/memfs.h"
 
 static const char *why;
-#define CHECK(c) do { if (!(c)) { why = #c; return 1; } } while (0)
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			why = #c;                                                                  \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
 
 static struct memfs fs;
 static struct memfs_node *n;
@@ -45,13 +51,15 @@ static int t_normalize(void)
 	CHECK(norm_is("/", "/") && norm_is("//", "/") && norm_is("a", "/a"));
 	CHECK(norm_is("/tmp//x/./y/", "/tmp/x/y") && norm_is("/tmp/x/../y", "/tmp/y"));
 	CHECK(norm_is("/../../..", "/") && norm_is("..", "/") && norm_is("/a/b/../../../c", "/c"));
-	CHECK(memfs_normalize("", out, sizeof out) == -ENOENT && memfs_normalize(NULL, out, 8) == -ENOENT);
+	CHECK(memfs_normalize("", out, sizeof out) == -ENOENT &&
+	      memfs_normalize(NULL, out, 8) == -ENOENT);
 	memset(big, 'a', sizeof big - 1), big[sizeof big - 1] = 0;
-	CHECK(memfs_normalize(big, out, sizeof out) == -ENAMETOOLONG);   /* one name > NAME_MAX */
+	CHECK(memfs_normalize(big, out, sizeof out) == -ENAMETOOLONG); /* one name > NAME_MAX */
 	for (size_t i = 0; i + 2 < sizeof big; i += 2)
 		big[i] = 'a', big[i + 1] = '/';
-	CHECK(memfs_normalize(big, out, sizeof out) == -ENAMETOOLONG);   /* the path > PATH_MAX */
-	CHECK(memfs_normalize("/abc", out, 4) == -ENAMETOOLONG && memfs_normalize("/ab", out, 4) == 0);
+	CHECK(memfs_normalize(big, out, sizeof out) == -ENAMETOOLONG); /* the path > PATH_MAX */
+	CHECK(memfs_normalize("/abc", out, 4) == -ENAMETOOLONG &&
+	      memfs_normalize("/ab", out, 4) == 0);
 	return 0;
 }
 
@@ -62,11 +70,12 @@ static int t_tree(void)
 	CHECK(memfs_create(&fs, "/tmp", 1, 1, &d) == 0 && d->dir);
 	CHECK(memfs_create(&fs, "/tmp", 1, 1, &d) == -EEXIST);
 	CHECK(memfs_create(&fs, "/tmp/a", 0, 0, &n) == 0 && !n->dir);
-	CHECK(memfs_create(&fs, "/tmp/a", 0, 1, &n) == -EEXIST);   /* O_EXCL */
+	CHECK(memfs_create(&fs, "/tmp/a", 0, 1, &n) == -EEXIST); /* O_EXCL */
 	CHECK(memfs_create(&fs, "/tmp/a/b", 0, 0, &n) == -ENOTDIR);
 	CHECK(memfs_create(&fs, "/nodir/b", 0, 0, &n) == -ENOENT);
 	CHECK(memfs_create(&fs, "/", 1, 0, &n) == -EEXIST);
-	CHECK(memfs_lookup(&fs, "/tmp/./a", &n) == 0 && memfs_lookup(&fs, "/tmp/zz", &n) == -ENOENT);
+	CHECK(memfs_lookup(&fs, "/tmp/./a", &n) == 0 &&
+	      memfs_lookup(&fs, "/tmp/zz", &n) == -ENOENT);
 	CHECK(memfs_unlink(&fs, "/tmp") == -EISDIR && memfs_rmdir(&fs, "/tmp") == -ENOTEMPTY);
 	CHECK(memfs_rmdir(&fs, "/tmp/a") == -ENOTDIR && memfs_rmdir(&fs, "/") == -EBUSY);
 	CHECK(memfs_unlink(&fs, "/tmp/a") == 0 && memfs_lookup(&fs, "/tmp/a", &n) == -ENOENT);
@@ -90,7 +99,8 @@ static int t_readdir(void)
 		for (int k = 0; k < 3; k++)
 			seen |= !strcmp(n->name, names[k]) << k;
 	CHECK(seen == 7 && !memfs_child(d, 3));
-	CHECK(memfs_lookup(&fs, "/d/x", &n) == 0 && memfs_child(n, 0) == NULL);   /* a file has none */
+	CHECK(memfs_lookup(&fs, "/d/x", &n) == 0 &&
+	      memfs_child(n, 0) == NULL); /* a file has none */
 	return 0;
 }
 
@@ -104,19 +114,23 @@ static int t_rename(void)
 	memfs_write(&fs, n, 0, "one", 3);
 	memfs_create(&fs, "/g", 0, 1, &b);
 	memfs_write(&fs, b, 0, "two", 3);
-	CHECK(memfs_rename(&fs, "/a", "/a/sub/x") == -EINVAL);    /* below itself */
+	CHECK(memfs_rename(&fs, "/a", "/a/sub/x") == -EINVAL); /* below itself */
 	CHECK(memfs_rename(&fs, "/a", "/a") == 0);
-	CHECK(memfs_rename(&fs, "/f", "/a") == -EISDIR && memfs_rename(&fs, "/a", "/f") == -ENOTDIR);
-	CHECK(memfs_rename(&fs, "/nope", "/x") == -ENOENT && memfs_rename(&fs, "/f", "/no/x") == -ENOENT);
+	CHECK(memfs_rename(&fs, "/f", "/a") == -EISDIR &&
+	      memfs_rename(&fs, "/a", "/f") == -ENOTDIR);
+	CHECK(memfs_rename(&fs, "/nope", "/x") == -ENOENT &&
+	      memfs_rename(&fs, "/f", "/no/x") == -ENOENT);
 	CHECK(memfs_rename(&fs, "/", "/x") == -EBUSY && memfs_rename(&fs, "/f", "/") == -EBUSY);
-	memfs_hold(b);                                              /* /g open: replaced, still readable */
+	memfs_hold(b); /* /g open: replaced, still readable */
 	CHECK(memfs_rename(&fs, "/f", "/g") == 0);
 	char buf[4] = { 0 };
-	CHECK(memfs_lookup(&fs, "/g", &n) == 0 && memfs_read(n, 0, buf, 3) == 3 && !strcmp(buf, "one"));
+	CHECK(memfs_lookup(&fs, "/g", &n) == 0 && memfs_read(n, 0, buf, 3) == 3 &&
+	      !strcmp(buf, "one"));
 	CHECK(memfs_read(b, 0, buf, 3) == 3 && !strcmp(buf, "two"));
 	memfs_release(&fs, b);
 	CHECK(memfs_lookup(&fs, "/f", &n) == -ENOENT);
-	CHECK(memfs_rename(&fs, "/a/sub", "/top") == 0 && memfs_rename(&fs, "/top", "/a") == 0);  /* empty dir replaced */
+	CHECK(memfs_rename(&fs, "/a/sub", "/top") == 0 &&
+	      memfs_rename(&fs, "/top", "/a") == 0); /* empty dir replaced */
 	CHECK(memfs_create(&fs, "/a/k", 0, 1, &n) == 0 && memfs_create(&fs, "/e", 1, 1, &n) == 0);
 	CHECK(memfs_rename(&fs, "/e", "/a") == -ENOTEMPTY);
 	return 0;
@@ -131,14 +145,16 @@ static int t_limit(void)
 	while ((r = memfs_write(&fs, n, total, blk, sizeof blk)) > 0)
 		total += r;
 	CHECK(r == -ENOSPC && total == 8192 && fs.used <= fs.limit);
-	CHECK(memfs_write(&fs, n, total, blk, 1808) == 1808);        /* the exact rest still fits */
+	CHECK(memfs_write(&fs, n, total, blk, 1808) == 1808); /* the exact rest still fits */
 	CHECK(memfs_create(&fs, "/g", 0, 1, &n) == 0);
-	CHECK(memfs_create(&fs, "/h", 0, 1, &n) == -ENOSPC);         /* nodes count too */
+	CHECK(memfs_create(&fs, "/h", 0, 1, &n) == -ENOSPC); /* nodes count too */
 	CHECK(memfs_lookup(&fs, "/f", &n) == 0 && memfs_truncate(&fs, n, 0) == 0);
-	CHECK(memfs_create(&fs, "/h", 0, 1, &n) == 0);               /* truncate gave it back */
-	CHECK(memfs_write(&fs, n, 1LL << 62, blk, 1) == -ENOSPC && memfs_write(&fs, n, 0x7fffffffffffffffLL, blk, 1) == -EFBIG);
+	CHECK(memfs_create(&fs, "/h", 0, 1, &n) == 0); /* truncate gave it back */
+	CHECK(memfs_write(&fs, n, 1LL << 62, blk, 1) == -ENOSPC &&
+	      memfs_write(&fs, n, 0x7fffffffffffffffLL, blk, 1) == -EFBIG);
 	CHECK(memfs_write(&fs, n, -1, blk, 1) == -EINVAL);
-	CHECK(memfs_write(&fs, n, 0, blk, (size_t)-1) == -EFBIG && memfs_truncate(&fs, n, -5) == -EINVAL);
+	CHECK(memfs_write(&fs, n, 0, blk, (size_t)-1) == -EFBIG &&
+	      memfs_truncate(&fs, n, -5) == -EINVAL);
 	CHECK(memfs_truncate(&fs, n, 1LL << 40) == -ENOSPC && n->size == 0);
 	return 0;
 }
@@ -152,7 +168,7 @@ static int t_unlinked_open(void)
 	char buf[4];
 	CHECK(memfs_read(n, 0, buf, 4) == 4 && !memcmp(buf, "data", 4));
 	CHECK(memfs_write(&fs, n, 4, "more", 4) == 4 && fs.used > 0);
-	memfs_release(&fs, n);                                       /* the last close frees it */
+	memfs_release(&fs, n); /* the last close frees it */
 	CHECK(fs.used == 0);
 	struct memfs_node *d;
 	CHECK(memfs_create(&fs, "/d", 1, 1, &d) == 0);
@@ -193,7 +209,8 @@ static int t_model(void)
 			msize = off;
 			break;
 		default: {
-			long want = off >= msize ? 0 : (long)(len < msize - off ? len : msize - off);
+			long want =
+				off >= msize ? 0 : (long)(len < msize - off ? len : msize - off);
 			CHECK(memfs_read(n, (long long)off, buf, len) == want);
 			CHECK(!memcmp(buf, model + off, (size_t)want));
 		}
@@ -203,9 +220,12 @@ static int t_model(void)
 	return 0;
 }
 
-static const struct { int (*fn)(void); const char *name; } tests[] = {
-	{ t_normalize, "normalize" }, { t_tree, "tree" }, { t_readdir, "readdir" },
-	{ t_rename, "rename" }, { t_limit, "limit" }, { t_unlinked_open, "unlinked_open" },
+static const struct {
+	int (*fn)(void);
+	const char *name;
+} tests[] = {
+	{ t_normalize, "normalize" }, { t_tree, "tree" },   { t_readdir, "readdir" },
+	{ t_rename, "rename" },       { t_limit, "limit" }, { t_unlinked_open, "unlinked_open" },
 	{ t_model, "model" },
 };
 

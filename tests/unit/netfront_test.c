@@ -28,7 +28,7 @@ static struct {
 	char log[512];
 } m;
 
-uint64_t clock_monotonic_ns(void) { return m.now += 1000; }   /* 1 us per look */
+uint64_t clock_monotonic_ns(void) { return m.now += 1000; } /* 1 us per look */
 void kprintf(const char *fmt, ...)
 {
 	size_t n = strlen(m.log);
@@ -45,7 +45,7 @@ int ksnprintf(char *b, size_t n, const char *fmt, ...)
 	va_end(ap);
 	return r;
 }
-static void *pages[16];   /* what the driver allocated, freed by fresh() */
+static void *pages[16]; /* what the driver allocated, freed by fresh() */
 static unsigned npages;
 void *mem_alloc_pages(size_t n)
 {
@@ -63,10 +63,28 @@ void xen_evtchn_wait(uint32_t port, uint64_t deadline)
 	printf("FAIL netfront: slept on its own port, not on the watch\n");
 	exit(1);
 }
-int xen_evtchn_alloc(uint16_t dom, uint32_t *port) { (void)dom; *port = 9; return 0; }
-int xen_evtchn_watch(uint32_t port, void (*fn)(void)) { (void)port, (void)fn; return 0; }
-int gnttab_grant(uint16_t dom, const void *page, int ro) { (void)dom, (void)page, (void)ro; return 8 + m.grants++; }
-int gnttab_end(int ref) { (void)ref; m.ends++; return 0; }
+int xen_evtchn_alloc(uint16_t dom, uint32_t *port)
+{
+	(void)dom;
+	*port = 9;
+	return 0;
+}
+int xen_evtchn_watch(uint32_t port, void (*fn)(void))
+{
+	(void)port, (void)fn;
+	return 0;
+}
+int gnttab_grant(uint16_t dom, const void *page, int ro)
+{
+	(void)dom, (void)page, (void)ro;
+	return 8 + m.grants++;
+}
+int gnttab_end(int ref)
+{
+	(void)ref;
+	m.ends++;
+	return 0;
+}
 
 /* Applies every change due by now; each is an event for a live watch. */
 static void advance(void)
@@ -107,9 +125,10 @@ int xs_directory(const char *path, char *buf, size_t size)
 
 int xs_read(const char *path, char *buf, size_t size)
 {
-	const char *v = !strcmp(path, "device/vif/0/backend") ? BE :
-			!strcmp(path, "device/vif/0/backend-id") ? "0" :
-			!strcmp(path, "device/vif/0/mac") ? "00:16:3e:0a:0b:0c" : NULL;
+	const char *v = !strcmp(path, "device/vif/0/backend")      ? BE
+	                : !strcmp(path, "device/vif/0/backend-id") ? "0"
+	                : !strcmp(path, "device/vif/0/mac")        ? "00:16:3e:0a:0b:0c"
+	                                                           : NULL;
 	char st[8];
 	if (m.dead)
 		return -1;
@@ -118,7 +137,7 @@ int xs_read(const char *path, char *buf, size_t size)
 		snprintf(st, sizeof st, "%d", m.state);
 		v = st;
 		if (++m.reads > 100000)
-			abort();   /* a loop that never waits */
+			abort(); /* a loop that never waits */
 	}
 	if (!v || strlen(v) >= size)
 		return -1;
@@ -141,7 +160,7 @@ int xs_watch(const char *path, const char *token)
 	snprintf(m.wpath, sizeof m.wpath, "%s", path);
 	snprintf(m.wtoken, sizeof m.wtoken, "%s", token);
 	m.watched = 1;
-	m.pending += m.fires;   /* xenstored fires once on registration */
+	m.pending += m.fires; /* xenstored fires once on registration */
 	return 0;
 }
 
@@ -203,22 +222,22 @@ static const char *t_events(void)
 	xnet_init();
 	CHECK(net_dev == &ndev && m.state == XenbusStateConnected);
 	CHECK(!strcmp(m.wpath, BE "/state") && m.watches == 1 && m.unwatches == 1 && !m.watched);
-	CHECK(m.now - t0 >= 1580 * MS && m.now - t0 < 1581 * MS);   /* at each change, not after */
-	CHECK(m.reads <= 1580 / 100 + 6);         /* the fallback re-reads, and one per event */
+	CHECK(m.now - t0 >= 1580 * MS && m.now - t0 < 1581 * MS); /* at each change, not after */
+	CHECK(m.reads <= 1580 / 100 + 6); /* the fallback re-reads, and one per event */
 	CHECK(!m.ends && !ndev.mac[0] && ndev.mac[5] == 0x0c);
 	return NULL;
 }
 
 static const char *t_no_events(void)
 {
-	fresh(1050, 530, 0);                      /* xenstored never fires */
+	fresh(1050, 530, 0); /* xenstored never fires */
 	uint64_t t0 = m.now;
 	xnet_init();
 	CHECK(net_dev == &ndev && m.unwatches == 1);
-	CHECK(m.now - t0 >= 1600 * MS && m.now - t0 < 1800 * MS);   /* each noticed at a re-read */
+	CHECK(m.now - t0 >= 1600 * MS && m.now - t0 < 1800 * MS); /* each noticed at a re-read */
 	CHECK(m.reads >= 16 && m.reads <= 20);
 	fresh(1050, 530, 1);
-	m.refuse = 1;                             /* the watch is refused */
+	m.refuse = 1; /* the watch is refused */
 	t0 = m.now;
 	xnet_init();
 	CHECK(net_dev == &ndev && m.unwatches == 0 && strstr(m.log, "cannot watch " BE "/state"));
@@ -228,14 +247,14 @@ static const char *t_no_events(void)
 
 static const char *t_deadline(void)
 {
-	fresh(0, 0, 1);                           /* never InitWait */
+	fresh(0, 0, 1); /* never InitWait */
 	uint64_t t0 = m.now;
 	xnet_init();
 	CHECK(!net_dev && m.unwatches == 1 && m.ends == m.grants && m.grants == NRX + NTX + 2);
 	CHECK(m.now - t0 >= HS_TIMEOUT && m.now - t0 < HS_TIMEOUT + 200 * MS);
-	CHECK(m.reads >= 590 && m.reads <= 610);  /* 60 s at 100 ms */
+	CHECK(m.reads >= 590 && m.reads <= 610); /* 60 s at 100 ms */
 	CHECK(strstr(m.log, "backend state 1, waited for 2..4"));
-	fresh(1000, 0, 1);                        /* InitWait, never Connected */
+	fresh(1000, 0, 1); /* InitWait, never Connected */
 	xnet_init();
 	CHECK(!net_dev && m.unwatches == 1 && strstr(m.log, "waited for 4..4"));
 	return NULL;
@@ -244,7 +263,7 @@ static const char *t_deadline(void)
 static const char *t_closing(void)
 {
 	fresh(1000, 500, 1);
-	m.close_at = m.now + 300 * MS;            /* closes before InitWait */
+	m.close_at = m.now + 300 * MS; /* closes before InitWait */
 	uint64_t t0 = m.now;
 	xnet_init();
 	CHECK(!net_dev && m.unwatches == 1 && m.now - t0 < 400 * MS && m.ends == m.grants);
@@ -255,7 +274,7 @@ static const char *t_closing(void)
 static const char *t_dead_store(void)
 {
 	fresh(1000, 500, 1);
-	m.dead_at = m.now + 200 * MS;             /* the client dies while netfront waits */
+	m.dead_at = m.now + 200 * MS; /* the client dies while netfront waits */
 	uint64_t t0 = m.now;
 	xnet_init();
 	CHECK(!net_dev && m.now - t0 < 300 * MS && m.ends == m.grants);
@@ -263,10 +282,8 @@ static const char *t_dead_store(void)
 }
 
 static const struct unit_test tests[] = {
-	{ t_events, "netfront_watch_events" },
-	{ t_no_events, "netfront_watch_fallback" },
-	{ t_deadline, "netfront_watch_deadline" },
-	{ t_closing, "netfront_watch_closing" },
+	{ t_events, "netfront_watch_events" },         { t_no_events, "netfront_watch_fallback" },
+	{ t_deadline, "netfront_watch_deadline" },     { t_closing, "netfront_watch_closing" },
 	{ t_dead_store, "netfront_watch_dead_store" },
 };
 
@@ -274,6 +291,6 @@ int main(int argc, char **argv)
 {
 	int failed = UNIT_RUN(tests, argc, argv, "");
 
-	fresh(0, 0, 0);   /* frees what the last test's driver allocated */
+	fresh(0, 0, 0); /* frees what the last test's driver allocated */
 	return failed;
 }

@@ -45,30 +45,30 @@ static const char *t_good(void)
 	CHECK(xnring_pending(&r, 3) == 3);
 	CHECK(rx(5, 0, 0, 1514) == 1514);
 	CHECK(rx(0, 10, 0, 60) == 60);
-	CHECK(rx(63, 0, 0, PAGE) == PAGE);               /* the whole page */
+	CHECK(rx(63, 0, 0, PAGE) == PAGE); /* the whole page */
 	CHECK(r.rsp_cons == 3 && r.nout == 61 && !r.broken);
-	xnring_post(&r, 5);                              /* reposted: may come back */
+	xnring_post(&r, 5); /* reposted: may come back */
 	CHECK(rx(5, 2, 0, 100) == 100);
-	CHECK(xnring_pending(&r, 0xffffffffu + 5u) == 0);      /* indices wrap */
+	CHECK(xnring_pending(&r, 0xffffffffu + 5u) == 0); /* indices wrap */
 	fresh(64);
-	r.rsp_cons = 0xfffffffe;                         /* wrap-around of rsp_cons */
+	r.rsp_cons = 0xfffffffe; /* wrap-around of rsp_cons */
 	CHECK(xnring_pending(&r, 2) == 4);
-	CHECK(tx(7, 0) == 7 && tx(8, -1) == 8 && tx(9, -2) == 9);   /* OKAY, ERROR, DROPPED */
+	CHECK(tx(7, 0) == 7 && tx(8, -1) == 8 && tx(9, -2) == 9); /* OKAY, ERROR, DROPPED */
 	return NULL;
 }
 
 static const char *t_dropped(void)
 {
 	fresh(64);
-	CHECK(rx(1, 0, 0, -1) == 0);                     /* NETIF_RSP_ERROR: buffer back, no frame */
-	CHECK(rx(2, 0, 0, 0) == 0);                      /* empty */
-	CHECK(rx(3, 0, NETRXF_more_data, 100) == 0);     /* scatter-gather: not negotiated */
+	CHECK(rx(1, 0, 0, -1) == 0);                 /* NETIF_RSP_ERROR: buffer back, no frame */
+	CHECK(rx(2, 0, 0, 0) == 0);                  /* empty */
+	CHECK(rx(3, 0, NETRXF_more_data, 100) == 0); /* scatter-gather: not negotiated */
 	CHECK(rx(4, 0, NETRXF_extra_info, 100) == 0);
-	CHECK(rx(5, PAGE - 10, 0, 11) == 0);             /* one byte past the page */
-	CHECK(rx(6, PAGE, 0, 1) == 0);                   /* offset at the page's end */
+	CHECK(rx(5, PAGE - 10, 0, 11) == 0); /* one byte past the page */
+	CHECK(rx(6, PAGE, 0, 1) == 0);       /* offset at the page's end */
 	CHECK(rx(7, 0xffff, 0, 0x7fff) == 0);
 	CHECK(rx(8, 1, 0, PAGE) == 0);
-	CHECK(rx(9, PAGE - 10, 0, 10) == 10);            /* the last 10 bytes: fine */
+	CHECK(rx(9, PAGE - 10, 0, 10) == 10); /* the last 10 bytes: fine */
 	CHECK(!r.broken && r.nout == 55);
 	return NULL;
 }
@@ -76,28 +76,28 @@ static const char *t_dropped(void)
 static const char *t_hostile(void)
 {
 	fresh(64);
-	CHECK(rx(64, 0, 0, 60) < 0 && r.broken);         /* id out of range */
-	CHECK(rx(0, 0, 0, 60) < 0);                      /* broken stays broken */
+	CHECK(rx(64, 0, 0, 60) < 0 && r.broken); /* id out of range */
+	CHECK(rx(0, 0, 0, 60) < 0);              /* broken stays broken */
 	CHECK(xnring_pending(&r, 1) < 0);
 	fresh(64);
 	CHECK(rx(0xffff, 0, 0, 60) < 0);
 	fresh(64);
 	CHECK(rx(3, 0, 0, 60) == 60);
-	CHECK(rx(3, 0, 0, 60) < 0 && r.broken);          /* answered twice */
+	CHECK(rx(3, 0, 0, 60) < 0 && r.broken); /* answered twice */
 	fresh(4);
-	CHECK(xnring_pending(&r, 5) < 0);                /* more responses than buffers out */
+	CHECK(xnring_pending(&r, 5) < 0); /* more responses than buffers out */
 	fresh(4);
 	CHECK(xnring_pending(&r, 0x80000000u) < 0);
 	xnring_init(&r, 64);
-	CHECK(rx(0, 0, 0, 60) < 0);                      /* nothing outstanding at all */
+	CHECK(rx(0, 0, 0, 60) < 0); /* nothing outstanding at all */
 	CHECK(xnring_pending(&r, 1) < 0);
 	fresh(64);
 	CHECK(tx(64, 0) < 0);
 	fresh(64);
-	CHECK(tx(1, NETIF_RSP_NULL) < 0);                /* an extra-info slot we never sent */
+	CHECK(tx(1, NETIF_RSP_NULL) < 0); /* an extra-info slot we never sent */
 	fresh(64);
 	CHECK(tx(2, 0) == 2 && tx(2, 0) < 0);
-	xnring_init(&r, 1000);                           /* clamped to the table's size */
+	xnring_init(&r, 1000); /* clamped to the table's size */
 	CHECK(r.nbuf == XNRING_MAXBUF);
 	return NULL;
 }
@@ -136,7 +136,7 @@ static const char *t_random(void)
 			held[id] = 0, nheld--;
 			CHECK(r.rsp_cons == before + 1 && r.nout == nheld);
 			int good = st > 0 && !(fl & (NETRXF_more_data | NETRXF_extra_info)) &&
-				   off < PAGE && off + st <= PAGE;
+			           off < PAGE && off + st <= PAGE;
 			CHECK(n == (good ? st : 0));
 			CHECK(n == 0 || (off + n <= PAGE));
 		}
@@ -151,7 +151,4 @@ static const struct unit_test tests[] = {
 	{ t_random, "netring_random" },
 };
 
-int main(int argc, char **argv)
-{
-	return UNIT_RUN(tests, argc, argv, "");
-}
+int main(int argc, char **argv) { return UNIT_RUN(tests, argc, argv, ""); }

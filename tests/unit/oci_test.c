@@ -16,8 +16,17 @@ void oci_err(const char *fmt, ...) { (void)fmt; }
 void oci_info(const char *fmt, ...) { (void)fmt; }
 
 static int fails;
-#define CHECK(name, cond, ...) do { if (cond) printf("ok %s\n", name); else { fails++; \
-	printf("FAIL %s: ", name); printf(__VA_ARGS__); printf("\n"); } } while (0)
+#define CHECK(name, cond, ...)                                                                     \
+	do {                                                                                       \
+		if (cond)                                                                          \
+			printf("ok %s\n", name);                                                   \
+		else {                                                                             \
+			fails++;                                                                   \
+			printf("FAIL %s: ", name);                                                 \
+			printf(__VA_ARGS__);                                                       \
+			printf("\n");                                                              \
+		}                                                                                  \
+	} while (0)
 
 static uint8_t *slurp(const char *path, size_t *n)
 {
@@ -60,9 +69,11 @@ static int round_trip(const char **args, int n)
 
 static void test_quote(void)
 {
-	const char *fixed[] = { "a", "b c", "it's", "", "\"", "'", "a'b\"c d", "''", "\t\n", "--", "x=y" };
+	const char *fixed[] = { "a",        "b c", "it's", "",   "\"", "'",
+		                "a'b\"c d", "''",  "\t\n", "--", "x=y" };
 	CHECK("quote: blanks, both quotes, empty and '--' survive the kernel's splitter",
-	      round_trip(fixed, sizeof fixed / sizeof fixed[0]), "a fixed argument came back changed");
+	      round_trip(fixed, sizeof fixed / sizeof fixed[0]),
+	      "a fixed argument came back changed");
 	srand(7);
 	int bad = 0;
 	for (int t = 0; t < 20000 && !bad; t++) {
@@ -80,8 +91,8 @@ static void test_quote(void)
 	}
 	CHECK("quote: 20000 random argument lists round-trip", !bad, "one did not");
 	char small[4];
-	CHECK("quote: too long for the buffer is an error", initrd_quote("abcdef", small, sizeof small) < 0,
-	      "it fit in 4 bytes");
+	CHECK("quote: too long for the buffer is an error",
+	      initrd_quote("abcdef", small, sizeof small) < 0, "it fit in 4 bytes");
 }
 
 static void test_notes(const char *spore, const char *linux_elf)
@@ -93,8 +104,10 @@ static void test_notes(const char *spore, const char *linux_elf)
 		CHECK("notes: test images readable", 0, "cannot read %s or %s", spore, linux_elf);
 		return;
 	}
-	CHECK("notes: a spore image has the Spore note", image_notes_spore(s, n) == 1, "not recognised");
-	CHECK("notes: a static Linux ELF is not a spore image", image_notes_spore(l, m) == 0, "recognised");
+	CHECK("notes: a spore image has the Spore note", image_notes_spore(s, n) == 1,
+	      "not recognised");
+	CHECK("notes: a static Linux ELF is not a spore image", image_notes_spore(l, m) == 0,
+	      "recognised");
 	/* A prefix that ends before the note cannot pass; once the note is in, longer ones do. */
 	int cut_ok = 1, seen = 0;
 	for (size_t k = 0; k <= n; k += 97) {
@@ -103,8 +116,8 @@ static void test_notes(const char *spore, const char *linux_elf)
 			cut_ok = 0;
 		seen |= r;
 	}
-	CHECK("notes: truncated images read within bounds; only those holding the note pass", cut_ok,
-	      "a truncation gave the wrong answer");
+	CHECK("notes: truncated images read within bounds; only those holding the note pass",
+	      cut_ok, "a truncation gave the wrong answer");
 	/* Damaged headers: phoff far away, huge phnum, a note size that overruns. */
 	uint8_t *d = malloc(n);
 	memcpy(d, s, n);
@@ -123,7 +136,8 @@ static void test_notes(const char *spore, const char *linux_elf)
 			d[rand() % (n < 8192 ? n : 8192)] = (uint8_t)rand();
 		passed += image_notes_spore(d, n);
 	}
-	printf("ok notes: 3000 images with damaged headers read within bounds (%d still spore images)\n", passed);
+	printf("ok notes: 3000 images with damaged headers read within bounds (%d still spore images)\n",
+	       passed);
 	free(d);
 	free(s);
 	free(l);
@@ -131,19 +145,29 @@ static void test_notes(const char *spore, const char *linux_elf)
 
 static void test_spec(void)
 {
-	static const struct { const char *json, *want; } bad[] = {
+	static const struct {
+		const char *json, *want;
+	} bad[] = {
 		{ "", "invalid JSON" },
 		{ "[]", "not a JSON object" },
 		{ "{\"process\":{\"args\":[\"/x\"]}}", "root.path is missing" },
 		{ "{\"root\":{\"path\":\"r\"}}", "no process object" },
-		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[1]}}", "process.args[0] is not a string" },
-		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"\"]}}", "process.args[0] is empty" },
-		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"/x\"]},\"linux\":{\"resources\":{\"memory\":{\"limit\":1.5}}}}", "not an integer" },
-		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"/x\"]},\"linux\":{\"resources\":{\"memory\":{\"limit\":-2}}}}", "outside" },
-		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"/x\"]},\"linux\":{\"resources\":{\"memory\":{\"limit\":9223372036854775807}}}}", "outside" },
-		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"/x\"]},\"annotations\":{\"org.spore.vmm\":\"xen\"}}", "org.spore.vmm" },
-		{ "{\"root\":{\"path\":\"r\"},\"root\":{\"path\":\"s\"},\"process\":{\"args\":[\"/x\"]}}", "invalid JSON" },
-		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\\u0000b\"]}}", "invalid JSON" },
+		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[1]}}",
+		  "process.args[0] is not a string" },
+		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"\"]}}",
+		  "process.args[0] is empty" },
+		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"/x\"]},\"linux\":{\"resources\":{\"memory\":{\"limit\":1.5}}}}",
+		  "not an integer" },
+		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"/x\"]},\"linux\":{\"resources\":{\"memory\":{\"limit\":-2}}}}",
+		  "outside" },
+		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"/x\"]},\"linux\":{\"resources\":{\"memory\":{\"limit\":9223372036854775807}}}}",
+		  "outside" },
+		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"/x\"]},\"annotations\":{\"org.spore.vmm\":\"xen\"}}",
+		  "org.spore.vmm" },
+		{ "{\"root\":{\"path\":\"r\"},\"root\":{\"path\":\"s\"},\"process\":{\"args\":[\"/x\"]}}",
+		  "invalid JSON" },
+		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\\u0000b\"]}}",
+		  "invalid JSON" },
 	};
 	int all = 1;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -152,25 +176,29 @@ static void test_spec(void)
 		int rc = spec_parse(bad[i].json, "/b", &s, err, sizeof err);
 		spec_free(&s);
 		if (rc != -1 || !strstr(err, bad[i].want)) {
-			printf("FAIL spec: '%s' gave %d '%s', want '%s'\n", bad[i].json, rc, err, bad[i].want);
+			printf("FAIL spec: '%s' gave %d '%s', want '%s'\n", bad[i].json, rc, err,
+			       bad[i].want);
 			fails++;
 			all = 0;
 		}
 	}
 	if (all)
-		printf("ok spec: %zu hostile config.json texts each give their one error\n", sizeof bad / sizeof bad[0]);
+		printf("ok spec: %zu hostile config.json texts each give their one error\n",
+		       sizeof bad / sizeof bad[0]);
 	struct spec s;
 	char err[256];
-	int rc = spec_parse("{\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":[\"/h\",\"b c\"],"
-			    "\"env\":[\"A=1\",\"PATH=/sbin\"],\"terminal\":true},\"linux\":{\"resources\":"
-			    "{\"memory\":{\"limit\":33554432}},\"namespaces\":[{\"type\":\"pid\"},"
-			    "{\"type\":\"network\",\"path\":\"/run/netns/x\"}]},\"mounts\":[{\"destination\":"
-			    "\"/etc/hosts\"}],\"annotations\":{\"org.spore.vmm\":\"qemu\"}}",
-			    "/b", &s, err, sizeof err);
+	int rc = spec_parse(
+		"{\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":[\"/h\",\"b c\"],"
+		"\"env\":[\"A=1\",\"PATH=/sbin\"],\"terminal\":true},\"linux\":{\"resources\":"
+		"{\"memory\":{\"limit\":33554432}},\"namespaces\":[{\"type\":\"pid\"},"
+		"{\"type\":\"network\",\"path\":\"/run/netns/x\"}]},\"mounts\":[{\"destination\":"
+		"\"/etc/hosts\"}],\"annotations\":{\"org.spore.vmm\":\"qemu\"}}",
+		"/b", &s, err, sizeof err);
 	CHECK("spec: a full config gives rootfs, args, PATH, terminal, memory, netns, mounts, VMM",
-	      rc == 0 && !strcmp(s.rootfs, "/b/rootfs") && s.nargs == 2 && !strcmp(s.args[1], "b c") &&
-		      !strcmp(s.path_env, "/sbin") && s.terminal && s.mem_mib == 32 &&
-		      !strcmp(s.netns, "/run/netns/x") && s.nmounts == 1 && !strcmp(s.vmm, "qemu"),
+	      rc == 0 && !strcmp(s.rootfs, "/b/rootfs") && s.nargs == 2 &&
+	              !strcmp(s.args[1], "b c") && !strcmp(s.path_env, "/sbin") && s.terminal &&
+	              s.mem_mib == 32 && !strcmp(s.netns, "/run/netns/x") && s.nmounts == 1 &&
+	              !strcmp(s.vmm, "qemu"),
 	      "rc %d err '%s'", rc, err);
 	spec_free(&s);
 }
@@ -179,17 +207,19 @@ static void test_ids(void)
 {
 	CHECK("ids: runc's rule (letters, digits, _+-.; not . or ..)",
 	      state_valid_id("abc-1.2_x+y") && !state_valid_id("") && !state_valid_id(".") &&
-		      !state_valid_id("..") && !state_valid_id("a/b") && !state_valid_id("../x") &&
-		      !state_valid_id("initrd@cache") && !state_valid_id("a b"),
+	              !state_valid_id("..") && !state_valid_id("a/b") && !state_valid_id("../x") &&
+	              !state_valid_id("initrd@cache") && !state_valid_id("a b"),
 	      "a bad id passed or a good one failed");
 }
 
 static void test_cgroup_paths(void)
 {
 	CHECK("cgroup: cgroupfs paths taken, '..', systemd and empty ones refused",
-	      cgroup_path_ok("/libpod_parent/libpod-abc") && cgroup_path_ok("a/b") && cgroup_path_ok("/a/..b") &&
-		      !cgroup_path_ok("/a/../b") && !cgroup_path_ok("..") && !cgroup_path_ok("/a/..") &&
-		      !cgroup_path_ok("machine.slice:libpod:abc") && !cgroup_path_ok("/") && !cgroup_path_ok(""),
+	      cgroup_path_ok("/libpod_parent/libpod-abc") && cgroup_path_ok("a/b") &&
+	              cgroup_path_ok("/a/..b") && !cgroup_path_ok("/a/../b") &&
+	              !cgroup_path_ok("..") && !cgroup_path_ok("/a/..") &&
+	              !cgroup_path_ok("machine.slice:libpod:abc") && !cgroup_path_ok("/") &&
+	              !cgroup_path_ok(""),
 	      "a path was judged wrongly");
 }
 

@@ -11,24 +11,27 @@
 #include "unit.h"
 #include "../../drivers/virtio_rng.c"
 
-
 /* ---- the fake device: one posted buffer, answered at the notify ---- */
-static uint8_t *posted;                 /* NULL: nothing in flight */
+static uint8_t *posted; /* NULL: nothing in flight */
 static uint32_t posted_len;
-static const uint32_t *answers;         /* used lengths to report, in turn; */
-static unsigned nanswers, answered;     /* ~0u means "as long as posted" */
+static const uint32_t *answers;     /* used lengths to report, in turn; */
+static unsigned nanswers, answered; /* ~0u means "as long as posted" */
 static uint64_t now_ns;
 static int gave_up;
 
 void kprintf(const char *fmt, ...) { gave_up += strstr(fmt, "not used again") != NULL; }
 void *mem_alloc_pages(size_t n)
 {
-	static uint8_t pg[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));   /* ASan guards its end */
+	static uint8_t pg[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE))); /* ASan guards its end */
 	return n == 1 ? pg : NULL;
 }
 uint64_t clock_monotonic_ns(void) { return now_ns; }
 void sleep_until(uint64_t deadline_ns) { now_ns = deadline_ns; }
-int vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got) { (void)d; return *got = want, 0; }
+int vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got)
+{
+	(void)d;
+	return *got = want, 0;
+}
 int vdev_setup_queue(struct vdev *d, unsigned idx, struct virtq *vq, uint16_t want)
 {
 	(void)d, (void)idx, (void)want;
@@ -88,7 +91,8 @@ static const char *t_honest(void)
 	free(out);
 	CHECK(run(full, 3, 2 * PAGE_SIZE + 10, &out) == 0 && out[2 * PAGE_SIZE + 9] == 0xa5);
 	free(out);
-	CHECK(run(shorter, 3, 200, &out) == 0 && answered == 3 && out[199] == 0xa5);   /* 1 + 100 + 99 */
+	CHECK(run(shorter, 3, 200, &out) == 0 && answered == 3 &&
+	      out[199] == 0xa5); /* 1 + 100 + 99 */
 	free(out);
 	return NULL;
 }
@@ -99,13 +103,13 @@ static const char *t_honest(void)
 static const char *t_hostile_len(void)
 {
 	static const uint32_t bad[][2] = {
-		{ 65, 0 }, { 4096, 0 }, { 1 << 20, 0 }, { 0xffffffff - 1, 0 },
+		{ 65, 0 }, { 4096, 0 },     { 1 << 20, 0 }, { 0xffffffff - 1, 0 },
 		{ 60, 5 }, { 60, 1 << 20 }, { 0, 0 },
 	};
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		uint8_t *out;
 		CHECK(run(bad[i], 2, 64, &out) == -1 && gave_up == 1);
-		CHECK(vrng_read(out, 64) == -1);            /* and not used again */
+		CHECK(vrng_read(out, 64) == -1); /* and not used again */
 		free(out);
 	}
 	return NULL;
@@ -125,7 +129,4 @@ static const struct unit_test tests[] = {
 	{ t_no_answer, "vrng_no_answer" },
 };
 
-int main(int argc, char **argv)
-{
-	return UNIT_RUN(tests, argc, argv, "");
-}
+int main(int argc, char **argv) { return UNIT_RUN(tests, argc, argv, ""); }

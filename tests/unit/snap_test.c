@@ -10,9 +10,9 @@
 #include "monitor.h"
 #include "unit.h"
 
-#define MEM   (4ull << 20)
-#define NEXT  3
-#define HASH  0x1234abcdull
+#define MEM  (4ull << 20)
+#define NEXT 3
+#define HASH 0x1234abcdull
 
 static uint8_t *file;
 static uint64_t file_size;
@@ -30,14 +30,16 @@ static void reseal(void)
 {
 	uint64_t n = hdr()->nextents <= NEXT + 1 ? hdr()->nextents : NEXT;
 
-	hdr()->meta_sum = snap_hash(meta(), sizeof(struct snap_meta) + n * sizeof(struct snap_extent));
+	hdr()->meta_sum =
+		snap_hash(meta(), sizeof(struct snap_meta) + n * sizeof(struct snap_extent));
 	hdr()->hdr_sum = snap_hdr_sum(hdr());
 }
 
 /* A good snapshot: three extents of 1, 2 and 1 pages at 1 MiB, 1 MiB + 8K, 3 MiB. */
 static void make(void)
 {
-	static const uint64_t gpa[NEXT] = { 1 << 20, (1 << 20) + 8192, 3 << 20 }, pages[NEXT] = { 1, 2, 1 };
+	static const uint64_t gpa[NEXT] = { 1 << 20, (1 << 20) + 8192, 3 << 20 },
+			      pages[NEXT] = { 1, 2, 1 };
 	uint64_t off = snap_data_off(NEXT);
 
 	free(file);
@@ -56,8 +58,12 @@ static void make(void)
 	h->data_off = off;
 	h->file_size = file_size;
 	struct snap_meta *m = meta();
-	m->image = (struct image){ .has64 = 1, .entry64 = 1 << 20, .nseg = 1,
-				   .seg[0] = { .gpa = 1 << 20, .memsz = 65536, .vaddr = 1 << 20, .flags = 5 } };
+	m->image = (struct image){
+		.has64 = 1,
+		.entry64 = 1 << 20,
+		.nseg = 1,
+		.seg[0] = { .gpa = 1 << 20, .memsz = 65536, .vaddr = 1 << 20, .flags = 5 }
+	};
 	m->dev.ready_gpa = (1 << 20) + 4096;
 	m->dev.nmsrs = 1;
 	for (int i = 0; i < NEXT; i++) {
@@ -79,10 +85,7 @@ static const char *parse_n(uint64_t size, size_t len, uint64_t want_hash)
 	return why[0] ? why : "(refused without a reason)";
 }
 
-static const char *parse(void)
-{
-	return parse_n(file_size, (size_t)hdr()->data_off, HASH);
-}
+static const char *parse(void) { return parse_n(file_size, (size_t)hdr()->data_off, HASH); }
 
 static const char *t_good(void)
 {
@@ -91,8 +94,10 @@ static const char *t_good(void)
 	make();
 	CHECK(parse() == NULL, "%s", why);
 	CHECK(parse_n(file_size, (size_t)hdr()->data_off, 0) == NULL, "any image: %s", why);
-	CHECK(snap_parse(file, (size_t)file_size, file_size, HC_ABI_VERSION, HASH, &s, why, sizeof(why)) == 0);
-	CHECK(s.hdr.nextents == NEXT && s.ext[2].gpa == 3 << 20 && s.meta->dev.ready_gpa == (1 << 20) + 4096);
+	CHECK(snap_parse(file, (size_t)file_size, file_size, HC_ABI_VERSION, HASH, &s, why,
+	                 sizeof(why)) == 0);
+	CHECK(s.hdr.nextents == NEXT && s.ext[2].gpa == 3 << 20 &&
+	      s.meta->dev.ready_gpa == (1 << 20) + 4096);
 	return NULL;
 }
 
@@ -108,7 +113,8 @@ static const char *t_truncated(void)
 	}
 	/* Longer than it says, and a prefix shorter than the metadata. */
 	CHECK(parse_n(file_size + 1, (size_t)hdr()->data_off, HASH) != NULL);
-	CHECK(strstr(parse_n(file_size, sizeof(struct snap_hdr) + 10, HASH), "truncated"), "%s", why);
+	CHECK(strstr(parse_n(file_size, sizeof(struct snap_hdr) + 10, HASH), "truncated"), "%s",
+	      why);
 	return NULL;
 }
 
@@ -130,7 +136,8 @@ static const char *t_header_flips(void)
 static const char *t_meta_flips(void)
 {
 	make();
-	size_t end = sizeof(struct snap_hdr) + sizeof(struct snap_meta) + NEXT * sizeof(struct snap_extent);
+	size_t end = sizeof(struct snap_hdr) + sizeof(struct snap_meta) +
+	             NEXT * sizeof(struct snap_extent);
 	for (size_t i = sizeof(struct snap_hdr); i < end; i += 97) {
 		file[i] ^= 0x10;
 		const char *w = parse();
@@ -152,14 +159,18 @@ static const char *t_foreign(void)
 	reseal();
 	CHECK(strstr(parse() ? why : "", "hypercall ABI"), "%s", why);
 	make();
-	CHECK(strstr(parse_n(file_size, (size_t)hdr()->data_off, HASH + 1) ? why : "", "another image"), "%s", why);
+	CHECK(strstr(parse_n(file_size, (size_t)hdr()->data_off, HASH + 1) ? why : "",
+	             "another image"),
+	      "%s", why);
 	memcpy(hdr()->magic, "SPORESNX", 8);
 	CHECK(strstr(parse() ? why : "", "magic"), "%s", why);
 	return NULL;
 }
 
 /* Resealed lies: each refused with its reason, never trusted. forge(i) tells case i. */
-static const struct { const char *name, *want; } forged[] = {
+static const struct {
+	const char *name, *want;
+} forged[] = {
 	{ "mem not a page multiple", "memory size" },
 	{ "mem too small", "memory size" },
 	{ "mem too big", "memory size" },

@@ -19,7 +19,7 @@
 #include "unit.h"
 
 /* Allocation failure on demand: calls numbered from fail_from on fail. */
-static long reallocs, fail_from = -1;   /* per process: each case forks */
+static long reallocs, fail_from = -1; /* per process: each case forks */
 static void *test_realloc(void *p, size_t n)
 {
 	if (fail_from >= 0 && reallocs++ >= fail_from)
@@ -63,14 +63,17 @@ static void member(const char *name, char type, const void *data, size_t n)
 	sprintf((char *)h + 136, "%011o", 01234567);
 	memset(h + 148, ' ', 8);
 	h[156] = (unsigned char)type;
-	memcpy(h + 257, "ustar\0" "00", 8);
+	memcpy(h + 257,
+	       "ustar\0"
+	       "00",
+	       8);
 	for (int i = 0; i < 512; i++)
 		sum += h[i];
 	sprintf((char *)h + 148, "%06o", sum);
 	if (n)
 		memcpy(h + 512, data, n);
 	arlen += 512 + (n + 511) / 512 * 512;
-	memset(ar + arlen, 0, 1024);   /* the end-of-archive blocks */
+	memset(ar + arlen, 0, 1024); /* the end-of-archive blocks */
 	initrd_base = (uintptr_t)ar;
 	initrd_size = arlen + 1024;
 }
@@ -130,7 +133,7 @@ static const char *t_held_open(void)
 static const char *t_implied_listed(void)
 {
 	sparse();
-	CHECK(strcmp(names("/"), "big.bin,docs,x,") == 0);   /* before any lookup of them */
+	CHECK(strcmp(names("/"), "big.bin,docs,x,") == 0); /* before any lookup of them */
 	CHECK(strcmp(names("/x"), "y,") == 0);
 	CHECK(strcmp(names("/x/y/z"), "w.txt,") == 0);
 	CHECK(!isdir("/nope") && !isdir("/do") && !isdir("/docs/a"));
@@ -164,7 +167,7 @@ static const char *in_child(const char *(*fn)(void))
 	int p[2], st = 0;
 	if (pipe(p) < 0)
 		return "pipe";
-	fflush(NULL);   /* not written twice; NULL: newlib's stdout names newlib's state */
+	fflush(NULL); /* not written twice; NULL: newlib's stdout names newlib's state */
 	int pid = fork();
 	if (pid == 0) {
 		const char *why = fn();
@@ -232,7 +235,4 @@ static const struct unit_test tests[] = {
 	{ child_t_oom, "out of memory is ENOMEM, never another entry" },
 };
 
-int main(int argc, char **argv)
-{
-	return UNIT_RUN(tests, argc, argv, "");
-}
+int main(int argc, char **argv) { return UNIT_RUN(tests, argc, argv, ""); }

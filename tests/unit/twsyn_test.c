@@ -11,7 +11,12 @@
 #include "unit.h"
 
 static const uint8_t US[4] = { 10, 0, 0, 2 }, PEER[4] = { 10, 0, 0, 1 };
-static uint32_t ours(void) { uint32_t a; memcpy(&a, US, 4); return a; }
+static uint32_t ours(void)
+{
+	uint32_t a;
+	memcpy(&a, US, 4);
+	return a;
+}
 
 static uint16_t rfc1071(const uint8_t *p, size_t n)
 {
@@ -39,7 +44,7 @@ static size_t syn(uint8_t *d, const uint8_t dst[4], unsigned nopt, unsigned ndat
 	t[4] = 0x12, t[5] = 0x34, t[6] = 0x56, t[7] = 0x78;
 	t[12] = (uint8_t)(thl / 4 << 4), t[13] = flags, t[14] = 0xfa;
 	for (unsigned i = 0; i < nopt; i++)
-		t[20 + i] = i + 1 < nopt ? 1 : 0;   /* NOPs, then end of options */
+		t[20 + i] = i + 1 < nopt ? 1 : 0; /* NOPs, then end of options */
 	for (unsigned i = 0; i < ndata; i++)
 		t[thl + i] = (uint8_t)(i * 7 + 1);
 	uint8_t ph[12 + 1500];
@@ -60,11 +65,11 @@ static const char *t_good(void)
 	CHECK(twsyn_parse(d, n, ours(), &k) == 1);
 	CHECK(k.sport == 40000 && k.dport == 80 && k.seq == 0x12345678);
 	CHECK(!memcmp(&k.src, PEER, 4) && !memcmp(&k.dst, US, 4));
-	n = syn(d, US, 20, 0, 0x02 | 0x40);        /* options; ECE is not a reason to refuse */
+	n = syn(d, US, 20, 0, 0x02 | 0x40); /* options; ECE is not a reason to refuse */
 	CHECK(twsyn_parse(d, n, ours(), &k) == 1);
-	n = syn(d, US, 4, 3, 0x02);                 /* an odd length: the last byte padded */
+	n = syn(d, US, 4, 3, 0x02); /* an odd length: the last byte padded */
 	CHECK(twsyn_parse(d, n, ours(), &k) == 1);
-	memset(d + n, 0xee, 10);                    /* link-layer padding after the datagram */
+	memset(d + n, 0xee, 10); /* link-layer padding after the datagram */
 	CHECK(twsyn_parse(d, n + 10, ours(), &k) == 1);
 	return NULL;
 }
@@ -90,10 +95,10 @@ static const char *t_not_ours(void)
 	uint8_t d[200];
 	struct spore_tw_key k;
 	static const uint8_t other[4] = { 10, 0, 0, 3 };
-	size_t n = syn(d, other, 0, 0, 0x02);       /* checksums right, for someone else */
+	size_t n = syn(d, other, 0, 0, 0x02); /* checksums right, for someone else */
 	CHECK(twsyn_parse(d, n, ours(), &k) == 0);
 	n = syn(d, US, 0, 0, 0x02);
-	CHECK(twsyn_parse(d, n, 0, &k) == 0);        /* no address yet */
+	CHECK(twsyn_parse(d, n, 0, &k) == 0); /* no address yet */
 	return NULL;
 }
 
@@ -105,9 +110,9 @@ static const char *t_not_a_bare_syn(void)
 	for (unsigned i = 0; i < sizeof flags; i++)
 		CHECK(twsyn_parse(d, syn(d, US, 0, 0, flags[i]), ours(), &k) == 0);
 	size_t n = syn(d, US, 0, 0, 0x02);
-	for (size_t len = 0; len < n; len++)         /* cut short anywhere */
+	for (size_t len = 0; len < n; len++) /* cut short anywhere */
 		CHECK(twsyn_parse(d, len, ours(), &k) == 0);
-	n = syn(d, US, 0, 200 - 40, 0x02);           /* whole, but more than the hook copies */
+	n = syn(d, US, 0, 200 - 40, 0x02); /* whole, but more than the hook copies */
 	CHECK(twsyn_parse(d, TWSYN_MAX, ours(), &k) == 0);
 	return NULL;
 }
@@ -119,7 +124,4 @@ static const struct unit_test tests[] = {
 	{ t_not_a_bare_syn, "SYN-ACK, RST, FIN, cut short: not a bare SYN" },
 };
 
-int main(int argc, char **argv)
-{
-	return UNIT_RUN(tests, argc, argv, "");
-}
+int main(int argc, char **argv) { return UNIT_RUN(tests, argc, argv, ""); }

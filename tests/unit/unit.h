@@ -5,9 +5,9 @@
  * "FAIL NAME: why (line N)", which is what tests/run-tests counts. A sanitizer report or a
  * crash is counted there too: a test cannot pass by dying quietly.
  *
- *	static const char *t_split(void) { CHECK(split("a b") == 2); CHECK(x == 1, "x %d", x); return NULL; }
- *	static const struct unit_test tests[] = { { t_split, "cmdline_split" } };
- *	int main(int argc, char **argv) { return UNIT_RUN(tests, argc, argv, ""); }
+ *	static const char *t_split(void) { CHECK(split("a b") == 2); CHECK(x == 1, "x %d", x);
+ *return NULL; } static const struct unit_test tests[] = { { t_split, "cmdline_split" } }; int
+ *main(int argc, char **argv) { return UNIT_RUN(tests, argc, argv, ""); }
  */
 #ifndef UNIT_H
 #define UNIT_H
@@ -50,7 +50,7 @@ unit_fail(int line, const char *cond, const char *fmt, ...)
  * fflush(stdout): a test built on newlib's headers (tarfs_test) runs on the host's C
  * library, and newlib's stdout macro names newlib's own state. */
 __attribute__((unused)) static int unit_run(const struct unit_test *t, size_t n, int argc,
-					    char **argv, const char *prefix)
+                                            char **argv, const char *prefix)
 {
 	int failed = 0;
 

@@ -11,9 +11,8 @@
 #include "unit.h"
 #include "virtio.h"
 
-
 static struct virtq q;
-static uint16_t dev_avail;     /* the device's next avail index */
+static uint16_t dev_avail; /* the device's next avail index */
 
 static void setup(uint16_t n)
 {
@@ -43,10 +42,10 @@ static const char *t_roundtrip(void)
 	setup(8);
 	for (int i = 0; i < 8; i++)
 		CHECK(virtq_add(&q, (uint64_t)buf[i], 64, 1, buf[i]) == 0);
-	CHECK(virtq_add(&q, 0, 1, 1, buf[0]) == -1);   /* full */
+	CHECK(virtq_add(&q, 0, 1, 1, buf[0]) == -1); /* full */
 	void *c;
 	uint32_t len;
-	CHECK(virtq_get(&q, &c, &len) == 0);           /* nothing used yet */
+	CHECK(virtq_get(&q, &c, &len) == 0); /* nothing used yet */
 	for (int i = 0; i < 8; i++)
 		CHECK(dev_complete(10 + i));
 	for (int i = 0; i < 8; i++)
@@ -59,7 +58,7 @@ static const char *t_wrap(void)
 {
 	static char b[4];
 	setup(4);
-	for (unsigned i = 0; i < 70000; i++) {      /* indices wrap past 65535 */
+	for (unsigned i = 0; i < 70000; i++) { /* indices wrap past 65535 */
 		void *c;
 		uint32_t len;
 		CHECK(virtq_add(&q, (uint64_t)b, 4, 0, b) == 0);
@@ -84,8 +83,8 @@ static int hostile(struct virtq_used_elem e, uint16_t jump, const char *reason)
 	q.used->ring[0] = e;
 	q.used->idx = jump;
 	int ok = virtq_get(&q, &c, &len) == -1 && q.broken && !strcmp(q.broken, reason) &&
-		 c == NULL && len == 12345 && q.num_free == 7 && q.cookie[0] == b &&
-		 virtq_add(&q, (uint64_t)b, 16, 1, b) == -1 && virtq_get(&q, &c, &len) == -1;
+	         c == NULL && len == 12345 && q.num_free == 7 && q.cookie[0] == b &&
+	         virtq_add(&q, (uint64_t)b, 16, 1, b) == -1 && virtq_get(&q, &c, &len) == -1;
 	for (unsigned i = 0; i < sizeof canary; i++)
 		ok = ok && canary[i] == 0x5a;
 	return ok;
@@ -97,10 +96,14 @@ static const char *t_hostile(void)
 	CHECK(hostile((struct virtq_used_elem){ 0xffffffff, 0 }, 1, "used id out of range"));
 	CHECK(hostile((struct virtq_used_elem){ 1, 0 }, 1, "used id not in flight"));
 	CHECK(hostile((struct virtq_used_elem){ 0, 17 }, 1, "used length longer than the buffers"));
-	CHECK(hostile((struct virtq_used_elem){ 0, 0xffffffff }, 1, "used length longer than the buffers"));
-	CHECK(hostile((struct virtq_used_elem){ 0, 1 }, 2, "used index ahead of the buffers in flight"));
-	CHECK(hostile((struct virtq_used_elem){ 0, 1 }, 9, "used index ahead of the buffers in flight"));
-	CHECK(hostile((struct virtq_used_elem){ 0, 1 }, 0xffff, "used index ahead of the buffers in flight"));
+	CHECK(hostile((struct virtq_used_elem){ 0, 0xffffffff }, 1,
+	              "used length longer than the buffers"));
+	CHECK(hostile((struct virtq_used_elem){ 0, 1 }, 2,
+	              "used index ahead of the buffers in flight"));
+	CHECK(hostile((struct virtq_used_elem){ 0, 1 }, 9,
+	              "used index ahead of the buffers in flight"));
+	CHECK(hostile((struct virtq_used_elem){ 0, 1 }, 0xffff,
+	              "used index ahead of the buffers in flight"));
 	/* the same id returned twice: the second time it is no longer in flight */
 	static char b2[16];
 	void *c;
@@ -120,7 +123,8 @@ static const char *t_hostile(void)
 		uint32_t len;
 		setup(8);
 		virtq_add(&q, (uint64_t)b, 16, 1, b);
-		q.used->ring[0] = (struct virtq_used_elem){ (uint32_t)rand() % 12, (uint32_t)rand() % 20 };
+		q.used->ring[0] =
+			(struct virtq_used_elem){ (uint32_t)rand() % 12, (uint32_t)rand() % 20 };
 		q.used->idx = (uint16_t)(rand() % 3);
 		int r = virtq_get(&q, &c, &len);
 		CHECK(r == -1 || r == 0 || (c == b && len <= 16));
@@ -139,10 +143,11 @@ static const char *t_hostile_len(void)
 	virtq_add(&q, (uint64_t)b, 16, 1, b);
 	q.desc[0].len = 1 << 20;
 	CHECK(dev_complete(1 << 20));
-	CHECK(virtq_get(&q, &c, &len) == -1 && !strcmp(q.broken, "used length longer than the buffers"));
+	CHECK(virtq_get(&q, &c, &len) == -1 &&
+	      !strcmp(q.broken, "used length longer than the buffers"));
 	setup(8);
 	virtq_add(&q, (uint64_t)b, 16, 1, b);
-	q.desc[0].len = 0;                              /* shortened: the posted 16 still holds */
+	q.desc[0].len = 0; /* shortened: the posted 16 still holds */
 	CHECK(dev_complete(16) && virtq_get(&q, &c, &len) == 1 && c == b && len == 16);
 	return NULL;
 }
@@ -152,16 +157,19 @@ static const char *t_hostile_len(void)
 static const char *t_hostile_chain(void)
 {
 	static char h[16], d[512], st[1];
-	struct vbuf b[3] = { { (uint64_t)h, 16, 0 }, { (uint64_t)d, 512, 1 }, { (uint64_t)st, 1, 1 } };
+	struct vbuf b[3] = { { (uint64_t)h, 16, 0 },
+		             { (uint64_t)d, 512, 1 },
+		             { (uint64_t)st, 1, 1 } };
 	void *c;
 	uint32_t len;
 	for (uint32_t used = 529; used <= 530; used++) {
 		setup(4);
 		CHECK(virtq_add_chain(&q, b, 3, h) == 0);
 		for (int i = 0; i < 4; i++)
-			q.desc[i] = (struct virtq_desc){ 0, 0xffffffff, 0, (uint16_t)(i ? 0 : 0xffff) };
+			q.desc[i] =
+				(struct virtq_desc){ 0, 0xffffffff, 0, (uint16_t)(i ? 0 : 0xffff) };
 		CHECK(dev_complete(used));
-		if (used == 530) {                          /* 530 > 16+512+1 */
+		if (used == 530) { /* 530 > 16+512+1 */
 			CHECK(virtq_get(&q, &c, &len) == -1 && q.broken);
 			break;
 		}
@@ -183,7 +191,7 @@ static const char *t_hostile_freelist(void)
 	setup(8);
 	for (int round = 0; round < 3; round++) {
 		CHECK(virtq_add(&q, (uint64_t)b[0], 16, 1, b[0]) == 0);
-		for (int i = 0; i < 8; i++)                 /* every link to the one in flight */
+		for (int i = 0; i < 8; i++) /* every link to the one in flight */
 			q.desc[i].next = q.avail->ring[(q.avail->idx - 1) & 7];
 		for (int i = 1; i < 8; i++)
 			CHECK(virtq_add(&q, (uint64_t)b[i], 16, 1, b[i]) == 0);
@@ -224,24 +232,28 @@ static const char *t_init(void)
 {
 	static char mem[1 << 16];
 	CHECK(virtq_init(&q, 0, mem) == -1);
-	CHECK(virtq_init(&q, 6, mem) == -1);    /* not a power of two */
+	CHECK(virtq_init(&q, 6, mem) == -1); /* not a power of two */
 	return NULL;
 }
 
 /* 2.7.10: notify when the index moved past the event, wrap-around included. */
 static const char *t_need_event(void)
 {
-	static const struct { uint16_t ev, nw, old; int want; } c[] = {
-		{ 0, 1, 0, 1 }, { 1, 1, 0, 0 }, { 5, 10, 5, 1 }, { 9, 10, 5, 1 }, { 10, 10, 5, 0 },
-		{ 4, 10, 5, 0 }, { 65535, 0, 65535, 1 }, { 65534, 1, 65535, 0 }, { 0, 1, 65535, 1 },
-		{ 1, 1, 65535, 0 }, { 7, 7, 7, 0 },
+	static const struct {
+		uint16_t ev, nw, old;
+		int want;
+	} c[] = {
+		{ 0, 1, 0, 1 },         { 1, 1, 0, 0 },         { 5, 10, 5, 1 },
+		{ 9, 10, 5, 1 },        { 10, 10, 5, 0 },       { 4, 10, 5, 0 },
+		{ 65535, 0, 65535, 1 }, { 65534, 1, 65535, 0 }, { 0, 1, 65535, 1 },
+		{ 1, 1, 65535, 0 },     { 7, 7, 7, 0 },
 	};
 	for (unsigned i = 0; i < sizeof c / sizeof c[0]; i++)
 		CHECK(virtq_need_event(c[i].ev, c[i].nw, c[i].old) == c[i].want);
 	static char b[4];
 	setup(4);
 	q.event_idx = 1;
-	*(uint16_t *)&q.used->ring[q.size] = 3;          /* the device wants to hear at 3 */
+	*(uint16_t *)&q.used->ring[q.size] = 3; /* the device wants to hear at 3 */
 	for (int i = 0; i < 3; i++) {
 		virtq_add(&q, (uint64_t)b, 4, 0, b);
 		/* 0: the device had used all (none) it had, so it waits: kick;
@@ -249,27 +261,27 @@ static const char *t_need_event(void)
 		CHECK(virtq_kick_needed(&q) == (i == 0));
 	}
 	virtq_add(&q, (uint64_t)b, 4, 0, b);
-	CHECK(virtq_kick_needed(&q) == 1);               /* idx 3 -> 4 passes 3 */
+	CHECK(virtq_kick_needed(&q) == 1); /* idx 3 -> 4 passes 3 */
 	/* several buffers between kicks: one kick covers them if they pass it */
 	setup(8);
 	q.event_idx = 1;
 	*(uint16_t *)&q.used->ring[q.size] = 1;
 	for (int i = 0; i < 3; i++)
 		virtq_add(&q, (uint64_t)b, 4, 0, b);
-	CHECK(virtq_kick_needed(&q) == 1);               /* 0 -> 3 passes 1 */
-	CHECK(virtq_kick_needed(&q) == 0);               /* nothing new */
+	CHECK(virtq_kick_needed(&q) == 1); /* 0 -> 3 passes 1 */
+	CHECK(virtq_kick_needed(&q) == 0); /* nothing new */
 	/* the device used everything published before: kick even if the
 	 * avail_event read is stale (the stall under TCG, docs/virtio.md) */
 	setup(8);
 	q.event_idx = 1;
 	*(uint16_t *)&q.used->ring[q.size] = 0;
 	virtq_add(&q, (uint64_t)b, 4, 0, b);
-	CHECK(virtq_kick_needed(&q) == 1);               /* 0 -> 1 passes 0 */
+	CHECK(virtq_kick_needed(&q) == 1); /* 0 -> 1 passes 0 */
 	virtq_add(&q, (uint64_t)b, 4, 0, b);
-	CHECK(virtq_kick_needed(&q) == 0);               /* device still has buffer 0 */
-	q.used->idx = 2;                                 /* it used both, and saw no more */
+	CHECK(virtq_kick_needed(&q) == 0); /* device still has buffer 0 */
+	q.used->idx = 2;                   /* it used both, and saw no more */
 	virtq_add(&q, (uint64_t)b, 4, 0, b);
-	CHECK(virtq_kick_needed(&q) == 1);               /* avail_event still 0: kick anyway */
+	CHECK(virtq_kick_needed(&q) == 1); /* avail_event still 0: kick anyway */
 	/* without EVENT_IDX: kick unless the device set NO_NOTIFY */
 	setup(4);
 	virtq_add(&q, (uint64_t)b, 4, 0, b);
@@ -283,10 +295,12 @@ static const char *t_need_event(void)
 static const char *t_chain(void)
 {
 	static char h[16], d[512], st[1];
-	struct vbuf b[3] = { { (uint64_t)h, 16, 0 }, { (uint64_t)d, 512, 1 }, { (uint64_t)st, 1, 1 } };
+	struct vbuf b[3] = { { (uint64_t)h, 16, 0 },
+		             { (uint64_t)d, 512, 1 },
+		             { (uint64_t)st, 1, 1 } };
 	setup(4);
 	CHECK(virtq_add_chain(&q, b, 3, h) == 0 && q.num_free == 1);
-	CHECK(virtq_add_chain(&q, b, 3, h) == -1);     /* not enough descriptors */
+	CHECK(virtq_add_chain(&q, b, 3, h) == -1); /* not enough descriptors */
 	uint16_t head = q.avail->ring[0];
 	CHECK(q.desc[head].flags == VIRTQ_DESC_F_NEXT);
 	CHECK((q.desc[q.desc[head].next].flags & VIRTQ_DESC_F_WRITE));
@@ -294,7 +308,7 @@ static const char *t_chain(void)
 	void *c;
 	uint32_t len;
 	CHECK(virtq_get(&q, &c, &len) == 1 && c == h && len == 513 && q.num_free == 4);
-	CHECK(virtq_add_chain(&q, b, 3, h) == 0 && dev_complete(530));   /* 530 > 16+512+1 */
+	CHECK(virtq_add_chain(&q, b, 3, h) == 0 && dev_complete(530)); /* 530 > 16+512+1 */
 	CHECK(virtq_get(&q, &c, &len) == -1 && q.broken);
 	return NULL;
 }
@@ -312,7 +326,4 @@ static const struct unit_test tests[] = {
 	{ t_hostile_avail, "virtq_hostile_avail_idx" },
 };
 
-int main(int argc, char **argv)
-{
-	return UNIT_RUN(tests, argc, argv, "");
-}
+int main(int argc, char **argv) { return UNIT_RUN(tests, argc, argv, ""); }

@@ -3,8 +3,8 @@
  * virtqueue (monitor/vq.c): buffers past RAM and wrapping 2^64, chains that loop or
  * link out of the table, indirect descriptors, avail indices that jump, misaligned
  * rings; EVENT_IDX both ways; the sticky broken state. The virtio-mmio registers
- * (monitor/vmmio.c): negotiation, queue set-up, refusals, reset. Guest RAM is a malloc'd block of exactly its
- * size, so ASan sees any access past it. `vq_test [NAME-FILTER]`. */
+ * (monitor/vmmio.c): negotiation, queue set-up, refusals, reset. Guest RAM is a malloc'd block of
+ * exactly its size, so ASan sees any access past it. `vq_test [NAME-FILTER]`. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,15 +18,14 @@
 #include "unit.h"
 #include "virtio_reg.h"
 
-#define MEM     (64 * 1024)
-#define QS      8
-#define DESC    0x1000          /* the rings in guest RAM */
-#define AVAIL   0x2000
-#define USED    0x3000
-#define BUF     0x8000          /* buffers from here */
+#define MEM   (64 * 1024)
+#define QS    8
+#define DESC  0x1000 /* the rings in guest RAM */
+#define AVAIL 0x2000
+#define USED  0x3000
+#define BUF   0x8000 /* buffers from here */
 
 static uint8_t *mem;
-
 
 /* The guest's side, written plainly into RAM. */
 static void desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
@@ -42,10 +41,7 @@ static uint16_t get16(uint64_t gpa)
 	return v;
 }
 
-static void put16(uint64_t gpa, uint16_t v)
-{
-	memcpy(mem + gpa, &v, 2);
-}
+static void put16(uint64_t gpa, uint16_t v) { memcpy(mem + gpa, &v, 2); }
 
 /* Makes head the next avail entry and publishes it. */
 static void offer(uint16_t head)
@@ -78,7 +74,8 @@ static const char *t_chain(void)
 	offer(3);
 	CHECK(vq_pop(&q, &ch) == 1, "pop: %s", q.broken);
 	CHECK(ch.head == 3 && ch.n == 3 && ch.rlen == 42 && ch.wlen == 2000, "chain shape");
-	CHECK(ch.seg[0].p == mem + BUF && ch.seg[2].p == mem + BUF + 200 && ch.seg[2].write, "segments");
+	CHECK(ch.seg[0].p == mem + BUF && ch.seg[2].p == mem + BUF + 200 && ch.seg[2].write,
+	      "segments");
 	CHECK(vq_pop(&q, &ch) == 0, "popped twice");
 	vq_push(&q, 3, 1500);
 	CHECK(get16(USED + 2) == 1, "used idx %u", get16(USED + 2));
@@ -111,7 +108,8 @@ static const char *t_read_write(void)
 		in[i] = (uint8_t)(0x80 + i);
 	CHECK(vq_write(&ch, 4, in, 64) == 53, "write past the writable part");
 	CHECK(mem[BUF + 1004] == 0x80 && mem[BUF + 1006] == 0x82 && mem[BUF + 2000] == 0x83 &&
-	      mem[BUF + 2049] == 0x80 + 52, "write landed wrong");
+	              mem[BUF + 2049] == 0x80 + 52,
+	      "write landed wrong");
 	CHECK(mem[BUF + 1000] == 0 && mem[BUF + 2050] == 0, "write outside its range");
 	return NULL;
 }
@@ -145,7 +143,8 @@ static const char *t_hostile(void)
 		put16(AVAIL + 4, c[i].head);
 		put16(AVAIL + 2, c[i].idx);
 		CHECK(vq_pop(&q, &ch) == -1, "%s: accepted", c[i].name);
-		CHECK(q.broken && strstr(q.broken, c[i].want), "%s: reason %s", c[i].name, q.broken);
+		CHECK(q.broken && strstr(q.broken, c[i].want), "%s: reason %s", c[i].name,
+		      q.broken);
 	}
 	/* A two-descriptor loop and a full-length ring loop. */
 	fresh(&q, 0);
@@ -199,7 +198,11 @@ static const char *t_sticky(void)
 
 static const char *t_setup(void)
 {
-	static const struct { uint16_t size; uint64_t d, a, u; int ok; } c[] = {
+	static const struct {
+		uint16_t size;
+		uint64_t d, a, u;
+		int ok;
+	} c[] = {
 		{ 8, DESC, AVAIL, USED, 1 },
 		{ 0, DESC, AVAIL, USED, 0 },
 		{ 6, DESC, AVAIL, USED, 0 },
@@ -207,12 +210,12 @@ static const char *t_setup(void)
 		{ 8, DESC + 8, AVAIL, USED, 0 },
 		{ 8, DESC, AVAIL + 1, USED, 0 },
 		{ 8, DESC, AVAIL, USED + 2, 0 },
-		{ 8, MEM - 128, AVAIL, USED, 1 },              /* the table ends at RAM's end */
+		{ 8, MEM - 128, AVAIL, USED, 1 }, /* the table ends at RAM's end */
 		{ 8, MEM - 112, AVAIL, USED, 0 },
 		{ 8, DESC, MEM - 22, USED, 1 },
 		{ 8, DESC, MEM - 20, USED, 0 },
 		{ 8, DESC, AVAIL, MEM - 68, 0 },
-		{ 8, DESC, AVAIL, MEM - 72, 1 },               /* 70 bytes: ends 2 short */
+		{ 8, DESC, AVAIL, MEM - 72, 1 }, /* 70 bytes: ends 2 short */
 		{ 8, UINT64_MAX - 15, AVAIL, USED, 0 },
 		{ 8, DESC, UINT64_MAX - 1, USED, 0 },
 		{ 8, DESC, AVAIL, UINT64_MAX - 3, 0 },
@@ -221,7 +224,8 @@ static const char *t_setup(void)
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		int ok = vq_setup(&q, mem, MEM, c[i].size, c[i].d, c[i].a, c[i].u, 1) == 0;
-		CHECK(ok == c[i].ok && (ok || q.broken), "case %zu: %s", i, ok ? "accepted" : q.broken);
+		CHECK(ok == c[i].ok && (ok || q.broken), "case %zu: %s", i,
+		      ok ? "accepted" : q.broken);
 		CHECK(ok || vq_pop(&q, &ch) == -1, "case %zu: broken queue pops", i);
 	}
 	return NULL;
@@ -237,7 +241,7 @@ static const char *t_event_idx(void)
 	fresh(&q, 1);
 	for (unsigned i = 0; i < QS; i++)
 		desc(i, BUF + 16 * i, 16, VIRTQ_DESC_F_WRITE, 0);
-	put16(used_event, 2);          /* interrupt me when used idx passes 2 */
+	put16(used_event, 2); /* interrupt me when used idx passes 2 */
 	for (unsigned i = 0; i < 4; i++)
 		offer((uint16_t)i);
 	CHECK(vq_arm(&q) == 1, "arm missed the pending entries");
@@ -291,7 +295,8 @@ static const char *t_random(void)
 			/* mostly near RAM's end and small lengths, sometimes anything */
 			uint64_t addr = r1 % 4 ? r2 % (MEM + 64) : r2;
 			uint32_t len = r1 % 8 ? (uint32_t)(r1 >> 8) % 4096 : (uint32_t)(r1 >> 32);
-			desc(i, addr, len, (uint16_t)(r1 >> 40) % 8, (uint16_t)((r1 >> 48) % (QS + 1)));
+			desc(i, addr, len, (uint16_t)(r1 >> 40) % 8,
+			     (uint16_t)((r1 >> 48) % (QS + 1)));
 			put16(AVAIL + 4 + 2 * i, (uint16_t)(r2 >> 48) % (QS + 1));
 		}
 		put16(AVAIL + 2, (uint16_t)(rnd(&seed) % (QS + 2)));
@@ -305,13 +310,15 @@ static const char *t_random(void)
 			}
 			if (r == 0)
 				break;
-			CHECK(ch.n >= 1 && ch.n <= QS && ch.head < QS, "round %d: chain of %u", round, ch.n);
+			CHECK(ch.n >= 1 && ch.n <= QS && ch.head < QS, "round %d: chain of %u",
+			      round, ch.n);
 			for (unsigned s = 0; s < ch.n; s++) {
 				uint8_t *p = ch.seg[s].p;
-				CHECK(p >= mem && p <= mem + MEM && ch.seg[s].len <= (uint64_t)(mem + MEM - p),
+				CHECK(p >= mem && p <= mem + MEM &&
+				              ch.seg[s].len <= (uint64_t)(mem + MEM - p),
 				      "round %d: segment outside RAM", round);
 				if (ch.seg[s].len)
-					p[ch.seg[s].len - 1] ^= 0;   /* ASan: the last byte is ours */
+					p[ch.seg[s].len - 1] ^= 0; /* ASan: the last byte is ours */
 			}
 			vq_push(&q, ch.head, (uint32_t)ch.wlen);
 			vq_need_irq(&q);
@@ -348,13 +355,16 @@ static void new_dev(struct vdev *d)
 	static const uint8_t mac[6] = { 2, 1, 2, 3, 4, 5 };
 
 	memset(mem, 0, MEM);
-	*d = (struct vdev){ .mem = mem, .mem_size = MEM, .ctl = -1, .irqfd = -1, .kick = { -1, -1 } };
+	*d = (struct vdev){
+		.mem = mem, .mem_size = MEM, .ctl = -1, .irqfd = -1, .kick = { -1, -1 }
+	};
 	pthread_mutex_init(&d->lock, NULL);
 	vnet_init(d, -1, "tap9", mac);
 }
 
 /* The driver's side of spec 3.1.1 and 4.2.3.2 for queue q at (desc, avail, used). */
-static void setup_queue(struct vdev *d, unsigned q, uint64_t desc_a, uint64_t avail_a, uint64_t used_a)
+static void setup_queue(struct vdev *d, unsigned q, uint64_t desc_a, uint64_t avail_a,
+                        uint64_t used_a)
 {
 	wr(d, VIRTIO_MMIO_QUEUE_SEL, q);
 	wr(d, VIRTIO_MMIO_QUEUE_NUM, QS);
@@ -373,8 +383,10 @@ static const char *t_mmio(void)
 	uint8_t b[4];
 
 	new_dev(&d);
-	CHECK(rd(&d, VIRTIO_MMIO_MAGIC) == VIRTIO_MMIO_MAGIC_VALUE && rd(&d, VIRTIO_MMIO_VERSION) == 2 &&
-	      rd(&d, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_NET, "identity");
+	CHECK(rd(&d, VIRTIO_MMIO_MAGIC) == VIRTIO_MMIO_MAGIC_VALUE &&
+	              rd(&d, VIRTIO_MMIO_VERSION) == 2 &&
+	              rd(&d, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_NET,
+	      "identity");
 	wr(&d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
 	CHECK(rd(&d, VIRTIO_MMIO_DEVICE_FEATURES) == 1, "VERSION_1 not offered");
 	wr(&d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 7);
@@ -395,8 +407,8 @@ static const char *t_mmio(void)
 		wr(&d, VIRTIO_MMIO_DRIVER_FEATURES, k == 0 ? 1u << 2 : 1u << VIRTIO_F_EVENT_IDX);
 		wr(&d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 		wr(&d, VIRTIO_MMIO_DRIVER_FEATURES, k == 1 ? 0 : 1);
-		wr(&d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-					       VIRTIO_STATUS_FEATURES_OK);
+		wr(&d, VIRTIO_MMIO_STATUS,
+		   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 		int ok = !!(rd(&d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
 		CHECK(ok == (k == 2), "negotiation %d: FEATURES_OK %d", k, ok);
 	}
@@ -425,7 +437,7 @@ static const char *t_mmio(void)
 	setup_queue(&d, 0, DESC, AVAIL, USED);
 	setup_queue(&d, 1, DESC + 0x800, AVAIL + 0x800, USED + 0x800);
 	CHECK(rd(&d, VIRTIO_MMIO_QUEUE_READY) == 1, "queue 1 not ready: %s", last_msg);
-	wr(&d, VIRTIO_MMIO_QUEUE_DESC_LOW, 0x100);   /* ignored while ready */
+	wr(&d, VIRTIO_MMIO_QUEUE_DESC_LOW, 0x100); /* ignored while ready */
 	CHECK(d.qcfg[1].desc == DESC + 0x800, "ring moved under a live queue");
 	wr(&d, VIRTIO_MMIO_QUEUE_SEL, 5);
 	CHECK(rd(&d, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0, "queue 5 exists");
@@ -475,7 +487,8 @@ static const char *t_vnet(void)
 	put16(AVAIL + 0x800 + 6, 2);
 	put16(AVAIL + 0x800 + 2, 2);
 	vnet_serve(&d, 0);
-	CHECK(recv(sv[1], got, sizeof(got), 0) == 60 && got[0] == 12 && got[59] == 71, "sent frame");
+	CHECK(recv(sv[1], got, sizeof(got), 0) == 60 && got[0] == 12 && got[59] == 71,
+	      "sent frame");
 	CHECK(recv(sv[1], got, sizeof(got), 0) < 0, "the runt went out");
 	CHECK(get16(USED + 0x800 + 2) == 2, "transmit used idx %u", get16(USED + 0x800 + 2));
 	CHECK(get16(USED + 0x800 + 4 + 8 * QS) == 2, "transmit avail_event not re-armed");
@@ -502,13 +515,14 @@ static const char *t_vnet(void)
 	CHECK(recv(sv[1], got, sizeof(got), 0) == 60, "second sent frame");
 	memcpy(mem + DESC, &(struct virtq_desc){ BUF + 0x400, 2048, VIRTQ_DESC_F_WRITE, 0 }, 16);
 	offer(0);
-	put16(AVAIL + 4 + 2 * QS, 0);      /* used_event: interrupt at the first */
+	put16(AVAIL + 4 + 2 * QS, 0); /* used_event: interrupt at the first */
 	vnet_serve(&d, 0);
 	CHECK(get16(USED + 2) == 1, "received idx %u", get16(USED + 2));
 	memcpy(el, mem + USED + 4, 8);
 	CHECK(el[0] == 0 && el[1] == 12 + 64, "used element %u %u", el[0], el[1]);
 	CHECK(get16(BUF + 0x400 + 10) == 1 && mem[BUF + 0x400 + 12] == 0xff &&
-	      mem[BUF + 0x400 + 75] == 0xff - 63, "received bytes or header");
+	              mem[BUF + 0x400 + 75] == 0xff - 63,
+	      "received bytes or header");
 	CHECK(read(d.irqfd, &n, 8) == 8 && n == 1, "no interrupt");
 	/* A buffer too small: the frame is dropped, the buffer returned empty. */
 	memcpy(mem + DESC + 16, &(struct virtq_desc){ BUF + 0x400, 30, VIRTQ_DESC_F_WRITE, 0 }, 16);
@@ -516,7 +530,8 @@ static const char *t_vnet(void)
 	CHECK(send(sv[1], frame, 64, 0) == 64, "send");
 	vnet_serve(&d, 1);
 	memcpy(el, mem + USED + 12, 8);
-	CHECK(get16(USED + 2) == 2 && el[0] == 1 && el[1] == 0, "short buffer: %u %u", el[0], el[1]);
+	CHECK(get16(USED + 2) == 2 && el[0] == 1 && el[1] == 0, "short buffer: %u %u", el[0],
+	      el[1]);
 	CHECK(read(d.irqfd, &n, 8) < 0, "interrupt past used_event");
 	close(sv[0]);
 	close(sv[1]);
@@ -533,21 +548,32 @@ static const char *t_vblk(void)
 	char path[] = "/tmp/vq_test_disk.XXXXXX";
 	int fd = mkstemp(path);
 	uint32_t el[2];
-	struct { uint32_t type, reserved; uint64_t sector; } h;
-	static const struct { uint32_t type; uint64_t sector; uint32_t len; int write_data; uint8_t want; } c[] = {
-		{ 1, 3, 1024, 0, 0 },        /* OUT: sectors 3-4 from BUF + 0x100 */
-		{ 0, 3, 1024, 1, 0 },        /* IN: back into BUF + 0x800 */
-		{ 4, 0, 0, 0, 0 },           /* FLUSH */
-		{ 0, 15, 1024, 1, 1 },       /* past the end */
-		{ 0, UINT64_MAX, 512, 1, 1 },/* sector * 512 would wrap */
-		{ 1, 0, 100, 0, 1 },         /* not whole sectors */
-		{ 9, 0, 0, 0, 2 },           /* unknown type */
+	struct {
+		uint32_t type, reserved;
+		uint64_t sector;
+	} h;
+	static const struct {
+		uint32_t type;
+		uint64_t sector;
+		uint32_t len;
+		int write_data;
+		uint8_t want;
+	} c[] = {
+		{ 1, 3, 1024, 0, 0 },         /* OUT: sectors 3-4 from BUF + 0x100 */
+		{ 0, 3, 1024, 1, 0 },         /* IN: back into BUF + 0x800 */
+		{ 4, 0, 0, 0, 0 },            /* FLUSH */
+		{ 0, 15, 1024, 1, 1 },        /* past the end */
+		{ 0, UINT64_MAX, 512, 1, 1 }, /* sector * 512 would wrap */
+		{ 1, 0, 100, 0, 1 },          /* not whole sectors */
+		{ 9, 0, 0, 0, 2 },            /* unknown type */
 	};
 
 	CHECK(fd >= 0 && ftruncate(fd, 16 * 512) == 0, "temporary disk");
 	unlink(path);
 	memset(mem, 0, MEM);
-	d = (struct vdev){ .mem = mem, .mem_size = MEM, .ctl = -1, .irqfd = -1, .kick = { -1, -1 } };
+	d = (struct vdev){
+		.mem = mem, .mem_size = MEM, .ctl = -1, .irqfd = -1, .kick = { -1, -1 }
+	};
 	pthread_mutex_init(&d.lock, NULL);
 	vblk_init(&d, fd, 16);
 	wr(&d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);

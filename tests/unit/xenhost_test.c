@@ -18,15 +18,15 @@
  * the few names the kernel's headers take from it. */
 #define X86_H
 #include "machine.h"
-#define NORETURN __attribute__((noreturn))
-#define ROUNDUP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define NORETURN      __attribute__((noreturn))
+#define ROUNDUP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
 struct trapframe;
 int mmu_map_ram(uint64_t addr, uint64_t len);
 uint64_t clock_monotonic_ns(void);
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	(void)sub;
-	r[0] = leaf + 2, r[1] = 0x40000000, r[2] = r[3] = 0;   /* the MSR for the hypercall page */
+	r[0] = leaf + 2, r[1] = 0x40000000, r[2] = r[3] = 0; /* the MSR for the hypercall page */
 }
 static inline void wrmsr(uint32_t msr, uint64_t v) { (void)msr, (void)v; }
 #include "../../drivers/xen.c"
@@ -36,7 +36,7 @@ static inline void wrmsr(uint32_t msr, uint64_t v) { (void)msr, (void)v; }
 struct ram_info ram_map;
 static jmp_buf panicked;
 static uint64_t now;
-static uint64_t mapped[8];     /* mmu_map_ram's requests */
+static uint64_t mapped[8]; /* mmu_map_ram's requests */
 static unsigned nmapped;
 static uint8_t ring_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 void panic(const char *file, int line, const char *msg)
@@ -74,7 +74,7 @@ int memmap_overlaps_ram(const struct ram_info *ri, uint64_t start, uint64_t end)
 
 /* ---- the fake Xen ---- */
 static uint64_t con_pfn, con_port, timer_port;
-static uint32_t sent[16], polled[16];   /* ports named in EVTCHNOP_send, SCHEDOP_poll */
+static uint32_t sent[16], polled[16]; /* ports named in EVTCHNOP_send, SCHEDOP_poll */
 static unsigned nsent, npolled;
 
 static long fake_xen(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -82,8 +82,9 @@ static long fake_xen(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3)
 	(void)a3;
 	if (nr == __HYPERVISOR_hvm_op && a1 == HVMOP_get_param) {
 		struct xen_hvm_param *p = (void *)a2;
-		p->value = p->index == HVM_PARAM_CONSOLE_PFN ? con_pfn :
-			   p->index == HVM_PARAM_CONSOLE_EVTCHN ? con_port : 0;
+		p->value = p->index == HVM_PARAM_CONSOLE_PFN      ? con_pfn
+		           : p->index == HVM_PARAM_CONSOLE_EVTCHN ? con_port
+		                                                  : 0;
 		return 0;
 	}
 	if (nr == __HYPERVISOR_event_channel_op && a1 == EVTCHNOP_bind_virq) {
@@ -101,17 +102,17 @@ static long fake_xen(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3)
 			polled[npolled++] = ((uint32_t *)p->ports)[i];
 		return 0;
 	}
-	return nr == __HYPERVISOR_memory_op || nr == __HYPERVISOR_vcpu_op ? 0 : -38;   /* ENOSYS */
+	return nr == __HYPERVISOR_memory_op || nr == __HYPERVISOR_vcpu_op ? 0 : -38; /* ENOSYS */
 }
 
 static void on_trap(int sig, siginfo_t *si, void *ctx)
 {
 	greg_t *g = ((ucontext_t *)ctx)->uc_mcontext.gregs;
-	uintptr_t at = (uintptr_t)g[REG_RIP] - 1;   /* past the int3 */
+	uintptr_t at = (uintptr_t)g[REG_RIP] - 1; /* past the int3 */
 	(void)sig, (void)si;
 	unsigned nr = (unsigned)((at - (uintptr_t)xen_hypercall_page) / XEN_HYPERCALL_STRIDE);
 	g[REG_RAX] = fake_xen(nr, (uint64_t)g[REG_RDI], (uint64_t)g[REG_RSI], (uint64_t)g[REG_RDX]);
-	g[REG_RIP] = *(greg_t *)g[REG_RSP];          /* the stub's ret */
+	g[REG_RIP] = *(greg_t *)g[REG_RSP]; /* the stub's ret */
 	g[REG_RSP] += 8;
 }
 
@@ -170,7 +171,7 @@ static const char *t_console_port(void)
 static const char *t_console_frame(void)
 {
 	boot(ring_pfn(), 3, 5);
-	ram_map.ram[0].start = (uintptr_t)ring_page;   /* the ring's frame is RAM */
+	ram_map.ram[0].start = (uintptr_t)ring_page; /* the ring's frame is RAM */
 	ram_map.ram[0].end = (uintptr_t)ring_page + 2 * PAGE_SIZE;
 	CHECK(run() == NULL && nmapped == 0);
 	CHECK(((const struct xencons_interface *)ring_page)->out_prod == 0);

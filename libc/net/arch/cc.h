@@ -8,15 +8,15 @@
 #include <sys/time.h>
 #include <limits.h>
 #include <unistd.h>
-#include <fcntl.h>     /* lwIP then uses newlib's O_NONBLOCK and F_GETFL */
+#include <fcntl.h> /* lwIP then uses newlib's O_NONBLOCK and F_GETFL */
 
 #ifndef SSIZE_MAX
-#define SSIZE_MAX LONG_MAX   /* newlib has ssize_t but not the limit lwIP looks for */
+#define SSIZE_MAX LONG_MAX /* newlib has ssize_t but not the limit lwIP looks for */
 #endif
 
-#define LWIP_TIMEVAL_PRIVATE 0          /* struct timeval comes from newlib */
+#define LWIP_TIMEVAL_PRIVATE 0 /* struct timeval comes from newlib */
 #ifndef BYTE_ORDER
-#define BYTE_ORDER LITTLE_ENDIAN   /* newlib defines it; lwIP needs it */
+#define BYTE_ORDER LITTLE_ENDIAN /* newlib defines it; lwIP needs it */
 #endif
 /* Byte order by compiler builtins: no function call, and apps' htons() (a
  * macro over these) needs nothing from the stack's hidden symbols. */
@@ -25,11 +25,14 @@
 
 /* Debian's lwIP patches sockets.c to ask the port how to set and read the
  * sockaddr length; lwIP's sockaddrs carry sin_len. */
-#define IP4ADDR_SOCKADDR_SET_LEN(sin)   ((sin)->sin_len = sizeof(struct sockaddr_in))
-#define IP6ADDR_SOCKADDR_SET_LEN(sin6)  ((sin6)->sin6_len = sizeof(struct sockaddr_in6))
-#define IPADDR_SOCKADDR_GET_LEN(addr)   ((addr)->sa.sa_len)
+#define IP4ADDR_SOCKADDR_SET_LEN(sin)  ((sin)->sin_len = sizeof(struct sockaddr_in))
+#define IP6ADDR_SOCKADDR_SET_LEN(sin6) ((sin6)->sin6_len = sizeof(struct sockaddr_in6))
+#define IPADDR_SOCKADDR_GET_LEN(addr)  ((addr)->sa.sa_len)
 
-#define LWIP_PLATFORM_DIAG(x) do { printf x; } while (0)
+#define LWIP_PLATFORM_DIAG(x)                                                                      \
+	do {                                                                                       \
+		printf x;                                                                          \
+	} while (0)
 /* A broken lwIP invariant ends the VM with the kernel's panic status. */
 void spore_lwip_assert(const char *msg, const char *file, int line) __attribute__((noreturn));
 #define LWIP_PLATFORM_ASSERT(x) spore_lwip_assert(x, __FILE__, __LINE__)
