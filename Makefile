@@ -43,7 +43,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all image lua sqlite run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev fuzz-snap compare density soak
+.PHONY: all image lua sqlite redis run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev fuzz-snap compare density soak
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -98,6 +98,8 @@ $(B)/drivers/%.o: drivers/% | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(KCFLAGS) -c $< -o $@
 $(B)/libc/net/%.o: libc/net/% | $(NEWLIB)/lib/libc.a $(LWIP)/src/include/lwip/opt.h
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LWIPINC) $(LKINC) -c $< -o $@
+# Long double on the x87 (libc/mathl.c) cannot be general registers only.
+$(B)/libc/mathl.c.o: LCFLAGS := $(COMMON) $(LIBCINC)
 $(B)/libc/%.o: libc/% | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D); echo "  CC      $<"; gcc $(LCFLAGS) $(LKINC) -c $< -o $@
 
@@ -298,13 +300,13 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 # The lab's echo client (static: L1 has busybox only).
 $(B)/tests/kvm-lab/echoflood: tests/kvm-lab/echoflood.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
-test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood
+test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood lua redis
 	@tests/run-tests lab
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
       $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/sancheck $(B)/fuzz/sancheck_fuzz \
-      $(B)/tests/unit/memfs_test lua sqlite $(B)/tests/unit/vq_test $(B)/tests/kvm-lab/echoflood \
+      $(B)/tests/unit/memfs_test lua sqlite redis $(B)/tests/unit/vq_test $(B)/tests/kvm-lab/echoflood \
       $(B)/tests/unit/snap_test $(B)/tests/guest/snapshot.elf $(B)/spore-fn
 	@tests/run-tests
 
@@ -322,6 +324,7 @@ include bench/bench.mk
 include apps/httpd/httpd.mk
 include ports/lua/lua.mk
 include ports/sqlite/sqlite.mk
+include ports/redis/redis.mk
 linux: $(APPS:%=$(B)/linux/%)
 
 # The comparison with a container (docs/comparison.md): QUICK=1 for a short run.
@@ -345,12 +348,14 @@ lint: | $(B)/.deps
 
 clean:
 	rm -rf $(B)/arch $(B)/kernel $(B)/drivers $(B)/libc $(B)/apps $(B)/tests $(B)/name $(B)/spore.o \
-	    $(B)/spore-cc $(B)/image $(B)/lua/spore $(B)/lua/linux $(B)/sqlite/spore $(B)/sqlite/linux
+	    $(B)/spore-cc $(B)/image $(B)/lua/spore $(B)/lua/linux $(B)/sqlite/spore $(B)/sqlite/linux \
+	    $(B)/redis/spore $(B)/redis/linux $(B)/redis/redis-server.elf $(B)/redis/redis-server-linux \
+	    $(B)/redis/redis-benchmark-linux $(B)/redis/lab
 
 # Dependency files of our own objects only: build/ also holds foreign trees
 # (the comparison's Debian root has directories such as etc/rc2.d, the KVM
 # lab an unpacked kernel package, the Xen lab a dom0 root), whose *.d names
 # are not make fragments (nor is SQLite's www/search.d).
 -include $(shell find $(B) \( -path $(B)/compare -o -path $(B)/kvm-lab -o -path $(B)/xen-lab \
-	-o -path $(B)/newlib -o -path $(B)/lua -o -path $(B)/sqlite \) -prune \
+	-o -path $(B)/newlib -o -path $(B)/lua -o -path $(B)/sqlite -o -path $(B)/redis \) -prune \
 	-o -type f -name '*.d' -print 2>/dev/null)

@@ -20,6 +20,7 @@ struct fd_ops {
 	long (*pwrite)(struct fd *f, const void *buf, unsigned long n,
 	               long long off);                  /* NULL: pwrite() decides */
 	int (*ftruncate)(struct fd *f, long long size); /* NULL: EINVAL */
+	short (*poll)(struct fd *f, short events);      /* NULL: always ready */
 	unsigned mode; /* st_mode for fstat: S_IFCHR, S_IFSOCK... */
 	int isatty;
 };
@@ -29,7 +30,8 @@ struct fd {
 	int sock;                 /* the lwIP socket, for sockets */
 	const void *priv;         /* files: the archive entry */
 	long long off;            /* files: the offset read() and lseek() use */
-	int flags;                /* memfs files: O_ACCMODE and O_APPEND from open() */
+	int flags;                /* memfs files: O_ACCMODE and O_APPEND from open();
+	                             pipes: O_NONBLOCK from fcntl() */
 };
 
 extern const struct fd_ops console_ops;

@@ -4,6 +4,7 @@
  * asynchronous signals sees them, stdio locks, and the calls one address
  * space cannot offer (fork, exec*, popen, system, dlopen), which fail with
  * ENOSYS and name themselves once on the console. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
 #include <pwd.h>
@@ -56,8 +57,20 @@ int ftrylockfile(FILE *f)
 
 /* Nothing delivers a signal but raise() and kill() to ourselves: the
  * handler goes where newlib's raise() finds it (signal()); the mask and
- * flags are kept and reported back, never consulted. */
+ * flags are kept and reported back, never consulted, but for SA_SIGINFO:
+ * such a handler is called through siginfo() with a siginfo_t saying the
+ * program sent the signal to itself (SI_USER, our pid and uid) and no
+ * context. newlib's raise() resets every handler to SIG_DFL before it runs
+ * it, as SA_RESETHAND does. */
 static sigset_t mask;
+static struct sigaction acts[NSIG];
+
+static void siginfo(int sig)
+{
+	siginfo_t info = { .si_signo = sig, .si_code = SI_USER, .si_pid = 1, .si_uid = 0 };
+	if (sig > 0 && sig < NSIG && acts[sig].sa_sigaction)
+		acts[sig].sa_sigaction(sig, &info, NULL);
+}
 
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
@@ -65,11 +78,22 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 		errno = EINVAL;
 		return -1;
 	}
-	_sig_func_ptr prev = act ? signal(sig, act->sa_handler) : signal(sig, SIG_DFL);
+	_sig_func_ptr h = act && (act->sa_flags & SA_SIGINFO) ? siginfo
+	                  : act                               ? act->sa_handler
+	                                                      : SIG_DFL;
+	_sig_func_ptr prev = signal(sig, h);
 	if (!act)
 		signal(sig, prev); /* only asked: put it back */
-	if (old)
-		*old = (struct sigaction){ .sa_handler = prev };
+	if (old) {
+		/* What sigaction() set, unless signal() changed it since. */
+		if (prev == siginfo ||
+		    (prev == acts[sig].sa_handler && !(acts[sig].sa_flags & SA_SIGINFO)))
+			*old = acts[sig];
+		else
+			*old = (struct sigaction){ .sa_handler = prev };
+	}
+	if (act)
+		acts[sig] = *act;
 	return 0;
 }
 
@@ -311,6 +335,14 @@ int dlclose(void *h)
 {
 	(void)h;
 	return -1;
+}
+
+/* No symbol table in the image: every address is outside any object. */
+int dladdr(const void *addr, Dl_info *info)
+{
+	(void)addr;
+	*info = (Dl_info){ 0 };
+	return 0;
 }
 
 char *dlerror(void) { return "dynamic loading is not supported in one address space"; }

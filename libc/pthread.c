@@ -318,3 +318,26 @@ int pthread_once(pthread_once_t *o, void (*fn)(void))
 	}
 	return 0;
 }
+
+/* No pthread_cancel: cancellation state and type are kept and reported. */
+static int cancel_state, cancel_type;
+
+int pthread_setcancelstate(int state, int *old)
+{
+	if (state != PTHREAD_CANCEL_ENABLE && state != PTHREAD_CANCEL_DISABLE)
+		return EINVAL;
+	if (old)
+		*old = cancel_state;
+	cancel_state = state;
+	return 0;
+}
+
+int pthread_setcanceltype(int type, int *old)
+{
+	if (type != PTHREAD_CANCEL_DEFERRED && type != PTHREAD_CANCEL_ASYNCHRONOUS)
+		return EINVAL;
+	if (old)
+		*old = cancel_type;
+	cancel_type = type;
+	return 0;
+}

@@ -39,11 +39,26 @@ static int fail(int negerr)
 	return -1;
 }
 
+/* The working directory: "/" or a directory of memfs (chdir() goes nowhere
+ * else), so a relative path is the initrd's as given when it is "/", and
+ * memfs's, joined to it, otherwise. */
+static char cwd[MEMFS_PATH_MAX] = "/";
+
 /* 1: PATH is memfs's, 0: tarfs's, -1 (errno set): no such path. NORM gets
  * the normalized path; tarfs is given the caller's own (it refuses "..",
- * where memfs resolves it by name). */
+ * where memfs resolves it by name, so a relative path that climbs out of
+ * memfs from a memfs working directory is not found). */
 static int in_memfs(const char *path, char *norm)
 {
+	char joined[MEMFS_PATH_MAX];
+	if (path && *path && *path != '/' && strcmp(cwd, "/")) {
+		if (strlen(cwd) + 1 + strlen(path) >= sizeof joined)
+			return fail(-ENAMETOOLONG);
+		strcpy(joined, cwd);
+		strcat(joined, "/");
+		strcat(joined, path);
+		path = joined;
+	}
 	int r = memfs_normalize(path, norm, MEMFS_PATH_MAX);
 	if (r < 0)
 		return fail(r);
@@ -347,8 +362,8 @@ int symlink(const char *target, const char *path)
 	return fail(-EPERM);
 }
 
-/* The one working directory is "/": relative paths start there, and chdir
- * goes nowhere else. */
+/* chdir() to "/" or into memfs (/tmp, /data and below); elsewhere in the
+ * initrd is ENOSYS, named on the console. */
 int chdir(const char *path)
 {
 	char norm[MEMFS_PATH_MAX];
@@ -357,12 +372,15 @@ int chdir(const char *path)
 		return -1;
 	if (!S_ISDIR(st.st_mode))
 		return fail(-ENOTDIR);
-	memfs_normalize(path, norm, sizeof norm);
-	if (strcmp(norm, "/")) {
+	int r = in_memfs(path, norm);
+	if (r < 0)
+		return -1;
+	if (!r && strcmp(norm, "/")) {
 		static int said;
-		libc_nosys(&said, "chdir (to anything but /)");
+		libc_nosys(&said, "chdir (into the initrd, but to /)");
 		return -1;
 	}
+	strcpy(cwd, norm);
 	return 0;
 }
 
@@ -377,7 +395,7 @@ static int dup_to(int fd, int newfd)
 		return -1;
 	if (f->ops->close && f->ops != &memfs_ops) {
 		static int said;
-		libc_nosys(&said, "dup of a socket");
+		libc_nosys(&said, "dup of a socket or pipe");
 		return -1;
 	}
 	int r = newfd < 0 ? fd_alloc(f->ops, f->sock) : fd_install(newfd, f);
@@ -402,13 +420,17 @@ int dup2(int fd, int newfd)
 	return dup_to(fd, newfd);
 }
 
-/* The one working directory is "/": relative paths start there. */
 char *getcwd(char *buf, size_t size)
 {
 	if (!buf || size < 2)
 		return errno = buf ? ERANGE : EINVAL, NULL;
-	return strcpy(buf, "/");
+	if (strlen(cwd) >= size)
+		return errno = ERANGE, NULL;
+	return strcpy(buf, cwd);
 }
+
+/* GNU's getcwd into a new allocation (Redis logs it). */
+char *get_current_dir_name(void) { return strdup(cwd); }
 
 struct spore_dir {
 	struct tarfs_dir *tar;  /* a directory of the initrd, or */

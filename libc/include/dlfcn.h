@@ -11,4 +11,13 @@ void *dlopen(const char *file, int mode);
 void *dlsym(void *handle, const char *name);
 int dlclose(void *handle);
 char *dlerror(void);
+/* dladdr() finds no symbol (the image keeps no symbol table): 0, as for an
+ * address outside any object. */
+typedef struct {
+	const char *dli_fname;
+	void *dli_fbase;
+	const char *dli_sname;
+	void *dli_saddr;
+} Dl_info;
+int dladdr(const void *addr, Dl_info *info);
 #endif

@@ -52,6 +52,12 @@ static int wrap(int s)
 
 int socket(int domain, int type, int protocol)
 {
+	/* lwIP ignores the domain and would make a TCP socket of AF_UNIX
+	 * (and, IPv4 only here, AF_INET6 is AF_UNSPEC: no family at all). */
+	if (domain != AF_INET && !(LWIP_IPV6 && domain == AF_INET6)) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
 	if (net_start() < 0) {
 		errno = ENETDOWN;
 		return -1;
@@ -117,10 +123,13 @@ int fcntl(int fd, int cmd, ...)
 	case F_GETFD:
 	case F_SETFD: return 0;
 	case F_GETFL:
-		return f->ops == &sock_ops ? lwip_fcntl(f->sock, F_GETFL, 0) | O_RDWR : O_RDWR;
+		return f->ops == &sock_ops ? lwip_fcntl(f->sock, F_GETFL, 0) | O_RDWR
+		                           : O_RDWR | (f->flags & O_NONBLOCK);
 	case F_SETFL:
 		if (f->ops == &sock_ops)
 			return lwip_fcntl(f->sock, F_SETFL, arg & O_NONBLOCK);
+		/* Kept for pipes (libc/pipe.c); files and the console never block. */
+		f->flags = (f->flags & ~O_NONBLOCK) | (arg & O_NONBLOCK);
 		return 0;
 	default: errno = EINVAL; return -1;
 	}
@@ -157,6 +166,8 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 			fds[i].revents = POLLNVAL;
 		else if (f->ops == &sock_ops)
 			ls[i] = (struct pollfd){ f->sock, fds[i].events, 0 }, nsock++;
+		else if (f->ops->poll)
+			fds[i].revents = f->ops->poll(f, fds[i].events);
 		else
 			fds[i].revents = fds[i].events & (POLLIN | POLLOUT);
 		ready += fds[i].revents != 0;

@@ -14,7 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);              \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
 
 int main(void)
 {

@@ -18,7 +18,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "check.h"
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);              \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
 
 static struct sockaddr_in lo(int port)
 {
