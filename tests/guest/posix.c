@@ -20,13 +20,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);              \
-			return 1;                                                                  \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 static int caught;
 static void on_usr1(int sig) { caught = sig; }

@@ -18,13 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);              \
-			return 1;                                                                  \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 static struct sockaddr_in lo(int port)
 {

@@ -29,13 +29,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);              \
-			return 1;                                                                  \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 static volatile int got_sig, got_code, got_pid;
 
