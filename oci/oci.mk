@@ -24,7 +24,7 @@ $(B)/spore-oci-static: $(OCI_OBJ)
 	    || { cat $@.log; exit 1; }   # the log keeps glibc's warnings about static dlopen
 
 # Unit tests of the pure parts, with ASan and UBSan (run by tests/oci.sh).
-$(B)/oci/oci_test: tests/unit/oci_test.c oci/initrd.c oci/image.c oci/spec.c oci/state.c oci/cgroup.c oci/oci.h \
+$(B)/oci/oci_test: tests/unit/oci_test.c tests/unit/unit.h oci/initrd.c oci/image.c oci/spec.c oci/state.c oci/cgroup.c oci/oci.h \
 	kernel/cmdline.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"
 	@$(TEST_CC) -Ioci -Ikernel -Iarch/x86_64 -o $@ tests/unit/oci_test.c \

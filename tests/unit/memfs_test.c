@@ -8,15 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../../libc/memfs.h"
-
-static const char *why;
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			why = #c;                                                                  \
-			return 1;                                                                  \
-		}                                                                                  \
-	} while (0)
+#include "unit.h"
 
 static struct memfs fs;
 static struct memfs_node *n;
@@ -45,7 +37,7 @@ static int norm_is(const char *in, const char *want)
 	return memfs_normalize(in, out, sizeof out) == 0 && !strcmp(out, want);
 }
 
-static int t_normalize(void)
+static const char *t_normalize(void)
 {
 	char out[MEMFS_PATH_MAX], big[3000];
 	CHECK(norm_is("/", "/") && norm_is("//", "/") && norm_is("a", "/a"));
@@ -60,10 +52,10 @@ static int t_normalize(void)
 	CHECK(memfs_normalize(big, out, sizeof out) == -ENAMETOOLONG); /* the path > PATH_MAX */
 	CHECK(memfs_normalize("/abc", out, 4) == -ENAMETOOLONG &&
 	      memfs_normalize("/ab", out, 4) == 0);
-	return 0;
+	return NULL;
 }
 
-static int t_tree(void)
+static const char *t_tree(void)
 {
 	struct memfs_node *d;
 	fresh(1 << 20);
@@ -80,10 +72,10 @@ static int t_tree(void)
 	CHECK(memfs_rmdir(&fs, "/tmp/a") == -ENOTDIR && memfs_rmdir(&fs, "/") == -EBUSY);
 	CHECK(memfs_unlink(&fs, "/tmp/a") == 0 && memfs_lookup(&fs, "/tmp/a", &n) == -ENOENT);
 	CHECK(memfs_rmdir(&fs, "/tmp") == 0 && fs.used == 0);
-	return 0;
+	return NULL;
 }
 
-static int t_readdir(void)
+static const char *t_readdir(void)
 {
 	struct memfs_node *d;
 	fresh(1 << 20);
@@ -101,10 +93,10 @@ static int t_readdir(void)
 	CHECK(seen == 7 && !memfs_child(d, 3));
 	CHECK(memfs_lookup(&fs, "/d/x", &n) == 0 &&
 	      memfs_child(n, 0) == NULL); /* a file has none */
-	return 0;
+	return NULL;
 }
 
-static int t_rename(void)
+static const char *t_rename(void)
 {
 	struct memfs_node *a, *b;
 	fresh(1 << 20);
@@ -133,10 +125,10 @@ static int t_rename(void)
 	      memfs_rename(&fs, "/top", "/a") == 0); /* empty dir replaced */
 	CHECK(memfs_create(&fs, "/a/k", 0, 1, &n) == 0 && memfs_create(&fs, "/e", 1, 1, &n) == 0);
 	CHECK(memfs_rename(&fs, "/e", "/a") == -ENOTEMPTY);
-	return 0;
+	return NULL;
 }
 
-static int t_limit(void)
+static const char *t_limit(void)
 {
 	static char blk[4096];
 	fresh(sizeof(struct memfs_node) * 2 + 10000);
@@ -156,10 +148,10 @@ static int t_limit(void)
 	CHECK(memfs_write(&fs, n, 0, blk, (size_t)-1) == -EFBIG &&
 	      memfs_truncate(&fs, n, -5) == -EINVAL);
 	CHECK(memfs_truncate(&fs, n, 1LL << 40) == -ENOSPC && n->size == 0);
-	return 0;
+	return NULL;
 }
 
-static int t_unlinked_open(void)
+static const char *t_unlinked_open(void)
 {
 	fresh(1 << 20);
 	CHECK(memfs_create(&fs, "/f", 0, 1, &n) == 0 && memfs_write(&fs, n, 0, "data", 4) == 4);
@@ -177,11 +169,11 @@ static int t_unlinked_open(void)
 	CHECK(memfs_create(&fs, "/d/x", 0, 1, &n) == -ENOENT);
 	memfs_release(&fs, d);
 	CHECK(fs.used == 0);
-	return 0;
+	return NULL;
 }
 
 /* Random writes, reads and truncates against a flat array of the same file. */
-static int t_model(void)
+static const char *t_model(void)
 {
 	static unsigned char model[1 << 16], buf[1 << 16];
 	size_t msize = 0;
@@ -217,13 +209,10 @@ static int t_model(void)
 		}
 		CHECK(n->size == msize && fs.used <= fs.limit);
 	}
-	return 0;
+	return NULL;
 }
 
-static const struct {
-	int (*fn)(void);
-	const char *name;
-} tests[] = {
+static const struct unit_test tests[] = {
 	{ t_normalize, "normalize" }, { t_tree, "tree" },   { t_readdir, "readdir" },
 	{ t_rename, "rename" },       { t_limit, "limit" }, { t_unlinked_open, "unlinked_open" },
 	{ t_model, "model" },
@@ -231,15 +220,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-	for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		if (argc > 1 && !strstr(tests[i].name, argv[1]))
-			continue;
-		if (tests[i].fn() == 0)
-			printf("ok %s\n", tests[i].name);
-		else
-			printf("FAIL %s: %s\n", tests[i].name, why), failed = 1;
-	}
+	int failed = UNIT_RUN(tests, argc, argv, "");
 	free_tree(&fs.root);
 	return failed;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Host unit tests for spore-oci's pure parts: argument quoting (round-tripped through the
  * kernel's own command-line splitter), the spore-image check on real and damaged ELFs, and
- * config.json parsing of hostile input. Prints "ok NAME" / "FAIL NAME: why". Built with ASan and
- * UBSan by oci/oci.mk; run by tests/oci.sh with the paths of a spore and a Linux ELF. */
+ * config.json parsing of hostile input. Prints "ok NAME" / "FAIL NAME: why" (unit.h). Built with
+ * ASan and UBSan by oci/oci.mk; run by tests/oci.sh with the paths of a spore and a Linux ELF. */
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,23 +10,13 @@
 
 #include "kernel.h"
 #include "oci.h"
+#include "unit.h"
 
 struct opts opt = { .root = "/nonexistent" };
 void oci_err(const char *fmt, ...) { (void)fmt; }
 void oci_info(const char *fmt, ...) { (void)fmt; }
 
-static int fails;
-#define CHECK(name, cond, ...)                                                                     \
-	do {                                                                                       \
-		if (cond)                                                                          \
-			printf("ok %s\n", name);                                                   \
-		else {                                                                             \
-			fails++;                                                                   \
-			printf("FAIL %s: ", name);                                                 \
-			printf(__VA_ARGS__);                                                       \
-			printf("\n");                                                              \
-		}                                                                                  \
-	} while (0)
+static const char *spore_elf, *linux_elf; /* argv[1] and argv[2] */
 
 static uint8_t *slurp(const char *path, size_t *n)
 {
@@ -67,12 +57,12 @@ static int round_trip(const char **args, int n)
 	return 1;
 }
 
-static void test_quote(void)
+static const char *t_quote(void)
 {
 	const char *fixed[] = { "a",        "b c", "it's", "",   "\"", "'",
 		                "a'b\"c d", "''",  "\t\n", "--", "x=y" };
-	CHECK("quote: blanks, both quotes, empty and '--' survive the kernel's splitter",
-	      round_trip(fixed, sizeof fixed / sizeof fixed[0]),
+	CHECK(round_trip(fixed, sizeof fixed / sizeof fixed[0]),
+	      "blanks, both quotes, empty and '--' survive the kernel's splitter: "
 	      "a fixed argument came back changed");
 	srand(7);
 	int bad = 0;
@@ -89,25 +79,25 @@ static void test_quote(void)
 		}
 		bad = !round_trip(args, 4);
 	}
-	CHECK("quote: 20000 random argument lists round-trip", !bad, "one did not");
+	CHECK(!bad, "20000 random argument lists round-trip: one did not");
 	char small[4];
-	CHECK("quote: too long for the buffer is an error",
-	      initrd_quote("abcdef", small, sizeof small) < 0, "it fit in 4 bytes");
+	CHECK(initrd_quote("abcdef", small, sizeof small) < 0,
+	      "too long for the buffer is an error: it fit in 4 bytes");
+	return NULL;
 }
 
-static void test_notes(const char *spore, const char *linux_elf)
+static const char *t_notes(void)
 {
 	size_t n = 0, m = 0;
-	uint8_t *s = slurp(spore, &n), *l = slurp(linux_elf, &m);
+	uint8_t *s = slurp(spore_elf, &n), *l = slurp(linux_elf, &m);
 
 	if (!s || !l) {
-		CHECK("notes: test images readable", 0, "cannot read %s or %s", spore, linux_elf);
-		return;
+		free(s);
+		free(l);
+		CHECK(0, "test images readable: cannot read %s or %s", spore_elf, linux_elf);
 	}
-	CHECK("notes: a spore image has the Spore note", image_notes_spore(s, n) == 1,
-	      "not recognised");
-	CHECK("notes: a static Linux ELF is not a spore image", image_notes_spore(l, m) == 0,
-	      "recognised");
+	CHECK(image_notes_spore(s, n) == 1, "a spore image has the Spore note: not recognised");
+	CHECK(image_notes_spore(l, m) == 0, "a static Linux ELF is not a spore image: recognised");
 	/* A prefix that ends before the note cannot pass; once the note is in, longer ones do. */
 	int cut_ok = 1, seen = 0;
 	for (size_t k = 0; k <= n; k += 97) {
@@ -116,8 +106,8 @@ static void test_notes(const char *spore, const char *linux_elf)
 			cut_ok = 0;
 		seen |= r;
 	}
-	CHECK("notes: truncated images read within bounds; only those holding the note pass",
-	      cut_ok, "a truncation gave the wrong answer");
+	CHECK(cut_ok, "truncated images read within bounds; only those holding the note pass: "
+	              "a truncation gave the wrong answer");
 	/* Damaged headers: phoff far away, huge phnum, a note size that overruns. */
 	uint8_t *d = malloc(n);
 	memcpy(d, s, n);
@@ -126,24 +116,22 @@ static void test_notes(const char *spore, const char *linux_elf)
 	memcpy(d, s, n);
 	((Elf64_Ehdr *)d)->e_phnum = 0xffff;
 	int b = image_notes_spore(d, n);
-	CHECK("notes: a wild e_phoff or e_phnum is refused", a == 0 && b == 0, "%d %d", a, b);
+	CHECK(a == 0 && b == 0, "a wild e_phoff or e_phnum is refused: %d %d", a, b);
 	/* Random bytes in the headers: ASan stops the test at any read out of bounds. */
 	srand(11);
-	int passed = 0;
 	for (int t = 0; t < 3000; t++) {
 		memcpy(d, s, n);
 		for (int k = 0; k < 8; k++)
 			d[rand() % (n < 8192 ? n : 8192)] = (uint8_t)rand();
-		passed += image_notes_spore(d, n);
+		image_notes_spore(d, n);
 	}
-	printf("ok notes: 3000 images with damaged headers read within bounds (%d still spore images)\n",
-	       passed);
 	free(d);
 	free(s);
 	free(l);
+	return NULL;
 }
 
-static void test_spec(void)
+static const char *t_spec(void)
 {
 	static const struct {
 		const char *json, *want;
@@ -169,22 +157,15 @@ static void test_spec(void)
 		{ "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\\u0000b\"]}}",
 		  "invalid JSON" },
 	};
-	int all = 1;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct spec s;
 		char err[256] = "";
 		int rc = spec_parse(bad[i].json, "/b", &s, err, sizeof err);
 		spec_free(&s);
-		if (rc != -1 || !strstr(err, bad[i].want)) {
-			printf("FAIL spec: '%s' gave %d '%s', want '%s'\n", bad[i].json, rc, err,
-			       bad[i].want);
-			fails++;
-			all = 0;
-		}
+		CHECK(rc == -1 && strstr(err, bad[i].want),
+		      "hostile config.json '%s' gave %d '%s', want '%s'", bad[i].json, rc, err,
+		      bad[i].want);
 	}
-	if (all)
-		printf("ok spec: %zu hostile config.json texts each give their one error\n",
-		       sizeof bad / sizeof bad[0]);
 	struct spec s;
 	char err[256];
 	int rc = spec_parse(
@@ -194,45 +175,56 @@ static void test_spec(void)
 		"{\"type\":\"network\",\"path\":\"/run/netns/x\"}]},\"mounts\":[{\"destination\":"
 		"\"/etc/hosts\"}],\"annotations\":{\"org.spore.vmm\":\"qemu\"}}",
 		"/b", &s, err, sizeof err);
-	CHECK("spec: a full config gives rootfs, args, PATH, terminal, memory, netns, mounts, VMM",
-	      rc == 0 && !strcmp(s.rootfs, "/b/rootfs") && s.nargs == 2 &&
-	              !strcmp(s.args[1], "b c") && !strcmp(s.path_env, "/sbin") && s.terminal &&
-	              s.mem_mib == 32 && !strcmp(s.netns, "/run/netns/x") && s.nmounts == 1 &&
-	              !strcmp(s.vmm, "qemu"),
-	      "rc %d err '%s'", rc, err);
+	int good = rc == 0 && !strcmp(s.rootfs, "/b/rootfs") && s.nargs == 2 &&
+	           !strcmp(s.args[1], "b c") && !strcmp(s.path_env, "/sbin") && s.terminal &&
+	           s.mem_mib == 32 && !strcmp(s.netns, "/run/netns/x") && s.nmounts == 1 &&
+	           !strcmp(s.vmm, "qemu");
 	spec_free(&s);
+	CHECK(good,
+	      "a full config gives rootfs, args, PATH, terminal, memory, netns, mounts, VMM: "
+	      "rc %d err '%s'",
+	      rc, err);
+	return NULL;
 }
 
-static void test_ids(void)
+static const char *t_ids(void)
 {
-	CHECK("ids: runc's rule (letters, digits, _+-.; not . or ..)",
-	      state_valid_id("abc-1.2_x+y") && !state_valid_id("") && !state_valid_id(".") &&
+	CHECK(state_valid_id("abc-1.2_x+y") && !state_valid_id("") && !state_valid_id(".") &&
 	              !state_valid_id("..") && !state_valid_id("a/b") && !state_valid_id("../x") &&
 	              !state_valid_id("initrd@cache") && !state_valid_id("a b"),
-	      "a bad id passed or a good one failed");
+	      "runc's rule (letters, digits, _+-.; not . or ..): a bad id passed or a good one "
+	      "failed");
+	return NULL;
 }
 
-static void test_cgroup_paths(void)
+static const char *t_cgroup_paths(void)
 {
-	CHECK("cgroup: cgroupfs paths taken, '..', systemd and empty ones refused",
-	      cgroup_path_ok("/libpod_parent/libpod-abc") && cgroup_path_ok("a/b") &&
+	CHECK(cgroup_path_ok("/libpod_parent/libpod-abc") && cgroup_path_ok("a/b") &&
 	              cgroup_path_ok("/a/..b") && !cgroup_path_ok("/a/../b") &&
 	              !cgroup_path_ok("..") && !cgroup_path_ok("/a/..") &&
 	              !cgroup_path_ok("machine.slice:libpod:abc") && !cgroup_path_ok("/") &&
 	              !cgroup_path_ok(""),
-	      "a path was judged wrongly");
+	      "cgroupfs paths taken, '..', systemd and empty ones refused: a path was judged "
+	      "wrongly");
+	return NULL;
 }
 
+static const struct unit_test tests[] = {
+	{ t_quote, "quote" },
+	{ t_notes, "notes" },
+	{ t_spec, "spec" },
+	{ t_ids, "ids" },
+	{ t_cgroup_paths, "cgroup_paths" },
+};
+
+/* The two ELF paths come first; a name filter, when any, is the third argument. */
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: oci_test SPORE-ELF LINUX-ELF\n");
+	if (argc < 3 || argc > 4) {
+		fprintf(stderr, "usage: oci_test SPORE-ELF LINUX-ELF [NAME-FILTER]\n");
 		return 2;
 	}
-	test_quote();
-	test_notes(argv[1], argv[2]);
-	test_spec();
-	test_ids();
-	test_cgroup_paths();
-	return fails ? 1 : 0;
+	spore_elf = argv[1];
+	linux_elf = argv[2];
+	return UNIT_RUN(tests, argc - 2, argv + 2, "");
 }
