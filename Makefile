@@ -43,7 +43,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all image lua sqlite redis run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev fuzz-snap compare density soak
+.PHONY: all image lua sqlite redis run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev fuzz-snap compare density soak serverless-lab
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -297,9 +297,17 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 	    $(B)/fuzz/$${f}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=12000 $(B)/fuzz/$$f-corpus 2>&1 \
 	    | grep -E '^Done|ERROR|SUMMARY' || exit 1; done
 
-# The lab's echo client (static: L1 has busybox only).
-$(B)/tests/kvm-lab/echoflood: tests/kvm-lab/echoflood.c
+# The lab's echo client and first-answer timer (static: L1 has busybox only).
+$(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer: $(B)/tests/kvm-lab/%: tests/kvm-lab/%.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
+# httpd cold boot vs restore in one boot of the kvm_amd lab (docs/serverless.md): a
+# measurement, not a test (not in make test); SERVERLESS_ROUNDS interleaved rounds.
+SERVERLESS_ROUNDS ?= 15
+serverless-lab: $(B)/spore-kvm $(B)/apps/httpd.elf $(B)/tests/kvm-lab/firstanswer
+	@mkdir -p $(B)/serverless-lab; printf 'serverless\ttests/kvm-lab/serverless.sh %s\n' $(SERVERLESS_ROUNDS) \
+	    > $(B)/serverless-lab/batch
+	@tests/kvm-lab/run.sh -o $(B)/serverless-lab -t 400 $(B)/serverless-lab/batch $^ tests/kvm-lab/serverless.sh
+	@cat $(B)/serverless-lab/serverless.out
 test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood lua redis
 	@tests/run-tests lab
 
