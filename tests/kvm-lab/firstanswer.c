@@ -6,9 +6,11 @@
  * it. Trusts COMMAND to be the monitor; bounded by a 20 s deadline.
  *   firstanswer TAP HOST ERRFILE COMMAND [ARGS...]
  *   -> "ms 12.34 random 0123...": launch to answer, and the answer's last line */
+#define _GNU_SOURCE /* ppoll */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,12 +28,6 @@ static double now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static void nap(void) /* 100 us: short against a boot, long enough not to hog L1's one vCPU */
-{
-	struct timespec t = { 0, 100000 };
-	nanosleep(&t, NULL);
-}
-
 /* Until the monitor opens the tap it has no carrier and drops frames (TCP would
  * resend a second later); after that the tap queues them for the guest. */
 static int carrier(const char *tap)
@@ -46,36 +42,77 @@ static int carrier(const char *tap)
 	return ok;
 }
 
-/* One GET /fn/random: 1 with the answer's first bytes in buf (and the time they
- * came in *t), 0 if refused or cut (a cold guest not listening yet), -1 on error. */
-static int ask(const struct sockaddr_in *a, char *buf, size_t size, double *t)
+/* GET /fn/random on a connected socket: 1 with the answer's first bytes in buf (and
+ * the time they came in, *t), 0 if cut or not HTTP. */
+static int ask(int s, char *buf, size_t size, double *t)
 {
 	static const char req[] = "GET /fn/random HTTP/1.0\r\n\r\n";
 	struct timeval tv = { 2, 0 };
-	size_t got = 0;
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	if (s < 0)
-		return -1;
+	size_t got;
+
+	fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK);
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	if (connect(s, (const struct sockaddr *)a, sizeof *a) < 0 ||
-	    write(s, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) {
-		close(s);
+	if (write(s, req, sizeof req - 1) != (ssize_t)(sizeof req - 1))
 		return 0;
-	}
 	ssize_t n = read(s, buf, size - 1);
 	*t = now();
-	if (n <= 0) {
-		close(s);
+	if (n <= 0)
 		return 0;
-	}
 	got = (size_t)n;
 	while (got < size - 1 &&
 	       (n = read(s, buf + got, size - 1 - got)) > 0) /* the rest, untimed */
 		got += (size_t)n;
 	buf[got] = 0;
-	close(s);
-	return strncmp(buf, "HTTP/1.", 7) == 0 ? 1 : 0;
+	return strncmp(buf, "HTTP/1.", 7) == 0;
+}
+
+/* A connection to the guest, as soon as it takes one. A refused attempt (a cold guest
+ * not listening yet) is retried at once; a SYN that gets no answer is not waited on
+ * alone (one dropped before the guest's NIC was ready would cost TCP's 1 s resend):
+ * a new attempt every 10 ms beside the pending ones, the first to connect wins. */
+static int connect_first(const struct sockaddr_in *a, pid_t pid, double end)
+{
+	struct pollfd p[64];
+	int n = 0, won = -1;
+	double next = 0;
+
+	while (won < 0 && now() < end) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			break;
+		if (n < 64 && now() >= next) {
+			int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			if (s < 0)
+				break;
+			if (connect(s, (const struct sockaddr *)a, sizeof *a) == 0 ||
+			    errno == EINPROGRESS)
+				p[n++] = (struct pollfd){ .fd = s, .events = POLLOUT };
+			else
+				close(s);
+			next = now() + 0.01;
+		}
+		struct timespec nap = { 0, 100000 }; /* not to hog L1's one vCPU */
+		if (ppoll(p, (nfds_t)n, &nap, NULL) <= 0)
+			continue;
+		for (int i = 0; i < n; i++) {
+			int err = 0;
+			socklen_t len = sizeof err;
+			if (!p[i].revents)
+				continue;
+			getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			if (err == 0 && won < 0) {
+				won = p[i].fd;
+				continue;
+			}
+			close(p[i].fd); /* refused: try again now */
+			p[i--] = p[--n];
+			next = 0;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (p[i].fd != won)
+			close(p[i].fd);
+	return won;
 }
 
 int main(int argc, char **argv)
@@ -106,14 +143,19 @@ int main(int argc, char **argv)
 		execv(argv[4], argv + 4);
 		_exit(127);
 	}
+	struct timespec nap = { 0, 100000 };
 	while (!carrier(argv[1]) && now() < end && waitpid(pid, &st, WNOHANG) == 0)
-		nap();
-	while (now() < end && (r = ask(&a, buf, sizeof buf, &t)) == 0) {
-		if (waitpid(pid, &st, WNOHANG) != 0) {
-			fprintf(stderr, "firstanswer: %s ended before it answered\n", argv[4]);
-			return 1;
-		}
-		nap();
+		nanosleep(&nap, NULL);
+	while (r == 0 && now() < end) {
+		int c = connect_first(&a, pid, end);
+		if (c < 0)
+			break;
+		r = ask(c, buf, sizeof buf, &t);
+		close(c);
+	}
+	if (r == 0 && waitpid(pid, &st, WNOHANG) != 0) {
+		fprintf(stderr, "firstanswer: %s ended before it answered\n", argv[4]);
+		return 1;
 	}
 	kill(pid, SIGTERM);
 	waitpid(pid, &st, 0);

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Cold boot vs restore of httpd on spore-kvm inside the lab's L1 (ring 0 on kvm_amd;
 # docs/serverless.md): httpd snapshotted once (to a tmpfs) on tap0 as 10.9.0.2, then
-# ROUNDS interleaved rounds of a cold boot and a restore, each a new spore-kvm process
+# ROUNDS interleaved rounds of a cold boot (on virtio, ring 0's default), a cold boot
+# with --io=hypercall (the devices a snapshotted guest runs and resumes on) and a
+# restore, each a new spore-kvm process
 # timed by firstanswer (launch -> first answer to GET /fn/random), its --stats (sent by
 # SIGTERM right after the answer) and KVM's own exit count (debugfs, the whole process)
 # recorded; then medians, spread and restored/cold. Fails if a run gets no answer or
@@ -20,6 +22,7 @@ mkdir -p $d && mount -t tmpfs none $d || exit 2
 k=/sys/kernel/debug/kvm
 [ -d $k ] || mount -t debugfs none /sys/kernel/debug 2> /dev/null
 kexits() { cat $k/exits 2> /dev/null || echo 0; }
+echo "kvm debugfs: $(ls $k 2> /dev/null | wc -l) entries, exits $(kexits)"
 timeout 60 $K --net=tap0 --mac=$mac --snapshot=$d/h.snap $I "$guest" > $d/snap.out 2>&1
 st=$?
 cat $d/snap.out
@@ -37,6 +40,7 @@ one() {
 rm -f $d/runs
 for r in $(seq $rounds); do
 	one cold $K --stats --net=tap0 --mac=$mac $I "$guest"
+	one cold-hc $K --stats --io=hypercall --net=tap0 --mac=$mac $I "$guest"
 	one restored $K --stats --net=tap0 --restore=$d/h.snap
 done
 tail -4 $d/err
@@ -54,14 +58,16 @@ function med(k,   i, j, t, m) { m = cnt[k]; for (i = 1; i <= m; i++) for (j = i 
 	return m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2 }
 { for (f = 2; f < NF; f += 2) if ($f != "random") v[$1 "." $f, ++cnt[$1 "." $f]] = $(f + 1) }
 END {
-	if (cnt["cold.ms"] != rounds || cnt["restored.ms"] != rounds) { print "missing runs"; exit 1 }
+	if (cnt["cold.ms"] != rounds || cnt["cold-hc.ms"] != rounds || cnt["restored.ms"] != rounds) { print "missing runs"; exit 1 }
 	for (s in cnt) m[s] = med(s)
-	for (i = 1; i <= 2; i++) { s = i == 1 ? "cold" : "restored"
+	split("cold cold-hc restored", kinds, " ")
+	for (i = 1; i <= 3; i++) { s = kinds[i]
 		printf "%s: ms %.2f (%.2f-%.2f), exits %d, hypercalls %d, kvm exits %d (medians of %d)\n", s,
 			m[s ".ms"], lo[s ".ms"], hi[s ".ms"], m[s ".exits"], m[s ".hypercalls"], m[s ".kvm"], rounds }
-	printf "restored/cold: time %.2f, exits %.2f, hypercalls %.2f, kvm exits %s\n", m["restored.ms"] / m["cold.ms"],
-		m["restored.exits"] / m["cold.exits"], m["restored.hypercalls"] / m["cold.hypercalls"],
-		m["cold.kvm"] ? sprintf("%.2f", m["restored.kvm"] / m["cold.kvm"]) : "none counted (no debugfs)"
+	for (i = 1; i <= 2; i++) { s = kinds[i]
+		printf "restored/%s: time %.2f, exits %.2f, hypercalls %.2f, kvm exits %s\n", s, m["restored.ms"] / m[s ".ms"],
+			m["restored.exits"] / m[s ".exits"], m["restored.hypercalls"] / m[s ".hypercalls"],
+			(m[s ".kvm"] + 0 > 0 ? sprintf("%.2f", m["restored.kvm"] / m[s ".kvm"]) : "none counted (no debugfs)") }
 }' $d/runs
 st=$?
 umount $d
