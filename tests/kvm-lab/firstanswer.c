@@ -2,10 +2,12 @@
 /* Launch to first HTTP answer, for the lab's L1 (static: busybox's wget forks and
  * cannot time a millisecond): starts COMMAND (spore-kvm serving on TAP), waits for
  * the tap's carrier, asks HOST:80 for GET /fn/random until an answer starts with
- * "HTTP/1.", then sends COMMAND SIGTERM (spore-kvm prints --stats there) and reaps
- * it. Trusts COMMAND to be the monitor; bounded by a 20 s deadline.
- *   firstanswer TAP HOST ERRFILE COMMAND [ARGS...]
- *   -> "ms 12.34 random 0123...": launch to answer, and the answer's last line */
+ * "HTTP/1.", reads COUNTFILE (a number: KVM's debugfs exits, "-" for none), then
+ * sends COMMAND SIGTERM (spore-kvm prints --stats there) and reaps it. Trusts
+ * COMMAND to be the monitor; bounded by a 20 s deadline.
+ *   firstanswer TAP HOST ERRFILE COUNTFILE COMMAND [ARGS...]
+ *   -> "ms 12.34 random 0123... kvm N": launch to answer, the answer's last line,
+ *      COUNTFILE's number at the answer (-1: none) */
 #define _GNU_SOURCE /* ppoll */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +32,18 @@ static double now(void)
 
 /* Until the monitor opens the tap it has no carrier and drops frames (TCP would
  * resend a second later); after that the tap queues them for the guest. */
+static long long count(const char *path)
+{
+	long long n = -1;
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : NULL;
+	if (f) {
+		if (fscanf(f, "%lld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
 static int carrier(const char *tap)
 {
 	char p[128], c = 0;
@@ -122,8 +136,9 @@ int main(int argc, char **argv)
 	double t = 0;
 	int r = 0, st;
 
-	if (argc < 5 || inet_pton(AF_INET, argv[2], &a.sin_addr) != 1) {
-		fprintf(stderr, "usage: firstanswer TAP HOST ERRFILE COMMAND [ARGS...]\n");
+	if (argc < 6 || inet_pton(AF_INET, argv[2], &a.sin_addr) != 1) {
+		fprintf(stderr,
+		        "usage: firstanswer TAP HOST ERRFILE COUNTFILE COMMAND [ARGS...]\n");
 		return 2;
 	}
 	if (carrier(argv[1])) {
@@ -140,7 +155,7 @@ int main(int argc, char **argv)
 		    o = open("/dev/null", O_WRONLY);
 		if (e < 0 || o < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
 			_exit(127);
-		execv(argv[4], argv + 4);
+		execv(argv[5], argv + 5);
 		_exit(127);
 	}
 	struct timespec nap = { 0, 100000 };
@@ -154,9 +169,10 @@ int main(int argc, char **argv)
 		close(c);
 	}
 	if (r == 0 && waitpid(pid, &st, WNOHANG) != 0) {
-		fprintf(stderr, "firstanswer: %s ended before it answered\n", argv[4]);
+		fprintf(stderr, "firstanswer: %s ended before it answered\n", argv[5]);
 		return 1;
 	}
+	long long kvm = count(argv[4]); /* before the teardown's exits */
 	kill(pid, SIGTERM);
 	waitpid(pid, &st, 0);
 	if (r != 1) {
@@ -169,6 +185,6 @@ int main(int argc, char **argv)
 		*nl = 0;
 	if ((nl = strrchr(body, '\n')))
 		body = nl + 1;
-	printf("ms %.2f random %s\n", (t - t0) * 1000, body);
+	printf("ms %.2f random %s kvm %lld\n", (t - t0) * 1000, body, kvm);
 	return 0;
 }
