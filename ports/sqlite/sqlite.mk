@@ -36,4 +36,12 @@ $(B)/sqlite/%.elf: $(B)/sqlite/spore/%.o $(B)/sqlite/spore/sqlite3.o $(B)/spore.
 	@echo "  LINK    $@"; $(B)/spore-cc -o $@ $(filter-out $(B)/spore.o,$^) -lm -lpthread
 $(B)/sqlite/%-linux: $(B)/sqlite/linux/%.o $(B)/sqlite/linux/sqlite3.o
 	@echo "  LINK    $@"; gcc -o $@ $^ -lm -lpthread
-sqlite: $(B)/sqlite/shell.elf $(B)/sqlite/speedtest1.elf $(B)/sqlite/shell-linux $(B)/sqlite/speedtest1-linux
+# What the kvm_amd lab copies into L1 (tests/kvm-lab/speedtest.sh), stripped:
+# speedtest1 linked static, since L1 has busybox and no shared libraries.
+$(B)/sqlite/lab/speedtest1.elf: $(B)/sqlite/speedtest1.elf $(B)/sqlite/linux/speedtest1.o $(B)/sqlite/linux/sqlite3.o
+	@mkdir -p $(@D); echo "  LINK    $(@D)/speedtest1 (Linux, static)"
+	@gcc -static -o $(@D)/speedtest1 $(B)/sqlite/linux/speedtest1.o $(B)/sqlite/linux/sqlite3.o -lm -lpthread
+	@strip $(@D)/speedtest1 && strip -o $@ $<
+$(B)/sqlite/lab/speedtest1: $(B)/sqlite/lab/speedtest1.elf
+sqlite: $(B)/sqlite/shell.elf $(B)/sqlite/speedtest1.elf $(B)/sqlite/shell-linux $(B)/sqlite/speedtest1-linux \
+        $(B)/sqlite/lab/speedtest1.elf
