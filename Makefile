@@ -306,7 +306,7 @@ test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.e
 # SQLite's speedtest1 on spore-kvm against an L1 process, interleaved, in one
 # boot of the kvm_amd lab (issue 25; docs/porting.md); not in test.
 SPEEDTEST_SIZE ?= 5
-SPEEDTEST_ROUNDS ?= 7
+SPEEDTEST_ROUNDS ?= 11
 speedtest-lab: all $(B)/sqlite/lab/speedtest1.elf
 	@mkdir -p $(B)/kvm-lab/speedtest && rm -f $(B)/kvm-lab/speedtest/speedtest.out
 	@printf 'speedtest\ttests/kvm-lab/speedtest.sh $(SPEEDTEST_SIZE) $(SPEEDTEST_ROUNDS)\n' > $(B)/kvm-lab/speedtest.batch
