@@ -32,7 +32,7 @@ $(B)/sqlite/spore/%.o: $(SQLITE_GEN)/sqlite3.c | $(B)/spore-cc
 $(B)/sqlite/linux/%.o: $(SQLITE_GEN)/sqlite3.c
 	@mkdir -p $(@D); echo "  CC      sqlite/$*.c (Linux)"
 	@gcc $(SQLITE_FLAGS) -w -c $(SQLITE_SRC) -o $@
-$(B)/sqlite/%.elf: $(B)/sqlite/spore/%.o $(B)/sqlite/spore/sqlite3.o $(B)/spore.o
+$(B)/sqlite/%.elf: $(B)/sqlite/spore/%.o $(B)/sqlite/spore/sqlite3.o $(B)/spore.o | $(B)/spore-cc
 	@echo "  LINK    $@"; $(B)/spore-cc -o $@ $(filter-out $(B)/spore.o,$^) -lm -lpthread
 $(B)/sqlite/%-linux: $(B)/sqlite/linux/%.o $(B)/sqlite/linux/sqlite3.o
 	@echo "  LINK    $@"; gcc -o $@ $^ -lm -lpthread
