@@ -32,8 +32,16 @@ $(B)/sqlite/spore/%.o: $(SQLITE_GEN)/sqlite3.c | $(B)/spore-cc
 $(B)/sqlite/linux/%.o: $(SQLITE_GEN)/sqlite3.c
 	@mkdir -p $(@D); echo "  CC      sqlite/$*.c (Linux)"
 	@gcc $(SQLITE_FLAGS) -w -c $(SQLITE_SRC) -o $@
-$(B)/sqlite/%.elf: $(B)/sqlite/spore/%.o $(B)/sqlite/spore/sqlite3.o $(B)/spore.o
+$(B)/sqlite/%.elf: $(B)/sqlite/spore/%.o $(B)/sqlite/spore/sqlite3.o $(B)/spore.o | $(B)/spore-cc
 	@echo "  LINK    $@"; $(B)/spore-cc -o $@ $(filter-out $(B)/spore.o,$^) -lm -lpthread
 $(B)/sqlite/%-linux: $(B)/sqlite/linux/%.o $(B)/sqlite/linux/sqlite3.o
 	@echo "  LINK    $@"; gcc -o $@ $^ -lm -lpthread
-sqlite: $(B)/sqlite/shell.elf $(B)/sqlite/speedtest1.elf $(B)/sqlite/shell-linux $(B)/sqlite/speedtest1-linux
+# What the kvm_amd lab copies into L1 (tests/kvm-lab/speedtest.sh), stripped:
+# speedtest1 linked static, since L1 has busybox and no shared libraries.
+$(B)/sqlite/lab/speedtest1.elf: $(B)/sqlite/speedtest1.elf $(B)/sqlite/linux/speedtest1.o $(B)/sqlite/linux/sqlite3.o
+	@mkdir -p $(@D); echo "  LINK    $(@D)/speedtest1 (Linux, static)"
+	@gcc -static -o $(@D)/speedtest1 $(B)/sqlite/linux/speedtest1.o $(B)/sqlite/linux/sqlite3.o -lm -lpthread
+	@strip $(@D)/speedtest1 && strip -o $@ $<
+$(B)/sqlite/lab/speedtest1: $(B)/sqlite/lab/speedtest1.elf
+sqlite: $(B)/sqlite/shell.elf $(B)/sqlite/speedtest1.elf $(B)/sqlite/shell-linux $(B)/sqlite/speedtest1-linux \
+        $(B)/sqlite/lab/speedtest1.elf
