@@ -235,7 +235,8 @@ static int all_zero(const uint8_t *p, size_t n)
 	return memcmp(p, zero, n) == 0;
 }
 
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+/* All of buf at off, or -1: short writes and EINTR retried (the core, the snapshot). */
+int core_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	for (size_t done = 0; done < len;) {
 		ssize_t n =
@@ -265,7 +266,7 @@ int core_write(struct vm *vm, const struct gva_mmu *m, const struct hc_regs *r, 
 	                        : c->image ? c->image
 	                                   : "guest",
 	                        &off);
-	if (h == 0 || pwrite_all(c->fd, hdr, h, 0) < 0)
+	if (h == 0 || core_pwrite_all(c->fd, hdr, h, 0) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
 		for (uint64_t p = 0; p < seg[i].len; p += PAGE) {
@@ -276,7 +277,8 @@ int core_write(struct vm *vm, const struct gva_mmu *m, const struct hc_regs *r, 
 				goto fail;
 			}
 			int last = i == n - 1 && p + k == seg[i].len; /* sets the file's size */
-			if ((!all_zero(src, k) || last) && pwrite_all(c->fd, src, k, off + p) < 0)
+			if ((!all_zero(src, k) || last) &&
+			    core_pwrite_all(c->fd, src, k, off + p) < 0)
 				goto fail;
 		}
 		off += (seg[i].len + PAGE - 1) & ~(PAGE - 1);

@@ -184,6 +184,7 @@ struct core_seg {
 	uint64_t va, gpa, len;
 	uint32_t flags; /* PF_R | PF_W | PF_X */
 };
+int core_pwrite_all(int fd, const void *buf, size_t len, uint64_t off); /* -1: failed */
 int core_segments(const uint8_t *mem, uint64_t mem_size, const struct gva_mmu *m,
                   struct core_seg *seg, int max, int *truncated); /* the count; pure */
 size_t core_headers(uint8_t *buf, size_t size, const struct core_seg *seg, int nseg,

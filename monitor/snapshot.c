@@ -102,20 +102,6 @@ int snapshot_ready(struct vm *vm, uint64_t gpa)
 	return -1;
 }
 
-static int pwrite_all(int fd, const void *buf, uint64_t len, uint64_t off)
-{
-	for (uint64_t done = 0; done < len;) {
-		ssize_t n =
-			pwrite(fd, (const uint8_t *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (uint64_t)n;
-	}
-	return 0;
-}
-
 static int page_zero(const uint8_t *p)
 {
 	static const uint8_t zero[SNAP_PAGE];
@@ -229,7 +215,7 @@ int snapshot_write(struct vm *vm)
 		uint64_t len = ext[i].pages * SNAP_PAGE;
 		const void *src =
 			gm_at(vm->mem, vm->mem_size, ext[i].gpa, len); /* in RAM by find_extents */
-		if (!src || pwrite_all(s->out.fd, src, len, ext[i].file_off) < 0)
+		if (!src || core_pwrite_all(s->out.fd, src, len, ext[i].file_off) < 0)
 			return fail(s->out.path, "writing RAM"), HC_EXIT_HOSTIO;
 		ram += len;
 	}
@@ -241,10 +227,11 @@ int snapshot_write(struct vm *vm)
 	uint64_t meta_bytes = sizeof(m) + (uint64_t)n * sizeof(ext[0]);
 	h.meta_sum = snap_hash(meta, meta_bytes);
 	h.hdr_sum = snap_hdr_sum(&h);
-	if (pwrite_all(s->out.fd, meta, meta_bytes, h.meta_off) < 0 ||
-	    pwrite_all(s->out.fd, &h, sizeof(h), 0) < 0)
+	if (core_pwrite_all(s->out.fd, meta, meta_bytes, h.meta_off) < 0 ||
+	    core_pwrite_all(s->out.fd, &h, sizeof(h), 0) < 0)
 		return fail(s->out.path, "writing the metadata"), HC_EXIT_HOSTIO;
-	if (n == 0 && pwrite_all(s->out.fd, "", 1, h.file_size - 1) < 0) /* the padding's end */
+	if (n == 0 &&
+	    core_pwrite_all(s->out.fd, "", 1, h.file_size - 1) < 0) /* the padding's end */
 		return fail(s->out.path, "writing the metadata"), HC_EXIT_HOSTIO;
 	if (linkat(AT_FDCWD, s->out.from, s->out.dir, s->out.name, AT_SYMLINK_FOLLOW) < 0) {
 		msg("spore-kvm: --snapshot=%s: %s\n", s->out.path,

@@ -18,16 +18,6 @@
 
 #define SPORE_NOTE_ENTRY64 1 /* kernel/hypercall.h HC_ELFNOTE_ENTRY64 */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int open_in_root(int rootfd, const char *path)
 {
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
@@ -44,7 +34,7 @@ int image_resolve(const struct spec *s, char *rel, size_t rellen, char *err, siz
 	struct stat sb;
 
 	if (rootfd < 0)
-		return fail(err, errlen, "rootfs %s: %s", s->rootfs, strerror(errno));
+		return oci_fail(err, errlen, "rootfs %s: %s", s->rootfs, strerror(errno));
 	if (strchr(a0, '/')) {
 		fd = open_in_root(rootfd, a0);
 		if (fd >= 0 && (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))) {
@@ -66,8 +56,9 @@ int image_resolve(const struct spec *s, char *rel, size_t rellen, char *err, siz
 	}
 	if (fd < 0) {
 		close(rootfd);
-		return fail(err, errlen, "process.args[0] '%.200s' is not a file in the rootfs%s",
-		            a0, strchr(a0, '/') ? "" : " (searched the process's PATH)");
+		return oci_fail(err, errlen,
+		                "process.args[0] '%.200s' is not a file in the rootfs%s", a0,
+		                strchr(a0, '/') ? "" : " (searched the process's PATH)");
 	}
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(link, real, sizeof real - 1);
@@ -76,12 +67,12 @@ int image_resolve(const struct spec *s, char *rel, size_t rellen, char *err, siz
 	close(fd);
 	close(rootfd);
 	if (n < 0 || m < 0)
-		return fail(err, errlen, "cannot read back the path of args[0]: %s",
-		            strerror(errno));
+		return oci_fail(err, errlen, "cannot read back the path of args[0]: %s",
+		                strerror(errno));
 	real[n] = rroot[m] = '\0';
 	size_t rl = strlen(rroot);
 	if (strncmp(real, rroot, rl) != 0 || real[rl] != '/' || strlen(real + rl + 1) >= rellen)
-		return fail(err, errlen, "args[0] resolved outside the rootfs");
+		return oci_fail(err, errlen, "args[0] resolved outside the rootfs");
 	strcpy(rel, real + rl + 1);
 	return 0;
 }
@@ -136,7 +127,7 @@ int image_is_spore(const char *rootfs, const char *rel, char *err, size_t errlen
 	snprintf(path, sizeof path, "%s/%s", rootfs, rel);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &sb) < 0) {
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		oci_fail(err, errlen, "%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -147,7 +138,7 @@ int image_is_spore(const char *rootfs, const char *rel, char *err, size_t errlen
 	}
 	if (!(buf = malloc((size_t)sb.st_size))) {
 		close(fd);
-		return fail(err, errlen, "out of memory reading %s", path);
+		return oci_fail(err, errlen, "out of memory reading %s", path);
 	}
 	while (got < (size_t)sb.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);

@@ -28,16 +28,6 @@ struct walk {
 	size_t errlen;
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int skipped(const struct walk *w, const char *rel)
 {
 	if (strcmp(rel, w->skip_rel) == 0 || strcmp(rel, "proc") == 0 || strcmp(rel, "sys") == 0 ||
@@ -71,13 +61,13 @@ static int header(struct walk *w, const char *rel, const struct stat *sb, char t
 			if (*p == '/' && p - rel <= 155 && len - (size_t)(p - rel) - 1 <= 100)
 				cut = p;
 		if (!cut || cut == rel)
-			return fail(w->err, w->errlen, "rootfs path too long for ustar: %.80s...",
-			            rel);
+			return oci_fail(w->err, w->errlen,
+			                "rootfs path too long for ustar: %.80s...", rel);
 		memcpy(h + 345, rel, (size_t)(cut - rel));
 		name = cut + 1;
 	}
 	if (link && strlen(link) > 100)
-		return fail(w->err, w->errlen, "symlink target too long for ustar: %.80s", rel);
+		return oci_fail(w->err, w->errlen, "symlink target too long for ustar: %.80s", rel);
 	memcpy(h, name, strlen(name));
 	octal((char *)h + 100, 8, sb->st_mode & 07777);
 	octal((char *)h + 108, 8, 0);
@@ -105,7 +95,7 @@ static int header(struct walk *w, const char *rel, const struct stat *sb, char t
 	}
 	return fwrite(h, 1, sizeof h, w->out) == sizeof h
 	               ? 0
-	               : fail(w->err, w->errlen, "writing the initrd failed");
+	               : oci_fail(w->err, w->errlen, "writing the initrd failed");
 }
 
 static int body(struct walk *w, const char *path, off_t size)
@@ -117,10 +107,10 @@ static int body(struct walk *w, const char *path, off_t size)
 	struct stat sb;
 
 	if (fd < 0)
-		return fail(w->err, w->errlen, "%s: %s", path, strerror(errno));
+		return oci_fail(w->err, w->errlen, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);
-		return fail(w->err, w->errlen, "%s changed type while being packed", path);
+		return oci_fail(w->err, w->errlen, "%s changed type while being packed", path);
 	}
 	while (done < size) {
 		ssize_t n = read(fd, buf, sizeof buf);
@@ -133,10 +123,10 @@ static int body(struct walk *w, const char *path, off_t size)
 	}
 	close(fd);
 	if (done != size)
-		return fail(w->err, w->errlen, "%s changed size while being packed", path);
+		return oci_fail(w->err, w->errlen, "%s changed size while being packed", path);
 	static const char zero[512];
 	fwrite(zero, 1, (size_t)((512 - size % 512) % 512), w->out);
-	return ferror(w->out) ? fail(w->err, w->errlen, "writing the initrd failed") : 0;
+	return ferror(w->out) ? oci_fail(w->err, w->errlen, "writing the initrd failed") : 0;
 }
 
 /* Sorted, so the same files give the same archive and key. */
@@ -148,7 +138,7 @@ static int walk_dir(struct walk *w, const char *rel)
 
 	snprintf(dir, sizeof dir, "%s%s%s", w->s->rootfs, *rel ? "/" : "", rel);
 	if ((n = scandir(dir, &ents, NULL, alphasort)) < 0)
-		return fail(w->err, w->errlen, "%s: %s", dir, strerror(errno));
+		return oci_fail(w->err, w->errlen, "%s: %s", dir, strerror(errno));
 	for (int i = 0; i < n; i++) {
 		const char *nm = ents[i]->d_name;
 		struct stat sb;
@@ -156,7 +146,7 @@ static int walk_dir(struct walk *w, const char *rel)
 			continue;
 		if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", nm) >=
 		    sizeof sub) {
-			rc = fail(w->err, w->errlen, "rootfs path too long");
+			rc = oci_fail(w->err, w->errlen, "rootfs path too long");
 			continue;
 		}
 		snprintf(path, sizeof path, "%s/%s", w->s->rootfs, sub);
@@ -200,7 +190,7 @@ int initrd_pack(const struct spec *s, const char *image_rel, const char *cache_d
 	w.md = EVP_MD_CTX_new();
 	if (!w.md || EVP_DigestInit_ex(w.md, EVP_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(w.md);
-		return fail(err, errlen, "SHA-256 unavailable");
+		return oci_fail(err, errlen, "SHA-256 unavailable");
 	}
 	int rc = walk_dir(&w, "");
 	EVP_DigestFinal_ex(w.md, md, &mdlen);
@@ -212,29 +202,29 @@ int initrd_pack(const struct spec *s, const char *image_rel, const char *cache_d
 	if (w.count == 0)
 		return 0;
 	if (w.bytes + 1024 > max_bytes)
-		return fail(err, errlen,
-		            "the rootfs's files (%llu KiB as an initrd) need more than half of "
-		            "the guest's %llu MiB: raise the memory limit",
-		            (w.bytes + 1024) >> 10, (max_bytes * 2) >> 20);
+		return oci_fail(err, errlen,
+		                "the rootfs's files (%llu KiB as an initrd) need more than half of "
+		                "the guest's %llu MiB: raise the memory limit",
+		                (w.bytes + 1024) >> 10, (max_bytes * 2) >> 20);
 	for (int i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", md[i]);
 	if ((size_t)snprintf(out, outlen, "%s/%s.tar", cache_dir, hex) >= outlen)
-		return fail(err, errlen, "cache path too long");
+		return oci_fail(err, errlen, "cache path too long");
 	if (access(out, R_OK) == 0)
 		return 0; /* packed before */
 	mkdir(cache_dir, 0700);
 	snprintf(tmp, sizeof tmp, "%s/.%s.%d", cache_dir, hex, (int)getpid());
 	if (!(w.out = fopen(tmp, "wx")))
-		return fail(err, errlen, "%s: %s", tmp, strerror(errno));
+		return oci_fail(err, errlen, "%s: %s", tmp, strerror(errno));
 	w.count = 0;
 	rc = walk_dir(&w, "");
 	static const char end[1024];
 	if (rc == 0 && fwrite(end, 1, sizeof end, w.out) != sizeof end)
-		rc = fail(err, errlen, "writing the initrd failed");
+		rc = oci_fail(err, errlen, "writing the initrd failed");
 	if (fclose(w.out) != 0 && rc == 0)
-		rc = fail(err, errlen, "writing the initrd failed");
+		rc = oci_fail(err, errlen, "writing the initrd failed");
 	if (rc == 0 && rename(tmp, out) < 0)
-		rc = fail(err, errlen, "%s: %s", out, strerror(errno));
+		rc = oci_fail(err, errlen, "%s: %s", out, strerror(errno));
 	if (rc < 0)
 		unlink(tmp);
 	return rc;

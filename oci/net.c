@@ -20,26 +20,16 @@
 
 #include "oci.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int enter(const char *netns, char *err, size_t errlen)
 {
 	int fd = open(netns, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return fail(err, errlen, "network namespace %s: %s", netns, strerror(errno));
+		return oci_fail(err, errlen, "network namespace %s: %s", netns, strerror(errno));
 	int rc = setns(fd, CLONE_NEWNET);
 	close(fd);
-	return rc < 0 ? fail(err, errlen, "entering network namespace %s: %s", netns,
-	                     strerror(errno))
+	return rc < 0 ? oci_fail(err, errlen, "entering network namespace %s: %s", netns,
+	                         strerror(errno))
 	              : 0;
 }
 
@@ -50,7 +40,7 @@ static int run(char *err, size_t errlen, char *const argv[])
 	char out[512] = "";
 
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return fail(err, errlen, "pipe: %s", strerror(errno));
+		return oci_fail(err, errlen, "pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(p[1], 1);
@@ -76,7 +66,7 @@ static int run(char *err, size_t errlen, char *const argv[])
 		for (int i = 0; argv[i] && strlen(cmd) < 200; i++)
 			snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", i ? " " : "",
 			         argv[i]);
-		return fail(err, errlen, "'%s' failed: %s", cmd, out);
+		return oci_fail(err, errlen, "'%s' failed: %s", cmd, out);
 	}
 	return 0;
 }
@@ -89,7 +79,7 @@ static int discover(struct netcfg *nc, char *err, size_t errlen)
 
 	memset(nc, 0, sizeof *nc);
 	if (getifaddrs(&ifa) < 0)
-		return fail(err, errlen, "getifaddrs: %s", strerror(errno));
+		return oci_fail(err, errlen, "getifaddrs: %s", strerror(errno));
 	for (i = ifa; i; i = i->ifa_next) {
 		if (!i->ifa_addr || !i->ifa_netmask || i->ifa_addr->sa_family != AF_INET ||
 		    (i->ifa_flags & IFF_LOOPBACK) || strcmp(i->ifa_name, OCI_TAP) == 0 ||
@@ -111,7 +101,7 @@ static int discover(struct netcfg *nc, char *err, size_t errlen)
 	if (s < 0 || ioctl(s, SIOCGIFHWADDR, &ifr) < 0) {
 		if (s >= 0)
 			close(s);
-		return fail(err, errlen, "MAC of %s: %s", nc->ifname, strerror(errno));
+		return oci_fail(err, errlen, "MAC of %s: %s", nc->ifname, strerror(errno));
 	}
 	close(s);
 	const unsigned char *h = (const unsigned char *)ifr.ifr_hwaddr.sa_data;

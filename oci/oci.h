@@ -46,6 +46,8 @@ struct spec {
 	char *annotations_json; /* config's annotations, serialized, for state */
 	char cgroup[1100];      /* linux.cgroupsPath */
 };
+int oci_fail(char *err, size_t errlen, const char *fmt, ...) /* -1, with the message in err */
+	__attribute__((format(printf, 3, 4)));
 int spec_load(const char *bundle, struct spec *s, char *err, size_t errlen);
 int spec_parse(const char *text, const char *bundle, struct spec *s, char *err, size_t errlen);
 void spec_free(struct spec *s);

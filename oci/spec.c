@@ -11,7 +11,8 @@
 
 #include "oci.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+/* The one error path of the pure parts: the message into err, -1 for the caller to return. */
+int oci_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -24,7 +25,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 static int copy(char *dst, size_t n, const char *src, const char *what, char *err, size_t errlen)
 {
 	if (strlen(src) >= n)
-		return fail(err, errlen, "config.json: %s is too long", what);
+		return oci_fail(err, errlen, "config.json: %s is too long", what);
 	strcpy(dst, src);
 	return 0;
 }
@@ -40,16 +41,16 @@ static int parse_memory(json_t *root, struct spec *s, char *err, size_t errlen)
 	if (!lim || json_is_null(lim))
 		return 0;
 	if (!json_is_integer(lim))
-		return fail(err, errlen,
-		            "config.json: linux.resources.memory.limit is not an integer");
+		return oci_fail(err, errlen,
+		                "config.json: linux.resources.memory.limit is not an integer");
 	json_int_t v = json_integer_value(lim);
 	if (v == -1) /* the spec's "unlimited" */
 		return 0;
 	if (v < (json_int_t)OCI_MEM_MIN << 20 || v > (json_int_t)OCI_MEM_MAX << 20)
-		return fail(err, errlen,
-		            "config.json: memory limit %lld bytes is outside %d MiB..%d MiB "
-		            "(the guest's RAM)",
-		            (long long)v, OCI_MEM_MIN, OCI_MEM_MAX);
+		return oci_fail(err, errlen,
+		                "config.json: memory limit %lld bytes is outside %d MiB..%d MiB "
+		                "(the guest's RAM)",
+		                (long long)v, OCI_MEM_MIN, OCI_MEM_MAX);
 	s->mem_mib = (unsigned)(v >> 20);
 	return 0;
 }
@@ -62,20 +63,21 @@ static int parse_process(json_t *root, struct spec *s, char *err, size_t errlen)
 	json_t *v;
 
 	if (!json_is_object(proc))
-		return fail(err, errlen, "config.json: no process object");
+		return oci_fail(err, errlen, "config.json: no process object");
 	if (!json_is_array(args) || json_array_size(args) == 0)
-		return fail(err, errlen, "config.json: process.args is missing or empty");
+		return oci_fail(err, errlen, "config.json: process.args is missing or empty");
 	if (json_array_size(args) > OCI_MAX_ARGS)
-		return fail(err, errlen, "config.json: more than %d process.args", OCI_MAX_ARGS);
+		return oci_fail(err, errlen, "config.json: more than %d process.args",
+		                OCI_MAX_ARGS);
 	json_array_foreach(args, i, v)
 	{
 		if (!json_is_string(v))
-			return fail(err, errlen, "config.json: process.args[%zu] is not a string",
-			            i);
+			return oci_fail(err, errlen,
+			                "config.json: process.args[%zu] is not a string", i);
 		s->args[s->nargs++] = strdup(json_string_value(v));
 	}
 	if (s->args[0][0] == '\0')
-		return fail(err, errlen, "config.json: process.args[0] is empty");
+		return oci_fail(err, errlen, "config.json: process.args[0] is empty");
 	s->terminal = json_is_true(json_object_get(proc, "terminal"));
 	strcpy(s->path_env, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	json_array_foreach(json_object_get(proc, "env"), i, v)
@@ -125,21 +127,21 @@ int spec_parse(const char *text, const char *bundle, struct spec *s, char *err, 
 
 	memset(s, 0, sizeof *s);
 	if (!root)
-		return fail(err, errlen, "config.json: invalid JSON at line %d: %s", je.line,
-		            je.text);
+		return oci_fail(err, errlen, "config.json: invalid JSON at line %d: %s", je.line,
+		                je.text);
 	if (!json_is_object(root)) {
-		fail(err, errlen, "config.json: not a JSON object");
+		oci_fail(err, errlen, "config.json: not a JSON object");
 		goto out;
 	}
 	const char *rp = json_string_value(json_object_get(json_object_get(root, "root"), "path"));
 	if (!rp || !*rp) {
-		fail(err, errlen, "config.json: root.path is missing");
+		oci_fail(err, errlen, "config.json: root.path is missing");
 		goto out;
 	}
 	int n = rp[0] == '/' ? snprintf(s->rootfs, sizeof s->rootfs, "%s", rp)
 	                     : snprintf(s->rootfs, sizeof s->rootfs, "%s/%s", bundle, rp);
 	if (n < 0 || (size_t)n >= sizeof s->rootfs) {
-		fail(err, errlen, "config.json: root.path is too long");
+		oci_fail(err, errlen, "config.json: root.path is too long");
 		goto out;
 	}
 	if (parse_process(root, s, err, errlen) < 0 || parse_memory(root, s, err, errlen) < 0 ||
@@ -149,9 +151,10 @@ int spec_parse(const char *text, const char *bundle, struct spec *s, char *err, 
 	const char *vmm = json_string_value(json_object_get(ann, "org.spore.vmm"));
 	if (vmm) {
 		if (strcmp(vmm, "spore-kvm") != 0 && strcmp(vmm, "qemu") != 0) {
-			fail(err, errlen,
-			     "config.json: annotation org.spore.vmm is '%.40s' (want spore-kvm or qemu)",
-			     vmm);
+			oci_fail(
+				err, errlen,
+				"config.json: annotation org.spore.vmm is '%.40s' (want spore-kvm or qemu)",
+				vmm);
 			goto out;
 		}
 		strcpy(s->vmm, vmm);
@@ -173,17 +176,17 @@ int spec_load(const char *bundle, struct spec *s, char *err, size_t errlen)
 	memset(s, 0, sizeof *s);
 	snprintf(path, sizeof path, "%s/config.json", bundle);
 	if (!(f = fopen(path, "r")))
-		return fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return oci_fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
 	if (fseek(f, 0, SEEK_END) < 0 || (len = ftell(f)) < 0 || len > (16 << 20) ||
 	    fseek(f, 0, SEEK_SET) < 0) {
 		fclose(f);
-		return fail(err, errlen, "%s: unreadable or larger than 16 MiB", path);
+		return oci_fail(err, errlen, "%s: unreadable or larger than 16 MiB", path);
 	}
 	text = calloc(1, (size_t)len + 1);
 	if (!text || fread(text, 1, (size_t)len, f) != (size_t)len) {
 		fclose(f);
 		free(text);
-		return fail(err, errlen, "%s: read failed", path);
+		return oci_fail(err, errlen, "%s: read failed", path);
 	}
 	fclose(f);
 	int rc = spec_parse(text, bundle, s, err, errlen);

@@ -15,16 +15,6 @@
 
 #include "oci.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* runc's rule: letters, digits, and _ + - . ; not "." or "..". */
 int state_valid_id(const char *id)
 {
@@ -110,12 +100,12 @@ int state_load(const char *id, struct state *st, char *err, size_t errlen)
 
 	memset(st, 0, sizeof *st);
 	if (!state_valid_id(id))
-		return fail(err, errlen, "invalid container id '%.60s'", id);
+		return oci_fail(err, errlen, "invalid container id '%.60s'", id);
 	snprintf(path, sizeof path, "%s/%s/spore.json", opt.root, id);
 	json_t *o = json_load_file(path, 0, &je);
 	if (!o)
-		return fail(err, errlen, "container %s does not exist (%s)", id,
-		            access(path, F_OK) == 0 ? "its state file is damaged" : "no state");
+		return oci_fail(err, errlen, "container %s does not exist (%s)", id,
+		                access(path, F_OK) == 0 ? "its state file is damaged" : "no state");
 	const char *b = json_string_value(json_object_get(o, "bundle"));
 	const char *r = json_string_value(json_object_get(o, "rootfs"));
 	const char *c = json_string_value(json_object_get(o, "created"));
@@ -128,7 +118,7 @@ int state_load(const char *id, struct state *st, char *err, size_t errlen)
 	    strlen(v) >= sizeof st->vmm || strlen(n) >= sizeof st->netns || !cg ||
 	    strlen(cg) >= sizeof st->cgroup) {
 		json_decref(o);
-		return fail(err, errlen, "container %s: state file %s is damaged", id, path);
+		return oci_fail(err, errlen, "container %s: state file %s is damaged", id, path);
 	}
 	snprintf(st->id, sizeof st->id, "%s", id);
 	strcpy(st->bundle, b);

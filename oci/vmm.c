@@ -17,16 +17,6 @@
 
 static char spore_kvm[PATH_MAX + 16];
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int find_spore_kvm(void)
 {
 	char self[PATH_MAX];
@@ -81,11 +71,12 @@ int vmm_choose(const char *want, char *name, size_t namelen, char *err, size_t e
 	int auto_kvm = kvm && have_mon;
 	if (strcmp(want, "spore-kvm") == 0 || (!*want && auto_kvm)) {
 		if (!have_mon)
-			return fail(err, errlen,
-			            "VMM spore-kvm asked for, but no spore-kvm next to spore-oci");
+			return oci_fail(
+				err, errlen,
+				"VMM spore-kvm asked for, but no spore-kvm next to spore-oci");
 		if (!kvm)
-			return fail(err, errlen,
-			            "VMM spore-kvm asked for, but /dev/kvm is not usable here");
+			return oci_fail(err, errlen,
+			                "VMM spore-kvm asked for, but /dev/kvm is not usable here");
 		snprintf(name, namelen, "spore-kvm");
 		return 0;
 	}

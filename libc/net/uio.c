@@ -21,7 +21,9 @@ static int iov_check(const struct iovec *iov, int n)
 	return 0;
 }
 
-ssize_t writev(int fd, const struct iovec *iov, int n)
+/* Each buffer in turn until one is short (the rest would not follow it); an error
+ * after some bytes returns the count, as a short write would. */
+static ssize_t iov_each(int fd, const struct iovec *iov, int n, ssize_t (*op)(int, void *, size_t))
 {
 	ssize_t done = 0;
 	if (iov_check(iov, n) < 0) {
@@ -31,7 +33,7 @@ ssize_t writev(int fd, const struct iovec *iov, int n)
 	for (int i = 0; i < n; i++) {
 		if (!iov[i].iov_len)
 			continue;
-		ssize_t r = write(fd, iov[i].iov_base, iov[i].iov_len);
+		ssize_t r = op(fd, iov[i].iov_base, iov[i].iov_len);
 		if (r < 0)
 			return done ? done : -1;
 		done += r;
@@ -41,22 +43,10 @@ ssize_t writev(int fd, const struct iovec *iov, int n)
 	return done;
 }
 
-ssize_t readv(int fd, const struct iovec *iov, int n)
-{
-	ssize_t done = 0;
-	if (iov_check(iov, n) < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		if (!iov[i].iov_len)
-			continue;
-		ssize_t r = read(fd, iov[i].iov_base, iov[i].iov_len);
-		if (r < 0)
-			return done ? done : -1;
-		done += r;
-		if ((size_t)r < iov[i].iov_len)
-			break;
-	}
-	return done;
-}
+/* newlib's read and write return int: widened here. */
+static ssize_t write_op(int fd, void *buf, size_t len) { return write(fd, buf, len); }
+static ssize_t read_op(int fd, void *buf, size_t len) { return read(fd, buf, len); }
+
+ssize_t writev(int fd, const struct iovec *iov, int n) { return iov_each(fd, iov, n, write_op); }
+
+ssize_t readv(int fd, const struct iovec *iov, int n) { return iov_each(fd, iov, n, read_op); }
