@@ -152,7 +152,7 @@ static void hcv_probe(void)
 	cpuid(HC_CPUID_FEATURES, 0, r);
 	vmmio_noack = !!(r[0] & HC_FEAT_IRQ_NOACK);
 	/* Only the monitor's window (ebx, ecx): a word the user typed names no device. */
-	vmmio_probe_named(r[1], (uint64_t)r[1] + r[2]);
+	virtio_probe_named(r[1], (uint64_t)r[1] + r[2]);
 	hcnet_init(); /* HC_INFO: names none of the devices served as virtio */
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The virtio driver layer's internal header: the shared virtqueue and the
- * mmio transport, prototypes grouped by file. Wire formats: virtio_reg.h. */
+/* The virtio driver layer's internal header, bottom to top: the virtqueue, the
+ * device layer drivers call (virtio.c), the two transports under it, the
+ * drivers, and the probe above them all. Wire formats: virtio_reg.h. */
 #ifndef DRIVERS_VIRTIO_H
 #define DRIVERS_VIRTIO_H
 #include <stddef.h>
@@ -41,10 +42,22 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len);             /* 1, 
 int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx); /* 2.7.10 */
 int virtq_kick_needed(struct virtq *q); /* call before notifying; records the kick */
 
-/* One device on either transport; the transport functions below switch on
- * `pci` (one switch, no table of operations). */
+/* virtio.c: one device on either transport, the layer every driver calls.
+ * The transport found it and filled ops; virtio.c walks the spec's steps
+ * through them, so no driver names a transport and no transport a driver. */
+struct vdev;
+struct vdev_ops {
+	uint8_t (*status)(struct vdev *d);
+	void (*set_status)(struct vdev *d, uint8_t st);      /* 0: reset */
+	uint32_t (*features)(struct vdev *d, unsigned word); /* the device's, 32 bits a word */
+	void (*set_features)(struct vdev *d, unsigned word, uint32_t v);
+	uint16_t (*queue_max)(struct vdev *d, unsigned idx);             /* 0: no such queue */
+	int (*queue_set)(struct vdev *d, unsigned idx, struct virtq *q); /* rings, ready */
+	void (*notify)(struct vdev *d, unsigned queue);
+	uint8_t (*config8)(struct vdev *d, unsigned off); /* device config; 0 past its end */
+};
 struct vdev {
-	int pci;
+	const struct vdev_ops *ops;
 	volatile uint8_t *base;                        /* mmio: the register block */
 	volatile struct virtio_pci_common_cfg *common; /* pci: capability regions */
 	volatile uint8_t *isr, *devcfg, *notify;
@@ -52,14 +65,22 @@ struct vdev {
 	uint32_t notify_at[2]; /* pci: per queue, byte offset in notify (checked) */
 	unsigned irq;          /* mmio: the GSI */
 };
+int vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got);                   /* steps 1-6 */
+int vdev_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t want); /* 7 */
+void vdev_driver_ok(struct vdev *d);                                                /* 8 */
+void vdev_fail(struct vdev *d);
+void vdev_notify(struct vdev *d, unsigned queue);
+uint8_t vdev_config8(struct vdev *d, unsigned off);
+int vdev_wanted(unsigned type); /* a driver exists for the type, and is free */
 
-/* virtio_mmio.c: the mmio transport (QEMU -M microvm), and probing */
-uint32_t vmmio_read(struct vdev *d, unsigned off);
-void vmmio_write(struct vdev *d, unsigned off, uint32_t v);
-void virtio_probe(void);                          /* finds devices on both transports */
-void vmmio_probe_named(uint64_t lo, uint64_t hi); /* named devices in [lo, hi) only */
-extern int vmmio_noack;                           /* set before probing: interrupts need no ack */
-void virtio_irq(void);                            /* interrupt context: ack, note the event */
+/* The transports hand each device they find to `attach`, the probe's one
+ * switch on the device type (virtio_probe.c), passed down so that no
+ * transport names a driver; it returns 0 when a driver took the device. */
+
+/* virtio_mmio.c: the mmio transport (QEMU -M microvm, spore-kvm) */
+void vmmio_probe(int (*attach)(struct vdev *d, unsigned type)); /* named, else every slot */
+void vmmio_probe_named(uint64_t lo, uint64_t hi, int (*attach)(struct vdev *d, unsigned type));
+extern int vmmio_noack; /* set before probing: interrupts need no ack */
 
 /* pci_region.c: a device's register region, checked before it is mapped (pure) */
 struct ram_info;
@@ -75,21 +96,7 @@ const char *pci_region_check(const struct pci_bar *b, uint64_t off, uint64_t len
                              const struct pci_mem *m); /* NULL: may be mapped; else why not */
 
 /* virtio_pci.c: the modern PCI transport (QEMU -M q35) */
-int vpci_probe(void); /* virtio devices found on bus 0 */
-
-/* transport-neutral, in virtio_mmio.c (switching on d->pci) */
-int vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got); /* steps 1-6 */
-int vdev_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t want);
-void vdev_driver_ok(struct vdev *d);
-void vdev_fail(struct vdev *d);
-void vdev_notify(struct vdev *d, unsigned queue);
-uint8_t vdev_config8(struct vdev *d, unsigned off);
-
-/* virtio_pci.c, called by the above for PCI devices */
-int vpci_negotiate(struct vdev *d, uint64_t want, uint64_t *got);
-int vpci_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t n, void *mem);
-void vpci_status(struct vdev *d, uint8_t st);
-void vpci_notify(struct vdev *d, unsigned queue);
+int vpci_probe(int (*attach)(struct vdev *d, unsigned type)); /* virtio functions on bus 0 */
 
 /* virtio_rng.c */
 int vrng_init(struct vdev *d);      /* -1: not usable */
@@ -100,4 +107,8 @@ int vblk_init(struct vdev *d); /* -1: not usable */
 
 /* virtio_net.c */
 int vnet_init(struct vdev *d); /* -1 after a message */
+
+/* virtio_probe.c: both transports, each device to its driver */
+void virtio_probe(void);                           /* QEMU: PCI, else mmio */
+void virtio_probe_named(uint64_t lo, uint64_t hi); /* spore-kvm: its window only */
 #endif

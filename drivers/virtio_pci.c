@@ -80,55 +80,45 @@ static volatile uint8_t *region(unsigned dev, unsigned cap, const struct pci_bar
 	return (volatile uint8_t *)(b[n].base + off);
 }
 
-void vpci_status(struct vdev *d, uint8_t st) { d->common->device_status = st; }
+/* The ops over the common configuration structure (4.1.4.3). */
+static uint8_t status(struct vdev *d) { return d->common->device_status; }
 
-/* Spec 3.1.1 steps 1-6, through the common configuration structure. */
-int vpci_negotiate(struct vdev *d, uint64_t want, uint64_t *got)
+static void set_status(struct vdev *d, uint8_t st) { d->common->device_status = st; }
+
+static uint32_t features(struct vdev *d, unsigned word)
 {
-	volatile struct virtio_pci_common_cfg *c = d->common;
-	c->device_status = 0; /* 1. reset */
-	uint64_t give_up = clock_monotonic_ns() + 1000000000ull;
-	while (c->device_status) /* 4.1.4.3.2: reset completes when it reads 0 */
-		if (clock_monotonic_ns() > give_up)
-			return -1;
-	c->device_status = VIRTIO_STATUS_ACKNOWLEDGE;                        /* 2. seen it */
-	c->device_status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER; /* 3. can drive it */
-	uint64_t dev = 0;                                                    /* 4. features */
-	for (unsigned w = 0; w < 2; w++) {
-		c->device_feature_select = w;
-		dev |= (uint64_t)c->device_feature << (32 * w);
-	}
-	*got = dev & want;
-	if (!(*got & 1ull << VIRTIO_F_VERSION_1))
-		return -1; /* a modern device offers it (4.1.2.1); without it, not ours */
-	for (unsigned w = 0; w < 2; w++) {
-		c->driver_feature_select = w;
-		c->driver_feature = (uint32_t)(*got >> (32 * w));
-	}
-	c->device_status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-	                   VIRTIO_STATUS_FEATURES_OK;                 /* 5. */
-	return c->device_status & VIRTIO_STATUS_FEATURES_OK ? 0 : -1; /* 6. accepted? */
+	d->common->device_feature_select = word;
+	return d->common->device_feature;
 }
 
-/* Step 7 for queue idx: size (the device's maximum caps it), 64-bit ring
- * addresses, MSI-X entry 0, where to notify it (checked against the notify
- * region), enable. */
-int vpci_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t n, void *mem)
+static void set_features(struct vdev *d, unsigned word, uint32_t v)
+{
+	d->common->driver_feature_select = word;
+	d->common->driver_feature = v;
+}
+
+/* Selects queue idx and reads its size; 0 for one past notify_at's room or
+ * one already live after our reset. */
+static uint16_t queue_max(struct vdev *d, unsigned idx)
 {
 	volatile struct virtio_pci_common_cfg *c = d->common;
 	if (idx >= sizeof d->notify_at / sizeof d->notify_at[0])
-		return -1;
+		return 0;
 	c->queue_select = (uint16_t)idx;
-	uint16_t max = c->queue_size;
-	while (n > max)
-		n >>= 1;
-	if (!n || c->queue_enable || virtq_init(q, n, mem) < 0)
-		return -1; /* no such queue, or one already live after our reset */
+	return c->queue_enable ? 0 : c->queue_size;
+}
+
+/* The rest of step 7 for the queue queue_max selected: where to notify it
+ * (checked against the notify region), size, 64-bit ring addresses, MSI-X
+ * entry 0, enable. */
+static int queue_set(struct vdev *d, unsigned idx, struct virtq *q)
+{
+	volatile struct virtio_pci_common_cfg *c = d->common;
 	uint64_t at = (uint64_t)c->queue_notify_off * d->notify_mul;
 	if (at + 2 > d->notify_len)
 		return -1; /* 4.1.4.4: would notify outside the capability */
 	d->notify_at[idx] = (uint32_t)at;
-	c->queue_size = n;
+	c->queue_size = q->size;
 	c->queue_desc = (uint64_t)q->desc;
 	c->queue_driver = (uint64_t)q->avail;
 	c->queue_device = (uint64_t)q->used;
@@ -137,10 +127,30 @@ int vpci_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t n, 
 	return 0;
 }
 
-void vpci_notify(struct vdev *d, unsigned queue)
+static void notify(struct vdev *d, unsigned queue)
 {
 	*(volatile uint16_t *)(d->notify + d->notify_at[queue]) = (uint16_t)queue;
 }
+
+static uint8_t config8(struct vdev *d, unsigned off)
+{
+	return off < d->devcfg_len ? d->devcfg[off] : 0;
+}
+
+static const struct vdev_ops vpci_ops = {
+	.status = status,
+	.set_status = set_status,
+	.features = features,
+	.set_features = set_features,
+	.queue_max = queue_max,
+	.queue_set = queue_set,
+	.notify = notify,
+	.config8 = config8,
+};
+
+/* Interrupt context: MSI-X has nothing to acknowledge; note the event for the
+ * scheduler's idle loop. */
+static void vpci_irq(void) { net_irq = 1; }
 
 /* MSI-X entry 0: message to the local APIC with VIRTIO_VECTOR, enabled. */
 static const char *msix(unsigned dev, unsigned cap, const struct pci_bar *b,
@@ -214,9 +224,9 @@ static uint64_t addr_end(void)
 	return 1ull << (bits < 47 ? bits : 47);
 }
 
-/* Returns how many virtio functions it found (driven or not). One switch on
- * the device type picks the driver. */
-int vpci_probe(void)
+/* Returns how many virtio functions it found (driven or not); each one a
+ * driver wants goes to attach. */
+int vpci_probe(int (*attach)(struct vdev *d, unsigned type))
 {
 	struct pci_mem m = { &ram_map, (uint64_t)_text, (uint64_t)_end, addr_end() };
 	int found = 0;
@@ -225,15 +235,15 @@ int vpci_probe(void)
 		uint32_t id = cfg32(dev, 0);
 		if ((id & 0xffff) != VIRTIO_PCI_VENDOR)
 			continue;
-		found++;
+		if (!found++) /* before any device can interrupt */
+			irq_register(VIRTIO_VECTOR, vpci_irq);
 		/* 4.1.2.1: modern ids are 0x1040 + type; a transitional device
 		 * (0x1000..0x103f) names its type in the subsystem id and has the
 		 * same modern capabilities, which are all this file uses. */
 		unsigned did = id >> 16;
 		unsigned type = did >= VIRTIO_PCI_MODERN_ID ? did - VIRTIO_PCI_MODERN_ID
 		                                            : cfg32(dev, 0x2c) >> 16;
-		if ((type != VIRTIO_ID_NET || net_dev) && type != VIRTIO_ID_RNG &&
-		    type != VIRTIO_ID_BLK)
+		if (!vdev_wanted(type))
 			continue; /* no driver for it, or a second NIC */
 		/* The command register's low half only: writing the status half
 		 * back could clear its write-one-to-clear bits. */
@@ -243,7 +253,7 @@ int vpci_probe(void)
 		bars(dev, b);
 		cfg32w(dev, 0x04, cmd | 0x6); /* memory space, bus master */
 		struct vdev *d = &pdevs[n];
-		*d = (struct vdev){ .pci = 1 };
+		*d = (struct vdev){ .ops = &vpci_ops };
 		int msix_cap;
 		const char *why = caps(dev, d, b, &m, &msix_cap);
 		if (!why) {
@@ -256,13 +266,7 @@ int vpci_probe(void)
 			cfg32w(dev, 0x04, cmd & ~0x4u); /* and it may not master the bus */
 			continue;
 		}
-		int r = -1;
-		switch (type) {
-		case VIRTIO_ID_NET: r = vnet_init(d); break;
-		case VIRTIO_ID_BLK: r = vblk_init(d); break;
-		case VIRTIO_ID_RNG: r = vrng_init(d); break;
-		}
-		if (r == 0)
+		if (attach(d, type) == 0)
 			n++;
 	}
 	return found;
