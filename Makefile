@@ -301,6 +301,9 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 # The lab's echo client and first-answer timer (static: L1 has busybox only).
 $(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer: $(B)/tests/kvm-lab/%: tests/kvm-lab/%.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
+# bench/launch.c, static, for tests/kvm-lab/launch.sh.
+$(B)/tests/kvm-lab/launch: bench/launch.c
+	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
 # httpd cold boot vs restore in one boot of the kvm_amd lab (docs/serverless.md): a
 # measurement, not a test (not in make test); SERVERLESS_ROUNDS interleaved rounds.
 SERVERLESS_ROUNDS ?= 15
@@ -309,7 +312,8 @@ serverless-lab: $(B)/spore-kvm $(B)/apps/httpd.elf $(B)/tests/kvm-lab/firstanswe
 	    > $(B)/serverless-lab/batch
 	@tests/kvm-lab/run.sh -o $(B)/serverless-lab -t 400 $(B)/serverless-lab/batch $^ tests/kvm-lab/serverless.sh
 	@cat $(B)/serverless-lab/serverless.out
-test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood lua redis
+test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood \
+		$(B)/tests/kvm-lab/launch $(B)/bench/kvm-floor lua redis
 	@tests/run-tests lab
 
 # SQLite's speedtest1 on spore-kvm against an L1 process, interleaved, in one

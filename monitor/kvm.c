@@ -252,10 +252,10 @@ int kvm_start(struct vm *vm, uint64_t cr3)
 		return -1;
 	tsc_info(vm); /* after a restore: the TSC the snapshot set */
 	/* Registers in kvm_run on every exit save an ioctl per trapped hypercall (~40 ->
-	 * ~30 us a call here); SREGS too, for CR2 in the fault report (no measurable cost). */
-	int sync = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
-	vm->sync_regs = vm->ring3 && sync > 0 && (sync & KVM_SYNC_X86_REGS) &&
-	                !getenv("SPORE_KVM_NO_SYNC_REGS");
+	 * ~30 us a call here); SREGS too, for CR2 in the fault report (no measurable cost).
+	 * Ring 3 only (its hypercalls are traps): in ring 0 the ioctl is not even asked. */
+	int sync = vm->ring3 ? ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) : 0;
+	vm->sync_regs = sync > 0 && (sync & KVM_SYNC_X86_REGS) && !getenv("SPORE_KVM_NO_SYNC_REGS");
 	if (vm->sync_regs)
 		vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
 	return 0;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Runs a batch of commands on ordinary KVM (kvm_amd) in one boot of the lab
 # (tests/kvm-lab/build.sh builds it first if needed; a boot takes 10-15 s, so batch).
-#   tests/kvm-lab/run.sh [-o DIR] [-n] [-q] [-g] [-t SECONDS] BATCH [FILE...]
+#   tests/kvm-lab/run.sh [-o DIR] [-n] [-q] [-g] [-x PROG]... [-t SECONDS] BATCH [FILE...]
 # BATCH: lines "NAME<TAB>COMMAND", run by busybox sh in L1 from a directory
 # holding each FILE at its path relative to the repository (so commands read
 # like the host's: build/spore-kvm build/apps/hello.elf).
@@ -11,21 +11,23 @@
 # judges the results). -q: the host's QEMU too (binary, the libraries ldd
 # lists, firmware), at the host's paths, for QEMU -accel kvm in L1. -g: the
 # host's gdb the same way, with its Python files (only those it imports to start:
-# the whole standard library is 50 MB).
+# the whole standard library is 50 MB). -x PROG: the host's PROG (strace, wrk) and
+# the libraries ldd lists, at the host's paths (repeatable).
 # -t: timeout of each QEMU run (default 150 s), so a hang is a FAIL, never a
 # stuck test; a boot that hangs is retried once from the command it hung in.
 # No lab here: "skip kvm-lab: why", exit 0.
 set -u
 cd "$(dirname "$0")/../.."
-L=build/kvm-lab out=$L/out verdicts=1 tmo=150 qemu="" gdb=""
-while getopts o:nqgt: o; do
+L=build/kvm-lab out=$L/out verdicts=1 tmo=150 qemu="" gdb="" progs=""
+while getopts o:nqgx:t: o; do
 	case $o in
 	o) out=$OPTARG ;; n) verdicts="" ;; q) qemu=1 ;; g) gdb=1 ;; t) tmo=$OPTARG ;;
+	x) progs="$progs $OPTARG" ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-q] [-g] [-t SECONDS] BATCH [FILE...]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-q] [-g] [-x PROG]... [-t SECONDS] BATCH [FILE...]" >&2; exit 2; }
 batch=$1; shift
 msg=$(tests/kvm-lab/build.sh); case $? in 0) ;; 3) echo "$msg"; exit 0 ;; *) echo "$msg"; exit 1 ;; esac
 
@@ -54,6 +56,12 @@ if [ -n "$gdb" ]; then
 		else cp -L $f "$work/root$f"; fi || exit 1
 	done
 fi
+for p in $progs; do
+	x=$(command -v $p) || { echo "kvm-lab: -x: no $p on this host (tests/deps.sh installs it)"; exit 1; }
+	for f in $x $(ldd $x | awk '$1 ~ /^\// { print $1 } $3 ~ /^\// { print $3 }'); do
+		mkdir -p "$work/root$(dirname $f)" && cp -L $f "$work/root$f" || exit 1
+	done
+done
 rm -f $out/*.out $out/*.rc $out/console*.log
 tab=$(printf '\t')
 
