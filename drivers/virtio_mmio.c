@@ -121,7 +121,9 @@ static int vmmio_probe_one(uint64_t base, unsigned irq,
 	}
 	if (!vdev_wanted(id) || attach(d, id) < 0)
 		return 0; /* no driver, a second one, or it failed */
-	ioapic_route(d->irq, VIRTIO_VECTOR);
+	/* spore-kvm's irqfd pulses need no ack: edge-triggered, so the I/O APIC waits
+	 * for no EOI and KVM's paravirtual EOI (apic_pv_eoi) can skip the EOI exit. */
+	ioapic_route_trig(d->irq, VIRTIO_VECTOR, !vmmio_noack);
 	ndevs++;
 	return 0;
 }

@@ -116,7 +116,11 @@ int apic_arm(uint64_t deadline_ns)
 		/* The same deadline, not yet fired, is still armed: each MSR write is an
 		 * exit to the hypervisor, and an idle loop sleeps to one deadline many times. */
 		uint64_t t = clock_tsc_from_ns(deadline_ns);
-		if (t == armed_tsc && timer_fired == armed_at)
+		/* An earlier deadline, not yet fired, is kept too: it wakes the
+		 * idle loop early once, which then arms this one. A server's poll
+		 * timeout moves a little later at every call (Redis's select):
+		 * re-arming each time cost one exit per sleep. */
+		if (t >= armed_tsc && timer_fired == armed_at)
 			return 0;
 		armed_tsc = t;
 		armed_at = timer_fired;
@@ -130,9 +134,40 @@ int apic_arm(uint64_t deadline_ns)
 	return 0;
 }
 
+/* KVM's paravirtual EOI (Linux's Documentation/virt/kvm/x86/msr.rst,
+ * MSR_KVM_PV_EOI_EN): at entry KVM sets bit 0 of this word when the interrupt it
+ * injects needs no EOI write (edge-triggered, nothing else in service, no I/O APIC
+ * waiting for it); the handler then clears the bit instead, and KVM completes the
+ * EOI at the next exit it takes anyway. Without APIC virtualization (the kvm_amd
+ * lab: no AVIC) each EOI write is an exit of its own. */
+#define MSR_KVM_PV_EOI_EN  0x4b564d04
+#define KVM_FEATURE_PV_EOI 6
+static volatile uint32_t pv_eoi __attribute__((aligned(4)));
+static int pv_eoi_on;
+
+int apic_pv_eoi(void)
+{
+	uint32_t r[4];
+
+	cpuid(0x40000000, 0, r); /* "KVMKVMKVM\0\0\0" in ebx, ecx, edx */
+	if (r[0] < 0x40000001 || r[1] != 0x4b4d564b || r[2] != 0x564b4d56 || r[3] != 0x4d)
+		return -1;
+	cpuid(0x40000001, 0, r);
+	if (!(r[0] & 1u << KVM_FEATURE_PV_EOI))
+		return -1;
+	pv_eoi = 0;
+	wrmsr(MSR_KVM_PV_EOI_EN, (uint64_t)(uintptr_t)&pv_eoi | 1); /* identity-mapped */
+	pv_eoi_on = 1;
+	return 0;
+}
+
 /* Interrupt context. */
 void apic_eoi(void)
 {
+	if (pv_eoi_on && (pv_eoi & 1)) {
+		pv_eoi = 0; /* only bit 0 is defined; KVM reads the word at its next exit */
+		return;
+	}
 	if (x2apic)
 		wrmsr(0x800 + (APIC_EOI >> 4), 0);
 	else
@@ -174,7 +209,9 @@ int ioapic_has_gsi(unsigned gsi)
 	return gsi < n1 || (gsi >= 24 && gsi - 24 < pins(IOAPIC2));
 }
 
-void ioapic_route(unsigned gsi, unsigned vector)
+void ioapic_route(unsigned gsi, unsigned vector) { ioapic_route_trig(gsi, vector, 1); }
+
+void ioapic_route_trig(unsigned gsi, unsigned vector, int level)
 {
 	uint64_t base = gsi < 24 ? IOAPIC1 : IOAPIC2;
 	unsigned pin = gsi < 24 ? gsi : gsi - 24;
@@ -182,7 +219,7 @@ void ioapic_route(unsigned gsi, unsigned vector)
 	/* Masked and edge-triggered first: that clears a Remote IRR left set by
 	 * an interrupt nobody acknowledged (QEMU's and KVM's I/O APICs both do). */
 	ioapic_rw(base, 0x10 + 2 * pin, 1, vector | 1u << 16);
-	/* Level-triggered, active high, fixed delivery to APIC id 0. */
+	/* Level- (or edge-) triggered, active high, fixed delivery to APIC id 0. */
 	ioapic_rw(base, 0x10 + 2 * pin + 1, 1, 0);
-	ioapic_rw(base, 0x10 + 2 * pin, 1, vector | 1u << 15);
+	ioapic_rw(base, 0x10 + 2 * pin, 1, vector | (level ? 1u << 15 : 0));
 }

@@ -120,7 +120,9 @@ void apic_enable(void); /* the local APIC accepts interrupts: before any is rout
 int apic_arm(uint64_t deadline_ns); /* -1: the APIC timer does not count */
 void apic_eoi(void);
 extern volatile uint64_t timer_fired;
-void ioapic_route(unsigned gsi, unsigned vector); /* level-triggered, to this CPU */
+void ioapic_route(unsigned gsi, unsigned vector);                 /* level-triggered, to this CPU */
+void ioapic_route_trig(unsigned gsi, unsigned vector, int level); /* 0: edge-triggered */
+int apic_pv_eoi(void); /* KVM's paravirtual EOI, if offered: -1 if not */
 int ioapic_has_gsi(unsigned gsi);
 
 /* clock.c: pvclock records (the host's, kvmclock, or our own over the TSC).
