@@ -220,14 +220,20 @@ static int load_image(const char *path, struct vm *vm, struct image *im)
 		close(fd);
 		return -1;
 	}
-	int r = image_read(fd, (uint64_t)st.st_size, &img, err, sizeof(err));
-	close(fd);
-	if (r == 0) {
-		r = elf_load(img, (size_t)st.st_size, vm->mem, vm->mem_size, im, err, sizeof(err));
-		if (vm->snap)
+	int r;
+	if (vm->snap) { /* the snapshot names the image by a hash of all of it */
+		r = image_read(fd, (uint64_t)st.st_size, &img, err, sizeof(err));
+		if (r == 0) {
+			r = elf_load(img, (size_t)st.st_size, vm->mem, vm->mem_size, im, err,
+			             sizeof(err));
 			vm->image_hash = snap_hash(img, (size_t)st.st_size);
-		free(img);
+			free(img);
+		}
+	} else {
+		r = image_load(fd, (uint64_t)st.st_size, vm->mem, vm->mem_size, im, err,
+		               sizeof(err));
 	}
+	close(fd);
 	if (r < 0)
 		msg("spore-kvm: %s: %s\n", path, err);
 	return r;
