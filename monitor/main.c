@@ -120,7 +120,8 @@ static void print_setup_pages(const struct vm *v)
 		return;
 	for (uint64_t pg = 0; pg < npages; pg += sizeof(vec)) {
 		uint64_t n = npages - pg < sizeof(vec) ? npages - pg : sizeof(vec);
-		if (mincore(v->mem + (pg << 12), n << 12, vec) < 0)
+		void *at = gm_at(v->mem, v->mem_size, pg << 12, n << 12);
+		if (!at || mincore(at, n << 12, vec) < 0)
 			return;
 		for (uint64_t i = 0; i < n; i++)
 			resident += vec[i] & 1;
