@@ -345,11 +345,11 @@ static void image_load_same(const uint8_t *img, size_t len, uint64_t mem_size, i
 	uint8_t *copy = malloc(len ? len : 1);
 	int fd = memfd_create("image", 0);
 
-	memcpy(copy, img, len);
 	if (!a || !b || !c || !copy || fd < 0 || pwrite(fd, img, len, 0) != (ssize_t)len) {
 		fprintf(stderr, "image_load_same: set-up failed\n");
 		abort();
 	}
+	memcpy(copy, img, len);
 	/* A 64-byte head: the headers and notes of these small images each come by their
 	 * own read, as in a real image; then the default head, which covers them all. */
 	int r2 = image_load_head(fd, len, 64, a, mem_size, &im, err2, sizeof(err2));
