@@ -106,23 +106,30 @@ static int read_meta(int fd, uint8_t *buf, uint64_t size, uint64_t head, char *e
 	    read_part(fd, buf, size, head, shoff, shnum * sizeof(Elf64_Shdr), err, errlen) < 0)
 		return -1;
 	/* The tables are read; the notes they point at next. Each table's entries are
-	 * copied out before its read part is used: a note range is only ever a range. */
+	 * copied out before its read part is used: a note range is only ever a range.
+	 * A note section that is the last note segment (the usual image's one note
+	 * area, seen both ways) is not read twice. */
+	uint64_t note_off = 0, note_len = 0;
 	for (uint64_t i = 0;
 	     ph_ok && phoff <= size && phnum * sizeof(Elf64_Phdr) <= size - phoff && i < phnum;
 	     i++) {
 		Elf64_Phdr ph;
 		memcpy(&ph, buf + phoff + i * sizeof(ph), sizeof(ph));
-		if (ph.p_type == PT_NOTE &&
-		    read_part(fd, buf, size, head, ph.p_offset, ph.p_filesz, err, errlen) < 0)
+		if (ph.p_type != PT_NOTE)
+			continue;
+		if (read_part(fd, buf, size, head, ph.p_offset, ph.p_filesz, err, errlen) < 0)
 			return -1;
+		note_off = ph.p_offset;
+		note_len = ph.p_filesz;
 	}
 	for (uint64_t i = 0;
 	     sh_ok && shoff <= size && shnum * sizeof(Elf64_Shdr) <= size - shoff && i < shnum;
 	     i++) {
 		Elf64_Shdr sh;
 		memcpy(&sh, buf + shoff + i * sizeof(sh), sizeof(sh));
-		if (sh.sh_type == SHT_NOTE &&
-		    read_part(fd, buf, size, head, sh.sh_offset, sh.sh_size, err, errlen) < 0)
+		if (sh.sh_type != SHT_NOTE || (sh.sh_offset == note_off && sh.sh_size == note_len))
+			continue;
+		if (read_part(fd, buf, size, head, sh.sh_offset, sh.sh_size, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
