@@ -250,10 +250,10 @@ fuzz-virtq: $(B)/fuzz/virtq_fuzz
 
 # spore-kvm's trust boundary under libFuzzer: the ELF loader (seeds: the test
 # guests) and the hypercall handlers over a fake guest RAM.
-$(B)/fuzz/elf_fuzz: tests/fuzz/elf_fuzz.c monitor/elf.c monitor/guestmem.c monitor/monitor.h \
+$(B)/fuzz/elf_fuzz: tests/fuzz/elf_fuzz.c monitor/elf.c monitor/image.c monitor/guestmem.c monitor/monitor.h \
 		    | $(B)/.deps $(B)/tests/unit/monitor_guest.elf $(B)/tests/unit/monitor_guest64.elf
 	@mkdir -p $(@D) $(B)/fuzz/elf-corpus; cp $(B)/tests/unit/monitor_guest*.elf $(B)/fuzz/elf-corpus/
-	@$(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/elf_fuzz.c monitor/elf.c monitor/guestmem.c
+	@$(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/elf_fuzz.c monitor/elf.c monitor/image.c monitor/guestmem.c
 $(B)/fuzz/hc_fuzz: tests/fuzz/hc_fuzz.c $(MON_TESTED) monitor/monitor.h kernel/hypercall.h | $(B)/.deps
 	@mkdir -p $(@D)
 	@$(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/hc_fuzz.c $(MON_TESTED)

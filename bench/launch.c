@@ -3,8 +3,10 @@
  * time from fork to exit and the child's peak RSS (getrusage via wait4), so a
  * benchmark's numbers carry no shell overhead. It does not repeat or
  * interleave; bench/run does, one launch per measurement.
- *   launch [-q | -o FILE] [-t SECONDS] COMMAND [ARGS...]
+ *   launch [-q | -o FILE] [-t SECONDS] [-m] COMMAND [ARGS...]
  * -q: the child's stdout and stderr go to /dev/null; -o FILE: to FILE.
+ * -m: a fourth column, the child's page faults (minor + major): a count of the
+ * memory it touched, which carries over between hosts where times do not.
  * -t: kill the child's process group after SECONDS (STATUS 124).
  * STATUS is the exit status, 128 + signal, or 124 on timeout; stdin is
  * /dev/null (a child in its own process group must not read the terminal). */
@@ -29,7 +31,7 @@ static void on_alarm(int sig)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: launch [-q | -o FILE] [-t SECONDS] COMMAND [ARGS...]\n");
+	fprintf(stderr, "usage: launch [-q | -o FILE] [-t SECONDS] [-m] COMMAND [ARGS...]\n");
 	return 2;
 }
 
@@ -37,13 +39,14 @@ int main(int argc, char **argv)
 {
 	const char *out = NULL;
 	unsigned timeout = 0;
-	int opt;
+	int opt, faults = 0;
 
-	while ((opt = getopt(argc, argv, "+qo:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "+qo:t:m")) != -1) {
 		switch (opt) {
 		case 'q': out = "/dev/null"; break;
 		case 'o': out = optarg; break;
 		case 't': timeout = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'm': faults = 1; break;
 		default: return usage();
 		}
 	}
@@ -97,6 +100,10 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long long ns = (t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec);
 	int st = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	printf("%lld %ld %d\n", ns, ru.ru_maxrss, expired ? 124 : st);
+	if (faults)
+		printf("%lld %ld %d %ld\n", ns, ru.ru_maxrss, expired ? 124 : st,
+		       ru.ru_minflt + ru.ru_majflt);
+	else
+		printf("%lld %ld %d\n", ns, ru.ru_maxrss, expired ? 124 : st);
 	return 0;
 }

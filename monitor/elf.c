@@ -2,7 +2,8 @@
 /* ELF64 loader: validates a whole x86_64 ET_EXEC image, copies its PT_LOAD segments into
  * guest RAM and finds the entry notes (Xen PVH, Spore 64-bit). Pure (a byte buffer in, guest RAM
  * out: the buffer is image.c's private copy of the file, never a mapping of it); it never zeroes:
- * the caller hands it fresh anonymous memory, which is already zero. */
+ * the caller hands it fresh anonymous memory, which is already zero. elf_check is the
+ * validation alone (image_load copies with pread instead). */
 #include <elf.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,10 +153,12 @@ static int find_entries(const uint8_t *img, size_t size, const Elf64_Ehdr *eh, c
 	return 0;
 }
 
-/* Checks everything first, then copies: a bad image leaves guest RAM untouched.
- * Fills *im: the entries and every PT_LOAD with memsz > 0 (flags 0 included). */
-int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size, struct image *im,
-             char *err, size_t errlen)
+/* Checks everything, touches no guest RAM. Fills *im: the entries and every PT_LOAD
+ * with memsz > 0 (flags 0 included), with the file range of its bytes (off, filesz).
+ * Reads only the ELF header, the program and section headers and the note areas of
+ * img: image.c's image_load hands it a buffer that holds only those. */
+int elf_check(const uint8_t *img, size_t size, uint64_t mem_size, struct image *im, char *err,
+              size_t errlen)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
 
@@ -209,7 +212,15 @@ int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size, s
 				            (unsigned long long)im->seg[i].gpa,
 				            (unsigned long long)im->seg[i].vaddr);
 	}
+	return 0;
+}
 
+/* Checks everything first, then copies: a bad image leaves guest RAM untouched. */
+int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size, struct image *im,
+             char *err, size_t errlen)
+{
+	if (elf_check(img, size, mem_size, im, err, errlen) < 0)
+		return -1;
 	/* Copy from the checked list, not from the headers again (img is the monitor's
 	 * own copy, image.c, but the copy should not depend on that). Every target
 	 * through the accessor before the first byte moves: guest RAM stays untouched

@@ -134,9 +134,15 @@ int gm_write(uint8_t *mem, uint64_t mem_size, uint64_t gpa, const void *in,
 /* elf.c: the ELF64 loader (pure: works on a byte buffer) */
 int elf_load(const uint8_t *img, size_t size, uint8_t *mem, uint64_t mem_size, struct image *im,
              char *err, size_t errlen);
+int elf_check(const uint8_t *img, size_t size, uint64_t mem_size, struct image *im, char *err,
+              size_t errlen);
 
 /* image.c: reading the image file once into the monitor's memory */
 int image_read(int fd, uint64_t size, uint8_t **out, char *err, size_t errlen);
+int image_load(int fd, uint64_t size, uint8_t *mem, uint64_t mem_size, struct image *im, char *err,
+               size_t errlen);
+int image_load_head(int fd, uint64_t size, uint64_t head, uint8_t *mem, uint64_t mem_size,
+                    struct image *im, char *err, size_t errlen);
 
 /* status.c: which exit statuses a guest may ask for (pure) */
 int status_guest(int32_t s); /* 0..255, or -1 for one of the monitor's own */

@@ -4,31 +4,45 @@
  * message and guest RAM untouched. RAM sits between two inaccessible pages (a
  * write past either end faults) and starts with no page resident, so mincore()
  * tells at once whether a refusal wrote anything; the image is a heap copy of
- * exactly its size (ASan checks every read). make fuzz-elf FUZZ_SECONDS=N;
- * seeds: the test guests. */
+ * exactly its size (ASan checks every read). The same bytes also go through
+ * image_load (monitor/image.c, what spore-kvm uses: it parses the headers to
+ * know which parts to read) from a memfd, reading each part on its own: same
+ * verdict, same message, same guest RAM. make fuzz-elf FUZZ_SECONDS=N; seeds:
+ * the test guests. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "monitor.h"
 
 #define PAGE 4096ull
 #define MEM  ((2ull << 20) + (64ull << 10)) /* above 1 MiB: room for the seeds (1 MiB + 4 KiB) */
 
-static uint8_t *mem;
+static uint8_t *mem, *mem2;
+static int fd = -1;
 
-static void setup(void)
+static uint8_t *ram(void)
 {
 	uint8_t *p = mmap(NULL, MEM + 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED || mprotect(p + PAGE, MEM, PROT_READ | PROT_WRITE) < 0)
 		abort();
-	mem = p + PAGE;
+	return p + PAGE;
 }
 
-static int touched(void)
+static void setup(void)
+{
+	mem = ram();
+	mem2 = ram();
+	fd = memfd_create("image", 0);
+	if (fd < 0)
+		abort();
+}
+
+static int touched(const uint8_t *m)
 {
 	static unsigned char vec[MEM / PAGE];
-	if (mincore(mem, MEM, vec) < 0)
+	if (mincore((void *)m, MEM, vec) < 0)
 		abort();
 	for (size_t i = 0; i < sizeof(vec); i++)
 		if (vec[i] & 1)
@@ -46,10 +60,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *img = malloc(size ? size : 1);
 	memcpy(img, data, size);
 	int r = elf_load(img, size, mem, MEM, &im, err, sizeof(err));
+	struct image im2;
+	char err2[256] = "";
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
+		abort();
+	int r2 = image_load_head(fd, size, 64, mem2, MEM, &im2, err2, sizeof(err2));
+	if (r2 != r || (r < 0 && strcmp(err, err2) != 0))
+		abort(); /* image_load judges as elf_load does */
+	if (r == 0 && (memcmp(mem, mem2, MEM) != 0 || memcmp(&im, &im2, sizeof(im)) != 0))
+		abort(); /* and loads the same bytes */
 	if (r < 0) {
 		if (!err[0])
 			abort(); /* a refusal always says why */
-		if (touched())
+		if (touched(mem) || touched(mem2))
 			abort(); /* checked before copied: RAM untouched */
 	} else {
 		if (im.nseg < 1 || im.nseg > MON_SEG_MAX || (!im.has32 && !im.has64))
@@ -64,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (im.has64 && (im.entry64 < GPA_LOW_END || im.entry64 >= MEM)))
 			abort();
 		madvise(mem, MEM, MADV_DONTNEED); /* zero and not resident again */
+		madvise(mem2, MEM, MADV_DONTNEED);
 	}
 	free(img);
 	return 0;
