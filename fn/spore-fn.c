@@ -77,28 +77,41 @@ static void restore(int k)
 	vms++;
 }
 
-/* The guest's socket over slot k's tap. Until the VM has opened the tap (no carrier), a
- * SYN is dropped: retried every 2 ms, for at most 2 s. */
+/* 1 if TAP has a carrier: its monitor has opened it. */
+static int carrier(const char *tap)
+{
+	char p[64], c = 0;
+	snprintf(p, sizeof(p), "/sys/class/net/%s/carrier", tap);
+	int fd = open(p, O_RDONLY | O_CLOEXEC), up = fd >= 0 && read(fd, &c, 1) == 1 && c == '1';
+	if (fd >= 0)
+		close(fd);
+	return up;
+}
+
+/* The guest's socket over slot k's tap. Until the VM has opened the tap (no carrier) a SYN
+ * is dropped and TCP would send it again only a second later: so the carrier first (2 s at
+ * most; a VM restored ahead has it long since), then one connect, the handshake bounded by
+ * 2 s. Not a short timeout and a new SYN each time: where a round trip to the guest is
+ * slow (the lab's nested KVM), every new attempt would be dropped the same way. */
 static int connect_guest(int k)
 {
-	for (int i = 0; i < 1000; i++) {
-		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		struct timeval tv = { 0, 2000 };
-		if (s < 0 || setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, slot[k].tap,
-		                        strlen(slot[k].tap)) < 0)
-			return -1;
-		setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)); /* bounds connect() */
-		if (connect(s, (struct sockaddr *)&guest, sizeof(guest)) == 0) {
-			tv.tv_usec = 0;
-			setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-			return s;
-		}
+	struct timespec ms = { 0, 1000000 };
+	struct timeval tv = { 2, 0 };
+	int s;
+
+	for (int i = 0; i < 2000 && !carrier(slot[k].tap); i++)
+		nanosleep(&ms, NULL);
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, slot[k].tap, strlen(slot[k].tap)) < 0 ||
+	    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 || /* bounds connect() */
+	    connect(s, (struct sockaddr *)&guest, sizeof(guest)) < 0) {
 		close(s);
-		if (errno != EINPROGRESS && errno != ECONNREFUSED && errno != EHOSTUNREACH &&
-		    errno != EAGAIN)
-			return -1;
+		return -1;
 	}
-	return -1;
+	tv.tv_sec = 0;
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return s;
 }
 
 /* The relay (a child process): bytes both ways until the guest closes; the client's EOF
@@ -109,8 +122,11 @@ static void relay(int c, int k)
 	int g = connect_guest(k), answered = 0;
 	struct pollfd p[2] = { { .fd = c, .events = POLLIN }, { .fd = g, .events = POLLIN } };
 
-	if (g < 0)
+	if (g < 0) {
+		fprintf(stderr, "spore-fn: %s: no connection to the guest: %s\n", slot[k].tap,
+		        strerror(errno));
 		_exit(2);
+	}
 	while (p[1].fd >= 0) {
 		if (poll(p, 2, 30000) <= 0)
 			break; /* a silent side for 30 s ends the connection */
