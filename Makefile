@@ -304,17 +304,19 @@ $(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer $(B)/tests/kvm-lab/f
 # httpd cold boot vs restore, spore-fn's requests and idle instances' memory in one boot
 # of the kvm_amd lab (docs/serverless.md): a measurement, not a test (not in make test);
 # SERVERLESS_ROUNDS interleaved rounds of launches, SERVERLESS_FN requests through spore-fn
-# (rounds SERVERLESS_GAP ms apart, then SERVERLESS_BURST back to back), SERVERLESS_MEM
+# (rounds SERVERLESS_GAP ms apart, then SERVERLESS_BURST back to back, then SERVERLESS_FRESH
+# fresh restores asked straight: a first request against a second), SERVERLESS_MEM
 # idle instances of each kind in SERVERLESS_MEMROUNDS rounds.
 SERVERLESS_ROUNDS ?= 15
 SERVERLESS_FN ?= 200
 SERVERLESS_GAP ?= 250
 SERVERLESS_BURST ?= 100
+SERVERLESS_FRESH ?= 30
 SERVERLESS_MEM ?= 50
 SERVERLESS_MEMROUNDS ?= 2
 serverless-lab: $(B)/spore-kvm $(B)/apps/httpd.elf $(B)/tests/kvm-lab/firstanswer $(B)/spore-fn $(B)/tests/kvm-lab/fnget
 	@mkdir -p $(B)/serverless-lab; { printf 'serverless\ttests/kvm-lab/serverless.sh %s\n' $(SERVERLESS_ROUNDS); \
-	    printf 'serverless-fn\ttests/kvm-lab/serverless-fn.sh %s %s %s\n' $(SERVERLESS_FN) $(SERVERLESS_GAP) $(SERVERLESS_BURST); \
+	    printf 'serverless-fn\ttests/kvm-lab/serverless-fn.sh %s %s %s %s\n' $(SERVERLESS_FN) $(SERVERLESS_GAP) $(SERVERLESS_BURST) $(SERVERLESS_FRESH); \
 	    printf 'serverless-mem\ttests/kvm-lab/serverless-mem.sh %s %s\n' $(SERVERLESS_MEM) $(SERVERLESS_MEMROUNDS); } \
 	    > $(B)/serverless-lab/batch
 	@tests/kvm-lab/run.sh -o $(B)/serverless-lab -t 1200 -c 400 -m 2048 $(B)/serverless-lab/batch $^ \
