@@ -253,10 +253,10 @@ static void relay(int k, int ctl)
 			               { .fd = g, .events = POLLIN } };
 		if (poll(w, 2, -1) < 0)
 			_exit(2);
-		if (w[0].revents) {
+		if (w[0].revents && !w[1].revents) {
 			if ((c = recv_fd(ctl)) < 0)
-				_exit(2); /* spore-fn is gone */
-		} else if (w[1].revents) {
+				_exit(2);  /* spore-fn is gone */
+		} else if (w[1].revents) { /* closed (or talking) before any request: again */
 			close(g);
 			if ((g = connect_guest(k)) < 0) {
 				fprintf(stderr,
