@@ -4,7 +4,7 @@
 #   make test      every test; the last line is "N passed, N failed"
 #   make test-xen  the guest tests as Xen PVH domUs, in the Xen lab (built once)
 #   make bench     benchmarks (medians), see docs/benchmarks.md
-#   make serverless-lab  httpd cold boot vs restore in one kvm_amd lab boot (docs/serverless.md)
+#   make serverless-lab  httpd cold boot vs restore, spore-fn, idle memory: one kvm_amd lab boot (docs/serverless.md)
 #   make soak      10^6 requests each to httpd and kv, memory sampled (docs/reliability.md)
 # Set-up (Debian packages, newlib from newlib-source) happens on first use.
 
@@ -299,19 +299,32 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 	    | grep -E '^Done|ERROR|SUMMARY' || exit 1; done
 
 # The lab's echo client and first-answer timer (static: L1 has busybox only).
-$(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer: $(B)/tests/kvm-lab/%: tests/kvm-lab/%.c
+$(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer $(B)/tests/kvm-lab/fnget: $(B)/tests/kvm-lab/%: tests/kvm-lab/%.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
 # bench/launch.c, static, for tests/kvm-lab/launch.sh.
 $(B)/tests/kvm-lab/launch: bench/launch.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
-# httpd cold boot vs restore in one boot of the kvm_amd lab (docs/serverless.md): a
-# measurement, not a test (not in make test); SERVERLESS_ROUNDS interleaved rounds.
+# httpd cold boot vs restore, spore-fn's requests and idle instances' memory in one boot
+# of the kvm_amd lab (docs/serverless.md): a measurement, not a test (not in make test);
+# SERVERLESS_ROUNDS interleaved rounds of launches, SERVERLESS_FN requests through spore-fn
+# (rounds SERVERLESS_GAP ms apart, then SERVERLESS_BURST back to back, then SERVERLESS_FRESH
+# fresh restores asked straight: a first request against a second), SERVERLESS_MEM
+# idle instances of each kind in SERVERLESS_MEMROUNDS rounds.
 SERVERLESS_ROUNDS ?= 15
-serverless-lab: $(B)/spore-kvm $(B)/apps/httpd.elf $(B)/tests/kvm-lab/firstanswer
-	@mkdir -p $(B)/serverless-lab; printf 'serverless\ttests/kvm-lab/serverless.sh %s\n' $(SERVERLESS_ROUNDS) \
+SERVERLESS_FN ?= 200
+SERVERLESS_GAP ?= 250
+SERVERLESS_BURST ?= 100
+SERVERLESS_FRESH ?= 30
+SERVERLESS_MEM ?= 50
+SERVERLESS_MEMROUNDS ?= 2
+serverless-lab: $(B)/spore-kvm $(B)/apps/httpd.elf $(B)/tests/kvm-lab/firstanswer $(B)/spore-fn $(B)/tests/kvm-lab/fnget
+	@mkdir -p $(B)/serverless-lab; { printf 'serverless\ttests/kvm-lab/serverless.sh %s\n' $(SERVERLESS_ROUNDS); \
+	    printf 'serverless-fn\ttests/kvm-lab/serverless-fn.sh %s %s %s %s\n' $(SERVERLESS_FN) $(SERVERLESS_GAP) $(SERVERLESS_BURST) $(SERVERLESS_FRESH); \
+	    printf 'serverless-mem\ttests/kvm-lab/serverless-mem.sh %s %s\n' $(SERVERLESS_MEM) $(SERVERLESS_MEMROUNDS); } \
 	    > $(B)/serverless-lab/batch
-	@tests/kvm-lab/run.sh -o $(B)/serverless-lab -t 400 $(B)/serverless-lab/batch $^ tests/kvm-lab/serverless.sh
-	@cat $(B)/serverless-lab/serverless.out
+	@tests/kvm-lab/run.sh -o $(B)/serverless-lab -t 1200 -c 400 -m 2048 $(B)/serverless-lab/batch $^ \
+	    tests/kvm-lab/serverless.sh tests/kvm-lab/serverless-fn.sh tests/kvm-lab/serverless-mem.sh
+	@cat $(B)/serverless-lab/serverless.out $(B)/serverless-lab/serverless-fn.out $(B)/serverless-lab/serverless-mem.out
 test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood \
 		$(B)/tests/kvm-lab/launch $(B)/bench/kvm-floor lua redis
 	@tests/run-tests lab

@@ -7,10 +7,11 @@ namespace of its own:
      (each one exit) --stats counted up to that answer;
   2. the latency spore-fn adds: GET /fn/random through it (a fresh VM per request, four
      made ahead) and straight to a long-running restored httpd, alternated, 5 x ROUNDS
-     requests each: p50 and p90;
+     requests each: p50 and p90, GAP ms after each pair (default 0: back to back, when
+     spore-fn's refills compete with the requests for the CPU);
   3. memory of N idle instances of each kind (MemAvailable drop / N, PSS / N),
      interleaved, MEMROUNDS rounds.
-Run as root from the tree: bench/serverless.py [ROUNDS [N [MEMROUNDS]]]. Prints Markdown.
+Run as root from the tree: bench/serverless.py [ROUNDS [N [MEMROUNDS [GAP]]]]. Prints Markdown.
 Nothing is left behind: the namespace goes with every process in it."""
 import os, re, signal, socket, statistics, subprocess, sys, tempfile, time
 
@@ -18,6 +19,7 @@ K, IMG = "build/spore-kvm", "build/apps/httpd.elf"
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 MEMROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+GAP = int(sys.argv[4]) / 1000 if len(sys.argv) > 4 else 0
 NS = "spore-sl-%d" % os.getpid()
 GUEST = "ip=10.0.0.2/24 -- -p 80"
 MAC = "02:00:00:00:00:02"
@@ -119,6 +121,7 @@ def frontend(snap, n):
         for i in range(n):
             direct.append(request(("10.0.0.2", 80)) * 1000)
             via.append(request(("127.0.0.1", 8080)) * 1000)
+            time.sleep(GAP)
     finally:
         httpd.send_signal(signal.SIGTERM)
         fn.send_signal(signal.SIGTERM)
@@ -188,7 +191,8 @@ def main():
             statistics.median(hc_rest) / statistics.median(hc_cold)))
         sys.stdout.flush()
         direct, via = frontend(snap, 5 * ROUNDS)
-        print("### spore-fn's added latency (%d requests each, alternated)\n" % len(direct))
+        print("### spore-fn's added latency (%d requests each, alternated, %d ms after each pair)\n" %
+              (len(direct), GAP * 1000))
         print("| GET /fn/random | p50 ms | p90 ms |")
         print("|---|---|---|")
         print("| long-running restored httpd | %.2f | %.2f |" % (pct(direct, 0.5), pct(direct, 0.9)))

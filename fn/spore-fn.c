@@ -2,10 +2,13 @@
 /* spore-fn: a fresh VM per connection. Listens on a TCP port; every connection is
  * relayed to its own spore-kvm restored from one snapshot (docs/serverless.md), which is
  * destroyed when the connection ends. SLOTS VMs are restored ahead of demand, one per tap
- * (TAP0..TAPn-1, made and addressed by the caller); a connection takes a ready one, so
- * it pays for neither the process nor the restore, and a new one is restored in its slot
- * once it is gone. A connection waits (at most 2 s) for a VM being replaced; with every
- * VM serving a connection the next gets 503 at once. One connection is one VM: requests a client
+ * (TAP0..TAPn-1, made and addressed by the caller), each with its relay process forked
+ * then and already connected to the guest's server: a slot is ready once the guest has
+ * accepted that connection, and a request pays for neither the process, the restore, the
+ * relay's fork nor the handshake with the guest (the accepted socket is handed to the
+ * relay, SCM_RIGHTS). A new VM is restored in the slot once the connection is over. A
+ * connection waits (at most 2 s) for a VM being replaced; with every VM serving a
+ * connection the next gets 503 at once. One connection is one VM: requests a client
  * sends on a kept-alive connection go to the same VM. Trusts the snapshot as spore-kvm
  * does; relays bytes, parses nothing.
  *   spore-fn [-p PORT] [-n SLOTS] [-t TAPPREFIX] [-g GUESTIP:PORT] [-k SPORE-KVM] SNAPSHOT */
@@ -20,19 +23,22 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define SLOT_MAX 256
-enum { EMPTY, READY, BUSY, DRAINING }; /* DRAINING: its VM killed, not yet reaped */
+/* STARTING: VM and relay forked, the relay not yet connected to the guest; DRAINING: the
+ * connection over (or a process lost), its VM and relay killed, not yet both reaped. */
+enum { EMPTY, STARTING, READY, BUSY, DRAINING };
 
 static struct slot {
-	int state;
-	pid_t vm, relay; /* the VM's spore-kvm; the relay serving its connection */
+	int state, ctl;  /* ctl: our end of a socketpair with the relay; -1: none */
+	pid_t vm, relay; /* the VM's spore-kvm and its relay; 0: reaped */
 	char tap[16];
 } slot[SLOT_MAX];
-static int nslot = 4;
+static int nslot = 4, lsock = -1;
 static const char *kvm = "build/spore-kvm", *snap;
 static struct sockaddr_in guest = { .sin_family = AF_INET };
 static unsigned long served, refused, vms;
@@ -50,13 +56,24 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* A new VM in slot k: spore-kvm --restore on the slot's tap, its output discarded. It
- * dies with spore-fn (PR_SET_PDEATHSIG), even a spore-fn killed by SIGKILL: no VM is ever
- * left behind holding a tap. */
+/* Connections waiting for a slot whose VM is being replaced (not for one in use: with
+ * every slot serving a connection, the next gets 503 at once). */
+static struct {
+	int fd;
+	struct timespec t;
+} wait_q[SLOT_MAX];
+static int nwait;
+
+static void relay(int k, int ctl);
+
+/* A new VM in slot k: spore-kvm --restore on the slot's tap, its output discarded, and its
+ * relay. Both die with spore-fn (PR_SET_PDEATHSIG), even a spore-fn killed by SIGKILL: no
+ * VM is ever left behind holding a tap. */
 static void restore(int k)
 {
 	char net[32], rs[4200];
 	pid_t parent = getpid();
+	int sv[2];
 
 	snprintf(net, sizeof(net), "--net=%s", slot[k].tap);
 	snprintf(rs, sizeof(rs), "--restore=%s", snap);
@@ -73,44 +90,184 @@ static void restore(int k)
 		fprintf(stderr, "spore-fn: %s: %s\n", kvm, strerror(errno));
 		_exit(127);
 	}
-	slot[k].state = READY;
 	vms++;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair");
+	slot[k].relay = fork();
+	if (slot[k].relay < 0)
+		die("fork");
+	if (slot[k].relay == 0) {
+		/* Only its own end: a relay holding another slot's end, the listening socket
+		 * or a waiting client's would keep them open after spore-fn closed them (a
+		 * client would see no end of its answer). */
+		for (int j = 0; j < nslot; j++)
+			if (slot[j].ctl >= 0)
+				close(slot[j].ctl);
+		for (int j = 0; j < nwait; j++)
+			close(wait_q[j].fd);
+		close(lsock);
+		close(sv[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
+		relay(k, sv[1]);
+	}
+	close(sv[1]);
+	slot[k].ctl = sv[0];
+	slot[k].state = STARTING;
 }
 
-/* The guest's socket over slot k's tap. Until the VM has opened the tap (no carrier), a
- * SYN is dropped: retried every 2 ms, for at most 2 s. */
+static int ms_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int)((now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000);
+}
+
+/* 1 if TAP has a carrier: its monitor has opened it. */
+static int carrier(const char *tap)
+{
+	char p[64], c = 0;
+	snprintf(p, sizeof(p), "/sys/class/net/%s/carrier", tap);
+	int fd = open(p, O_RDONLY | O_CLOEXEC), up = fd >= 0 && read(fd, &c, 1) == 1 && c == '1';
+	if (fd >= 0)
+		close(fd);
+	return up;
+}
+
+/* The guest's socket over slot k's tap, connected, or -1 after 10 s. Until the VM has opened
+ * the tap (no carrier) a SYN is dropped: the carrier first. A SYN can still be lost while
+ * the guest resumes, and TCP would send it again only a second later: a new attempt every
+ * 200 ms beside the pending ones, the first to connect wins (not a short timeout and a new
+ * SYN each time: where a round trip is slow, as in the lab's nested KVM, none would win). */
 static int connect_guest(int k)
 {
-	for (int i = 0; i < 1000; i++) {
-		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		struct timeval tv = { 0, 2000 };
-		if (s < 0 || setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, slot[k].tap,
-		                        strlen(slot[k].tap)) < 0)
+	struct timespec t0, ms = { 0, 1000000 };
+	struct pollfd p[64];
+	int n = 0, won = -1, next = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!carrier(slot[k].tap))
+		if (ms_since(&t0) > 10000 || nanosleep(&ms, NULL) < 0)
 			return -1;
-		setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)); /* bounds connect() */
-		if (connect(s, (struct sockaddr *)&guest, sizeof(guest)) == 0) {
-			tv.tv_usec = 0;
-			setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-			return s;
+	while (won < 0 && ms_since(&t0) < 10000) {
+		if (n < 64 && ms_since(&t0) >= next) {
+			int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (s < 0)
+				break;
+			if (setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, slot[k].tap,
+			               strlen(slot[k].tap)) < 0 ||
+			    (connect(s, (struct sockaddr *)&guest, sizeof(guest)) < 0 &&
+			     errno != EINPROGRESS)) {
+				close(s); /* no route over this tap: no use trying again */
+				break;
+			}
+			p[n++] = (struct pollfd){ .fd = s, .events = POLLOUT };
+			next = ms_since(&t0) + 200;
 		}
-		close(s);
-		if (errno != EINPROGRESS && errno != ECONNREFUSED && errno != EHOSTUNREACH &&
-		    errno != EAGAIN)
-			return -1;
+		if (poll(p, (nfds_t)n, 10) <= 0)
+			continue;
+		for (int i = 0; i < n; i++) {
+			int err = 0;
+			socklen_t len = sizeof(err);
+			if (!p[i].revents)
+				continue;
+			if (getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err &&
+			    won < 0) {
+				won = p[i].fd;
+				continue;
+			}
+			close(p[i].fd); /* refused: the guest not listening yet */
+			p[i--] = p[--n];
+			next = ms_since(&t0) + 10;
+		}
 	}
-	return -1;
+	for (int i = 0; i < n; i++)
+		if (p[i].fd != won)
+			close(p[i].fd);
+	if (won >= 0)
+		fcntl(won, F_SETFL, 0);
+	return won;
 }
 
-/* The relay (a child process): bytes both ways until the guest closes; the client's EOF
- * is passed on as a half-close. Exits 0 if the guest answered. */
-static void relay(int c, int k)
+/* The client's socket, sent by spore-fn with one byte; -1 if spore-fn is gone. */
+static int recv_fd(int ctl)
+{
+	char b;
+	struct iovec io = { &b, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = { .msg_iov = &io,
+		            .msg_iovlen = 1,
+		            .msg_control = u.buf,
+		            .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *h;
+	int fd;
+
+	if (recvmsg(ctl, &m, MSG_CMSG_CLOEXEC) != 1 || !(h = CMSG_FIRSTHDR(&m)) ||
+	    h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS ||
+	    h->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(h), sizeof(fd));
+	return fd;
+}
+
+static int send_fd(int ctl, int fd)
+{
+	char b = 'c';
+	struct iovec io = { &b, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = { .msg_iov = &io,
+		            .msg_iovlen = 1,
+		            .msg_control = u.buf,
+		            .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(fd));
+	return sendmsg(ctl, &m, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/* The relay (a child process): connects to slot k's guest, says so on ctl, and waits for
+ * the client's socket. httpd closes a connection that sent nothing for its timeout (10 s by
+ * default): a slot idle that long connects again (the guest has served no request). Then
+ * bytes both ways until the guest closes; the client's EOF is passed on as a half-close.
+ * Exits 0 if the guest answered. */
+static void relay(int k, int ctl)
 {
 	char buf[65536];
-	int g = connect_guest(k), answered = 0;
-	struct pollfd p[2] = { { .fd = c, .events = POLLIN }, { .fd = g, .events = POLLIN } };
+	int g = connect_guest(k), c = -1, answered = 0;
 
-	if (g < 0)
+	if (g < 0 || write(ctl, "r", 1) != 1) {
+		fprintf(stderr, "spore-fn: %s: no connection to the guest in 10 s\n", slot[k].tap);
 		_exit(2);
+	}
+	while (c < 0) {
+		struct pollfd w[2] = { { .fd = ctl, .events = POLLIN },
+			               { .fd = g, .events = POLLIN } };
+		if (poll(w, 2, -1) < 0)
+			_exit(2);
+		if (w[0].revents && !w[1].revents) {
+			if ((c = recv_fd(ctl)) < 0)
+				_exit(2);  /* spore-fn is gone */
+		} else if (w[1].revents) { /* closed (or talking) before any request: again */
+			close(g);
+			if ((g = connect_guest(k)) < 0) {
+				fprintf(stderr,
+				        "spore-fn: %s: the guest closed an idle connection "
+				        "and took no new one\n",
+				        slot[k].tap);
+				_exit(2);
+			}
+		}
+	}
+	struct pollfd p[2] = { { .fd = c, .events = POLLIN }, { .fd = g, .events = POLLIN } };
 	while (p[1].fd >= 0) {
 		if (poll(p, 2, 30000) <= 0)
 			break; /* a silent side for 30 s ends the connection */
@@ -154,19 +311,19 @@ static void busy(int c)
 	close(c);
 }
 
-/* Connections waiting for a slot whose VM is being replaced (not for one in use: with
- * every slot serving a connection, the next gets 503 at once). */
-static struct {
-	int fd;
-	struct timespec t;
-} wait_q[SLOT_MAX];
-static int nwait;
-
-static int ms_since(const struct timespec *t)
+/* Slot k's connection is over or one of its processes is lost: both go (never kill(0):
+ * that is our whole group); once both are reaped (its tap free again) a new VM is
+ * restored in the slot. */
+static void drain(int k)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int)((now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000);
+	if (slot[k].vm > 0)
+		kill(slot[k].vm, SIGKILL);
+	if (slot[k].relay > 0)
+		kill(slot[k].relay, SIGKILL);
+	if (slot[k].ctl >= 0)
+		close(slot[k].ctl);
+	slot[k].ctl = -1;
+	slot[k].state = DRAINING;
 }
 
 /* Hands waiting connections to ready slots, oldest first; one waiting 2 s gets 503. */
@@ -184,20 +341,32 @@ static void dispatch(void)
 				continue;
 			}
 			busy(c);
-		} else if ((slot[k].relay = fork()) == 0) {
-			relay(c, k);
+		} else if (send_fd(slot[k].ctl, c) < 0) {
+			drain(k); /* its relay is gone: the connection tries the next slot */
+			continue;
 		} else {
-			if (slot[k].relay > 0)
-				slot[k].state = BUSY;
+			slot[k].state = BUSY;
 			close(c);
 		}
 		wait_q[i] = wait_q[--nwait];
 	}
 }
 
-/* A relay ended: its VM is killed; once reaped (its tap free again) a new one is
- * restored in the slot, without blocking the accept loop meanwhile (a VM's teardown
- * takes milliseconds). A VM that died by itself while ready is replaced too. */
+/* A relay says it is connected to its guest: the slot is ready. EOF: the relay is gone
+ * (reap() sees to it). */
+static void ready(int k)
+{
+	char b;
+
+	if (read(slot[k].ctl, &b, 1) == 1)
+		slot[k].state = READY;
+	else
+		drain(k);
+}
+
+/* Reaps without blocking the accept loop (a VM's teardown takes milliseconds). A relay's
+ * end ends its slot's VM, and a VM's end (by itself, unless its connection was over) its
+ * relay; a slot with both gone is restored again. */
 static void reap(void)
 {
 	int st;
@@ -205,28 +374,26 @@ static void reap(void)
 
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (int k = 0; k < nslot; k++) {
-			if (slot[k].state == BUSY && p == slot[k].relay) {
-				served += WIFEXITED(st) && WEXITSTATUS(st) == 0;
-				if (slot[k].vm > 0) /* never kill(0): that is our whole group */
-					kill(slot[k].vm, SIGKILL);
-				slot[k].state = DRAINING;
-			} else if (slot[k].state == BUSY && p == slot[k].vm) {
-				slot[k].vm = 0; /* died under its relay: nothing to drain */
-			} else if ((slot[k].state == DRAINING || slot[k].state == READY) &&
-			           p == slot[k].vm) {
-				if (slot[k].state == READY)
+			if (p == slot[k].relay) {
+				slot[k].relay = 0;
+				if (slot[k].state == BUSY)
+					served += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+				if (slot[k].state != DRAINING)
+					drain(k);
+			} else if (p == slot[k].vm) {
+				slot[k].vm = 0;
+				if (slot[k].state == STARTING || slot[k].state == READY)
 					fprintf(stderr,
 					        "spore-fn: the VM on %s ended by itself (status 0x%x); "
 					        "restoring another\n",
 					        slot[k].tap, st);
-				slot[k].state = EMPTY;
-				if (!stop)
-					restore(k);
+				if (slot[k].state != DRAINING)
+					drain(k);
 			}
 		}
 	}
-	for (int k = 0; k < nslot; k++) /* its VM was reaped before its relay */
-		if (slot[k].state == DRAINING && slot[k].vm == 0) {
+	for (int k = 0; k < nslot; k++)
+		if (slot[k].state == DRAINING && !slot[k].vm && !slot[k].relay) {
 			slot[k].state = EMPTY;
 			if (!stop)
 				restore(k);
@@ -280,16 +447,32 @@ int main(int argc, char **argv)
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 128) < 0)
 		die("listen");
+	lsock = l;
+	for (int k = 0; k < nslot; k++)
+		slot[k].ctl = -1;
 	for (int k = 0; k < nslot; k++) {
 		snprintf(slot[k].tap, sizeof(slot[k].tap), "%s%d", prefix, k);
 		restore(k);
 	}
-	fprintf(stderr, "spore-fn: listening on %u, %d VMs of %s ready\n", port, nslot, snap);
+	fprintf(stderr, "spore-fn: listening on %u, %d VMs of %s being restored\n", port, nslot,
+	        snap);
 	while (!stop) {
-		struct pollfd p = { .fd = l, .events = POLLIN };
+		struct pollfd p[SLOT_MAX + 1] = { { .fd = l, .events = POLLIN } };
+		int at[SLOT_MAX + 1], n = 1;
 		reap();
 		dispatch();
-		if (poll(&p, 1, nwait ? 1 : 5) <= 0)
+		for (int k = 0; k < nslot; k++) /* relays not yet connected to their guest */
+			if (slot[k].state == STARTING && slot[k].ctl >= 0) {
+				at[n] = k;
+				p[n++] = (struct pollfd){ .fd = slot[k].ctl, .events = POLLIN };
+			}
+		if (poll(p, (nfds_t)n, nwait ? 1 : 5) <= 0)
+			continue;
+		for (int i = 1; i < n; i++)
+			if (p[i].revents)
+				ready(at[i]);
+		dispatch();
+		if (!p[0].revents)
 			continue;
 		int c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0)
@@ -317,12 +500,9 @@ int main(int argc, char **argv)
 			break;
 		usleep(5000);
 	}
-	for (int k = 0; k < nslot; k++) {
-		if (slot[k].state == BUSY)
-			kill(slot[k].relay, SIGKILL);
-		if (slot[k].state != EMPTY && slot[k].vm > 0)
-			kill(slot[k].vm, SIGKILL);
-	}
+	for (int k = 0; k < nslot; k++)
+		if (slot[k].state != EMPTY)
+			drain(k);
 	while (wait(NULL) > 0)
 		;
 	fprintf(stderr, "spore-fn: %lu connections served, %lu refused (503), %lu VMs restored\n",

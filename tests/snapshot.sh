@@ -163,12 +163,12 @@ for k in 0 1 2 3; do
 	ip -n $ns tuntap add tapfn$k mode tap && ip -n $ns addr add 10.0.0.1/24 dev tapfn$k &&
 		ip -n $ns link set tapfn$k up || bad "spore-fn: cannot make tapfn$k"
 done
-fnrun() {  # slots: spore-fn in the background on port 8080, its stderr in $tmp/fn.err
-	ip netns exec $ns $F -n $1 -p 8080 -k $K $tmp/h.snap 2> $tmp/fn.err & fnpid=$!
+fnrun() {  # slots [snapshot]: spore-fn in the background on port 8080, its stderr in $tmp/fn.err
+	ip netns exec $ns $F -n $1 -p 8080 -k $K ${2:-$tmp/h.snap} 2> $tmp/fn.err & fnpid=$!
 	for n in $(seq 50); do grep -q listening $tmp/fn.err && return 0; sleep 0.1; done
 	bad "spore-fn: did not start: $(head -c 300 $tmp/fn.err)"; return 1
 }
-left() { pgrep -fc "restore=$tmp/h.snap"; }
+left() { pgrep -fc "restore=$tmp/h"; }
 if fnrun 4; then
 	for n in $(seq 200); do nsx timeout 10 curl -s -m 8 http://127.0.0.1:8080/fn/random; done > $tmp/fn.out
 	kill $fnpid; wait $fnpid
@@ -193,4 +193,19 @@ if fnrun 1; then
 	[ "$code" = 503 ] && [ "$code2" = 200 ] && ok "spore-fn: 503 while its one slot is taken, 200 once free" ||
 		bad "spore-fn: with the slot taken: '$code', after: '$code2' ($(tail -1 $tmp/fn.err))"
 	[ "$(left)" = 0 ] || bad "spore-fn: $(left) VMs left"
+fi
+# A relay connects to its guest ahead of the request; httpd (here with -t 1) closes a connection
+# idle past its timeout, and the relay connects again: a request after 2.5 s idle is answered by
+# the slot's first VM.
+if nsx timeout 30 $K --net=tapfn0 --snapshot=$tmp/ht.snap $B/apps/httpd.elf "ip=10.0.0.2/24 -- -p 80 -t 1" \
+	> /dev/null 2>&1 && fnrun 1 $tmp/ht.snap; then
+	sleep 2.5
+	code=$(nsx timeout 5 curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/fn/random)
+	kill $fnpid; wait $fnpid
+	grep -q '^spore-fn: 1 connections served, 0 refused (503), [12] VMs restored$' $tmp/fn.err &&
+		[ "$code" = 200 ] && ok "spore-fn: a slot idle past httpd's timeout answers ($(tail -1 $tmp/fn.err))" ||
+		bad "spore-fn: after 2.5 s idle: '$code' ($(tail -3 $tmp/fn.err | tr '\n' ' '))"
+	[ "$(left)" = 0 ] || bad "spore-fn: $(left) VMs left"
+else
+	bad "spore-fn: httpd -t 1 not snapshotted, or spore-fn did not start"
 fi

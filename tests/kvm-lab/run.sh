@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Runs a batch of commands on ordinary KVM (kvm_amd) in one boot of the lab
 # (tests/kvm-lab/build.sh builds it first if needed; a boot takes 10-15 s, so batch).
-#   tests/kvm-lab/run.sh [-o DIR] [-n] [-q] [-g] [-x PROG]... [-t SECONDS] BATCH [FILE...]
+#   tests/kvm-lab/run.sh [-o DIR] [-n] [-q] [-g] [-x PROG]... [-t SECONDS] [-c SECONDS] [-m MIB] BATCH [FILE...]
 # BATCH: lines "NAME<TAB>COMMAND", run by busybox sh in L1 from a directory
 # holding each FILE at its path relative to the repository (so commands read
 # like the host's: build/spore-kvm build/apps/hello.elf).
@@ -15,19 +15,22 @@
 # the libraries ldd lists, at the host's paths (repeatable).
 # -t: timeout of each QEMU run (default 150 s), so a hang is a FAIL, never a
 # stuck test; a boot that hangs is retried once from the command it hung in.
+# -c: the time each command may take in L1 (default 120 s: init's LAB_CMD_TIMEOUT,
+# passed on L1's kernel command line). -m: L1's memory (default 1024 MiB).
 # No lab here: "skip kvm-lab: why", exit 0.
 set -u
 cd "$(dirname "$0")/../.."
-L=build/kvm-lab out=$L/out verdicts=1 tmo=150 qemu="" gdb="" progs=""
-while getopts o:nqgx:t: o; do
+L=build/kvm-lab out=$L/out verdicts=1 tmo=150 qemu="" gdb="" progs="" cmdtmo=120 mem=1024
+while getopts o:nqgx:t:c:m: o; do
 	case $o in
 	o) out=$OPTARG ;; n) verdicts="" ;; q) qemu=1 ;; g) gdb=1 ;; t) tmo=$OPTARG ;;
-	x) progs="$progs $OPTARG" ;;
+	x) progs="$progs $OPTARG" ;; c) cmdtmo=$OPTARG ;; m) mem=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-q] [-g] [-x PROG]... [-t SECONDS] BATCH [FILE...]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-q] [-g] [-x PROG]... [-t SECONDS] [-c SECONDS] [-m MIB] BATCH [FILE...]" >&2; exit 2; }
+case $cmdtmo$mem in *[!0-9]*) echo "run.sh: -c and -m take whole numbers" >&2; exit 2 ;; esac
 batch=$1; shift
 msg=$(tests/kvm-lab/build.sh); case $? in 0) ;; 3) echo "$msg"; exit 0 ;; *) echo "$msg"; exit 1 ;; esac
 
@@ -75,8 +78,9 @@ boot() {
 	cp "$1" $work/root/lab/batch
 	(cd $work/root && find . | ../../root/bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 > $work/initrd.gz
 	local t0; t0=$(date +%s)
-	timeout -k 5 "$tmo" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 1024 -smp 1 -nic none \
-		-kernel $L/vmlinuz -initrd $work/initrd.gz -append "console=ttyS0 quiet panic=-1" \
+	timeout -k 5 "$tmo" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m "$mem" -smp 1 -nic none \
+		-kernel $L/vmlinuz -initrd $work/initrd.gz \
+		-append "console=ttyS0 quiet panic=-1 LAB_CMD_TIMEOUT=$cmdtmo" \
 		-nographic -no-reboot < /dev/null > $out/console$boots.log 2>&1
 	local rc=$?
 	secs=$((secs + $(date +%s) - t0))

@@ -9,7 +9,8 @@
 # SIGTERM right after the answer) and KVM's own exits up to the answer (debugfs: the sum
 # over live VMs, and this is the only one) recorded; then medians, spread and restored/cold. Fails if a run gets no answer or
 # two restores answer the same /fn/random. The lab distorts every cost (docs/boot.md):
-# compare only within one boot.
+# compare only within one boot. The cold boot's median goes to /tmp/serverless.cold, for
+# the verdicts of serverless-fn.sh in the same boot.
 #   tests/kvm-lab/serverless.sh [ROUNDS]   (default 11)
 rounds=${1:-11} K=build/spore-kvm I=build/apps/httpd.elf C=build/tests/kvm-lab/firstanswer
 mac=02:00:00:00:00:02 guest="ip=10.9.0.2/24 -- -p 80" d=/tmp/sl
@@ -33,7 +34,7 @@ one() {
 	echo "$kind $o $(awk '/^spore-kvm: exits: / { sub(":", "", $3); e = $3 }
 		/^spore-kvm: stats: / { h = $3 } END { print "exits", e + 0, "hypercalls", h + 0 }' $d/err)" >> $d/runs
 }
-rm -f $d/runs
+rm -f $d/runs /tmp/serverless.cold
 for r in $(seq $rounds); do
 	one cold $K --stats --net=tap0 --mac=$mac $I "$guest"
 	one cold-hc $K --stats --io=hypercall --net=tap0 --mac=$mac $I "$guest"
@@ -56,6 +57,7 @@ function med(k,   i, j, t, m) { m = cnt[k]; for (i = 1; i <= m; i++) for (j = i 
 END {
 	if (cnt["cold.ms"] != rounds || cnt["cold-hc.ms"] != rounds || cnt["restored.ms"] != rounds) { print "missing runs"; exit 1 }
 	for (s in cnt) m[s] = med(s)
+	printf "%.2f\n", m["cold.ms"] > "/tmp/serverless.cold"
 	split("cold cold-hc restored", kinds, " ")
 	for (i = 1; i <= 3; i++) { s = kinds[i]
 		printf "%s: ms %.2f (%.2f-%.2f), exits %d, hypercalls %d, kvm exits %d (medians of %d)\n", s,
@@ -64,7 +66,12 @@ END {
 		printf "restored/%s: time %.2f, exits %.2f, hypercalls %.2f, kvm exits %s\n", s, m["restored.ms"] / m[s ".ms"],
 			m["restored.exits"] / m[s ".exits"], m["restored.hypercalls"] / m[s ".hypercalls"],
 			(m[s ".kvm"] + 0 > 0 ? sprintf("%.2f", m["restored.kvm"] / m[s ".kvm"]) : "none counted (no KVM debugfs)") }
+	t = m["restored.ms"] / m["cold.ms"]; e = m["restored.exits"] / m["cold.exits"]
+	printf "verdict, restore at most 0.5x a cold boot'"'"'s time and exits to the first answer: %s (time %.2f, exits %.2f)\n",
+		t <= 0.5 && e <= 0.5 ? "met" : "not met", t, e
 }' $d/runs
 st=$?
+echo "verdict, two restores print different /fn/random: $([ $bad = 0 ] && [ $dup = 0 ] && echo met || echo not met)" \
+	"($(wc -l < $d/rnd) restores, $dup repeated, $bad malformed)"
 umount $d
 [ $st = 0 ] && [ $bad = 0 ] && [ $dup = 0 ]
