@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* virtio-net (spec 5.1) over either transport: queue 0 receives, queue 1
  * transmits, each buffer one descriptor holding the 12-byte header and the
- * frame. Buffers are preallocated; nothing is allocated per packet. */
+ * frame. Buffers are preallocated; nothing is allocated per packet. Checksum
+ * offload both ways when the device offers it (CSUM, GUEST_CSUM): lwIP then
+ * neither computes nor checks TCP checksums (kernel/net.h NET_OFF_*), this
+ * file does what the device's header does not vouch for (netcsum.c). */
 #include "kernel.h"
 #include "net.h"
+#include "netcsum.h"
 #include "virtio.h"
 
 #define NBUF  32   /* receive and transmit buffers each */
@@ -11,6 +15,9 @@
 #define HDR   sizeof(struct virtio_net_hdr)
 
 static struct vdev *dev;
+static int vnet_send(const void *frame, size_t len);
+static long vnet_recv(void *buf, size_t size);
+static struct net_dev ndev = { .send = vnet_send, .recv = vnet_recv, .mtu = 1500 };
 static struct virtq rxq, txq;
 static uint8_t *rxbuf, *txbuf;
 static uint8_t *txfree[NBUF];
@@ -33,8 +40,19 @@ static int vnet_send(const void *frame, size_t len)
 	if (len > BUFSZ - HDR || !ntxfree || txq.broken)
 		return -1; /* a full ring drops, as a NIC would; TCP retransmits */
 	uint8_t *b = txfree[--ntxfree];
-	memset(b, 0, HDR); /* no offloads */
+	memset(b, 0, HDR);
 	memcpy(b + HDR, frame, len);
+	struct netcsum_tcp t;
+	if ((ndev.offload & NET_OFF_TCP_CSUM_TX) &&
+	    netcsum_classify(b + HDR, len, &t) == NETCSUM_TCP4) {
+		/* lwIP left the checksum at 0: the pseudo-header's sum goes there, the
+		 * device sums the segment over it (5.1.6.2) */
+		netcsum_partial(b + HDR, &t);
+		struct virtio_net_hdr h = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			                    .csum_start = (uint16_t)t.l4,
+			                    .csum_offset = 16 };
+		memcpy(b, &h, HDR);
+	}
 	if (virtq_add(&txq, (uint64_t)b, (uint32_t)(HDR + len), 0, b) < 0) {
 		txfree[ntxfree++] = b;
 		return -1;
@@ -42,6 +60,33 @@ static int vnet_send(const void *frame, size_t len)
 	if (virtq_kick_needed(&txq))
 		vdev_notify(dev, 1);
 	return 0;
+}
+
+/* GUEST_CSUM: lwIP checks no TCP checksum, so a segment the device neither
+ * checked (DATA_VALID) nor left for the guest's own stack to sum (NEEDS_CSUM:
+ * it never crossed a wire) is checked here. A TCP fragment cannot be: dropped
+ * (TCP sizes its segments to the path; nothing here sends it fragments). A
+ * partial checksum on anything else (UDP from the host's own stack) is
+ * completed here, since lwIP checks those. 0: drop the frame. */
+static int rx_csum(uint8_t *b, size_t n)
+{
+	struct virtio_net_hdr h;
+	struct netcsum_tcp t;
+
+	if (!(ndev.offload & NET_OFF_TCP_CSUM_RX))
+		return 1; /* lwIP checks */
+	memcpy(&h, b, HDR);
+	int kind = netcsum_classify(b + HDR, n, &t);
+	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		return kind == NETCSUM_TCP4 ||
+		       netcsum_complete(b + HDR, n, h.csum_start, h.csum_offset) == 0;
+	if (h.flags & VIRTIO_NET_HDR_F_DATA_VALID)
+		return kind != NETCSUM_FRAG;
+	switch (kind) {
+	case NETCSUM_TCP4: return netcsum_ok(b + HDR, &t);
+	case NETCSUM_FRAG: return 0;
+	default: return 1; /* not TCP: lwIP checks it */
+	}
 }
 
 /* The next frame; one that does not fit (or has no header) is dropped and
@@ -61,6 +106,8 @@ static long vnet_recv(void *buf, size_t size)
 			return 0;
 		uint8_t *b = c;
 		long n = len > HDR && len - HDR <= size ? (long)(len - HDR) : 0;
+		if (n && !rx_csum(b, (size_t)n))
+			n = 0; /* a bad TCP checksum: lost, as on a wire */
 		memcpy(buf, b + HDR, (size_t)n);
 		rx_post(b);
 		if (virtq_kick_needed(&rxq))
@@ -70,17 +117,16 @@ static long vnet_recv(void *buf, size_t size)
 	}
 }
 
-static struct net_dev ndev = { .send = vnet_send, .recv = vnet_recv, .mtu = 1500 };
-
 int vnet_init(struct vdev *d)
 {
 	uint64_t got;
 
 	dev = d;
-	if (vdev_negotiate(d,
-	                   1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
-	                           1ull << VIRTIO_F_EVENT_IDX,
-	                   &got) < 0) {
+	uint64_t want =
+		1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_F_EVENT_IDX;
+	if (net_config.offload)
+		want |= 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM;
+	if (vdev_negotiate(d, want, &got) < 0) {
 		kprintf("spore: virtio-net: feature negotiation failed\n");
 		return -1;
 	}
@@ -96,6 +142,13 @@ int vnet_init(struct vdev *d)
 		ndev.mac[i] =
 			got & 1ull << VIRTIO_NET_F_MAC ? vdev_config8(d, i) : (uint8_t)(i ? i : 2);
 	rxq.event_idx = txq.event_idx = !!(got & 1ull << VIRTIO_F_EVENT_IDX);
+	ndev.offload = (got & 1ull << VIRTIO_NET_F_CSUM ? NET_OFF_TCP_CSUM_TX : 0) |
+	               (got & 1ull << VIRTIO_NET_F_GUEST_CSUM ? NET_OFF_TCP_CSUM_RX : 0);
+	if (opt_boottime) /* what was negotiated, for tests and docs/virtio.md */
+		kprintf("spore: virtio-net: offloads%s%s%s\n",
+		        got & 1ull << VIRTIO_NET_F_CSUM ? " csum" : "",
+		        got & 1ull << VIRTIO_NET_F_GUEST_CSUM ? " guest_csum" : "",
+		        ndev.offload ? "" : " none");
 	/* Sent buffers are reaped at the next send: no interrupt for them (with
 	 * EVENT_IDX; used_event stays 0, so at most one a 65536 frames). */
 	txq.quiet = 1;

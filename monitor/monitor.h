@@ -281,6 +281,7 @@ const char *net_check(const struct hc_net *b, uint64_t mem_size, int send, unsig
 
 /* net.c: --net=TAP */
 int net_open(struct vm *vm, const char *name); /* -1 after a message */
+int net_vnet(struct vm *vm); /* the tap again, with IFF_VNET_HDR; -1 after a message */
 int hc_net(struct vm *vm, unsigned nr, uint64_t gpa);
 
 /* blk.c: --disk=FILE */
@@ -298,8 +299,9 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
                        unsigned nev); /* pure; gdb_fd -1, core/snap NULL, nev 0: absent. ev:
                                          eventfds the vCPU thread wakes */
 unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
-                          const int *wr, unsigned nwr, int disk_fd); /* the I/O thread's (pure) */
-int seccomp_install_io(const struct vm *vm);                         /* -1 after a message */
+                          const int *wr, unsigned nwr, int disk_fd,
+                          int tap_fd);       /* the I/O thread's (pure) */
+int seccomp_install_io(const struct vm *vm); /* -1 after a message */
 size_t seccomp_report(char *buf, size_t size, int nr, uint32_t arch, uint64_t a0, uint64_t a1);
 int seccomp_install(const struct vm *vm); /* -1 after a message */
 

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
 /* virtio-net (virtio 1.x, 5.1) over --net's tap, served by the I/O thread: queue 0
  * receives (tap -> guest), queue 1 transmits (guest -> tap). Features: VERSION_1,
- * MAC, EVENT_IDX; no offloads, so every buffer holds the 12-byte header and one
- * plain Ethernet frame. Guest buffers come only from vq.c's checked chains. The
- * guest is interrupted once a batch, when this side is about to wait. */
+ * MAC, STATUS, EVENT_IDX, and checksum offload both ways (CSUM, GUEST_CSUM): the tap
+ * has IFF_VNET_HDR (net_vnet), so the header crosses it, and TUNSETOFFLOAD follows
+ * what the guest took. The guest's header is never passed on as it came: a new one
+ * is built from fields checked against the frame (a checksum must lie inside it).
+ * Guest buffers come only from vq.c's checked chains. The guest is interrupted once
+ * a batch, when this side is about to wait. */
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "hypercall.h"
@@ -14,7 +19,7 @@
 #include "virtio_reg.h"
 
 #define HDR                  sizeof(struct virtio_net_hdr) /* 12 with VERSION_1 */
-#define FRAME_MAX            65536 /* more than a tap without offloads gives */
+#define FRAME_MAX            65536                         /* more than a tap without GSO gives */
 #define VIRTIO_NET_S_LINK_UP 1
 
 static struct {
@@ -22,8 +27,9 @@ static struct {
 	const char *name; /* --net's TAP, for messages */
 	int tap_ready;    /* epoll said readable (edge-triggered) and no EAGAIN since */
 	uint32_t pending; /* bytes of a frame read from the tap, waiting for a buffer */
-	uint8_t frame[HDR + FRAME_MAX]; /* that frame, after room for its header */
-	uint8_t out[FRAME_MAX];         /* a frame on its way to the tap: apart, so a
+	unsigned tun_off; /* TUN_F_* the tap was last given */
+	uint8_t frame[HDR + FRAME_MAX]; /* that frame, after the tap's header */
+	uint8_t out[HDR + FRAME_MAX];   /* a frame on its way to the tap: apart, so a
 	                                 * send never overwrites a pending receive */
 } n = { .tap = -1 };
 
@@ -34,13 +40,78 @@ void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6])
 {
 	d->id = VIRTIO_ID_NET;
 	d->features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
-	              1ull << VIRTIO_NET_F_STATUS | 1ull << VIRTIO_F_EVENT_IDX;
+	              1ull << VIRTIO_NET_F_STATUS | 1ull << VIRTIO_F_EVENT_IDX |
+	              1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM;
 	d->nq = 2;
 	memcpy(d->config, mac, 6);
 	d->config[6] = VIRTIO_NET_S_LINK_UP;
 	d->config_len = 8;
 	n.tap = tap;
 	n.name = name;
+	n.pending = 0;
+	n.tun_off = 0; /* net_vnet() cleared the tap's */
+}
+
+static int has(const struct vdev *d, unsigned feature)
+{
+	return !!(d->driver_features & 1ull << feature);
+}
+
+/* The tap hands the guest only what it negotiated: partial checksums with
+ * GUEST_CSUM. Set once the device is live (and again after a reset that changed
+ * it). A tap that refuses keeps handing out whole checksums, which is still right. */
+static void tap_offload(const struct vdev *d)
+{
+	unsigned want = has(d, VIRTIO_NET_F_GUEST_CSUM) ? TUN_F_CSUM : 0;
+	if (want == n.tun_off)
+		return;
+	if (ioctl(n.tap, TUNSETOFFLOAD, want) < 0)
+		msg("spore-kvm: --net=%s: TUNSETOFFLOAD 0x%x: %s (checksums stay whole)\n",
+		    n.name ? n.name : "?", want, strerror(errno));
+	n.tun_off = want;
+}
+
+/* The header the tap gets for a guest's frame of flen bytes, from the guest's *g:
+ * NULL, or why the frame is refused. Only what was negotiated, and a checksum
+ * start and place inside the frame (the tap's own check is not ours to lean on). */
+static const char *tx_header(const struct vdev *d, const struct virtio_net_hdr *g, uint32_t flen,
+                             struct virtio_net_hdr *h)
+{
+	*h = (struct virtio_net_hdr){ 0 };
+	if (g->flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		return "unknown header flags";
+	if (g->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		return "GSO not negotiated";
+	if (g->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (!has(d, VIRTIO_NET_F_CSUM))
+			return "NEEDS_CSUM without CSUM";
+		if ((uint32_t)g->csum_start + g->csum_offset + 2 > flen)
+			return "checksum outside the frame";
+		h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h->csum_start = g->csum_start;
+		h->csum_offset = g->csum_offset;
+	}
+	return NULL;
+}
+
+/* The guest's header for a frame of flen bytes the tap gave with *t: NULL, or why
+ * it is dropped. What the guest did not negotiate the tap should not give (tap_offload). */
+static const char *rx_header(const struct vdev *d, const struct virtio_net_hdr *t, uint32_t flen,
+                             struct virtio_net_hdr *h)
+{
+	*h = (struct virtio_net_hdr){ .num_buffers = 1 };
+	if (t->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		return "GSO not negotiated";
+	if (!has(d, VIRTIO_NET_F_GUEST_CSUM))
+		return t->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM ? "partial checksum" : NULL;
+	h->flags = t->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID);
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if ((uint32_t)t->csum_start + t->csum_offset + 2 > flen)
+			return "checksum outside the frame";
+		h->csum_start = t->csum_start;
+		h->csum_offset = t->csum_offset;
+	}
+	return NULL;
 }
 
 static void broken(struct vdev *d, struct vq *q)
@@ -76,11 +147,14 @@ static int tx(struct vdev *d)
 			broken(d, q);
 		if (r <= 0)
 			return done;
-		uint32_t len = vq_read(&ch, HDR, n.out, FRAME_MAX);
+		uint32_t len = vq_read(&ch, 0, n.out, HDR + FRAME_MAX);
+		struct virtio_net_hdr g, h;
+		memcpy(&g, n.out, HDR); /* once: the guest may rewrite its copy */
 		/* 14..1514 bytes, as on the hypercall path: no GSO was offered. */
-		if (ch.rlen < HDR + 14 || ch.rlen > HDR + HC_NET_FRAME_MAX) {
+		if (ch.rlen < HDR + 14 || ch.rlen > HDR + HC_NET_FRAME_MAX ||
+		    tx_header(d, &g, len - HDR, &h)) {
 			vnet_drops++; /* not a frame: dropped, the buffer returned */
-		} else if (write(n.tap, n.out, len) < 0) {
+		} else if (memcpy(n.out, &h, HDR), write(n.tap, n.out, len) < 0) {
 			if (errno == EIO || errno == EBADFD)
 				tap_gone(errno);
 			vnet_drops++; /* a full tap queue drops, as a NIC would */
@@ -102,14 +176,18 @@ static int rx(struct vdev *d)
 
 	while (n.tap_ready || n.pending) {
 		if (!n.pending) {
-			ssize_t k = read(n.tap, n.frame + HDR, FRAME_MAX);
+			ssize_t k = read(n.tap, n.frame, HDR + FRAME_MAX);
 			if (k < 0 && errno != EAGAIN && errno != EINTR)
 				tap_gone(errno);
 			if (k <= 0) {
 				n.tap_ready = 0;
 				break;
 			}
-			n.pending = (uint32_t)k;
+			if (k < (ssize_t)HDR) {
+				vnet_drops++; /* no header: not from a vnet-header tap */
+				continue;
+			}
+			n.pending = (uint32_t)(k - (ssize_t)HDR);
 		}
 		int r = vq_pop(q, &ch);
 		if (r == 0 && vq_arm(q) == 1)
@@ -118,14 +196,15 @@ static int rx(struct vdev *d)
 			broken(d, q);
 		if (r <= 0)
 			break; /* no buffer: wait for the guest's kick */
-		/* 5.1.6.4: no offloads, one buffer a frame (no MRG_RXBUF: num_buffers 1). */
-		struct virtio_net_hdr h = { .num_buffers = 1 };
-		memcpy(n.frame, &h, HDR);
+		/* 5.1.6.4: one buffer a frame (no MRG_RXBUF: num_buffers 1). */
+		struct virtio_net_hdr t, h;
+		memcpy(&t, n.frame, HDR);
 		uint32_t len = HDR + n.pending;
-		if (ch.wlen < len) {
+		if (rx_header(d, &t, n.pending, &h) || ch.wlen < len) {
 			vnet_drops++; /* a buffer too small for it: the frame is lost */
 			len = 0;
 		} else {
+			memcpy(n.frame, &h, HDR);
 			vq_write(&ch, 0, n.frame, len);
 			vnet_rx++;
 		}
@@ -144,6 +223,7 @@ void vnet_serve(struct vdev *d, int tap_event)
 		n.tap_ready = 1;
 	if (!d->live)
 		return; /* frames wait in the tap until DRIVER_OK */
+	tap_offload(d);
 	int irq = 0;
 	if (tx(d))
 		irq |= vq_need_irq(&d->q[1]);

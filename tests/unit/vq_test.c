@@ -477,9 +477,11 @@ static const char *t_vnet(void)
 	setup_queue(&d, 1, DESC + 0x800, AVAIL + 0x800, USED + 0x800);
 	wr(&d, VIRTIO_MMIO_STATUS, 0x0f);
 	CHECK(d.live, "not live");
-	/* Transmit: a 12-byte header and 60 bytes in two descriptors; a runt. */
+	/* Transmit: a 12-byte header and 60 bytes in two descriptors; a runt. The tap
+	 * gets a header too (IFF_VNET_HDR), all zero: no offload was negotiated. */
 	for (int i = 0; i < 100; i++)
 		mem[BUF + i] = (uint8_t)i;
+	memset(mem + BUF, 0, 12);
 	memcpy(mem + DESC + 0x800, &(struct virtq_desc){ BUF, 20, VIRTQ_DESC_F_NEXT, 1 }, 16);
 	memcpy(mem + DESC + 0x810, &(struct virtq_desc){ BUF + 20, 52, 0, 0 }, 16);
 	memcpy(mem + DESC + 0x820, &(struct virtq_desc){ BUF, 20, 0, 0 }, 16);
@@ -487,7 +489,8 @@ static const char *t_vnet(void)
 	put16(AVAIL + 0x800 + 6, 2);
 	put16(AVAIL + 0x800 + 2, 2);
 	vnet_serve(&d, 0);
-	CHECK(recv(sv[1], got, sizeof(got), 0) == 60 && got[0] == 12 && got[59] == 71,
+	CHECK(recv(sv[1], got, sizeof(got), 0) == 72 && got[12] == 12 && got[71] == 71 &&
+	              !memcmp(got, (uint8_t[12]){ 0 }, 12),
 	      "sent frame");
 	CHECK(recv(sv[1], got, sizeof(got), 0) < 0, "the runt went out");
 	CHECK(get16(USED + 0x800 + 2) == 2, "transmit used idx %u", get16(USED + 0x800 + 2));
@@ -502,9 +505,10 @@ static const char *t_vnet(void)
 	CHECK(get16(USED + 0x800 + 2) == 3, "long frame not returned");
 	/* Receive: a frame with no buffer waits, a send meanwhile leaves it intact, and
 	 * the kick brings it in. */
-	for (int i = 0; i < 100; i++)
-		frame[i] = (uint8_t)(0xff - i);
-	CHECK(send(sv[1], frame, 64, 0) == 64, "send");
+	memset(frame, 0, 12); /* the tap's header */
+	for (int i = 0; i < 64; i++)
+		frame[12 + i] = (uint8_t)(0xff - i);
+	CHECK(send(sv[1], frame, 76, 0) == 76, "send");
 	vnet_serve(&d, 1);
 	CHECK(get16(USED + 2) == 0, "received without a buffer");
 	CHECK(read(d.irqfd, &n, 8) < 0, "interrupt for nothing");
@@ -512,7 +516,7 @@ static const char *t_vnet(void)
 	put16(AVAIL + 0x800 + 4 + 2 * 3, 3);
 	put16(AVAIL + 0x800 + 2, 4);
 	vnet_serve(&d, 0);
-	CHECK(recv(sv[1], got, sizeof(got), 0) == 60, "second sent frame");
+	CHECK(recv(sv[1], got, sizeof(got), 0) == 72, "second sent frame");
 	memcpy(mem + DESC, &(struct virtq_desc){ BUF + 0x400, 2048, VIRTQ_DESC_F_WRITE, 0 }, 16);
 	offer(0);
 	put16(AVAIL + 4 + 2 * QS, 0); /* used_event: interrupt at the first */
@@ -527,7 +531,7 @@ static const char *t_vnet(void)
 	/* A buffer too small: the frame is dropped, the buffer returned empty. */
 	memcpy(mem + DESC + 16, &(struct virtq_desc){ BUF + 0x400, 30, VIRTQ_DESC_F_WRITE, 0 }, 16);
 	offer(1);
-	CHECK(send(sv[1], frame, 64, 0) == 64, "send");
+	CHECK(send(sv[1], frame, 76, 0) == 76, "send");
 	vnet_serve(&d, 1);
 	memcpy(el, mem + USED + 12, 8);
 	CHECK(get16(USED + 2) == 2 && el[0] == 1 && el[1] == 0, "short buffer: %u %u", el[0],
@@ -536,6 +540,161 @@ static const char *t_vnet(void)
 	close(sv[0]);
 	close(sv[1]);
 	close(d.irqfd);
+	return NULL;
+}
+
+/* A live virtio-net over a datagram socket pair, with the given features taken:
+ * one receive buffer of 2048 bytes at BUF + 0x400 offered, transmit empty. */
+static const char *vnet_live(struct vdev *d, int sv[2], uint32_t features)
+{
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv) == 0, "socketpair");
+	new_dev(d);
+	vnet_init(d, sv[0], "tap9", (const uint8_t[6]){ 2, 0, 0, 0, 0, 1 });
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, features);
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	wr(d, VIRTIO_MMIO_STATUS, 0x0b);
+	setup_queue(d, 0, DESC, AVAIL, USED);
+	setup_queue(d, 1, DESC + 0x800, AVAIL + 0x800, USED + 0x800);
+	wr(d, VIRTIO_MMIO_STATUS, 0x0f);
+	CHECK(d->live, "not live");
+	return NULL;
+}
+
+/* The guest sends header h and a 60-byte frame (one descriptor at transmit slot i):
+ * what reached the tap, header included, into got; its length, or -1: nothing. */
+static long vnet_tx_one(struct vdev *d, int sv[2], unsigned i, struct virtio_net_hdr h,
+                        uint8_t *got, size_t size)
+{
+	unsigned slot = i % QS; /* descriptor and buffer: reused once returned */
+	memcpy(mem + BUF + 0x100 * slot, &h, 12);
+	for (int k = 0; k < 60; k++)
+		mem[BUF + 0x100 * slot + 12 + k] = (uint8_t)k;
+	memcpy(mem + DESC + 0x800 + 16 * slot, &(struct virtq_desc){ BUF + 0x100 * slot, 72, 0, 0 },
+	       16);
+	put16(AVAIL + 0x800 + 4 + 2 * slot, (uint16_t)slot);
+	put16(AVAIL + 0x800 + 2, (uint16_t)(i + 1));
+	vnet_serve(d, 0);
+	return recv(sv[1], got, size, 0);
+}
+
+/* The tap gives header t and a 64-byte frame into the guest's buffer at receive
+ * slot i: the used length (0: dropped), the guest's header in *h. */
+static uint32_t vnet_rx_one(struct vdev *d, int sv[2], unsigned i, struct virtio_net_hdr t,
+                            struct virtio_net_hdr *h)
+{
+	uint8_t f[76] = { 0 };
+	uint32_t el[2];
+
+	memcpy(f, &t, 12);
+	memcpy(mem + DESC + 16 * (i % QS),
+	       &(struct virtq_desc){ BUF + 0x400, 2048, VIRTQ_DESC_F_WRITE, 0 }, 16);
+	offer((uint16_t)(i % QS));
+	memset(mem + BUF + 0x400, 0xee, 12);
+	if (send(sv[1], f, sizeof(f), 0) != sizeof(f))
+		return ~0u;
+	vnet_serve(d, 1);
+	memcpy(el, mem + USED + 4 + 8 * (i % QS), 8);
+	memcpy(h, mem + BUF + 0x400, 12);
+	return el[1];
+}
+
+/* Checksum offload (CSUM, GUEST_CSUM) with hostile headers both ways: the tap gets
+ * only a header rebuilt from checked fields, the guest only what it negotiated. */
+static const char *t_vnet_csum(void)
+{
+	static struct vdev d;
+	int sv[2];
+	uint8_t got[200];
+	struct virtio_net_hdr h;
+	const char *why;
+	const struct virtio_net_hdr zero = { 0 };
+
+	/* Negotiated both ways. */
+	if ((why = vnet_live(&d, sv,
+	                     1u << VIRTIO_F_EVENT_IDX | 1u << VIRTIO_NET_F_CSUM |
+	                             1u << VIRTIO_NET_F_GUEST_CSUM)))
+		return why;
+	CHECK(d.features & 1ull << VIRTIO_NET_F_CSUM &&
+	              d.features & 1ull << VIRTIO_NET_F_GUEST_CSUM,
+	      "checksum offload not offered");
+	/* A partial checksum inside the frame goes out, its header rebuilt: the
+	 * guest's other fields (hdr_len, gso_size, num_buffers) do not pass. */
+	long k = vnet_tx_one(&d, sv, 0,
+	                     (struct virtio_net_hdr){ .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+	                                              .hdr_len = 999,
+	                                              .gso_size = 7,
+	                                              .csum_start = 34,
+	                                              .csum_offset = 16,
+	                                              .num_buffers = 5 },
+	                     got, sizeof(got));
+	memcpy(&h, got, 12);
+	CHECK(k == 72 && h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && h.csum_start == 34 &&
+	              h.csum_offset == 16 && !h.hdr_len && !h.gso_size && !h.num_buffers &&
+	              !h.gso_type && got[12] == 0 && got[71] == 59,
+	      "partial checksum: %ld, flags %u start %u offset %u", k, h.flags, h.csum_start,
+	      h.csum_offset);
+	/* The last byte of the checksum at the frame's end: allowed; one past: not. */
+	k = vnet_tx_one(&d, sv, 1,
+	                (struct virtio_net_hdr){ .flags = 1, .csum_start = 50, .csum_offset = 8 },
+	                got, sizeof(got));
+	CHECK(k == 72, "checksum ending at the frame's end refused");
+	static const struct {
+		struct virtio_net_hdr h;
+		const char *what;
+	} bad[] = {
+		{ { .flags = 1, .csum_start = 50, .csum_offset = 9 }, "checksum past the end" },
+		{ { .flags = 1, .csum_start = 0xffff, .csum_offset = 0xffff }, "16-bit wrap" },
+		{ { .flags = 1, .csum_start = 60, .csum_offset = 0 }, "start at the end" },
+		{ { .flags = 2 }, "DATA_VALID from the guest" },
+		{ { .flags = 0x80 }, "an unknown flag" },
+		{ { .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1000 }, "GSO" },
+		{ { .gso_type = 0x80 }, "GSO with ECN" },
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t drops = vnet_drops;
+		k = vnet_tx_one(&d, sv, 2 + i, bad[i].h, got, sizeof(got));
+		CHECK(k < 0 && vnet_drops == drops + 1, "%s reached the tap (%ld)", bad[i].what, k);
+		CHECK(get16(USED + 0x800 + 2) == 3 + i, "%s: buffer not returned", bad[i].what);
+	}
+	/* Receive: the tap's NEEDS_CSUM and DATA_VALID reach the guest; a checksum
+	 * outside the frame, or GSO (not negotiated), does not. */
+	uint32_t len = vnet_rx_one(
+		&d, sv, 0,
+		(struct virtio_net_hdr){
+			.flags = 1, .hdr_len = 54, .csum_start = 34, .csum_offset = 16 },
+		&h);
+	CHECK(len == 76 && h.flags == 1 && h.csum_start == 34 && h.csum_offset == 16 &&
+	              h.num_buffers == 1 && !h.hdr_len,
+	      "partial checksum received: %u, flags %u", len, h.flags);
+	len = vnet_rx_one(&d, sv, 1, (struct virtio_net_hdr){ .flags = 2 | 4 }, &h);
+	CHECK(len == 76 && h.flags == 2 && h.num_buffers == 1, "DATA_VALID: %u, flags %u", len,
+	      h.flags);
+	len = vnet_rx_one(&d, sv, 2, (struct virtio_net_hdr){ .flags = 1, .csum_start = 63 }, &h);
+	CHECK(len == 0, "a checksum past the frame reached the guest");
+	len = vnet_rx_one(&d, sv, 3, (struct virtio_net_hdr){ .gso_type = 1, .gso_size = 1448 },
+	                  &h);
+	CHECK(len == 0, "GSO reached a guest that did not take it");
+	close(sv[0]);
+	close(sv[1]);
+
+	/* Not negotiated: no partial checksum either way, DATA_VALID not passed on. */
+	if ((why = vnet_live(&d, sv, 1u << VIRTIO_F_EVENT_IDX)))
+		return why;
+	k = vnet_tx_one(&d, sv, 0,
+	                (struct virtio_net_hdr){ .flags = 1, .csum_start = 34, .csum_offset = 16 },
+	                got, sizeof(got));
+	CHECK(k < 0, "NEEDS_CSUM without CSUM reached the tap");
+	k = vnet_tx_one(&d, sv, 1, zero, got, sizeof(got));
+	CHECK(k == 72 && !memcmp(got, &zero, 12), "plain frame: %ld", k);
+	len = vnet_rx_one(&d, sv, 0, (struct virtio_net_hdr){ .flags = 2 }, &h);
+	CHECK(len == 76 && h.flags == 0 && h.num_buffers == 1, "DATA_VALID passed: flags %u",
+	      h.flags);
+	len = vnet_rx_one(&d, sv, 1, (struct virtio_net_hdr){ .flags = 1, .csum_start = 34 }, &h);
+	CHECK(len == 0, "a partial checksum reached a guest without GUEST_CSUM");
+	close(sv[0]);
+	close(sv[1]);
 	return NULL;
 }
 
@@ -613,16 +772,10 @@ static const char *t_vblk(void)
 }
 
 static const struct unit_test tests[] = {
-	{ t_mmio, "mmio" },
-	{ t_vblk, "vblk" },
-	{ t_vnet, "vnet" },
-	{ t_chain, "chain" },
-	{ t_read_write, "read_write" },
-	{ t_hostile, "hostile" },
-	{ t_sticky, "sticky" },
-	{ t_setup, "setup" },
-	{ t_event_idx, "event_idx" },
-	{ t_random, "random" },
+	{ t_mmio, "mmio" },           { t_vblk, "vblk" },     { t_vnet, "vnet" },
+	{ t_vnet_csum, "vnet_csum" }, { t_chain, "chain" },   { t_read_write, "read_write" },
+	{ t_hostile, "hostile" },     { t_sticky, "sticky" }, { t_setup, "setup" },
+	{ t_event_idx, "event_idx" }, { t_random, "random" },
 };
 
 int main(int argc, char **argv)
