@@ -4,7 +4,9 @@
  * frame. Buffers are preallocated; nothing is allocated per packet. Checksum
  * offload both ways when the device offers it (CSUM, GUEST_CSUM): lwIP then
  * neither computes nor checks TCP checksums (kernel/net.h NET_OFF_*), this
- * file does what the device's header does not vouch for (netcsum.c). */
+ * file does what the device's header does not vouch for (netcsum.c). With
+ * GUEST_TSO4 and MRG_RXBUF the host may send TCP segments of up to 64 KiB,
+ * spread over page-sized receive buffers (num_buffers in the first's header). */
 #include "kernel.h"
 #include "net.h"
 #include "netcsum.h"
@@ -13,6 +15,7 @@
 #define NBUF  32   /* receive and transmit buffers each */
 #define BUFSZ 2048 /* header + 1514-byte frame, two per page */
 #define HDR   sizeof(struct virtio_net_hdr)
+#define NMRG  64 /* receive buffers with MRG_RXBUF: a page each; 17 hold 64 KiB */
 
 static struct vdev *dev;
 static int vnet_send(const void *frame, size_t len);
@@ -22,8 +25,10 @@ static struct virtq rxq, txq;
 static uint8_t *rxbuf, *txbuf;
 static uint8_t *txfree[NBUF];
 static unsigned ntxfree;
+static uint64_t feat;                     /* negotiated */
+static unsigned nrx = NBUF, rxsz = BUFSZ; /* receive buffers: NMRG of a page with MRG_RXBUF */
 
-static void rx_post(uint8_t *b) { virtq_add(&rxq, (uint64_t)b, BUFSZ, 1, b); }
+static void rx_post(uint8_t *b) { virtq_add(&rxq, (uint64_t)b, rxsz, 1, b); }
 
 /* Transmit buffers the device is done with go back on the free list. */
 static void tx_reap(void)
@@ -68,22 +73,23 @@ static int vnet_send(const void *frame, size_t len)
  * (TCP sizes its segments to the path; nothing here sends it fragments). A
  * partial checksum on anything else (UDP from the host's own stack) is
  * completed here, since lwIP checks those. 0: drop the frame. */
-static int rx_csum(uint8_t *b, size_t n)
+static int rx_csum(const struct virtio_net_hdr *h, uint8_t *f, size_t n)
 {
-	struct virtio_net_hdr h;
 	struct netcsum_tcp t;
 
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE &&
+	    (h->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || !(feat & 1ull << VIRTIO_NET_F_GUEST_TSO4)))
+		return 0; /* a segment past the MTU we did not ask for */
 	if (!(ndev.offload & NET_OFF_TCP_CSUM_RX))
 		return 1; /* lwIP checks */
-	memcpy(&h, b, HDR);
-	int kind = netcsum_classify(b + HDR, n, &t);
-	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+	int kind = netcsum_classify(f, n, &t);
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
 		return kind == NETCSUM_TCP4 ||
-		       netcsum_complete(b + HDR, n, h.csum_start, h.csum_offset) == 0;
-	if (h.flags & VIRTIO_NET_HDR_F_DATA_VALID)
+		       netcsum_complete(f, n, h->csum_start, h->csum_offset) == 0;
+	if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID)
 		return kind != NETCSUM_FRAG;
 	switch (kind) {
-	case NETCSUM_TCP4: return netcsum_ok(b + HDR, &t);
+	case NETCSUM_TCP4: return netcsum_ok(f, &t);
 	case NETCSUM_FRAG: return 0;
 	default: return 1; /* not TCP: lwIP checks it */
 	}
@@ -104,16 +110,40 @@ static long vnet_recv(void *buf, size_t size)
 		}
 		if (r == 0)
 			return 0;
-		uint8_t *b = c;
-		long n = len > HDR && len - HDR <= size ? (long)(len - HDR) : 0;
-		if (n && !rx_csum(b, (size_t)n))
-			n = 0; /* a bad TCP checksum: lost, as on a wire */
-		memcpy(buf, b + HDR, (size_t)n);
-		rx_post(b);
+		struct virtio_net_hdr h = { 0 };
+		size_t n = 0;
+		int ok = len >= HDR && len - HDR <= size;
+		if (ok) {
+			memcpy(&h, c, HDR);
+			n = len - HDR;
+			memcpy(buf, (uint8_t *)c + HDR, n);
+		}
+		rx_post(c);
+		/* MRG_RXBUF: the frame goes on in the next num_buffers - 1 used
+		 * buffers, which the device published with the first (5.1.6.4.2);
+		 * all of them are taken back even when the frame is dropped. */
+		unsigned nb = ok && (feat & 1ull << VIRTIO_NET_F_MRG_RXBUF) ? h.num_buffers : 1;
+		ok &= nb >= 1;
+		for (unsigned k = 1; k < nb; k++) {
+			r = virtq_get(&rxq, &c, &len);
+			if (r < 0)
+				continue; /* reported at the next call */
+			if (r == 0) {
+				ok = 0; /* fewer than it said: lost */
+				break;
+			}
+			if (len <= size - n)
+				memcpy((uint8_t *)buf + n, c, len);
+			else
+				ok = 0;
+			n += ok ? len : 0;
+			rx_post(c);
+		}
 		if (virtq_kick_needed(&rxq))
 			vdev_notify(dev, 0);
-		if (n)
-			return n;
+		/* a bad TCP checksum: lost, as on a wire */
+		if (ok && n && rx_csum(&h, buf, n))
+			return (long)n;
 	}
 }
 
@@ -125,12 +155,18 @@ int vnet_init(struct vdev *d)
 	uint64_t want =
 		1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_F_EVENT_IDX;
 	if (net_config.offload)
-		want |= 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM;
+		want |= 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
+		        1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_MRG_RXBUF;
 	if (vdev_negotiate(d, want, &got) < 0) {
 		kprintf("spore: virtio-net: feature negotiation failed\n");
 		return -1;
 	}
-	rxbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE); /* 7. queues */
+	/* A device that gives GUEST_TSO4 without GUEST_CSUM breaks 5.1.3.1, but
+	 * what it sends is still taken safely: whole segments, checksums checked. */
+	feat = got;
+	if (got & 1ull << VIRTIO_NET_F_MRG_RXBUF)
+		nrx = NMRG, rxsz = PAGE_SIZE;
+	rxbuf = mem_alloc_pages(nrx * rxsz / PAGE_SIZE); /* 7. queues */
 	txbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);
 	if (!rxbuf || !txbuf || vdev_setup_queue(d, 0, &rxq, 64) < 0 ||
 	    vdev_setup_queue(d, 1, &txq, 64) < 0) {
@@ -145,15 +181,17 @@ int vnet_init(struct vdev *d)
 	ndev.offload = (got & 1ull << VIRTIO_NET_F_CSUM ? NET_OFF_TCP_CSUM_TX : 0) |
 	               (got & 1ull << VIRTIO_NET_F_GUEST_CSUM ? NET_OFF_TCP_CSUM_RX : 0);
 	if (opt_boottime) /* what was negotiated, for tests and docs/virtio.md */
-		kprintf("spore: virtio-net: offloads%s%s%s\n",
+		kprintf("spore: virtio-net: offloads%s%s%s%s%s\n",
 		        got & 1ull << VIRTIO_NET_F_CSUM ? " csum" : "",
 		        got & 1ull << VIRTIO_NET_F_GUEST_CSUM ? " guest_csum" : "",
+		        got & 1ull << VIRTIO_NET_F_GUEST_TSO4 ? " guest_tso4" : "",
+		        got & 1ull << VIRTIO_NET_F_MRG_RXBUF ? " mrg_rxbuf" : "",
 		        ndev.offload ? "" : " none");
 	/* Sent buffers are reaped at the next send: no interrupt for them (with
 	 * EVENT_IDX; used_event stays 0, so at most one a 65536 frames). */
 	txq.quiet = 1;
-	for (unsigned i = 0; i < NBUF && i < rxq.size; i++)
-		rx_post(rxbuf + i * BUFSZ);
+	for (unsigned i = 0; i < nrx && i < rxq.size; i++)
+		rx_post(rxbuf + i * rxsz);
 	for (unsigned i = 0; i < NBUF; i++)
 		txfree[ntxfree++] = txbuf + i * BUFSZ;
 	vdev_driver_ok(d); /* 8. live */

@@ -341,9 +341,12 @@ int vq_setup(struct vq *q, uint8_t *mem, uint64_t mem_size, uint16_t size, uint6
              uint64_t avail, uint64_t used, int event_idx); /* -1: broken */
 int vq_pop(struct vq *q, struct vq_chain *c);               /* 1 a chain, 0 none, -1 broken */
 void vq_push(struct vq *q, uint16_t head, uint32_t len);
-int vq_need_irq(struct vq *q); /* interrupt the guest now */
-int vq_arm(struct vq *q);      /* before sleeping: 1 if more came */
-void vq_quiet(struct vq *q);   /* while serving: no notifications */
+void vq_push_n(struct vq *q, const uint16_t *head, const uint32_t *len, unsigned n); /* one idx */
+void vq_unpop(struct vq *q, unsigned n); /* the last n popped: not taken after all */
+int vq_need_irq(struct vq *q);           /* interrupt the guest now */
+int vq_arm(struct vq *q);                /* before sleeping: 1 if more came */
+int vq_arm_more(struct vq *q);           /* the same on too few: 1 if more came */
+void vq_quiet(struct vq *q);             /* while serving: no notifications */
 uint32_t vq_read(const struct vq_chain *c, uint32_t off, void *buf, uint32_t len);
 uint32_t vq_write(const struct vq_chain *c, uint32_t off, const void *buf, uint32_t len);
 

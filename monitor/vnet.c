@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* virtio-net (virtio 1.x, 5.1) over --net's tap, served by the I/O thread: queue 0
  * receives (tap -> guest), queue 1 transmits (guest -> tap). Features: VERSION_1,
- * MAC, STATUS, EVENT_IDX, and checksum offload both ways (CSUM, GUEST_CSUM): the tap
- * has IFF_VNET_HDR (net_vnet), so the header crosses it, and TUNSETOFFLOAD follows
- * what the guest took. The guest's header is never passed on as it came: a new one
- * is built from fields checked against the frame (a checksum must lie inside it).
- * Guest buffers come only from vq.c's checked chains. The guest is interrupted once
- * a batch, when this side is about to wait. */
+ * MAC, STATUS, EVENT_IDX, checksum offload both ways (CSUM, GUEST_CSUM), and TCP
+ * segments of up to 64 KiB to the guest (GUEST_TSO4) over merged receive buffers
+ * (MRG_RXBUF): the tap has IFF_VNET_HDR (net_vnet), so the header crosses it, and
+ * TUNSETOFFLOAD follows what the guest took. The guest's header is never passed on as it came: a
+ * new one is built from fields checked against the frame (a checksum must lie inside it). Guest
+ * buffers come only from vq.c's checked chains. The guest is interrupted once a batch, when this
+ * side is about to wait. */
 #include <errno.h>
 #include <linux/if_tun.h>
 #include <stdint.h>
@@ -41,7 +42,8 @@ void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6])
 	d->id = VIRTIO_ID_NET;
 	d->features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
 	              1ull << VIRTIO_NET_F_STATUS | 1ull << VIRTIO_F_EVENT_IDX |
-	              1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM;
+	              1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
+	              1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_MRG_RXBUF;
 	d->nq = 2;
 	memcpy(d->config, mac, 6);
 	d->config[6] = VIRTIO_NET_S_LINK_UP;
@@ -63,6 +65,8 @@ static int has(const struct vdev *d, unsigned feature)
 static void tap_offload(const struct vdev *d)
 {
 	unsigned want = has(d, VIRTIO_NET_F_GUEST_CSUM) ? TUN_F_CSUM : 0;
+	if (want && has(d, VIRTIO_NET_F_GUEST_TSO4))
+		want |= TUN_F_TSO4; /* the tap takes TSO only with CSUM */
 	if (want == n.tun_off)
 		return;
 	if (ioctl(n.tap, TUNSETOFFLOAD, want) < 0)
@@ -100,8 +104,14 @@ static const char *rx_header(const struct vdev *d, const struct virtio_net_hdr *
                              struct virtio_net_hdr *h)
 {
 	*h = (struct virtio_net_hdr){ .num_buffers = 1 };
-	if (t->gso_type != VIRTIO_NET_HDR_GSO_NONE)
-		return "GSO not negotiated";
+	if (t->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		if (t->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || !has(d, VIRTIO_NET_F_GUEST_TSO4) ||
+		    !has(d, VIRTIO_NET_F_GUEST_CSUM))
+			return "GSO not negotiated";
+		h->gso_type = t->gso_type;
+		h->gso_size = t->gso_size;
+		h->hdr_len = t->hdr_len;
+	}
 	if (!has(d, VIRTIO_NET_F_GUEST_CSUM))
 		return t->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM ? "partial checksum" : NULL;
 	h->flags = t->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID);
@@ -167,12 +177,17 @@ static int tx(struct vdev *d)
 }
 
 /* Frames from the tap into the guest's receive buffers until either runs out. A
- * frame read when no buffer is there waits in n.frame for the guest's kick. */
+ * frame read when there are too few buffers for it waits in n.frame for the guest's
+ * kick. One chain a frame (5.1.6.3.1), or with MRG_RXBUF as many as it takes, each
+ * filled before the next, num_buffers in the first's header and the used index
+ * moved once for all (5.1.6.4.2). A frame the whole ring could not hold is lost. */
 static int rx(struct vdev *d)
 {
-	static struct vq_chain ch;
+	static struct vq_chain ch, first;
+	static uint16_t head[VQ_MAX];
+	static uint32_t used[VQ_MAX];
 	struct vq *q = &d->q[0];
-	int done = 0;
+	int done = 0, mrg = has(d, VIRTIO_NET_F_MRG_RXBUF);
 
 	while (n.tap_ready || n.pending) {
 		if (!n.pending) {
@@ -183,32 +198,56 @@ static int rx(struct vdev *d)
 				n.tap_ready = 0;
 				break;
 			}
-			if (k < (ssize_t)HDR) {
-				vnet_drops++; /* no header: not from a vnet-header tap */
+			struct virtio_net_hdr t, h;
+			memcpy(&t, n.frame, HDR);
+			if (k < (ssize_t)HDR + 14 ||
+			    rx_header(d, &t, (uint32_t)(k - (ssize_t)HDR), &h)) {
+				vnet_drops++; /* not a frame this guest can take: no buffer used */
 				continue;
 			}
+			memcpy(n.frame, &h, HDR);
 			n.pending = (uint32_t)(k - (ssize_t)HDR);
 		}
-		int r = vq_pop(q, &ch);
-		if (r == 0 && vq_arm(q) == 1)
-			continue; /* the guest added buffers as we looked */
-		if (r < 0)
+		uint32_t len = HDR + n.pending, got = 0;
+		unsigned nb = 0;
+		int r;
+		do {
+			r = vq_pop(q, &ch);
+			if (r != 1)
+				break;
+			uint32_t k = ch.wlen < len - got ? (uint32_t)ch.wlen : len - got;
+			if (mrg ? nb == 0 && k < HDR : k < len)
+				k = 0; /* no room for the header, or (no MRG) the frame */
+			vq_write(&ch, 0, n.frame + got, k);
+			if (nb == 0 && mrg)
+				first.n = ch.n, memcpy(first.seg, ch.seg, ch.n * sizeof(ch.seg[0]));
+			head[nb] = ch.head;
+			used[nb++] = k;
+			got = k ? got + k : len + 1; /* k 0: the frame is lost */
+		} while (mrg && got < len && nb < q->size);
+		if (r < 0) {
 			broken(d, q);
-		if (r <= 0)
-			break; /* no buffer: wait for the guest's kick */
-		/* 5.1.6.4: one buffer a frame (no MRG_RXBUF: num_buffers 1). */
-		struct virtio_net_hdr t, h;
-		memcpy(&t, n.frame, HDR);
-		uint32_t len = HDR + n.pending;
-		if (rx_header(d, &t, n.pending, &h) || ch.wlen < len) {
-			vnet_drops++; /* a buffer too small for it: the frame is lost */
-			len = 0;
-		} else {
-			memcpy(n.frame, &h, HDR);
-			vq_write(&ch, 0, n.frame, len);
-			vnet_rx++;
+			break;
 		}
-		vq_push(q, ch.head, len);
+		if (r == 0) {
+			vq_unpop(q, nb); /* too few buffers yet: all of them again later */
+			if ((nb ? vq_arm_more(q) : vq_arm(q)) == 1)
+				continue; /* the guest added buffers as we looked */
+			if (q->broken)
+				broken(d, q);
+			break; /* wait for the guest's kick */
+		}
+		if (got == len) {
+			uint16_t num = (uint16_t)nb; /* num_buffers: in the first's header */
+			if (mrg)
+				vq_write(&first, 10, &num, 2);
+			vnet_rx++;
+		} else {
+			vnet_drops++; /* a buffer too small, or the ring: the frame is lost */
+			for (unsigned i = 0; i < nb; i++)
+				used[i] = 0;
+		}
+		vq_push_n(q, head, used, nb);
 		n.pending = 0;
 		done = 1;
 	}

@@ -37,10 +37,10 @@ for host in $hosts; do
 			 echo "FAIL $1: client exited $?")
 	done
 	grep -q "fault\|panic" $out && say FAIL "the guest reported a fault (see $out)"
-	# QEMU's virtio-net over a vnet_hdr tap offers checksum offload; the guest takes it.
+	# QEMU's virtio-net over a vnet_hdr tap offers the offloads the guest takes.
 	case $host in microvm|q35)
-		if grep -q "virtio-net: offloads csum guest_csum" $out; then say ok "checksum offload both ways"
-		else say FAIL "checksum offload not negotiated: $(grep -m1 'virtio-net: offloads' $out)"; fi ;;
+		if grep -q "virtio-net: offloads csum guest_csum guest_tso4 mrg_rxbuf" $out; then say ok "offloads: checksums both ways, TSO to the guest"
+		else say FAIL "offloads not negotiated: $(grep -m1 'virtio-net: offloads' $out)"; fi ;;
 	esac
 	lib_cleanup
 done

@@ -50,10 +50,12 @@ static err_t nif_init(struct netif *n)
 	return ERR_OK;
 }
 
-/* Drains the device into lwIP, then blocks until it may have more. */
+/* Drains the device into lwIP, then blocks until it may have more. A frame may
+ * be a TCP segment of up to 64 KiB (virtio-net's GUEST_TSO4): lwIP takes
+ * segments past its MSS, and a pbuf's length is 16 bits. */
 static void rx_thread(void *arg)
 {
-	static unsigned char buf[1600];
+	static unsigned char buf[65535];
 	(void)arg;
 	for (;;) {
 		long len;

@@ -579,13 +579,16 @@ static long vnet_tx_one(struct vdev *d, int sv[2], unsigned i, struct virtio_net
 	return recv(sv[1], got, size, 0);
 }
 
-/* The tap gives header t and a 64-byte frame into the guest's buffer at receive
- * slot i: the used length (0: dropped), the guest's header in *h. */
+/* The tap gives header t and a 64-byte frame, a receive buffer at slot i offered
+ * for it (all at BUF + 0x400): the used length, NONE when no buffer was used (the
+ * frame dropped before; the buffer stays for the next), the guest's header in *h. */
+#define NONE 0xffffffffu
 static uint32_t vnet_rx_one(struct vdev *d, int sv[2], unsigned i, struct virtio_net_hdr t,
                             struct virtio_net_hdr *h)
 {
 	uint8_t f[76] = { 0 };
 	uint32_t el[2];
+	uint16_t before = get16(USED + 2);
 
 	memcpy(f, &t, 12);
 	memcpy(mem + DESC + 16 * (i % QS),
@@ -593,9 +596,11 @@ static uint32_t vnet_rx_one(struct vdev *d, int sv[2], unsigned i, struct virtio
 	offer((uint16_t)(i % QS));
 	memset(mem + BUF + 0x400, 0xee, 12);
 	if (send(sv[1], f, sizeof(f), 0) != sizeof(f))
-		return ~0u;
+		return 0;
 	vnet_serve(d, 1);
-	memcpy(el, mem + USED + 4 + 8 * (i % QS), 8);
+	if (get16(USED + 2) == before)
+		return NONE;
+	memcpy(el, mem + USED + 4 + 8 * (before % QS), 8);
 	memcpy(h, mem + BUF + 0x400, 12);
 	return el[1];
 }
@@ -672,10 +677,10 @@ static const char *t_vnet_csum(void)
 	CHECK(len == 76 && h.flags == 2 && h.num_buffers == 1, "DATA_VALID: %u, flags %u", len,
 	      h.flags);
 	len = vnet_rx_one(&d, sv, 2, (struct virtio_net_hdr){ .flags = 1, .csum_start = 63 }, &h);
-	CHECK(len == 0, "a checksum past the frame reached the guest");
+	CHECK(len == NONE, "a checksum past the frame reached the guest");
 	len = vnet_rx_one(&d, sv, 3, (struct virtio_net_hdr){ .gso_type = 1, .gso_size = 1448 },
 	                  &h);
-	CHECK(len == 0, "GSO reached a guest that did not take it");
+	CHECK(len == NONE, "GSO reached a guest that did not take it");
 	close(sv[0]);
 	close(sv[1]);
 
@@ -692,7 +697,89 @@ static const char *t_vnet_csum(void)
 	CHECK(len == 76 && h.flags == 0 && h.num_buffers == 1, "DATA_VALID passed: flags %u",
 	      h.flags);
 	len = vnet_rx_one(&d, sv, 1, (struct virtio_net_hdr){ .flags = 1, .csum_start = 34 }, &h);
-	CHECK(len == 0, "a partial checksum reached a guest without GUEST_CSUM");
+	CHECK(len == NONE, "a partial checksum reached a guest without GUEST_CSUM");
+	close(sv[0]);
+	close(sv[1]);
+	return NULL;
+}
+
+/* Receive buffer: descriptor i of len bytes at BUF + 0x100 * i, made available. */
+static void rx_buf(unsigned i, uint32_t len)
+{
+	desc(i, BUF + 0x100 * i, len, VIRTQ_DESC_F_WRITE, 0);
+	offer((uint16_t)i);
+}
+
+/* GUEST_TSO4 over MRG_RXBUF: a frame past one buffer spreads over several, the
+ * first's header counting them, the used index moved once; too few buffers and the
+ * frame waits (asking to hear of more), a ring too small for it loses it. */
+static const char *t_vnet_mrg(void)
+{
+	static struct vdev d;
+	int sv[2];
+	uint8_t f[12 + 250];
+	uint32_t el[2];
+	struct virtio_net_hdr h;
+	const char *why;
+
+	if ((why = vnet_live(&d, sv,
+	                     1u << VIRTIO_F_EVENT_IDX | 1u << VIRTIO_NET_F_GUEST_CSUM |
+	                             1u << VIRTIO_NET_F_GUEST_TSO4 | 1u << VIRTIO_NET_F_MRG_RXBUF)))
+		return why;
+	memcpy(f,
+	       &(struct virtio_net_hdr){ .flags = 1,
+	                                 .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+	                                 .hdr_len = 54,
+	                                 .gso_size = 1448,
+	                                 .csum_start = 34,
+	                                 .csum_offset = 16 },
+	       12);
+	for (int i = 12; i < (int)sizeof(f); i++)
+		f[i] = (uint8_t)i;
+	/* One buffer of 100 bytes: not enough; nothing used, avail_event asks for more. */
+	rx_buf(0, 100);
+	CHECK(send(sv[1], f, sizeof(f), 0) == sizeof(f), "send");
+	vnet_serve(&d, 1);
+	CHECK(get16(USED + 2) == 0, "a part of the frame went in");
+	CHECK(get16(USED + 4 + 8 * QS) == 1, "avail_event %u: not past the buffer seen",
+	      get16(USED + 4 + 8 * QS));
+	/* Two more: 100 + 100 + 62 bytes, one used index move of 3. */
+	rx_buf(1, 100);
+	rx_buf(2, 100);
+	vnet_serve(&d, 0);
+	CHECK(get16(USED + 2) == 3, "used idx %u", get16(USED + 2));
+	for (unsigned i = 0; i < 3; i++) {
+		memcpy(el, mem + USED + 4 + 8 * i, 8);
+		CHECK(el[0] == i && el[1] == (i < 2 ? 100u : 62u), "element %u: %u %u", i, el[0],
+		      el[1]);
+		CHECK(!memcmp(mem + BUF + 0x100 * i + (i ? 0 : 12), f + 12 + (i ? 100 * i - 12 : 0),
+		              i ? el[1] : 88),
+		      "buffer %u's bytes", i);
+	}
+	memcpy(&h, mem + BUF, 12);
+	CHECK(h.num_buffers == 3 && h.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 && h.gso_size == 1448 &&
+	              h.flags == 1,
+	      "header: num_buffers %u gso %u/%u", h.num_buffers, h.gso_type, h.gso_size);
+	/* A first buffer with no room for the header: the frame is lost, the buffer
+	 * returned empty. */
+	rx_buf(3, 8);
+	CHECK(send(sv[1], f, sizeof(f), 0) == sizeof(f), "send");
+	vnet_serve(&d, 1);
+	memcpy(el, mem + USED + 4 + 8 * 3, 8);
+	CHECK(get16(USED + 2) == 4 && el[0] == 3 && el[1] == 0, "header-less buffer: %u %u", el[0],
+	      el[1]);
+	/* A ring of 8 buffers of 16 bytes cannot hold 262: every one returned empty,
+	 * nothing waits for ever. */
+	for (unsigned i = 0; i < QS; i++)
+		rx_buf(i, 16);
+	CHECK(send(sv[1], f, sizeof(f), 0) == sizeof(f), "send");
+	vnet_serve(&d, 1);
+	CHECK(get16(USED + 2) == 4 + QS, "used idx %u after a frame the ring cannot hold",
+	      get16(USED + 2));
+	for (unsigned i = 0; i < QS; i++) {
+		memcpy(el, mem + USED + 4 + 8 * ((4 + i) % QS), 8);
+		CHECK(el[1] == 0, "buffer %u of a lost frame: %u bytes", i, el[1]);
+	}
 	close(sv[0]);
 	close(sv[1]);
 	return NULL;
@@ -772,10 +859,18 @@ static const char *t_vblk(void)
 }
 
 static const struct unit_test tests[] = {
-	{ t_mmio, "mmio" },           { t_vblk, "vblk" },     { t_vnet, "vnet" },
-	{ t_vnet_csum, "vnet_csum" }, { t_chain, "chain" },   { t_read_write, "read_write" },
-	{ t_hostile, "hostile" },     { t_sticky, "sticky" }, { t_setup, "setup" },
-	{ t_event_idx, "event_idx" }, { t_random, "random" },
+	{ t_mmio, "mmio" },
+	{ t_vblk, "vblk" },
+	{ t_vnet, "vnet" },
+	{ t_vnet_csum, "vnet_csum" },
+	{ t_vnet_mrg, "vnet_mrg" },
+	{ t_chain, "chain" },
+	{ t_read_write, "read_write" },
+	{ t_hostile, "hostile" },
+	{ t_sticky, "sticky" },
+	{ t_setup, "setup" },
+	{ t_event_idx, "event_idx" },
+	{ t_random, "random" },
 };
 
 int main(int argc, char **argv)
