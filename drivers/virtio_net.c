@@ -6,9 +6,12 @@
  * neither computes nor checks TCP checksums (kernel/net.h NET_OFF_*), this
  * file does what the device's header does not vouch for (netcsum.c). With
  * GUEST_TSO4 and MRG_RXBUF the host may send TCP segments of up to 64 KiB,
- * spread over page-sized receive buffers (num_buffers in the first's header). */
+ * spread over page-sized receive buffers (num_buffers in the first's header);
+ * with HOST_TSO4 a burst of lwIP's segments of one flow leaves as one frame
+ * (netcoal.c) that the host cuts up again, sent at the scheduler's flush. */
 #include "kernel.h"
 #include "net.h"
+#include "netcoal.h"
 #include "netcsum.h"
 #include "virtio.h"
 
@@ -16,6 +19,8 @@
 #define BUFSZ 2048 /* header + 1514-byte frame, two per page */
 #define HDR   sizeof(struct virtio_net_hdr)
 #define NMRG  64 /* receive buffers with MRG_RXBUF: a page each; 17 hold 64 KiB */
+#define NBIG  2  /* HOST_TSO4: joined frames of up to 64 KiB, one held, one sent */
+#define BIGSZ (17 * PAGE_SIZE)
 
 static struct vdev *dev;
 static int vnet_send(const void *frame, size_t len);
@@ -27,6 +32,9 @@ static uint8_t *txfree[NBUF];
 static unsigned ntxfree;
 static uint64_t feat;                     /* negotiated */
 static unsigned nrx = NBUF, rxsz = BUFSZ; /* receive buffers: NMRG of a page with MRG_RXBUF */
+static uint8_t *bigbuf, *bigfree[NBIG];   /* HOST_TSO4's */
+static unsigned nbigfree;
+static struct netcoal coal; /* the burst being joined, in a big buffer after its header */
 
 static void rx_post(uint8_t *b) { virtq_add(&rxq, (uint64_t)b, rxsz, 1, b); }
 
@@ -35,13 +43,61 @@ static void tx_reap(void)
 {
 	void *b;
 	uint32_t len;
-	while (virtq_get(&txq, &b, &len) == 1)
-		txfree[ntxfree++] = b;
+	while (virtq_get(&txq, &b, &len) == 1) {
+		if (bigbuf && (uint8_t *)b >= bigbuf && (uint8_t *)b < bigbuf + NBIG * BIGSZ)
+			bigfree[nbigfree++] = b;
+		else
+			txfree[ntxfree++] = b;
+	}
+}
+
+/* HOST_TSO4: the held burst goes out, one frame the host's GSO cuts into the
+ * segments it was joined from (5.1.6.2.1); net_flush() calls it too. */
+static void tso_flush(void)
+{
+	if (!coal.len)
+		return;
+	uint8_t *b = coal.f - HDR;
+	uint32_t len = coal.len;
+	unsigned gso;
+	struct virtio_net_hdr h = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		                    .csum_start = (uint16_t)coal.l4,
+		                    .csum_offset = 16 };
+	if (coal.nseg > 1)
+		h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4, h.hdr_len = (uint16_t)coal.hdr;
+	netcoal_finish(&coal, &gso);
+	h.gso_size = (uint16_t)gso;
+	memcpy(b, &h, HDR);
+	if (virtq_add(&txq, (uint64_t)b, HDR + len, 0, b) < 0) {
+		bigfree[nbigfree++] = b; /* a full ring drops, as for one frame */
+		return;
+	}
+	if (virtq_kick_needed(&txq))
+		vdev_notify(dev, 1);
+}
+
+/* HOST_TSO4: 1 when the frame joined the held burst or began one. Anything else
+ * sends the held burst first, so frames leave in lwIP's order. */
+static int tso_take(const void *frame, size_t len)
+{
+	if (netcoal_append(&coal, frame, len))
+		return 1;
+	tso_flush();
+	if (!nbigfree)
+		return 0;
+	coal.f = bigfree[nbigfree - 1] + HDR;
+	coal.cap = 65535; /* what a device takes, with room to spare in BIGSZ */
+	if (!netcoal_start(&coal, frame, len))
+		return 0;
+	nbigfree--;
+	return 1;
 }
 
 static int vnet_send(const void *frame, size_t len)
 {
 	tx_reap();
+	if (ndev.flush && tso_take(frame, len))
+		return 0;
 	if (len > BUFSZ - HDR || !ntxfree || txq.broken)
 		return -1; /* a full ring drops, as a NIC would; TCP retransmits */
 	uint8_t *b = txfree[--ntxfree];
@@ -156,7 +212,8 @@ int vnet_init(struct vdev *d)
 		1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_F_EVENT_IDX;
 	if (net_config.offload)
 		want |= 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
-		        1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_MRG_RXBUF;
+		        1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_MRG_RXBUF |
+		        1ull << VIRTIO_NET_F_HOST_TSO4;
 	if (vdev_negotiate(d, want, &got) < 0) {
 		kprintf("spore: virtio-net: feature negotiation failed\n");
 		return -1;
@@ -166,6 +223,12 @@ int vnet_init(struct vdev *d)
 	feat = got;
 	if (got & 1ull << VIRTIO_NET_F_MRG_RXBUF)
 		nrx = NMRG, rxsz = PAGE_SIZE;
+	int tso = (got & 1ull << VIRTIO_NET_F_HOST_TSO4) && (got & 1ull << VIRTIO_NET_F_CSUM);
+	if (tso && (bigbuf = mem_alloc_pages(NBIG * BIGSZ / PAGE_SIZE))) {
+		for (unsigned i = 0; i < NBIG; i++)
+			bigfree[nbigfree++] = bigbuf + i * BIGSZ;
+		ndev.flush = tso_flush; /* HOST_TSO4 on */
+	}
 	rxbuf = mem_alloc_pages(nrx * rxsz / PAGE_SIZE); /* 7. queues */
 	txbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);
 	if (!rxbuf || !txbuf || vdev_setup_queue(d, 0, &rxq, 64) < 0 ||
@@ -181,9 +244,10 @@ int vnet_init(struct vdev *d)
 	ndev.offload = (got & 1ull << VIRTIO_NET_F_CSUM ? NET_OFF_TCP_CSUM_TX : 0) |
 	               (got & 1ull << VIRTIO_NET_F_GUEST_CSUM ? NET_OFF_TCP_CSUM_RX : 0);
 	if (opt_boottime) /* what was negotiated, for tests and docs/virtio.md */
-		kprintf("spore: virtio-net: offloads%s%s%s%s%s\n",
+		kprintf("spore: virtio-net: offloads%s%s%s%s%s%s\n",
 		        got & 1ull << VIRTIO_NET_F_CSUM ? " csum" : "",
 		        got & 1ull << VIRTIO_NET_F_GUEST_CSUM ? " guest_csum" : "",
+		        ndev.flush ? " host_tso4" : "",
 		        got & 1ull << VIRTIO_NET_F_GUEST_TSO4 ? " guest_tso4" : "",
 		        got & 1ull << VIRTIO_NET_F_MRG_RXBUF ? " mrg_rxbuf" : "",
 		        ndev.offload ? "" : " none");

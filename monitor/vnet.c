@@ -3,8 +3,9 @@
  * receives (tap -> guest), queue 1 transmits (guest -> tap). Features: VERSION_1,
  * MAC, STATUS, EVENT_IDX, checksum offload both ways (CSUM, GUEST_CSUM), and TCP
  * segments of up to 64 KiB to the guest (GUEST_TSO4) over merged receive buffers
- * (MRG_RXBUF): the tap has IFF_VNET_HDR (net_vnet), so the header crosses it, and
- * TUNSETOFFLOAD follows what the guest took. The guest's header is never passed on as it came: a
+ * (MRG_RXBUF), and from it (HOST_TSO4, cut up by the tap's GSO): the tap has
+ * IFF_VNET_HDR (net_vnet), so the header crosses it, and TUNSETOFFLOAD follows what
+ * the guest took. The guest's header is never passed on as it came: a
  * new one is built from fields checked against the frame (a checksum must lie inside it). Guest
  * buffers come only from vq.c's checked chains. The guest is interrupted once a batch, when this
  * side is about to wait. */
@@ -43,7 +44,8 @@ void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6])
 	d->features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
 	              1ull << VIRTIO_NET_F_STATUS | 1ull << VIRTIO_F_EVENT_IDX |
 	              1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
-	              1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_MRG_RXBUF;
+	              1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_MRG_RXBUF |
+	              1ull << VIRTIO_NET_F_HOST_TSO4;
 	d->nq = 2;
 	memcpy(d->config, mac, 6);
 	d->config[6] = VIRTIO_NET_S_LINK_UP;
@@ -84,8 +86,21 @@ static const char *tx_header(const struct vdev *d, const struct virtio_net_hdr *
 	*h = (struct virtio_net_hdr){ 0 };
 	if (g->flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
 		return "unknown header flags";
-	if (g->gso_type != VIRTIO_NET_HDR_GSO_NONE)
-		return "GSO not negotiated";
+	if (g->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+		if (flen > HC_NET_FRAME_MAX)
+			return "longer than 1514 bytes without GSO"; /* 14..1514, as on the
+			                                                hypercall path */
+	} else {
+		/* 5.1.6.2.1: TCP/IPv4 only, its checksum left partial, segments of
+		 * some bytes, the headers inside the frame (the tap refuses less) */
+		if (g->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || !has(d, VIRTIO_NET_F_HOST_TSO4))
+			return "GSO not negotiated";
+		if (!(g->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || !g->gso_size || g->hdr_len > flen)
+			return "GSO without a partial checksum, a segment size or its headers";
+		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		h->gso_size = g->gso_size;
+		h->hdr_len = g->hdr_len;
+	}
 	if (g->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		if (!has(d, VIRTIO_NET_F_CSUM))
 			return "NEEDS_CSUM without CSUM";
@@ -160,8 +175,8 @@ static int tx(struct vdev *d)
 		uint32_t len = vq_read(&ch, 0, n.out, HDR + FRAME_MAX);
 		struct virtio_net_hdr g, h;
 		memcpy(&g, n.out, HDR); /* once: the guest may rewrite its copy */
-		/* 14..1514 bytes, as on the hypercall path: no GSO was offered. */
-		if (ch.rlen < HDR + 14 || ch.rlen > HDR + HC_NET_FRAME_MAX ||
+		/* 14..1514 bytes, or up to 64 KiB with GSO (tx_header) */
+		if (ch.rlen < HDR + 14 || ch.rlen > HDR + FRAME_MAX ||
 		    tx_header(d, &g, len - HDR, &h)) {
 			vnet_drops++; /* not a frame: dropped, the buffer returned */
 		} else if (memcpy(n.out, &h, HDR), write(n.tap, n.out, len) < 0) {

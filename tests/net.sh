@@ -39,7 +39,7 @@ for host in $hosts; do
 	grep -q "fault\|panic" $out && say FAIL "the guest reported a fault (see $out)"
 	# QEMU's virtio-net over a vnet_hdr tap offers the offloads the guest takes.
 	case $host in microvm|q35)
-		if grep -q "virtio-net: offloads csum guest_csum guest_tso4 mrg_rxbuf" $out; then say ok "offloads: checksums both ways, TSO to the guest"
+		if grep -q "virtio-net: offloads csum guest_csum host_tso4 guest_tso4 mrg_rxbuf" $out; then say ok "offloads: checksums and TSO both ways"
 		else say FAIL "offloads not negotiated: $(grep -m1 'virtio-net: offloads' $out)"; fi ;;
 	esac
 	lib_cleanup

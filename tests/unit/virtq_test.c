@@ -5,10 +5,12 @@
  * queue broken and never hand out a bad buffer, and a device rewriting the
  * descriptor table, which must change nothing the driver decides. And the
  * checksum offload helpers (drivers/netcsum.c) against a plain RFC 1071 sum,
- * with malformed frames. "ok NAME" / "FAIL NAME: why". */
+ * with malformed frames, and HOST_TSO4's segment coalescing (drivers/netcoal.c). "ok NAME" / "FAIL
+ * NAME: why". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "netcoal.h"
 #include "netcsum.h"
 #include "unit.h"
 #include "virtio.h"
@@ -428,6 +430,119 @@ static const char *t_netcsum(void)
 	return NULL;
 }
 
+/* A segment of lwIP's: seq, pay bytes of payload, TCP flags; its length. */
+static size_t seg(uint8_t *f, uint32_t seq, unsigned pay, uint8_t flags)
+{
+	size_t len = tcp_frame(f, 5, 20 + pay);
+	uint8_t *tcp = f + 34;
+	tcp[4] = (uint8_t)(seq >> 24), tcp[5] = (uint8_t)(seq >> 16);
+	tcp[6] = (uint8_t)(seq >> 8), tcp[7] = (uint8_t)seq;
+	tcp[13] = flags;
+	tcp[14] = 0x10; /* window */
+	for (unsigned i = 0; i < pay; i++)
+		tcp[20 + i] = (uint8_t)(seq + i); /* the stream's bytes: joined, they run on */
+	return len;
+}
+
+static const char *t_netcoal(void)
+{
+	static uint8_t held[70000], f[2000];
+	struct netcoal c = { .f = held, .cap = 65535 };
+	struct netcsum_tcp t;
+	unsigned gso;
+	size_t len;
+
+	/* 1000, 1000, then a short 500: joined; nothing after the short one. */
+	len = seg(f, 5000, 1000, 0x10);
+	CHECK(netcoal_start(&c, f, len) && c.mss == 1000 && c.hdr == 54, "start");
+	len = seg(f, 6000, 1000, 0x10);
+	CHECK(netcoal_append(&c, f, len), "second segment");
+	len = seg(f, 7000, 500, 0x10);
+	CHECK(netcoal_append(&c, f, len), "short last segment");
+	len = seg(f, 7500, 1000, 0x10);
+	CHECK(!netcoal_append(&c, f, len), "a segment after a short one");
+	CHECK(c.nseg == 3 && c.len == 54 + 2500, "%u segments, %u bytes", c.nseg, c.len);
+	uint32_t total = c.len;
+	netcoal_finish(&c, &gso);
+	CHECK(gso == 1000 && c.len == 0, "gso_size %u", gso);
+	CHECK((held[16] << 8 | held[17]) == 40 + 2500, "IP length");
+	CHECK(ref_csum(held + 14, 20, 0) == 0, "IP header checksum");
+	for (unsigned i = 0; i < 2500; i++)
+		CHECK(held[54 + i] == (uint8_t)(5000 + i), "byte %u of the stream", i);
+	CHECK(netcsum_classify(held, total, &t) == NETCSUM_TCP4 && t.l4len == 2520, "classify");
+	CHECK(netcsum_complete(held, total, 34, 16) == 0 && netcsum_ok(held, &t),
+	      "the joined segment's checksum");
+	/* One segment: no GSO. */
+	len = seg(f, 1, 300, 0x10);
+	CHECK(netcoal_start(&c, f, len), "start");
+	netcoal_finish(&c, &gso);
+	CHECK(gso == 0, "one segment: gso_size %u", gso);
+	/* PSH ends it, and is kept on the joined frame. */
+	len = seg(f, 100, 1000, 0x10);
+	netcoal_start(&c, f, len);
+	len = seg(f, 1100, 1000, 0x18);
+	CHECK(netcoal_append(&c, f, len) && c.closed && (held[34 + 13] & 0x08), "PSH");
+	len = seg(f, 2100, 1000, 0x10);
+	CHECK(!netcoal_append(&c, f, len), "a segment after PSH");
+	netcoal_finish(&c, &gso);
+	/* What never starts. */
+	static const struct {
+		unsigned at;
+		uint8_t v;
+		const char *what;
+	} nostart[] = {
+		{ 34 + 13, 0x18, "PSH" },   { 34 + 13, 0x12, "SYN" }, { 34 + 13, 0x11, "FIN" },
+		{ 34 + 13, 0x14, "RST" },   { 34 + 13, 0x30, "URG" }, { 34 + 13, 0x00, "no ACK" },
+		{ 14, 0x46, "IP options" }, { 23, 17, "UDP" },        { 20, 0x20, "a fragment" },
+	};
+	for (unsigned k = 0; k < sizeof(nostart) / sizeof(nostart[0]); k++) {
+		len = seg(f, 1, 1000, 0x10);
+		f[nostart[k].at] = nostart[k].v;
+		CHECK(!netcoal_start(&c, f, len), "%s held", nostart[k].what);
+	}
+	len = seg(f, 1, 0, 0x10);
+	CHECK(!netcoal_start(&c, f, len), "a bare ACK held");
+	len = seg(f, 1, 1000, 0x10);
+	CHECK(!netcoal_start(&c, f, len + 6), "a padded frame held");
+	/* What never joins: each against a held 1000-byte segment at 1. */
+	static const struct {
+		unsigned at;
+		uint8_t v;
+		const char *what;
+	} nojoin[] = {
+		{ 0, 0x77, "another destination MAC" },
+		{ 15, 0x10, "another TOS" },
+		{ 22, 63, "another TTL" },
+		{ 29, 9, "another source address" },
+		{ 33, 9, "another destination address" },
+		{ 35, 9, "another source port" },
+		{ 37, 9, "another destination port" },
+		{ 45, 0x7, "another ack" },
+		{ 48, 0x20, "another window" },
+		{ 34 + 13, 0x11, "FIN" },
+		{ 34 + 13, 0x12, "SYN" },
+	};
+	for (unsigned k = 0; k < sizeof(nojoin) / sizeof(nojoin[0]); k++) {
+		netcoal_start(&c, f, seg(f, 1, 1000, 0x10));
+		len = seg(f, 1001, 1000, 0x10);
+		f[nojoin[k].at] ^= nojoin[k].v;
+		CHECK(!netcoal_append(&c, f, len), "%s joined", nojoin[k].what);
+		netcoal_finish(&c, &gso);
+	}
+	netcoal_start(&c, f, seg(f, 1, 1000, 0x10));
+	CHECK(!netcoal_append(&c, f, seg(f, 1002, 1000, 0x10)), "a sequence gap joined");
+	CHECK(!netcoal_append(&c, f, seg(f, 1, 1000, 0x10)), "a retransmission joined");
+	CHECK(!netcoal_append(&c, f, seg(f, 1001, 1001, 0x10)), "a segment past mss joined");
+	/* 64 KiB: up to an IP length of 65535, not past. */
+	uint32_t next = 1001;
+	while (netcoal_append(&c, f, seg(f, next, 1000, 0x10)))
+		next += 1000;
+	CHECK(c.len - 14 <= 65535 && c.len - 14 + 1000 > 65535, "stopped at %u bytes", c.len);
+	netcoal_finish(&c, &gso);
+	CHECK(!netcoal_append(&c, f, seg(f, next, 1000, 0x10)), "joined with nothing held");
+	return NULL;
+}
+
 static const struct unit_test tests[] = {
 	{ t_chain, "virtq_chain" },
 	{ t_need_event, "virtq_event_idx" },
@@ -440,6 +555,7 @@ static const struct unit_test tests[] = {
 	{ t_hostile_freelist, "virtq_hostile_desc_freelist" },
 	{ t_hostile_avail, "virtq_hostile_avail_idx" },
 	{ t_netcsum, "netcsum" },
+	{ t_netcoal, "netcoal" },
 };
 
 int main(int argc, char **argv) { return UNIT_RUN(tests, argc, argv, ""); }
