@@ -128,7 +128,7 @@ static int vnet_send(const void *frame, size_t len)
  * it never crossed a wire) is checked here. A TCP fragment cannot be: dropped
  * (TCP sizes its segments to the path; nothing here sends it fragments). A
  * partial checksum on anything else (UDP from the host's own stack) is
- * completed here, since lwIP checks those. 0: drop the frame. */
+ * completed here, since lwIP checks those, and so is a SYN's. 0: drop the frame. */
 static int rx_csum(const struct virtio_net_hdr *h, uint8_t *f, size_t n)
 {
 	struct netcsum_tcp t;
@@ -139,8 +139,9 @@ static int rx_csum(const struct virtio_net_hdr *h, uint8_t *f, size_t n)
 	if (!(ndev.offload & NET_OFF_TCP_CSUM_RX))
 		return 1; /* lwIP checks */
 	int kind = netcsum_classify(f, n, &t);
+	/* SYNs too: the TIME-WAIT hook (libc/net/twsyn.c) checks theirs itself */
 	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-		return kind == NETCSUM_TCP4 ||
+		return (kind == NETCSUM_TCP4 && !(f[t.l4 + 13] & 0x02)) ||
 		       netcsum_complete(f, n, h->csum_start, h->csum_offset) == 0;
 	if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID)
 		return kind != NETCSUM_FRAG;
