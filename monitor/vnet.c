@@ -5,10 +5,10 @@
  * segments of up to 64 KiB to the guest (GUEST_TSO4) over merged receive buffers
  * (MRG_RXBUF), and from it (HOST_TSO4, cut up by the tap's GSO): the tap has
  * IFF_VNET_HDR (net_vnet), so the header crosses it, and TUNSETOFFLOAD follows what
- * the guest took. The guest's header is never passed on as it came: a
- * new one is built from fields checked against the frame (a checksum must lie inside it). Guest
- * buffers come only from vq.c's checked chains. The guest is interrupted once a batch, when this
- * side is about to wait. */
+ * the guest took. The guest's header is never passed on as it came: a new one is
+ * built from fields checked against the frame (a checksum must lie inside it).
+ * Guest buffers come only from vq.c's checked chains. The guest is interrupted
+ * once a batch, when this side is about to wait. */
 #include <errno.h>
 #include <linux/if_tun.h>
 #include <stdint.h>
@@ -174,7 +174,7 @@ static int tx(struct vdev *d)
 			return done;
 		uint32_t len = vq_read(&ch, 0, n.out, HDR + FRAME_MAX);
 		struct virtio_net_hdr g, h;
-		memcpy(&g, n.out, HDR); /* once: the guest may rewrite its copy */
+		memcpy(&g, n.out, HDR); /* from our copy: what is checked is what is sent */
 		/* 14..1514 bytes, or up to 64 KiB with GSO (tx_header) */
 		if (ch.rlen < HDR + 14 || ch.rlen > HDR + FRAME_MAX ||
 		    tx_header(d, &g, len - HDR, &h)) {
