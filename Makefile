@@ -173,9 +173,10 @@ $(UNIT:%=$(B)/tests/unit/%): tests/unit/unit.h
 $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/memmap.c kernel/mem.c kernel/options.c
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Iarch/x86_64 -o $@ $(filter %.c,$^)
 
-$(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h
+$(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h \
+		          drivers/netcsum.c drivers/netcsum.h drivers/netcoal.c drivers/netcoal.h
 	@mkdir -p $(@D); $(TEST_CC) -Idrivers -Iarch/x86_64 -o $@ \
-	    tests/unit/virtq_test.c drivers/virtq.c
+	    tests/unit/virtq_test.c drivers/virtq.c drivers/netcsum.c drivers/netcoal.c
 $(B)/tests/unit/vq_test: tests/unit/vq_test.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c \
 		       monitor/monitor.h drivers/virtio_reg.h
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/unit/vq_test.c monitor/vq.c \

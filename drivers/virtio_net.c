@@ -1,30 +1,58 @@
 // SPDX-License-Identifier: MIT
 /* virtio-net (spec 5.1) over either transport: queue 0 receives, queue 1
  * transmits, each buffer one descriptor holding the 12-byte header and the
- * frame. Buffers are preallocated; nothing is allocated per packet. */
+ * frame. Buffers are preallocated; nothing is allocated per packet. Checksum
+ * offload both ways when the device offers it (CSUM, GUEST_CSUM): lwIP then
+ * neither computes nor checks TCP checksums (kernel/net.h NET_OFF_*), this
+ * file does what the device's header does not vouch for (netcsum.c). With
+ * GUEST_TSO4 and MRG_RXBUF the host may send TCP segments of up to 64 KiB,
+ * spread over page-sized receive buffers (num_buffers in the first's header);
+ * with HOST_TSO4 a burst of lwIP's segments of one flow leaves as one frame
+ * (netcoal.c) that the host cuts up again, sent at the scheduler's flush. */
 #include "kernel.h"
 #include "net.h"
+#include "netcoal.h"
+#include "netcsum.h"
 #include "virtio.h"
 
 #define NBUF  32   /* receive and transmit buffers each */
 #define BUFSZ 2048 /* header + 1514-byte frame, two per page */
 #define HDR   sizeof(struct virtio_net_hdr)
+#define NMRG  64 /* receive buffers with MRG_RXBUF: a page each; 17 hold 64 KiB */
+#define NBIG  2  /* HOST_TSO4: joined frames of up to 64 KiB, one held, one sent */
+#define BIGSZ (17 * PAGE_SIZE)
 
 static struct vdev *dev;
+static int vnet_send(const void *frame, size_t len);
+static long vnet_recv(void *buf, size_t size);
+static void vnet_flush(void);
+static struct net_dev ndev = {
+	.send = vnet_send, .recv = vnet_recv, .flush = vnet_flush, .mtu = 1500
+};
 static struct virtq rxq, txq;
 static uint8_t *rxbuf, *txbuf;
 static uint8_t *txfree[NBUF];
 static unsigned ntxfree;
+static uint64_t feat;                     /* negotiated */
+static unsigned nrx = NBUF, rxsz = BUFSZ; /* receive buffers: NMRG of a page with MRG_RXBUF */
+static uint8_t *bigbuf, *bigfree[NBIG];   /* HOST_TSO4's */
+static unsigned nbigfree;
+static struct netcoal coal; /* the burst being joined, in a big buffer after its header */
+static int tso_on;          /* HOST_TSO4 negotiated */
 
-static void rx_post(uint8_t *b) { virtq_add(&rxq, (uint64_t)b, BUFSZ, 1, b); }
+static void rx_post(uint8_t *b) { virtq_add(&rxq, (uint64_t)b, rxsz, 1, b); }
 
 /* Transmit buffers the device is done with go back on the free list. */
 static void tx_reap(void)
 {
 	void *b;
 	uint32_t len;
-	while (virtq_get(&txq, &b, &len) == 1)
-		txfree[ntxfree++] = b;
+	while (virtq_get(&txq, &b, &len) == 1) {
+		if (bigbuf && (uint8_t *)b >= bigbuf && (uint8_t *)b < bigbuf + NBIG * BIGSZ)
+			bigfree[nbigfree++] = b;
+		else
+			txfree[ntxfree++] = b;
+	}
 }
 
 /* Transmit kicks wait for the scheduler's net_flush (a thread switch or a halt):
@@ -46,26 +74,112 @@ static void tx_kick_later(void)
 		tx_kick();
 }
 
+/* HOST_TSO4: the held burst goes out, one frame the host's GSO cuts into the
+ * segments it was joined from (5.1.6.2.1); net_flush() calls it too. */
+static void tso_flush(void)
+{
+	if (!coal.len)
+		return;
+	uint8_t *b = coal.f - HDR;
+	uint32_t len = coal.len;
+	unsigned gso;
+	struct virtio_net_hdr h = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		                    .csum_start = (uint16_t)coal.l4,
+		                    .csum_offset = 16 };
+	if (coal.nseg > 1)
+		h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4, h.hdr_len = (uint16_t)coal.hdr;
+	netcoal_finish(&coal, &gso);
+	h.gso_size = (uint16_t)gso;
+	memcpy(b, &h, HDR);
+	if (virtq_add(&txq, (uint64_t)b, HDR + len, 0, b) < 0) {
+		bigfree[nbigfree++] = b; /* a full ring drops, as for one frame */
+		return;
+	}
+	tx_kick_later();
+}
+
+/* The scheduler's flush: the held burst, then one kick for all that waits. */
 static void vnet_flush(void)
 {
+	if (tso_on)
+		tso_flush();
 	if (tx_unkicked)
 		tx_kick();
+}
+
+/* HOST_TSO4: 1 when the frame joined the held burst or began one. Anything else
+ * sends the held burst first, so frames leave in lwIP's order. */
+static int tso_take(const void *frame, size_t len)
+{
+	if (netcoal_append(&coal, frame, len))
+		return 1;
+	tso_flush();
+	if (!nbigfree)
+		return 0;
+	coal.f = bigfree[nbigfree - 1] + HDR;
+	coal.cap = 65535; /* what a device takes, with room to spare in BIGSZ */
+	if (!netcoal_start(&coal, frame, len))
+		return 0;
+	nbigfree--;
+	return 1;
 }
 
 static int vnet_send(const void *frame, size_t len)
 {
 	tx_reap();
+	if (tso_on && tso_take(frame, len))
+		return 0;
 	if (len > BUFSZ - HDR || !ntxfree || txq.broken)
 		return -1; /* a full ring drops, as a NIC would; TCP retransmits */
 	uint8_t *b = txfree[--ntxfree];
-	memset(b, 0, HDR); /* no offloads */
+	memset(b, 0, HDR);
 	memcpy(b + HDR, frame, len);
+	struct netcsum_tcp t;
+	if ((ndev.offload & NET_OFF_TCP_CSUM_TX) &&
+	    netcsum_classify(b + HDR, len, &t) == NETCSUM_TCP4) {
+		/* lwIP left the checksum at 0: the pseudo-header's sum goes there, the
+		 * device sums the segment over it (5.1.6.2) */
+		netcsum_partial(b + HDR, &t);
+		struct virtio_net_hdr h = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			                    .csum_start = (uint16_t)t.l4,
+			                    .csum_offset = 16 };
+		memcpy(b, &h, HDR);
+	}
 	if (virtq_add(&txq, (uint64_t)b, (uint32_t)(HDR + len), 0, b) < 0) {
 		txfree[ntxfree++] = b;
 		return -1;
 	}
 	tx_kick_later();
 	return 0;
+}
+
+/* GUEST_CSUM: lwIP checks no TCP checksum, so a segment the device neither
+ * checked (DATA_VALID) nor left for the guest's own stack to sum (NEEDS_CSUM:
+ * it never crossed a wire) is checked here. A TCP fragment cannot be: dropped
+ * (TCP sizes its segments to the path; nothing here sends it fragments). A
+ * partial checksum on anything else (UDP from the host's own stack) is
+ * completed here, since lwIP checks those, and so is a SYN's. 0: drop the frame. */
+static int rx_csum(const struct virtio_net_hdr *h, uint8_t *f, size_t n)
+{
+	struct netcsum_tcp t;
+
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE &&
+	    (h->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || !(feat & 1ull << VIRTIO_NET_F_GUEST_TSO4)))
+		return 0; /* a segment past the MTU we did not ask for */
+	if (!(ndev.offload & NET_OFF_TCP_CSUM_RX))
+		return 1; /* lwIP checks */
+	int kind = netcsum_classify(f, n, &t);
+	/* SYNs too: the TIME-WAIT hook (libc/net/twsyn.c) checks theirs itself */
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		return (kind == NETCSUM_TCP4 && !(f[t.l4 + 13] & 0x02)) ||
+		       netcsum_complete(f, n, h->csum_start, h->csum_offset) == 0;
+	if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID)
+		return kind != NETCSUM_FRAG;
+	switch (kind) {
+	case NETCSUM_TCP4: return netcsum_ok(f, &t);
+	case NETCSUM_FRAG: return 0;
+	default: return 1; /* not TCP: lwIP checks it */
+	}
 }
 
 /* The next frame; one that does not fit (or has no header) is dropped and
@@ -83,34 +197,70 @@ static long vnet_recv(void *buf, size_t size)
 		}
 		if (r == 0)
 			return 0;
-		uint8_t *b = c;
-		long n = len > HDR && len - HDR <= size ? (long)(len - HDR) : 0;
-		memcpy(buf, b + HDR, (size_t)n);
-		rx_post(b);
+		struct virtio_net_hdr h = { 0 };
+		size_t n = 0;
+		int ok = len >= HDR && len - HDR <= size;
+		if (ok) {
+			memcpy(&h, c, HDR);
+			n = len - HDR;
+			memcpy(buf, (uint8_t *)c + HDR, n);
+		}
+		rx_post(c);
+		/* MRG_RXBUF: the frame goes on in the next num_buffers - 1 used
+		 * buffers, which the device published with the first (5.1.6.4.2);
+		 * all of them are taken back even when the frame is dropped. */
+		unsigned nb = ok && (feat & 1ull << VIRTIO_NET_F_MRG_RXBUF) ? h.num_buffers : 1;
+		ok &= nb >= 1;
+		for (unsigned k = 1; k < nb; k++) {
+			r = virtq_get(&rxq, &c, &len);
+			if (r < 0)
+				continue; /* reported at the next call */
+			if (r == 0) {
+				ok = 0; /* fewer than it said: lost */
+				break;
+			}
+			if (len <= size - n)
+				memcpy((uint8_t *)buf + n, c, len);
+			else
+				ok = 0;
+			n += ok ? len : 0;
+			rx_post(c);
+		}
 		if (virtq_kick_needed(&rxq))
 			vdev_notify(dev, 0);
-		if (n)
-			return n;
+		/* a bad TCP checksum: lost, as on a wire */
+		if (ok && n && rx_csum(&h, buf, n))
+			return (long)n;
 	}
 }
-
-static struct net_dev ndev = {
-	.send = vnet_send, .recv = vnet_recv, .flush = vnet_flush, .mtu = 1500
-};
 
 int vnet_init(struct vdev *d)
 {
 	uint64_t got;
 
 	dev = d;
-	if (vdev_negotiate(d,
-	                   1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
-	                           1ull << VIRTIO_F_EVENT_IDX,
-	                   &got) < 0) {
+	uint64_t want =
+		1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_F_EVENT_IDX;
+	if (net_config.offload)
+		want |= 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
+		        1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_MRG_RXBUF |
+		        1ull << VIRTIO_NET_F_HOST_TSO4;
+	if (vdev_negotiate(d, want, &got) < 0) {
 		kprintf("spore: virtio-net: feature negotiation failed\n");
 		return -1;
 	}
-	rxbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE); /* 7. queues */
+	/* A device that gives GUEST_TSO4 without GUEST_CSUM breaks 5.1.3.1, but
+	 * what it sends is still taken safely: whole segments, checksums checked. */
+	feat = got;
+	if (got & 1ull << VIRTIO_NET_F_MRG_RXBUF)
+		nrx = NMRG, rxsz = PAGE_SIZE;
+	int tso = (got & 1ull << VIRTIO_NET_F_HOST_TSO4) && (got & 1ull << VIRTIO_NET_F_CSUM);
+	if (tso && (bigbuf = mem_alloc_pages(NBIG * BIGSZ / PAGE_SIZE))) {
+		for (unsigned i = 0; i < NBIG; i++)
+			bigfree[nbigfree++] = bigbuf + i * BIGSZ;
+		tso_on = 1; /* HOST_TSO4 on */
+	}
+	rxbuf = mem_alloc_pages(nrx * rxsz / PAGE_SIZE); /* 7. queues */
 	txbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);
 	if (!rxbuf || !txbuf || vdev_setup_queue(d, 0, &rxq, 64) < 0 ||
 	    vdev_setup_queue(d, 1, &txq, 64) < 0) {
@@ -122,11 +272,21 @@ int vnet_init(struct vdev *d)
 		ndev.mac[i] =
 			got & 1ull << VIRTIO_NET_F_MAC ? vdev_config8(d, i) : (uint8_t)(i ? i : 2);
 	rxq.event_idx = txq.event_idx = !!(got & 1ull << VIRTIO_F_EVENT_IDX);
+	ndev.offload = (got & 1ull << VIRTIO_NET_F_CSUM ? NET_OFF_TCP_CSUM_TX : 0) |
+	               (got & 1ull << VIRTIO_NET_F_GUEST_CSUM ? NET_OFF_TCP_CSUM_RX : 0);
+	if (opt_boottime) /* what was negotiated, for tests and docs/virtio.md */
+		kprintf("spore: virtio-net: offloads%s%s%s%s%s%s\n",
+		        got & 1ull << VIRTIO_NET_F_CSUM ? " csum" : "",
+		        got & 1ull << VIRTIO_NET_F_GUEST_CSUM ? " guest_csum" : "",
+		        tso_on ? " host_tso4" : "",
+		        got & 1ull << VIRTIO_NET_F_GUEST_TSO4 ? " guest_tso4" : "",
+		        got & 1ull << VIRTIO_NET_F_MRG_RXBUF ? " mrg_rxbuf" : "",
+		        ndev.offload ? "" : " none");
 	/* Sent buffers are reaped at the next send: no interrupt for them (with
 	 * EVENT_IDX; used_event stays 0, so at most one a 65536 frames). */
 	txq.quiet = 1;
-	for (unsigned i = 0; i < NBUF && i < rxq.size; i++)
-		rx_post(rxbuf + i * BUFSZ);
+	for (unsigned i = 0; i < nrx && i < rxq.size; i++)
+		rx_post(rxbuf + i * rxsz);
 	for (unsigned i = 0; i < NBUF; i++)
 		txfree[ntxfree++] = txbuf + i * BUFSZ;
 	vdev_driver_ok(d); /* 8. live */

@@ -109,10 +109,19 @@ _Static_assert(sizeof(struct virtio_pci_common_cfg) == 0x38, "4.1.4.3 layout");
 #define VIRTIO_ID_RNG 4
 
 /* 5.1.3 virtio-net features; 5.1.6 its header (12 bytes with VERSION_1) */
-#define VIRTIO_NET_F_MAC    5
-#define VIRTIO_NET_F_STATUS 16
+#define VIRTIO_NET_F_CSUM       0 /* the device completes checksums we leave partial */
+#define VIRTIO_NET_F_GUEST_CSUM 1 /* we accept partial or host-validated checksums */
+#define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_GUEST_TSO4 7  /* we accept TCP/IPv4 segments past the MTU */
+#define VIRTIO_NET_F_HOST_TSO4  11 /* the device segments TCP/IPv4 for us */
+#define VIRTIO_NET_F_MRG_RXBUF  15 /* one received frame may span several buffers */
+#define VIRTIO_NET_F_STATUS     16
 struct virtio_net_hdr {
 	uint8_t flags, gso_type;
 	uint16_t hdr_len, gso_size, csum_start, csum_offset, num_buffers;
 };
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1 /* sum from csum_start, store at +csum_offset */
+#define VIRTIO_NET_HDR_F_DATA_VALID 2 /* the checksum was checked (GUEST_CSUM only) */
+#define VIRTIO_NET_HDR_GSO_NONE     0
+#define VIRTIO_NET_HDR_GSO_TCPV4    1
 #endif

@@ -16,13 +16,17 @@ struct net_dev {
 	long (*recv)(void *buf, size_t size);
 	/* Sends what send() batched, if the device batches (else NULL). */
 	void (*flush)(void);
+	unsigned offload; /* NET_OFF_*: what the device does in lwIP's stead */
 };
+#define NET_OFF_TCP_CSUM_TX 1 /* send() completes the TCP checksums lwIP leaves at 0 */
+#define NET_OFF_TCP_CSUM_RX 2 /* recv() returns no TCP segment with a bad checksum */
 
 /* The address, from the command line (kernel/options.c: ip=, gw=, dhcp=). */
 struct net_config {
 	uint32_t addr, gw; /* network byte order */
 	unsigned prefix;
 	int static_ip, dhcp;
+	int offload; /* offload=0: ask the device for no offloads (to measure them) */
 };
 extern struct net_config net_config;
 

@@ -11,7 +11,7 @@ uint64_t opt_memfs_bytes; /* memfs=SIZE: the writable /tmp and /data's limit (li
                            */
 struct mmio_dev opt_mmio[MMIO_DEV_MAX]; /* virtio-mmio devices the host named */
 int opt_nmmio;
-struct net_config net_config; /* ip=ADDR/PREFIX gw=ADDR dhcp=1 */
+struct net_config net_config = { .offload = 1 }; /* ip=ADDR/PREFIX gw=ADDR dhcp=1 offload=0 */
 
 /* Dotted quad, each part 0..255, network byte order in *out. */
 int parse_ipv4(const char *s, const char **end, uint32_t *out)
@@ -148,6 +148,7 @@ static const struct {
 	{ "ip", parse_ip, NULL, "A.B.C.D/PREFIX" },
 	{ "gw", parse_gw, NULL, "A.B.C.D" },
 	{ "dhcp", parse_bool, &net_config.dhcp, "0|1" },
+	{ "offload", parse_bool, &net_config.offload, "0|1" },
 	{ "entropy", parse_entropy, &opt_entropy, "auto|rdrand|host" },
 	{ "memstats", parse_secs, &opt_memstats, "SECONDS" },
 	{ "memfs", parse_size, NULL, "SIZE[K|M|G]" },

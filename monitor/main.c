@@ -597,6 +597,8 @@ devices:
 	if (vm.irqchip && !vm.ring3 && vm.tap_fd >= 0) {
 		/* The tap moves to virtio-net: the vCPU thread no longer touches it. */
 		vm.vdev = vdev;
+		if (net_vnet(&vm) < 0)
+			return HC_EXIT_SETUP;
 		vnet_init(&vdev[vm.nvdev++], vm.tap_fd, vm.tap_name, vm.net_mac);
 		vm.vnet_tap = vm.tap_fd;
 		vm.tap_fd = -1;

@@ -287,6 +287,7 @@ const char *net_check(const struct hc_net *b, uint64_t mem_size, int send, unsig
 
 /* net.c: --net=TAP */
 int net_open(struct vm *vm, const char *name); /* -1 after a message */
+int net_vnet(struct vm *vm); /* the tap again, with IFF_VNET_HDR; -1 after a message */
 int hc_net(struct vm *vm, unsigned nr, uint64_t gpa);
 
 /* blk.c: --disk=FILE */
@@ -304,8 +305,9 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
                        unsigned nev); /* pure; gdb_fd -1, core/snap NULL, nev 0: absent. ev:
                                          eventfds the vCPU thread wakes */
 unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
-                          const int *wr, unsigned nwr, int disk_fd); /* the I/O thread's (pure) */
-int seccomp_install_io(const struct vm *vm);                         /* -1 after a message */
+                          const int *wr, unsigned nwr, int disk_fd,
+                          int tap_fd);       /* the I/O thread's (pure) */
+int seccomp_install_io(const struct vm *vm); /* -1 after a message */
 size_t seccomp_report(char *buf, size_t size, int nr, uint32_t arch, uint64_t a0, uint64_t a1);
 int seccomp_install(const struct vm *vm); /* -1 after a message */
 
@@ -345,9 +347,12 @@ int vq_setup(struct vq *q, uint8_t *mem, uint64_t mem_size, uint16_t size, uint6
              uint64_t avail, uint64_t used, int event_idx); /* -1: broken */
 int vq_pop(struct vq *q, struct vq_chain *c);               /* 1 a chain, 0 none, -1 broken */
 void vq_push(struct vq *q, uint16_t head, uint32_t len);
-int vq_need_irq(struct vq *q); /* interrupt the guest now */
-int vq_arm(struct vq *q);      /* before sleeping: 1 if more came */
-void vq_quiet(struct vq *q);   /* while serving: no notifications */
+void vq_push_n(struct vq *q, const uint16_t *head, const uint32_t *len, unsigned n); /* one idx */
+void vq_unpop(struct vq *q, unsigned n); /* the last n popped: not taken after all */
+int vq_need_irq(struct vq *q);           /* interrupt the guest now */
+int vq_arm(struct vq *q);                /* before sleeping: 1 if more came */
+int vq_arm_more(struct vq *q);           /* the same on too few: 1 if more came */
+void vq_quiet(struct vq *q);             /* while serving: no notifications */
 uint32_t vq_read(const struct vq_chain *c, uint32_t off, void *buf, uint32_t len);
 uint32_t vq_write(const struct vq_chain *c, uint32_t off, const void *buf, uint32_t len);
 

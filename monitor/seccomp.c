@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -183,10 +184,11 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 
 /* Pure: the I/O thread's filter (iothread.c). It waits in epoll on one fd, reads the
  * tap and the eventfds in rd, writes the tap, the irqfds and stderr in wr, reads,
- * writes and syncs the disk (-1: none), takes the devices' locks; nothing else: no
- * ioctl at all, no open, no mmap. */
+ * writes and syncs the disk (-1: none), takes the devices' locks, and sets the tap's
+ * offloads (tap_fd, -1: none) to what the guest negotiated (vnet.c); nothing else: no
+ * other ioctl, no open, no mmap. */
 unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
-                          const int *wr, unsigned nwr, int disk_fd)
+                          const int *wr, unsigned nwr, int disk_fd, int tap_fd)
 {
 	struct filter prog = { f, 0 }, *p = &prog;
 
@@ -203,6 +205,10 @@ unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, un
 	allow_fds(p, __NR_pread64, &disk_fd, 1); /* virtio-blk */
 	allow_fds(p, __NR_pwrite64, &disk_fd, 1);
 	allow_fds(p, __NR_fdatasync, &disk_fd, 1);
+	if (tap_fd >= 0) { /* TUNSETOFFLOAD's argument is flags, not a pointer */
+		const uint64_t off[] = { (uint64_t)tap_fd, TUNSETOFFLOAD };
+		allow_args(p, __NR_ioctl, off, 2, 0);
+	}
 	stmt(p, BPF_RET | BPF_K, DENY);
 	return p->n;
 }
@@ -347,5 +353,6 @@ int seccomp_install_io(const struct vm *vm)
 			rd[nrd++] = vm->vdev[i].kick[q];
 		wr[nwr++] = vm->vdev[i].irqfd;
 	}
-	return install(f, seccomp_build_io(f, vm->io_epoll, rd, nrd, wr, nwr, vm->vblk_disk));
+	return install(f, seccomp_build_io(f, vm->io_epoll, rd, nrd, wr, nwr, vm->vblk_disk,
+	                                   vm->vnet_tap));
 }

@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: MIT
 /* virtio-net (virtio 1.x, 5.1) over --net's tap, served by the I/O thread: queue 0
  * receives (tap -> guest), queue 1 transmits (guest -> tap). Features: VERSION_1,
- * MAC, EVENT_IDX; no offloads, so every buffer holds the 12-byte header and one
- * plain Ethernet frame. Guest buffers come only from vq.c's checked chains. The
- * guest is interrupted once a batch, when this side is about to wait. */
+ * MAC, STATUS, EVENT_IDX, checksum offload both ways (CSUM, GUEST_CSUM), and TCP
+ * segments of up to 64 KiB to the guest (GUEST_TSO4) over merged receive buffers
+ * (MRG_RXBUF), and from it (HOST_TSO4, cut up by the tap's GSO): the tap has
+ * IFF_VNET_HDR (net_vnet), so the header crosses it, and TUNSETOFFLOAD follows what
+ * the guest took. The guest's header is never passed on as it came: a new one is
+ * built from fields checked against the frame (a checksum must lie inside it).
+ * Guest buffers come only from vq.c's checked chains. The guest is interrupted
+ * once a batch, when this side is about to wait. */
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "hypercall.h"
@@ -14,7 +21,7 @@
 #include "virtio_reg.h"
 
 #define HDR                  sizeof(struct virtio_net_hdr) /* 12 with VERSION_1 */
-#define FRAME_MAX            65536 /* more than a tap without offloads gives */
+#define FRAME_MAX            65536                         /* more than a tap without GSO gives */
 #define VIRTIO_NET_S_LINK_UP 1
 
 static struct {
@@ -22,8 +29,9 @@ static struct {
 	const char *name; /* --net's TAP, for messages */
 	int tap_ready;    /* epoll said readable (edge-triggered) and no EAGAIN since */
 	uint32_t pending; /* bytes of a frame read from the tap, waiting for a buffer */
-	uint8_t frame[HDR + FRAME_MAX]; /* that frame, after room for its header */
-	uint8_t out[FRAME_MAX];         /* a frame on its way to the tap: apart, so a
+	unsigned tun_off; /* TUN_F_* the tap was last given */
+	uint8_t frame[HDR + FRAME_MAX]; /* that frame, after the tap's header */
+	uint8_t out[HDR + FRAME_MAX];   /* a frame on its way to the tap: apart, so a
 	                                 * send never overwrites a pending receive */
 } n = { .tap = -1 };
 
@@ -34,13 +42,101 @@ void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6])
 {
 	d->id = VIRTIO_ID_NET;
 	d->features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
-	              1ull << VIRTIO_NET_F_STATUS | 1ull << VIRTIO_F_EVENT_IDX;
+	              1ull << VIRTIO_NET_F_STATUS | 1ull << VIRTIO_F_EVENT_IDX |
+	              1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
+	              1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_MRG_RXBUF |
+	              1ull << VIRTIO_NET_F_HOST_TSO4;
 	d->nq = 2;
 	memcpy(d->config, mac, 6);
 	d->config[6] = VIRTIO_NET_S_LINK_UP;
 	d->config_len = 8;
 	n.tap = tap;
 	n.name = name;
+	n.pending = 0;
+	n.tun_off = 0; /* net_vnet() cleared the tap's */
+}
+
+static int has(const struct vdev *d, unsigned feature)
+{
+	return !!(d->driver_features & 1ull << feature);
+}
+
+/* The tap hands the guest only what it negotiated: partial checksums with
+ * GUEST_CSUM. Set once the device is live (and again after a reset that changed
+ * it). A tap that refuses keeps handing out whole checksums, which is still right. */
+static void tap_offload(const struct vdev *d)
+{
+	unsigned want = has(d, VIRTIO_NET_F_GUEST_CSUM) ? TUN_F_CSUM : 0;
+	if (want && has(d, VIRTIO_NET_F_GUEST_TSO4))
+		want |= TUN_F_TSO4; /* the tap takes TSO only with CSUM */
+	if (want == n.tun_off)
+		return;
+	if (ioctl(n.tap, TUNSETOFFLOAD, want) < 0)
+		msg("spore-kvm: --net=%s: TUNSETOFFLOAD 0x%x: %s (checksums stay whole)\n",
+		    n.name ? n.name : "?", want, strerror(errno));
+	n.tun_off = want;
+}
+
+/* The header the tap gets for a guest's frame of flen bytes, from the guest's *g:
+ * NULL, or why the frame is refused. Only what was negotiated, and a checksum
+ * start and place inside the frame (the tap's own check is not ours to lean on). */
+static const char *tx_header(const struct vdev *d, const struct virtio_net_hdr *g, uint32_t flen,
+                             struct virtio_net_hdr *h)
+{
+	*h = (struct virtio_net_hdr){ 0 };
+	if (g->flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		return "unknown header flags";
+	if (g->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+		if (flen > HC_NET_FRAME_MAX)
+			return "longer than 1514 bytes without GSO"; /* 14..1514, as on the
+			                                                hypercall path */
+	} else {
+		/* 5.1.6.2.1: TCP/IPv4 only, its checksum left partial, segments of
+		 * some bytes, the headers inside the frame (the tap refuses less) */
+		if (g->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || !has(d, VIRTIO_NET_F_HOST_TSO4))
+			return "GSO not negotiated";
+		if (!(g->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || !g->gso_size || g->hdr_len > flen)
+			return "GSO without a partial checksum, a segment size or its headers";
+		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		h->gso_size = g->gso_size;
+		h->hdr_len = g->hdr_len;
+	}
+	if (g->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (!has(d, VIRTIO_NET_F_CSUM))
+			return "NEEDS_CSUM without CSUM";
+		if ((uint32_t)g->csum_start + g->csum_offset + 2 > flen)
+			return "checksum outside the frame";
+		h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h->csum_start = g->csum_start;
+		h->csum_offset = g->csum_offset;
+	}
+	return NULL;
+}
+
+/* The guest's header for a frame of flen bytes the tap gave with *t: NULL, or why
+ * it is dropped. What the guest did not negotiate the tap should not give (tap_offload). */
+static const char *rx_header(const struct vdev *d, const struct virtio_net_hdr *t, uint32_t flen,
+                             struct virtio_net_hdr *h)
+{
+	*h = (struct virtio_net_hdr){ .num_buffers = 1 };
+	if (t->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		if (t->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || !has(d, VIRTIO_NET_F_GUEST_TSO4) ||
+		    !has(d, VIRTIO_NET_F_GUEST_CSUM))
+			return "GSO not negotiated";
+		h->gso_type = t->gso_type;
+		h->gso_size = t->gso_size;
+		h->hdr_len = t->hdr_len;
+	}
+	if (!has(d, VIRTIO_NET_F_GUEST_CSUM))
+		return t->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM ? "partial checksum" : NULL;
+	h->flags = t->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID);
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if ((uint32_t)t->csum_start + t->csum_offset + 2 > flen)
+			return "checksum outside the frame";
+		h->csum_start = t->csum_start;
+		h->csum_offset = t->csum_offset;
+	}
+	return NULL;
 }
 
 static void broken(struct vdev *d, struct vq *q)
@@ -76,11 +172,14 @@ static int tx(struct vdev *d)
 			broken(d, q);
 		if (r <= 0)
 			return done;
-		uint32_t len = vq_read(&ch, HDR, n.out, FRAME_MAX);
-		/* 14..1514 bytes, as on the hypercall path: no GSO was offered. */
-		if (ch.rlen < HDR + 14 || ch.rlen > HDR + HC_NET_FRAME_MAX) {
+		uint32_t len = vq_read(&ch, 0, n.out, HDR + FRAME_MAX);
+		struct virtio_net_hdr g, h;
+		memcpy(&g, n.out, HDR); /* from our copy: what is checked is what is sent */
+		/* 14..1514 bytes, or up to 64 KiB with GSO (tx_header) */
+		if (ch.rlen < HDR + 14 || ch.rlen > HDR + FRAME_MAX ||
+		    tx_header(d, &g, len - HDR, &h)) {
 			vnet_drops++; /* not a frame: dropped, the buffer returned */
-		} else if (write(n.tap, n.out, len) < 0) {
+		} else if (memcpy(n.out, &h, HDR), write(n.tap, n.out, len) < 0) {
 			if (errno == EIO || errno == EBADFD)
 				tap_gone(errno);
 			vnet_drops++; /* a full tap queue drops, as a NIC would */
@@ -93,43 +192,77 @@ static int tx(struct vdev *d)
 }
 
 /* Frames from the tap into the guest's receive buffers until either runs out. A
- * frame read when no buffer is there waits in n.frame for the guest's kick. */
+ * frame read when there are too few buffers for it waits in n.frame for the guest's
+ * kick. One chain a frame (5.1.6.3.1), or with MRG_RXBUF as many as it takes, each
+ * filled before the next, num_buffers in the first's header and the used index
+ * moved once for all (5.1.6.4.2). A frame the whole ring could not hold is lost. */
 static int rx(struct vdev *d)
 {
-	static struct vq_chain ch;
+	static struct vq_chain ch, first;
+	static uint16_t head[VQ_MAX];
+	static uint32_t used[VQ_MAX];
 	struct vq *q = &d->q[0];
-	int done = 0;
+	int done = 0, mrg = has(d, VIRTIO_NET_F_MRG_RXBUF);
 
 	while (n.tap_ready || n.pending) {
 		if (!n.pending) {
-			ssize_t k = read(n.tap, n.frame + HDR, FRAME_MAX);
+			ssize_t k = read(n.tap, n.frame, HDR + FRAME_MAX);
 			if (k < 0 && errno != EAGAIN && errno != EINTR)
 				tap_gone(errno);
 			if (k <= 0) {
 				n.tap_ready = 0;
 				break;
 			}
-			n.pending = (uint32_t)k;
+			struct virtio_net_hdr t, h;
+			memcpy(&t, n.frame, HDR);
+			if (k < (ssize_t)HDR + 14 ||
+			    rx_header(d, &t, (uint32_t)(k - (ssize_t)HDR), &h)) {
+				vnet_drops++; /* not a frame this guest can take: no buffer used */
+				continue;
+			}
+			memcpy(n.frame, &h, HDR);
+			n.pending = (uint32_t)(k - (ssize_t)HDR);
 		}
-		int r = vq_pop(q, &ch);
-		if (r == 0 && vq_arm(q) == 1)
-			continue; /* the guest added buffers as we looked */
-		if (r < 0)
+		uint32_t len = HDR + n.pending, got = 0;
+		unsigned nb = 0;
+		int r;
+		do {
+			r = vq_pop(q, &ch);
+			if (r != 1)
+				break;
+			uint32_t k = ch.wlen < len - got ? (uint32_t)ch.wlen : len - got;
+			if (mrg ? nb == 0 && k < HDR : k < len)
+				k = 0; /* no room for the header, or (no MRG) the frame */
+			vq_write(&ch, 0, n.frame + got, k);
+			if (nb == 0 && mrg)
+				first.n = ch.n, memcpy(first.seg, ch.seg, ch.n * sizeof(ch.seg[0]));
+			head[nb] = ch.head;
+			used[nb++] = k;
+			got = k ? got + k : len + 1; /* k 0: the frame is lost */
+		} while (mrg && got < len && nb < q->size);
+		if (r < 0) {
 			broken(d, q);
-		if (r <= 0)
-			break; /* no buffer: wait for the guest's kick */
-		/* 5.1.6.4: no offloads, one buffer a frame (no MRG_RXBUF: num_buffers 1). */
-		struct virtio_net_hdr h = { .num_buffers = 1 };
-		memcpy(n.frame, &h, HDR);
-		uint32_t len = HDR + n.pending;
-		if (ch.wlen < len) {
-			vnet_drops++; /* a buffer too small for it: the frame is lost */
-			len = 0;
-		} else {
-			vq_write(&ch, 0, n.frame, len);
-			vnet_rx++;
+			break;
 		}
-		vq_push(q, ch.head, len);
+		if (r == 0) {
+			vq_unpop(q, nb); /* too few buffers yet: all of them again later */
+			if ((nb ? vq_arm_more(q) : vq_arm(q)) == 1)
+				continue; /* the guest added buffers as we looked */
+			if (q->broken)
+				broken(d, q);
+			break; /* wait for the guest's kick */
+		}
+		if (got == len) {
+			uint16_t num = (uint16_t)nb; /* num_buffers: in the first's header */
+			if (mrg)
+				vq_write(&first, 10, &num, 2);
+			vnet_rx++;
+		} else {
+			vnet_drops++; /* a buffer too small, or the ring: the frame is lost */
+			for (unsigned i = 0; i < nb; i++)
+				used[i] = 0;
+		}
+		vq_push_n(q, head, used, nb);
 		n.pending = 0;
 		done = 1;
 	}
@@ -144,6 +277,7 @@ void vnet_serve(struct vdev *d, int tap_event)
 		n.tap_ready = 1;
 	if (!d->live)
 		return; /* frames wait in the tap until DRIVER_OK */
+	tap_offload(d);
 	int irq = 0;
 	if (tx(d))
 		irq |= vq_need_irq(&d->q[1]);

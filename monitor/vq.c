@@ -118,6 +118,25 @@ void vq_push(struct vq *q, uint16_t head, uint32_t len)
 	store16(q->used + 2, q->used_idx);
 }
 
+/* Several chains handed back as one (a frame over merged receive buffers,
+ * virtio-net's MRG_RXBUF): every element first, then the index once, so the guest
+ * never sees part of them. */
+void vq_push_n(struct vq *q, const uint16_t *head, const uint32_t *len, unsigned n)
+{
+	if (q->broken)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t el[2] = { head[i], len[i] };
+		memcpy(q->used + 4 + 8 * ((q->used_idx + i) & (q->size - 1)), el, sizeof(el));
+	}
+	q->used_idx = (uint16_t)(q->used_idx + n);
+	store16(q->used + 2, q->used_idx);
+}
+
+/* The last n chains popped go back to the avail ring unused (a frame that found
+ * too few buffers waits for more): popped again, re-read and re-checked. */
+void vq_unpop(struct vq *q, unsigned n) { q->last_avail = (uint16_t)(q->last_avail - n); }
+
 /* Should the guest be interrupted for what was pushed since the last call?
  * 2.7.10: with EVENT_IDX, when used_event lies in [old, new); else
  * unless the guest set NO_INTERRUPT. The full fence: our used index store must be
@@ -156,6 +175,28 @@ int vq_arm(struct vq *q)
 	 * then reads avail_event, so one of us sees the other (2.7.10). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return avail_pending(q);
+}
+
+/* As vq_arm, when the chains available were too few (a frame over merged buffers
+ * found no more, and vq_unpop gave them back): ask to hear of entries past those
+ * already seen (avail_event = the guest's index as last read), then look once more.
+ * 1: the guest added some (try again); 0: safe to sleep; -1: broken. */
+int vq_arm_more(struct vq *q)
+{
+	if (q->broken)
+		return -1;
+	if (q->event_idx)
+		store16(q->used + 4 + 8ull * q->size, q->avail_idx);
+	else
+		store16(q->used, 0);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	uint16_t idx = load16(q->avail + 2);
+	if ((uint16_t)(idx - q->last_avail) > q->size)
+		return vq_fail(q, "avail index moved more than a queue ahead");
+	if (idx == q->avail_idx)
+		return 0;
+	q->avail_idx = idx;
+	return 1;
 }
 
 /* While the device is busy serving the queue: no notifications (without

@@ -67,6 +67,8 @@
 #define DEFAULT_THREAD_STACKSIZE  (32 * 1024)
 #define TCPIP_THREAD_PRIO         1
 #define LWIP_CHECKSUM_ON_COPY     1
+/* Checksums a device does (netif.c: kernel/net.h NET_OFF_*) are off on its netif only. */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 
 /* fds 0-2 are the console; the socket table sits behind libc's fd table. */
 #define LWIP_SOCKET_OFFSET 0

@@ -41,13 +41,21 @@ static err_t nif_init(struct netif *n)
 	memcpy(n->hwaddr, net_dev->mac, ETH_HWADDR_LEN);
 	n->flags =
 		NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	/* What the device (or its driver) does for TCP, lwIP does not do again; IP,
+	 * UDP and ICMP checksums stay lwIP's (UDP may be fragmented, which a
+	 * device's partial checksum cannot span). */
+	u16_t off = (net_dev->offload & NET_OFF_TCP_CSUM_TX ? NETIF_CHECKSUM_GEN_TCP : 0) |
+	            (net_dev->offload & NET_OFF_TCP_CSUM_RX ? NETIF_CHECKSUM_CHECK_TCP : 0);
+	NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_ENABLE_ALL & ~off);
 	return ERR_OK;
 }
 
-/* Drains the device into lwIP, then blocks until it may have more. */
+/* Drains the device into lwIP, then blocks until it may have more. A frame may
+ * be a TCP segment of up to 64 KiB (virtio-net's GUEST_TSO4): lwIP takes
+ * segments past its MSS, and a pbuf's length is 16 bits. */
 static void rx_thread(void *arg)
 {
-	static unsigned char buf[1600];
+	static unsigned char buf[65535];
 	(void)arg;
 	for (;;) {
 		long len;

@@ -2,7 +2,9 @@
 /* libFuzzer target for the monitor's virtio devices as a hostile guest drives them:
  * the input is a script of register accesses (vmmio.c, any offset, size and value),
  * writes anywhere in its small RAM, and I/O thread passes over virtio-net (vnet.c,
- * a datagram socket pair standing in for the tap, fed frames by the script) and
+ * a datagram socket pair standing in for the tap, fed frames by the script: each
+ * starts with the tap's 12-byte virtio-net header, so flags, GSO type and checksum
+ * offsets are the script's, as are the guest's headers in RAM both ways) and
  * virtio-blk (vblk.c, a 64 KiB memfd as the disk). Nothing may touch memory outside
  * guest RAM (ASan: RAM is a malloc'd block of exactly its size) or the disk's end,
  * and a device never goes live on a queue vq.c refused. make fuzz-vdev FUZZ_SECONDS=N. */
@@ -23,6 +25,33 @@
 void msg(const char *fmt, ...)
 {
 	(void)fmt; /* the devices' complaints: not the fuzzer's business */
+}
+
+static void reg(struct vdev *d, unsigned off, uint32_t v)
+{
+	vmmio_access(d, off, (uint8_t *)&v, 4, 1);
+}
+
+/* Spec 3.1.1 for d: feature word 0 as given, VERSION_1, queue q's rings of 8 at
+ * 0x2000 * q (descriptors), + 0x1000 (avail), + 0x1800 (used). */
+static void net_setup(struct vdev *d, uint32_t features)
+{
+	reg(d, VIRTIO_MMIO_STATUS, 0);
+	reg(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	reg(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	reg(d, VIRTIO_MMIO_DRIVER_FEATURES, features);
+	reg(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	reg(d, VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	reg(d, VIRTIO_MMIO_STATUS, 0x0b);
+	for (unsigned q = 0; q < 2; q++) {
+		reg(d, VIRTIO_MMIO_QUEUE_SEL, q);
+		reg(d, VIRTIO_MMIO_QUEUE_NUM, 8);
+		reg(d, VIRTIO_MMIO_QUEUE_DESC_LOW, 0x2000 * q);
+		reg(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, 0x2000 * q + 0x1000);
+		reg(d, VIRTIO_MMIO_QUEUE_USED_LOW, 0x2000 * q + 0x1800);
+		reg(d, VIRTIO_MMIO_QUEUE_READY, 1);
+	}
+	reg(d, VIRTIO_MMIO_STATUS, 0x0f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -50,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vblk_init(&dev[1], disk, 128);
 	while (in < in_end) {
 		struct vdev *d = &dev[byte() & 1];
-		switch (byte() % 6) {
+		switch (byte() % 8) {
 		case 0:
 		case 1: { /* a register access; mostly aligned 32-bit */
 			uint8_t b[8];
@@ -78,6 +107,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				frame[i] = byte();
 			if (send(sv[1], frame, len, 0) < 0)
 				break;
+			break;
+		}
+		case 6: /* the driver's set-up of virtio-net in one step, features the
+		         * script's: random register writes seldom get a device live */
+			net_setup(&dev[0], (uint32_t)word(4));
+			break;
+		case 7: { /* a descriptor written and made available on a queue of
+			   * virtio-net's (the layout net_setup gives) */
+			uint64_t q = (byte() & 1) * 0x2000, slot = byte() % 8;
+			struct virtq_desc dsc = { word(2) % MEM, (uint32_t)word(2) % 4096,
+				                  (uint16_t)(byte() & 3), (uint16_t)(byte() % 8) };
+			uint16_t idx;
+			memcpy(mem + q + 16 * slot, &dsc, sizeof(dsc));
+			memcpy(&idx, mem + q + 0x1000 + 2, 2);
+			memcpy(mem + q + 0x1000 + 4 + 2 * (idx % 8), &(uint16_t){ (uint16_t)slot },
+			       2);
+			idx++;
+			memcpy(mem + q + 0x1000 + 2, &idx, 2);
 			break;
 		}
 		case 4:

@@ -4,12 +4,14 @@
 # device paths: build/apps/echo.elf on tap0 as 10.9.0.2, echoflood (a static client,
 # built as build/echoflood) sends BYTES from 10.9.0.1 and checks the echo byte for
 # byte; then the monitor's --stats (on SIGTERM) and the exits per MiB moved, which
-# must be at most MAX when given.
-#   tests/kvm-lab/echoflood.sh virtio|hypercall [BYTES [MAX]]   (default 4 MiB)
-io=$1 bytes=${2:-4194304} max=${3:-}
+# must be at most MAX when given (""; none). OPTS: more guest kernel options
+# (offload=0: measure without offloads). SPORE_KVM, ECHO_ELF: another build's, to compare.
+#   tests/kvm-lab/echoflood.sh virtio|hypercall [BYTES [MAX [OPTS]]]   (default 4 MiB)
+io=$1 bytes=${2:-4194304} max=${3:-} opts=${4:-}
+kvm=${SPORE_KVM:-build/spore-kvm} elf=${ECHO_ELF:-build/apps/echo.elf}
 case $io in virtio|hypercall) ;; *) echo "usage: echoflood.sh virtio|hypercall [BYTES]" >&2; exit 2 ;; esac
 tunctl -t tap0 > /dev/null && ip addr add 10.9.0.1/24 dev tap0 && ip link set tap0 up || exit 2
-build/spore-kvm --stats --io=$io --timeout=100 --net=tap0 build/apps/echo.elf ip=10.9.0.2/24 -- 7 \
+$kvm --stats --io=$io --timeout=100 --net=tap0 $elf ip=10.9.0.2/24 $opts -- 7 \
 	> /tmp/flood.out 2>&1 &
 pid=$!
 for i in $(seq 60); do grep -q listening /tmp/flood.out && break; sleep 0.5; done

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -1596,6 +1597,8 @@ static int ref_io(const struct seccomp_data *d)
 	case __NR_pread64:
 	case __NR_pwrite64:
 	case __NR_fdatasync: return fd == 8;
+	case __NR_ioctl: /* the tap's offloads: an int and an unsigned int, low halves */
+		return (uint32_t)fd == 7 && (uint32_t)d->args[1] == TUNSETOFFLOAD;
 	}
 	return 0;
 }
@@ -1625,11 +1628,13 @@ static const char *t_seccomp_virtio(void)
 		                         1ull << 32 | 30,
 		                         KVM_RUN,
 		                         KVM_IRQFD,
+		                         TUNSETOFFLOAD,
+		                         TUNSETIFF,
 		                         UINT64_MAX };
 	const int ev[] = { 20, 21, 22 }, wr[] = { 7, 2, 23 }, rd[] = { 7, 20, 21, 22 };
 	unsigned nv = seccomp_build(f, 5, -1, -1, -1, NULL, NULL, ev, 3);
 	static struct sock_filter g[SECCOMP_MAX];
-	unsigned ni = seccomp_build_io(g, 30, rd, 4, wr, 3, 8);
+	unsigned ni = seccomp_build_io(g, 30, rd, 4, wr, 3, 8, 7);
 	struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64 };
 
 	CHECK(nv > 0 && nv <= SECCOMP_MAX && ni > 0 && ni <= SECCOMP_MAX, "%u, %u instructions", nv,

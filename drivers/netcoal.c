@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/* Segment coalescing for HOST_TSO4: lwIP never builds a TCP segment past the peer's
+ * MSS, so a burst of them is joined here into one frame the device (the host's GSO)
+ * cuts back into the same segments: each joined segment continues the held one's
+ * sequence, has its headers byte for byte but the sequence number, IP length, id
+ * and checksum, and the held ones all carry exactly mss bytes (the GSO contract:
+ * every segment gso_size long but the last). PSH may only end it; SYN, FIN, RST,
+ * URG and IP options are never held. Pure; frames are lwIP's own, checked anyway. */
+#include "netcoal.h"
+#include "netcsum.h"
+
+/* Built into the kernel (no libc headers there) and into host tests alike. */
+#define memcpy __builtin_memcpy
+#define memcmp __builtin_memcmp
+
+#define ACK 0x10
+#define PSH 0x08
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* TCP over IPv4 without IP options, exactly the frame (no padding), ACK set and
+ * no flag but PSH beside it, some payload: its TCP header's offset and length. */
+static int segment(const uint8_t *f, size_t len, unsigned *l4, unsigned *hdr)
+{
+	struct netcsum_tcp t;
+
+	if (netcsum_classify(f, len, &t) != NETCSUM_TCP4 || f[14] != 0x45 ||
+	    len != (size_t)t.l4 + t.l4len)
+		return 0;
+	unsigned doff = (f[t.l4 + 12] >> 4) * 4u, flags = f[t.l4 + 13];
+	if (doff < 20 || doff >= t.l4len || (flags & ~PSH) != ACK)
+		return 0;
+	*l4 = t.l4;
+	*hdr = t.l4 + doff;
+	return 1;
+}
+
+int netcoal_start(struct netcoal *c, const uint8_t *f, size_t len)
+{
+	unsigned l4, hdr;
+
+	if (len > c->cap || !segment(f, len, &l4, &hdr) || f[l4 + 13] & PSH)
+		return 0; /* a pushed segment would be sent alone anyway */
+	memcpy(c->f, f, len);
+	c->len = (uint32_t)len;
+	c->l4 = l4;
+	c->hdr = hdr;
+	c->mss = (unsigned)len - hdr;
+	c->nseg = 1;
+	c->closed = 0;
+	return 1;
+}
+
+int netcoal_append(struct netcoal *c, const uint8_t *f, size_t len)
+{
+	unsigned l4, hdr;
+
+	if (!c->len || c->closed || !segment(f, len, &l4, &hdr) || l4 != c->l4 || hdr != c->hdr)
+		return 0;
+	unsigned pay = (unsigned)len - hdr, l = c->l4;
+	const uint8_t *h = c->f;
+	/* Ethernet; IP's version to TOS, fragment field to protocol, addresses; TCP's
+	 * ports, ack, offset (flags apart), window, urgent pointer and options: all
+	 * but lengths, ids, sequence numbers and checksums. */
+	if (pay > c->mss || c->len + pay > c->cap || c->len + pay - 14 > 65535 ||
+	    memcmp(f, h, 16) || memcmp(f + 20, h + 20, 4) || memcmp(f + 26, h + 26, 8) ||
+	    memcmp(f + l, h + l, 4) || memcmp(f + l + 8, h + l + 8, 5) ||
+	    memcmp(f + l + 14, h + l + 14, 2) || memcmp(f + l + 18, h + l + 18, hdr - l - 18) ||
+	    be32(f + l + 4) != be32(h + l + 4) + (c->len - c->hdr))
+		return 0;
+	memcpy(c->f + c->len, f + hdr, pay);
+	c->len += pay;
+	c->nseg++;
+	if (f[l + 13] & PSH) {
+		c->f[l + 13] |= PSH; /* the host's GSO leaves it on the last segment only */
+		c->closed = 1;
+	}
+	if (pay < c->mss)
+		c->closed = 1;
+	return 1;
+}
+
+void netcoal_finish(struct netcoal *c, unsigned *gso_size)
+{
+	struct netcsum_tcp t;
+	unsigned tot = c->len - 14;
+
+	c->f[16] = (uint8_t)(tot >> 8);
+	c->f[17] = (uint8_t)tot;
+	c->f[24] = c->f[25] = 0;
+	netcsum_complete(c->f, 34, 14, 10); /* the IP header's checksum, over its 20 bytes */
+	netcsum_classify(c->f, c->len, &t);
+	netcsum_partial(c->f, &t);
+	*gso_size = c->nseg > 1 ? c->mss : 0;
+	c->len = 0;
+}

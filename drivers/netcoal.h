@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* netcoal.c: consecutive TCP/IPv4 segments of one flow joined into one frame for a
+ * device that cuts it up again (virtio-net's HOST_TSO4, Linux's GSO). Pure. */
+#ifndef DRIVERS_NETCOAL_H
+#define DRIVERS_NETCOAL_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct netcoal {
+	uint8_t *f;         /* the held frame; room for cap bytes */
+	uint32_t cap, len;  /* len 0: nothing held */
+	unsigned l4, hdr;   /* the TCP header's offset; every header's length */
+	unsigned mss, nseg; /* the first segment's payload: every one but the last has it */
+	int closed;         /* a short or pushed segment came last: nothing may follow */
+};
+int netcoal_start(struct netcoal *c, const uint8_t *f,
+                  size_t len); /* 1: held; 0: not a candidate */
+int netcoal_append(struct netcoal *c, const uint8_t *f, size_t len); /* 1: joined; 0: not */
+/* The held frame made whole: IP length and checksum, TCP's pseudo-header sum in
+ * its checksum field; *gso_size 0 when it is one segment. Then nothing is held. */
+void netcoal_finish(struct netcoal *c, unsigned *gso_size);
+#endif
