@@ -299,8 +299,9 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 	    $(B)/fuzz/$${f}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=12000 $(B)/fuzz/$$f-corpus 2>&1 \
 	    | grep -E '^Done|ERROR|SUMMARY' || exit 1; done
 
-# The lab's echo client and first-answer timer (static: L1 has busybox only).
-$(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer $(B)/tests/kvm-lab/fnget: $(B)/tests/kvm-lab/%: tests/kvm-lab/%.c
+# The lab's echo client, first-answer timer, GET client and ISN reader (static: L1 has
+# busybox only).
+$(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer $(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget: $(B)/tests/kvm-lab/%: tests/kvm-lab/%.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
 # bench/launch.c, static, for tests/kvm-lab/launch.sh.
 $(B)/tests/kvm-lab/launch: bench/launch.c
@@ -327,7 +328,8 @@ serverless-lab: $(B)/spore-kvm $(B)/apps/httpd.elf $(B)/tests/kvm-lab/firstanswe
 	    tests/kvm-lab/serverless.sh tests/kvm-lab/serverless-fn.sh tests/kvm-lab/serverless-mem.sh
 	@cat $(B)/serverless-lab/serverless.out $(B)/serverless-lab/serverless-fn.out $(B)/serverless-lab/serverless-mem.out
 test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood \
-		$(B)/tests/kvm-lab/launch $(B)/bench/kvm-floor lua redis
+		$(B)/tests/kvm-lab/launch $(B)/bench/kvm-floor $(B)/spore-fn $(B)/tests/kvm-lab/fnget \
+		$(B)/tests/kvm-lab/snapget lua redis
 	@tests/run-tests lab
 
 # SQLite's speedtest1 on spore-kvm against an L1 process, interleaved, in one

@@ -8,7 +8,9 @@ All networking is in namespaces this run creates (a bridge in one client
 namespace; each instance its own tap or its own namespace + veth); every
 process, container and namespace it starts is removed at the end, also on
 SIGINT/SIGTERM. Environment: QUICK=1, COMPARE_APPS=httpd,kv,
-COMPARE_LAUNCHES, COMPARE_KS (e.g. 1,10,100,1000)."""
+COMPARE_LAUNCHES, COMPARE_KS (e.g. 1,10,100,1000), COMPARE_MEMK (k of the
+memory-alike rows, 20; 5 in QUICK), COMPARE_MEMROUNDS (2), COMPARE_ONLY=memory (only those rows: bench/report.py
+is not run, the JSON is printed)."""
 import hashlib, json, os, re, shutil, signal, socket, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -18,6 +20,9 @@ QUICK = os.environ.get("QUICK") == "1"
 LAUNCHES = int(os.environ.get("COMPARE_LAUNCHES", 3 if QUICK else 30))
 KS = [int(k) for k in os.environ.get("COMPARE_KS", "1,10" if QUICK else "1,10,100").split(",")]
 APPS = os.environ.get("COMPARE_APPS", "httpd,kv").split(",")
+MEMK = int(os.environ.get("COMPARE_MEMK", 5 if QUICK else 20))
+MEMROUNDS = int(os.environ.get("COMPARE_MEMROUNDS", 2))
+ONLY = os.environ.get("COMPARE_ONLY", "")
 KVM_USABLE = os.access("/dev/kvm", os.R_OK | os.W_OK)
 # Without a usable /dev/kvm spore-kvm cannot run: its column is left out and
 # the report says why (QEMU runs the same image under TCG either way).
@@ -64,11 +69,15 @@ def ip_of(i):
     return "10.77.%d.%d" % (i // 250 + 1, i % 250 + 2)
 
 
-def probe(app, addr, timeout=0.5):
+def probe(app, addr, timeout=0.5, dev=None):
     """One answered request: HTTP 200 for httpd, PONG for kv. From the client namespace
-    (this process entered it: see main)."""
+    (this process entered it: see main); over DEV only if given."""
     try:
-        s = socket.create_connection((addr, APP[app]["port"]), timeout=timeout)
+        s = socket.socket()
+        s.settimeout(timeout)
+        if dev:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, dev.encode())
+        s.connect((addr, APP[app]["port"]))
         s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" if app == "httpd" else b"PING\r\n")
         got = s.recv(64)
         s.close()
@@ -86,16 +95,23 @@ def setns(name):
 
 
 class Instance:
-    def __init__(self, contender, app, i, mem_mib=None):
+    def __init__(self, contender, app, i, mem_mib=None, snap=None, snap_i=None):
         self.c, self.app, self.i, self.addr = contender, app, i, ip_of(i)
         self.mem_mib, self.pid, self.cid, self.ns = mem_mib or APP[app]["mem_mib"], None, None, None
+        self.snap, self.snap_i = snap, snap_i   # spore-kvm: --snapshot= or (snap_i given) --restore=
+        if snap_i is not None:
+            self.addr = ip_of(snap_i)   # a restored copy has the snapshot's address and MAC
 
     def prepare(self):
         """Untimed: the tap or namespace and veth this instance will use."""
         if self.c in ("spore-kvm", "qemu-microvm"):
             self.tap = "%st%d" % (TAG, self.i)
             sh("ip", "tuntap", "add", self.tap, "mode", "tap")
-            sh("ip", "link", "set", self.tap, "master", "br0", "up")
+            if self.snap_i is not None:   # copies share an address: each on its own tap
+                sh("ip", "addr", "add", "10.77.0.1/16", "dev", self.tap)
+                sh("ip", "link", "set", self.tap, "up")
+            else:
+                sh("ip", "link", "set", self.tap, "master", "br0", "up")
         else:
             self.ns = "%sn%d" % (TAG, self.i)
             sh("ip", "netns", "add", self.ns)
@@ -109,8 +125,10 @@ class Instance:
 
     def argv(self):
         a = APP[self.app]
+        if self.c == "spore-kvm" and self.snap_i is not None:
+            return ["build/spore-kvm", "--net=" + self.tap, "--restore=" + self.snap]
         if self.c == "spore-kvm":
-            return ["build/spore-kvm", "--mem=%dM" % self.mem_mib, "--net=" + self.tap,
+            return ["build/spore-kvm"] + (["--snapshot=" + self.snap] if self.snap else []) + ["--mem=%dM" % self.mem_mib, "--net=" + self.tap,
                     "--initrd=build/tests/root.tar", "build/apps/%s.elf" % self.app,
                     "ip=%s/16" % self.addr, "--"] + a["args"]
         if self.c == "qemu-microvm":
@@ -136,7 +154,7 @@ class Instance:
             containers.add(self.cid)
         self.pid = p.pid
         while time.monotonic() - t0 < 60:
-            if probe(self.app, self.addr, 0.2):
+            if probe(self.app, self.addr, 0.2, self.tap if self.snap_i is not None else None):
                 ms = (time.monotonic() - t0) * 1000
                 if self.cid:   # runc may write its pid file after the app already answers
                     pidf = "%s/%s.pid" % (OUT, self.cid)
@@ -317,6 +335,62 @@ def density(app, c):
             "all_answered": all(p["all_answer"] for p in points)}
 
 
+def meminfo_avail():
+    return int(re.search(r"MemAvailable:\s+(\d+)", open("/proc/meminfo").read()).group(1))
+
+
+def pss_kib(pid):
+    try:
+        return int(re.search(r"Pss:\s+(\d+)", open("/proc/%d/smaps_rollup" % pid).read()).group(1))
+    except (OSError, AttributeError):
+        return None
+
+
+def memory_alike(app, rounds=MEMROUNDS):
+    """Memory counted alike (issue 22): MEMK idle instances of each kind started, then
+    (MemAvailable before - after) / MEMK and the instances' PSS / MEMK (spore-kvm's
+    process, the container's or the plain process's app), kinds interleaved in
+    ROUNDS rounds. Every instance has answered one request (as start() asks), and is
+    running when MemAvailable is read. Restored spore-kvm instances are copies of one
+    snapshot, with its address and MAC: each on a tap of its own, off the bridge, asked
+    over it. KiB per instance, one figure per round."""
+    kinds = [k for k in ("spore-kvm", "spore-kvm restored", "runc", "process")
+             if k.split()[0] in CONTENDERS]
+    snap = os.path.abspath("%s/%s.snap" % (OUT, app))
+    if "spore-kvm restored" in kinds:
+        if os.path.exists(snap):
+            os.unlink(snap)   # never overwritten in place (docs/serverless.md)
+        s = Instance("spore-kvm", app, 995, snap=snap)
+        s.prepare()
+        rc = subprocess.run(s.argv(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60).returncode
+        s.stop()
+        if rc != 0 or not os.path.exists(snap):
+            kinds.remove("spore-kvm restored")
+    res = {k: {"memavail_drop_kib": [], "pss_kib": [], "all_up": True} for k in kinds}
+    for r in range(rounds):
+        for kind in kinds:
+            c = kind.split()[0]
+            time.sleep(1)   # the previous kind's teardown settles
+            before, insts = meminfo_avail(), []
+            for i in range(MEMK):
+                inst = Instance(c, app, 700 + i, snap=snap if kind.endswith("restored") else None,
+                                snap_i=995 if kind.endswith("restored") else None)
+                ok = run_instance(inst) is not None
+                insts.append(inst)
+                res[kind]["all_up"] &= ok
+            time.sleep(1)
+            after = meminfo_avail()
+            res[kind]["all_up"] &= all(x.proc.poll() is None or x.cid for x in insts)
+            pss = sum(pss_kib(x.pid) or 0 for x in insts)
+            res[kind]["memavail_drop_kib"].append(round((before - after) / MEMK))
+            res[kind]["pss_kib"].append(round(pss / MEMK))
+            print("compare: memory %s %s round %d: MemAvailable drop %d KiB, PSS %d KiB per instance"
+                  % (app, kind, r + 1, (before - after) / MEMK, pss / MEMK), flush=True)
+            for x in insts:
+                x.stop()
+    return {"k": MEMK, "rounds": rounds, "kinds": res}
+
+
 def syscalls(app, c):
     """Distinct host system calls of the contender's host-side processes over a
     start, one request and a stop, by strace -f."""
@@ -430,7 +504,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *a: (cleanup(), sys.exit(143)))
     sh("tar", "--format=ustar", "--owner=0", "--group=0", "-C", FIXTURES, "-cf", "build/tests/root.tar", ".")
     print("compare: names start with %s" % TAG, flush=True)   # for the leftover check in tests
-    debian = debian_minbase_bytes()   # before entering the namespace: it needs Debian's mirror
+    debian = None if ONLY else debian_minbase_bytes()   # before entering the namespace: it needs Debian's mirror
     sh("ip", "netns", "add", CNS)
     netns.add(CNS)
     setns(CNS)   # this process and its children live in the client namespace from here
@@ -442,6 +516,11 @@ def main():
                                    if KVM_USABLE else "none", "qemu_accel": "tcg"},
                "contenders": CONTENDERS, "skipped": SKIPPED, "apps": {}}
     try:
+        results["memory_alike"] = {app: memory_alike(app) for app in APPS}
+        if ONLY == "memory":
+            json.dump(results, open(OUT + "/memory.json", "w"), indent=1)
+            print(json.dumps(results["memory_alike"], indent=1))
+            return
         for app in APPS:
             results["apps"][app] = {}
             for c in CONTENDERS:

@@ -3,7 +3,7 @@
 """Writes build/compare/report.md and the SVG plots from results.json, prints
 the table, and checks (exit 1) that every row has a number for every
 contender and that every density instance answered."""
-import json, os, sys
+import json, os, statistics, sys
 
 res = json.load(open(sys.argv[1]))
 out = os.path.dirname(sys.argv[1])
@@ -113,6 +113,17 @@ for app, rs in res["apps"].items():
     svg("%s/density-mem-%s.svg" % (out, app), "%s: host memory with k instances (KiB)" % app,
         {c: [(p["k"], p["total_mem_kib"]) for p in rs[c]["density"]["points"]] for c in C if c in rs}, "KiB")
     lines += ["", "![start](density-start-%s.svg) ![memory](density-mem-%s.svg)" % (app, app)]
+for app, m in res.get("memory_alike", {}).items():
+    # Memory counted alike (docs/serverless.md): the same two measures for every kind.
+    lines += ["", "## %s: memory per idle instance, counted alike (k = %d, %d interleaved rounds)" % (
+        app, m["k"], m["rounds"]), "",
+        "| kind | MemAvailable drop / k, KiB: median (each round) | PSS / k, KiB: median (each round) |",
+        "|---|---|---|"]
+    for kind, v in m["kinds"].items():
+        if not v["all_up"]:
+            missing.append("%s / memory alike: not every instance answered / %s" % (app, kind))
+        lines.append("| %s | %s | %s |" % (kind, *("%s (%s)" % (fmt(statistics.median(v[f])), ", ".join(map(str, v[f])))
+                                                    for f in ("memavail_drop_kib", "pss_kib"))))
 lines += ["", "## Verdict (generated from the numbers above)", ""] + verdict
 lines += ["", "## Commands", "",
           "- spore-kvm: `build/spore-kvm --mem=16M --net=TAP --initrd=build/tests/root.tar build/apps/APP.elf ip=ADDR/16 -- ARGS`",
@@ -122,6 +133,7 @@ lines += ["", "## Commands", "",
           "- ARGS: httpd `-p 80 -t 30` (`-d DIR` outside spore); kv `-p 6379 -m 4M`",
           "- load: `wrk -t2 -c32 -d10s --latency http://ADDR/index.html` (3 s in QUICK); `redis-benchmark -h ADDR -t get -c 32 -n 100000 --csv` (5000 in QUICK)",
           "- system calls: `strace -f -c` over a start, one request, a stop",
+          "- memory alike: k instances of a kind started (each answers one request), 1 s idle, then (MemAvailable before - after) / k and the sum of their PSS (`/proc/PID/smaps_rollup`: spore-kvm, the container's app, the process) / k; kinds interleaved; restored: `build/spore-kvm --net=TAP --restore=SNAP` of one `--snapshot` of the spore-kvm command above, each copy on a tap of its own",
           "- reproduce: `make compare` (`QUICK=1`, `COMPARE_APPS=httpd`, `COMPARE_KS=1,10,100,1000`, `COMPARE_LAUNCHES=30`)"]
 open(out + "/report.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
