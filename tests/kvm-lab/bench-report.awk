@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: MIT
+# The table of make bench-lab (tests/kvm-lab/bench.sh report): reads bench.sh's runs,
+# strace and monitor lines and prints, per test and contender, the median and spread
+# (min-max) over the rounds, spore-kvm's ratio to it (> 1: spore-kvm is faster; for
+# rtt the inverse of the times), the median p99, and counts per unit of work: KVM's
+# exits, exits to user space (io + mmio) and interrupts injected (debugfs, summed over
+# the rounds; halt, user = io + mmio, host interrupts, emulated instructions), spore-kvm's exits to its monitor (--stats, the block less the boot) and
+# the server's system calls (strace -c, the separate run).
+function ms(s) { # wrk's "850.00us", "12.34ms", "1.02s"; "NNNus"; "N.NNNms" -> ms
+	if (s ~ /us$/) return substr(s, 1, length(s) - 2) / 1000
+	if (s ~ /ms$/) return substr(s, 1, length(s) - 2) + 0
+	if (s ~ /s$/) return substr(s, 1, length(s) - 1) * 1000
+	return -1
+}
+function pu(x, u, vm) { return !vm || u <= 0 ? "-" : sprintf(x / u < 10 ? "%.2f" : "%.1f", x / u) }
+function med(k, n,   i, j, t) {
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+		if (a[k, j] < a[k, i]) { t = a[k, i]; a[k, i] = a[k, j]; a[k, j] = t }
+	lo = a[k, 1]; hi = a[k, n]
+	return n % 2 ? a[k, (n + 1) / 2] : (a[k, n / 2] + a[k, n / 2 + 1]) / 2
+}
+FILENAME ~ /runs$/ && NF >= 16 {
+	k = $1 SUBSEP $2 SUBSEP $3
+	if (!(($1, $2) in seen)) { seen[$1, $2] = 1; tests[++nt] = $1 SUBSEP $2 }
+	if (!($3 in isc)) { isc[$3] = 1; cs[++nc] = $3 }
+	n[k]++; v[k, n[k]] = $5; p[k, n[k]] = ms($6)
+	units[k] += $7; ex[k] += $9; ue[k] += $10 + $11; hl[k] += $12; inj[k] += $13; hi_[k] += $14; em[k] += $15
+	# the block's units of work, once per round (kv's SET and GET share one run)
+	if ($2 != "GET") bu[$1, $3] += $7
+	next
+}
+$1 == "strace" { su[$2, $3] = $5; sc[$2, $3] = $7; next }
+$1 == "monitor" { mon[$2] = $4; mio[$2] = $6; mmm[$2] = $8; mirq[$2] = $12; next }
+END {
+	printf "%-4s %-10s %-2s %22s %5s %8s %7s %6s %6s %6s %6s %7s %7s %8s\n", "test", "contender", "n",
+		"median (min-max)", "ratio", "p99 ms", "exits", "halt", "user", "hirq", "emul", "inject", "monitr", "syscall"
+	for (t = 1; t <= nt; t++) {
+		split(tests[t], bt, SUBSEP)
+		unit = bt[1] == "echo" ? "MiB/s" : bt[1] == "rtt" ? "us" : "req/s"
+		ks = tests[t] SUBSEP "spore-kvm"
+		for (i = 1; i <= n[ks]; i++) a[ks, i] = v[ks, i]
+		ms0 = n[ks] ? med(ks, n[ks]) : 0
+		for (c = 1; c <= nc; c++) {
+			k = tests[t] SUBSEP cs[c]
+			if (!n[k]) continue
+			for (i = 1; i <= n[k]; i++) a[k, i] = v[k, i]
+			m = med(k, n[k]); l = lo; h = hi
+			r = "-"
+			if (cs[c] != "spore-kvm" && ms0 > 0 && m > 0)
+				r = sprintf("%.2f", bt[1] == "rtt" ? m / ms0 : ms0 / m)
+			for (i = 1; i <= n[k]; i++) a[k, i] = p[k, i]
+			q = med(k, n[k])
+			mon_u = "-"
+			if (cs[c] == "spore-kvm" && (bt[1] in mon) && bu[bt[1], cs[c]] + su[bt[1], cs[c]] > 0)
+				mon_u = sprintf("%.2f", mon[bt[1]] / (bu[bt[1], cs[c]] + su[bt[1], cs[c]]))
+			sys_u = sc[bt[1], cs[c]] && su[bt[1], cs[c]] ? sprintf("%.1f", sc[bt[1], cs[c]] / su[bt[1], cs[c]]) : "-"
+			vm = cs[c] != "linux"
+			printf "%-4s %-10s %2d %22s %5s %8s %7s %6s %6s %6s %6s %7s %7s %8s\n", bt[2], cs[c], n[k],
+				sprintf("%.1f (%.1f-%.1f)", m, l, h), r, (q >= 0 ? sprintf("%.2f", q) : "-"),
+				pu(ex[k], units[k], vm), pu(hl[k], units[k], vm), pu(ue[k], units[k], vm),
+				pu(hi_[k], units[k], vm), pu(em[k], units[k], vm), pu(inj[k], units[k], vm), mon_u, sys_u
+		}
+	}
+	print "median: echo MiB/s, rtt us, httpd and kv requests/s; ratio: spore-kvm's speed over the contender's"
+	print "per unit (echo: MiB of payload; rtt: round trip; httpd, kv: request), KVM debugfs of the VM: exits"
+	print "(all), halt, user (io + mmio exits), hirq (host interrupts), emul (emulated instructions), inject"
+	print "(interrupts injected); monitr: exits to spore-kvm's monitor (--stats); syscall: the server's (strace -c)"
+}
