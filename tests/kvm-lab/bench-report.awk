@@ -19,6 +19,7 @@ function med(k, n,   i, j, t) {
 	lo = a[k, 1]; hi = a[k, n]
 	return n % 2 ? a[k, (n + 1) / 2] : (a[k, n / 2] + a[k, n / 2 + 1]) / 2
 }
+FILENAME ~ /runs$/ && $2 == "FAIL" { nf[$1, $3]++; why[$1, $3] = $0; next }
 FILENAME ~ /runs$/ && NF >= 16 {
 	k = $1 SUBSEP $2 SUBSEP $3
 	if (!(($1, $2) in seen)) { seen[$1, $2] = 1; tests[++nt] = $1 SUBSEP $2 }
@@ -30,7 +31,7 @@ FILENAME ~ /runs$/ && NF >= 16 {
 	next
 }
 $1 == "strace" { su[$2, $3] = $5; sc[$2, $3] = $7; next }
-$1 == "monitor" { mon[$2] = $4; mio[$2] = $6; mmm[$2] = $8; mirq[$2] = $12; next }
+$1 == "monitor" { mon[$2] = $4; mio[$2] = $6; mmm[$2] = $8; mirq[$2] = $12; mk[$2] = $14; mw[$2] = $16; next }
 END {
 	printf "%-4s %-10s %-2s %22s %5s %8s %7s %6s %6s %6s %6s %7s %7s %8s\n", "test", "contender", "n",
 		"median (min-max)", "ratio", "p99 ms", "exits", "halt", "user", "hirq", "emul", "inject", "monitr", "syscall"
@@ -61,6 +62,16 @@ END {
 				pu(hi_[k], units[k], vm), pu(em[k], units[k], vm), pu(inj[k], units[k], vm), mon_u, sys_u
 		}
 	}
+	print ""
+	print "spore-kvm's monitor per unit (--stats over the block, the boot's subtracted; every round and the strace run):"
+	for (t = 1; t <= nt; t++) {
+		split(tests[t], bt, SUBSEP)
+		u = bu[bt[1], "spore-kvm"] + su[bt[1], "spore-kvm"]
+		if (!(bt[1] in mon) || u <= 0 || bt[2] == "GET") continue
+		printf "  %s: %.3f exits (io %.3f, mmio %.3f), %.2f virtio kicks, %.2f virtio interrupts, %.2f I/O thread wake-ups\n",
+			bt[1], mon[bt[1]] / u, mio[bt[1]] / u, mmm[bt[1]] / u, mk[bt[1]] / u, mirq[bt[1]] / u, mw[bt[1]] / u
+	}
+	for (f in nf) { split(f, x, SUBSEP); printf "FAILED: %s on %s: %d run(s), the last: %s\n", x[1], x[2], nf[f], why[f] }
 	print "median: echo MiB/s, rtt us, httpd and kv requests/s; ratio: spore-kvm's speed over the contender's"
 	print "per unit (echo: MiB of payload; rtt: round trip; httpd, kv: request), KVM debugfs of the VM: exits"
 	print "(all), halt, user (io + mmio exits), hirq (host interrupts), emul (emulated instructions), inject"

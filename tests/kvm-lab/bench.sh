@@ -43,6 +43,12 @@ kvm() {
 	d=$(ls -d $K/$1-* 2> /dev/null | head -1)
 	for s in $kstats; do cat $d/$s 2> /dev/null || echo 0; done | tr '\n' ' '
 }
+# a run that gave no figure: counted as failed in the report, with its reason
+fail() {
+	echo "$c $cmd $r: $1"
+	[ $cmd = round ] && echo "$b FAIL $c $r $(echo "$1" | tr '\n' ' ' | cut -c1-120)" >> $D/runs
+	[ $cmd = strace ] && kill -INT $st && wait $st
+}
 kdelta() { echo "$1 $2" | awk '{ n = NF / 2; for (i = 1; i <= n; i++) printf " %d", $(n + i) - $i }'; }
 
 case $cmd in
@@ -130,9 +136,9 @@ round | strace)
 		fi
 		k0=$(kvm $pid)
 		case $b in
-		echo) o=$(timeout 100 $T/echoflood $h 7 $size 2>&1) || { echo "$c: $o"; continue; }
+		echo) o=$(timeout 100 $T/echoflood $h 7 $size 2>&1) || { fail "$o"; continue; }
 			v=$(echo "$o" | sed -n 's/.*(\([0-9.]*\) MiB\/s).*/\1/p') p99=- u=$(awk -v b=$size 'BEGIN { print b / 1048576 }') ;;
-		rtt) o=$(timeout 100 $T/rtt $h 7 $size 2>&1) || { echo "$c: $o"; continue; }
+		rtt) o=$(timeout 100 $T/rtt $h 7 $size 2>&1) || { fail "$o"; continue; }
 			v=$(echo "$o" | sed -n 's/.*median \([0-9]*\) us.*/\1/p')
 			p99=$(echo "$o" | sed -n 's/.*p99 \([0-9]*\) us.*/\1us/p') u=$size ;;
 		httpd) o=$(timeout 100 wrk -t1 -c16 -d${size}s --latency http://$h:80/index.html 2>&1)
@@ -153,7 +159,7 @@ round | strace)
 			echo "strace $b $c units ${u:-0} calls ${calls:-0} top: $top" | tee -a $D/strace
 			continue
 		fi
-		[ -n "$v" ] || { echo "$c: no figure: $o"; continue; }
+		[ -n "$v" ] || { fail "no figure: $o"; continue; }
 		if [ $b = kv ]; then
 			echo "kv SET $c $r $(echo $v | cut -d' ' -f1) $(echo $p99 | cut -d' ' -f1) $u kvm:$(kdelta "$k0" "$k1")" >> $D/runs
 			echo "kv GET $c $r $(echo $v | cut -d' ' -f2) $(echo $p99 | cut -d' ' -f2) $u kvm:$(kdelta "$k0" "$k1")" >> $D/runs
@@ -176,10 +182,10 @@ down)
 	# exits to the monitor over the block (every round and the strace run), less the boot's
 	awk -v b=$b '/^spore-kvm: exits: / { sub(":", "", $3); e[FILENAME] = $3; io[FILENAME] = $5; m[FILENAME] = $7;
 		h[FILENAME] = $9; sub(",", "", io[FILENAME]); sub(",", "", m[FILENAME]); sub(",", "", h[FILENAME]) }
-		/^spore-kvm: virtio: / { irq[FILENAME] = $5 }
+		/^spore-kvm: virtio: / { k[FILENAME] = $3; irq[FILENAME] = $5; w[FILENAME] = $7 }
 		END { f = "/tmp/bl/" b ".spore-kvm.log"; g = "/tmp/bl/" b ".base.log"
-			printf "monitor %s exits %d io %d mmio %d hlt %d virtio-irqs %d\n", b, e[f] - e[g], io[f] - io[g],
-				m[f] - m[g], h[f] - h[g], irq[f] - irq[g] }' $D/$b.spore-kvm.log $D/$b.base.log | tee -a $D/monitor
+			printf "monitor %s exits %d io %d mmio %d hlt %d virtio-irqs %d kicks %d wakeups %d\n", b,
+				e[f] - e[g], io[f] - io[g], m[f] - m[g], h[f] - h[g], irq[f] - irq[g], k[f] - k[g], w[f] - w[g] }' $D/$b.spore-kvm.log $D/$b.base.log | tee -a $D/monitor
 	;;
 report)
 	cat $D/runs
