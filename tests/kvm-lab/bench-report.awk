@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
-# The table of make bench-lab (tests/kvm-lab/bench.sh report): reads bench.sh's runs,
-# strace and monitor lines and prints, per test and contender, the median and spread
+# The table of make bench-lab, on the host (tests/kvm-lab/bench-lab): reads bench.sh's
+# runs, strace and monitor lines (from every command's output) and prints, per test and contender, the median and spread
 # (min-max) over the rounds, spore-kvm's ratio to it (> 1: spore-kvm is faster; for
 # rtt the inverse of the times), the median p99, and counts per unit of work: KVM's
 # exits, exits to user space (io + mmio) and interrupts injected (debugfs, summed over
@@ -22,17 +22,20 @@ function med(k, n,   i, j, t) {
 FILENAME ~ /runs$/ && $2 == "FAIL" { nf[$1, $3]++; why[$1, $3] = $0; next }
 FILENAME ~ /runs$/ && NF >= 16 {
 	k = $1 SUBSEP $2 SUBSEP $3
-	if (!(($1, $2) in seen)) { seen[$1, $2] = 1; tests[++nt] = $1 SUBSEP $2 }
-	if (!($3 in isc)) { isc[$3] = 1; cs[++nc] = $3 }
+	seen[$1, $2] = 1
 	n[k]++; v[k, n[k]] = $5; p[k, n[k]] = ms($6)
 	units[k] += $7; ex[k] += $9; ue[k] += $10 + $11; hl[k] += $12; inj[k] += $13; hi_[k] += $14; em[k] += $15
-	# the block's units of work, once per round (kv's SET and GET share one run)
-	if ($2 != "GET") bu[$1, $3] += $7
 	next
 }
 $1 == "strace" { su[$2, $3] = $5; sc[$2, $3] = $7; next }
-$1 == "monitor" { mon[$2] = $4; mio[$2] = $6; mmm[$2] = $8; mirq[$2] = $12; mk[$2] = $14; mw[$2] = $16; next }
+# one line per boot the block ran in (a retried boot adds one): sums, with their own units
+$1 == "monitor" { mon[$2] += $4; mio[$2] += $6; mmm[$2] += $8; mirq[$2] += $12; mk[$2] += $14; mw[$2] += $16; mu[$2] += $18; next }
 END {
+	# a fixed order of rows: tests as bench-lab runs them, spore-kvm first
+	split("echo echo rtt rtt httpd httpd kv SET kv GET", o, " ")
+	nt = 0
+	for (i = 1; i < 10; i += 2) if ((o[i], o[i + 1]) in seen) tests[++nt] = o[i] SUBSEP o[i + 1]
+	nc = split("spore-kvm qemu qemu-vhost linux", cs, " ")
 	printf "%-4s %-10s %-2s %22s %5s %8s %7s %6s %6s %6s %6s %7s %7s %8s\n", "test", "contender", "n",
 		"median (min-max)", "ratio", "p99 ms", "exits", "halt", "user", "hirq", "emul", "inject", "monitr", "syscall"
 	for (t = 1; t <= nt; t++) {
@@ -52,8 +55,8 @@ END {
 			for (i = 1; i <= n[k]; i++) a[k, i] = p[k, i]
 			q = med(k, n[k])
 			mon_u = "-"
-			if (cs[c] == "spore-kvm" && (bt[1] in mon) && bu[bt[1], cs[c]] + su[bt[1], cs[c]] > 0)
-				mon_u = sprintf("%.2f", mon[bt[1]] / (bu[bt[1], cs[c]] + su[bt[1], cs[c]]))
+			if (cs[c] == "spore-kvm" && mu[bt[1]] > 0)
+				mon_u = sprintf("%.2f", mon[bt[1]] / mu[bt[1]])
 			sys_u = sc[bt[1], cs[c]] && su[bt[1], cs[c]] ? sprintf("%.1f", sc[bt[1], cs[c]] / su[bt[1], cs[c]]) : "-"
 			vm = cs[c] != "linux"
 			printf "%-4s %-10s %2d %22s %5s %8s %7s %6s %6s %6s %6s %7s %7s %8s\n", bt[2], cs[c], n[k],
@@ -66,8 +69,8 @@ END {
 	print "spore-kvm's monitor per unit (--stats over the block, the boot's subtracted; every round and the strace run):"
 	for (t = 1; t <= nt; t++) {
 		split(tests[t], bt, SUBSEP)
-		u = bu[bt[1], "spore-kvm"] + su[bt[1], "spore-kvm"]
-		if (!(bt[1] in mon) || u <= 0 || bt[2] == "GET") continue
+		u = mu[bt[1]]
+		if (u <= 0 || bt[2] == "GET") continue
 		printf "  %s: %.3f exits (io %.3f, mmio %.3f), %.2f virtio kicks, %.2f virtio interrupts, %.2f I/O thread wake-ups\n",
 			bt[1], mon[bt[1]] / u, mio[bt[1]] / u, mmm[bt[1]] / u, mk[bt[1]] / u, mirq[bt[1]] / u, mw[bt[1]] / u
 	}

@@ -11,10 +11,10 @@
 #   bench.sh round BLOCK R [SIZE]        one interleaved round (order rotated by R)
 #   bench.sh strace BLOCK [SIZE]         one extra, untimed run per contender under strace -c
 #   bench.sh down BLOCK                  stops them; spore-kvm's --stats
-#   bench.sh report                      medians, spread, ratios, counts per unit
 # BLOCK: echo (throughput, SIZE bytes), rtt (SIZE 1-byte round trips), httpd (wrk
 # -c16 for SIZE s), kv (redis-benchmark SET and GET, SIZE requests each).
-# Results in /tmp/bl/runs, one line per measurement:
+# Results, printed and kept in /tmp/bl/runs, one line per measurement (tests/kvm-lab/
+# bench-report.awk makes the table on the host from every command's output):
 #   BLOCK TEST CONTENDER ROUND VALUE P99 UNITS kvm: EXITS IO MMIO HALT IRQ-INJ HOST-IRQ EMUL IRQ-WIN
 # (VALUE: MiB/s, requests/s or, for rtt, the median in us; UNITS: MiB or requests;
 # the kvm: fields are deltas of the VM's own KVM debugfs counters over that run.)
@@ -46,7 +46,7 @@ kvm() {
 # a run that gave no figure: counted as failed in the report, with its reason
 fail() {
 	echo "$c $cmd $r: $1"
-	[ $cmd = round ] && echo "$b FAIL $c $r $(echo "$1" | tr '\n' ' ' | cut -c1-120)" >> $D/runs
+	[ $cmd = round ] && echo "$b FAIL $c $r $(echo "$1" | tr '\n' ' ' | cut -c1-120)" | tee -a $D/runs
 	[ $cmd = strace ] && kill -INT $st && wait $st
 }
 kdelta() { echo "$1 $2" | awk '{ n = NF / 2; for (i = 1; i <= n; i++) printf " %d", $(n + i) - $i }'; }
@@ -80,6 +80,7 @@ setup)
 		$IP link set veth1 up" || exit 2
 	mkdir -p $D/www && tar -xf build/bench-lab/root.tar -C $D/www || exit 2
 	: > $D/runs
+	: > $D/setup.done
 	echo "setup done: $(contenders)"
 	;;
 up)
@@ -112,9 +113,14 @@ up)
 		grep -q listening $D/$b.$c.log || { echo "$c: no listening line"; cat $D/$b.$c.log; exit 1; }
 		echo "$c: up, pid $(cat $D/$b.$c.pid)"
 	done
+	: > $D/$b.up
 	;;
 round | strace)
 	b=$1 r=${2:-0} size=${3:-}
+	# after an L1 hang, run.sh goes on from the hung command in a fresh boot: set up
+	# what that boot lacks
+	[ -f $D/setup.done ] || $0 setup || exit 2
+	[ -f $D/$b.up ] || $0 up $b || exit 2
 	[ $cmd = strace ] && size=${2:-}
 	set -- $(contenders)
 	n=$#
@@ -161,36 +167,35 @@ round | strace)
 		fi
 		[ -n "$v" ] || { fail "no figure: $o"; continue; }
 		if [ $b = kv ]; then
-			echo "kv SET $c $r $(echo $v | cut -d' ' -f1) $(echo $p99 | cut -d' ' -f1) $u kvm:$(kdelta "$k0" "$k1")" >> $D/runs
-			echo "kv GET $c $r $(echo $v | cut -d' ' -f2) $(echo $p99 | cut -d' ' -f2) $u kvm:$(kdelta "$k0" "$k1")" >> $D/runs
+			echo "kv SET $c $r $(echo $v | cut -d' ' -f1) $(echo $p99 | cut -d' ' -f1) $u kvm:$(kdelta "$k0" "$k1")" | tee -a $D/runs
+			echo "kv GET $c $r $(echo $v | cut -d' ' -f2) $(echo $p99 | cut -d' ' -f2) $u kvm:$(kdelta "$k0" "$k1")" | tee -a $D/runs
 		else
-			echo "$b $b $c $r $v $p99 $u kvm:$(kdelta "$k0" "$k1")" >> $D/runs
+			echo "$b $b $c $r $v $p99 $u kvm:$(kdelta "$k0" "$k1")" | tee -a $D/runs
 		fi
-		tail -1 $D/runs
 	done
 	for q in $all; do kill -CONT $q; done
 	echo "$cmd $b ${r#0}: done at $(cut -d' ' -f1 /proc/uptime) s of L1's uptime"
 	;;
 down)
 	b=$1
+	[ -f $D/$b.up ] || { echo "$b: not up in this boot"; exit 1; }
+	rm $D/$b.up
 	for c in $(contenders); do
 		pid=$(cat $D/$b.$c.pid 2> /dev/null) && kill $pid 2> /dev/null
 	done
 	sleep 1
 	wait
 	grep "^spore-kvm:" $D/$b.spore-kvm.log
-	# exits to the monitor over the block (every round and the strace run), less the boot's
-	awk -v b=$b '/^spore-kvm: exits: / { sub(":", "", $3); e[FILENAME] = $3; io[FILENAME] = $5; m[FILENAME] = $7;
+	# exits to the monitor over the block (every round and the strace run, in this boot),
+	# less the boot's; the units of work those runs did
+	u=$(awk -v b=$b '$1 == b && $3 == "spore-kvm" && $2 != "GET" && $2 != "FAIL" && $8 == "kvm:" { u += $7 }
+		$1 == "strace" && $2 == b && $3 == "spore-kvm" { u += $5 } END { print u + 0 }' $D/runs $D/strace)
+	awk -v b=$b -v u=$u '/^spore-kvm: exits: / { sub(":", "", $3); e[FILENAME] = $3; io[FILENAME] = $5; m[FILENAME] = $7;
 		h[FILENAME] = $9; sub(",", "", io[FILENAME]); sub(",", "", m[FILENAME]); sub(",", "", h[FILENAME]) }
 		/^spore-kvm: virtio: / { k[FILENAME] = $3; irq[FILENAME] = $5; w[FILENAME] = $7 }
 		END { f = "/tmp/bl/" b ".spore-kvm.log"; g = "/tmp/bl/" b ".base.log"
-			printf "monitor %s exits %d io %d mmio %d hlt %d virtio-irqs %d kicks %d wakeups %d\n", b,
-				e[f] - e[g], io[f] - io[g], m[f] - m[g], h[f] - h[g], irq[f] - irq[g], k[f] - k[g], w[f] - w[g] }' $D/$b.spore-kvm.log $D/$b.base.log | tee -a $D/monitor
+			printf "monitor %s exits %d io %d mmio %d hlt %d virtio-irqs %d kicks %d wakeups %d units %s\n", b,
+				e[f] - e[g], io[f] - io[g], m[f] - m[g], h[f] - h[g], irq[f] - irq[g], k[f] - k[g], w[f] - w[g], u }' $D/$b.spore-kvm.log $D/$b.base.log | tee -a $D/monitor
 	;;
-report)
-	cat $D/runs
-	cat $D/strace $D/monitor 2> /dev/null
-	awk -f tests/kvm-lab/bench-report.awk $D/runs $D/strace $D/monitor
-	;;
-*) echo "usage: bench.sh setup|up|round|strace|down|report ..." >&2; exit 2 ;;
+*) echo "usage: bench.sh setup|up|round|strace|down ..." >&2; exit 2 ;;
 esac
