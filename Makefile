@@ -5,6 +5,7 @@
 #   make test-xen  the guest tests as Xen PVH domUs, in the Xen lab (built once)
 #   make bench     benchmarks (medians), see docs/benchmarks.md
 #   make serverless-lab  httpd cold boot vs restore in one kvm_amd lab boot (docs/serverless.md)
+#   make bench-lab  echo, RTT, httpd, kv: spore-kvm vs QEMU vs a process, one lab boot (docs/network.md)
 #   make soak      10^6 requests each to httpd and kv, memory sampled (docs/reliability.md)
 # Set-up (Debian packages, newlib from newlib-source) happens on first use.
 

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
-# The table of make bench-lab, on the host (tests/kvm-lab/bench-lab): reads bench.sh's
-# runs, strace and monitor lines (from every command's output) and prints, per test and contender, the median and spread
-# (min-max) over the rounds, spore-kvm's ratio to it (> 1: spore-kvm is faster; for
-# rtt the inverse of the times), the median p99, and counts per unit of work: KVM's
-# exits, exits to user space (io + mmio) and interrupts injected (debugfs, summed over
-# the rounds; halt, user = io + mmio, host interrupts, emulated instructions), spore-kvm's exits to its monitor (--stats, the block less the boot) and
-# the server's system calls (strace -c, the separate run).
+# The table of make bench-lab, made on the host (tests/kvm-lab/bench-lab) from bench.sh's
+# runs, strace and monitor lines (every command's output; a boot retried after an L1
+# hang adds its own). Per test and contender: the median and spread (min-max) over the
+# rounds, spore-kvm's ratio to it (> 1: spore-kvm is faster; for rtt the inverse of the
+# times), the median p99, and counts per unit of work: KVM's own (debugfs, summed over
+# the rounds: all exits, halts, exits to user space = io + mmio, host interrupts,
+# emulated instructions, interrupts injected), spore-kvm's exits to its monitor
+# (--stats, the block's less the boot's) and the server's system calls (strace -c, the
+# separate run). Trusts its input to be bench.sh's: lines of another shape are skipped.
 function ms(s) { # wrk's "850.00us", "12.34ms", "1.02s"; "NNNus"; "N.NNNms" -> ms
 	if (s ~ /us$/) return substr(s, 1, length(s) - 2) / 1000
 	if (s ~ /ms$/) return substr(s, 1, length(s) - 2) + 0

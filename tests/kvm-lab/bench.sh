@@ -32,7 +32,6 @@ addr() { case $1 in spore-kvm) echo 10.9.0.2 ;; qemu) echo 10.9.1.2 ;; qemu-vhos
 contenders() { echo spore-kvm qemu $([ -c /dev/vhost-net ] && echo qemu-vhost) linux; }
 # BLOCK -> the app and its arguments
 app() { case $1 in echo | rtt) echo echo ;; *) echo $1 ;; esac; }
-port() { case $1 in echo | rtt) echo 7 ;; httpd) echo 80 ;; kv) echo 6379 ;; esac; }
 args() { case $1 in echo | rtt) echo 7 ;; httpd) echo "-p 80 -d $2" ;; kv) echo "-p 6379 -m 4M" ;; esac; }
 
 # KVM's counters of the VM of process PID (its own debugfs directory, PID-FD), or
@@ -189,7 +188,7 @@ down)
 	# exits to the monitor over the block (every round and the strace run, in this boot),
 	# less the boot's; the units of work those runs did
 	u=$(awk -v b=$b '$1 == b && $3 == "spore-kvm" && $2 != "GET" && $2 != "FAIL" && $8 == "kvm:" { u += $7 }
-		$1 == "strace" && $2 == b && $3 == "spore-kvm" { u += $5 } END { print u + 0 }' $D/runs $D/strace)
+		$1 == "strace" && $2 == b && $3 == "spore-kvm" { u += $5 } END { print u + 0 }' $D/runs $D/strace 2> /dev/null)
 	awk -v b=$b -v u=$u '/^spore-kvm: exits: / { sub(":", "", $3); e[FILENAME] = $3; io[FILENAME] = $5; m[FILENAME] = $7;
 		h[FILENAME] = $9; sub(",", "", io[FILENAME]); sub(",", "", m[FILENAME]); sub(",", "", h[FILENAME]) }
 		/^spore-kvm: virtio: / { k[FILENAME] = $3; irq[FILENAME] = $5; w[FILENAME] = $7 }
