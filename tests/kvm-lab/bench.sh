@@ -101,7 +101,9 @@ up)
 			echo $! > $D/$b.$c.pid ;;
 		qemu | qemu-vhost) tap=tap1 v=""
 			[ $c = qemu-vhost ] && tap=tap2 v=,vhost=on
-			QEMU_ARGS="-netdev tap,id=n0,ifname=$tap,script=no,downscript=no$v -device virtio-net-device,netdev=n0 -pidfile $D/$b.$c.pid $qini" \
+			# acpi=off: QEMU then names its devices in virtio_mmio.device= words, as
+			# spore-kvm does, so both guests find them the same way (spore-run --no-acpi)
+			QEMU_ARGS="-M acpi=off -netdev tap,id=n0,ifname=$tap,script=no,downscript=no$v -device virtio-net-device,netdev=n0 -pidfile $D/$b.$c.pid $qini" \
 				tests/kvm-lab/qemu.sh microvm build/apps/$a.elf "ip=$(addr $c)/24 -- $(args $b /)" > $log 2>&1 & ;;
 		linux) nsenter -t $(cat $D/ns.pid) -n build/linux/$a $(args $b $D/www) > $log 2>&1 &
 			echo $! > $D/$b.$c.pid ;;
