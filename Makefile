@@ -5,6 +5,7 @@
 #   make test-xen  the guest tests as Xen PVH domUs, in the Xen lab (built once)
 #   make bench     benchmarks (medians), see docs/benchmarks.md
 #   make serverless-lab  httpd cold boot vs restore, spore-fn, idle memory: one kvm_amd lab boot (docs/serverless.md)
+#   make bench-lab  echo, RTT, httpd, kv: spore-kvm vs QEMU vs a process, one lab boot (docs/network.md)
 #   make soak      10^6 requests each to httpd and kv, memory sampled (docs/reliability.md)
 # Set-up (Debian packages, newlib from newlib-source) happens on first use.
 
@@ -44,7 +45,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all image lua sqlite redis run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev fuzz-snap compare density soak serverless-lab speedtest-lab
+.PHONY: all image lua sqlite redis run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev fuzz-snap compare density soak serverless-lab speedtest-lab bench-lab
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -299,9 +300,9 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 	    $(B)/fuzz/$${f}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=12000 $(B)/fuzz/$$f-corpus 2>&1 \
 	    | grep -E '^Done|ERROR|SUMMARY' || exit 1; done
 
-# The lab's echo client, first-answer timer, GET client and ISN reader (static: L1 has
-# busybox only).
-$(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer $(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget: $(B)/tests/kvm-lab/%: tests/kvm-lab/%.c
+# The lab's echo client, first-answer timer, GET client, ISN reader and 1-byte RTT
+# client (static: L1 has busybox only).
+$(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer $(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget $(B)/tests/kvm-lab/rtt: $(B)/tests/kvm-lab/%: tests/kvm-lab/%.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
 # bench/launch.c, static, for tests/kvm-lab/launch.sh.
 $(B)/tests/kvm-lab/launch: bench/launch.c
@@ -342,6 +343,12 @@ speedtest-lab: all $(B)/sqlite/lab/speedtest1.elf
 	@tests/kvm-lab/run.sh -o $(B)/kvm-lab/speedtest -t 300 $(B)/kvm-lab/speedtest.batch $(B)/spore-kvm \
 	    $(B)/sqlite/lab/speedtest1.elf $(B)/sqlite/lab/speedtest1 tests/kvm-lab/speedtest.sh
 	@[ ! -f $(B)/kvm-lab/speedtest/speedtest.out ] || cat $(B)/kvm-lab/speedtest/speedtest.out
+
+# The network benchmark in one boot of the kvm_amd lab (docs/network.md): spore-kvm vs
+# QEMU microvm -accel kvm (userspace virtio-net, vhost-net) vs a Linux process behind
+# a veth; not in test. Sizes: BENCH_LAB_ROUNDS, _MIB, _RTT, _SECONDS, _REQUESTS.
+bench-lab: all linux $(B)/redis/lab/redis.elf $(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/rtt
+	@tests/kvm-lab/bench-lab
 
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \

@@ -1,0 +1,202 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The network benchmark inside the lab's L1 (make bench-lab; tests/kvm-lab/bench-lab
+# stages it): the same guest images on spore-kvm (ring 0, virtio-mmio, irqfd/ioeventfd)
+# and QEMU microvm -accel kvm (virtio-net in userspace, and with vhost-net when
+# /dev/vhost-net exists), each on its own tap, and the Linux build of the same program
+# as an L1 process in another network namespace behind a veth pair (a container's
+# path). Trusts only its own files; every wait and every client is bounded.
+#   bench.sh setup                       modules, host tools, taps, the veth and netns
+#   bench.sh up BLOCK                    starts every contender's server for BLOCK
+#   bench.sh round BLOCK R [SIZE]        one interleaved round (order rotated by R)
+#   bench.sh strace BLOCK [SIZE]         one extra, untimed run per contender under strace -c
+#   bench.sh down BLOCK                  stops them; spore-kvm's --stats
+# BLOCK: echo (throughput, SIZE bytes), rtt (SIZE 1-byte round trips), httpd (wrk
+# -c16 for SIZE s), kv (redis-benchmark SET and GET, SIZE requests each).
+# Results, printed and kept in /tmp/bl/runs, one line per measurement (tests/kvm-lab/
+# bench-report.awk makes the table on the host from every command's output):
+#   BLOCK TEST CONTENDER ROUND VALUE P99 UNITS kvm: EXITS IO MMIO HALT IRQ-INJ HOST-IRQ EMUL IRQ-WIN
+# (VALUE: MiB/s, requests/s or, for rtt, the median in us; UNITS: MiB or requests;
+# the kvm: fields are deltas of the VM's own KVM debugfs counters over that run.)
+set -u
+D=/tmp/bl K=/sys/kernel/debug/kvm M=build/bench-lab/modules
+T=build/tests/kvm-lab
+mkdir -p $D
+# iproute2's ip (busybox's knows no veth and no netns), at its host path
+IP=$(ls /usr/bin/ip /usr/sbin/ip /sbin/ip 2> /dev/null | head -1)
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+
+# contender -> its server's address (10.9.N.2; the L1 side is 10.9.N.1)
+addr() { case $1 in spore-kvm) echo 10.9.0.2 ;; qemu) echo 10.9.1.2 ;; qemu-vhost) echo 10.9.2.2 ;; linux) echo 10.9.3.2 ;; esac; }
+contenders() { echo spore-kvm qemu $([ -c /dev/vhost-net ] && echo qemu-vhost) linux; }
+# BLOCK -> the app and its arguments
+app() { case $1 in echo | rtt) echo echo ;; *) echo $1 ;; esac; }
+args() { case $1 in echo | rtt) echo 7 ;; httpd) echo "-p 80 -d $2" ;; kv) echo "-p 6379 -m 4M" ;; esac; }
+
+# KVM's counters of the VM of process PID (its own debugfs directory, PID-FD), or
+# zeros for the Linux contender, which has no VM
+kstats="exits io_exits mmio_exits halt_exits irq_injections irq_exits insn_emulation irq_window_exits"
+kvm() {
+	local d
+	d=$(ls -d $K/$1-* 2> /dev/null | head -1)
+	for s in $kstats; do cat $d/$s 2> /dev/null || echo 0; done | tr '\n' ' '
+}
+# a run that gave no figure: counted as failed in the report, with its reason
+fail() {
+	echo "$c $cmd $r: $1"
+	[ $cmd = round ] && echo "$b FAIL $c $r $(echo "$1" | tr '\n' ' ' | cut -c1-120)" | tee -a $D/runs
+	[ $cmd = strace ] && kill -INT $st && wait $st
+}
+kdelta() { echo "$1 $2" | awk '{ n = NF / 2; for (i = 1; i <= n; i++) printf " %d", $(n + i) - $i }'; }
+
+case $cmd in
+setup)
+	# host tools (wrk, ip, strace) and their libraries, staged under /spore by
+	# tests/kvm-lab/bench-lab at their host paths
+	for d in usr lib lib64; do [ -d /spore/$d ] && cp -a /spore/$d /; done
+	IP=$(ls /usr/bin/ip /usr/sbin/ip /sbin/ip 2> /dev/null | head -1)
+	[ -n "$IP" ] || { echo "no iproute2 ip in L1"; exit 2; }
+	for m in veth tap vhost_iotlb vhost vhost_net; do
+		insmod $M/$m.ko 2> /dev/null || grep -q "^$m " /proc/modules || echo "insmod $m failed"
+	done
+	echo "vhost-net: $([ -c /dev/vhost-net ] && echo yes || echo 'no /dev/vhost-net')"
+	[ -d $K ] || mount -t debugfs none /sys/kernel/debug
+	$IP link set lo up
+	n=0
+	for t in tap0 tap1 tap2; do
+		tunctl -t $t > /dev/null && $IP addr add 10.9.$n.1/24 dev $t && $IP link set $t up || exit 2
+		n=$((n + 1))
+	done
+	# the container's path: a veth pair, one end in a network namespace held by a sleeper
+	$IP link add veth0 type veth peer name veth1 || exit 2
+	unshare -n sleep 100000 &
+	echo $! > $D/ns.pid
+	sleep 0.2
+	$IP link set veth1 netns $(cat $D/ns.pid) && $IP addr add 10.9.3.1/24 dev veth0 &&
+		$IP link set veth0 up || exit 2
+	nsenter -t $(cat $D/ns.pid) -n sh -c "$IP link set lo up && $IP addr add 10.9.3.2/24 dev veth1 &&
+		$IP link set veth1 up" || exit 2
+	mkdir -p $D/www && tar -xf build/bench-lab/root.tar -C $D/www || exit 2
+	: > $D/runs
+	: > $D/setup.done
+	echo "setup done: $(contenders)"
+	;;
+up)
+	b=$1 a=$(app $1)
+	ini="" qini=""
+	[ $a = httpd ] && ini=--initrd=build/bench-lab/root.tar qini="-initrd build/bench-lab/root.tar"
+	# the boot's own exits to the monitor, subtracted from the block's --stats at down
+	build/spore-kvm --stats --mem=64M --net=tap0 $ini build/apps/$a.elf "ip=10.9.0.2/24 -- $(args $b /)" \
+		> $D/$b.base.log 2>&1 &
+	p=$!
+	for i in $(seq 120); do grep -q listening $D/$b.base.log 2> /dev/null && break; sleep 0.25; done
+	kill $p; wait $p
+	grep "^spore-kvm: exits" $D/$b.base.log
+	for c in $(contenders); do
+		log=$D/$b.$c.log
+		case $c in
+		spore-kvm) build/spore-kvm --stats --timeout=900 --mem=64M --net=tap0 $ini build/apps/$a.elf \
+			"ip=10.9.0.2/24 -- $(args $b /)" > $log 2>&1 &
+			echo $! > $D/$b.$c.pid ;;
+		qemu | qemu-vhost) tap=tap1 v=""
+			[ $c = qemu-vhost ] && tap=tap2 v=,vhost=on
+			# acpi=off: QEMU then names its devices in virtio_mmio.device= words, as
+			# spore-kvm does, so both guests find them the same way (spore-run --no-acpi)
+			QEMU_ARGS="-M acpi=off -netdev tap,id=n0,ifname=$tap,script=no,downscript=no$v -device virtio-net-device,netdev=n0 -pidfile $D/$b.$c.pid $qini" \
+				tests/kvm-lab/qemu.sh microvm build/apps/$a.elf "ip=$(addr $c)/24 -- $(args $b /)" > $log 2>&1 & ;;
+		linux) nsenter -t $(cat $D/ns.pid) -n build/linux/$a $(args $b $D/www) > $log 2>&1 &
+			echo $! > $D/$b.$c.pid ;;
+		esac
+	done
+	for c in $(contenders); do
+		for i in $(seq 240); do grep -q listening $D/$b.$c.log 2> /dev/null && break; sleep 0.25; done
+		grep -q listening $D/$b.$c.log || { echo "$c: no listening line"; cat $D/$b.$c.log; exit 1; }
+		echo "$c: up, pid $(cat $D/$b.$c.pid)"
+	done
+	: > $D/$b.up
+	;;
+round | strace)
+	b=$1 r=${2:-0} size=${3:-}
+	# after an L1 hang, run.sh goes on from the hung command in a fresh boot: set up
+	# what that boot lacks
+	[ -f $D/setup.done ] || $0 setup || exit 2
+	[ -f $D/$b.up ] || $0 up $b || exit 2
+	[ $cmd = strace ] && size=${2:-}
+	set -- $(contenders)
+	n=$#
+	[ $cmd = round ] && for i in $(seq $((r % n))); do set -- "$@" $1 && shift; done
+	all=$(for c in "$@"; do cat $D/$b.$c.pid; done)
+	for c in "$@"; do
+		h=$(addr $c) pid=$(cat $D/$b.$c.pid)
+		# each contender alone on L1's one vCPU: the others' idle timers and threads
+		# stopped (SIGSTOP) while it runs
+		for q in $all; do [ $q = $pid ] || kill -STOP $q; done
+		kill -CONT $pid
+		sleep 0.5
+		if [ $cmd = strace ]; then
+			# a separate, untimed run: every thread of the server (spore-kvm's vCPU and
+			# I/O threads, QEMU's), the system calls it makes per unit of work
+			strace -c -f -p $pid -o $D/$b.$c.strace 2> /dev/null &
+			st=$!
+			sleep 1
+		fi
+		k0=$(kvm $pid)
+		case $b in
+		echo) o=$(timeout 100 $T/echoflood $h 7 $size 2>&1) || { fail "$o"; continue; }
+			v=$(echo "$o" | sed -n 's/.*(\([0-9.]*\) MiB\/s).*/\1/p') p99=- u=$(awk -v b=$size 'BEGIN { print b / 1048576 }') ;;
+		rtt) o=$(timeout 100 $T/rtt $h 7 $size 2>&1) || { fail "$o"; continue; }
+			v=$(echo "$o" | sed -n 's/.*median \([0-9]*\) us.*/\1/p')
+			p99=$(echo "$o" | sed -n 's/.*p99 \([0-9]*\) us.*/\1us/p') u=$size ;;
+		httpd) o=$(timeout 100 wrk -t1 -c16 -d${size}s --latency http://$h:80/index.html 2>&1)
+			v=$(echo "$o" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
+			p99=$(echo "$o" | awk '$1 == "99%" { print $2 }')
+			u=$(echo "$o" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p') ;;
+		kv) o=$(timeout 100 build/redis/lab/redis-benchmark -h $h -p 6379 -c 16 -n $size -t set,get --csv 2>&1)
+			# "SET","rps","avg","min","p50","p95","p99","max" -> rows below; one kvm: delta for both
+			v=$(echo "$o" | tr -d '"' | awk -F, '$1 == "SET" || $1 == "GET" { printf "%s ", $2 }')
+			p99=$(echo "$o" | tr -d '"' | awk -F, '$1 == "SET" || $1 == "GET" { printf "%sms ", $7 }')
+			u=$((2 * size)) ;;
+		esac
+		k1=$(kvm $pid)
+		if [ $cmd = strace ]; then
+			kill -INT $st; wait $st
+			calls=$(awk '$NF == "total" { print $4 }' $D/$b.$c.strace)
+			top=$(awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { printf "%s %s, ", $NF, $4 }' $D/$b.$c.strace | cut -d, -f1-5)
+			echo "strace $b $c units ${u:-0} calls ${calls:-0} top: $top" | tee -a $D/strace
+			continue
+		fi
+		[ -n "$v" ] || { fail "no figure: $o"; continue; }
+		if [ $b = kv ]; then
+			echo "kv SET $c $r $(echo $v | cut -d' ' -f1) $(echo $p99 | cut -d' ' -f1) $u kvm:$(kdelta "$k0" "$k1")" | tee -a $D/runs
+			echo "kv GET $c $r $(echo $v | cut -d' ' -f2) $(echo $p99 | cut -d' ' -f2) $u kvm:$(kdelta "$k0" "$k1")" | tee -a $D/runs
+		else
+			echo "$b $b $c $r $v $p99 $u kvm:$(kdelta "$k0" "$k1")" | tee -a $D/runs
+		fi
+	done
+	for q in $all; do kill -CONT $q; done
+	echo "$cmd $b ${r#0}: done at $(cut -d' ' -f1 /proc/uptime) s of L1's uptime"
+	;;
+down)
+	b=$1
+	[ -f $D/$b.up ] || { echo "$b: not up in this boot"; exit 1; }
+	rm $D/$b.up
+	for c in $(contenders); do
+		pid=$(cat $D/$b.$c.pid 2> /dev/null) && kill $pid 2> /dev/null
+	done
+	sleep 1
+	wait
+	grep "^spore-kvm:" $D/$b.spore-kvm.log
+	# exits to the monitor over the block (every round and the strace run, in this boot),
+	# less the boot's; the units of work those runs did
+	u=$(awk -v b=$b '$1 == b && $3 == "spore-kvm" && $2 != "GET" && $2 != "FAIL" && $8 == "kvm:" { u += $7 }
+		$1 == "strace" && $2 == b && $3 == "spore-kvm" { u += $5 } END { print u + 0 }' $D/runs $D/strace 2> /dev/null)
+	awk -v b=$b -v u=$u '/^spore-kvm: exits: / { sub(":", "", $3); e[FILENAME] = $3; io[FILENAME] = $5; m[FILENAME] = $7;
+		h[FILENAME] = $9; sub(",", "", io[FILENAME]); sub(",", "", m[FILENAME]); sub(",", "", h[FILENAME]) }
+		/^spore-kvm: virtio: / { k[FILENAME] = $3; irq[FILENAME] = $5; w[FILENAME] = $7 }
+		END { f = "/tmp/bl/" b ".spore-kvm.log"; g = "/tmp/bl/" b ".base.log"
+			printf "monitor %s exits %d io %d mmio %d hlt %d virtio-irqs %d kicks %d wakeups %d units %s\n", b,
+				e[f] - e[g], io[f] - io[g], m[f] - m[g], h[f] - h[g], irq[f] - irq[g], k[f] - k[g], w[f] - w[g], u }' $D/$b.spore-kvm.log $D/$b.base.log | tee -a $D/monitor
+	;;
+*) echo "usage: bench.sh setup|up|round|strace|down ..." >&2; exit 2 ;;
+esac
