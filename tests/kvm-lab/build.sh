@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 L=build/kvm-lab
 # The modules, in load order (dependency order, read from their .modinfo); a
 # lab built with another list is rebuilt.
-mods="virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd drivers/net/tun"
+mods="virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd drivers/net/tun drivers/net/veth"
 [ "$(sed -n 2p $L/ready 2>/dev/null)" = "$mods" ] && exit 0
 skip() { echo "skip kvm-lab: $*"; exit 3; }
 command -v qemu-system-x86_64 > /dev/null || skip "no qemu-system-x86_64 on this host"
