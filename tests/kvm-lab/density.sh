@@ -14,9 +14,13 @@ mount -t cgroup2 none /sys/fs/cgroup && echo +memory +pids > /sys/fs/cgroup/cgro
 	echo "density-lab: no cgroup2 with memory: memory by MemAvailable and PSS only"
 ulimit -n 1048576 2> /dev/null || ulimit -n 65536
 # The harness gets SIGTERM (it cleans up) a minute before /init's KILL.
-timeout -s TERM -k 20 $((${LAB_CMD_TIMEOUT:-120} - 60)) \
-	python3 bench/density -k "$k" --root-tar build/density-lab/root.tar --out /tmp/density "$@"
-st=$?
+# Its lines go to the console as they come too (a long run can be watched there).
+{
+	timeout -s TERM -k 20 $((${LAB_CMD_TIMEOUT:-120} - 60)) \
+		python3 bench/density -k "$k" --root-tar build/density-lab/root.tar --out /tmp/density "$@"
+	echo $? > /tmp/density.st
+} 2>&1 | tee /dev/console
+st=$(cat /tmp/density.st)
 echo "@@results-begin"
 [ -f /tmp/density/results.json ] && gzip -c /tmp/density/results.json | base64
 echo "@@results-end"
