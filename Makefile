@@ -310,7 +310,7 @@ serverless-lab: $(B)/spore-kvm $(B)/apps/httpd.elf $(B)/tests/kvm-lab/firstanswe
 	    > $(B)/serverless-lab/batch
 	@tests/kvm-lab/run.sh -o $(B)/serverless-lab -t 400 $(B)/serverless-lab/batch $^ tests/kvm-lab/serverless.sh
 	@cat $(B)/serverless-lab/serverless.out
-test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood lua redis
+test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood lua redis $(B)/linux/httpd
 	@tests/run-tests lab
 
 # SQLite's speedtest1 on spore-kvm against an L1 process, interleaved, in one
