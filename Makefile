@@ -5,6 +5,7 @@
 #   make test-xen  the guest tests as Xen PVH domUs, in the Xen lab (built once)
 #   make bench     benchmarks (medians), see docs/benchmarks.md
 #   make serverless-lab  httpd cold boot vs restore in one kvm_amd lab boot (docs/serverless.md)
+#   make density-lab K=N  N networked httpd on spore-kvm, runc, processes in one kvm_amd lab boot (docs/density.md)
 #   make soak      10^6 requests each to httpd and kv, memory sampled (docs/reliability.md)
 # Set-up (Debian packages, newlib from newlib-source) happens on first use.
 
@@ -44,7 +45,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all image lua sqlite redis run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev fuzz-snap compare density soak serverless-lab speedtest-lab
+.PHONY: all image lua sqlite redis run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev fuzz-snap compare density density-lab soak serverless-lab speedtest-lab
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -356,6 +357,11 @@ compare: all linux $(B)/tests/guest/exit7.elf
 K ?= 100
 density: all linux
 	@bench/density -k $(K) $(DENSITY_ARGS)
+# The same in one boot of the kvm_amd lab (bench/density-lab): L1 with LAB_MEM.
+LAB_MEM ?= 8G
+LAB_TIMEOUT ?= 3600
+density-lab: all linux
+	@bench/density-lab -m $(LAB_MEM) -t $(LAB_TIMEOUT) $(K) $(DENSITY_ARGS)
 
 bench: all linux bench-deps
 	@bench/run
