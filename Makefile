@@ -6,6 +6,7 @@
 #   make bench     benchmarks (medians), see docs/benchmarks.md
 #   make serverless-lab  httpd cold boot vs restore, spore-fn, idle memory: one kvm_amd lab boot (docs/serverless.md)
 #   make bench-lab  echo, RTT, httpd, kv: spore-kvm vs QEMU vs a process, one lab boot (docs/network.md)
+#   make density-lab K=N  N networked httpd on spore-kvm, runc, processes in one kvm_amd lab boot (docs/density.md)
 #   make soak      10^6 requests each to httpd and kv, memory sampled (docs/reliability.md)
 # Set-up (Debian packages, newlib from newlib-source) happens on first use.
 
@@ -45,7 +46,7 @@ NOBJ := $(patsubst %,$(B)/%.o,$(NSRC))
 APPS := $(notdir $(wildcard apps/*))
 GUESTS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 
-.PHONY: all image lua sqlite redis run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev fuzz-snap compare density soak serverless-lab speedtest-lab bench-lab
+.PHONY: all image lua sqlite redis run test test-kvm test-xen bench deps unit clean lint linux fuzz fuzz-http fuzz-resp fuzz-virtq fuzz-gdb fuzz-vq fuzz-vdev fuzz-snap compare density soak serverless-lab speedtest-lab bench-lab density-lab
 all: $(APPS:%=$(B)/apps/%.elf) $(B)/spore-kvm
 
 # ---- set-up: Debian packages and newlib, once -------------------------------
@@ -79,8 +80,9 @@ $(LWIP)/src/include/lwip/opt.h: | $(B)/.deps
 	@rm -rf $(B)/lwip && mkdir -p $(B)/lwip
 	@cd $(B)/lwip && apt-get source -qq lwip > fetch.log 2>&1 || { cat fetch.log; exit 1; }
 	@cd $(B)/lwip && ln -sfn "$$(ls -d lwip-2.1.3*/ | head -1)" tree && rm -f *.tar.* *.dsc
+# core/timeouts.c is replaced by libc/net/timers.c (LWIP_TIMERS_CUSTOM).
 LWIP_SRC := $(addprefix core/,init.c def.c inet_chksum.c ip.c mem.c memp.c netif.c pbuf.c \
-              raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c \
+              raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c udp.c \
               ipv4/dhcp.c ipv4/etharp.c ipv4/icmp.c ipv4/ip4.c ipv4/ip4_addr.c ipv4/ip4_frag.c) \
             $(addprefix api/,api_lib.c api_msg.c err.c netbuf.c netifapi.c sockets.c tcpip.c) \
             netif/ethernet.c
@@ -328,9 +330,10 @@ serverless-lab: $(B)/spore-kvm $(B)/apps/httpd.elf $(B)/tests/kvm-lab/firstanswe
 	@tests/kvm-lab/run.sh -o $(B)/serverless-lab -t 1200 -c 400 -m 2048 $(B)/serverless-lab/batch $^ \
 	    tests/kvm-lab/serverless.sh tests/kvm-lab/serverless-fn.sh tests/kvm-lab/serverless-mem.sh
 	@cat $(B)/serverless-lab/serverless.out $(B)/serverless-lab/serverless-fn.out $(B)/serverless-lab/serverless-mem.out
-test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood \
-		$(B)/tests/kvm-lab/launch $(B)/bench/kvm-floor $(B)/spore-fn $(B)/tests/kvm-lab/fnget \
-		$(B)/tests/kvm-lab/snapget lua redis
+# What the lab batch of tests/run-tests copies into L1 besides the images.
+LABDEPS := $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/launch \
+	$(B)/bench/kvm-floor $(B)/spore-fn $(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget lua redis linux
+test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(LABDEPS)
 	@tests/run-tests lab
 
 # SQLite's speedtest1 on spore-kvm against an L1 process, interleaved, in one
@@ -353,7 +356,7 @@ bench-lab: all linux $(B)/redis/lab/redis.elf $(B)/tests/kvm-lab/echoflood $(B)/
 test: all linux $(FUZZERS:%=$(B)/fuzz/%_fuzz) $(B)/tests/unit/httpd_test $(GUESTS:%=$(B)/tests/guest/%.elf) $(B)/tests/unit/kernel_test $(B)/tests/unit/monitor_test \
       $(B)/tests/unit/virtq_test $(B)/tests/unit/rng_test $(B)/tests/unit/pci_test $(B)/tests/unit/netring_test \
       $(B)/tests/unit/xenstore_test $(B)/tests/unit/netfront_test $(B)/tests/unit/sancheck $(B)/fuzz/sancheck_fuzz \
-      $(B)/tests/unit/memfs_test lua sqlite redis $(B)/tests/unit/vq_test $(B)/tests/kvm-lab/echoflood \
+      $(B)/tests/unit/memfs_test lua sqlite redis $(B)/tests/unit/vq_test $(LABDEPS) \
       $(B)/tests/unit/snap_test $(B)/tests/guest/snapshot.elf $(B)/spore-fn
 	@tests/run-tests
 
@@ -382,6 +385,11 @@ compare: all linux $(B)/tests/guest/exit7.elf
 K ?= 100
 density: all linux
 	@bench/density -k $(K) $(DENSITY_ARGS)
+# The same in one boot of the kvm_amd lab (bench/density-lab): L1 with LAB_MEM.
+LAB_MEM ?= 8G
+LAB_TIMEOUT ?= 3600
+density-lab: all linux
+	@bench/density-lab -m $(LAB_MEM) -t $(LAB_TIMEOUT) $(K) $(DENSITY_ARGS)
 
 bench: all linux bench-deps
 	@bench/run

@@ -564,6 +564,10 @@ int main(int argc, char **argv)
 	/* Guest RAM is the guest's data (keys, secrets) and up to 64 GiB: keep it out of a
 	 * core dump of the monitor. Advice only: a kernel without it loses nothing else. */
 	madvise(vm.mem, vm.mem_size, MADV_DONTDUMP);
+	/* No transparent huge pages: with THP "always" (Debian's default) a guest's first
+	 * touch of each 2 MiB region costs 2 MiB, and an idle httpd that touches ~0.5 MiB
+	 * cost 2.1 MiB (kvm_amd lab, docs/density.md). Pages stay what the guest touched. */
+	madvise(vm.mem, vm.mem_size, MADV_NOHUGEPAGE);
 	if (load_image(image, &vm, &im) < 0)
 		return HC_EXIT_SETUP;
 	vm.im = &im;

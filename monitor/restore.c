@@ -97,6 +97,7 @@ int restore_open(struct vm *vm, const char *path, const char *image)
 		return HC_EXIT_SETUP;
 	}
 	madvise(vm->mem, vm->mem_size, MADV_DONTDUMP);
+	madvise(vm->mem, vm->mem_size, MADV_NOHUGEPAGE); /* as main.c: only what is touched */
 	for (uint64_t i = 0; i < s.hdr.nextents; i++) {
 		const struct snap_extent *e = &s.ext[i];
 		uint8_t *at = gm_at(vm->mem, vm->mem_size, e->gpa,

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Runs a batch of commands on ordinary KVM (kvm_amd) in one boot of the lab
 # (tests/kvm-lab/build.sh builds it first if needed; a boot takes 10-15 s, so batch).
-#   tests/kvm-lab/run.sh [-o DIR] [-n] [-q] [-g] [-x PROG]... [-t SECONDS] [-c SECONDS] [-m MIB] BATCH [FILE...]
+#   tests/kvm-lab/run.sh [-o DIR] [-n] [-q] [-g] [-x PROG]... [-b PATH]... [-t SECONDS]
+#                        [-c SECONDS] [-m MEM] BATCH [FILE...]
 # BATCH: lines "NAME<TAB>COMMAND", run by busybox sh in L1 from a directory
 # holding each FILE at its path relative to the repository (so commands read
 # like the host's: build/spore-kvm build/apps/hello.elf).
@@ -13,24 +14,27 @@
 # host's gdb the same way, with its Python files (only those it imports to start:
 # the whole standard library is 50 MB). -x PROG: the host's PROG (strace, wrk) and
 # the libraries ldd lists, at the host's paths (repeatable).
+# -b PATH: a host file or directory, at the same path in L1 (an ELF with the
+# libraries ldd lists), e.g. a tool a batch runs; repeatable.
 # -t: timeout of each QEMU run (default 150 s), so a hang is a FAIL, never a
 # stuck test; a boot that hangs is retried once from the command it hung in.
 # -c: the time each command may take in L1 (default 120 s: init's LAB_CMD_TIMEOUT,
-# passed on L1's kernel command line). -m: L1's memory (default 1024 MiB).
+# passed on L1's kernel command line). -m: L1's memory (QEMU's -m, default 1024
+# MiB; QEMU allocates it as L1 touches it).
 # No lab here: "skip kvm-lab: why", exit 0.
 set -u
 cd "$(dirname "$0")/../.."
-L=build/kvm-lab out=$L/out verdicts=1 tmo=150 qemu="" gdb="" progs="" cmdtmo=120 mem=1024
-while getopts o:nqgx:t:c:m: o; do
+L=build/kvm-lab out=$L/out verdicts=1 tmo=150 qemu="" gdb="" progs="" cmdtmo=120 mem=1024 host=()
+while getopts o:nqgx:t:c:m:b: o; do
 	case $o in
 	o) out=$OPTARG ;; n) verdicts="" ;; q) qemu=1 ;; g) gdb=1 ;; t) tmo=$OPTARG ;;
-	x) progs="$progs $OPTARG" ;; c) cmdtmo=$OPTARG ;; m) mem=$OPTARG ;;
+	x) progs="$progs $OPTARG" ;; c) cmdtmo=$OPTARG ;; m) mem=$OPTARG ;; b) host+=("$OPTARG") ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-q] [-g] [-x PROG]... [-t SECONDS] [-c SECONDS] [-m MIB] BATCH [FILE...]" >&2; exit 2; }
-case $cmdtmo$mem in *[!0-9]*) echo "run.sh: -c and -m take whole numbers" >&2; exit 2 ;; esac
+[ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-q] [-g] [-x PROG]... [-b PATH]... [-t SECONDS] [-c SECONDS] [-m MEM] BATCH [FILE...]" >&2; exit 2; }
+case $cmdtmo in *[!0-9]*|"") echo "run.sh: -c takes whole seconds" >&2; exit 2 ;; esac
 batch=$1; shift
 msg=$(tests/kvm-lab/build.sh); case $? in 0) ;; 3) echo "$msg"; exit 0 ;; *) echo "$msg"; exit 1 ;; esac
 
@@ -48,6 +52,16 @@ if [ -n "$qemu" ]; then
 		mkdir -p "$work/root$(dirname $f)" && cp -rL $f "$work/root$f" || exit 1
 	done
 fi
+for f in "${host[@]}"; do
+	case $f in /*) ;; *) echo "kvm-lab: -b $f: not an absolute path" >&2; exit 2 ;; esac
+	[ -e "$f" ] || { echo "kvm-lab: -b $f: no such file on this host" >&2; exit 2; }
+	libs=""; [ -f "$f" ] && libs=$(ldd "$f" 2>/dev/null | awk '$1 ~ /^\// { print $1 } $3 ~ /^\// { print $3 }')
+	for g in "$f" $libs; do
+		mkdir -p "$work/root$(dirname "$g")" || exit 1
+		if [ -d "$g" ]; then mkdir -p "$work/root$g" && cp -rL "$g/." "$work/root$g/"
+		else cp -L "$g" "$work/root$g"; fi || exit 1
+	done
+done
 if [ -n "$gdb" ]; then
 	g=$(command -v gdb) || { echo "kvm-lab: -g: no gdb on this host (apt-get install gdb)"; exit 1; }
 	py=$(PYTHONVERBOSE=1 timeout 60 $g -nx -batch -ex 'print 0' 2>&1 |

@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# bench/density inside the lab's L1 (docs/density.md, bench/density-lab brings the
+# tools): spore-kvm on ordinary KVM (kvm_amd, ring 0, virtio-mmio net), runc
+# containers and plain processes of the Linux httpd, K of each in one boot. Sets up
+# what busybox's /init does not (cgroup2 with the memory controller, /run), then
+# prints the harness's output and its results.json, gzipped and base64'd between
+# @@results lines (the console is the only way out of L1).
+#   tests/kvm-lab/density.sh K [bench/density ARGS...]
+k=$1; shift
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin   # iproute2's ip before busybox's
+mkdir -p /run /var /sys/fs/cgroup && ln -sfn /run /var/run   # as on a distribution: ip netns uses either
+mount -t cgroup2 none /sys/fs/cgroup && echo +memory +pids > /sys/fs/cgroup/cgroup.subtree_control ||
+	echo "density-lab: no cgroup2 with memory: memory by MemAvailable and PSS only"
+ulimit -n 1048576 2> /dev/null || ulimit -n 65536
+# The harness gets SIGTERM (it cleans up) half a minute before /init's KILL; its
+# lines go to the console as they come too (a long run can be watched there).
+{
+	timeout -s TERM -k 10 $((${LAB_CMD_TIMEOUT:-120} - 30)) \
+		python3 bench/density -k "$k" --root-tar build/density-lab/root.tar --out /tmp/density "$@"
+	echo $? > /tmp/density.st
+} 2>&1 | tee /tmp/density.log /dev/console
+st=$(cat /tmp/density.st)
+# Nothing of the run's left: namespaces, instances, containers.
+tag=$(sed -n 's/^density: names start with //p' /tmp/density.log)
+# busybox sh runs its own applets before PATH's: name iproute2's ip by its path.
+ip=$(ls /usr/sbin/ip /usr/bin/ip /sbin/ip 2> /dev/null | head -1)
+left=$(( $($ip netns list | grep -c "^${tag:-none}") + $(pidof spore-kvm httpd | wc -w) +
+	$(runc list -q 2> /dev/null | grep -c "^${tag:-none}") ))
+[ -n "$tag" ] && [ $left = 0 ] && echo "density-lab: nothing left behind" ||
+	{ echo "density-lab: $left namespaces, instances or containers of ${tag:-the run} left behind"; st=1; }
+echo "@@results-begin"
+[ -f /tmp/density/results.json ] && gzip -c /tmp/density/results.json | base64
+echo "@@results-end"
+exit $st
