@@ -585,11 +585,14 @@ devices:
 	 * the device window. Only then: with the in-kernel LAPIC a guest's hlt never comes
 	 * back to the monitor, so one that halts with interrupts off would hang until
 	 * --timeout instead of ending with 251. Not with --gdb: its ring-0 breakpoints are
-	 * hlt (the guest would sleep at the breakpoint for ever). Not with --snapshot or
-	 * --restore: a snapshot holds no irqchip or queue state (docs/serverless.md), so a
-	 * snapshotted guest runs, and resumes, on the hypercall devices. */
-	vm.irqchip = !hc_io && !gdb_path && !snap && !vm.restored && (net || disk) &&
-	             mode != MODE_RING3 && im.has32 && vm.mem_size <= VMMIO_BASE;
+	 * hlt (the guest would sleep at the breakpoint for ever). A snapshot keeps the
+	 * irqchip and the devices' state (snap_virt): a restore has the virtio path
+	 * exactly when the snapshot's guest had it. */
+	if (vm.restored)
+		vm.irqchip = (int)vm.restored->meta->virt.irqchip;
+	else
+		vm.irqchip = !hc_io && !gdb_path && (net || disk) && mode != MODE_RING3 &&
+		             im.has32 && vm.mem_size <= VMMIO_BASE;
 	if (kvm_open(&vm) < 0)
 		return HC_EXIT_SETUP;
 	const char *why = vm.restored ? "restored from a snapshot, in its start mode"
@@ -639,8 +642,17 @@ devices:
 		vm.core->image = image;
 	if (gdb_path && gdbstub_open(&vm, gdb_path) < 0)
 		return HC_EXIT_SETUP;
+	if (vm.snap_out && vm.irqchip && !vm.ring3 && vm.nvdev)
+		vm.snap_out->irqchip_fd = vm.vm_fd; /* snapshot.c's get_virt */
+	if (vm.restored && vm.nvdev) {
+		int r = restore_devices(&vm);
+		if (r)
+			return r;
+	}
 	if (vm.nvdev && io_setup(&vm) < 0)
 		return HC_EXIT_SETUP;
+	if (vm.restored && vm.nvdev)
+		restore_wake(&vm);
 	if (stats_vm && !vm.restored)
 		print_setup_pages(&vm);
 	if (setup_timeout(&vm, timeout) < 0 || seccomp_install(&vm) < 0)

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Snapshot and restore in the lab's L1 (ring 0 on kvm_amd; docs/serverless.md): the rows
 # tests/run-tests' lab batch runs beside snap-save/-restore/-cut (tests/snapshot.sh checks
-# the same on the host's kvm_pvm, ring 3). A snapshotted guest runs and resumes on the
-# hypercall devices in ring 0 too (no irqchip or queue state in the file); a cold boot
-# with --net or --disk is on virtio. Each subcommand sets up and removes its own taps and
+# the same on the host's kvm_pvm, ring 3). A guest with --net or --disk runs, is
+# snapshotted and resumes on the virtio devices (the file keeps the irqchip and each
+# device's queues). Each subcommand sets up and removes its own taps and
 # tmpfs, prints what it saw and ends with status 1 on the first check that fails.
 #   httpd      snapshot, two restores: each answers /fn/random, with its SYN-ACK's ISN
 #              read on the tap (snapget), both asked from one local port; the two differ
@@ -55,7 +55,7 @@ httpd)
 	for i in 1 2; do
 		# The second checked against its image, as a caller that has it would.
 		[ $i = 1 ] && img="" || img=build/apps/httpd.elf
-		restore snd $d/h.snap $img; p=$!
+		restore snd $d/h.snap --stats $img; p=$!
 		$G -w 10000 -p 40000 10.9.0.2:80@snd 'GET /fn/random HTTP/1.0\r\n\r\n' > $d/a$i
 		st=$?
 		stop $p
@@ -63,6 +63,8 @@ httpd)
 		rnd=$(tail -1 $d/a$i)
 		[ $st = 0 ] && grep -q '^HTTP/1.[01] 200' $d/a$i || { cat $d/a$i $d/r.err; fail "restore $i did not answer"; }
 		echo "restore $i: answered 200, isn $isn after $ms ms, /fn/random $rnd"
+		grep -q '^spore-kvm: virtio: .* [1-9][0-9]* received' $d/r.err || { cat $d/r.err; fail "restore $i not on virtio"; }
+		echo "restore $i: on virtio ($(grep -m1 '^spore-kvm: virtio: ' $d/r.err))"
 		eval isn$i=$isn rnd$i=$rnd ms$i=$ms
 	done
 	[ "$rnd1" != "$rnd2" ] && echo "two restores: different /fn/random" || fail "the same /fn/random twice"
