@@ -260,7 +260,7 @@ $(B)/fuzz/elf_fuzz: tests/fuzz/elf_fuzz.c monitor/elf.c monitor/image.c monitor/
 	@$(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/elf_fuzz.c monitor/elf.c monitor/image.c monitor/guestmem.c
 $(B)/fuzz/hc_fuzz: tests/fuzz/hc_fuzz.c $(MON_TESTED) monitor/monitor.h kernel/hypercall.h | $(B)/.deps
 	@mkdir -p $(@D)
-	@$(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/hc_fuzz.c $(MON_TESTED)
+	@$(FUZZ_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/hc_fuzz.c $(MON_TESTED)
 # The gdb stub's packet layer and commands over a fake guest RAM and page tables.
 $(B)/fuzz/gdb_fuzz: tests/fuzz/gdb_fuzz.c monitor/rsp.c monitor/gdb.c monitor/gva.c monitor/guestmem.c \
 		    monitor/monitor.h $(wildcard tests/fuzz/gdb-seeds/*) | $(B)/.deps
@@ -291,7 +291,7 @@ fuzz-vdev: $(B)/fuzz/vdev_fuzz
 # The snapshot reader: any bytes as a --restore file.
 $(B)/fuzz/snap_fuzz: tests/fuzz/snap_fuzz.c monitor/snap.c monitor/guestmem.c monitor/monitor.h \
 		     kernel/hypercall.h | $(B)/.deps
-	@mkdir -p $(@D); $(FUZZ_CC) -Ikernel -Imonitor -o $@ tests/fuzz/snap_fuzz.c monitor/snap.c monitor/guestmem.c
+	@mkdir -p $(@D); $(FUZZ_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/snap_fuzz.c monitor/snap.c monitor/guestmem.c
 fuzz-snap: $(B)/fuzz/snap_fuzz
 	@mkdir -p $(B)/fuzz/snap-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/snap-corpus 2>&1 | tail -3

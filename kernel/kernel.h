@@ -157,6 +157,7 @@ void sched_libc(void **reent_slot, size_t (*heap_in_use)(void));
 /* ready.c: the first idle tells the host the app is ready; after a restore, what a
  * copy of the guest must not share with its siblings is redrawn */
 void ready_idle(void);
+void ready_busy(int delta); /* +1 before a driver sleeps for its device, -1 after */
 /* The layer above registers what it redraws after a restore (lwIP: the ISN key, ports). */
 void ready_on_restore(void (*fn)(const uint8_t *seed, size_t n));
 

@@ -8,6 +8,12 @@
 #include "kernel.h"
 
 static void (*on_restore)(const uint8_t *seed, size_t n);
+static int busy; /* requests a driver waits for in sleeps (virtio-blk): not idle yet */
+
+/* A driver that waits for its device by sleeping brackets the wait: a thread asleep
+ * on a disk read is not an app waiting for its first client, and a snapshot taken
+ * there would hold a request the restored copy's device (another disk) answers. */
+void ready_busy(int delta) { busy += delta; }
 
 void ready_on_restore(void (*fn)(const uint8_t *seed, size_t n)) { on_restore = fn; }
 
@@ -17,7 +23,7 @@ void ready_idle(void)
 	uint64_t wall;
 	uint8_t seed[32];
 
-	if (done || !host->ready)
+	if (done || busy || !host->ready)
 		return;
 	done = 1;
 	uint64_t mono = clock_monotonic_ns();

@@ -66,6 +66,8 @@ struct core {
 	const char *from, *name; /* linkat's paths, in a read-only page (the sandbox pins them) */
 	const char *path;        /* FILE, for messages */
 	const char *image;       /* the image's name, for the core's NT_PRPSINFO */
+	int irqchip_fd;          /* --snapshot on the virtio path: the VM fd it reads the irqchip
+	                          * from (KVM_GET_IRQCHIP, allowed by the sandbox); 0: none */
 };
 
 /* One guest: everything the run loop and the hypercall handlers need. */
@@ -297,7 +299,7 @@ const char *blk_check(const struct hc_blk *b, uint64_t disk_sectors, uint64_t me
 int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa);
 
 /* seccomp.c: the run loop's allowlist */
-#define SECCOMP_MAX    160 /* filter instructions, at most */
+#define SECCOMP_MAX    192 /* filter instructions, at most */
 #define SECCOMP_EV_MAX 12  /* eventfds the vCPU thread may write */
 struct sock_filter;
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
@@ -404,7 +406,7 @@ int io_mmio(struct vm *vm); /* KVM_EXIT_MMIO: 0 if a device's */
 /* snap.c: the snapshot file format and its reader (pure; docs/serverless.md).
  * Layout: snap_hdr | snap_meta | snap_extent[nextents] | pad to a page | RAM extents. */
 #define SNAP_MAGIC      "SPORESNP"
-#define SNAP_VERSION    1u
+#define SNAP_VERSION    2u /* 2: the irqchip and virtio devices (snap_virt) */
 #define SNAP_PAGE       4096ull
 #define SNAP_MSR_MAX    16
 #define SNAP_EXTENT_MAX (1u << 16) /* runs of non-zero pages; more: the snapshot fails */
@@ -441,13 +443,37 @@ struct snap_dev {
 struct snap_extent {
 	uint64_t gpa, pages, file_off;
 };
+/* The virtio path's state (version 2): one queue as the device side keeps it, one
+ * virtio-mmio transport, and the in-kernel irqchip. All of it is refused on restore
+ * unless it passes the checks a guest's register writes would (snap_parse, then
+ * restore_devices through vq_setup and gm_at). */
+struct snap_vq {
+	uint16_t last_avail, avail_idx, used_idx, signalled;
+	uint32_t event_idx, pad;
+};
+struct snap_vdev {
+	uint32_t id, status, live, isr;
+	uint32_t dev_sel, drv_sel, queue_sel, pad;
+	uint64_t driver_features;
+	struct vdev_qcfg qcfg[VDEV_QUEUES];
+	struct snap_vq q[VDEV_QUEUES];
+};
+struct snap_virt {
+	uint32_t irqchip; /* 1: KVM_CREATE_IRQCHIP (PICs, I/O APIC, LAPIC); 0: all below 0 */
+	uint32_t nvdev;   /* devices at VMMIO_BASE, in vnet then vblk order */
+	struct kvm_irqchip chip[3]; /* PIC master, PIC slave, I/O APIC (KVM_IRQCHIP_*) */
+	struct kvm_lapic_state lapic;
+	struct kvm_vcpu_events events;
+	struct snap_vdev vdev[VMMIO_MAX];
+};
 struct snap_meta {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	struct kvm_fpu fpu;
 	struct kvm_xcrs xcrs;
 	struct snap_dev dev;
-	struct image image;     /* the segments: the ring-3 trap decoder needs them */
+	struct image image; /* the segments: the ring-3 trap decoder needs them */
+	struct snap_virt virt;
 	struct kvm_xsave xsave; /* last: it ends in a flexible array (AMX's extra) */
 };
 struct snap {
@@ -475,6 +501,8 @@ int restore_open(struct vm *vm, const char *path,
                  const char *image); /* RAM, image, mode: 0 or
                                       * the exit status, after a line */
 int restore_vcpu(struct vm *vm);     /* kvm_start's, in place of fresh registers; -1 after a line */
+int restore_devices(struct vm *vm);  /* before io_setup: the virtio transports; -1 after a line */
+void restore_wake(struct vm *vm);    /* after io_setup: serve once, re-raise a pending irq */
 
 /* main.c */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

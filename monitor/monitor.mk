@@ -46,7 +46,7 @@ $(MON_B)/tests/unit/monitor_test: tests/unit/monitor_test.c $(MON_TESTED) monito
 	| $(MON_B)/spore-kvm $(MON_B)/tests/unit/monitor_guest.elf $(MON_B)/tests/unit/monitor_guest64.elf \
 	$(MON_B)/tests/unit/monitor_net64.elf
 	@mkdir -p $(@D); echo "  HOSTCC  $<"
-	@$(TEST_CC) -Ikernel -Imonitor -o $@ tests/unit/monitor_test.c $(MON_TESTED)
+	@$(TEST_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/unit/monitor_test.c $(MON_TESTED)
 
 $(MON_B)/tests/unit/monitor_guest.elf: tests/unit/monitor_guest.S tests/unit/monitor_guest.ld
 	@mkdir -p $(@D); echo "  AS      $<"
@@ -64,7 +64,7 @@ $(MON_B)/tests/unit/monitor_%64.elf: tests/unit/monitor_%64.S tests/unit/monitor
 $(MON_B)/tests/unit/snap_test: tests/unit/snap_test.c monitor/snap.c monitor/guestmem.c monitor/monitor.h \
 	kernel/hypercall.h tests/unit/unit.h
 	@mkdir -p $(@D); echo "  HOSTCC  $<"
-	@$(TEST_CC) -Ikernel -Imonitor -Itests/unit -o $@ tests/unit/snap_test.c monitor/snap.c monitor/guestmem.c
+	@$(TEST_CC) -Ikernel -Imonitor -Idrivers -Itests/unit -o $@ tests/unit/snap_test.c monitor/snap.c monitor/guestmem.c
 
 $(MON_B)/spore-fn: fn/spore-fn.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; $(HOSTCC) -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \

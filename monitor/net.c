@@ -57,6 +57,14 @@ int net_open(struct vm *vm, const char *name)
 		close(fd);
 		return -1;
 	}
+	/* A tap keeps its last owner's offloads: after a virtio guest that took
+	 * GUEST_CSUM, the host would hand this plain-frame guest partial checksums,
+	 * which it drops (the lab's serverless.sh: a cold boot on --io=hypercall after
+	 * one on virtio never answered). Clearing them needs no privilege. */
+	if (ioctl(fd, TUNSETOFFLOAD, 0) < 0)
+		msg("spore-kvm: --net=%s: TUNSETOFFLOAD 0: %s (a virtio guest's checksum offloads "
+		    "may remain)\n",
+		    name, strerror(errno));
 	if (!vm->net_mac_set) {
 		/* Locally administered, unicast, random: 02:xx:xx:xx:xx:xx. */
 		if (getrandom(vm->net_mac, 6, 0) != 6)

@@ -17,6 +17,7 @@
 
 #include "hypercall.h"
 #include "monitor.h"
+#include "virtio_reg.h"
 
 /* The image file's hash, to refuse a snapshot of another image; 0 after a message. */
 static uint64_t image_hash(const char *path)
@@ -139,13 +140,14 @@ int restore_vcpu(struct vm *vm)
 	} msrs = { .h.nmsrs = d->nmsrs };
 	struct timespec now;
 
-	if (d->net_present != (vm->tap_fd >= 0)) {
+	const struct snap_virt *v = &m->virt;
+	if (d->net_present != (vm->tap_fd >= 0 || vm->vnet_tap >= 0)) {
 		msg("spore-kvm: --restore: the snapshot's guest %s\n",
 		    d->net_present ? "has a network device: give --net=TAP"
 		                   : "has no network device: drop --net");
 		return -1;
 	}
-	if (d->disk_sectors != (vm->disk_fd >= 0 ? vm->disk_sectors : 0)) {
+	if (d->disk_sectors != (vm->disk_fd >= 0 || vm->vblk_disk >= 0 ? vm->disk_sectors : 0)) {
 		msg("spore-kvm: --restore: the snapshot's guest had a disk of %llu sectors; give --disk "
 		    "with one of that size\n",
 		    (unsigned long long)d->disk_sectors);
@@ -164,6 +166,15 @@ int restore_vcpu(struct vm *vm)
 		return vcpu_fail("KVM_SET_XSAVE");
 	if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &m->xcrs) < 0)
 		return vcpu_fail("KVM_SET_XCRS");
+	/* The irqchip before the MSRs: the TSC deadline needs the LAPIC's timer mode, which
+	 * needs the LAPIC enabled (sregs' apic_base, set above). */
+	for (unsigned i = 0; v->irqchip && i < 3; i++) {
+		struct kvm_irqchip c = v->chip[i];
+		if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &c) < 0)
+			return vcpu_fail("KVM_SET_IRQCHIP");
+	}
+	if (v->irqchip && ioctl(vm->vcpu_fd, KVM_SET_LAPIC, &v->lapic) < 0)
+		return vcpu_fail("KVM_SET_LAPIC");
 	int n = ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs); /* MSRs set: it stops at a refused one */
 	if (n < 0)
 		return vcpu_fail("KVM_SET_MSRS");
@@ -171,6 +182,13 @@ int restore_vcpu(struct vm *vm)
 		msg("spore-kvm: --restore: this KVM refuses MSR 0x%x of the snapshot (made on another host?)\n",
 		    d->msrs[n].index);
 		return -1;
+	}
+	if (v->irqchip) {
+		struct kvm_vcpu_events e = v->events;
+		e.flags &= KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+		           KVM_VCPUEVENT_VALID_SHADOW; /* no TSC or SMM state from a file */
+		if (ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &e) < 0)
+			return vcpu_fail("KVM_SET_VCPU_EVENTS");
 	}
 	/* HC_TIME's mono_ns goes on from the snapshot's, as the guest TSC does. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -191,4 +209,77 @@ int restore_vcpu(struct vm *vm)
 		return -1;
 	memcpy(at, &b, sizeof(b));
 	return 0;
+}
+
+/* Before io_setup: each device as the guest left it. The devices this monitor built
+ * (from --net, --disk) must be the snapshot's, in its order; every queue is set up
+ * again through vq_setup's checks (gm_at), as at the guest's QUEUE_READY, and a
+ * refusal is the snapshot's fault: HC_EXIT_SNAPSHOT. 0 when all is restored. */
+int restore_devices(struct vm *vm)
+{
+	const struct snap_virt *v = &vm->restored->meta->virt;
+
+	if (v->nvdev != (uint32_t)vm->nvdev) {
+		msg("spore-kvm: --restore: the snapshot's guest has %u virtio devices, this monitor "
+		    "%d (give the same --net and --disk)\n",
+		    v->nvdev, vm->nvdev);
+		return HC_EXIT_SNAPSHOT;
+	}
+	for (int i = 0; i < vm->nvdev; i++) {
+		struct vdev *d = &vm->vdev[i];
+		const struct snap_vdev *s = &v->vdev[i];
+		if (s->id != d->id || (s->driver_features & ~d->features)) {
+			msg("spore-kvm: --restore: refused: virtio device %d is not the snapshot's\n",
+			    i);
+			return HC_EXIT_SNAPSHOT;
+		}
+		d->status = s->status;
+		d->live = (int)s->live;
+		d->isr = s->isr;
+		d->dev_sel = s->dev_sel;
+		d->drv_sel = s->drv_sel;
+		d->queue_sel = s->queue_sel;
+		d->driver_features = s->driver_features;
+		for (unsigned q = 0; q < d->nq; q++) {
+			const struct vdev_qcfg *c = &s->qcfg[q];
+			d->qcfg[q] = *c;
+			memset(&d->q[q], 0, sizeof(d->q[q]));
+			if (!c->ready)
+				continue;
+			struct vq *vq = &d->q[q];
+			if (vq_setup(vq, vm->mem, vm->mem_size, (uint16_t)c->num, c->desc, c->avail,
+			             c->used, (int)s->q[q].event_idx) < 0) {
+				msg("spore-kvm: --restore: refused: virtio device %d queue %u: %s\n",
+				    i, q, vq->broken);
+				return HC_EXIT_SNAPSHOT;
+			}
+			vq->last_avail = s->q[q].last_avail;
+			vq->avail_idx = s->q[q].avail_idx;
+			vq->used_idx = s->q[q].used_idx;
+			vq->signalled = s->q[q].signalled;
+		}
+	}
+	return 0;
+}
+
+static void wake(int fd)
+{
+	uint64_t one = 1;
+	ssize_t r = write(fd, &one, sizeof(one)); /* EAGAIN: it is already awake */
+	(void)r;
+}
+
+/* After io_setup: the I/O thread serves each device once (what the guest queued
+ * before the snapshot and frames already in the new tap), and a device whose
+ * interrupt was raised and not yet acknowledged raises it again: the irqchip state
+ * kept the pin's, but a second one costs the guest one look at its rings, a lost one
+ * a stall. */
+void restore_wake(struct vm *vm)
+{
+	for (int i = 0; i < vm->nvdev; i++) {
+		struct vdev *d = &vm->vdev[i];
+		if (__atomic_load_n(&d->isr, __ATOMIC_ACQUIRE))
+			wake(d->irqfd);
+		wake(d->ctl);
+	}
 }

@@ -150,6 +150,10 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 		allow_args(p, __NR_linkat, link, 5, 1u << 1 | 1u << 3);
 	}
 	allow_fds(p, __NR_fdatasync, &disk_fd, 1); /* HC_BLK_FLUSH */
+	if (snap && snap->irqchip_fd > 0) { /* the irqchip into the snapshot: that one read */
+		const uint64_t get[] = { (uint64_t)snap->irqchip_fd, KVM_GET_IRQCHIP };
+		allow_args(p, __NR_ioctl, get, 2, 0);
+	}
 	jump(p, __NR_ioctl, 1, 0);
 	stmt(p, BPF_RET | BPF_K, DENY);
 	/* 4. ioctl: only on the vCPU fd, only the four commands below. */
@@ -177,6 +181,10 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 		allow_nr(p, KVM_GET_XSAVE);
 		allow_nr(p, KVM_GET_XCRS);
 		allow_nr(p, KVM_GET_MSRS);
+		if (snap->irqchip_fd > 0) {
+			allow_nr(p, KVM_GET_LAPIC);
+			allow_nr(p, KVM_GET_VCPU_EVENTS);
+		}
 	}
 	stmt(p, BPF_RET | BPF_K, DENY);
 	return p->n;

@@ -10,6 +10,7 @@
 
 #include "hypercall.h"
 #include "monitor.h"
+#include "virtio_reg.h"
 
 /* A 64-bit hash, 8 bytes a step (the image is hashed on every restore given one, so
  * it must be fast); for telling files apart, not against an adversary. */
@@ -55,6 +56,74 @@ static int image_ok(const struct image *im, uint64_t mem_size)
 		if (!gm_range_ok(mem_size, im->seg[i].gpa, im->seg[i].memsz))
 			return 0;
 	return 1;
+}
+
+/* One queue as a guest's QUEUE_READY would have set it up (vq_setup's checks, on
+ * the numbers alone: restore_devices repeats them through gm_at), and indices no
+ * further apart than the queue holds. */
+static int queue_ok(const struct vdev_qcfg *c, const struct snap_vq *q, uint64_t mem_size)
+{
+	uint64_t n = c->num;
+
+	if (c->ready > 1 || q->event_idx > 1)
+		return 0;
+	if (!c->ready)
+		return 1;
+	return n && n <= VQ_MAX && !(n & (n - 1)) && c->desc % 16 == 0 && c->avail % 2 == 0 &&
+	       c->used % 4 == 0 && gm_range_ok(mem_size, c->desc, 16 * n) &&
+	       gm_range_ok(mem_size, c->avail, 6 + 2 * n) &&
+	       gm_range_ok(mem_size, c->used, 6 + 8 * n) &&
+	       (uint16_t)(q->avail_idx - q->last_avail) <= n &&
+	       (uint16_t)(q->last_avail - q->used_idx) <= n;
+}
+
+/* The irqchip and the devices: only what a guest could have brought about. Which
+ * devices a restore must have (its --net, --disk) is restore_devices' to check. */
+static const char *virt_ok(const struct snap_virt *v, const struct snap_hdr *h)
+{
+	static const struct snap_virt zero;
+	unsigned seen = 0;
+
+	if (v->irqchip > 1)
+		return "bad irqchip flag";
+	if (!v->irqchip)
+		return memcmp(v, &zero, sizeof(zero)) ? "device state without an irqchip" : NULL;
+	if (h->mode != 0 || h->mem_size > VMMIO_BASE)
+		return "an irqchip in ring 3 or with RAM over the device window";
+	if (v->chip[0].chip_id != KVM_IRQCHIP_PIC_MASTER ||
+	    v->chip[1].chip_id != KVM_IRQCHIP_PIC_SLAVE ||
+	    v->chip[2].chip_id != KVM_IRQCHIP_IOAPIC ||
+	    v->chip[2].chip.ioapic.base_address != 0xfec00000u)
+		return "bad irqchip state";
+	if (v->nvdev < 1 || v->nvdev > 2)
+		return "bad virtio device count";
+	for (uint32_t i = 0; i < VMMIO_MAX; i++) {
+		const struct snap_vdev *d = &v->vdev[i];
+		if (i >= v->nvdev) {
+			if (memcmp(d, &zero.vdev[0], sizeof(*d)))
+				return "state of a virtio device that does not exist";
+			continue;
+		}
+		unsigned nq = d->id == VIRTIO_ID_NET ? 2 : d->id == VIRTIO_ID_BLK ? 1 : 0;
+		if (!nq || (seen & 1u << d->id))
+			return "bad virtio device id";
+		seen |= 1u << d->id;
+		if (d->status > 0xff || d->live > 1 || d->isr > 3 ||
+		    (d->live && !(d->status & VIRTIO_STATUS_DRIVER_OK)))
+			return "bad virtio transport state";
+		for (unsigned q = 0; q < VDEV_QUEUES; q++) {
+			if (q >= nq ? d->qcfg[q].ready || d->qcfg[q].num
+			            : !queue_ok(&d->qcfg[q], &d->q[q], h->mem_size))
+				return "a virtqueue outside guest RAM or out of bounds";
+			if (d->live && q < nq && !d->qcfg[q].ready)
+				return "a live virtio device with a queue not ready";
+			if (q < nq && d->qcfg[q].ready &&
+			    d->q[q].event_idx !=
+			            !!(d->driver_features & 1ull << VIRTIO_F_EVENT_IDX))
+				return "bad virtqueue event-index flag";
+		}
+	}
+	return NULL;
 }
 
 /* The extents: sorted, disjoint, page-aligned, inside RAM, and laid out one after
@@ -133,7 +202,12 @@ int snap_parse(const uint8_t *buf, size_t len, uint64_t file_size, uint32_t abi,
 		return fail(err, errlen, "corrupted: too many MSRs");
 	if (!gm_block_ok(h.mem_size, m->dev.ready_gpa, sizeof(struct hc_ready)))
 		return fail(err, errlen, "corrupted: the ready block lies outside guest RAM");
-	const char *why = extents_ok(e, h.nextents, h.mem_size, h.data_off, file_size);
+	const char *why = virt_ok(&m->virt, &h);
+	if (why) {
+		snprintf(err, errlen, "corrupted: %s", why);
+		return -1;
+	}
+	why = extents_ok(e, h.nextents, h.mem_size, h.data_off, file_size);
 	if (why) {
 		snprintf(err, errlen, "%s%s", strstr(why, "truncated") ? "" : "corrupted: ", why);
 		return -1;

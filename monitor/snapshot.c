@@ -32,11 +32,18 @@ struct snapshot {
 static const uint32_t msr_list[] = {
 	0x10,                                           /* IA32_TSC */
 	0x277,                                          /* IA32_PAT */
-	0x174,      0x175,      0x176,                  /* SYSENTER_CS, _ESP, _EIP */
+	0x174, 0x175, 0x176,                            /* SYSENTER_CS, _ESP, _EIP */
 	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
 	0xc0000102,                                     /* KERNEL_GS_BASE */
 	0xc0000103,                                     /* TSC_AUX */
+	/* With the in-kernel LAPIC only, and last: a restore sets them after KVM_SET_LAPIC
+	 * (KVM takes a deadline only with the LAPIC's timer in TSC-deadline mode). Not
+	 * kvmclock's: rewritten in a new VM they would restart the guest's clock near 0;
+	 * the guest's pvti page stays as it was and the TSC goes on. */
+	0x4b564d04, /* MSR_KVM_PV_EOI_EN */
+	0x6e0,      /* IA32_TSC_DEADLINE */
 };
+#define MSR_IRQCHIP_ONLY 2 /* the last entries of msr_list */
 
 static int fail(const char *path, const char *what)
 {
@@ -133,6 +140,49 @@ static long find_extents(const struct vm *vm, struct snap_extent *e, uint64_t da
 	return n;
 }
 
+/* The virtio path: the irqchip (PICs, I/O APIC, the LAPIC), the vCPU's pending
+ * events, and each device's transport and queues, taken under its lock so the I/O
+ * thread is between two batches. A frame read from the tap and waiting for a buffer
+ * is not kept: lost, as a network may lose it. */
+static int get_virt(struct vm *vm, struct snap_virt *v)
+{
+	v->irqchip = 1;
+	for (unsigned i = 0; i < 3; i++) {
+		v->chip[i].chip_id = i; /* KVM_IRQCHIP_PIC_MASTER, _PIC_SLAVE, _IOAPIC */
+		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &v->chip[i]) < 0)
+			return fail(vm->snap_out->path, "KVM_GET_IRQCHIP");
+	}
+	if (ioctl(vm->vcpu_fd, KVM_GET_LAPIC, &v->lapic) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &v->events) < 0)
+		return fail(vm->snap_out->path, "reading the LAPIC and vCPU events");
+	v->nvdev = (uint32_t)vm->nvdev;
+	for (int i = 0; i < vm->nvdev; i++) {
+		struct vdev *d = &vm->vdev[i];
+		struct snap_vdev *s = &v->vdev[i];
+		pthread_mutex_lock(&d->lock);
+		*s = (struct snap_vdev){
+			.id = d->id,
+			.status = d->status,
+			.live = (uint32_t)d->live,
+			.isr = __atomic_load_n(&d->isr, __ATOMIC_ACQUIRE),
+			.dev_sel = d->dev_sel,
+			.drv_sel = d->drv_sel,
+			.queue_sel = d->queue_sel,
+			.driver_features = d->driver_features,
+		};
+		for (unsigned q = 0; q < VDEV_QUEUES; q++) {
+			s->qcfg[q] = d->qcfg[q];
+			s->q[q] = (struct snap_vq){ .last_avail = d->q[q].last_avail,
+				                    .avail_idx = d->q[q].avail_idx,
+				                    .used_idx = d->q[q].used_idx,
+				                    .signalled = d->q[q].signalled,
+				                    .event_idx = d->q[q].event_idx ? 1 : 0 };
+		}
+		pthread_mutex_unlock(&d->lock);
+	}
+	return 0;
+}
+
 /* The vCPU's state. KVM_RUN with immediate_exit first: it completes the port write
  * (ring 0: rip moves past the outl only on the next entry) and loads the registers
  * the ring-3 trap path left in kvm_run (sync regs), then returns EINTR at once. */
@@ -155,7 +205,11 @@ static int get_vcpu(struct vm *vm, struct snap_meta *m)
 	    ioctl(vm->vcpu_fd, KVM_GET_XCRS, &m->xcrs) < 0)
 		return fail(vm->snap_out->path, "reading the vCPU state");
 	/* One at a time: KVM stops at the first MSR it lacks; keep those it has. */
-	for (size_t i = 0; i < sizeof(msr_list) / sizeof(msr_list[0]); i++) {
+	/* The virtio path: an irqchip serving devices in ring 0. kvm_pvm's ring-3 guests
+	 * may have an irqchip made before the mode was known, and no use for it. */
+	int virt = vm->irqchip && !vm->ring3 && vm->nvdev > 0;
+	size_t nmsr = sizeof(msr_list) / sizeof(msr_list[0]) - (virt ? 0 : MSR_IRQCHIP_ONLY);
+	for (size_t i = 0; i < nmsr; i++) {
 		memset(&one, 0, sizeof(one));
 		one.h.nmsrs = 1;
 		one.h.entries[0].index = msr_list[i];
@@ -166,7 +220,7 @@ static int get_vcpu(struct vm *vm, struct snap_meta *m)
 		if (msr_list[i] == 0x10)
 			m->dev.tsc = one.h.entries[0].data;
 	}
-	return 0;
+	return virt ? get_virt(vm, &m->virt) : 0;
 }
 
 /* At the first HC_READY under --snapshot: the file, named; 0 (the monitor exits 0),
@@ -189,8 +243,9 @@ int snapshot_write(struct vm *vm)
 	m.dev.mono_ns = (uint64_t)(now.tv_sec - vm->t0.tv_sec) * 1000000000ull +
 	                (uint64_t)(now.tv_nsec - vm->t0.tv_nsec);
 	m.dev.tsc_khz = vm->tsc_khz;
-	m.dev.disk_sectors = vm->disk_fd >= 0 ? vm->disk_sectors : 0;
-	m.dev.net_present = vm->tap_fd >= 0;
+	/* On the virtio path the devices own the tap and the disk (vnet_tap, vblk_disk). */
+	m.dev.disk_sectors = vm->disk_fd >= 0 || vm->vblk_disk >= 0 ? vm->disk_sectors : 0;
+	m.dev.net_present = vm->tap_fd >= 0 || vm->vnet_tap >= 0;
 	memcpy(m.dev.net_mac, vm->net_mac, 6);
 	m.image = *vm->im;
 	/* Two passes over RAM: count the extents (the data starts after the table). */

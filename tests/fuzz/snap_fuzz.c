@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* libFuzzer target for spore-kvm's snapshot reader (monitor/snap.c): any bytes as a
  * snapshot file are accepted only with every extent, segment and block inside guest
- * RAM and inside the file, or refused with a reason. Inputs whose last byte is odd
+ * RAM and inside the file, and every live virtqueue's rings inside RAM (the
+ * version-2 device state), or refused with a reason. Inputs whose last byte is odd
  * get their checksums fixed first, as a forger would, so the checks behind them are
  * reached too. The bytes sit in a heap copy of exactly their size (ASan checks every
  * read). make fuzz-snap FUZZ_SECONDS=N. */
@@ -53,6 +54,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			end += e->pages * SNAP_PAGE;
 		}
+		/* The device state (version 2): every live queue's rings inside RAM. */
+		const struct snap_virt *v = &s.meta->virt;
+		if (v->irqchip > 1 || v->nvdev > (v->irqchip ? 2u : 0u))
+			abort();
+		for (uint32_t i = 0; i < v->nvdev; i++)
+			for (unsigned q = 0; q < VDEV_QUEUES; q++) {
+				const struct vdev_qcfg *c = &v->vdev[i].qcfg[q];
+				if (c->ready &&
+				    (c->num == 0 || c->num > VQ_MAX ||
+				     !gm_range_ok(h->mem_size, c->desc, 16ull * c->num) ||
+				     !gm_range_ok(h->mem_size, c->avail, 6 + 2ull * c->num) ||
+				     !gm_range_ok(h->mem_size, c->used, 6 + 8ull * c->num)))
+					abort();
+			}
 		if (end != size || s.meta->dev.nmsrs > SNAP_MSR_MAX ||
 		    !gm_block_ok(h->mem_size, s.meta->dev.ready_gpa, sizeof(struct hc_ready)))
 			abort();

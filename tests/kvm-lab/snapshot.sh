@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Snapshot and restore in the lab's L1 (ring 0 on kvm_amd; docs/serverless.md): the rows
 # tests/run-tests' lab batch runs beside snap-save/-restore/-cut (tests/snapshot.sh checks
-# the same on the host's kvm_pvm, ring 3). A snapshotted guest runs and resumes on the
-# hypercall devices in ring 0 too (no irqchip or queue state in the file); a cold boot
-# with --net or --disk is on virtio. Each subcommand sets up and removes its own taps and
+# the same on the host's kvm_pvm, ring 3). httpd and kv are snapshotted with --io=virtio:
+# they run, are snapshotted and resume on the virtio devices (the file keeps the irqchip
+# and each device's queues); spore-fn's snapshot takes the default, the hypercall
+# devices. Each subcommand sets up and removes its own taps and
 # tmpfs, prints what it saw and ends with status 1 on the first check that fails.
 #   httpd      snapshot, two restores: each answers /fn/random, with its SYN-ACK's ISN
 #              read on the tap (snapget), both asked from one local port; the two differ
@@ -49,13 +50,13 @@ stop() {  # PID: SIGTERM (spore-kvm then prints --stats), reaped
 case $1 in
 httpd)
 	tap snd
-	timeout 60 $K --net=snd --mac=$mac --snapshot=$d/h.snap build/apps/httpd.elf \
+	timeout 60 $K --io=virtio --net=snd --mac=$mac --snapshot=$d/h.snap build/apps/httpd.elf \
 		"ip=10.9.0.2/24 -- -p 80" > $d/s.out 2>&1 || { cat $d/s.out; fail "httpd not snapshotted"; }
 	grep '^spore-kvm: snapshot written' $d/s.out
 	for i in 1 2; do
 		# The second checked against its image, as a caller that has it would.
 		[ $i = 1 ] && img="" || img=build/apps/httpd.elf
-		restore snd $d/h.snap $img; p=$!
+		restore snd $d/h.snap --stats $img; p=$!
 		$G -w 10000 -p 40000 10.9.0.2:80@snd 'GET /fn/random HTTP/1.0\r\n\r\n' > $d/a$i
 		st=$?
 		stop $p
@@ -63,6 +64,8 @@ httpd)
 		rnd=$(tail -1 $d/a$i)
 		[ $st = 0 ] && grep -q '^HTTP/1.[01] 200' $d/a$i || { cat $d/a$i $d/r.err; fail "restore $i did not answer"; }
 		echo "restore $i: answered 200, isn $isn after $ms ms, /fn/random $rnd"
+		grep -q '^spore-kvm: virtio: .* [1-9][0-9]* received' $d/r.err || { cat $d/r.err; fail "restore $i not on virtio"; }
+		echo "restore $i: on virtio ($(grep -m1 '^spore-kvm: virtio: ' $d/r.err))"
 		eval isn$i=$isn rnd$i=$rnd ms$i=$ms
 	done
 	[ "$rnd1" != "$rnd2" ] && echo "two restores: different /fn/random" || fail "the same /fn/random twice"
@@ -89,7 +92,7 @@ kv)
 	echo "set before the snapshot: $(tail -1 $d/set)"
 	grep -qx '+OK' $d/set || { cat $d/c.out; fail "SET not acknowledged"; }
 	# The snapshot's boot replays the log: the key is in RAM when it is saved.
-	timeout 60 $K --net=snd --mac=$mac --mem=32M --disk=$d/kv.img --snapshot=$d/kv.snap build/apps/kv.elf \
+	timeout 60 $K --io=virtio --net=snd --mac=$mac --mem=32M --disk=$d/kv.img --snapshot=$d/kv.snap build/apps/kv.elf \
 		"$args" > $d/s.out 2>&1 || { cat $d/s.out; fail "kv not snapshotted"; }
 	grep '^spore-kvm: snapshot written' $d/s.out
 	# Restored on a blank disk of the same size: only the snapshot can hold the key.

@@ -1434,6 +1434,35 @@ static const char *t_seccomp_snap(void)
 		                  .nr = __NR_ioctl,
 		                  .args = { 5, KVM_GET_FPU } };
 	CHECK(bpf_run(f, n, &d) == SECCOMP_RET_ALLOW, "KVM_GET_FPU without --gdb");
+	/* On the virtio path: KVM_GET_IRQCHIP on the VM fd (and nothing else there), the
+	 * LAPIC and vCPU events on the vCPU's; all of it fits with everything else on. */
+	struct core vsnap = snap;
+	vsnap.irqchip_fd = 14;
+	const int ev[SECCOMP_EV_MAX] = { 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 };
+	n = seccomp_build(f, 5, 7, 8, 9, &test_core, &vsnap, ev, SECCOMP_EV_MAX);
+	CHECK(n > 0 && n <= SECCOMP_MAX, "%u instructions", n);
+	static const struct {
+		int fd;
+		unsigned long cmd;
+		int allow;
+	} io[] = {
+		{ 14, KVM_GET_IRQCHIP, 1 },
+		{ 14, KVM_SET_IRQCHIP, 0 },
+		{ 14, KVM_RUN, 0 },
+		{ 14, KVM_GET_LAPIC, 0 },
+		{ 5, KVM_GET_IRQCHIP, 0 },
+		{ 5, KVM_GET_LAPIC, 1 },
+		{ 5, KVM_GET_VCPU_EVENTS, 1 },
+		{ 5, KVM_SET_LAPIC, 0 },
+		{ 12, KVM_GET_IRQCHIP, 0 },
+	};
+	for (size_t i = 0; i < sizeof(io) / sizeof(io[0]); i++) {
+		d = (struct seccomp_data){ .arch = AUDIT_ARCH_X86_64,
+			                   .nr = __NR_ioctl,
+			                   .args = { (uint64_t)io[i].fd, io[i].cmd } };
+		CHECK(bpf_run(f, n, &d) == (io[i].allow ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
+		      "ioctl 0x%lx on %d", io[i].cmd, io[i].fd);
+	}
 	return NULL;
 }
 

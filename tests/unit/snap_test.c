@@ -9,6 +9,7 @@
 #include "hypercall.h"
 #include "monitor.h"
 #include "unit.h"
+#include "virtio_reg.h"
 
 #define MEM  (4ull << 20)
 #define NEXT 3
@@ -243,6 +244,156 @@ static const char *t_forged(void)
 	return NULL;
 }
 
+/* A guest on the virtio path (version 2): ring 0, the irqchip, a live virtio-net
+ * with both queues in RAM (indices mid-way) and a virtio-blk not yet set up. */
+static void make_virt(void)
+{
+	make();
+	hdr()->mode = 0;
+	struct snap_virt *v = &meta()->virt;
+	v->irqchip = 1;
+	v->nvdev = 2;
+	for (unsigned i = 0; i < 3; i++)
+		v->chip[i].chip_id = i;
+	v->chip[2].chip.ioapic.base_address = 0xfec00000u;
+	struct snap_vdev *n = &v->vdev[0];
+	n->id = VIRTIO_ID_NET;
+	n->status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+	            VIRTIO_STATUS_DRIVER_OK;
+	n->live = 1;
+	n->isr = 1;
+	n->driver_features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_EVENT_IDX;
+	for (unsigned q = 0; q < 2; q++) {
+		n->qcfg[q] = (struct vdev_qcfg){ .num = 256,
+			                         .ready = 1,
+			                         .desc = (2 << 20) + q * 65536,
+			                         .avail = (2 << 20) + q * 65536 + 4096,
+			                         .used = (2 << 20) + q * 65536 + 8192 };
+		n->q[q] = (struct snap_vq){ .last_avail = 300,
+			                    .avail_idx = 310,
+			                    .used_idx = 290,
+			                    .signalled = 280,
+			                    .event_idx = 1 };
+	}
+	v->vdev[1].id = VIRTIO_ID_BLK;
+	v->vdev[1].status = VIRTIO_STATUS_ACKNOWLEDGE;
+	reseal();
+}
+
+static const char *t_virt_good(void)
+{
+	struct snap s;
+
+	make_virt();
+	CHECK(parse() == NULL, "%s", why);
+	CHECK(snap_parse(file, (size_t)file_size, file_size, HC_ABI_VERSION, HASH, &s, why,
+	                 sizeof(why)) == 0);
+	CHECK(s.meta->virt.nvdev == 2 && s.meta->virt.vdev[0].q[1].avail_idx == 310 &&
+	      s.meta->virt.vdev[0].qcfg[1].used == (2 << 20) + 65536 + 8192);
+	/* Indices that wrapped 16 bits are as good. */
+	meta()->virt.vdev[0].q[0] = (struct snap_vq){
+		.last_avail = 3, .avail_idx = 5, .used_idx = 65533, .event_idx = 1
+	};
+	reseal();
+	CHECK(parse() == NULL, "wrapped: %s", why);
+	return NULL;
+}
+
+/* A version-1 file (before the irqchip and devices were kept): refused by its line. */
+static const char *t_v1(void)
+{
+	make();
+	hdr()->version = 1;
+	reseal();
+	CHECK(strstr(parse() ? why : "", "format version 1, this spore-kvm reads 2"), "%s", why);
+	return NULL;
+}
+
+/* The device and irqchip state resealed wrong, each as a guest could not have left
+ * it: refused, never handed to KVM or the I/O thread. */
+static const struct {
+	const char *name, *want;
+} vforged[] = {
+	{ "irqchip 2", "irqchip flag" },
+	{ "devices without irqchip", "without an irqchip" },
+	{ "irqchip in ring 3", "ring 3" },
+	{ "RAM over the window", "device window" },
+	{ "no I/O APIC", "irqchip state" },
+	{ "I/O APIC moved", "irqchip state" },
+	{ "no devices", "device count" },
+	{ "five devices", "device count" },
+	{ "state past nvdev", "does not exist" },
+	{ "device id 9", "device id" },
+	{ "two nets", "device id" },
+	{ "status past a byte", "transport state" },
+	{ "live 2", "transport state" },
+	{ "isr 4", "transport state" },
+	{ "live without DRIVER_OK", "transport state" },
+	{ "queue size 0", "out of bounds" },
+	{ "queue size 3", "out of bounds" },
+	{ "queue size 512", "out of bounds" },
+	{ "desc misaligned", "out of bounds" },
+	{ "used misaligned", "out of bounds" },
+	{ "desc past RAM", "outside guest RAM" },
+	{ "used wraps", "outside guest RAM" },
+	{ "avail index far ahead", "out of bounds" },
+	{ "used index far behind", "out of bounds" },
+	{ "ready 2", "out of bounds" },
+	{ "blk second queue", "out of bounds" },
+	{ "live with a queue not ready", "not ready" },
+	{ "event idx without the feature", "event-index" },
+};
+
+static void vforge(size_t i)
+{
+	struct snap_virt *v = &meta()->virt;
+	struct snap_vdev *n = &v->vdev[0];
+
+	switch (i) {
+	case 0: v->irqchip = 2; break;
+	case 1: memset(v, 0, 4); break; /* irqchip 0, the rest kept */
+	case 2: hdr()->mode = 1; break;
+	case 3: hdr()->mem_size = VMMIO_BASE + SNAP_PAGE; break;
+	case 4: v->chip[2].chip_id = 0; break;
+	case 5: v->chip[2].chip.ioapic.base_address = 0x1000; break;
+	case 6: v->nvdev = 0; break;
+	case 7: v->nvdev = 5; break;
+	case 8: v->vdev[3].isr = 1; break;
+	case 9: n->id = 9; break;
+	case 10: v->vdev[1].id = VIRTIO_ID_NET; break;
+	case 11: n->status = 0x100; break;
+	case 12: n->live = 2; break;
+	case 13: n->isr = 4; break;
+	case 14: n->status = VIRTIO_STATUS_FEATURES_OK; break;
+	case 15: n->qcfg[0].num = 0; break;
+	case 16: n->qcfg[0].num = 3; break;
+	case 17: n->qcfg[0].num = 512; break;
+	case 18: n->qcfg[1].desc += 8; break;
+	case 19: n->qcfg[1].used += 2; break;
+	case 20: n->qcfg[0].desc = MEM - 2048; break;
+	case 21: n->qcfg[1].used = (uint64_t)-4096; break;
+	case 22: n->q[0].avail_idx = n->q[0].last_avail + 257; break;
+	case 23: n->q[1].used_idx = n->q[1].last_avail - 257; break;
+	case 24: n->qcfg[0].ready = 2; break;
+	case 25: v->vdev[1].qcfg[1].num = 16; break;
+	case 26: n->qcfg[1].ready = 0; break;
+	case 27: n->driver_features = 1ull << VIRTIO_F_VERSION_1; break;
+	}
+}
+
+static const char *t_virt_forged(void)
+{
+	for (size_t i = 0; i < sizeof(vforged) / sizeof(vforged[0]); i++) {
+		make_virt();
+		vforge(i);
+		reseal();
+		const char *w = parse();
+		CHECK(w != NULL, "%s: accepted", vforged[i].name);
+		CHECK(strstr(w, vforged[i].want), "%s: %s", vforged[i].name, w);
+	}
+	return NULL;
+}
+
 static const struct unit_test tests[] = {
 	{ t_good, "snap_good" },
 	{ t_truncated, "snap_truncated" },
@@ -250,6 +401,9 @@ static const struct unit_test tests[] = {
 	{ t_meta_flips, "snap_meta_flips" },
 	{ t_foreign, "snap_foreign" },
 	{ t_forged, "snap_forged" },
+	{ t_virt_good, "snap_virt_good" },
+	{ t_v1, "snap_v1" },
+	{ t_virt_forged, "snap_virt_forged" },
 };
 
 int main(int argc, char **argv)
