@@ -80,9 +80,8 @@ $(LWIP)/src/include/lwip/opt.h: | $(B)/.deps
 	@rm -rf $(B)/lwip && mkdir -p $(B)/lwip
 	@cd $(B)/lwip && apt-get source -qq lwip > fetch.log 2>&1 || { cat fetch.log; exit 1; }
 	@cd $(B)/lwip && ln -sfn "$$(ls -d lwip-2.1.3*/ | head -1)" tree && rm -f *.tar.* *.dsc
-# core/timeouts.c is replaced by libc/net/timers.c (LWIP_TIMERS_CUSTOM).
 LWIP_SRC := $(addprefix core/,init.c def.c inet_chksum.c ip.c mem.c memp.c netif.c pbuf.c \
-              raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c udp.c \
+              raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c \
               ipv4/dhcp.c ipv4/etharp.c ipv4/icmp.c ipv4/ip4.c ipv4/ip4_addr.c ipv4/ip4_frag.c) \
             $(addprefix api/,api_lib.c api_msg.c err.c netbuf.c netifapi.c sockets.c tcpip.c) \
             netif/ethernet.c

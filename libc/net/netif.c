@@ -26,7 +26,6 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
 	(void)n;
 	if (p->tot_len > sizeof frame)
 		return ERR_BUF;
-	timers_frame();
 	pbuf_copy_partial(p, frame, p->tot_len, 0);
 	return net_dev->send(frame, p->tot_len) == 0 ? ERR_OK : ERR_IF;
 }
@@ -65,7 +64,6 @@ static void rx_thread(void *arg)
 			if (!p)
 				continue; /* out of memory: drop, as a NIC would */
 			pbuf_take(p, buf, (u16_t)len);
-			timers_frame();
 			if (nif.input(p, &nif) != ERR_OK)
 				pbuf_free(p);
 		}
