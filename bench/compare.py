@@ -322,8 +322,9 @@ def density(app, c):
         full = total > MEM_BUDGET_KIB or avail < (6 << 20)
         if k in KS or full:
             mem = sum(x.mem_kib() or 0 for x in insts)
-            answered = all(any(probe(app, x.addr, 5) for _ in range(3)) for x in insts)
-            points.append({"k": k, "kth_start_ms": round(ms, 2), "total_mem_kib": mem, "all_answer": answered})
+            silent = [i + 1 for i, x in enumerate(insts) if not any(probe(app, x.addr, 5) for _ in range(3))]
+            points.append({"k": k, "kth_start_ms": round(ms, 2), "total_mem_kib": mem, "all_answer": not silent,
+                           "silent": silent})
         if full:
             stop_reason = "memory budget at k=%d (%d KiB in use, %d KiB available)" % (k, total, avail)
             break

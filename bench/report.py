@@ -107,7 +107,8 @@ for app, rs in res["apps"].items():
     lines.append("| density: where it stopped | %s |" % " | ".join(rs.get(c, {}).get("density", {}).get("stopped", "n/a") for c in C))
     for c in C:
         if c in rs and not rs[c]["density"]["all_answered"]:
-            missing.append("%s / density: not every instance answered / %s" % (app, c))
+            silent = ["k=%d: %s" % (p["k"], p.get("silent")) for p in rs[c]["density"]["points"] if not p["all_answer"]]
+            missing.append("%s / density: not every instance answered (%s) / %s" % (app, "; ".join(silent), c))
     svg("%s/density-start-%s.svg" % (out, app), "%s: time to start the k-th instance (ms)" % app,
         {c: [(p["k"], p["kth_start_ms"]) for p in rs[c]["density"]["points"]] for c in C if c in rs}, "ms")
     svg("%s/density-mem-%s.svg" % (out, app), "%s: host memory with k instances (KiB)" % app,
