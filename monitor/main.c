@@ -31,7 +31,8 @@ static const char usage[] =
 	"  --mode=auto|ring3|ring0  start mode (default auto: ring 3 on kvm_pvm, else ring 0)\n"
 	"  --gdb=PATH         wait for gdb on a Unix socket at PATH (mode 0600) before the first\n"
 	"                     instruction (gdb IMAGE -ex 'target remote PATH'; docs/debugging.md)\n"
-	"  --core=FILE        on a guest crash (status 120) write an ELF core to FILE (gdb IMAGE FILE)\n"
+	"  --core=FILE        on a guest crash (status 120) or timeout (252) write an ELF core\n"
+	"                     to FILE (gdb IMAGE FILE)\n"
 	"  --io=virtio|hypercall  devices: virtio-mmio with an in-kernel irqchip (default where the\n"
 	"                     guest runs in ring 0; with --snapshot only if given), or the hypercall\n"
 	"                     devices\n"
@@ -251,6 +252,59 @@ static void report_rip(struct vm *vm, const char *what)
 		msg("spore-kvm: %s\n", what);
 }
 
+/* The highest bit set in a LAPIC register array (ISR, IRR: eight 32-bit words 16 bytes
+ * apart from off), as a vector; -1: none. */
+static int lapic_highest(const struct kvm_lapic_state *l, unsigned off)
+{
+	for (int w = 7; w >= 0; w--) {
+		uint32_t v;
+		memcpy(&v, l->regs + off + 16 * w, 4);
+		if (v)
+			return w * 32 + 31 - __builtin_clz(v);
+	}
+	return -1;
+}
+
+/* A guest that timed out on the virtio path: what its vCPU was waiting for, so a hang
+ * says whether an interrupt was lost (pending but blocked behind one in service) or
+ * never sent (nothing pending, nothing in service). */
+static void report_waiting(struct vm *vm)
+{
+	struct kvm_regs r;
+	struct kvm_lapic_state l;
+	struct kvm_vcpu_events e;
+	uint32_t lvtt;
+
+	if (!vm->irqchip || vm->ring3 || ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_LAPIC, &l) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &e) < 0)
+		return;
+	memcpy(&lvtt, l.regs + 0x320, 4);
+	char isr[16] = "none", irr[16] = "none", dl[48] = "not armed";
+	int v = lapic_highest(&l, 0x100);
+	if (v >= 0)
+		snprintf(isr, sizeof(isr), "0x%02x", (unsigned)v);
+	if ((v = lapic_highest(&l, 0x200)) >= 0)
+		snprintf(irr, sizeof(irr), "0x%02x", (unsigned)v);
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[2];
+	} m = { .h.nmsrs = 2, .e = { { .index = 0x10 }, { .index = 0x6e0 } } }; /* TSC, deadline */
+	if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &m) == 2 && !m.e[1].data)
+		snprintf(dl, sizeof(dl), "not armed (TSC %llu)", (unsigned long long)m.e[0].data);
+	else if (m.e[1].data)
+		snprintf(dl, sizeof(dl), "%s by %llu TSC ticks",
+		         m.e[1].data > m.e[0].data ? "due" : "overdue",
+		         (unsigned long long)(m.e[1].data > m.e[0].data
+		                                      ? m.e[1].data - m.e[0].data
+		                                      : m.e[0].data - m.e[1].data));
+	msg("spore-kvm: the vCPU then: interrupts %s; LAPIC vector in service %s, pending %s; "
+	    "timer %s, TSC deadline %s; %s\n",
+	    r.rflags & 0x200 ? "enabled" : "disabled", isr, irr,
+	    lvtt & 1u << 16 ? "masked" : "unmasked", dl,
+	    e.interrupt.injected ? "an interrupt being injected" : "none being injected");
+}
+
 /* The start mode (docs/monitor.md, "Two start modes"): ring 3 at the Spore note where
  * KVM is kvm_pvm (ring-0 code is emulated there and cannot run SSE), else ring 0 at
  * the PVH entry: ordinary KVM runs ring 0 natively but resets the vCPU after a
@@ -412,6 +466,7 @@ static int run_loop(struct vm *vm, uint64_t timeout)
 				snprintf(what, sizeof(what), "guest timed out after %llu s",
 				         (unsigned long long)timeout);
 				report_rip(vm, what);
+				report_waiting(vm);
 				return HC_EXIT_TIMEOUT;
 			}
 			if (vm->gdb && gdbstub_interrupted(vm)) {
@@ -671,8 +726,9 @@ devices:
 		status = gdbstub_stop(&vm, 5 /* SIGTRAP */, 1);
 	if (status < 0)
 		status = run_loop(&vm, timeout);
-	/* The guest's own fault report is out; a core is an extra (its failure too). */
-	if (status == HC_EXIT_FAULT && vm.core)
+	/* The guest's own fault report is out; a core is an extra (its failure too). A
+	 * guest that timed out gets one too: where it hung is what gdb then shows. */
+	if ((status == HC_EXIT_FAULT || status == HC_EXIT_TIMEOUT) && vm.core)
 		core_dump(&vm);
 	print_stats();
 	return status;

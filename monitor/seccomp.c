@@ -171,6 +171,11 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	allow_nr(p, KVM_GET_REGS);  /* rip for messages; trapped calls without sync regs */
 	allow_nr(p, KVM_SET_REGS);  /* step over a trapped call without sync regs */
 	allow_nr(p, KVM_GET_SREGS); /* CR2 for the guest fault report */
+	if (nev) { /* the in-kernel LAPIC and pending events, for the timeout report */
+		allow_nr(p, KVM_GET_LAPIC);
+		allow_nr(p, KVM_GET_VCPU_EVENTS);
+		allow_nr(p, KVM_GET_MSRS);
+	}
 	if (gdb_fd >= 0) {
 		allow_nr(p, KVM_SET_GUEST_DEBUG); /* breakpoints, single step */
 		allow_nr(p, KVM_GET_FPU);         /* gdb's x87 and SSE registers */
@@ -180,8 +185,9 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 			allow_nr(p, KVM_GET_FPU);
 		allow_nr(p, KVM_GET_XSAVE);
 		allow_nr(p, KVM_GET_XCRS);
-		allow_nr(p, KVM_GET_MSRS);
-		if (snap->irqchip_fd > 0) {
+		if (!nev)
+			allow_nr(p, KVM_GET_MSRS);
+		if (snap->irqchip_fd > 0 && !nev) {
 			allow_nr(p, KVM_GET_LAPIC);
 			allow_nr(p, KVM_GET_VCPU_EVENTS);
 		}

@@ -55,8 +55,9 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
-/* sti's one-instruction shadow makes "sti; hlt" atomic: no wake-up is lost. */
-static inline void safe_halt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
+/* trap.c: "sti; hlt; cli", from interrupts disabled back to disabled; an interrupt
+ * that arrives before the hlt returns past it (trap.c says why), so no wake-up is lost. */
+void safe_halt(void);
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ volatile("cpuid"

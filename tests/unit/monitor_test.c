@@ -1463,6 +1463,21 @@ static const char *t_seccomp_snap(void)
 		CHECK(bpf_run(f, n, &d) == (io[i].allow ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
 		      "ioctl 0x%lx on %d", io[i].cmd, io[i].fd);
 	}
+	/* On the virtio path without --snapshot, the timeout report's three reads of the
+	 * vCPU (LAPIC, events, MSRs) and no write; without devices none of them. */
+	static const unsigned long rep[] = { KVM_GET_LAPIC, KVM_GET_VCPU_EVENTS, KVM_GET_MSRS,
+		                             KVM_SET_LAPIC, KVM_SET_MSRS };
+	for (int with = 0; with < 2; with++) {
+		n = seccomp_build(f, 5, 7, 8, -1, NULL, NULL, ev, with ? 3 : 0);
+		for (size_t i = 0; i < sizeof(rep) / sizeof(rep[0]); i++) {
+			d = (struct seccomp_data){ .arch = AUDIT_ARCH_X86_64,
+				                   .nr = __NR_ioctl,
+				                   .args = { 5, rep[i] } };
+			int allow = with && i < 3;
+			CHECK(bpf_run(f, n, &d) == (allow ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
+			      "ioctl 0x%lx with %d eventfds", rep[i], with ? 3 : 0);
+		}
+	}
 	return NULL;
 }
 
