@@ -53,9 +53,11 @@
 #define MEMP_NUM_NETBUF           256
 #define PBUF_POOL_SIZE            256
 #define TCP_MSS                   1460
-#define TCP_WND                   (32 * TCP_MSS)
-#define TCP_SND_BUF               (32 * TCP_MSS)
+#define TCP_WND                   (128 * 1024)
+#define TCP_SND_BUF               (128 * 1024)
 #define TCP_SND_QUEUELEN          (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_SNDLOWAT              (32 * 1024) /* writable again with 32 KiB free (lwIP keeps it a u16_t) */
+#define TCP_WND_UPDATE_THRESHOLD  (TCP_WND / 4) /* lwIP: 4 MSS, a bare ACK at every 16 KiB read */
 #define TCP_LISTEN_BACKLOG        1
 #define LWIP_WND_SCALE            1
 #define TCP_RCV_SCALE             2
