@@ -30,15 +30,20 @@ cmd=${1:-}
 # Variants (tests/kvm-lab/bench-lab BENCH_LAB_VARIANTS): other builds of spore-kvm and
 # the apps, contenders spore-NAME from build/bench-lab/var/NAME, on tap3, tap4, ...
 # (10.9.4.2, 10.9.5.2, ...), so a change is measured against its base in one boot.
+# A variant with linux/APP too is also contender linux-NAME, beside the Linux process in
+# its namespace on port 8, 9, ... (echo and rtt only: the others' ports are fixed).
 # BENCH_LAB_CONTENDERS leaves some of the others out (build/bench-lab/contenders).
 V=build/bench-lab/var
 variants() { [ -f build/bench-lab/variants ] && cat build/bench-lab/variants; }
-vindex() { i=0; for x in $(variants); do [ spore-$x = $1 ] && echo $i && return; i=$((i + 1)); done; }
+vindex() { i=0; for x in $(variants); do [ spore-$x = $1 -o linux-$x = $1 ] && echo $i && return; i=$((i + 1)); done; }
+# the echo server's port
+port() { case $1 in linux-*) echo $((8 + $(vindex $1))) ;; *) echo 7 ;; esac; }
 # contender -> its server's address (10.9.N.2; the L1 side is 10.9.N.1)
 addr() { case $1 in spore-kvm) echo 10.9.0.2 ;; qemu) echo 10.9.1.2 ;; qemu-vhost) echo 10.9.2.2 ;; linux) echo 10.9.3.2 ;;
-	spore-*) echo 10.9.$((4 + $(vindex $1))).2 ;; esac; }
+	spore-*) echo 10.9.$((4 + $(vindex $1))).2 ;; linux-*) echo 10.9.3.2 ;; esac; }
 contenders() {
-	local all="spore-kvm qemu $([ -c /dev/vhost-net ] && echo qemu-vhost) linux $(for x in $(variants); do echo spore-$x; done)"
+	local all="spore-kvm qemu $([ -c /dev/vhost-net ] && echo qemu-vhost) linux $(for x in $(variants); do
+		echo spore-$x; [ -d $V/$x/linux ] && echo linux-$x; done)"
 	[ -f build/bench-lab/contenders ] || { echo $all; return; }
 	for c in $all; do tr ' ' '\n' < build/bench-lab/contenders | grep -qx -- $c && echo $c; done | tr '\n' ' '
 }
@@ -126,6 +131,8 @@ up)
 			echo $! > $D/$b.$c.pid ;;
 		linux) nsenter -t $(cat $D/ns.pid) -n build/linux/$a $(args $b $D/www) > $log 2>&1 &
 			echo $! > $D/$b.$c.pid ;;
+		linux-*) nsenter -t $(cat $D/ns.pid) -n $V/${c#linux-}/linux/$a $(port $c) > $log 2>&1 &
+			echo $! > $D/$b.$c.pid ;;
 		esac
 	done
 	for c in $(contenders); do
@@ -162,9 +169,9 @@ round | strace)
 		fi
 		k0=$(kvm $pid)
 		case $b in
-		echo) o=$(timeout 100 $T/echoflood $h 7 $size 2>&1) || { fail "$o"; continue; }
+		echo) o=$(timeout 100 $T/echoflood $h $(port $c) $size 2>&1) || { fail "$o"; continue; }
 			v=$(echo "$o" | sed -n 's/.*(\([0-9.]*\) MiB\/s).*/\1/p') p99=- u=$(awk -v b=$size 'BEGIN { print b / 1048576 }') ;;
-		rtt) o=$(timeout 100 $T/rtt $h 7 $size 2>&1) || { fail "$o"; continue; }
+		rtt) o=$(timeout 100 $T/rtt $h $(port $c) $size 2>&1) || { fail "$o"; continue; }
 			v=$(echo "$o" | sed -n 's/.*median \([0-9]*\) us.*/\1/p')
 			p99=$(echo "$o" | sed -n 's/.*p99 \([0-9]*\) us.*/\1us/p') u=$size ;;
 		httpd) o=$(timeout 100 wrk -t1 -c16 -d${size}s --latency http://$h:80/index.html 2>&1)
