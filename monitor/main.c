@@ -94,6 +94,16 @@ void print_stats(void)
 		    (unsigned long long)v->io_kicks, (unsigned long long)vdev_irqs(v),
 		    (unsigned long long)v->io_wakeups, (unsigned long long)vnet_tx,
 		    (unsigned long long)vnet_rx, (unsigned long long)vnet_drops);
+	if (v && v->nvdev && (vnet_tx || vnet_rx))
+		msg("spore-kvm: virtio-net: to the guest %llu TCP segments (%llu as GSO) of %llu bytes, "
+		    "%llu bare; from it %llu (%llu as GSO) of %llu bytes, %llu bare; tap reads %llu "
+		    "(%llu empty), writes %llu\n",
+		    (unsigned long long)vnet_seg[0], (unsigned long long)vnet_gso[0],
+		    (unsigned long long)vnet_bytes[0], (unsigned long long)vnet_bare[0],
+		    (unsigned long long)vnet_seg[1], (unsigned long long)vnet_gso[1],
+		    (unsigned long long)vnet_bytes[1], (unsigned long long)vnet_bare[1],
+		    (unsigned long long)vnet_reads, (unsigned long long)vnet_empty,
+		    (unsigned long long)vnet_writes);
 	if (v && v->vblk_disk >= 0)
 		msg("spore-kvm: virtio-blk: %llu requests, %llu failed\n",
 		    (unsigned long long)vblk_reqs, (unsigned long long)vblk_errors);

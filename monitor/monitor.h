@@ -391,6 +391,8 @@ void vmmio_irq(struct vdev *d); /* I/O thread, lock held */
 
 /* vnet.c: virtio-net over the tap */
 extern uint64_t vnet_rx, vnet_tx, vnet_drops;
+extern uint64_t vnet_seg[2], vnet_bytes[2], vnet_gso[2], vnet_bare[2], vnet_reads, vnet_empty,
+	vnet_writes;
 void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6]);
 void vnet_serve(struct vdev *d, int tap_event); /* I/O thread, lock held */
 

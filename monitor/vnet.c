@@ -36,6 +36,30 @@ static struct {
 } n = { .tap = -1 };
 
 uint64_t vnet_rx, vnet_tx, vnet_drops; /* --stats */
+/* --stats: where the frames stay small. Per direction (0: to the guest, 1: from it):
+ * TCP segments with payload, their payload bytes, those of them that came or went as
+ * one GSO frame, bare TCP segments (ACKs, window updates); and the tap's reads and
+ * writes, with the reads that found nothing. */
+uint64_t vnet_seg[2], vnet_bytes[2], vnet_gso[2], vnet_bare[2], vnet_reads, vnet_empty, vnet_writes;
+
+/* Counts a frame of flen bytes after its header h (checked before: inside the frame). */
+static void count(int dir, const struct virtio_net_hdr *h, const uint8_t *f, uint32_t flen)
+{
+	if (flen < 34 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4 || f[23] != 6)
+		return; /* not TCP over IPv4 */
+	uint32_t l4 = 14 + (f[14] & 15u) * 4;
+	if (l4 + 20 > flen)
+		return;
+	uint32_t hdr = l4 + (f[l4 + 12] >> 4) * 4u;
+	if (hdr >= flen) {
+		vnet_bare[dir]++;
+		return;
+	}
+	vnet_seg[dir]++;
+	vnet_bytes[dir] += flen - hdr;
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		vnet_gso[dir]++;
+}
 
 /* The device's identity: MAC and link status in the config space (5.1.4). */
 void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6])
@@ -179,12 +203,13 @@ static int tx(struct vdev *d)
 		if (ch.rlen < HDR + 14 || ch.rlen > HDR + FRAME_MAX ||
 		    tx_header(d, &g, len - HDR, &h)) {
 			vnet_drops++; /* not a frame: dropped, the buffer returned */
-		} else if (memcpy(n.out, &h, HDR), write(n.tap, n.out, len) < 0) {
+		} else if (memcpy(n.out, &h, HDR), vnet_writes++, write(n.tap, n.out, len) < 0) {
 			if (errno == EIO || errno == EBADFD)
 				tap_gone(errno);
 			vnet_drops++; /* a full tap queue drops, as a NIC would */
 		} else {
 			vnet_tx++;
+			count(1, &h, n.out + HDR, len - HDR);
 		}
 		vq_push(q, ch.head, 0);
 		done = 1;
@@ -207,9 +232,11 @@ static int rx(struct vdev *d)
 	while (n.tap_ready || n.pending) {
 		if (!n.pending) {
 			ssize_t k = read(n.tap, n.frame, HDR + FRAME_MAX);
+			vnet_reads++;
 			if (k < 0 && errno != EAGAIN && errno != EINTR)
 				tap_gone(errno);
 			if (k <= 0) {
+				vnet_empty++;
 				n.tap_ready = 0;
 				break;
 			}
@@ -222,6 +249,7 @@ static int rx(struct vdev *d)
 			}
 			memcpy(n.frame, &h, HDR);
 			n.pending = (uint32_t)(k - (ssize_t)HDR);
+			count(0, &h, n.frame + HDR, n.pending);
 		}
 		uint32_t len = HDR + n.pending, got = 0;
 		unsigned nb = 0;

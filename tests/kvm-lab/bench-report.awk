@@ -38,6 +38,8 @@ END {
 	nt = 0
 	for (i = 1; i < 10; i += 2) if ((o[i], o[i + 1]) in seen) tests[++nt] = o[i] SUBSEP o[i + 1]
 	nc = split("spore-kvm qemu qemu-vhost linux", cs, " ")
+	nv = split(vars, vs, " ") # bench-lab's BENCH_LAB_VARIANTS: spore-NAME rows
+	for (i = 1; i <= nv; i++) { cs[++nc] = "spore-" vs[i]; cs[++nc] = "linux-" vs[i] }
 	printf "%-4s %-10s %-2s %22s %5s %8s %7s %6s %6s %6s %6s %7s %7s %8s\n", "test", "contender", "n",
 		"median (min-max)", "ratio", "p99 ms", "exits", "halt", "user", "hirq", "emul", "inject", "monitr", "syscall"
 	for (t = 1; t <= nt; t++) {
@@ -60,7 +62,7 @@ END {
 			if (cs[c] == "spore-kvm" && mu[bt[1]] > 0)
 				mon_u = sprintf("%.2f", mon[bt[1]] / mu[bt[1]])
 			sys_u = sc[bt[1], cs[c]] && su[bt[1], cs[c]] ? sprintf("%.1f", sc[bt[1], cs[c]] / su[bt[1], cs[c]]) : "-"
-			vm = cs[c] != "linux"
+			vm = cs[c] !~ /^linux/
 			printf "%-4s %-10s %2d %22s %5s %8s %7s %6s %6s %6s %6s %7s %7s %8s\n", bt[2], cs[c], n[k],
 				sprintf("%.1f (%.1f-%.1f)", m, l, h), r, (q >= 0 ? sprintf("%.2f", q) : "-"),
 				pu(ex[k], units[k], vm), pu(hl[k], units[k], vm), pu(ue[k], units[k], vm),

@@ -27,9 +27,26 @@ IP=$(ls /usr/bin/ip /usr/sbin/ip /sbin/ip 2> /dev/null | head -1)
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 
+# Variants (tests/kvm-lab/bench-lab BENCH_LAB_VARIANTS): other builds of spore-kvm and
+# the apps, contenders spore-NAME from build/bench-lab/var/NAME, on tap3, tap4, ...
+# (10.9.4.2, 10.9.5.2, ...), so a change is measured against its base in one boot.
+# A variant with linux/APP too is also contender linux-NAME, beside the Linux process in
+# its namespace on port 8, 9, ... (echo and rtt only: the others' ports are fixed).
+# BENCH_LAB_CONTENDERS leaves some of the others out (build/bench-lab/contenders).
+V=build/bench-lab/var
+variants() { [ -f build/bench-lab/variants ] && cat build/bench-lab/variants; }
+vindex() { i=0; for x in $(variants); do [ spore-$x = $1 -o linux-$x = $1 ] && echo $i && return; i=$((i + 1)); done; }
+# the echo server's port
+port() { case $1 in linux-*) echo $((8 + $(vindex $1))) ;; *) echo 7 ;; esac; }
 # contender -> its server's address (10.9.N.2; the L1 side is 10.9.N.1)
-addr() { case $1 in spore-kvm) echo 10.9.0.2 ;; qemu) echo 10.9.1.2 ;; qemu-vhost) echo 10.9.2.2 ;; linux) echo 10.9.3.2 ;; esac; }
-contenders() { echo spore-kvm qemu $([ -c /dev/vhost-net ] && echo qemu-vhost) linux; }
+addr() { case $1 in spore-kvm) echo 10.9.0.2 ;; qemu) echo 10.9.1.2 ;; qemu-vhost) echo 10.9.2.2 ;; linux) echo 10.9.3.2 ;;
+	spore-*) echo 10.9.$((4 + $(vindex $1))).2 ;; linux-*) echo 10.9.3.2 ;; esac; }
+contenders() {
+	local all="spore-kvm qemu $([ -c /dev/vhost-net ] && echo qemu-vhost) linux $(for x in $(variants); do
+		echo spore-$x; [ -d $V/$x/linux ] && echo linux-$x; done)"
+	[ -f build/bench-lab/contenders ] || { echo $all; return; }
+	for c in $all; do tr ' ' '\n' < build/bench-lab/contenders | grep -qx -- $c && echo $c; done | tr '\n' ' '
+}
 # BLOCK -> the app and its arguments
 app() { case $1 in echo | rtt) echo echo ;; *) echo $1 ;; esac; }
 args() { case $1 in echo | rtt) echo 7 ;; httpd) echo "-p 80 -d $2" ;; kv) echo "-p 6379 -m 4M" ;; esac; }
@@ -64,8 +81,11 @@ setup)
 	[ -d $K ] || mount -t debugfs none /sys/kernel/debug
 	$IP link set lo up
 	n=0
-	for t in tap0 tap1 tap2; do
-		tunctl -t $t > /dev/null && $IP addr add 10.9.$n.1/24 dev $t && $IP link set $t up || exit 2
+	# tapN on 10.9.N.1/24 (10.9.3 is the veth's), a variant's on tapN-1 for 10.9.N
+	for t in 0 1 2 $(variants); do
+		[ $n = 3 ] && n=4
+		tn=tap$n && [ $n -ge 4 ] && tn=tap$((n - 1))
+		tunctl -t $tn > /dev/null && $IP addr add 10.9.$n.1/24 dev $tn && $IP link set $tn up || exit 2
 		n=$((n + 1))
 	done
 	# the container's path: a veth pair, one end in a network namespace held by a sleeper
@@ -105,7 +125,13 @@ up)
 			# spore-kvm does, so both guests find them the same way (spore-run --no-acpi)
 			QEMU_ARGS="-M acpi=off -netdev tap,id=n0,ifname=$tap,script=no,downscript=no$v -device virtio-net-device,netdev=n0 -pidfile $D/$b.$c.pid $qini" \
 				tests/kvm-lab/qemu.sh microvm build/apps/$a.elf "ip=$(addr $c)/24 -- $(args $b /)" > $log 2>&1 & ;;
+		spore-*) x=${c#spore-}
+			$V/$x/spore-kvm --stats --timeout=900 --mem=64M --net=tap$((3 + $(vindex $c))) $ini $V/$x/apps/$a.elf \
+				"ip=$(addr $c)/24 -- $(args $b /)" > $log 2>&1 &
+			echo $! > $D/$b.$c.pid ;;
 		linux) nsenter -t $(cat $D/ns.pid) -n build/linux/$a $(args $b $D/www) > $log 2>&1 &
+			echo $! > $D/$b.$c.pid ;;
+		linux-*) nsenter -t $(cat $D/ns.pid) -n $V/${c#linux-}/linux/$a $(port $c) > $log 2>&1 &
 			echo $! > $D/$b.$c.pid ;;
 		esac
 	done
@@ -143,9 +169,9 @@ round | strace)
 		fi
 		k0=$(kvm $pid)
 		case $b in
-		echo) o=$(timeout 100 $T/echoflood $h 7 $size 2>&1) || { fail "$o"; continue; }
+		echo) o=$(timeout 100 $T/echoflood $h $(port $c) $size 2>&1) || { fail "$o"; continue; }
 			v=$(echo "$o" | sed -n 's/.*(\([0-9.]*\) MiB\/s).*/\1/p') p99=- u=$(awk -v b=$size 'BEGIN { print b / 1048576 }') ;;
-		rtt) o=$(timeout 100 $T/rtt $h 7 $size 2>&1) || { fail "$o"; continue; }
+		rtt) o=$(timeout 100 $T/rtt $h $(port $c) $size 2>&1) || { fail "$o"; continue; }
 			v=$(echo "$o" | sed -n 's/.*median \([0-9]*\) us.*/\1/p')
 			p99=$(echo "$o" | sed -n 's/.*p99 \([0-9]*\) us.*/\1us/p') u=$size ;;
 		httpd) o=$(timeout 100 wrk -t1 -c16 -d${size}s --latency http://$h:80/index.html 2>&1)
@@ -187,6 +213,7 @@ down)
 	sleep 1
 	wait
 	grep "^spore-kvm:" $D/$b.spore-kvm.log
+	for x in $(variants); do sed -n "s/^spore-kvm:/spore-$x:/p" $D/$b.spore-$x.log; done
 	# exits to the monitor over the block (every round and the strace run, in this boot),
 	# less the boot's; the units of work those runs did
 	u=$(awk -v b=$b '$1 == b && $3 == "spore-kvm" && $2 != "GET" && $2 != "FAIL" && $8 == "kvm:" { u += $7 }
