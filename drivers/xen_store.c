@@ -15,8 +15,8 @@
  * make test failure of stop 27). A guest is better late than without devices; the
  * lab's deadline for a domU with a client is 240 s. */
 #define XS_TIMEOUT_NS (60ull * 1000000000)
-#define XS_EVENTS     8                    /* watch events queued; one more drops the oldest */
-#define XS_EVENT_MAX  256                  /* bytes of a queued event: path NUL token NUL */
+#define XS_EVENTS     8   /* watch events queued; one more drops the oldest */
+#define XS_EVENT_MAX  256 /* bytes of a queued event: path NUL token NUL */
 #define RING          XENSTORE_RING_SIZE
 
 static struct {
