@@ -115,7 +115,7 @@ int apic_arm(uint64_t deadline_ns)
 	if (tscdl) {
 		/* The same deadline, not yet fired, is still armed: each MSR write is an
 		 * exit to the hypervisor, and an idle loop sleeps to one deadline many times. */
-		uint64_t t = clock_tsc_from_ns(deadline_ns);
+		uint64_t t = clock_tsc_from_ns(deadline_ns); /* UINT64_MAX: no deadline */
 		/* An earlier deadline, not yet fired, is kept too: it wakes the
 		 * idle loop early once, which then arms this one. A server's poll
 		 * timeout moves a little later at every call (Redis's select):
@@ -124,7 +124,7 @@ int apic_arm(uint64_t deadline_ns)
 			return 0;
 		armed_tsc = t;
 		armed_at = timer_fired;
-		wrmsr(MSR_TSC_DEADLINE, t);
+		wrmsr(MSR_TSC_DEADLINE, t == UINT64_MAX ? 0 : t); /* 0 disarms */
 		return 0;
 	}
 	uint64_t now = clock_monotonic_ns();

@@ -85,13 +85,25 @@ void clock_resume(uint64_t mono_ns, uint64_t wall_ns)
 /* Inverse of scale(), for the TSC-deadline timer. */
 uint64_t clock_tsc_from_ns(uint64_t ns)
 {
-	uint64_t d = ns > pv->system_time ? ns - pv->system_time : 0;
-	unsigned __int128 t = ((unsigned __int128)d << 32) / pv->tsc_to_system_mul;
-	if (pv->tsc_shift < 0)
-		t <<= -pv->tsc_shift;
-	else
-		t >>= pv->tsc_shift;
-	return pv->tsc_timestamp + (uint64_t)t;
+	uint32_t v;
+	uint64_t base, d;
+	unsigned __int128 t;
+
+	do { /* the record under its seqlock, as clock_monotonic_ns reads it */
+		v = pv->version;
+		rmb();
+		base = pv->tsc_timestamp;
+		d = ns > pv->system_time ? ns - pv->system_time : 0;
+		t = ((unsigned __int128)d << 32) / pv->tsc_to_system_mul;
+		if (pv->tsc_shift < 0)
+			t <<= -pv->tsc_shift;
+		else
+			t >>= pv->tsc_shift;
+		rmb();
+	} while ((v & 1) || v != pv->version);
+	/* A deadline past the TSC's range (UINT64_MAX: none) saturates rather than
+	 * wrapping to a moment already gone, which would fire at once. */
+	return t >= UINT64_MAX - base ? UINT64_MAX : base + (uint64_t)t;
 }
 
 int clock_use_kvmclock(void)
