@@ -305,6 +305,7 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 # client (static: L1 has busybox only).
 $(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer $(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget $(B)/tests/kvm-lab/rtt: $(B)/tests/kvm-lab/%: tests/kvm-lab/%.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
+$(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget: tests/kvm-lab/connect20.h
 # bench/launch.c, static, for tests/kvm-lab/launch.sh.
 $(B)/tests/kvm-lab/launch: bench/launch.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "connect20.h"
+
 #define TARGET_MAX 64
 
 static struct target {
@@ -59,8 +61,7 @@ static int parse(const char *s, struct target *t)
 /* One connection attempt, at most 20 ms for the handshake: the socket, or -1. */
 static int try_connect(const struct target *t)
 {
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0;
-	socklen_t len = sizeof(err);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
 	if (s < 0)
 		return -1;
@@ -68,22 +69,7 @@ static int try_connect(const struct target *t)
 		perror("fnget: SO_BINDTODEVICE");
 		exit(2);
 	}
-	if (connect(s, (const struct sockaddr *)&t->a, sizeof(t->a)) < 0 && errno != EINPROGRESS)
-		goto fail;
-	struct pollfd p = { .fd = s, .events = POLLOUT };
-	if (poll(&p, 1, 20) != 1) {
-		err = ETIMEDOUT;
-		goto fail;
-	}
-	if (getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
-		goto fail;
-	fcntl(s, F_SETFL, 0);
-	return s;
-fail:
-	err = err ? err : errno;
-	close(s);
-	errno = err;
-	return -1;
+	return connect20(s, &t->a);
 }
 
 /* One request: 0 and the elapsed ms and body's last line, or -1 and why in body. */

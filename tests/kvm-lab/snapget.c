@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "connect20.h"
+
 static double now(void)
 {
 	struct timespec t;
@@ -46,9 +48,7 @@ static int try_connect(const struct sockaddr_in *a, const char *dev, int lport)
 {
 	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons((uint16_t)lport) };
 	int one = 1;
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0;
-	socklen_t len = sizeof(err);
-	struct pollfd p = { .fd = s, .events = POLLOUT };
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
 	if (s < 0)
 		die("socket failed");
@@ -57,21 +57,7 @@ static int try_connect(const struct sockaddr_in *a, const char *dev, int lport)
 	if (lport && (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	              bind(s, (struct sockaddr *)&me, sizeof(me)) < 0))
 		die("cannot bind the local port");
-	if (connect(s, (const struct sockaddr *)a, sizeof(*a)) < 0 && errno != EINPROGRESS)
-		goto fail;
-	if (poll(&p, 1, 20) != 1) {
-		err = ETIMEDOUT;
-		goto fail;
-	}
-	if (getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
-		goto fail;
-	fcntl(s, F_SETFL, 0);
-	return s;
-fail:
-	err = err ? err : errno;
-	close(s);
-	errno = err;
-	return -1;
+	return connect20(s, a);
 }
 
 /* The SYN-ACK from a to local port lport among the frames ps holds: its sequence number
