@@ -107,30 +107,52 @@ void print_stats(void)
 		    (unsigned long long)v->net_rx_most);
 }
 
+/* Guest RAM pages in [gpa, gpa + len) that mincore calls resident; -1: outside RAM. */
+static int64_t resident_pages(const struct vm *v, uint64_t gpa, uint64_t len)
+{
+	static unsigned char vec[4096]; /* 16 MiB of guest RAM a call */
+	uint64_t npages = len >> 12, resident = 0;
+
+	for (uint64_t pg = 0; pg < npages; pg += sizeof(vec)) {
+		uint64_t n = npages - pg < sizeof(vec) ? npages - pg : sizeof(vec);
+		void *at = gm_at(v->mem, v->mem_size, gpa + (pg << 12), n << 12);
+		if (!at || mincore(at, n << 12, vec) < 0)
+			return -1;
+		for (uint64_t i = 0; i < n; i++)
+			resident += vec[i] & 1;
+	}
+	return (int64_t)resident;
+}
+
 /* --stats, last thing before the sandbox: what set-up cost in memory, as counts that
  * carry over between hosts (docs/monitor.md, "Launch"): guest RAM pages resident
  * (the image, the boot data, ring 3's page tables) and the monitor's page faults so
  * far. The guest's own touches are the process's faults at exit minus these
- * (bench/launch.c -m): the sandbox allows neither call later. */
+ * (bench/launch.c -m): the sandbox allows neither call later. The image's pages
+ * mapped from its file (image_share) are counted apart: mincore calls them resident
+ * when they are in the page cache, which every instance shares. */
 static void print_setup_pages(const struct vm *v)
 {
-	static unsigned char vec[4096]; /* 16 MiB of guest RAM a call */
-	uint64_t npages = v->mem_size >> 12, resident = 0;
 	struct rusage ru;
+	int64_t own, shared = 0, mapped = 0;
 
-	if (getrusage(RUSAGE_SELF, &ru) < 0) /* first: the loop below faults vec in */
+	if (getrusage(RUSAGE_SELF, &ru) < 0) /* first: the loops below fault vec in */
 		return;
-	for (uint64_t pg = 0; pg < npages; pg += sizeof(vec)) {
-		uint64_t n = npages - pg < sizeof(vec) ? npages - pg : sizeof(vec);
-		void *at = gm_at(v->mem, v->mem_size, pg << 12, n << 12);
-		if (!at || mincore(at, n << 12, vec) < 0)
+	own = resident_pages(v, 0, v->mem_size);
+	for (int i = 0; v->im && i < v->im->nseg && own >= 0; i++) {
+		const struct image_map *m = &v->im->map[i];
+		int64_t r = m->len ? resident_pages(v, m->gpa, m->len) : 0;
+		if (r < 0)
 			return;
-		for (uint64_t i = 0; i < n; i++)
-			resident += vec[i] & 1;
+		own -= r;
+		shared += r;
+		mapped += (int64_t)(m->len >> 12);
 	}
-	msg("spore-kvm: before the first run: %llu guest RAM pages resident, %ld page faults in "
-	    "the monitor\n",
-	    (unsigned long long)resident, ru.ru_minflt + ru.ru_majflt);
+	if (own < 0)
+		return;
+	msg("spore-kvm: before the first run: %lld guest RAM pages resident, %ld page faults in "
+	    "the monitor; %lld image pages mapped from its file (%lld in the page cache)\n",
+	    (long long)own, ru.ru_minflt + ru.ru_majflt, (long long)mapped, (long long)shared);
 }
 
 static void on_term(int sig)
@@ -233,8 +255,8 @@ static int load_image(const char *path, struct vm *vm, struct image *im)
 			free(img);
 		}
 	} else {
-		r = image_load(fd, (uint64_t)st.st_size, vm->mem, vm->mem_size, im, err,
-		               sizeof(err));
+		r = image_share(fd, (uint64_t)st.st_size, vm->mem, vm->mem_size, im, err,
+		                sizeof(err)); /* the read-only pages shared with other instances */
 	}
 	close(fd);
 	if (r < 0)
