@@ -356,9 +356,21 @@ static void image_load_same(const uint8_t *img, size_t len, uint64_t mem_size, i
 	int r2 = image_load_head(fd, len, 64, a, mem_size, &im, err2, sizeof(err2));
 	int r4 = image_load(fd, len, c, mem_size, &im4, err4, sizeof(err4));
 	elf_load(copy, len, b, mem_size, &im_last, err3, sizeof(err3)); /* the reference RAM */
+	/* And image_share, over guest RAM mapped as the monitor maps it (these small
+	 * images' segments are not page-aligned: it must copy them all the same). */
+	struct image im5;
+	char err5[200] = "";
+	uint8_t *d = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+	                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int r5 = d == MAP_FAILED ? -2 : image_share(fd, len, d, mem_size, &im5, err5, sizeof(err5));
+	int shared_same = r5 == r && (r < 0 ? strcmp(err, err5) == 0
+	                                    : memcmp(d, b, mem_size) == 0 &&
+	                                              memcmp(&im5, &im4, sizeof(im5)) == 0);
+	if (d != MAP_FAILED)
+		munmap(d, mem_size);
 	close(fd);
 	int same =
-		r2 == r && r4 == r &&
+		shared_same && r2 == r && r4 == r &&
 		(r < 0 ? strcmp(err, err2) == 0 && strcmp(err, err4) == 0
 	               : memcmp(a, b, mem_size) == 0 && memcmp(c, b, mem_size) == 0 &&
 	                         im.nseg == im_last.nseg && im.entry32 == im_last.entry32 &&
