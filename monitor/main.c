@@ -38,6 +38,9 @@ static const char usage[] =
 	"                     devices\n"
 	"  --snapshot=FILE    when the app is ready, write a snapshot to FILE and exit 0\n"
 	"  --restore=FILE     resume a snapshot (IMAGE optional: checked against it; no ARGS, --mem)\n"
+	"  --image=share|copy the image's read-only pages mapped from its file, shared by every\n"
+	"                     instance (default), or copied into guest RAM (an image file that\n"
+	"                     may be rewritten in place while the guest runs)\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
 	"251 VM fault, 252 timeout, 253 stdout closed or tap deleted, 254 sandbox violation,\n"
@@ -254,6 +257,9 @@ static int load_image(const char *path, struct vm *vm, struct image *im)
 			vm->image_hash = snap_hash(img, (size_t)st.st_size);
 			free(img);
 		}
+	} else if (vm->image_copy) {
+		r = image_load(fd, (uint64_t)st.st_size, vm->mem, vm->mem_size, im, err,
+		               sizeof(err));
 	} else {
 		r = image_share(fd, (uint64_t)st.st_size, vm->mem, vm->mem_size, im, err,
 		                sizeof(err)); /* the read-only pages shared with other instances */
@@ -593,6 +599,12 @@ int main(int argc, char **argv)
 			}
 			hc_io = strcmp(a + 5, "hypercall") == 0;
 			io_virtio = !hc_io;
+		} else if (strncmp(a, "--image=", 8) == 0) {
+			if (strcmp(a + 8, "share") != 0 && strcmp(a + 8, "copy") != 0) {
+				msg("spore-kvm: --image=%s: want share or copy\n", a + 8);
+				return HC_EXIT_SETUP;
+			}
+			vm.image_copy = strcmp(a + 8, "copy") == 0;
 		} else if (strcmp(a, "--stats") == 0) {
 			stats_vm = &vm;
 		} else if (strncmp(a, "--net=", 6) == 0 && a[6]) {

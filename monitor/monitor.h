@@ -114,6 +114,7 @@ struct vm {
 	uint64_t io_kicks, io_wakeups; /* --stats: ioeventfd kicks, I/O thread wake-ups */
 	uint64_t exits[64];            /* --stats: returns from KVM_RUN by exit reason */
 	struct snapshot *snap;         /* --snapshot: NULL when not given */
+	int image_copy;                /* --image=copy: no page of guest RAM from the image file */
 	struct core *snap_out;         /* --snapshot: the file to write and name (as --core's) */
 	int snap_due;                  /* HC_READY under --snapshot: write it before resuming */
 	uint64_t image_hash;           /* --snapshot: snap_hash of the image file */

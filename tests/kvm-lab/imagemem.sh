@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Memory of N idle networked httpd instances inside the lab's L1 (ring 0 on kvm_amd;
 # docs/density.md), two monitors against each other, ROUNDS rounds interleaved (A B, B A,
-# ...): A = build/spore-kvm.copy (the image copied into guest RAM), B = build/spore-kvm
-# (its read-only pages mapped from the file, shared). Each instance as bench/density
+# ...): A = build/spore-kvm --image=copy (the image copied into guest RAM), B =
+# build/spore-kvm (its read-only pages mapped from the file, shared; the default). Each instance as bench/density
 # starts one: --mem=16M, httpd's files as an initrd, a tap of its own (m0..mN-1, each
 # 10.9.0.1/24 with the guest's MAC a permanent neighbour; every guest is 10.9.0.2 and
 # the client binds to the tap), asked GET /fn/random once before the next starts. 2 s
@@ -33,7 +33,7 @@ pcp() { awk '$1 == "count:" { s += $2 } END { print s * 4 }' /proc/zoneinfo; }
 one() {
 	kind=$1 k=${2:-$n} pids="" i=0 pss=0
 	K=build/spore-kvm
-	[ $kind = copy ] && K=build/spore-kvm.copy
+	[ $kind = copy ] && K="build/spore-kvm --image=copy"
 	sync
 	before=$(avail) pbefore=$(pcp)
 	while [ $i -lt $k ]; do
@@ -54,7 +54,7 @@ one() {
 }
 rm -f $d/rows
 L="build/tests/kvm-lab/launch -q -m -t 30"
-lc() { echo "lcopy $($L build/spore-kvm.copy build/tests/guest/exit7.elf)"; }
+lc() { echo "lcopy $($L build/spore-kvm --image=copy build/tests/guest/exit7.elf)"; }
 ls_() { echo "lshare $($L build/spore-kvm build/tests/guest/exit7.elf)"; }
 lc > /dev/null; ls_ > /dev/null # unmeasured: the page cache, first-use costs
 i=1
