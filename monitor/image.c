@@ -207,11 +207,12 @@ static int load_seg(int fd, uint8_t *mem, uint64_t mem_size, struct image *im, i
 	const struct seg *s = &im->seg[i];
 	struct image_map m = { 0, 0, 0 };
 
-	if (share) {
+	if (share && (m = image_plan(im, i, 1)).len) { /* the file's tail read only if it matters */
 		int z = tail_is_zero(fd, im, i, err, errlen);
 		if (z < 0)
 			return -1;
-		m = image_plan(im, i, z);
+		if (!z)
+			m = image_plan(im, i, 0);
 	}
 	uint8_t *at = m.len ? gm_at(mem, mem_size, m.gpa, m.len) : NULL;
 	if (at && mmap(at, m.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
