@@ -38,6 +38,9 @@ static const char usage[] =
 	"                     devices\n"
 	"  --snapshot=FILE    when the app is ready, write a snapshot to FILE and exit 0\n"
 	"  --restore=FILE     resume a snapshot (IMAGE optional: checked against it; no ARGS, --mem)\n"
+	"  --image=share|copy the image's read-only pages mapped from its file, shared by every\n"
+	"                     instance (default), or copied into guest RAM (an image file that\n"
+	"                     may be rewritten in place while the guest runs)\n"
 	"ARGS are joined with spaces into the guest command line (at most 4095 bytes).\n"
 	"Exit status: the guest's, or 120 guest CPU exception, 249 set-up error, 250 bad hypercall,\n"
 	"251 VM fault, 252 timeout, 253 stdout closed or tap deleted, 254 sandbox violation,\n"
@@ -117,30 +120,52 @@ void print_stats(void)
 		    (unsigned long long)v->net_rx_most);
 }
 
+/* Guest RAM pages in [gpa, gpa + len) that mincore calls resident; -1: outside RAM. */
+static int64_t resident_pages(const struct vm *v, uint64_t gpa, uint64_t len)
+{
+	static unsigned char vec[4096]; /* 16 MiB of guest RAM a call */
+	uint64_t npages = len >> 12, resident = 0;
+
+	for (uint64_t pg = 0; pg < npages; pg += sizeof(vec)) {
+		uint64_t n = npages - pg < sizeof(vec) ? npages - pg : sizeof(vec);
+		void *at = gm_at(v->mem, v->mem_size, gpa + (pg << 12), n << 12);
+		if (!at || mincore(at, n << 12, vec) < 0)
+			return -1;
+		for (uint64_t i = 0; i < n; i++)
+			resident += vec[i] & 1;
+	}
+	return (int64_t)resident;
+}
+
 /* --stats, last thing before the sandbox: what set-up cost in memory, as counts that
  * carry over between hosts (docs/monitor.md, "Launch"): guest RAM pages resident
  * (the image, the boot data, ring 3's page tables) and the monitor's page faults so
  * far. The guest's own touches are the process's faults at exit minus these
- * (bench/launch.c -m): the sandbox allows neither call later. */
+ * (bench/launch.c -m): the sandbox allows neither call later. The image's pages
+ * mapped from its file (image_share) are counted apart: mincore calls them resident
+ * when they are in the page cache, which every instance shares. */
 static void print_setup_pages(const struct vm *v)
 {
-	static unsigned char vec[4096]; /* 16 MiB of guest RAM a call */
-	uint64_t npages = v->mem_size >> 12, resident = 0;
 	struct rusage ru;
+	int64_t own, shared = 0, mapped = 0;
 
-	if (getrusage(RUSAGE_SELF, &ru) < 0) /* first: the loop below faults vec in */
+	if (getrusage(RUSAGE_SELF, &ru) < 0) /* first: the loops below fault vec in */
 		return;
-	for (uint64_t pg = 0; pg < npages; pg += sizeof(vec)) {
-		uint64_t n = npages - pg < sizeof(vec) ? npages - pg : sizeof(vec);
-		void *at = gm_at(v->mem, v->mem_size, pg << 12, n << 12);
-		if (!at || mincore(at, n << 12, vec) < 0)
+	own = resident_pages(v, 0, v->mem_size);
+	for (int i = 0; v->im && i < v->im->nseg && own >= 0; i++) {
+		const struct image_map *m = &v->im->map[i];
+		int64_t r = m->len ? resident_pages(v, m->gpa, m->len) : 0;
+		if (r < 0)
 			return;
-		for (uint64_t i = 0; i < n; i++)
-			resident += vec[i] & 1;
+		own -= r;
+		shared += r;
+		mapped += (int64_t)(m->len >> 12);
 	}
-	msg("spore-kvm: before the first run: %llu guest RAM pages resident, %ld page faults in "
-	    "the monitor\n",
-	    (unsigned long long)resident, ru.ru_minflt + ru.ru_majflt);
+	if (own < 0)
+		return;
+	msg("spore-kvm: before the first run: %lld guest RAM pages resident, %ld page faults in "
+	    "the monitor; %lld image pages mapped from its file (%lld in the page cache)\n",
+	    (long long)own, ru.ru_minflt + ru.ru_majflt, (long long)mapped, (long long)shared);
 }
 
 static void on_term(int sig)
@@ -242,9 +267,12 @@ static int load_image(const char *path, struct vm *vm, struct image *im)
 			vm->image_hash = snap_hash(img, (size_t)st.st_size);
 			free(img);
 		}
-	} else {
+	} else if (vm->image_copy) {
 		r = image_load(fd, (uint64_t)st.st_size, vm->mem, vm->mem_size, im, err,
 		               sizeof(err));
+	} else {
+		r = image_share(fd, (uint64_t)st.st_size, vm->mem, vm->mem_size, im, err,
+		                sizeof(err)); /* the read-only pages shared with other instances */
 	}
 	close(fd);
 	if (r < 0)
@@ -581,6 +609,12 @@ int main(int argc, char **argv)
 			}
 			hc_io = strcmp(a + 5, "hypercall") == 0;
 			io_virtio = !hc_io;
+		} else if (strncmp(a, "--image=", 8) == 0) {
+			if (strcmp(a + 8, "share") != 0 && strcmp(a + 8, "copy") != 0) {
+				msg("spore-kvm: --image=%s: want share or copy\n", a + 8);
+				return HC_EXIT_SETUP;
+			}
+			vm.image_copy = strcmp(a + 8, "copy") == 0;
 		} else if (strcmp(a, "--stats") == 0) {
 			stats_vm = &vm;
 		} else if (strncmp(a, "--net=", 6) == 0 && a[6]) {

@@ -57,6 +57,9 @@ struct image {
 	int nseg;
 	struct seg seg[MON_SEG_MAX];                    /* PT_LOADs with memsz > 0 */
 	uint64_t off[MON_SEG_MAX], filesz[MON_SEG_MAX]; /* seg[i]'s checked bytes in the file */
+	struct image_map {
+		uint64_t gpa, off, len; /* guest pages [gpa, +len) from file offset off; 0: none */
+	} map[MON_SEG_MAX];             /* image_share: seg[i]'s pages mapped from the file */
 };
 
 /* --core=FILE: an unnamed file made at start, named FILE at a crash (core.c). */
@@ -111,6 +114,7 @@ struct vm {
 	uint64_t io_kicks, io_wakeups; /* --stats: ioeventfd kicks, I/O thread wake-ups */
 	uint64_t exits[64];            /* --stats: returns from KVM_RUN by exit reason */
 	struct snapshot *snap;         /* --snapshot: NULL when not given */
+	int image_copy;                /* --image=copy: no page of guest RAM from the image file */
 	struct core *snap_out;         /* --snapshot: the file to write and name (as --core's) */
 	int snap_due;                  /* HC_READY under --snapshot: write it before resuming */
 	uint64_t image_hash;           /* --snapshot: snap_hash of the image file */
@@ -145,6 +149,10 @@ int image_load(int fd, uint64_t size, uint8_t *mem, uint64_t mem_size, struct im
                size_t errlen);
 int image_load_head(int fd, uint64_t size, uint64_t head, uint8_t *mem, uint64_t mem_size,
                     struct image *im, char *err, size_t errlen);
+int image_share(int fd, uint64_t size, uint8_t *mem, uint64_t mem_size, struct image *im, char *err,
+                size_t errlen); /* mem: the caller's own anonymous mapping */
+#define IMAGE_PAGE 4096ull
+struct image_map image_plan(const struct image *im, int i, int tail_zero); /* pure */
 
 /* status.c: which exit statuses a guest may ask for (pure) */
 int status_guest(int32_t s); /* 0..255, or -1 for one of the monitor's own */

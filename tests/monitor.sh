@@ -61,6 +61,7 @@ setup_err truncated_elf "$tmp/trunc.elf"
 setup_err no_pvh_note "$tmp/nonote.elf"
 grep -q 'no PVH entry note' "$tmp/err" || fail no_pvh_note_msg "$(cat "$tmp/err")"
 setup_err et_dyn /bin/true
+setup_err image_bogus --image=mapped "$guest"
 setup_err mem_abc --mem=abc "$guest"
 setup_err mem_1K --mem=1K "$guest"
 setup_err mem_0 --mem=0 "$guest"
@@ -120,6 +121,16 @@ if run hello 7 "$guest"; then
 	if [ "$(cat "$tmp/out")" = "hello from the monitor test guest" ] && [ ! -s "$tmp/err" ]; then ok hello
 	else fail hello "stdout '$(head -c 100 "$tmp/out")' stderr '$(head -c 100 "$tmp/err")'"; fi
 fi
+# The image's read-only pages (hello's text and rodata) come from its file, shared by
+# every instance, unless --image=copy; --stats counts them (docs/monitor.md).
+for how in share copy; do
+	if run image_$how 0 --stats --image=$how "$here/build/apps/hello.elf"; then
+		n=$(sed -n 's/.* \([0-9]*\) image pages mapped from its file.*/\1/p' "$tmp/err")
+		if ! grep -q '^goodbye$' "$tmp/out"; then fail image_$how "stdout '$(head -c 100 "$tmp/out")'"
+		elif [ "$how" = share ] && [ "${n:-0}" -gt 0 ] || [ "$how/$n" = copy/0 ]; then ok image_$how
+		else fail image_$how "$(grep 'before the first' "$tmp/err")"; fi
+	fi
+done
 if run cmdline 0 "$guest" e 'x  y' z; then
 	[ "$(cat "$tmp/out")" = "e x  y z" ] && ok cmdline || fail cmdline "got '$(cat "$tmp/out")'"
 fi

@@ -7,8 +7,9 @@
  * exactly its size (ASan checks every read). The same bytes also go through
  * image_load (monitor/image.c, what spore-kvm uses: it parses the headers to
  * know which parts to read) from a memfd, reading each part on its own: same
- * verdict, same message, same guest RAM. make fuzz-elf FUZZ_SECONDS=N; seeds:
- * the test guests. */
+ * verdict, same message, same guest RAM. And through image_share, which maps the
+ * pages of read-only segments from the file over a fresh RAM mapping: the same
+ * again. make fuzz-elf FUZZ_SECONDS=N; seeds: the test guests. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 #define PAGE 4096ull
 #define MEM  ((2ull << 20) + (64ull << 10)) /* above 1 MiB: room for the seeds (1 MiB + 4 KiB) */
 
-static uint8_t *mem, *mem2;
+static uint8_t *mem, *mem2, *mem3;
 static int fd = -1;
 
 static uint8_t *ram(void)
@@ -34,6 +35,7 @@ static void setup(void)
 {
 	mem = ram();
 	mem2 = ram();
+	mem3 = ram();
 	fd = memfd_create("image", 0);
 	if (fd < 0)
 		abort();
@@ -69,6 +71,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* image_load judges as elf_load does */
 	if (r == 0 && (memcmp(mem, mem2, MEM) != 0 || memcmp(&im, &im2, sizeof(im)) != 0))
 		abort(); /* and loads the same bytes */
+	struct image im3;
+	char err3[256] = "";
+	int r3 = image_share(fd, size, mem3, MEM, &im3, err3, sizeof(err3));
+	if (r3 != r || (r < 0 && (strcmp(err, err3) != 0 || touched(mem3))))
+		abort(); /* image_share judges as elf_load does, RAM untouched on a refusal */
+	memset(im3.map, 0, sizeof(im3.map));
+	if (r == 0 && (memcmp(mem, mem3, MEM) != 0 || memcmp(&im, &im3, sizeof(im)) != 0))
+		abort(); /* and guest RAM holds the same bytes, mapped or copied */
+	/* Mapped pages would come back as the file's, not zero: a fresh mapping. */
+	if (munmap(mem3 - PAGE, MEM + 2 * PAGE) < 0)
+		abort();
+	mem3 = ram();
 	if (r < 0) {
 		if (!err[0])
 			abort(); /* a refusal always says why */

@@ -356,9 +356,21 @@ static void image_load_same(const uint8_t *img, size_t len, uint64_t mem_size, i
 	int r2 = image_load_head(fd, len, 64, a, mem_size, &im, err2, sizeof(err2));
 	int r4 = image_load(fd, len, c, mem_size, &im4, err4, sizeof(err4));
 	elf_load(copy, len, b, mem_size, &im_last, err3, sizeof(err3)); /* the reference RAM */
+	/* And image_share, over guest RAM mapped as the monitor maps it (these small
+	 * images' segments are not page-aligned: it must copy them all the same). */
+	struct image im5;
+	char err5[200] = "";
+	uint8_t *d = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+	                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int r5 = d == MAP_FAILED ? -2 : image_share(fd, len, d, mem_size, &im5, err5, sizeof(err5));
+	int shared_same = r5 == r && (r < 0 ? strcmp(err, err5) == 0
+	                                    : memcmp(d, b, mem_size) == 0 &&
+	                                              memcmp(&im5, &im4, sizeof(im5)) == 0);
+	if (d != MAP_FAILED)
+		munmap(d, mem_size);
 	close(fd);
 	int same =
-		r2 == r && r4 == r &&
+		shared_same && r2 == r && r4 == r &&
 		(r < 0 ? strcmp(err, err2) == 0 && strcmp(err, err4) == 0
 	               : memcmp(a, b, mem_size) == 0 && memcmp(c, b, mem_size) == 0 &&
 	                         im.nseg == im_last.nseg && im.entry32 == im_last.entry32 &&
@@ -582,6 +594,176 @@ static const char *t_image_read(void)
 	r = image_read(fd, 4096, &buf, err, sizeof(err));
 	close(fd);
 	CHECK(r < 0 && !buf && strstr(err, "read failed: Is a directory"), "read error: '%s'", err);
+	return NULL;
+}
+
+/* ---- image.c: read-only pages mapped from the file (image_share) ---------------- */
+
+static struct image plan_image(void)
+{
+	struct image im = { .nseg = 2 };
+
+	/* httpd's text and data: page-aligned, offsets congruent to addresses. */
+	im.seg[0] = (struct seg){ .gpa = 0x100000, .memsz = 0x41600, .flags = PF_R | PF_X };
+	im.off[0] = 0x1000;
+	im.filesz[0] = 0x41600;
+	im.seg[1] = (struct seg){ .gpa = 0x14b000, .memsz = 0x52040, .flags = PF_R | PF_W };
+	im.off[1] = 0x4c000;
+	im.filesz[1] = 0x52d2;
+	return im;
+}
+
+#define PLAN(im, i, z, g, o, l)                                                                    \
+	do {                                                                                       \
+		struct image_map m_ = image_plan(&(im), (i), (z));                                 \
+		CHECK(m_.gpa == (g) && m_.off == (o) && m_.len == (l),                             \
+		      "line %d: plan 0x%llx 0x%llx +0x%llx", __LINE__, (unsigned long long)m_.gpa, \
+		      (unsigned long long)m_.off, (unsigned long long)m_.len);                     \
+	} while (0)
+
+/* Which pages of a segment may come from the file: only whole pages of a read-only
+ * segment that is congruent to its file offset and alone in its pages; the partial
+ * last page only when the file is zero after the segment (what the copy leaves). */
+static const char *t_image_plan(void)
+{
+	struct image im = plan_image();
+
+	PLAN(im, 0, 0, 0x100000, 0x1000, 0x41000);
+	PLAN(im, 0, 1, 0x100000, 0x1000, 0x42000);
+	PLAN(im, 1, 1, 0, 0, 0); /* writable: copied */
+	im.off[0] = 0x1010;      /* not congruent: mmap could not place it */
+	PLAN(im, 0, 1, 0, 0, 0);
+	im = plan_image(); /* starts mid-page: the head page is copied */
+	im.seg[0].gpa = 0x100800;
+	im.off[0] = 0x1800;
+	PLAN(im, 0, 0, 0x101000, 0x2000, 0x40000);
+	PLAN(im, 0, 1, 0x101000, 0x2000, 0x41000);
+	im.filesz[0] = im.seg[0].memsz = 0x700; /* inside one page: nothing whole */
+	PLAN(im, 0, 1, 0, 0, 0);
+	im = plan_image(); /* the next segment starts in text's last page: neither mapped */
+	im.seg[1].gpa = 0x141800;
+	im.seg[1].flags = PF_R;
+	PLAN(im, 0, 1, 0, 0, 0);
+	PLAN(im, 1, 1, 0, 0, 0);
+	im.seg[1].gpa = 0x120000; /* overlapping segments keep the copy's order */
+	PLAN(im, 0, 0, 0, 0, 0);
+	im = plan_image(); /* a data segment right after text's last page: text mapped */
+	im.seg[1].gpa = 0x142000;
+	PLAN(im, 0, 1, 0x100000, 0x1000, 0x42000);
+	im.filesz[0] = 0; /* no file bytes: all zero, nothing to map */
+	PLAN(im, 0, 1, 0, 0, 0);
+	return NULL;
+}
+
+/* A page-aligned image as ld lays one out: headers and the Xen note (at 0x200) in page 0, text
+ * (2.5 pages, R E) at file page 1, data (RW) at file page 4; 5 pages in all. */
+#define SH_LEN 0x5000
+static void build_paged(uint8_t *img)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
+	uint32_t note[] = { 4, 4, 18, 0x006e6558 /* "Xen\0" */, 0x100010 };
+
+	memset(img, 0, SH_LEN);
+	build(img); /* the header and note; its PT_LOAD replaced below */
+	eh->e_phnum = 3;
+	ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD,
+		              .p_flags = PF_R | PF_X,
+		              .p_offset = 0x1000,
+		              .p_vaddr = 0x100000,
+		              .p_paddr = 0x100000,
+		              .p_filesz = 0x2800,
+		              .p_memsz = 0x2800,
+		              .p_align = 0x1000 };
+	ph[1] = (Elf64_Phdr){
+		.p_type = PT_NOTE, .p_offset = 0x200, .p_filesz = sizeof(note), .p_align = 4
+	};
+	memcpy(img + 0x200, note, sizeof(note));
+	ph[2] = (Elf64_Phdr){ .p_type = PT_LOAD,
+		              .p_flags = PF_R | PF_W,
+		              .p_offset = 0x4000,
+		              .p_vaddr = 0x104000,
+		              .p_paddr = 0x104000,
+		              .p_filesz = 0x100,
+		              .p_memsz = 0x2000,
+		              .p_align = 0x1000 };
+	memset(img + CODE_OFF, 0, CODE_LEN);
+	for (int i = 0; i < 0x2800; i++)
+		img[0x1000 + i] = (uint8_t)(i * 7 + 1);
+	memset(img + 0x4000, 0x5a, 0x100);
+}
+
+/* image_share of img (a file of len bytes) into page-aligned anonymous guest RAM
+ * gives the same verdict, image and RAM as elf_load; *mem_out keeps the RAM mapped. */
+static const char *share_same(const uint8_t *img, size_t len, int fd, uint8_t **mem_out,
+                              struct image *im)
+{
+	char err[200] = "", err2[200] = "";
+	struct image ref;
+	uint8_t *mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE,
+	                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *b = calloc(1, MEM);
+
+	CHECK(mem != MAP_FAILED && b, "set-up");
+	CHECK(ftruncate(fd, 0) == 0 && pwrite(fd, img, len, 0) == (ssize_t)len, "memfd");
+	int r = image_share(fd, len, mem, MEM, im, err, sizeof(err));
+	int r2 = elf_load(img, len, b, MEM, &ref, err2, sizeof(err2));
+	int same = memcmp(mem, b, MEM) == 0 && im->nseg == ref.nseg &&
+	           memcmp(im->seg, ref.seg, sizeof(ref.seg)) == 0;
+	free(b);
+	CHECK(r == 0 && r2 == 0, "load: '%s' '%s'", err, err2);
+	CHECK(same, "image_share's guest RAM differs from elf_load's");
+	*mem_out = mem;
+	return NULL;
+}
+
+/* The text's pages come from the file (a later write to the file shows through, as it
+ * does for any private mapping's untouched page), a write into guest RAM stays the
+ * instance's own, and whatever cannot be mapped exactly is copied. */
+static const char *t_image_share(void)
+{
+	static uint8_t img[SH_LEN];
+	struct image im;
+	uint8_t *mem, byte = 0x99, back;
+	int fd = memfd_create("image", 0);
+	const char *e;
+
+	CHECK(fd >= 0, "memfd");
+	build_paged(img);
+	if ((e = share_same(img, SH_LEN, fd, &mem, &im)) != NULL)
+		return e;
+	CHECK(im.map[0].gpa == 0x100000 && im.map[0].off == 0x1000 && im.map[0].len == 0x3000,
+	      "text (zero tail): 0x%llx +0x%llx", (unsigned long long)im.map[0].gpa,
+	      (unsigned long long)im.map[0].len);
+	CHECK(im.map[1].len == 0, "data mapped");
+	CHECK(pwrite(fd, &byte, 1, 0x1005) == 1 && mem[0x100005] == 0x99, "text not from the file");
+	mem[0x100006] = 0x77; /* copy-on-write: gdb's breakpoints */
+	CHECK(pread(fd, &back, 1, 0x1006) == 1 && back == img[0x1006],
+	      "guest write reached the file");
+	munmap(mem, MEM);
+
+	img[0x3800] = 1; /* a byte after the text in its last page: that page is copied */
+	if ((e = share_same(img, SH_LEN, fd, &mem, &im)) != NULL)
+		return e;
+	munmap(mem, MEM);
+	CHECK(im.map[0].len == 0x2000, "text (non-zero tail): +0x%llx",
+	      (unsigned long long)im.map[0].len);
+
+	img[0x3800] = 0; /* text's file offset one byte off its address: all copied */
+	PH(0)->p_offset = 0x1001;
+	if ((e = share_same(img, SH_LEN, fd, &mem, &im)) != NULL)
+		return e;
+	munmap(mem, MEM);
+	CHECK(im.map[0].len == 0, "unaligned text mapped");
+
+	PH(0)->p_offset = 0x1000; /* the file ends inside text's last page: mapped, rest zero */
+	EH->e_phnum = 2;          /* (no data segment past the end) */
+	if ((e = share_same(img, 0x3900, fd, &mem, &im)) != NULL)
+		return e;
+	CHECK(im.map[0].len == 0x3000 && mem[0x102fff] == 0, "short file: +0x%llx",
+	      (unsigned long long)im.map[0].len);
+	munmap(mem, MEM);
+	close(fd);
 	return NULL;
 }
 
@@ -2354,6 +2536,8 @@ static const struct unit_test tests[] = {
 	{ t_elf_corrupt, "elf_corrupt" },
 	{ t_elf_shnote, "elf_section_note" },
 	{ t_image_read, "image_read" },
+	{ t_image_plan, "image_plan" },
+	{ t_image_share, "image_share" },
 	{ t_pvh, "pvh_start_info" },
 	{ t_elf_spore_note, "elf_spore_note" },
 	{ t_paging_flags, "paging_flags" },
