@@ -328,7 +328,8 @@ serverless-lab: $(B)/spore-kvm $(B)/apps/httpd.elf $(B)/tests/kvm-lab/firstanswe
 	    printf 'serverless-mem\ttests/kvm-lab/serverless-mem.sh %s %s\n' $(SERVERLESS_MEM) $(SERVERLESS_MEMROUNDS); } \
 	    > $(B)/serverless-lab/batch
 	@tests/kvm-lab/run.sh -o $(B)/serverless-lab -t 1200 -c 400 -m 2048 $(B)/serverless-lab/batch $^ \
-	    tests/kvm-lab/serverless.sh tests/kvm-lab/serverless-fn.sh tests/kvm-lab/serverless-mem.sh
+	    tests/kvm-lab/serverless.sh tests/kvm-lab/serverless-fn.sh tests/kvm-lab/serverless-mem.sh \
+	    tests/kvm-lab/memcount.sh
 	@cat $(B)/serverless-lab/serverless.out $(B)/serverless-lab/serverless-fn.out $(B)/serverless-lab/serverless-mem.out
 # What the lab batch of tests/run-tests copies into L1 besides the images.
 LABDEPS := $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/launch \

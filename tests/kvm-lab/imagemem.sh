@@ -21,37 +21,16 @@ I=build/apps/httpd.elf G=build/tests/kvm-lab/fnget R=build/density-lab/root.tar
 mac=02:00:00:00:00:02 d=/tmp/im
 [ -z "$(pidof spore-kvm)" ] || { echo "spore-kvm runs already: $(pidof spore-kvm)"; exit 2; }
 mkdir -p $d
-i=0
-while [ $i -lt $n ]; do
-	tunctl -t m$i > /dev/null && ip addr add 10.9.0.1/24 dev m$i && ip link set m$i up &&
-		arp -i m$i -s 10.9.0.2 $mac || exit 2
-	i=$((i + 1))
-done
-avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
-pcp() { awk '$1 == "count:" { s += $2 } END { print s * 4 }' /proc/zoneinfo; }
-# one KIND [K]: K (default N) instances of monitor KIND; a row "KIND drop/N PSS/N drop+pcp/N".
-one() {
-	kind=$1 k=${2:-$n} pids="" i=0 pss=0
-	K=build/spore-kvm
-	[ $kind = copy ] && K="build/spore-kvm --image=copy"
-	sync
-	before=$(avail) pbefore=$(pcp)
-	while [ $i -lt $k ]; do
-		$K --mem=16M --net=m$i --mac=$mac --initrd=$R $I "ip=10.9.0.2/24 -- -p 80" > /dev/null 2>&1 &
-		pids="$pids $!"
-		$G -w 20000 10.9.0.2:80@m$i > $d/ans || { echo "$kind $i: $(cat $d/ans)" >&2; kill $pids; return 1; }
-		i=$((i + 1))
-	done
-	sleep 2
-	after=$(avail) pafter=$(pcp)
-	for p in $pids; do
-		pss=$((pss + $(awk '/^Pss:/ { print $2 }' /proc/$p/smaps_rollup)))
-	done
-	kill $pids 2> /dev/null
-	for p in $pids; do wait $p 2> /dev/null; done
-	echo "$kind $(((before - after) / k)) $((pss / k)) $(((before + pbefore - after - pafter) / k))"
-	sleep 1
+. tests/kvm-lab/memcount.sh
+mem_taps $n
+start_copy() {
+	build/spore-kvm --image=copy --mem=16M --net=m$1 --mac=$mac --initrd=$R $I "ip=10.9.0.2/24 -- -p 80" > /dev/null 2>&1 &
 }
+start_share() {
+	build/spore-kvm --mem=16M --net=m$1 --mac=$mac --initrd=$R $I "ip=10.9.0.2/24 -- -p 80" > /dev/null 2>&1 &
+}
+# one KIND [K]: K (default N) instances of monitor KIND (memcount.sh's mem_one).
+one() { mem_one $1 ${2:-$n} start_$1; }
 rm -f $d/rows
 L="build/tests/kvm-lab/launch -q -m -t 30"
 lc() { echo "lcopy $($L build/spore-kvm --image=copy build/tests/guest/exit7.elf)"; }
@@ -72,8 +51,7 @@ while [ $r -le $rounds ]; do
 	r=$((r + 1))
 done
 left=$(pidof spore-kvm)
-i=0
-while [ $i -lt $n ]; do tunctl -d m$i > /dev/null; i=$((i + 1)); done
+mem_untaps $n
 # taps V: N taps up (tunctl, as bench/density makes them), MemAvailable's drop over N.
 taps() {
 	sync; sleep 1; a=$(avail) i=0

@@ -20,41 +20,16 @@ n=${1:-50} rounds=${2:-1}
 K=build/spore-kvm I=build/apps/httpd.elf G=build/tests/kvm-lab/fnget
 mac=02:00:00:00:00:02 guest="ip=10.9.0.2/24 -- -p 80" d=/tmp/sm
 [ -z "$(pidof spore-kvm)" ] || { echo "spore-kvm runs already: $(pidof spore-kvm)"; exit 2; }
-i=0
-while [ $i -lt $n ]; do
-	tunctl -t m$i > /dev/null && ip addr add 10.9.0.1/24 dev m$i && ip link set m$i up &&
-		arp -i m$i -s 10.9.0.2 $mac || exit 2
-	i=$((i + 1))
-done
+. tests/kvm-lab/memcount.sh
+mem_taps $n
 mkdir -p $d && mount -t tmpfs none $d || exit 2
 timeout 60 $K --net=m0 --mac=$mac --snapshot=$d/h.snap $I "$guest" > $d/snap.out 2>&1 ||
 	{ cat $d/snap.out; echo "snapshot failed"; exit 1; }
 echo "snapshot: $(wc -c < $d/h.snap) bytes, $(du -k $d/h.snap | cut -f1) KiB on the tmpfs"
-avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
-pcp() { awk '$1 == "count:" { s += $2 } END { print s * 4 }' /proc/zoneinfo; }
-# one KIND [K]: K (default N) instances; a row "KIND drop/N PSS/N drop+pcp/N ..." in $d/rows.
-one() {
-	kind=$1 k=${2:-$n} pids="" i=0 pss=0
-	sync
-	before=$(avail) pbefore=$(pcp)
-	while [ $i -lt $k ]; do
-		if [ $kind = cold ]; then $K --net=m$i --mac=$mac $I "$guest" > /dev/null 2>&1 &
-		else $K --net=m$i --restore=$d/h.snap > /dev/null 2>&1 & fi
-		pids="$pids $!"
-		$G -w 20000 10.9.0.2:80@m$i > $d/ans || { echo "$kind $i: $(cat $d/ans)" >&2; kill $pids; return 1; }
-		i=$((i + 1))
-	done
-	sleep 2
-	after=$(avail) pafter=$(pcp)
-	for p in $pids; do
-		pss=$((pss + $(awk '/^Pss:/ { print $2 }' /proc/$p/smaps_rollup)))
-	done
-	kill $pids 2> /dev/null
-	for p in $pids; do wait $p 2> /dev/null; done
-	echo "$kind $(((before - after) / k)) $((pss / k)) $(((before + pbefore - after - pafter) / k))" \
-		"$before $after $pbefore $pafter"
-	sleep 1
-}
+start_cold() { $K --net=m$1 --mac=$mac $I "$guest" > /dev/null 2>&1 & }
+start_restored() { $K --net=m$1 --restore=$d/h.snap > /dev/null 2>&1 & }
+# one KIND [K]: K (default N) instances; a row in $d/rows (memcount.sh's mem_one).
+one() { mem_one $1 ${2:-$n} start_$1; }
 rm -f $d/rows
 one cold $((n / 5)) > /dev/null && one restored $((n / 5)) > /dev/null || exit 1
 echo "KIND KiB/instance: MemAvailable drop, PSS, drop with the per-CPU lists; MemAvailable before, after; per-CPU lists before, after"
@@ -65,8 +40,7 @@ while [ $r -le $rounds ]; do
 	r=$((r + 1))
 done
 left=$(pidof spore-kvm)
-i=0
-while [ $i -lt $n ]; do tunctl -d m$i > /dev/null; i=$((i + 1)); done
+mem_untaps $n
 awk -v n=$n -v rounds=$rounds -v left="$left" '
 function med(k,   i, j, t, m) { m = cnt[k]; for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++)
 	if (v[k, j] < v[k, i]) { t = v[k, i]; v[k, i] = v[k, j]; v[k, j] = t }
