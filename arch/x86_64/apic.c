@@ -163,10 +163,11 @@ int apic_pv_eoi(void)
 
 /* Bit 0 of the word tested and cleared by one instruction: KVM reads and clears it
  * at any exit, which can fall between a load and a store. With the two apart, an
- * exit there made KVM clear the bit and forget the EOI (the guest had not done
- * it), and the store then made the guest think it was done: the vector stayed in
- * service and its device never interrupted again (1 hang in 10 of the lab's disk
- * test). One instruction is atomic for the local CPU, which is all KVM needs. */
+ * exit there would make KVM clear the bit and forget the EOI (the guest had not done
+ * it), and the store then make the guest think it was done: the vector would stay in
+ * service for good. Found by reading while chasing the lab's idle hang (which was
+ * safe_halt's, trap.c; turning PV EOI off did not change its count). One instruction
+ * is atomic for the local CPU, which is all KVM needs (Linux uses btr too). */
 static int pv_eoi_take(void)
 {
 	unsigned char was;

@@ -54,14 +54,11 @@ __asm__(".text\n"
         "\tcli\n"
         "\tret\n");
 extern const char safe_halt_hlt[];
-uint64_t halt_skipped; /* interrupts taken at the hlt (the shadow lost) */
 
 void trap(struct trapframe *tf)
 {
-	if (tf->vector >= 32 && tf->rip == (uint64_t)(uintptr_t)safe_halt_hlt) {
+	if (tf->vector >= 32 && tf->rip == (uint64_t)(uintptr_t)safe_halt_hlt)
 		tf->rip++; /* past the one-byte hlt */
-		halt_skipped++;
-	}
 	if (tf->vector == SPURIOUS_VECTOR)
 		return; /* no EOI for spurious interrupts (SDM 10.9) */
 	if (tf->vector < 256 && irq[tf->vector]) {
