@@ -80,8 +80,9 @@ $(LWIP)/src/include/lwip/opt.h: | $(B)/.deps
 	@rm -rf $(B)/lwip && mkdir -p $(B)/lwip
 	@cd $(B)/lwip && apt-get source -qq lwip > fetch.log 2>&1 || { cat fetch.log; exit 1; }
 	@cd $(B)/lwip && ln -sfn "$$(ls -d lwip-2.1.3*/ | head -1)" tree && rm -f *.tar.* *.dsc
+# core/timeouts.c is replaced by libc/net/timers.c (LWIP_TIMERS_CUSTOM).
 LWIP_SRC := $(addprefix core/,init.c def.c inet_chksum.c ip.c mem.c memp.c netif.c pbuf.c \
-              raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c \
+              raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c udp.c \
               ipv4/dhcp.c ipv4/etharp.c ipv4/icmp.c ipv4/ip4.c ipv4/ip4_addr.c ipv4/ip4_frag.c) \
             $(addprefix api/,api_lib.c api_msg.c err.c netbuf.c netifapi.c sockets.c tcpip.c) \
             netif/ethernet.c
@@ -175,6 +176,8 @@ $(UNIT:%=$(B)/tests/unit/%): tests/unit/unit.h
 $(B)/tests/unit/kernel_test: tests/unit/kernel_test.c kernel/cmdline.c kernel/memmap.c kernel/mem.c kernel/options.c
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Iarch/x86_64 -o $@ $(filter %.c,$^)
 
+$(B)/tests/unit/idle_test: tests/unit/idle_test.c arch/x86_64/trap.c arch/x86_64/x86.h kernel/net.c kernel/net.h kernel/kernel.h
+	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Iarch/x86_64 -o $@ tests/unit/idle_test.c arch/x86_64/trap.c kernel/net.c
 $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virtio.h drivers/virtio_reg.h \
 		          drivers/netcsum.c drivers/netcsum.h drivers/netcoal.c drivers/netcoal.h
 	@mkdir -p $(@D); $(TEST_CC) -Idrivers -Iarch/x86_64 -o $@ \

@@ -9,9 +9,20 @@ const struct net_dev *net_dev;
 volatile int net_irq; /* set in interrupt context, consumed by net_poll() */
 static struct waitq waiters;
 static int pending;
+static int guarded; /* the only wake-up since the last net_wait was net_guard's */
 
 void net_wake(void)
 {
+	pending = 1;
+	guarded = 0;
+	waitq_wake_all(&waiters);
+}
+
+/* Not a device's word: an idle timer's (libc/net/timers.c). */
+void net_guard(void)
+{
+	if (!pending)
+		guarded = 1;
 	pending = 1;
 	waitq_wake_all(&waiters);
 }
@@ -31,9 +42,11 @@ void net_flush(void)
 		net_dev->flush();
 }
 
-void net_wait(void)
+int net_wait(void)
 {
 	while (!pending)
 		thread_block(&waiters, UINT64_MAX);
-	pending = 0;
+	int g = guarded;
+	pending = guarded = 0;
+	return g;
 }

@@ -32,8 +32,9 @@ extern struct net_config net_config;
 
 /* net.c */
 extern const struct net_dev *net_dev; /* NULL: no network device */
-void net_wait(void);                  /* block this thread until a frame may be waiting */
+int net_wait(void);                   /* block until a frame may be waiting; 1: net_guard's */
 void net_wake(void);                  /* a frame may be waiting (not from interrupt context) */
+void net_guard(void);                 /* look anyway: an idle timer, not a device */
 void net_poll(void);                  /* scheduler idle loop: act on net_irq */
 void net_flush(void);                 /* scheduler, before a switch or a halt: batched frames out */
 extern volatile int net_irq;          /* interrupt handlers set it */

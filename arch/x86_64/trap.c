@@ -49,6 +49,7 @@ __asm__(".text\n"
         ".globl safe_halt\n"
         "safe_halt:\n"
         "\tsti\n"
+        ".globl safe_halt_hlt\n" /* for tests/unit/idle_test.c too */
         "safe_halt_hlt:\n"
         "\thlt\n"
         "\tcli\n"

@@ -36,6 +36,7 @@
 #define LWIP_NETIF_STATUS_CALLBACK  0
 #define LWIP_STATS                  0
 #define LWIP_TIMERS                 1
+#define LWIP_TIMERS_CUSTOM          1 /* libc/net/timers.c: no housekeeping while idle */
 #define LWIP_ERRNO_STDINCLUDE       1 /* newlib's errno.h and values */
 #define LWIP_RAND()                 ((u32_t)spore_lwip_rand())
 

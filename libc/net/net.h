@@ -5,4 +5,7 @@
 
 /* netif.c */
 int net_start(void); /* idempotent; -1 when lwIP cannot start */
+
+/* timers.c: a frame came in or went out (any thread) */
+void timers_frame(void);
 #endif

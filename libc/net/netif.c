@@ -26,6 +26,7 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
 	(void)n;
 	if (p->tot_len > sizeof frame)
 		return ERR_BUF;
+	timers_frame();
 	pbuf_copy_partial(p, frame, p->tot_len, 0);
 	return net_dev->send(frame, p->tot_len) == 0 ? ERR_OK : ERR_IF;
 }
@@ -56,18 +57,27 @@ static err_t nif_init(struct netif *n)
 static void rx_thread(void *arg)
 {
 	static unsigned char buf[65535];
+	static unsigned long lost; /* frames only the idle guard found */
+	int guard = 0;
 	(void)arg;
 	for (;;) {
 		long len;
 		while ((len = net_dev->recv(buf, sizeof buf)) > 0) {
+			/* The device had a frame and said nothing: a lost wake-up, or
+			 * one that came in the same instant as the guard's. */
+			if (guard && !lost++)
+				fprintf(stderr, "spore: net: a frame waited for the idle guard "
+				                "(a device wake-up lost or late)\n");
+			guard = 0;
 			struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 			if (!p)
 				continue; /* out of memory: drop, as a NIC would */
 			pbuf_take(p, buf, (u16_t)len);
+			timers_frame();
 			if (nif.input(p, &nif) != ERR_OK)
 				pbuf_free(p);
 		}
-		net_wait();
+		guard = net_wait();
 	}
 }
 
