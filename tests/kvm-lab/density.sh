@@ -23,6 +23,11 @@ if [ "$(cat /sys/devices/system/cpu/vulnerabilities/itlb_multihit 2> /dev/null)"
 	[ -w $nx ] && echo never > $nx 2> /dev/null; then
 	echo "density-lab: kvm.nx_huge_pages=never (CPU not affected by iTLB multihit)"
 fi
+# Each spore-kvm is 2-3 tasks (vCPU, I/O thread): 10,000 of them pass Linux's
+# default kernel.pid_max of 32768 on a machine this small. L1 is the run's own
+# machine: raise it (4194304, the 64-bit maximum) as a host user would by sysctl.
+echo 4194304 > /proc/sys/kernel/pid_max 2> /dev/null &&
+	echo "density-lab: kernel.pid_max=$(cat /proc/sys/kernel/pid_max), threads-max=$(cat /proc/sys/kernel/threads-max)"
 # The harness gets SIGTERM (it cleans up) half a minute before /init's KILL; its
 # lines go to the console as they come too (a long run can be watched there).
 {
