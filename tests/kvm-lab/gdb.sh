@@ -10,7 +10,8 @@
 #                               argv[1], next over source lines, a global, continue
 #   tests/kvm-lab/gdb.sh intr   Ctrl-C (SIGINT to gdb) while spin.elf runs, read a global
 #   tests/kvm-lab/gdb.sh core   nullwrite.elf with --core, then gdb on the core; the file
-#                               is never overwritten, nor a symlink followed
+#                               is never overwritten, nor a symlink followed; a core at
+#                               --timeout of spin.elf names main
 G="gdb -nx -batch -ex 'set confirm off' -ex 'set pagination off'"
 # The stub listens on a Unix socket (mode 0600) once gdb.sh has seen its line; gdb
 # then connects to the path (target remote /tmp/NAME.gdb).
@@ -60,6 +61,10 @@ core)
 	ln -s /tmp/c/target /tmp/c/link
 	build/spore-kvm --core=/tmp/c/link build/tests/guest/nullwrite.elf 2>&1
 	echo "symlink: $? $(ls /tmp/c/target 2>&1 | grep -c 'No such')"
+	# A guest that never ends: --timeout ends it and the core says where it was.
+	build/spore-kvm --timeout=3 --core=/tmp/c/tcore build/tests/guest/spin.elf 60 2>&1
+	echo "timeout status: $?"
+	eval "$G -ex bt build/tests/guest/spin.elf /tmp/c/tcore" 2>&1 | grep -m1 ' main (' | sed 's/^/timeout core: /'
 	umount /tmp/c ;;
 *) echo "usage: gdb.sh stub|src|intr|core" >&2; exit 2 ;;
 esac
