@@ -27,6 +27,10 @@ for i in $(seq $n); do   # each round starts one later in the list
 	done
 done
 cat $t
+# The host's setting that decides whether each VM has a kvm-nx-lpage-recovery thread,
+# whose stop at exit can cost a VM that outlived an RCU grace period one more
+# (docs/monitor.md, "Launch"): the figures hold for this setting only.
+echo "kvm.nx_huge_pages=$(cat /sys/module/kvm/parameters/nx_huge_pages 2> /dev/null)"
 # exit7's exits to the monitor (debugfs counts only live VMs: too short-lived here)
 $K --stats build/tests/guest/exit7.elf 2>&1 | grep '^spore-kvm: exits'
 # "floor WALL_NS RSS STATUS": statuses 0, 7 and 7, else the run is no measurement.

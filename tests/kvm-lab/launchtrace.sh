@@ -49,7 +49,8 @@ for i in $(seq $n); do   # rounds, the commands interleaved
 			if (!r1) first++ }
 		/ kvm_page_fault: / { a = after("address"); sub(/^0x/, "", a); pg = substr(a, 1, length(a) - 3)
 			if (!(pg in seen)) { npg++; order = order " " pg ":" after("error_code") }
-			else if (seen[pg] == 1) again = again " " pg ":" after("error_code")
+			else if (seen[pg] == 1) again = again " " pg ":" after("error_code") " (first at rip " frip[pg] ")"
+			if (!(pg in seen)) frip[pg] = after("rip")
 			seen[pg]++; npf++ }
 		/ kvm_userspace_exit: / { ue++ }
 		/ kvm_cpuid: / { cpuid++ }
