@@ -21,8 +21,7 @@ void host_init(void)
 		host = &host_sporekvm_ring3;
 	else if (r[1] == 0x726f7053 && r[2] == 0x4d564b65 && r[3] == 0) { /* "SporeKVM" */
 		/* In ring 0 the monitor may offer virtio devices and an irqchip. */
-		cpuid(HC_CPUID_FEATURES, 0, r);
-		host = r[0] & HC_FEAT_VIRTIO ? &host_sporekvm_virtio : &host_sporekvm;
+		host = sporekvm_pick();
 	} else if (xen_detect())
 		host = &host_xen;
 	else

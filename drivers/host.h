@@ -12,6 +12,8 @@ extern const struct host host_qemu;
 extern const struct host host_sporekvm, host_sporekvm_ring3;
 /* ... and in ring 0 with the monitor's virtio devices and irqchip (HC_FEAT_VIRTIO) */
 extern const struct host host_sporekvm_virtio;
+/* ring 0: the one of the two HC_CPUID_FEATURES names, read once (its other bits kept) */
+const struct host *sporekvm_pick(void);
 
 /* xen.c */
 extern const struct host host_xen;

@@ -15,6 +15,7 @@ static struct hc_poll pl;
 static struct hc_entropy ent;
 static struct hc_exit ex;
 static struct hc_ready rd;
+static uint32_t feat[4]; /* HC_CPUID_FEATURES, read at boot in ring 0; zero in ring 3 */
 
 static void hc_console_write(const char *s, size_t n)
 {
@@ -47,9 +48,10 @@ static uint64_t hc_wall_ns(void)
 	return tm.wall_ns;
 }
 
-static uint64_t hc_tsc_khz(void)
+static uint64_t hc_tsc_khz(uint64_t *wall_ns)
 {
 	hypercall_raw(HC_TIME, &tm);
+	*wall_ns = tm.wall_ns;
 	return tm.tsc_khz;
 }
 
@@ -125,8 +127,16 @@ static NORETURN void hc_exit(int status)
 		__asm__ volatile("ud2"); /* not reached: the monitor has exited */
 }
 
+/* The hypercall devices, unless the monitor says there are none: HC_INFO would name
+ * nothing (one exit at boot, saved). */
+static void hc_probe(void)
+{
+	if (!(feat[0] & HC_FEAT_NO_HCDEV))
+		hcnet_init();
+}
+
 #define SPOREKVM                                                                                   \
-	.name = "spore-kvm", .probe = hcnet_init, .console_write = hc_console_write,               \
+	.name = "spore-kvm", .probe = hc_probe, .console_write = hc_console_write,                 \
 	.halt_until = hc_halt_until, .wall_ns = hc_wall_ns, .tsc_khz = hc_tsc_khz,                 \
 	.entropy = hc_entropy, .ready = hc_ready, .exit = hc_exit
 const struct host host_sporekvm = { SPOREKVM };
@@ -147,16 +157,15 @@ static void hcv_init(void)
 
 static void hcv_probe(void)
 {
-	uint32_t r[4];
+	const uint32_t *r = feat; /* sporekvm_pick's read: no second CPUID exit */
 
 	/* Each InterruptStatus read and ack is an exit to the monitor: skipped when its
 	 * interrupts say nothing else (irqfd pulses on a level pin whose handler only
 	 * wakes the threads that then read the used rings after the EOI). */
-	cpuid(HC_CPUID_FEATURES, 0, r);
 	vmmio_noack = !!(r[0] & HC_FEAT_IRQ_NOACK);
 	/* Only the monitor's window (ebx, ecx): a word the user typed names no device. */
 	virtio_probe_named(r[1], (uint64_t)r[1] + r[2]);
-	hcnet_init(); /* HC_INFO: names none of the devices served as virtio */
+	hc_probe(); /* HC_INFO would name none of the devices served as virtio */
 }
 
 static void hcv_halt_until(uint64_t deadline_ns)
@@ -178,3 +187,9 @@ const struct host host_sporekvm_virtio = {
 	.ready = hc_ready,
 	.exit = hc_exit,
 };
+
+const struct host *sporekvm_pick(void)
+{
+	cpuid(HC_CPUID_FEATURES, 0, feat);
+	return feat[0] & HC_FEAT_VIRTIO ? &host_sporekvm_virtio : &host_sporekvm;
+}

@@ -29,7 +29,11 @@
 /* The devices' interrupts are irqfd pulses and only ever mean "used buffers": the
  * driver need not read InterruptStatus nor write InterruptAck (two exits to the
  * monitor an interrupt, saved). */
-#define HC_FEAT_IRQ_NOACK  2u
+#define HC_FEAT_IRQ_NOACK 2u
+/* No device is served by hypercalls (no --net or --disk, or both moved to virtio):
+ * HC_INFO would name none, so the guest need not ask (one exit to the monitor at
+ * boot, saved). Absent, the guest asks as before. */
+#define HC_FEAT_NO_HCDEV   4u
 #define HC_PORT_BASE       0x500u
 #define HC_NR_MAX          16u /* ports HC_PORT_BASE .. +HC_NR_MAX-1 */
 #define HC_ELFNOTE_ENTRY64 1   /* ELF note "Spore": 64-bit ring-3 entry for spore-kvm */

@@ -29,7 +29,8 @@ struct host {
 	void (*console_write)(const char *s, size_t n);
 	void (*halt_until)(uint64_t deadline_ns); /* returns early on any event */
 	uint64_t (*wall_ns)(void);                /* slow: read once when no kvmclock */
-	uint64_t (*tsc_khz)(void);                /* NULL or 0: unknown, find it out */
+	/* NULL or 0: unknown, find it out; else also the wall time, read with it */
+	uint64_t (*tsc_khz)(uint64_t *wall_ns);
 	/* NULL, or the host's own pvclock record (Xen's shared_info) and the
 	 * wall time at its time 0: clock.c reads it as it reads kvmclock. */
 	const void *(*pvclock)(uint64_t *wall_base_ns);

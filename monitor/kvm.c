@@ -55,12 +55,18 @@ static int setup_cpuid(struct vm *vm, int kvm, int vcpu)
 		if (c->entries[i].function == 1 &&
 		    ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
 			c->entries[i].ecx |= 1u << 24;
+	/* No hypercall device: the irqchip moves every device to virtio in ring 0 (in
+	 * ring 3 the guest cannot see this leaf), or there is none to serve. */
+	uint32_t nodev = vm->irqchip || (vm->tap_fd < 0 && vm->disk_fd < 0) ? HC_FEAT_NO_HCDEV : 0;
 	if (vm->irqchip)
+		c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES,
+			                                           .eax = HC_FEAT_VIRTIO |
+			                                                  HC_FEAT_IRQ_NOACK | nodev,
+			                                           .ebx = (uint32_t)VMMIO_BASE,
+			                                           .ecx = VMMIO_MAX * VMMIO_SIZE };
+	else
 		c->entries[c->nent++] =
-			(struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES,
-			                           .eax = HC_FEAT_VIRTIO | HC_FEAT_IRQ_NOACK,
-			                           .ebx = (uint32_t)VMMIO_BASE,
-			                           .ecx = VMMIO_MAX * VMMIO_SIZE };
+			(struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES, .eax = nodev };
 	struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
 	memset(e, 0, sizeof(*e));
 	e->function = HC_CPUID_LEAF;

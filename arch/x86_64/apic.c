@@ -73,6 +73,8 @@ void apic_enable(void)
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 	wrmsr(MSR_APIC_BASE, base | 1u << 11 | (x2apic ? 1u << 10 : 0));
 	mmio = (volatile uint32_t *)(base & ~0xfffull);
+	if (!x2apic) /* registers in memory: mapped on first use (mmu.c maps no device) */
+		mmu_map_mmio(base & ~0xfffull, PAGE_SIZE);
 	irq_register(TIMER_VECTOR, timer_irq);
 	apic_write(APIC_SVR, 0x100 | SPURIOUS_VECTOR); /* software enable */
 	enabled = 1;

@@ -192,11 +192,12 @@ idt:
 	.set v, v + 1
 	.endr
 
-	/* Identity map of the first 1 GiB with 2 MiB pages: only until
-	 * mmu_init() loads the final tables. Static, so the boot
+	/* Identity map of the first 1 GiB with 2 MiB pages, until mmu_init()
+	 * edits these pages into the final tables. Static, so the boot
 	 * writes no page table. */
 	.section .data.pagetables, "aw"
 	.p2align 12
+	.globl boot_pml4                /* mmu_init() edits them into the final tables */
 boot_pml4:
 	.quad boot_pdpt + 3
 	.fill 511, 8, 0

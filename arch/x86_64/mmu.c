@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* The final page tables, built once at boot into fresh pages and loaded with one
- * CR3 write (page-table writes trap on this host's nested KVM, so later edits
- * are rare: thread guard pages, device registers at probe). Text R-X, rodata
- * R--, everything else RW- and NX; page 0 and the boot stack's guard page
- * unmapped. 4 KiB pages up to the image's end, 2 MiB above. */
+/* The final page tables, built once at boot from entry.S's boot tables and
+ * loaded with one CR3 write (page-table writes trap on this host's nested KVM,
+ * so later edits are rare: thread guard pages, device registers at probe).
+ * Text R-X, rodata R--, everything else RW- and NX; page 0 and the boot stack's
+ * guard page unmapped. 4 KiB pages up to the image's end, 2 MiB above. */
 #include "x86.h"
 
 #define P   (1ull << 0)
@@ -17,8 +17,8 @@
 /* clang-format off */
 #define ADDR(e) ((e) & 0x000ffffffffff000ull)
 /* clang-format on */
-#define HUGE       (2ull << 20)
-#define LAPIC_MMIO 0xfee00000ull
+#define HUGE        (2ull << 20)
+#define BOOT_MAPPED (1ull << 30) /* entry.S's boot PD: the first GiB in 2 MiB pages */
 
 static uint64_t *pml4;
 static int live; /* our tables are loaded: all RAM is reachable */
@@ -86,23 +86,32 @@ static void map_4k(uint64_t va, uint64_t flags)
 	pt_of(va)[(va >> 12) & 511] = flags ? va | flags : 0;
 }
 
+/* The boot tables (entry.S: PML4, PDPT, and a PD of 2 MiB pages over the first
+ * GiB) become the final ones, edited in place: three pages fewer for the guest to
+ * touch (a nested page fault each under KVM) and for the host to hold. Safe while
+ * they are live: a 2 MiB page is split into a PT that maps the same bytes before
+ * the PD points at it, every RAM page in use keeps its address (only its rights
+ * narrow), and the CR3 write at the end drops what the TLB kept. Past the top of
+ * RAM nothing stays mapped. The LAPIC is mapped by apic.c where it is used. */
 void mmu_init(uint64_t ram_top, const struct mmu_alloc *a)
 {
 	uint64_t small_end = ROUNDUP((uint64_t)_end, HUGE);
+	uint64_t end = ROUNDUP(ram_top > small_end ? ram_top : small_end, HUGE);
 
 	alloc = *a;
-	pml4 = table();
-	for (uint64_t va = 0; va < small_end && va < ram_top; va += PAGE_SIZE)
-		map_4k(va, flags_4k(va));
-	for (uint64_t va = small_end; va < ram_top; va += HUGE) {
-		if (va + HUGE <= ram_top) {
+	pml4 = boot_pml4;
+	pml4[0] |= U; /* as next() makes them */
+	next(&pml4[0])[0] |= U;
+	for (uint64_t va = 0; va < end; va += PAGE_SIZE) {
+		if (va >= small_end && va % HUGE == 0 && va + HUGE <= ram_top) {
 			pd_of(va)[(va >> 21) & 511] = va | P | W | U | PS | NX;
+			va += HUGE - PAGE_SIZE;
 			continue;
 		}
-		for (; va < ram_top; va += PAGE_SIZE)
-			map_4k(va, P | W | U | NX);
+		map_4k(va, va >= ram_top ? 0 : va < small_end ? flags_4k(va) : P | W | U | NX);
 	}
-	map_4k(LAPIC_MMIO, P | W | U | PCD | PWT | NX); /* only touched under QEMU */
+	for (uint64_t va = end; va < BOOT_MAPPED; va += HUGE)
+		pd_of(va)[(va >> 21) & 511] = 0;
 	write_cr3((uint64_t)pml4);
 	live = 1;
 }

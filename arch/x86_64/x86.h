@@ -151,4 +151,5 @@ extern uint32_t boot_ring3; /* set by _start64: ring 3 on the monitor's page tab
                              * Read only where the host is picked (drivers/host.c). */
 extern char _text[], _etext[], _erodata[], _edata[], _end[];
 extern char boot_stack_guard[], boot_stack_top[];
+extern uint64_t boot_pml4[512]; /* entry.S's boot tables: mmu_init() makes them final */
 #endif

@@ -780,11 +780,27 @@ static const char *t_pvh(void)
 	memcpy(&cmd, mem + 0x6000 + 24, 8);
 	memcpy(&nent, mem + 0x6000 + 48, 4);
 	memcpy(ram_hi, mem + 0x6040 + 4 * 24, 16);
-	int ok_cmd = strcmp((char *)mem + 0x7000, "console=hc -- a b") == 0;
+	int ok_cmd = strcmp((char *)mem + 0x6200, "console=hc -- a b") == 0;
 	uint64_t pt[2];
 	memcpy(pt, mem + 0x6040 + 24, 16);
+	/* One that does not fit beside start_info (3583 bytes do) gets a page of its own. */
+	char big[3585];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	uint64_t cmd_fit, cmd_big;
+	big[3583] = 0;
+	pvh_write(mem, 2 * MiB, big, 0, 0);
+	memcpy(&cmd_fit, mem + 0x6000 + 24, 8);
+	int ok_fit = strlen((char *)mem + 0x6200) == 3583;
+	big[3583] = 'x';
+	memset(mem, 0, 2 * MiB);
+	pvh_write(mem, 2 * MiB, big, 0, 0);
+	memcpy(&cmd_big, mem + 0x6000 + 24, 8);
+	int ok_big = strlen((char *)mem + 0x7000) == 3584;
 	free(mem);
-	CHECK(magic == 0x336ec578 && cmd == 0x7000 && nent == 5, "start_info fields");
+	CHECK(magic == 0x336ec578 && cmd == 0x6200 && nent == 5, "start_info fields");
+	CHECK(cmd_fit == 0x6200 && ok_fit, "3583 bytes: beside start_info");
+	CHECK(cmd_big == 0x7000 && ok_big, "3584 bytes: at 0x7000");
 	CHECK(pt[0] == 0x10000 && pt[1] == 0x8f000, "page-table region not reserved");
 	CHECK(ram_hi[0] == MiB && ram_hi[1] == MiB, "high RAM entry 0x%llx+0x%llx",
 	      (unsigned long long)ram_hi[0], (unsigned long long)ram_hi[1]);
