@@ -29,11 +29,14 @@
 
 static struct vdev *dev;
 static int vnet_send(const void *frame, size_t len);
-static long vnet_recv(void *buf, size_t size);
+static long vnet_rx_peek(void);
+static int vnet_rx_take(void *buf);
 static void vnet_flush(void);
-static struct net_dev ndev = {
-	.send = vnet_send, .recv = vnet_recv, .flush = vnet_flush, .mtu = 1500
-};
+static struct net_dev ndev = { .send = vnet_send,
+	                       .rx_peek = vnet_rx_peek,
+	                       .rx_take = vnet_rx_take,
+	                       .flush = vnet_flush,
+	                       .mtu = 1500 };
 static struct virtq rxq, txq;
 static uint8_t *rxbuf, *txbuf;
 static uint8_t *txfree[NBUF];
@@ -187,11 +190,34 @@ static int rx_csum(const struct virtio_net_hdr *h, uint8_t *f, size_t n)
 	}
 }
 
-/* The next frame; one that does not fit (or has no header) is dropped and
- * the next one taken: 0 must mean "the ring is empty", or the receive thread
- * would sleep on entries whose interrupt has already come and gone. */
-static long vnet_recv(void *buf, size_t size)
+/* The frame vnet_rx_peek found, still in the receive buffers it came in (one, or
+ * num_buffers with MRG_RXBUF): vnet_rx_take copies it out once, into the stack's
+ * own buffer, and posts them again. */
+static struct {
+	uint8_t *b[NMRG];
+	uint32_t len[NMRG]; /* used lengths, each checked against the buffer by virtq_get */
+	unsigned n;         /* 0: none held */
+	size_t tot;         /* the frame's bytes, after the first buffer's header */
+	struct virtio_net_hdr h;
+} rxf;
+
+/* The held buffers go back to the device, its frame taken or dropped. */
+static void rx_release(void)
 {
+	for (unsigned i = 0; i < rxf.n; i++)
+		rx_post(rxf.b[i]);
+	rxf.n = 0;
+	if (virtq_kick_needed(&rxq))
+		vdev_notify(dev, 0);
+}
+
+/* The next frame's length, its buffers held; one that is too long, lost or has
+ * no header is dropped and the next one taken: 0 must mean "the ring is empty",
+ * or the receive thread would sleep on entries whose interrupt has come and gone. */
+static long vnet_rx_peek(void)
+{
+	if (rxf.n)
+		return (long)rxf.tot; /* peeked before and not taken */
 	for (;;) {
 		void *c;
 		uint32_t len;
@@ -202,41 +228,46 @@ static long vnet_recv(void *buf, size_t size)
 		}
 		if (r == 0)
 			return 0;
-		struct virtio_net_hdr h = { 0 };
-		size_t n = 0;
-		int ok = len >= HDR && len - HDR <= size;
-		if (ok) {
-			memcpy(&h, c, HDR);
-			n = len - HDR;
-			memcpy(buf, (uint8_t *)c + HDR, n);
-		}
-		rx_post(c);
+		rxf.b[0] = c, rxf.len[0] = len, rxf.n = 1;
+		int ok = len >= HDR;
+		if (ok)
+			memcpy(&rxf.h, c, HDR);
+		size_t tot = ok ? len - HDR : 0;
 		/* MRG_RXBUF: the frame goes on in the next num_buffers - 1 used
 		 * buffers, which the device published with the first (5.1.6.4.2);
-		 * all of them are taken back even when the frame is dropped. */
-		unsigned nb = ok && (feat & 1ull << VIRTIO_NET_F_MRG_RXBUF) ? h.num_buffers : 1;
-		ok &= nb >= 1;
-		for (unsigned k = 1; k < nb; k++) {
-			r = virtq_get(&rxq, &c, &len);
-			if (r < 0)
-				continue; /* reported at the next call */
-			if (r == 0) {
-				ok = 0; /* fewer than it said: lost */
+		 * all of them are taken back even when the frame is dropped. More
+		 * than the ring's buffers is a lie: what is there is dropped. */
+		unsigned nb = ok && (feat & 1ull << VIRTIO_NET_F_MRG_RXBUF) ? rxf.h.num_buffers : 1;
+		ok &= nb >= 1 && nb <= nrx;
+		for (unsigned k = 1; ok && k < nb; k++) {
+			if (virtq_get(&rxq, &c, &len) != 1) {
+				ok = 0; /* fewer than it said (lost), or broken: the next call says
+				         */
 				break;
 			}
-			if (len <= size - n)
-				memcpy((uint8_t *)buf + n, c, len);
-			else
-				ok = 0;
-			n += ok ? len : 0;
-			rx_post(c);
+			rxf.b[rxf.n] = c, rxf.len[rxf.n++] = len;
+			tot += len;
 		}
-		if (virtq_kick_needed(&rxq))
-			vdev_notify(dev, 0);
-		/* a bad TCP checksum: lost, as on a wire */
-		if (ok && n && rx_csum(&h, buf, n))
-			return (long)n;
+		if (ok && tot && tot <= NET_FRAME_MAX) {
+			rxf.tot = tot;
+			return (long)tot;
+		}
+		rx_release();
 	}
+}
+
+/* The held frame into buf (NULL: dropped), its buffers posted again; 0 when a
+ * bad TCP checksum loses it, as on a wire. */
+static int vnet_rx_take(void *buf)
+{
+	uint8_t *o = buf;
+	for (unsigned i = 0; o && i < rxf.n; i++) {
+		uint32_t skip = i ? 0 : HDR;
+		memcpy(o, rxf.b[i] + skip, rxf.len[i] - skip);
+		o += rxf.len[i] - skip;
+	}
+	rx_release();
+	return o && rx_csum(&rxf.h, buf, rxf.tot);
 }
 
 int vnet_init(struct vdev *d)

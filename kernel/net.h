@@ -12,14 +12,25 @@ struct net_dev {
 	/* One frame (Ethernet header on, no FCS). 0, or -1 when it was dropped. */
 	int (*send)(const void *frame, size_t len);
 	/* The next received frame into buf: its length, 0 when none is waiting,
-	 * -1 on a device error. A frame longer than size is dropped. */
+	 * -1 on a device error. A frame longer than size is dropped. NULL where the
+	 * driver receives in the two steps below instead. */
 	long (*recv)(void *buf, size_t size);
+	/* Receiving in two steps, so a frame is copied once, from the device's buffers
+	 * straight into one the stack allocates for its length. rx_peek: the next
+	 * frame's length (at most NET_FRAME_MAX), 0 when none is waiting, -1 on a
+	 * device error; it stays in the device's buffers until rx_take copies it into
+	 * buf (that length; NULL: drop it) and gives the buffers back. rx_take returns
+	 * 0 when the frame is to be dropped after all (a bad checksum). Recipe: peek,
+	 * then take before any other receive call. NULL where recv() is the way. */
+	long (*rx_peek)(void);
+	int (*rx_take)(void *buf);
 	/* Sends what send() batched, if the device batches (else NULL). */
 	void (*flush)(void);
 	unsigned offload; /* NET_OFF_*: what the device does in lwIP's stead */
 };
-#define NET_OFF_TCP_CSUM_TX 1 /* send() completes the TCP checksums lwIP leaves at 0 */
-#define NET_OFF_TCP_CSUM_RX 2 /* recv() returns no TCP segment with a bad checksum */
+#define NET_OFF_TCP_CSUM_TX 1     /* send() completes the TCP checksums lwIP leaves at 0 */
+#define NET_OFF_TCP_CSUM_RX 2     /* recv() returns no TCP segment with a bad checksum */
+#define NET_FRAME_MAX       65535 /* a received frame's limit: a TSO segment, a pbuf's length */
 
 /* The address, from the command line (kernel/options.c: ip=, gw=, dhcp=). */
 struct net_config {

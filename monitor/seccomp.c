@@ -197,7 +197,8 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 }
 
 /* Pure: the I/O thread's filter (iothread.c). It waits in epoll on one fd, reads the
- * tap and the eventfds in rd, writes the tap, the irqfds and stderr in wr, reads,
+ * tap and the eventfds in rd, writes the tap, the irqfds and stderr in wr, readv and
+ * writev the tap (tap_fd) between its header and guest buffers, reads,
  * writes and syncs the disk (-1: none), takes the devices' locks, and sets the tap's
  * offloads (tap_fd, -1: none) to what the guest negotiated (vnet.c); nothing else: no
  * other ioctl, no open, no mmap. */
@@ -219,6 +220,8 @@ unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, un
 	allow_fds(p, __NR_pread64, &disk_fd, 1); /* virtio-blk */
 	allow_fds(p, __NR_pwrite64, &disk_fd, 1);
 	allow_fds(p, __NR_fdatasync, &disk_fd, 1);
+	allow_fds(p, __NR_readv, &tap_fd, 1); /* frames straight into and from guest buffers */
+	allow_fds(p, __NR_writev, &tap_fd, 1);
 	if (tap_fd >= 0) { /* TUNSETOFFLOAD's argument is flags, not a pointer */
 		const uint64_t off[] = { (uint64_t)tap_fd, TUNSETOFFLOAD };
 		allow_args(p, __NR_ioctl, off, 2, 0);

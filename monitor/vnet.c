@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hypercall.h"
@@ -22,6 +23,7 @@
 
 #define HDR                  sizeof(struct virtio_net_hdr) /* 12 with VERSION_1 */
 #define FRAME_MAX            65536                         /* more than a tap without GSO gives */
+#define TX_HEAD              256 /* of a frame sent, copied for count(): all its headers */
 #define VIRTIO_NET_S_LINK_UP 1
 
 static struct {
@@ -31,8 +33,8 @@ static struct {
 	uint32_t pending; /* bytes of a frame read from the tap, waiting for a buffer */
 	unsigned tun_off; /* TUN_F_* the tap was last given */
 	uint8_t frame[HDR + FRAME_MAX]; /* that frame, after the tap's header */
-	uint8_t out[HDR + FRAME_MAX];   /* a frame on its way to the tap: apart, so a
-	                                 * send never overwrites a pending receive */
+	uint8_t out[HDR + TX_HEAD];     /* the header and head of a frame on its way to the
+	                                 * tap: apart, so a send never overwrites a pending receive */
 } n = { .tap = -1 };
 
 uint64_t vnet_rx, vnet_tx, vnet_drops; /* --stats */
@@ -42,13 +44,15 @@ uint64_t vnet_rx, vnet_tx, vnet_drops; /* --stats */
  * writes, with the reads that found nothing. */
 uint64_t vnet_seg[2], vnet_bytes[2], vnet_gso[2], vnet_bare[2], vnet_reads, vnet_empty, vnet_writes;
 
-/* Counts a frame of flen bytes after its header h (checked before: inside the frame). */
-static void count(int dir, const struct virtio_net_hdr *h, const uint8_t *f, uint32_t flen)
+/* Counts a frame of flen bytes after its header h (checked before: inside the frame),
+ * from its first have bytes at f (its headers). */
+static void count(int dir, const struct virtio_net_hdr *h, const uint8_t *f, uint32_t have,
+                  uint32_t flen)
 {
-	if (flen < 34 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4 || f[23] != 6)
+	if (have < 34 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4 || f[23] != 6)
 		return; /* not TCP over IPv4 */
 	uint32_t l4 = 14 + (f[14] & 15u) * 4;
-	if (l4 + 20 > flen)
+	if (l4 + 20 > have)
 		return;
 	uint32_t hdr = l4 + (f[l4 + 12] >> 4) * 4u;
 	if (hdr >= flen) {
@@ -181,6 +185,29 @@ static void tap_gone(int err)
 	_exit(HC_EXIT_HOSTIO);
 }
 
+/* The frame in chain c (its flen bytes after the guest's header) to the tap behind
+ * header h, straight from the guest's buffers (vq.c checked each): one copy, the
+ * tap's. The guest may rewrite them meanwhile, but only its own frame's bytes: the
+ * header is ours, and the tap checks the frame against it in its own copy. */
+static ssize_t tap_send(const struct vq_chain *c, struct virtio_net_hdr *h)
+{
+	static struct iovec iov[VQ_MAX + 1];
+	unsigned k = 0;
+	uint32_t off = HDR;
+
+	iov[k++] = (struct iovec){ h, HDR };
+	for (unsigned i = 0; i < c->n && !c->seg[i].write; i++) {
+		const struct vq_seg *s = &c->seg[i];
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		iov[k++] = (struct iovec){ (uint8_t *)s->p + off, s->len - off };
+		off = 0;
+	}
+	return writev(n.tap, iov, (int)k);
+}
+
 /* Every frame the guest has queued goes to the tap; 1 if any was completed. */
 static int tx(struct vdev *d)
 {
@@ -196,24 +223,113 @@ static int tx(struct vdev *d)
 			broken(d, q);
 		if (r <= 0)
 			return done;
-		uint32_t len = vq_read(&ch, 0, n.out, HDR + FRAME_MAX);
+		uint32_t head = vq_read(&ch, 0, n.out, HDR + TX_HEAD),
+			 flen = (uint32_t)ch.rlen - HDR;
 		struct virtio_net_hdr g, h;
 		memcpy(&g, n.out, HDR); /* from our copy: what is checked is what is sent */
 		/* 14..1514 bytes, or up to 64 KiB with GSO (tx_header) */
-		if (ch.rlen < HDR + 14 || ch.rlen > HDR + FRAME_MAX ||
-		    tx_header(d, &g, len - HDR, &h)) {
+		if (ch.rlen < HDR + 14 || ch.rlen > HDR + FRAME_MAX || tx_header(d, &g, flen, &h)) {
 			vnet_drops++; /* not a frame: dropped, the buffer returned */
-		} else if (memcpy(n.out, &h, HDR), vnet_writes++, write(n.tap, n.out, len) < 0) {
+		} else if (vnet_writes++, tap_send(&ch, &h) < 0) {
 			if (errno == EIO || errno == EBADFD)
 				tap_gone(errno);
 			vnet_drops++; /* a full tap queue drops, as a NIC would */
 		} else {
 			vnet_tx++;
-			count(1, &h, n.out + HDR, len - HDR);
+			count(1, &h, n.out + HDR, head - HDR, flen);
 		}
 		vq_push(q, ch.head, 0);
 		done = 1;
 	}
+}
+
+/* MRG_RXBUF: the tap's next frame read straight into the guest's receive buffers,
+ * its header apart (checked, rebuilt, then written into the first buffer's header
+ * slot): the tap's copy the only one. Buffers for the largest frame are taken
+ * first and those it did not fill given back; with fewer, or buffers of an odd
+ * shape, 0: rx() reads it through n.frame instead. 1: a frame in (or dropped,
+ * no buffer used); -1: the tap is empty; -2: the queue is broken. */
+#define RX_CHAINS 64 /* buffers one frame may take here: 17 of a page for 64 KiB */
+static int rx_direct(struct vdev *d)
+{
+	static struct vq_chain ch[RX_CHAINS];
+	static struct iovec iov[RX_CHAINS + 1];
+	static uint16_t head[RX_CHAINS];
+	static uint32_t used[RX_CHAINS];
+	struct vq *q = &d->q[0];
+	struct virtio_net_hdr t, h;
+	unsigned nc = 0, k = 1;
+	uint64_t room = 0;
+	int r = 1;
+
+	iov[0] = (struct iovec){ &t, HDR };
+	while (room < FRAME_MAX && nc < RX_CHAINS && (r = vq_pop(q, &ch[nc])) == 1) {
+		uint32_t off = nc ? 0 : HDR; /* the first's header slot: ours, written last */
+		if (ch[nc].wlen > UINT32_MAX || ch[nc].wlen < off + (nc ? 1 : 14)) {
+			nc++;
+			break; /* no room for a header and a frame: rx()'s path drops it */
+		}
+		for (unsigned i = 0; i < ch[nc].n; i++) {
+			const struct vq_seg *s = &ch[nc].seg[i];
+			if (!s->write || s->len == 0)
+				continue;
+			if (off >= s->len) {
+				off -= s->len;
+				continue;
+			}
+			if (k == RX_CHAINS + 1) {
+				room = 0; /* more pieces than the iovec holds */
+				break;
+			}
+			iov[k++] = (struct iovec){ (uint8_t *)s->p + off, s->len - off };
+			room += s->len - off;
+			off = 0;
+		}
+		nc++;
+	}
+	if (r < 0)
+		return -2;
+	if (room < FRAME_MAX) {
+		vq_unpop(q, nc);
+		return 0;
+	}
+	ssize_t got = readv(n.tap, iov, (int)k);
+	vnet_reads++;
+	if (got < 0 && errno != EAGAIN && errno != EINTR)
+		tap_gone(errno);
+	if (got <= 0) {
+		vq_unpop(q, nc);
+		vnet_empty++;
+		return -1;
+	}
+	uint32_t flen = (uint32_t)(got - (ssize_t)HDR);
+	if (got < (ssize_t)HDR + 14 || rx_header(d, &t, flen, &h)) {
+		vq_unpop(q, nc);
+		vnet_drops++; /* not a frame this guest can take: no buffer used */
+		return 1;
+	}
+	/* The frame's bytes filled the buffers in order: those it reached are used. */
+	uint64_t left = HDR + (uint64_t)flen;
+	unsigned nb = 0;
+	while (left) {
+		used[nb] = ch[nb].wlen < left ? (uint32_t)ch[nb].wlen : (uint32_t)left;
+		head[nb] = ch[nb].head;
+		left -= used[nb++];
+	}
+	vq_unpop(q, nc - nb);
+	h.num_buffers = (uint16_t)nb;
+	vq_write(&ch[0], 0, &h, HDR);
+	uint8_t f[TX_HEAD];
+	uint32_t have = 0;
+	for (unsigned i = 1; i < k && have < sizeof(f); i++) {
+		size_t c = iov[i].iov_len < sizeof(f) - have ? iov[i].iov_len : sizeof(f) - have;
+		memcpy(f + have, iov[i].iov_base, c); /* for --stats only: a race costs a count */
+		have += (uint32_t)c;
+	}
+	count(0, &h, f, have < flen ? have : flen, flen);
+	vq_push_n(q, head, used, nb);
+	vnet_rx++;
+	return 1;
 }
 
 /* Frames from the tap into the guest's receive buffers until either runs out. A
@@ -230,6 +346,20 @@ static int rx(struct vdev *d)
 	int done = 0, mrg = has(d, VIRTIO_NET_F_MRG_RXBUF);
 
 	while (n.tap_ready || n.pending) {
+		if (!n.pending && mrg) {
+			int r = rx_direct(d);
+			if (r == -2) {
+				broken(d, q);
+				break;
+			}
+			if (r == -1) {
+				n.tap_ready = 0;
+				break;
+			}
+			done |= r;
+			if (r == 1)
+				continue;
+		}
 		if (!n.pending) {
 			ssize_t k = read(n.tap, n.frame, HDR + FRAME_MAX);
 			vnet_reads++;
@@ -249,7 +379,7 @@ static int rx(struct vdev *d)
 			}
 			memcpy(n.frame, &h, HDR);
 			n.pending = (uint32_t)(k - (ssize_t)HDR);
-			count(0, &h, n.frame + HDR, n.pending);
+			count(0, &h, n.frame + HDR, n.pending, n.pending);
 		}
 		uint32_t len = HDR + n.pending, got = 0;
 		unsigned nb = 0;

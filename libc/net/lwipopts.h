@@ -76,7 +76,12 @@
 #define TCPIP_THREAD_STACKSIZE    (32 * 1024)
 #define DEFAULT_THREAD_STACKSIZE  (32 * 1024)
 #define TCPIP_THREAD_PRIO         1
-#define LWIP_CHECKSUM_ON_COPY     1
+/* Not on copy: lwIP would sum every byte sent at tcp_write even where the device sums
+ * (NET_OFF_TCP_CSUM_TX); without a device's help it sums at output, the same pass. */
+#define LWIP_CHECKSUM_ON_COPY 0
+/* TCP's segments in one pbuf each, which netif.c's linkoutput hands the device
+ * without flattening (tcp_write copies into one pbuf rather than chaining). */
+#define LWIP_NETIF_TX_SINGLE_PBUF 1
 /* Checksums a device does (netif.c: kernel/net.h NET_OFF_*) are off on its netif only. */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 

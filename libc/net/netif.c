@@ -19,14 +19,18 @@
 static struct netif nif;
 static int started;
 
-/* lwIP's transmit: flatten the pbuf chain into one frame for the device. */
+/* lwIP's transmit. A frame in one pbuf (TCP's segments: lwipopts.h's
+ * LWIP_NETIF_TX_SINGLE_PBUF) goes to the device as it is, which copies it once into
+ * its ring; a chain is flattened first. */
 static err_t linkoutput(struct netif *n, struct pbuf *p)
 {
 	static unsigned char frame[1600];
 	(void)n;
+	timers_frame();
+	if (p->len == p->tot_len)
+		return net_dev->send(p->payload, p->len) == 0 ? ERR_OK : ERR_IF;
 	if (p->tot_len > sizeof frame)
 		return ERR_BUF;
-	timers_frame();
 	pbuf_copy_partial(p, frame, p->tot_len, 0);
 	return net_dev->send(frame, p->tot_len) == 0 ? ERR_OK : ERR_IF;
 }
@@ -51,28 +55,51 @@ static err_t nif_init(struct netif *n)
 	return ERR_OK;
 }
 
+/* The next received frame in a pbuf (*pp NULL: dropped): its length, 0 when none
+ * is waiting, -1 on a device error. Copied once, from the device's buffers into a
+ * pbuf of the frame's length, where the driver receives in two steps (kernel/net.h);
+ * else through buf, whose size bounds a frame. */
+static long rx_next(struct pbuf **pp)
+{
+	static unsigned char buf[NET_FRAME_MAX];
+	long len;
+	*pp = NULL;
+	if (net_dev->rx_peek) {
+		if ((len = net_dev->rx_peek()) <= 0)
+			return len;
+		*pp = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+		if (!net_dev->rx_take(*pp ? (*pp)->payload : NULL) && *pp) {
+			pbuf_free(*pp); /* a bad checksum */
+			*pp = NULL;
+		}
+		return len;
+	}
+	if ((len = net_dev->recv(buf, sizeof buf)) > 0 &&
+	    (*pp = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL)))
+		pbuf_take(*pp, buf, (u16_t)len);
+	return len;
+}
+
 /* Drains the device into lwIP, then blocks until it may have more. A frame may
  * be a TCP segment of up to 64 KiB (virtio-net's GUEST_TSO4): lwIP takes
- * segments past its MSS, and a pbuf's length is 16 bits. */
+ * segments past its MSS, and a pbuf's length is 16 bits. A frame lwIP cannot
+ * have (out of memory, a bad checksum) is dropped, as a NIC would. */
 static void rx_thread(void *arg)
 {
-	static unsigned char buf[65535];
 	static unsigned long lost; /* frames only the idle guard found */
 	int guard = 0;
 	(void)arg;
 	for (;;) {
-		long len;
-		while ((len = net_dev->recv(buf, sizeof buf)) > 0) {
+		struct pbuf *p;
+		while (rx_next(&p) > 0) {
 			/* The device had a frame and said nothing: a lost wake-up, or
 			 * one that came in the same instant as the guard's. */
 			if (guard && !lost++)
 				fprintf(stderr, "spore: net: a frame waited for the idle guard "
 				                "(a device wake-up lost or late)\n");
 			guard = 0;
-			struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 			if (!p)
-				continue; /* out of memory: drop, as a NIC would */
-			pbuf_take(p, buf, (u16_t)len);
+				continue;
 			timers_frame();
 			if (nif.input(p, &nif) != ERR_OK)
 				pbuf_free(p);

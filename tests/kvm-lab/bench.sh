@@ -212,8 +212,9 @@ down)
 	done
 	sleep 1
 	wait
-	grep "^spore-kvm:" $D/$b.spore-kvm.log
-	for x in $(variants); do sed -n "s/^spore-kvm:/spore-$x:/p" $D/$b.spore-$x.log; done
+	# the guest's own lines too (a wake-up the idle guard found, a fault), the variants' named
+	grep "^spore-kvm:\|^spore:" $D/$b.spore-kvm.log
+	for x in $(variants); do sed -n "s/^spore-kvm:/spore-$x:/p; s/^spore:/spore-$x guest:/p" $D/$b.spore-$x.log; done
 	# exits to the monitor over the block (every round and the strace run, in this boot),
 	# less the boot's; the units of work those runs did
 	u=$(awk -v b=$b '$1 == b && $3 == "spore-kvm" && $2 != "GET" && $2 != "FAIL" && $8 == "kvm:" { u += $7 }

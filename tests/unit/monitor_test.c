@@ -1836,6 +1836,8 @@ static int ref_io(const struct seccomp_data *d)
 	case __NR_epoll_pwait: return fd == 30;
 	case __NR_read: return fd == 7 || fd == 20 || fd == 21 || fd == 22;
 	case __NR_write: return fd == 7 || fd == 2 || fd == 23;
+	case __NR_readv:
+	case __NR_writev: return fd == 7; /* the tap alone */
 	case __NR_pread64:
 	case __NR_pwrite64:
 	case __NR_fdatasync: return fd == 8;
@@ -1848,12 +1850,12 @@ static int ref_io(const struct seccomp_data *d)
 static const char *t_seccomp_virtio(void)
 {
 	static struct sock_filter f[SECCOMP_MAX];
-	static const int nrs[] = { __NR_write,      __NR_read,       __NR_ioctl,
-		                   __NR_futex,      __NR_epoll_wait, __NR_epoll_pwait,
-		                   __NR_exit_group, __NR_openat,     __NR_mmap,
-		                   __NR_clone,      __NR_ppoll,      __NR_getrandom,
-		                   __NR_socket,     __NR_eventfd2,   __NR_pread64,
-		                   __NR_pwrite64,   __NR_fdatasync };
+	static const int nrs[] = {
+		__NR_write,       __NR_read,       __NR_ioctl,  __NR_futex,    __NR_epoll_wait,
+		__NR_epoll_pwait, __NR_exit_group, __NR_openat, __NR_mmap,     __NR_clone,
+		__NR_ppoll,       __NR_getrandom,  __NR_socket, __NR_eventfd2, __NR_pread64,
+		__NR_pwrite64,    __NR_fdatasync,  __NR_readv,  __NR_writev
+	};
 	static const uint64_t args[] = { 0,
 		                         1,
 		                         2,
