@@ -194,19 +194,22 @@ idt:
 
 	/* Identity map of the first 1 GiB with 2 MiB pages: only until
 	 * mmu_init() loads the final tables. Static, so the boot
-	 * writes no page table. */
+	 * writes no page table, and with the accessed and dirty bits set
+	 * the CPU's walks write none either: spore-kvm maps these pages
+	 * from the image file, shared by every instance until written
+	 * (monitor/image.c; 12 KiB an instance, docs/density.md). */
 	.section .data.pagetables, "aw"
 	.p2align 12
 boot_pml4:
-	.quad boot_pdpt + 3
+	.quad boot_pdpt + 0x23          /* P | W | A */
 	.fill 511, 8, 0
 boot_pdpt:
-	.quad boot_pd + 3
+	.quad boot_pd + 0x23
 	.fill 511, 8, 0
 boot_pd:
 	.set i, 0
 	.rept 512
-	.quad (i << 21) | 0x83
+	.quad (i << 21) | 0xe3          /* P | W | A | D | PS */
 	.set i, i + 1
 	.endr
 

@@ -630,8 +630,9 @@ static const char *t_image_plan(void)
 
 	PLAN(im, 0, 0, 0x100000, 0x1000, 0x41000);
 	PLAN(im, 0, 1, 0x100000, 0x1000, 0x42000);
-	PLAN(im, 1, 1, 0, 0, 0); /* writable: copied */
-	im.off[0] = 0x1010;      /* not congruent: mmap could not place it */
+	PLAN(im, 1, 1, 0x14b000, 0x4c000, 0x6000); /* writable: private, copied when written */
+	PLAN(im, 1, 0, 0x14b000, 0x4c000, 0x5000); /* its last page part file, part bss */
+	im.off[0] = 0x1010;                        /* not congruent: mmap could not place it */
 	PLAN(im, 0, 1, 0, 0, 0);
 	im = plan_image(); /* starts mid-page: the head page is copied */
 	im.seg[0].gpa = 0x100800;
@@ -735,11 +736,17 @@ static const char *t_image_share(void)
 	CHECK(im.map[0].gpa == 0x100000 && im.map[0].off == 0x1000 && im.map[0].len == 0x3000,
 	      "text (zero tail): 0x%llx +0x%llx", (unsigned long long)im.map[0].gpa,
 	      (unsigned long long)im.map[0].len);
-	CHECK(im.map[1].len == 0, "data mapped");
+	CHECK(im.map[1].gpa == 0x104000 && im.map[1].len == 0x1000,
+	      "data (zero tail): 0x%llx +0x%llx", (unsigned long long)im.map[1].gpa,
+	      (unsigned long long)im.map[1].len);
+	CHECK(mem[0x104100] == 0 && mem[0x105000] == 0, "data's bss not zero");
 	CHECK(pwrite(fd, &byte, 1, 0x1005) == 1 && mem[0x100005] == 0x99, "text not from the file");
 	mem[0x100006] = 0x77; /* copy-on-write: gdb's breakpoints */
 	CHECK(pread(fd, &back, 1, 0x1006) == 1 && back == img[0x1006],
 	      "guest write reached the file");
+	mem[0x104001] = 0x66; /* the guest's writes to its data: its own copy */
+	CHECK(pread(fd, &back, 1, 0x4001) == 1 && back == 0x5a && mem[0x104000] == 0x5a,
+	      "guest data write reached the file");
 	munmap(mem, MEM);
 
 	img[0x3800] = 1; /* a byte after the text in its last page: that page is copied */
