@@ -216,12 +216,12 @@ boot_pd:
 	/* The boot stack's guard page: its own segment with no access flags,
 	 * which mmu_init() and spore-kvm leave unmapped, so an overflow faults
 	 * instead of corrupting. */
-	.section .bss.guard, "aw", @nobits
+	.section .boot.guard, "aw", @nobits
 	.p2align 12
 	.globl boot_stack_guard, boot_stack_top
 boot_stack_guard:
 	.skip 4096
-	.section .bss.stack, "aw", @nobits
+	.section .boot.stack, "aw", @nobits
 	.p2align 12
 	.skip BOOT_STACK_SIZE
 boot_stack_top:
