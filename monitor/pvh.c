@@ -15,7 +15,9 @@ _Static_assert(sizeof(struct hvm_start_info) == 56, "start_info layout");
 _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "memmap layout");
 _Static_assert(GPA_START_INFO + sizeof(struct hvm_start_info) <= GPA_MEMMAP, "low layout");
 _Static_assert(GPA_MEMMAP + 5 * sizeof(struct hvm_memmap_table_entry) <= GPA_MODLIST, "low layout");
-_Static_assert(GPA_MODLIST + 32 <= GPA_CMDLINE, "low layout");
+_Static_assert(GPA_GDT + GDT_SIZE <= GPA_START_INFO && GPA_MODLIST + 32 <= GPA_TSS, "low layout");
+_Static_assert(GPA_TSS + 0x68 <= GPA_CMDLINE && GPA_CMDLINE + MON_CMDLINE_MAX + 1 <= 0x10000,
+               "low layout");
 
 /* Flat descriptors matching the hidden state kvm.c loads: the guest may reload a
  * segment register before its own lgdt and still get the same segment. */

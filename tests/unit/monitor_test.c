@@ -783,15 +783,15 @@ static const char *t_pvh(void)
 	uint64_t ram_hi[2], cmd;
 
 	pvh_write(mem, 2 * MiB, "console=hc -- a b", 0, 0);
-	memcpy(&magic, mem + 0x6000, 4);
-	memcpy(&cmd, mem + 0x6000 + 24, 8);
-	memcpy(&nent, mem + 0x6000 + 48, 4);
-	memcpy(ram_hi, mem + 0x6040 + 4 * 24, 16);
-	int ok_cmd = strcmp((char *)mem + 0x7000, "console=hc -- a b") == 0;
+	memcpy(&magic, mem + 0x5100, 4);
+	memcpy(&cmd, mem + 0x5100 + 24, 8);
+	memcpy(&nent, mem + 0x5100 + 48, 4);
+	memcpy(ram_hi, mem + 0x5140 + 4 * 24, 16);
+	int ok_cmd = strcmp((char *)mem + 0x6000, "console=hc -- a b") == 0;
 	uint64_t pt[2];
-	memcpy(pt, mem + 0x6040 + 24, 16);
+	memcpy(pt, mem + 0x5140 + 24, 16);
 	free(mem);
-	CHECK(magic == 0x336ec578 && cmd == 0x7000 && nent == 5, "start_info fields");
+	CHECK(magic == 0x336ec578 && cmd == 0x6000 && nent == 5, "start_info fields");
 	CHECK(pt[0] == 0x10000 && pt[1] == 0x8f000, "page-table region not reserved");
 	CHECK(ram_hi[0] == MiB && ram_hi[1] == MiB, "high RAM entry 0x%llx+0x%llx",
 	      (unsigned long long)ram_hi[0], (unsigned long long)ram_hi[1]);
