@@ -91,6 +91,21 @@ def instance(pid, elf, verbose):
     heap = (q(sym["heap_start"]), q(sym["brk"])) if "heap_start" in sym else (0, 0)
     pages = (q(sym["top"]), q(sym["limit"])) if "top" in sym else (0, 0)
     img_end = max(a + s for a, s in secs.values())
+    # Named ranges in the page allocator's part: every thread's stack (kernel/sched.c's
+    # list "all"; struct thread's offsets of name, all_next, stack, stack_pages, as in
+    # kernel/kernel.h) and the virtio-net driver's buffers (drivers/virtio_net.c).
+    named = []
+    t, seen = q(sym["all"]) if "all" in sym else 0, 0
+    while t and seen < 64:
+        stack, npages = q(t + 104), q(t + 112)
+        if stack:
+            named.append((stack, stack + npages * PAGE, "stack of thread at %#x" % t))
+        t, seen = q(t + 40), seen + 1
+    if "rxbuf" in sym and "nrx" in sym and q(sym["rxbuf"]):
+        nrx, rxsz = q(sym["nrx"]) & 0xffffffff, q(sym["rxsz"]) & 0xffffffff
+        named.append((q(sym["rxbuf"]), q(sym["rxbuf"]) + nrx * rxsz, "virtio-net receive buffers"))
+    if "txbuf" in sym and q(sym["txbuf"]):
+        named.append((q(sym["txbuf"]), q(sym["txbuf"]) + 32 * 2048, "virtio-net transmit buffers"))
 
     def region(gpa):
         if gpa < 0x100000:
@@ -111,11 +126,15 @@ def instance(pid, elf, verbose):
             g = p - base
             held = sorted(((min(a + s, g + PAGE) - max(a, g), n) for a, s, n in syms
                            if a < g + PAGE and a + max(s, 1) > g), reverse=True)[:5]
-            print("  guest %#9x %-6s %s" % (g, r, " ".join("%s(%d)" % (n, b) for b, n in held)))
+            where = [n for a, b, n in named if a <= g < b]
+            print("  guest %#9x %-6s %s" % (g, r, " ".join(["%s(%d)" % (n, b) for b, n in held] + where)))
     mon = 0
     for a, b, perm, _, path in maps:
         if "w" in perm and not (base <= a < base + size) and not path.startswith("anon_inode"):
-            mon += len(pagemap(pid, a, b))
+            k = len(pagemap(pid, a, b))
+            mon += k
+            if verbose and k:
+                print("  monitor %x-%x %s %s: %d pages" % (a, b, perm, path or "(anonymous)", k))
     roll = {}
     for line in open("/proc/%d/smaps_rollup" % pid):
         f = line.split()
