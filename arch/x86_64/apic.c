@@ -73,11 +73,6 @@ void apic_enable(void)
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 	wrmsr(MSR_APIC_BASE, base | 1u << 11 | (x2apic ? 1u << 10 : 0));
 	mmio = (volatile uint32_t *)(base & ~0xfffull);
-	/* The registers' page only where they are used (QEMU's xAPIC, TCG): mapped
-	 * always it cost a page table of its own, a page of every instance's RAM under
-	 * spore-kvm, whose in-kernel APIC is an x2APIC (docs/density.md). */
-	if (!x2apic)
-		mmu_map_mmio((uint64_t)mmio, PAGE_SIZE);
 	irq_register(TIMER_VECTOR, timer_irq);
 	apic_write(APIC_SVR, 0x100 | SPURIOUS_VECTOR); /* software enable */
 	enabled = 1;

@@ -17,7 +17,8 @@
 /* clang-format off */
 #define ADDR(e) ((e) & 0x000ffffffffff000ull)
 /* clang-format on */
-#define HUGE (2ull << 20)
+#define HUGE       (2ull << 20)
+#define LAPIC_MMIO 0xfee00000ull
 
 static uint64_t *pml4;
 static int live; /* our tables are loaded: all RAM is reachable */
@@ -101,6 +102,7 @@ void mmu_init(uint64_t ram_top, const struct mmu_alloc *a)
 		for (; va < ram_top; va += PAGE_SIZE)
 			map_4k(va, P | W | U | NX);
 	}
+	map_4k(LAPIC_MMIO, P | W | U | PCD | PWT | NX); /* only touched under QEMU */
 	write_cr3((uint64_t)pml4);
 	live = 1;
 }
