@@ -18,7 +18,14 @@
 #define NBUF  32   /* receive and transmit buffers each */
 #define BUFSZ 2048 /* header + 1514-byte frame, two per page */
 #define HDR   sizeof(struct virtio_net_hdr)
-#define NMRG  64 /* receive buffers with MRG_RXBUF: a page each; 17 hold 64 KiB */
+/* Receive buffers with MRG_RXBUF: 2 KiB each, two per page, 33 hold 64 KiB. Half a
+ * page, not a page: the device writes each frame into the next buffer of the ring,
+ * and every page it writes costs the host a page of RAM from then on, so an idle
+ * guest that has taken 20 small frames holds 10 pages of them, not 20 (the lab,
+ * docs/density.md). The same 64 pages in all, and the ring as long (128 buffers):
+ * as many 64 KiB segments fit in it as with 64 pages of a page each. */
+#define NMRG  128
+#define MRGSZ 2048
 /* HOST_TSO4: joined frames of up to 64 KiB, one held, the rest sent and not yet
  * taken by the device. Two were too few: where the device's I/O thread shares a CPU
  * with the vCPU (the kvm_amd lab) the guest sends on while the thread waits, and with
@@ -42,7 +49,7 @@ static uint8_t *rxbuf, *txbuf;
 static uint8_t *txfree[NBUF];
 static unsigned ntxfree;
 static uint64_t feat;                     /* negotiated */
-static unsigned nrx = NBUF, rxsz = BUFSZ; /* receive buffers: NMRG of a page with MRG_RXBUF */
+static unsigned nrx = NBUF, rxsz = BUFSZ; /* receive buffers: NMRG of MRGSZ with MRG_RXBUF */
 static uint8_t *bigbuf, *bigfree[NBIG];   /* HOST_TSO4's */
 static unsigned nbigfree, nbigall;
 static struct netcoal coal; /* the burst being joined, in a big buffer after its header */
@@ -289,7 +296,7 @@ int vnet_init(struct vdev *d)
 	 * what it sends is still taken safely: whole segments, checksums checked. */
 	feat = got;
 	if (got & 1ull << VIRTIO_NET_F_MRG_RXBUF)
-		nrx = NMRG, rxsz = PAGE_SIZE;
+		nrx = NMRG, rxsz = MRGSZ;
 	int tso = (got & 1ull << VIRTIO_NET_F_HOST_TSO4) && (got & 1ull << VIRTIO_NET_F_CSUM);
 	unsigned nbig = NBIG; /* fewer on a small guest: 2 still join */
 	while (tso && nbig >= 2 && !(bigbuf = mem_alloc_pages(nbig * BIGSZ / PAGE_SIZE)))
@@ -302,7 +309,7 @@ int vnet_init(struct vdev *d)
 	}
 	rxbuf = mem_alloc_pages(nrx * rxsz / PAGE_SIZE); /* 7. queues */
 	txbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);
-	if (!rxbuf || !txbuf || vdev_setup_queue(d, 0, &rxq, 64) < 0 ||
+	if (!rxbuf || !txbuf || vdev_setup_queue(d, 0, &rxq, nrx > 64 ? (uint16_t)nrx : 64) < 0 ||
 	    vdev_setup_queue(d, 1, &txq, 64) < 0) {
 		kprintf("spore: virtio-net: no memory for its queues\n");
 		vdev_fail(d);

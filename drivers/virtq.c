@@ -15,15 +15,17 @@
 #define ALIGN(x, a) (((x) + (a) - 1) & ~(uint64_t)((a) - 1))
 /* clang-format on */
 
+/* One block, packed: the descriptor table, the avail ring, the used ring (in a cache
+ * line of its own: the device writes it), then per descriptor our cookie, length,
+ * chain length and link (never shown to the device). Every page of it is zeroed and
+ * so costs the host a page per instance: a 64-entry queue takes one page, not the
+ * three of a used ring and a cookie array each on a page of its own (virtio 1.x
+ * gives each ring its own address; 2.7 asks 16, 2 and 4 bytes of alignment). */
 static uint64_t avail_off(uint16_t n) { return 16ull * n; }
-static uint64_t used_off(uint16_t n) { return ALIGN(avail_off(n) + 6 + 2ull * n, 4096); }
+static uint64_t used_off(uint16_t n) { return ALIGN(avail_off(n) + 6 + 2ull * n, 64); }
+static uint64_t cookie_off(uint16_t n) { return ALIGN(used_off(n) + 6 + 8ull * n, 64); }
 
-uint64_t virtq_mem_size(uint16_t n)
-{
-	/* rings, then per descriptor: cookie, length, chain length and link
-	 * (ours, never shown to the device) */
-	return ALIGN(used_off(n) + 6 + 8ull * n, 4096) + ALIGN(16ull * n, 4096);
-}
+uint64_t virtq_mem_size(uint16_t n) { return ALIGN(cookie_off(n) + 16ull * n, 4096); }
 
 int virtq_init(struct virtq *q, uint16_t n, void *mem)
 {
@@ -35,7 +37,7 @@ int virtq_init(struct virtq *q, uint16_t n, void *mem)
 	q->desc = (struct virtq_desc *)m;
 	q->avail = (struct virtq_avail *)(m + avail_off(n));
 	q->used = (struct virtq_used *)(m + used_off(n));
-	q->cookie = (void **)(m + ALIGN(used_off(n) + 6 + 8ull * n, 4096));
+	q->cookie = (void **)(m + cookie_off(n));
 	q->len = (uint32_t *)(q->cookie + n);
 	q->chain = (uint16_t *)(q->len + n);
 	q->next = q->chain + n;

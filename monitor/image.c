@@ -4,7 +4,7 @@
  * mapped program header between elf.c's check and its use, and a truncation would
  * turn a copy into SIGBUS. image_read takes the whole file (--snapshot hashes it,
  * --restore compares it); image_load takes only what elf_check reads, then each
- * segment's bytes straight into guest RAM. image_share maps the pages of read-only
+ * segment's bytes straight into guest RAM. image_share maps the whole pages of the
  * segments from the file instead (shared by every instance in the page cache): those
  * are guest bytes the monitor never parses, but they trust the file as an executable
  * is trusted: replaced by a rename (as ld and install do), never rewritten or
@@ -142,8 +142,9 @@ static int read_meta(int fd, uint8_t *buf, uint64_t size, uint64_t head, char *e
 }
 
 /* Segment i's whole guest pages that can be mapped from the file instead of copied:
- * a segment the guest cannot write (PF_W clear; a write still only copies the page:
- * the mapping is private), whose file offset is congruent to its address modulo a
+ * any segment, writable too (the mapping is private: the guest's first write to a page
+ * copies it then, and a page it never writes, such as the boot page tables in .data,
+ * stays the page cache's), whose file offset is congruent to its address modulo a
  * page (mmap maps whole pages), and which shares no page with another segment (a
  * mapped page replaces all of its page, and overlapping segments keep the copy's
  * order). The range ends at the last page wholly inside the file bytes, or, with
@@ -158,7 +159,7 @@ struct image_map image_plan(const struct image *im, int i, int tail_zero)
 	uint64_t last =
 		tail_zero ? (end + IMAGE_PAGE - 1) & ~(IMAGE_PAGE - 1) : end & ~(IMAGE_PAGE - 1);
 
-	if ((s->flags & PF_W) || (s->gpa - im->off[i]) % IMAGE_PAGE != 0 || last <= first)
+	if ((s->gpa - im->off[i]) % IMAGE_PAGE != 0 || last <= first)
 		return m;
 	for (int j = 0; j < im->nseg; j++) {
 		const struct seg *o = &im->seg[j];
@@ -299,7 +300,7 @@ int image_load_head(int fd, uint64_t size, uint64_t head, uint8_t *mem, uint64_t
 	return load(fd, size, head, mem, mem_size, im, 0, err, errlen);
 }
 
-/* image_load sharing the read-only segments' pages with every instance of the image
+/* image_load sharing the segments' pages with every instance of the image until one writes
  * (load_seg). mem must be the caller's own page-aligned anonymous mapping: parts of it
  * are replaced. im->map: the pages mapped from the file. */
 int image_share(int fd, uint64_t size, uint8_t *mem, uint64_t mem_size, struct image *im, char *err,

@@ -161,6 +161,12 @@ static void print_setup_pages(const struct vm *v)
 		shared += r;
 		mapped += (int64_t)(m->len >> 12);
 	}
+	if (v->initrd_map.len && own >= 0) { /* counted with the image's: shared the same way */
+		int64_t r = resident_pages(v, v->initrd_map.gpa, v->initrd_map.len);
+		own = r < 0 ? -1 : own - r;
+		shared += r;
+		mapped += (int64_t)(v->initrd_map.len >> 12);
+	}
 	if (own < 0)
 		return;
 	msg("spore-kvm: before the first run: %lld guest RAM pages resident, %ld page faults in "
@@ -195,7 +201,10 @@ static int setup_timeout(struct vm *vm, uint64_t secs)
 }
 
 /* --initrd: the file goes at the top of guest RAM, page-aligned, above the
- * image; -1 after a message. */
+ * image; -1 after a message. The guest only reads it (libc/tarfs.c), so as the
+ * image's pages (image.c) it is mapped MAP_PRIVATE from the file, one page-cache
+ * copy for every instance, trusted the same way (replaced by a rename, never
+ * rewritten in place); read into guest RAM with --image=copy and --snapshot. */
 static int load_initrd(const char *path, struct vm *vm, const struct image *im, uint64_t *addr,
                        uint64_t *size)
 {
@@ -227,6 +236,28 @@ static int load_initrd(const char *path, struct vm *vm, const struct image *im, 
 		msg("spore-kvm: --initrd=%s: does not fit in guest RAM\n", path);
 		close(fd);
 		return -1;
+	}
+	uint64_t len = (*size + 4095) & ~4095ull; /* past the end of the file: zero */
+	if (!vm->image_copy && !vm->snap) {
+		struct stat now;
+		const char *why = NULL;
+		/* a failed MAP_FIXED may leave the range unmapped, and a file cut short
+		 * would be SIGBUS at the guest's read: both end the start here */
+		if (mmap(dst, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) ==
+		    MAP_FAILED)
+			why = strerror(errno);
+		else if (fstat(fd, &now) < 0 || (uint64_t)now.st_size < *size)
+			why = "the file shrank while being mapped";
+		if (why) {
+			msg("spore-kvm: --initrd=%s: cannot map it: %s\n", path, why);
+			close(fd);
+			return -1;
+		}
+		madvise(dst, len, MADV_DONTDUMP); /* as guest RAM: main() */
+		madvise(dst, len, MADV_NOHUGEPAGE);
+		vm->initrd_map = (struct image_map){ *addr, 0, len };
+		close(fd);
+		return 0;
 	}
 	for (uint64_t done = 0; done < *size;) {
 		ssize_t n = read(fd, dst + done, *size - done);

@@ -20,17 +20,18 @@
 #define MON_IMAGE_MAX   (1ull << 30) /* image file bytes: it is read whole into the monitor */
 
 /* Low guest memory the monitor writes before the first instruction (docs/monitor.md). */
-#define GPA_GDT         0x5000ull
-#define GPA_TSS         0x5800ull /* the 64-bit TSS (zeroed; never used: IDT limit 0) */
-#define GPA_START_INFO  0x6000ull
-#define GPA_MEMMAP      0x6040ull
-#define GPA_MODLIST     0x6100ull   /* one hvm_modlist_entry: --initrd */
-#define GPA_CMDLINE     0x6200ull   /* a command line up to 3583 bytes: start_info's page */
-#define GPA_CMDLINE_BIG 0x7000ull   /* a longer one: its own page */
-#define GPA_LOW_END     0x100000ull /* images load at or above 1 MiB */
-#define GPA_EBDA        0x9fc00ull
-#define GPA_PT_BASE     0x10000ull /* the monitor's page tables (ring-3 entry) */
-#define GPA_PT_END      0x9f000ull /* reserved in the memory map, not mapped */
+#define GPA_GDT 0x5000ull
+#define GPA_TSS 0x5800ull /* the 64-bit TSS (zeroed; never used: IDT limit 0) */
+/* The start info, memory map and module list share the GDT's page, the command line
+ * has the next: two pages of every instance's RAM, not three (docs/density.md). */
+#define GPA_START_INFO 0x5100ull
+#define GPA_MEMMAP     0x5140ull
+#define GPA_MODLIST    0x5200ull /* one hvm_modlist_entry: --initrd */
+#define GPA_CMDLINE    0x6000ull
+#define GPA_LOW_END    0x100000ull /* images load at or above 1 MiB */
+#define GPA_EBDA       0x9fc00ull
+#define GPA_PT_BASE    0x10000ull /* the monitor's page tables (ring-3 entry) */
+#define GPA_PT_END     0x9f000ull /* reserved in the memory map, not mapped */
 
 /* GDT selectors (pvh.c writes the descriptors, kvm.c loads the hidden state). */
 #define SEL_CODE32   0x10
@@ -116,6 +117,7 @@ struct vm {
 	uint64_t exits[64];            /* --stats: returns from KVM_RUN by exit reason */
 	struct snapshot *snap;         /* --snapshot: NULL when not given */
 	int image_copy;                /* --image=copy: no page of guest RAM from the image file */
+	struct image_map initrd_map;   /* --initrd's pages mapped from its file (load_initrd) */
 	struct core *snap_out;         /* --snapshot: the file to write and name (as --core's) */
 	int snap_due;                  /* HC_READY under --snapshot: write it before resuming */
 	uint64_t image_hash;           /* --snapshot: snap_hash of the image file */

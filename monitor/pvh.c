@@ -15,8 +15,8 @@ _Static_assert(sizeof(struct hvm_start_info) == 56, "start_info layout");
 _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "memmap layout");
 _Static_assert(GPA_START_INFO + sizeof(struct hvm_start_info) <= GPA_MEMMAP, "low layout");
 _Static_assert(GPA_MEMMAP + 5 * sizeof(struct hvm_memmap_table_entry) <= GPA_MODLIST, "low layout");
-_Static_assert(GPA_MODLIST + 32 <= GPA_CMDLINE && GPA_CMDLINE_BIG % 4096 == 0 &&
-                       GPA_CMDLINE / 4096 == GPA_START_INFO / 4096 && MON_CMDLINE_MAX < 4096,
+_Static_assert(GPA_GDT + GDT_SIZE <= GPA_START_INFO && GPA_MODLIST + 32 <= GPA_TSS, "low layout");
+_Static_assert(GPA_TSS + 0x68 <= GPA_CMDLINE && GPA_CMDLINE + MON_CMDLINE_MAX + 1 <= 0x10000,
                "low layout");
 
 /* Flat descriptors matching the hidden state kvm.c loads: the guest may reload a
@@ -49,19 +49,16 @@ int pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod
 		{ .addr = GPA_EBDA, .size = GPA_LOW_END - GPA_EBDA, .type = E820_RESERVED },
 		{ .addr = GPA_LOW_END, .size = mem_size - GPA_LOW_END, .type = E820_RAM },
 	};
-	size_t n = strnlen(cmdline, MON_CMDLINE_MAX);
-	/* In the page the guest reads anyway when it fits: one page less for the guest to
-	 * fault in (a nested page fault each in ring 0) and for the host to hold. */
-	uint64_t cmd_at = GPA_CMDLINE % 4096 + n + 1 <= 4096 ? GPA_CMDLINE : GPA_CMDLINE_BIG;
 	struct hvm_start_info si = {
 		.magic = HVM_START_MAGIC,
 		.version = 1,
-		.cmdline_paddr = cmd_at,
+		.cmdline_paddr = GPA_CMDLINE,
 		.memmap_paddr = GPA_MEMMAP,
 		.memmap_entries = sizeof(map) / sizeof(map[0]),
 		.nr_modules = mod_size ? 1 : 0,
 		.modlist_paddr = mod_size ? GPA_MODLIST : 0,
 	};
+	size_t n = strnlen(cmdline, MON_CMDLINE_MAX);
 
 	if (mem_size < GPA_LOW_END)
 		return -1; /* map[4]'s size would wrap */
@@ -69,8 +66,8 @@ int pvh_write(uint8_t *mem, uint64_t mem_size, const char *cmdline, uint64_t mod
 	    gm_write(mem, mem_size, GPA_START_INFO, &si, sizeof(si)) < 0 ||
 	    gm_write(mem, mem_size, GPA_MEMMAP, map, sizeof(map)) < 0 ||
 	    gm_write(mem, mem_size, GPA_MODLIST, &mod, sizeof(mod)) < 0 ||
-	    gm_write(mem, mem_size, cmd_at, cmdline, n) < 0 ||
-	    gm_write(mem, mem_size, cmd_at + n, "", 1) < 0)
+	    gm_write(mem, mem_size, GPA_CMDLINE, cmdline, n) < 0 ||
+	    gm_write(mem, mem_size, GPA_CMDLINE + n, "", 1) < 0)
 		return -1;
 	return 0;
 }

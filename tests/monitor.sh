@@ -121,7 +121,7 @@ if run hello 7 "$guest"; then
 	if [ "$(cat "$tmp/out")" = "hello from the monitor test guest" ] && [ ! -s "$tmp/err" ]; then ok hello
 	else fail hello "stdout '$(head -c 100 "$tmp/out")' stderr '$(head -c 100 "$tmp/err")'"; fi
 fi
-# The image's read-only pages (hello's text and rodata) come from its file, shared by
+# The image's whole pages (hello's text, rodata, data) come from its file, shared by
 # every instance, unless --image=copy; --stats counts them (docs/monitor.md).
 for how in share copy; do
 	if run image_$how 0 --stats --image=$how "$here/build/apps/hello.elf"; then

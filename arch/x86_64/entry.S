@@ -194,32 +194,33 @@ idt:
 
 	/* Identity map of the first 1 GiB with 2 MiB pages, until mmu_init()
 	 * edits these pages into the final tables. Static, so the boot
-	 * writes no page table. */
+	 * writes no page table, and with the accessed and dirty bits set
+	 * the CPU's walks write none either before then. */
 	.section .data.pagetables, "aw"
 	.p2align 12
 	.globl boot_pml4                /* mmu_init() edits them into the final tables */
 boot_pml4:
-	.quad boot_pdpt + 3
+	.quad boot_pdpt + 0x23          /* P | W | A */
 	.fill 511, 8, 0
 boot_pdpt:
-	.quad boot_pd + 3
+	.quad boot_pd + 0x23
 	.fill 511, 8, 0
 boot_pd:
 	.set i, 0
 	.rept 512
-	.quad (i << 21) | 0x83
+	.quad (i << 21) | 0xe3          /* P | W | A | D | PS */
 	.set i, i + 1
 	.endr
 
 	/* The boot stack's guard page: its own segment with no access flags,
 	 * which mmu_init() and spore-kvm leave unmapped, so an overflow faults
 	 * instead of corrupting. */
-	.section .bss.guard, "aw", @nobits
+	.section .boot.guard, "aw", @nobits
 	.p2align 12
 	.globl boot_stack_guard, boot_stack_top
 boot_stack_guard:
 	.skip 4096
-	.section .bss.stack, "aw", @nobits
+	.section .boot.stack, "aw", @nobits
 	.p2align 12
 	.skip BOOT_STACK_SIZE
 boot_stack_top:

@@ -3,7 +3,7 @@
 # Memory of N idle networked httpd instances inside the lab's L1 (ring 0 on kvm_amd;
 # docs/density.md), two monitors against each other, ROUNDS rounds interleaved (A B, B A,
 # ...): A = build/spore-kvm --image=copy (the image copied into guest RAM), B =
-# build/spore-kvm (its read-only pages mapped from the file, shared; the default). Each instance as bench/density
+# build/spore-kvm (its pages mapped from the file, shared; the default). Each instance as bench/density
 # starts one: --mem=16M, httpd's files as an initrd, a tap of its own (m0..mN-1, each
 # 10.9.0.1/24 with the guest's MAC a permanent neighbour; every guest is 10.9.0.2 and
 # the client binds to the tap), asked GET /fn/random once before the next starts. 2 s
