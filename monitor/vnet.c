@@ -252,9 +252,13 @@ static int tx(struct vdev *d)
 #define RX_CHAINS 64 /* buffers one frame may take here: 17 of a page for 64 KiB */
 static int rx_direct(struct vdev *d)
 {
-	static struct vq_chain ch[RX_CHAINS];
+	/* A chain is 4 KiB (VQ_MAX segments): the first is kept whole for its header
+	 * slot, the others pass through one, keeping their head and length. An array
+	 * of whole chains was 64 pages of every idle instance's memory. */
+	static struct vq_chain first, other;
 	static struct iovec iov[RX_CHAINS + 1];
 	static uint16_t head[RX_CHAINS];
+	static uint64_t wlen[RX_CHAINS];
 	static uint32_t used[RX_CHAINS];
 	struct vq *q = &d->q[0];
 	struct virtio_net_hdr t, h;
@@ -263,14 +267,19 @@ static int rx_direct(struct vdev *d)
 	int r = 1;
 
 	iov[0] = (struct iovec){ &t, HDR };
-	while (room < FRAME_MAX && nc < RX_CHAINS && (r = vq_pop(q, &ch[nc])) == 1) {
+	while (room < FRAME_MAX && nc < RX_CHAINS) {
+		struct vq_chain *c = nc ? &other : &first;
+		if ((r = vq_pop(q, c)) != 1)
+			break;
+		head[nc] = c->head;
+		wlen[nc] = c->wlen;
 		uint32_t off = nc ? 0 : HDR; /* the first's header slot: ours, written last */
-		if (ch[nc].wlen > UINT32_MAX || ch[nc].wlen < off + (nc ? 1 : 14)) {
+		if (c->wlen > UINT32_MAX || c->wlen < off + (nc ? 1 : 14)) {
 			nc++;
 			break; /* no room for a header and a frame: rx()'s path drops it */
 		}
-		for (unsigned i = 0; i < ch[nc].n; i++) {
-			const struct vq_seg *s = &ch[nc].seg[i];
+		for (unsigned i = 0; i < c->n; i++) {
+			const struct vq_seg *s = &c->seg[i];
 			if (!s->write || s->len == 0)
 				continue;
 			if (off >= s->len) {
@@ -312,13 +321,12 @@ static int rx_direct(struct vdev *d)
 	uint64_t left = HDR + (uint64_t)flen;
 	unsigned nb = 0;
 	while (left) {
-		used[nb] = ch[nb].wlen < left ? (uint32_t)ch[nb].wlen : (uint32_t)left;
-		head[nb] = ch[nb].head;
+		used[nb] = wlen[nb] < left ? (uint32_t)wlen[nb] : (uint32_t)left;
 		left -= used[nb++];
 	}
 	vq_unpop(q, nc - nb);
 	h.num_buffers = (uint16_t)nb;
-	vq_write(&ch[0], 0, &h, HDR);
+	vq_write(&first, 0, &h, HDR);
 	uint8_t f[TX_HEAD];
 	uint32_t have = 0;
 	for (unsigned i = 1; i < k && have < sizeof(f); i++) {
