@@ -44,13 +44,19 @@ lib_on_exit() { lib_atexit+=("$1"); }
 nsx() { ip netns exec "$ns" "$@"; }
 
 # Killed until none is left: a tap is free (and goes with its namespace)
-# only once the VM holding it has gone.
+# only once the VM holding it has gone. A killed process leaves the namespace
+# before the kernel releases its files (exit_task_namespaces, then the deferred
+# fputs), so its tap may still be attached: "in use" to the next VM on it (seen
+# under load). tun drops a tap's carrier at its last detach: wait for that too.
 lib_empty() {
 	local p _
-	for _ in $(seq 50); do
+	for _ in $(seq 100); do
 		p=$(ip netns pids "$1" 2>/dev/null)
-		[ -z "$p" ] && return 0
-		kill -9 $p 2>/dev/null
+		if [ -n "$p" ]; then
+			kill -9 $p 2>/dev/null
+		elif ! ip -n "$1" -o link show type tun 2>/dev/null | grep -q LOWER_UP; then
+			return 0
+		fi
 		sleep 0.1
 	done
 	return 1
