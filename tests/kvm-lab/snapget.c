@@ -54,9 +54,18 @@ static int try_connect(const struct sockaddr_in *a, const char *dev, int lport)
 		die("socket failed");
 	if (setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev)) < 0)
 		die("SO_BINDTODEVICE failed");
-	if (lport && (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	              bind(s, (struct sockaddr *)&me, sizeof(me)) < 0))
-		die("cannot bind the local port");
+	if (lport && setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		die("SO_REUSEADDR failed");
+	/* The last attempt's socket from this port may not be gone yet (seen once in a
+	 * clean-clone run: EADDRINUSE on a retry): the caller tries again, in its time. */
+	if (lport && bind(s, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		int e = errno;
+		close(s);
+		if (e != EADDRINUSE)
+			die("cannot bind the local port");
+		errno = e;
+		return -1;
+	}
 	return connect20(s, a);
 }
 
@@ -130,7 +139,8 @@ int main(int argc, char **argv)
 	int s;
 	while ((s = try_connect(&a, dev, lport)) < 0) {
 		if (now() - t0 > wait / 1000.0)
-			die("no connection");
+			die(errno == EADDRINUSE ? "cannot bind the local port (in use)"
+			                        : "no connection");
 		if (errno != ETIMEDOUT)
 			usleep(20000); /* refused or unreachable: a guest still resuming */
 	}
