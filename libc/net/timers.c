@@ -22,13 +22,18 @@
  * while the guest slept is learnt from the owner's ARP as ever. */
 #define TIMERS_QUIET_MS ((IP_REASS_MAXAGE + 1) * IP_TMR_INTERVAL)
 
-/* While idle, the receive thread is asked to look at the device this often
- * (kernel/net.c, net_guard). Without it a wake-up lost anywhere on the receive
- * path would leave a guest deaf for good; with lwIP's 500 ms timers such a loss
- * was hidden. One was seen once (stop 27's make compare, idle kv guests) and
- * never reproduced or explained: the guard bounds it, and says when it happens.
- * 16 times fewer wake-ups than lwIP's 500 ms. */
-#define TIMERS_GUARD_MS 8000
+/* While idle, the receive thread is asked to look at the device: 8 s after the
+ * last frame, then at twice the last gap, up to 64 s (kernel/net.c, net_guard).
+ * Without it a wake-up lost anywhere on the receive path would leave a guest
+ * deaf for good; with lwIP's 500 ms timers such a loss was hidden. One was seen
+ * once (stop 27's make compare, idle kv guests) and never reproduced or
+ * explained: the guard bounds it, and says when it happens. A guest that was
+ * just busy is the one a client is most likely still talking to, so a loss
+ * then costs at most 8 s; a guest idle for minutes (thousands of them on one
+ * host, docs/density.md) wakes once a minute: at 10,000 instances a fixed 8 s
+ * was 1250 wake-ups a second. */
+#define TIMERS_GUARD_MS     8000
+#define TIMERS_GUARD_MAX_MS 64000
 
 /* Wrap-safe "a is before b" for sys_now()'s 32-bit milliseconds. */
 #define BEFORE(a, b) ((int32_t)((u32_t)(a) - (u32_t)(b)) < 0)
@@ -38,6 +43,7 @@ static u32_t due_now;             /* the due time of the timeout being run */
 static int tcp_timer_on;          /* tcp_tmr armed (lwIP: tcpip_tcp_timer_active) */
 static int house_on;              /* the housekeeping timers are armed */
 static volatile u32_t last_frame; /* sys_now() of the last frame in or out */
+static u32_t guard_ms;            /* the idle guard's next gap */
 static pthread_t timers_thread;   /* the tcpip thread, which sleeps on this list */
 static int timers_thread_known;
 
@@ -117,7 +123,8 @@ static void guard_tick(void *arg)
 {
 	(void)arg;
 	net_guard();
-	sys_timeout(TIMERS_GUARD_MS, guard_tick, NULL);
+	guard_ms = guard_ms * 2 > TIMERS_GUARD_MAX_MS ? TIMERS_GUARD_MAX_MS : guard_ms * 2;
+	sys_timeout(guard_ms, guard_tick, NULL);
 }
 
 /* A housekeeping timer: runs its handler, then again a period after its due
@@ -131,7 +138,8 @@ static void house_tick(void *arg)
 		for (size_t j = 0; j < LWIP_ARRAYSIZE(house); j++)
 			sys_untimeout(house_tick, (void *)(uintptr_t)j);
 		house_on = 0;
-		sys_timeout(TIMERS_GUARD_MS, guard_tick, NULL);
+		guard_ms = TIMERS_GUARD_MS;
+		sys_timeout(guard_ms, guard_tick, NULL);
 		return;
 	}
 	u32_t next = due_now + house[i].interval_ms, now = sys_now();
