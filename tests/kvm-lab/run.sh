@@ -92,11 +92,24 @@ boot() {
 	cp "$1" $work/root/lab/batch
 	(cd $work/root && find . | ../../root/bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 > $work/initrd.gz
 	local t0; t0=$(date +%s)
+	# The watchdog (nudge.py) wakes an L1 that went idle for good with an NMI,
+	# through QEMU's QMP socket, and keeps the vCPU's state of each nudge.
+	rm -f $out/hang$boots.*
 	timeout -k 5 "$tmo" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m "$mem" -smp 1 -nic none \
 		-kernel $L/vmlinuz -initrd $work/initrd.gz \
 		-append "console=ttyS0 quiet panic=-1 LAB_CMD_TIMEOUT=$cmdtmo" \
-		-nographic -no-reboot < /dev/null > $out/console$boots.log 2>&1
+		-qmp unix:$work/qmp,server=on,wait=off \
+		-nographic -no-reboot < /dev/null > $out/console$boots.log 2>&1 &
+	local qpid=$! wpid="" q=""
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		q=$(pgrep -P $qpid -x qemu-system-x86) && break
+		sleep 0.2
+	done
+	[ -n "$q" ] && { python3 tests/kvm-lab/nudge.py $q $work/qmp $out/console$boots.log \
+		$out/hang$boots ${LAB_NUDGE_SECONDS:-60} & wpid=$!; }
+	wait $qpid
 	local rc=$?
+	[ -n "$wpid" ] && kill $wpid 2> /dev/null && wait $wpid 2> /dev/null
 	secs=$((secs + $(date +%s) - t0))
 	tr -d '\r' < $out/console$boots.log > $work/console.$boots
 	why="L1 stopped before it ran it"

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The lab's hang watchdog (tests/kvm-lab/run.sh starts one per L1 boot).
+L1 (Debian's kernel under QEMU TCG with nested SVM) now and then goes idle and
+never wakes: its QEMU then sits in ppoll with no timer due for hours and uses no
+CPU (docs/density.md, run L3). This watches the QEMU process: when its console
+log has not grown and it has used less than MIN_CPU seconds of CPU for SILENT
+seconds, it records the vCPU's state through QEMU's QMP socket ("info
+registers", "info lapic") into OUT.N and injects an NMI, which makes L1 leave
+its idle loop and look at its timers again; then one line on stderr. At most
+MAX nudges a boot, each after a fresh silent period. A healthy L1 that is only
+idle is unharmed by an NMI (it logs "NMI received for unknown reason").
+  nudge.py QEMU_PID QMP_SOCKET CONSOLE_LOG OUT [SILENT=60] [MAX=20]
+Trusts: QEMU's QMP (the socket is the run's own)."""
+import json, os, socket, sys, time
+
+MIN_CPU = 0.02  # seconds of QEMU CPU in a silent period that still count as hung (an idle L1: ~0.2 s a minute)
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return -1
+
+
+class Qmp:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(10)
+        self.s.connect(path)
+        self.f = self.s.makefile("rwb")
+        self.reply()  # the greeting
+        self.run("qmp_capabilities")
+
+    def reply(self):
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise OSError("QMP closed")
+            msg = json.loads(line)
+            if "event" not in msg:
+                return msg
+
+    def run(self, cmd, **args):
+        self.f.write(json.dumps({"execute": cmd, "arguments": args}).encode() + b"\n")
+        self.f.flush()
+        msg = self.reply()
+        if "error" in msg:
+            raise OSError("%s: %s" % (cmd, msg["error"].get("desc", msg["error"])))
+        return msg.get("return")
+
+    def hmp(self, line):
+        return self.run("human-monitor-command", **{"command-line": line})
+
+
+def nudge(sock, out):
+    q = Qmp(sock)
+    state = []
+    for line in ("info registers", "info lapic"):
+        try:
+            state.append("(qemu) %s\n%s" % (line, q.hmp(line)))
+        except OSError as e:
+            state.append("(qemu) %s: %s\n" % (line, e))
+    with open(out, "w") as f:
+        f.write("".join(state))
+    q.run("inject-nmi")
+    q.s.close()
+    rip = [l for s in state for l in s.splitlines() if l.startswith("RIP=")]
+    return rip[0].split()[0] if rip else "RIP unknown"
+
+
+def main():
+    if len(sys.argv) < 5:
+        sys.exit(__doc__.split("\n\n")[0])
+    pid, sock, log, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    silent = float(sys.argv[5]) if len(sys.argv) > 5 else 60
+    most = int(sys.argv[6]) if len(sys.argv) > 6 else 20
+    done = 0
+    since, cpu0, size0 = time.monotonic(), None, None
+    while done < most:
+        time.sleep(5)
+        try:
+            cpu, sz = cpu_seconds(pid), size(log)
+        except (OSError, IndexError, ValueError):
+            return  # QEMU is gone
+        now = time.monotonic()
+        if cpu0 is None or sz != size0 or cpu - cpu0 >= MIN_CPU:
+            since, cpu0, size0 = now, cpu, sz
+            continue
+        if now - since < silent:
+            continue
+        done += 1
+        try:
+            where = nudge(sock, "%s.%d" % (out, done))
+            print("kvm-lab: L1 silent and idle for %.0f s (QEMU used %.2f s of CPU): sent an NMI "
+                  "(%s; state in %s.%d)" % (now - since, cpu - cpu0, where, out, done),
+                  file=sys.stderr, flush=True)
+        except OSError as e:
+            print("kvm-lab: L1 silent and idle for %.0f s; no NMI: QMP %s" % (now - since, e),
+                  file=sys.stderr, flush=True)
+        since, cpu0, size0 = time.monotonic(), None, None
+
+
+if __name__ == "__main__":
+    main()
