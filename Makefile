@@ -222,6 +222,12 @@ $(B)/tests/unit/kvcmd_test: tests/unit/kvcmd_test.c apps/kv/cmd.c apps/kv/db.c a
 	@mkdir -p $(@D); $(TEST_CC) -o $@ $(filter %.c,$^)
 test: $(B)/tests/unit/kvcmd_test
 
+# timers.c whole against lwIP's headers (the fetched source tree; none of lwIP's code).
+$(B)/tests/unit/timers_test: tests/unit/timers_test.c libc/net/timers.c libc/net/net.h libc/net/lwipopts.h \
+		            | $(LWIP)/src/include/lwip/opt.h
+	@mkdir -p $(@D); $(TEST_CC) -I$(LWIP)/src/include -Ilibc/net -I. -o $@ tests/unit/timers_test.c libc/net/timers.c
+test: $(B)/tests/unit/timers_test
+
 $(B)/tests/unit/twsyn_test: tests/unit/twsyn_test.c libc/net/twsyn.c libc/net/timewait.h
 	@mkdir -p $(@D); $(TEST_CC) -Ilibc/net -o $@ tests/unit/twsyn_test.c libc/net/twsyn.c
 test: $(B)/tests/unit/twsyn_test
