@@ -72,7 +72,7 @@ def nudge(sock, out):
         f.write("".join(state))
     q.run("inject-nmi")
     q.s.close()
-    rip = [l for s in state for l in s.splitlines() if l.startswith("RIP=")]
+    rip = [l for s in state for l in s.splitlines() if l.startswith(("RIP=", "EIP="))]
     return rip[0].split()[0] if rip else "RIP unknown"
 
 
