@@ -66,6 +66,9 @@ fail() {
 	[ $cmd = round ] && echo "$b FAIL $c $r $(echo "$1" | tr '\n' ' ' | cut -c1-120)" | tee -a $D/runs
 	[ $cmd = strace ] && kill -INT $st && wait $st
 }
+# L1's CPU (busy and idle ticks), context switches and interrupts so far (/proc/stat)
+cpustat() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; i = $5 + $6 } /^ctxt/ { c = $2 } /^intr/ { n = $2 }
+	END { print b, i, c, n }' /proc/stat; }
 kdelta() { echo "$1 $2" | awk '{ n = NF / 2; for (i = 1; i <= n; i++) printf " %d", $(n + i) - $i }'; }
 
 case $cmd in
@@ -170,7 +173,7 @@ round | strace | profile)
 		fi
 		# profile: the client under perf record -a, which sees every process of L1
 		pre="" && [ $cmd = profile ] && pre="sh tests/kvm-lab/profile.sh record $D/$b.$c.perf"
-		k0=$(kvm $pid)
+		k0=$(kvm $pid) s0=$(cpustat)
 		case $b in
 		echo) o=$(timeout 100 $pre $T/echoflood $h $(port $c) $size 2>&1) || { fail "$o"; continue; }
 			v=$(echo "$o" | sed -n 's/.*(\([0-9.]*\) MiB\/s).*/\1/p') p99=- u=$(awk -v b=$size 'BEGIN { print b / 1048576 }') ;;
@@ -190,6 +193,11 @@ round | strace | profile)
 			u=$((2 * size)) ;;
 		esac
 		k1=$(kvm $pid)
+		# whether L1's one CPU was busy throughout, and its switches and interrupts per unit
+		[ $cmd = strace ] || echo "$s0 $(cpustat)" | awk -v w="$b $c $r" -v u="${u:-0}" '{ b = $5 - $1; i = $6 - $2
+			printf "cpu %s: busy %.0f%%, %.1f context switches, %.1f interrupts per unit\n", w,
+				100 * b / (b + i + (b + i == 0)), ($7 - $3) / (u + (u == 0)), ($8 - $4) / (u + (u == 0)) }' |
+			tee -a $D/cpu
 		if [ $cmd = profile ]; then
 			# the guest's symbols, made by bench-lab from its ELF (none for a process)
 			sy="" && case $c in spore-kvm) sy=build/apps/$(app $b).elf.syms ;;

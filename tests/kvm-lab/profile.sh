@@ -5,7 +5,8 @@
 # echo goes"). Trusts perf's output and the symbol file; reads nothing of the guest.
 #   profile.sh record DATA CLIENT...        perf record -a -g of cpu-clock while CLIENT runs
 #   profile.sh report DATA UNITS PID [SYMS] the split per unit, in ms of L1's CPU
-# TCG has no PMU: cpu-clock (an hrtimer) samples every PERIOD ns (PROFILE_PERIOD, 0.5 ms).
+# TCG has no PMU: cpu-clock (an hrtimer) samples every PERIOD ns (PROFILE_PERIOD, 4 ms: at
+# 0.5 ms perf slowed the Linux process's echo by a third, spore-kvm's not at all).
 # A sample taken while L1 ran an L2 guest (KVM's perf callbacks after a #VMEXIT(INTR))
 # carries the guest's RIP: spore's guests are identity-mapped, so SYMS ("ADDR NAME", sorted,
 # from nm -n of the guest's ELF) names it. Host samples are charged by who ran (PID: the
@@ -13,7 +14,7 @@
 # L1's kernel, by the nearest frame of the call chain that names a part (tap, TCP/IP, ...).
 # Output, per unit: "part WHO|WHAT|MS|PCT", then "fn WHO NAME MS" (the top functions).
 set -u
-period=${PROFILE_PERIOD:-500000}
+period=${PROFILE_PERIOD:-4000000}
 cmd=${1:-} data=${2:-}
 [ -n "$data" ] && [ $# -ge 3 ] || { echo "usage: profile.sh record DATA CLIENT... | report DATA UNITS PID [SYMS]" >&2; exit 2; }
 shift 2
@@ -84,7 +85,8 @@ report)
 			gname[f] += c; gall += c
 		}
 		if (gall) { cnt["guest|guest"] = gall; all += gall }
-		printf "samples %d (%d guest), %.3f ms of L1 CPU per unit (%s units, one sample %s ms)\n", all, gall, all * ms / units, units, ms
+		printf "samples %d (%d guest), %.3f ms of L1 CPU per unit (%s units, one sample %s ms: %.2f s)\n",
+			all, gall, all * ms / units, units, ms, all * ms / 1000
 		for (k in cnt) { split(k, p, "|"); printf "part %s|%s|%.3f|%.1f\n", p[1], p[2], cnt[k] * ms / units, 100 * cnt[k] / all | "sort -t\\| -k3,3 -rn" }
 		close("sort -t\\| -k3,3 -rn")
 		for (k in gname) printf "fn guest %s %.3f\n", k, gname[k] * ms / units | "sort -k4,4 -rn | head -20"
