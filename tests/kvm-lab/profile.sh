@@ -41,7 +41,9 @@ report)
 		    f ~ /^(irqfd_|ioeventfd_|vmx_|nested_svm)/) return "KVM/SVM"
 		if (f ~ /^(tun_|tap_)/) return "tap"
 		if (f ~ /^(eventfd_|ep_|do_epoll|__x64_sys_epoll|__x64_sys_eventfd)/) return "epoll/eventfd"
-		if (f ~ /^(tcp_|__tcp_|ip_|ipv4_|__ip_|inet_|__inet|sock_|__sock|sk_|__sk_|skb_|__skb|__alloc_skb|kfree_skb|consume_skb|net_rx|__netif|netif_|napi_|__napi|dev_|__dev_|veth_|process_backlog|__sys_sendto|__sys_recvfrom|release_sock|lock_sock|neigh_|dst_|raw_v4|__x64_sys_sendto|__x64_sys_recvfrom|__x64_sys_send|__x64_sys_recv|eth_|csum_|__skb_checksum)/) return "TCP/IP"
+		# generic helpers (skb_*, sock_alloc_send_pskb, copies, page allocation) name no
+		# part: the copy of a tap write into its skb is the tap, that of a recv TCP
+		if (f ~ /^(tcp_|__tcp_|ip_|ipv4_|__ip_|inet_|__inet|net_rx|__netif|netif_|napi_|__napi|dev_|__dev_|veth_|process_backlog|__sys_sendto|__sys_recvfrom|sock_sendmsg|sock_recvmsg|__sock_sendmsg|release_sock|lock_sock|neigh_|raw_v4|__x64_sys_sendto|__x64_sys_recvfrom|__x64_sys_send|__x64_sys_recv)/) return "TCP/IP"
 		if (f ~ /^(__schedule|schedule|finish_task_switch|try_to_wake_up|pick_next|enqueue_|dequeue_|update_curr|update_load|__switch_to|switch_mm|ttwu_|wake_up_q|__wake_up|psi_|set_next_entity|put_prev|check_preempt|resched|select_task_rq|prepare_task_switch|context_switch|reweight_|sched_|hrtimer_wakeup)/) return "scheduler"
 		if (f ~ /^(do_idle|cpuidle|default_idle|native_safe_halt|arch_cpu_idle|cpu_startup_entry)/) return "idle"
 		if (f ~ /^(do_sys_poll|__x64_sys_poll|__x64_sys_ppoll|do_poll|do_select|core_sys_select)/) return "poll"
