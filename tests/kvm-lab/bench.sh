@@ -10,6 +10,7 @@
 #   bench.sh up BLOCK                    starts every contender's server for BLOCK
 #   bench.sh round BLOCK R [SIZE]        one interleaved round (order rotated by R)
 #   bench.sh strace BLOCK [SIZE]         one extra, untimed run per contender under strace -c
+#   bench.sh profile BLOCK [SIZE]        one extra run per contender under perf (profile.sh)
 #   bench.sh down BLOCK                  stops them; spore-kvm's --stats
 # BLOCK: echo (throughput, SIZE bytes), rtt (SIZE 1-byte round trips), httpd (wrk
 # -c16 for SIZE s), kv (redis-benchmark SET and GET, SIZE requests each).
@@ -65,6 +66,9 @@ fail() {
 	[ $cmd = round ] && echo "$b FAIL $c $r $(echo "$1" | tr '\n' ' ' | cut -c1-120)" | tee -a $D/runs
 	[ $cmd = strace ] && kill -INT $st && wait $st
 }
+# L1's CPU (busy and idle ticks), context switches and interrupts so far (/proc/stat)
+cpustat() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; i = $5 + $6 } /^ctxt/ { c = $2 } /^intr/ { n = $2 }
+	END { print b, i, c, n }' /proc/stat; }
 kdelta() { echo "$1 $2" | awk '{ n = NF / 2; for (i = 1; i <= n; i++) printf " %d", $(n + i) - $i }'; }
 
 case $cmd in
@@ -142,13 +146,13 @@ up)
 	done
 	: > $D/$b.up
 	;;
-round | strace)
+round | strace | profile)
 	b=$1 r=${2:-0} size=${3:-}
 	# after an L1 hang, run.sh goes on from the hung command in a fresh boot: set up
 	# what that boot lacks
 	[ -f $D/setup.done ] || $0 setup || exit 2
 	[ -f $D/$b.up ] || $0 up $b || exit 2
-	[ $cmd = strace ] && size=${2:-}
+	[ $cmd = round ] || size=${2:-}
 	set -- $(contenders)
 	n=$#
 	[ $cmd = round ] && for i in $(seq $((r % n))); do set -- "$@" $1 && shift; done
@@ -167,24 +171,43 @@ round | strace)
 			st=$!
 			sleep 1
 		fi
-		k0=$(kvm $pid)
+		# profile: the client under perf record -a, which sees every process of L1
+		pre="" && [ $cmd = profile ] && pre="sh tests/kvm-lab/profile.sh record $D/$b.$c.perf"
+		k0=$(kvm $pid) s0=$(cpustat)
 		case $b in
-		echo) o=$(timeout 100 $T/echoflood $h $(port $c) $size 2>&1) || { fail "$o"; continue; }
+		echo) o=$(timeout 100 $pre $T/echoflood $h $(port $c) $size 2>&1) || { fail "$o"; continue; }
 			v=$(echo "$o" | sed -n 's/.*(\([0-9.]*\) MiB\/s).*/\1/p') p99=- u=$(awk -v b=$size 'BEGIN { print b / 1048576 }') ;;
-		rtt) o=$(timeout 100 $T/rtt $h $(port $c) $size 2>&1) || { fail "$o"; continue; }
+		rtt) o=$(timeout 100 $pre $T/rtt $h $(port $c) $size 2>&1) || { fail "$o"; continue; }
 			v=$(echo "$o" | sed -n 's/.*median \([0-9]*\) us.*/\1/p')
 			p99=$(echo "$o" | sed -n 's/.*p99 \([0-9]*\) us.*/\1us/p') u=$size ;;
-		httpd) o=$(timeout 100 wrk -t1 -c16 -d${size}s --latency http://$h:80/index.html 2>&1)
+		httpd) [ $cmd = profile ] && { echo "profile: echo and rtt only"; continue; }
+			o=$(timeout 100 wrk -t1 -c16 -d${size}s --latency http://$h:80/index.html 2>&1)
 			v=$(echo "$o" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
 			p99=$(echo "$o" | awk '$1 == "99%" { print $2 }')
 			u=$(echo "$o" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p') ;;
-		kv) o=$(timeout 100 build/redis/lab/redis-benchmark -h $h -p 6379 -c 16 -n $size -t set,get --csv 2>&1)
+		kv) [ $cmd = profile ] && { echo "profile: echo and rtt only"; continue; }
+			o=$(timeout 100 build/redis/lab/redis-benchmark -h $h -p 6379 -c 16 -n $size -t set,get --csv 2>&1)
 			# "SET","rps","avg","min","p50","p95","p99","max" -> rows below; one kvm: delta for both
 			v=$(echo "$o" | tr -d '"' | awk -F, '$1 == "SET" || $1 == "GET" { printf "%s ", $2 }')
 			p99=$(echo "$o" | tr -d '"' | awk -F, '$1 == "SET" || $1 == "GET" { printf "%sms ", $7 }')
 			u=$((2 * size)) ;;
 		esac
 		k1=$(kvm $pid)
+		# whether L1's one CPU was busy throughout, and its switches and interrupts per unit
+		[ $cmd = strace ] || echo "$s0 $(cpustat)" | awk -v w="$b $c $r" -v u="${u:-0}" '{ b = $5 - $1; i = $6 - $2
+			printf "cpu %s: busy %.0f%%, %.1f context switches, %.1f interrupts per unit\n", w,
+				100 * b / (b + i + (b + i == 0)), ($7 - $3) / (u + (u == 0)), ($8 - $4) / (u + (u == 0)) }' |
+			tee -a $D/cpu
+		if [ $cmd = profile ]; then
+			# the guest's symbols, made by bench-lab from its ELF (none for a process)
+			sy="" && case $c in spore-kvm) sy=build/apps/$(app $b).elf.syms ;;
+				spore-*) sy=$V/${c#spore-}/apps/$(app $b).elf.syms ;; esac
+			echo "profile $b $c: $o"
+			echo "profile $b $c units $u" >> $D/profile # for down's count per unit
+			sh tests/kvm-lab/profile.sh report $D/$b.$c.perf $u $pid $sy | sed "s/^/profile $b $c /"
+			rm -f $D/$b.$c.perf*
+			continue
+		fi
 		if [ $cmd = strace ]; then
 			kill -INT $st; wait $st
 			calls=$(awk '$NF == "total" { print $4 }' $D/$b.$c.strace)
@@ -216,9 +239,10 @@ down)
 	grep "^spore-kvm:\|^spore:" $D/$b.spore-kvm.log
 	for x in $(variants); do sed -n "s/^spore-kvm:/spore-$x:/p; s/^spore:/spore-$x guest:/p" $D/$b.spore-$x.log; done
 	# exits to the monitor over the block (every round and the strace run, in this boot),
-	# less the boot's; the units of work those runs did
+	# less the boot's; the units of work those runs did (the profile's too)
 	u=$(awk -v b=$b '$1 == b && $3 == "spore-kvm" && $2 != "GET" && $2 != "FAIL" && $8 == "kvm:" { u += $7 }
-		$1 == "strace" && $2 == b && $3 == "spore-kvm" { u += $5 } END { print u + 0 }' $D/runs $D/strace 2> /dev/null)
+		($1 == "strace" || $1 == "profile") && $2 == b && $3 == "spore-kvm" { u += $5 } END { print u + 0 }' \
+		$D/runs $(ls $D/strace $D/profile 2> /dev/null))
 	awk -v b=$b -v u=$u '/^spore-kvm: exits: / { sub(":", "", $3); e[FILENAME] = $3; io[FILENAME] = $5; m[FILENAME] = $7;
 		h[FILENAME] = $9; sub(",", "", io[FILENAME]); sub(",", "", m[FILENAME]); sub(",", "", h[FILENAME]) }
 		/^spore-kvm: virtio: / { k[FILENAME] = $3; irq[FILENAME] = $5; w[FILENAME] = $7 }
@@ -226,5 +250,5 @@ down)
 			printf "monitor %s exits %d io %d mmio %d hlt %d virtio-irqs %d kicks %d wakeups %d units %s\n", b,
 				e[f] - e[g], io[f] - io[g], m[f] - m[g], h[f] - h[g], irq[f] - irq[g], k[f] - k[g], w[f] - w[g], u }' $D/$b.spore-kvm.log $D/$b.base.log | tee -a $D/monitor
 	;;
-*) echo "usage: bench.sh setup|up|round|strace|down ..." >&2; exit 2 ;;
+*) echo "usage: bench.sh setup|up|round|strace|profile|down ..." >&2; exit 2 ;;
 esac
