@@ -6,10 +6,14 @@ never wakes: its QEMU then sits in ppoll with no timer due for hours and uses no
 CPU (docs/density.md, run L3). This watches the QEMU process: when its console
 log has not grown and it has used less than MIN_CPU seconds of CPU for SILENT
 seconds, it records the vCPU's state through QEMU's QMP socket ("info
-registers", "info lapic") into OUT.N and injects an NMI, which makes L1 leave
-its idle loop and look at its timers again; then one line on stderr. At most
-MAX nudges a boot, each after a fresh silent period. A healthy L1 that is only
-idle is unharmed by an NMI (it logs "NMI received for unknown reason").
+registers", "info lapic") into OUT.N and presses a key (shift) on L1's PS/2
+keyboard; then one line on stderr. At most MAX nudges a boot, each after a fresh
+silent period. Why a key: in the hangs seen, L1's local APIC held its timer's
+interrupt in IRR, deliverable (PPR 0x10, IF set), while the halted vCPU was
+never told (QEMU 7.2's TCG with nested SVM loses the request now and then). An
+NMI woke L1's idle loop but not the interrupt; the keyboard's interrupt reaches
+the APIC through the I/O APIC, which makes QEMU look at IRR again, and L1 ran
+on. A healthy L1 that is only idle ignores a shift key.
   nudge.py QEMU_PID QMP_SOCKET CONSOLE_LOG OUT [SILENT=60] [MAX=20]
 Trusts: QEMU's QMP (the socket is the run's own)."""
 import json, os, socket, sys, time
@@ -70,8 +74,10 @@ def nudge(sock, out):
             state.append("(qemu) %s: %s\n" % (line, e))
     with open(out, "w") as f:
         f.write("".join(state))
-    q.run("inject-nmi")
+    said = q.hmp("sendkey shift")  # HMP answers an error in words, success with nothing
     q.s.close()
+    if said.strip():
+        raise OSError("sendkey: " + said.strip())
     rip = [l for s in state for l in s.splitlines() if l.startswith(("RIP=", "EIP="))]
     return rip[0].split()[0] if rip else "RIP unknown"
 
@@ -99,11 +105,11 @@ def main():
         done += 1
         try:
             where = nudge(sock, "%s.%d" % (out, done))
-            print("kvm-lab: L1 silent and idle for %.0f s (QEMU used %.2f s of CPU): sent an NMI "
+            print("kvm-lab: L1 silent and idle for %.0f s (QEMU used %.2f s of CPU): pressed a key "
                   "(%s; state in %s.%d)" % (now - since, cpu - cpu0, where, out, done),
                   file=sys.stderr, flush=True)
         except OSError as e:
-            print("kvm-lab: L1 silent and idle for %.0f s; no NMI: QMP %s" % (now - since, e),
+            print("kvm-lab: L1 silent and idle for %.0f s; no key pressed: QMP %s" % (now - since, e),
                   file=sys.stderr, flush=True)
         since, cpu0, size0 = time.monotonic(), None, None
 

@@ -92,7 +92,7 @@ boot() {
 	cp "$1" $work/root/lab/batch
 	(cd $work/root && find . | ../../root/bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 > $work/initrd.gz
 	local t0; t0=$(date +%s)
-	# The watchdog (nudge.py) wakes an L1 that went idle for good with an NMI,
+	# The watchdog (nudge.py) wakes an L1 that went idle for good with a key press,
 	# through QEMU's QMP socket, and keeps the vCPU's state of each nudge.
 	rm -f $out/hang$boots.*
 	timeout -k 5 "$tmo" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m "$mem" -smp 1 -nic none \
