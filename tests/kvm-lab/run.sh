@@ -106,7 +106,7 @@ boot() {
 		sleep 0.2
 	done
 	[ -n "$q" ] && { python3 tests/kvm-lab/nudge.py $q $work/qmp $out/console$boots.log \
-		$out/hang$boots ${LAB_NUDGE_SECONDS:-60} & wpid=$!; }
+		$out/hang$boots ${LAB_NUDGE_SECONDS:-20} & wpid=$!; }
 	wait $qpid
 	local rc=$?
 	[ -n "$wpid" ] && kill $wpid 2> /dev/null && wait $wpid 2> /dev/null
