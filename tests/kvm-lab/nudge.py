@@ -15,8 +15,8 @@ NMI woke L1's idle loop but not the interrupt; the keyboard's interrupt reaches
 the APIC through the I/O APIC, which makes QEMU look at IRR again, and L1 ran
 on. A healthy L1 that is only idle ignores a shift key.
   nudge.py QEMU_PID QMP_SOCKET CONSOLE_LOG OUT [SILENT=60] [MAX=20]
-(run.sh passes SILENT=20: a hang also stalls L1's clocks' view of the
-command it was running, so the sooner the better.)
+(run.sh passes SILENT=20: L1's clock runs on through a hang, so the command
+it was running nears its timeout: the sooner the better.)
 Trusts: QEMU's QMP (the socket is the run's own)."""
 import json, os, socket, sys, time
 
