@@ -4,7 +4,8 @@
 # stopped (-S: no CPU used, nothing on its console), on this host, no lab needed:
 # no nudge while the console still grows; then, once silent, the vCPU's state
 # kept and a key pressed through QMP, one line saying so (that the key's interrupt
-# wakes a stuck L1 was seen in the lab: docs/boot.md). Prints ok/FAIL lines.
+# wakes a stuck L1 was seen in the lab: docs/boot.md); with JIT_EVERY, samples
+# of "info jit" in OUT.jit. Prints ok/FAIL lines.
 set -u
 cd "$(dirname "$0")/../.."
 command -v qemu-system-x86_64 > /dev/null || { echo "skip nudge: no qemu-system-x86_64"; exit 0; }
@@ -29,4 +30,15 @@ elif ! grep -q "^EIP=" $d/hang.1 || ! grep -q "^(qemu) info lapic" $d/hang.1; th
 	echo "FAIL nudge_keeps_state: $(head -3 $d/hang.1)"
 else
 	echo "ok nudge_presses_key"
+fi
+# JIT_EVERY: a line of the emulator's counters every 5 s (seconds, QEMU's CPU
+# seconds, translated bytes, TBs, flushes, invalidations, full TLB flushes).
+python3 tests/kvm-lab/nudge.py $q $d/qmp $d/console $d/quiet 1000 1 5 2> $d/jit.err &
+w=$!
+sleep 12
+kill $w 2> /dev/null; wait $w 2> /dev/null
+if [ "$(grep -cE '^[0-9]+ [0-9.]+( [0-9]+){5}$' $d/quiet.jit 2> /dev/null)" -ge 1 ]; then
+	echo "ok nudge_samples_jit"
+else
+	echo "FAIL nudge_samples_jit: $(head -2 $d/quiet.jit 2> /dev/null) $(head -2 $d/jit.err)"
 fi

@@ -14,7 +14,11 @@ never told (QEMU 7.2's TCG with nested SVM loses the request now and then). An
 NMI woke L1's idle loop but not the interrupt; the keyboard's interrupt reaches
 the APIC through the I/O APIC, which makes QEMU look at IRR again, and L1 ran
 on. A healthy L1 that is only idle ignores a shift key.
-  nudge.py QEMU_PID QMP_SOCKET CONSOLE_LOG OUT [SILENT=60] [MAX=20]
+With JIT_EVERY > 0 it also appends, every JIT_EVERY seconds, one line of the
+emulator's own counters to OUT.jit (seconds since start, QEMU's CPU seconds,
+then "info jit": translated bytes, TBs, TB flushes, TB invalidations, full TLB
+flushes), which tell the emulator's costs from L1's (docs/density.md).
+  nudge.py QEMU_PID QMP_SOCKET CONSOLE_LOG OUT [SILENT=60] [MAX=20] [JIT_EVERY=0]
 (run.sh passes SILENT=20: L1's clock runs on through a hang, so the command
 it was running nears its timeout: the sooner the better.)
 Trusts: QEMU's QMP (the socket is the run's own)."""
@@ -84,14 +88,34 @@ def nudge(sock, out):
     return rip[0].split()[0] if rip else "RIP unknown"
 
 
+JIT_KEYS = ("gen code size", "TB count", "TB flush count", "TB invalidate count", "TLB full flushes")
+
+
+def jit_line(sock, t, cpu):
+    """One sample of "info jit" as "t cpu code tbs flushes invalidations tlb_full"."""
+    q = Qmp(sock)
+    try:
+        text = q.hmp("info jit")
+    finally:
+        q.s.close()
+    got = {}
+    for line in text.splitlines():
+        for k in JIT_KEYS:
+            if line.startswith(k + " "):
+                got[k] = line[len(k):].split()[0].split("/")[0]
+    return "%.0f %.2f %s\n" % (t, cpu, " ".join(got.get(k, "-") for k in JIT_KEYS))
+
+
 def main():
     if len(sys.argv) < 5:
         sys.exit(__doc__.split("\n\n")[0])
     pid, sock, log, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
     silent = float(sys.argv[5]) if len(sys.argv) > 5 else 60
     most = int(sys.argv[6]) if len(sys.argv) > 6 else 20
+    jit_every = float(sys.argv[7]) if len(sys.argv) > 7 else 0
     done = 0
-    since, cpu0, size0 = time.monotonic(), None, None
+    start = since = jit_at = time.monotonic()
+    cpu0 = size0 = None
     while done < most:
         time.sleep(5)
         try:
@@ -99,6 +123,14 @@ def main():
         except (OSError, IndexError, ValueError):
             return  # QEMU is gone
         now = time.monotonic()
+        if jit_every > 0 and now - jit_at >= jit_every:
+            jit_at = now
+            try:
+                line = jit_line(sock, now - start, cpu)
+                with open(out + ".jit", "a") as f:
+                    f.write(line)
+            except OSError:
+                pass  # QMP busy or gone: the next sample
         if cpu0 is None or sz != size0 or cpu - cpu0 >= MIN_CPU:
             since, cpu0, size0 = now, cpu, sz
             continue

@@ -21,6 +21,10 @@
 # -c: the time each command may take in L1 (default 120 s: init's LAB_CMD_TIMEOUT,
 # passed on L1's kernel command line). -m: L1's memory (QEMU's -m, default 1024
 # MiB; QEMU allocates it as L1 touches it).
+# Environment: LAB_NUDGE_SECONDS (the watchdog's silence, default 20),
+# LAB_JIT_EVERY (seconds between samples of QEMU's "info jit" into
+# DIR/hangN.jit; default 0, none), LAB_TB_SIZE (MiB of TCG's translation
+# buffer, QEMU's -accel tcg,tb-size; default QEMU's 1024, at most 2048).
 # No lab here: "skip kvm-lab: why", exit 0.
 set -u
 cd "$(dirname "$0")/../.."
@@ -35,6 +39,8 @@ done
 shift $((OPTIND - 1))
 [ $# -ge 1 ] || { echo "usage: run.sh [-o DIR] [-n] [-q] [-g] [-x PROG]... [-b PATH]... [-t SECONDS] [-c SECONDS] [-m MEM] BATCH [FILE...]" >&2; exit 2; }
 case $cmdtmo in *[!0-9]*|"") echo "run.sh: -c takes whole seconds" >&2; exit 2 ;; esac
+case ${LAB_TB_SIZE:-1} in *[!0-9]*) echo "run.sh: LAB_TB_SIZE takes MiB, not '$LAB_TB_SIZE'" >&2; exit 2 ;; esac
+case ${LAB_JIT_EVERY:-0} in *[!0-9]*) echo "run.sh: LAB_JIT_EVERY takes whole seconds" >&2; exit 2 ;; esac
 batch=$1; shift
 msg=$(tests/kvm-lab/build.sh); case $? in 0) ;; 3) echo "$msg"; exit 0 ;; *) echo "$msg"; exit 1 ;; esac
 
@@ -95,7 +101,7 @@ boot() {
 	# The watchdog (nudge.py) wakes an L1 that went idle for good with a key press,
 	# through QEMU's QMP socket, and keeps the vCPU's state of each nudge.
 	rm -f $out/hang$boots.*
-	timeout -k 5 "$tmo" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m "$mem" -smp 1 -nic none \
+	timeout -k 5 "$tmo" qemu-system-x86_64 -machine q35 -accel tcg${LAB_TB_SIZE:+,tb-size=$LAB_TB_SIZE} -cpu max -m "$mem" -smp 1 -nic none \
 		-kernel $L/vmlinuz -initrd $work/initrd.gz \
 		-append "console=ttyS0 quiet panic=-1 LAB_CMD_TIMEOUT=$cmdtmo" \
 		-qmp unix:$work/qmp,server=on,wait=off \
@@ -106,7 +112,7 @@ boot() {
 		sleep 0.2
 	done
 	[ -n "$q" ] && { python3 tests/kvm-lab/nudge.py $q $work/qmp $out/console$boots.log \
-		$out/hang$boots ${LAB_NUDGE_SECONDS:-20} & wpid=$!; }
+		$out/hang$boots ${LAB_NUDGE_SECONDS:-20} 20 ${LAB_JIT_EVERY:-0} & wpid=$!; }
 	wait $qpid
 	local rc=$?
 	[ -n "$wpid" ] && kill $wpid 2> /dev/null && wait $wpid 2> /dev/null
