@@ -8,28 +8,52 @@ holds exactly the writes kv acknowledged; it runs until the server goes away.
 "check" reads every key in LOG back (MGET) and wants each value. Values are
 1..700 bytes so that log records straddle disk sectors.
   faultclient.py echo HOST PORT MIB | load HOST PORT LOG | check HOST PORT LOG"""
-import hashlib, os, socket, sys, threading, time
+import hashlib, os, socket, subprocess, sys, threading, time
 
-def echo(s, mib):
-    data, got = os.urandom(int(mib) << 20), bytearray()
+def echo(s, mib, host, port):
+    data, got, sent, err = os.urandom(int(mib) << 20), bytearray(), [0], []
+    last = [time.time()]   # of the last progress either way
     def reader():
-        while len(got) < len(data):
-            b = s.recv(1 << 16)
-            if not b:
-                break
-            got.extend(b)
+        try:
+            while len(got) < len(data):
+                b = s.recv(1 << 16)
+                if not b:
+                    break
+                got.extend(b)
+                last[0] = time.time()
+        except OSError as e:
+            err.append("recv: %r" % e)
     r = threading.Thread(target=reader, daemon=True)
     t0 = time.time()
     r.start()
-    for at in range(0, len(data), 1 << 16):
-        s.sendall(data[at:at + (1 << 16)])
+    try:
+        for at in range(0, len(data), 1 << 16):
+            s.sendall(data[at:at + (1 << 16)])
+            sent[0], last[0] = at + (1 << 16), time.time()
+    except OSError as e:
+        err.append("send: %r" % e)
     r.join(300)
     dt = time.time() - t0
-    if hashlib.sha256(got).digest() != hashlib.sha256(data).digest():
-        print(f"FAIL tcp echo of {mib} MiB: got {len(got)} of {len(data)} bytes", flush=True)
+    if err or hashlib.sha256(got).digest() != hashlib.sha256(data).digest():
+        # What the stall looked like: the host's view of the connection (window,
+        # retransmissions, backoff) and whether the guest still echoes on a new one.
+        print(f"FAIL tcp echo of {mib} MiB: {'; '.join(err) or 'data differs'}; sent {sent[0]}, "
+              f"got {len(got)} of {len(data)} bytes, nothing moved for {time.time() - last[0]:.0f} s, "
+              f"a new connection {probe(host, port)}", flush=True)
+        ss = subprocess.run(["ss", "-tinoem", "dst", host], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True).stdout
+        print("  ss: " + " ".join(ss.split()), flush=True)
         return 1
     print(f"ok tcp echo of {mib} MiB, sha256 equal ({int(mib) / dt:.2f} MiB/s)", flush=True)
     return 0
+
+def probe(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=5) as c:
+            c.sendall(b"ping")
+            return "echoes" if c.recv(16) == b"ping" else "answers wrongly"
+    except OSError as e:
+        return "fails: %r" % e
 
 def value(i):
     h = hashlib.sha256(str(i).encode()).hexdigest()
@@ -95,7 +119,7 @@ if __name__ == "__main__":
         print(f"FAIL {cmd}: connect: {err!r}", flush=True)
         sys.exit(1)
     try:
-        sys.exit({"echo": echo, "load": load, "check": check}[cmd](s, arg))
+        sys.exit(echo(s, arg, host, port) if cmd == "echo" else {"load": load, "check": check}[cmd](s, arg))
     except OSError as e:   # "load": the VM was killed under it, as expected
         print(f"{'' if cmd == 'load' else 'FAIL '}{cmd}: {e!r}", flush=True)
         sys.exit(0 if cmd == "load" else 1)

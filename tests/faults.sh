@@ -51,11 +51,12 @@ boot() {
 out=$log/faults-echo.$host.out; : > $out
 if net to-guest && boot $out build/apps/echo.elf "ip=10.0.0.2/24 offload=0 -- 7"; then
 	t0=$SECONDS
-	r=$(nsx timeout 300 $py tests/faultclient.py echo 10.0.0.2 7 16 2>&1 | tail -1)
+	nsx timeout 300 $py tests/faultclient.py echo 10.0.0.2 7 16 > $log/faults-echo-client.$host.out 2>&1
+	r=$(grep -m1 -E '^(ok|FAIL) ' $log/faults-echo-client.$host.out)
 	unimpair
 	case "$r" in
 	"ok "*) say ok "${r#ok } on $host over a link bad towards the guest ($impaired, $((SECONDS - t0)) s)" ;;
-	*) say FAIL "tcp echo over a bad link on $host: ${r:-timeout} (see $out)" ;;
+	*) say FAIL "tcp echo over a bad link on $host: ${r:-timeout} ($impaired; see $out, $log/faults-echo-client.$host.out)" ;;
 	esac
 else say FAIL "echo over a bad link on $host: did not start (see $out, $dir/impair.out)"; fi
 
