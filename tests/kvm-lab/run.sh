@@ -24,7 +24,8 @@
 # Environment: LAB_NUDGE_SECONDS (the watchdog's silence, default 20),
 # LAB_JIT_EVERY (seconds between samples of QEMU's "info jit" into
 # DIR/hangN.jit; default 0, none), LAB_TB_SIZE (MiB of TCG's translation
-# buffer, QEMU's -accel tcg,tb-size; default QEMU's 1024, at most 2048).
+# buffer, QEMU's -accel tcg,tb-size; default QEMU's 1024, at most 2048),
+# LAB_APPEND (more words for L1's kernel command line, e.g. norandmaps).
 # No lab here: "skip kvm-lab: why", exit 0.
 set -u
 cd "$(dirname "$0")/../.."
@@ -103,7 +104,7 @@ boot() {
 	rm -f $out/hang$boots.*
 	timeout -k 5 "$tmo" qemu-system-x86_64 -machine q35 -accel tcg${LAB_TB_SIZE:+,tb-size=$LAB_TB_SIZE} -cpu max -m "$mem" -smp 1 -nic none \
 		-kernel $L/vmlinuz -initrd $work/initrd.gz \
-		-append "console=ttyS0 quiet panic=-1 LAB_CMD_TIMEOUT=$cmdtmo" \
+		-append "console=ttyS0 quiet panic=-1 ${LAB_APPEND:+$LAB_APPEND }LAB_CMD_TIMEOUT=$cmdtmo" \
 		-qmp unix:$work/qmp,server=on,wait=off \
 		-nographic -no-reboot < /dev/null > $out/console$boots.log 2>&1 &
 	local qpid=$! wpid="" q=""
