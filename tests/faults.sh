@@ -4,7 +4,8 @@
 # 1. a bad link (tests/impair.py: 5% loss, 25% reordered, 1% duplicated, 20 ms
 #    +- 10 ms; this host's kernel has no netem): a 16 MiB TCP echo (link faulty
 #    towards the guest, as netem on the tap would be) and a 2 MiB httpd download
-#    (faulty both ways) stay byte-exact, each within a time bound;
+#    (faulty both ways) stay byte-exact, each within a time bound (a failed echo
+#    keeps the frames the guest saw, tests/impair.py's pcap);
 # 2. kv logging to a disk (-f /dev/vda) under a write load, its VM killed with
 #    SIGKILL at random points: after each restart on the same disk, every write
 #    the client saw acknowledged is there with its value (tests/faultclient.py).
@@ -32,7 +33,7 @@ net() {
 	[ $# = 0 ] && { lib_tap tap0 10.0.0.1/24; return; }
 	lib_tap tap0 && lib_tap tap1 10.0.0.1/24 || return 1
 	: > "$dir/impair.out"
-	lib_spawn "$dir/impair.out" ip netns exec $ns timeout 900 $py tests/impair.py tap0 tap1 $seed $1
+	lib_spawn "$dir/impair.out" ip netns exec $ns timeout 900 $py tests/impair.py tap0 tap1 $seed $1 "$dir/impair.pcap"
 	impair=$lib_pid
 	LIB_WAIT=50 lib_wait "$dir/impair.out" "impair: ready"
 }
@@ -56,7 +57,8 @@ if net to-guest && boot $out build/apps/echo.elf "ip=10.0.0.2/24 offload=0 -- 7"
 	unimpair
 	case "$r" in
 	"ok "*) say ok "${r#ok } on $host over a link bad towards the guest ($impaired, $((SECONDS - t0)) s)" ;;
-	*) say FAIL "tcp echo over a bad link on $host: ${r:-timeout} ($impaired; see $out, $log/faults-echo-client.$host.out)" ;;
+	*) cp "$dir/impair.pcap" $log/faults-echo.$host.pcap
+	   say FAIL "tcp echo over a bad link on $host: ${r:-timeout} ($impaired; see $out, $log/faults-echo-client.$host.out, the guest's frames in $log/faults-echo.$host.pcap)" ;;
 	esac
 else say FAIL "echo over a bad link on $host: did not start (see $out, $dir/impair.out)"; fi
 
