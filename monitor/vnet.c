@@ -91,8 +91,9 @@ static int has(const struct vdev *d, unsigned feature)
 
 /* The tap hands the guest only what it negotiated: partial checksums with
  * GUEST_CSUM. Set once the device is live (and again after a reset that changed
- * it). A tap that refuses keeps handing out whole checksums, which is still right. */
-static void tap_offload(const struct vdev *d)
+ * it; with --vhost at DRIVER_OK, vhost.c). A tap that refuses keeps handing out whole checksums,
+ * which is still right. */
+void vnet_offload(const struct vdev *d)
 {
 	unsigned want = has(d, VIRTIO_NET_F_GUEST_CSUM) ? TUN_F_CSUM : 0;
 	if (want && has(d, VIRTIO_NET_F_GUEST_TSO4))
@@ -443,7 +444,7 @@ void vnet_serve(struct vdev *d, int tap_event)
 		n.tap_ready = 1;
 	if (!d->live)
 		return; /* frames wait in the tap until DRIVER_OK */
-	tap_offload(d);
+	vnet_offload(d);
 	int irq = 0;
 	if (tx(d))
 		irq |= vq_need_irq(&d->q[1]);
