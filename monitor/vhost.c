@@ -6,12 +6,17 @@
  * DRIVER_OK, hands the kernel the rings vq_setup() checked against guest RAM; it no
  * longer sees frames. Trusts the kernel's tap with the guest's virtio-net headers
  * (vnet.c rebuilds them on the I/O thread's path; here tun's own checks apply). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/vhost.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hypercall.h"
@@ -36,6 +41,43 @@ static int fail(const char *what)
 	return -1;
 }
 
+/* SCHED_BATCH for the kernel's worker, as iothread.c gives the I/O thread (the why is
+ * there): woken by a kick, it then does not preempt the vCPU that kicked, which runs
+ * on to its halt, and the worker serves a batch, not a frame. The worker is named
+ * vhost-TID after the thread that set the owner (this one): a thread of ours on
+ * kernels from 6.4, a kthread before. Not found or refused (no CAP_SYS_NICE for a
+ * kthread): the kernel's default, with one line. */
+static void worker_batch(void)
+{
+	static const char *const where[] = { "/proc/self/task", "/proc" };
+	char want[32], comm[32], path[300];
+	struct sched_param sp = { 0 };
+
+	snprintf(want, sizeof(want), "vhost-%d\n", (int)syscall(SYS_gettid));
+	for (unsigned i = 0; i < 2; i++) {
+		DIR *dir = opendir(where[i]);
+		struct dirent *e;
+		while (dir && (e = readdir(dir))) {
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/comm", where[i], e->d_name);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			ssize_t k = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
+			if (fd >= 0)
+				close(fd);
+			if (k <= 0 || (comm[k] = 0, strcmp(comm, want) != 0))
+				continue;
+			if (sched_setscheduler(atoi(e->d_name), SCHED_BATCH, &sp) < 0)
+				fail("SCHED_BATCH for the vhost worker (it keeps the default)");
+			closedir(dir);
+			return;
+		}
+		if (dir)
+			closedir(dir);
+	}
+	msg("spore-kvm: --vhost: no vhost worker thread found (it keeps the default policy)\n");
+}
+
 /* Start-up, before the device is offered: /dev/vhost-net, its owner (this process:
  * the worker then works in our address space), what it serves. -1 after a message. */
 int vhost_open(struct vm *vm)
@@ -49,6 +91,7 @@ int vhost_open(struct vm *vm)
 	}
 	if (ioctl(h.fd, VHOST_SET_OWNER) < 0)
 		return fail("VHOST_SET_OWNER");
+	worker_batch(); /* the owner made it */
 	if (ioctl(h.fd, VHOST_GET_FEATURES, &h.features) < 0)
 		return fail("VHOST_GET_FEATURES");
 	if (!(h.features & 1ull << VIRTIO_F_VERSION_1)) {
