@@ -183,9 +183,9 @@ $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virt
 	@mkdir -p $(@D); $(TEST_CC) -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c drivers/netcsum.c drivers/netcoal.c
 $(B)/tests/unit/vq_test: tests/unit/vq_test.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c \
-		       monitor/monitor.h drivers/virtio_reg.h
+		       monitor/vhost.c monitor/monitor.h drivers/virtio_reg.h
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/unit/vq_test.c monitor/vq.c \
-	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c
+	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c monitor/vhost.c
 $(B)/tests/unit/pci_test: tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c drivers/virtio.h kernel/kernel.h
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c
@@ -289,10 +289,10 @@ fuzz-vq: $(B)/fuzz/vq_fuzz
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/vq-corpus 2>&1 | tail -3
 # The monitor's virtio devices (registers, net, blk) driven by a hostile guest.
 $(B)/fuzz/vdev_fuzz: tests/fuzz/vdev_fuzz.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/vblk.c \
-		     monitor/guestmem.c monitor/monitor.h drivers/virtio_reg.h | $(B)/.deps
+		     monitor/guestmem.c monitor/vhost.c monitor/monitor.h drivers/virtio_reg.h | $(B)/.deps
 	@mkdir -p $(@D)
 	@$(FUZZ_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/vdev_fuzz.c monitor/vq.c \
-	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c
+	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c monitor/vhost.c
 fuzz-vdev: $(B)/fuzz/vdev_fuzz
 	@mkdir -p $(B)/fuzz/vdev-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/vdev-corpus 2>&1 | tail -3
