@@ -315,6 +315,11 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 $(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer $(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget $(B)/tests/kvm-lab/rtt: $(B)/tests/kvm-lab/%: tests/kvm-lab/%.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
 $(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget: tests/kvm-lab/connect20.h
+# --vhost's device from a fake guest against the real vhost-net (tests/kvm-lab/vhost.sh reset).
+$(B)/tests/kvm-lab/vhostreset: tests/kvm-lab/vhostreset.c monitor/vhost.c monitor/vmmio.c monitor/vq.c \
+		monitor/vnet.c monitor/guestmem.c monitor/monitor.h
+	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -D_GNU_SOURCE \
+	    -Ikernel -Imonitor -Idrivers -o $@ $(filter %.c,$^) -lpthread
 # bench/launch.c, static, for tests/kvm-lab/launch.sh.
 $(B)/tests/kvm-lab/launch: bench/launch.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
@@ -342,6 +347,7 @@ serverless-lab: $(B)/spore-kvm $(B)/apps/httpd.elf $(B)/tests/kvm-lab/firstanswe
 	@cat $(B)/serverless-lab/serverless.out $(B)/serverless-lab/serverless-fn.out $(B)/serverless-lab/serverless-mem.out
 # What the lab batch of tests/run-tests copies into L1 besides the images.
 LABDEPS := $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/launch \
+	$(B)/tests/kvm-lab/vhostreset \
 	$(B)/bench/kvm-floor $(B)/spore-fn $(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget lua redis linux
 test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(LABDEPS)
 	@tests/run-tests lab

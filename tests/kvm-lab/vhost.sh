@@ -6,6 +6,8 @@
 # fetches them). Each case bounded; the tap made and deleted here.
 #   tests/kvm-lab/vhost.sh refused   no /dev/vhost-net (module out): one line, 249
 #   tests/kvm-lab/vhost.sh echo      a line echoed; --stats names the data path
+#   tests/kvm-lab/vhost.sh reset     build/tests/kvm-lab/vhostreset: a fake guest's device
+#                                    up, reset, up again, a ring outside RAM refused
 #   tests/kvm-lab/vhost.sh flood BYTES MAX [OPTS]   echoflood.sh with --vhost
 #   tests/kvm-lab/vhost.sh httpd ROOT SECONDS       httpdwrk.sh with --vhost
 M=build/bench-lab/modules
@@ -35,11 +37,20 @@ echo)
 	cat /tmp/vecho.out
 	echo "reply: $reply"
 	[ "$reply" = "hello over vhost-net" ] ;;
+reset)
+	load
+	# no address and no IPv6 on the link: only the test's frames cross it
+	tunctl -t vr0 > /dev/null || exit 2
+	echo 1 > /proc/sys/net/ipv6/conf/vr0/disable_ipv6 2> /dev/null
+	ip link set vr0 up || exit 2
+	timeout 60 build/tests/kvm-lab/vhostreset vr0; rc=$?
+	tunctl -d vr0 > /dev/null
+	exit $rc ;;
 flood)
 	load
 	SPORE_KVM="build/spore-kvm --vhost" sh tests/kvm-lab/echoflood.sh virtio $2 $3 "${4:-}" ;;
 httpd)
 	load
 	SPORE_KVM="build/spore-kvm --vhost" sh tests/kvm-lab/httpdwrk.sh $2 $3 ;;
-*) echo "usage: vhost.sh refused|echo|flood BYTES MAX [OPTS]|httpd ROOT SECONDS" >&2; exit 2 ;;
+*) echo "usage: vhost.sh refused|echo|reset|flood BYTES MAX [OPTS]|httpd ROOT SECONDS" >&2; exit 2 ;;
 esac
