@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_tun.h>
 #include <linux/vhost.h>
 #include <sched.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* virtio-net (virtio 1.x, 5.1) over --net's tap, served by the I/O thread: queue 0
- * receives (tap -> guest), queue 1 transmits (guest -> tap). Features: VERSION_1,
+/* virtio-net (virtio 1.x, 5.1) over --net's tap, served by the I/O thread (with --vhost
+ * by the host kernel instead, vhost.c: then only vnet_init and vnet_offload are used):
+ * queue 0 receives (tap -> guest), queue 1 transmits (guest -> tap). Features: VERSION_1,
  * MAC, STATUS, EVENT_IDX, checksum offload both ways (CSUM, GUEST_CSUM), and TCP
  * segments of up to 64 KiB to the guest (GUEST_TSO4) over merged receive buffers
  * (MRG_RXBUF), and from it (HOST_TSO4, cut up by the tap's GSO): the tap has
