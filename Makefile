@@ -183,9 +183,9 @@ $(B)/tests/unit/virtq_test: tests/unit/virtq_test.c drivers/virtq.c drivers/virt
 	@mkdir -p $(@D); $(TEST_CC) -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/virtq_test.c drivers/virtq.c drivers/netcsum.c drivers/netcoal.c
 $(B)/tests/unit/vq_test: tests/unit/vq_test.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c \
-		       monitor/monitor.h drivers/virtio_reg.h
+		       monitor/vhost.c monitor/monitor.h drivers/virtio_reg.h
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/unit/vq_test.c monitor/vq.c \
-	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c
+	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c monitor/vhost.c
 $(B)/tests/unit/pci_test: tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c drivers/virtio.h kernel/kernel.h
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/pci_test.c drivers/pci_region.c kernel/memmap.c
@@ -289,10 +289,10 @@ fuzz-vq: $(B)/fuzz/vq_fuzz
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/vq-corpus 2>&1 | tail -3
 # The monitor's virtio devices (registers, net, blk) driven by a hostile guest.
 $(B)/fuzz/vdev_fuzz: tests/fuzz/vdev_fuzz.c monitor/vq.c monitor/vmmio.c monitor/vnet.c monitor/vblk.c \
-		     monitor/guestmem.c monitor/monitor.h drivers/virtio_reg.h | $(B)/.deps
+		     monitor/guestmem.c monitor/vhost.c monitor/monitor.h drivers/virtio_reg.h | $(B)/.deps
 	@mkdir -p $(@D)
 	@$(FUZZ_CC) -Ikernel -Imonitor -Idrivers -o $@ tests/fuzz/vdev_fuzz.c monitor/vq.c \
-	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c
+	    monitor/vmmio.c monitor/vnet.c monitor/vblk.c monitor/guestmem.c monitor/vhost.c
 fuzz-vdev: $(B)/fuzz/vdev_fuzz
 	@mkdir -p $(B)/fuzz/vdev-corpus
 	@$< -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/vdev-corpus 2>&1 | tail -3
@@ -315,6 +315,11 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%_fuzz)
 $(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/firstanswer $(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget $(B)/tests/kvm-lab/rtt: $(B)/tests/kvm-lab/%: tests/kvm-lab/%.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
 $(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget: tests/kvm-lab/connect20.h
+# --vhost's device from a fake guest against the real vhost-net (tests/kvm-lab/vhost.sh reset).
+$(B)/tests/kvm-lab/vhostreset: tests/kvm-lab/vhostreset.c monitor/vhost.c monitor/vmmio.c monitor/vq.c \
+		monitor/vnet.c monitor/guestmem.c monitor/monitor.h
+	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -D_GNU_SOURCE \
+	    -Ikernel -Imonitor -Idrivers -o $@ $(filter %.c,$^) -lpthread
 # bench/launch.c, static, for tests/kvm-lab/launch.sh.
 $(B)/tests/kvm-lab/launch: bench/launch.c
 	@mkdir -p $(@D); echo "  HOSTCC  $<"; gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
@@ -342,6 +347,7 @@ serverless-lab: $(B)/spore-kvm $(B)/apps/httpd.elf $(B)/tests/kvm-lab/firstanswe
 	@cat $(B)/serverless-lab/serverless.out $(B)/serverless-lab/serverless-fn.out $(B)/serverless-lab/serverless-mem.out
 # What the lab batch of tests/run-tests copies into L1 besides the images.
 LABDEPS := $(B)/tests/unit/monitor_guest.elf $(B)/tests/kvm-lab/echoflood $(B)/tests/kvm-lab/launch \
+	$(B)/tests/kvm-lab/vhostreset \
 	$(B)/bench/kvm-floor $(B)/spore-fn $(B)/tests/kvm-lab/fnget $(B)/tests/kvm-lab/snapget lua redis linux
 test-kvm: all $(GUESTS:%=$(B)/tests/guest/%.elf) $(LABDEPS)
 	@tests/run-tests lab

@@ -65,7 +65,8 @@ static int io_device(struct vm *vm, struct vdev *d, unsigned i)
 		 * and every write wakes epoll again, so the count (which saturates, never
 		 * blocks KVM) need not be drained: one read(2) less per kick, a system call
 		 * of the ~7 per 1-byte round trip (docs/network.md). */
-		if (epoll_add(vm->io_epoll, d->kick[q], EPOLLIN | EPOLLET,
+		if (!d->vhost && /* --vhost: the kernel's worker waits on it instead */
+		    epoll_add(vm->io_epoll, d->kick[q], EPOLLIN | EPOLLET,
 		              i << 8 | (EV_KICK0 + q)) < 0)
 			return io_fail("epoll_ctl");
 	}
@@ -120,7 +121,7 @@ static void *io_thread(void *arg)
 				drain(d->ctl);
 			}
 			pthread_mutex_lock(&d->lock);
-			if (d->id == VIRTIO_ID_NET)
+			if (d->id == VIRTIO_ID_NET && !d->vhost)
 				vnet_serve(d, what == EV_TAP);
 			else if (d->id == VIRTIO_ID_BLK)
 				vblk_serve(d);
@@ -149,7 +150,7 @@ int io_setup(struct vm *vm)
 		pthread_mutex_init(&d->lock, NULL);
 		if (io_device(vm, d, (unsigned)i) < 0)
 			return -1;
-		if (d->id == VIRTIO_ID_NET &&
+		if (d->id == VIRTIO_ID_NET && !d->vhost &&
 		    epoll_add(vm->io_epoll, vm->vnet_tap, EPOLLIN | EPOLLET,
 		              (unsigned)i << 8 | EV_TAP) < 0)
 			return io_fail("epoll_ctl");

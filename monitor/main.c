@@ -27,6 +27,8 @@ static const char usage[] =
 	"  --net=TAP          attach the existing tap device TAP as the guest's network\n"
 	"  --mac=MAC          the guest's MAC (default: random, locally administered)\n"
 	"  --stats            print hypercall and frame counts at exit (and on SIGTERM)\n"
+	"  --vhost            --net's virtio-net queues served by the host kernel's vhost-net\n"
+	"                     (/dev/vhost-net; ring 0 on ordinary KVM only)\n"
 	"  --initrd=FILE      a tar archive: the guest's read-only root filesystem\n"
 	"  --disk=FILE        a file of 512-byte sectors: the guest's block device\n"
 	"  --mode=auto|ring3|ring0  start mode (default auto: ring 3 on kvm_pvm, else ring 0)\n"
@@ -98,6 +100,9 @@ void print_stats(void)
 		    (unsigned long long)v->io_kicks, (unsigned long long)vdev_irqs(v),
 		    (unsigned long long)v->io_wakeups, (unsigned long long)vnet_tx,
 		    (unsigned long long)vnet_rx, (unsigned long long)vnet_drops);
+	if (v && v->vhost_fd >= 0)
+		msg("spore-kvm: virtio-net: data path vhost-net (the host kernel's: its frames, "
+		    "kicks and interrupts are not counted here)\n");
 	if (v && v->nvdev && (vnet_tx || vnet_rx))
 		msg("spore-kvm: virtio-net: to the guest %llu TCP segments (%llu as GSO) of %llu bytes, "
 		    "%llu bare; from it %llu (%llu as GSO) of %llu bytes, %llu bare; tap reads %llu "
@@ -567,9 +572,11 @@ int main(int argc, char **argv)
 		         .vm_fd = -1,
 		         .vnet_tap = -1,
 		         .vblk_disk = -1,
-		         .io_epoll = -1 };
+		         .io_epoll = -1,
+		         .vhost_fd = -1 };
 	static struct vdev vdev[VMMIO_MAX];
 	int hc_io = 0, io_virtio = 0; /* --io= given: hypercall, virtio */
+	int vhost = 0;                /* --vhost */
 	const char *disk = NULL, *core = NULL;
 	const char *gdb_path = NULL;
 	const char *net = NULL, *initrd = NULL, *snap = NULL, *restore = NULL;
@@ -652,6 +659,8 @@ int main(int argc, char **argv)
 				return HC_EXIT_SETUP;
 			}
 			vm.image_copy = strcmp(a + 8, "copy") == 0;
+		} else if (strcmp(a, "--vhost") == 0) {
+			vhost = 1;
 		} else if (strcmp(a, "--stats") == 0) {
 			stats_vm = &vm;
 		} else if (strncmp(a, "--net=", 6) == 0 && a[6]) {
@@ -671,6 +680,17 @@ int main(int argc, char **argv)
 	if (restore && (snap || initrd || vm.mem_size != MON_MEM_DEFAULT || argc - i > 1)) {
 		msg("spore-kvm: --restore: the snapshot has its memory, initrd and command line "
 		    "(no --mem, --initrd, --snapshot or ARGS)\n");
+		return HC_EXIT_SETUP;
+	}
+	if (vhost && (!net || hc_io || snap || restore || gdb_path || mode == MODE_RING3)) {
+		msg("spore-kvm: --vhost serves --net's virtio-net queues on the ring-0 virtio path: "
+		    "%s\n",
+		    !net                 ? "no --net given"
+		    : hc_io              ? "not with --io=hypercall"
+		    : gdb_path           ? "not with --gdb (no virtio devices then)"
+		    : mode == MODE_RING3 ? "not with --mode=ring3"
+		                         : "not with --snapshot or --restore (the kernel holds the "
+		                           "rings' state)");
 		return HC_EXIT_SETUP;
 	}
 	if (i >= argc && !restore) {
@@ -747,9 +767,20 @@ devices:
 		vm.vdev = vdev;
 		if (net_vnet(&vm) < 0)
 			return HC_EXIT_SETUP;
-		vnet_init(&vdev[vm.nvdev++], vm.tap_fd, vm.tap_name, vm.net_mac);
+		vnet_init(&vdev[vm.nvdev], vm.tap_fd, vm.tap_name, vm.net_mac);
 		vm.vnet_tap = vm.tap_fd;
 		vm.tap_fd = -1;
+		if (vhost && vhost_open(&vm) < 0)
+			return HC_EXIT_SETUP;
+		if (vhost)
+			vhost_features(&vdev[vm.nvdev]);
+		vm.nvdev++;
+	}
+	if (vhost && vm.vhost_fd < 0) {
+		msg("spore-kvm: --vhost: this guest runs %s, not on the virtio path\n",
+		    vm.ring3 ? "in ring 3 (kvm_pvm, or an image without a PVH note)"
+		             : "without the in-kernel irqchip (RAM above the device window?)");
+		return HC_EXIT_SETUP;
 	}
 	if (vm.irqchip && !vm.ring3 && vm.disk_fd >= 0) {
 		/* The disk too: HC_INFO then reports none, HC_BLK_* are refused. */
@@ -795,6 +826,8 @@ devices:
 			return r;
 	}
 	if (vm.nvdev && io_setup(&vm) < 0)
+		return HC_EXIT_SETUP;
+	if (vm.vhost_fd >= 0 && vhost_bind(&vm, &vdev[0]) < 0)
 		return HC_EXIT_SETUP;
 	if (vm.restored && vm.nvdev)
 		restore_wake(&vm);

@@ -113,6 +113,7 @@ struct vm {
 	int vnet_tap;  /* the tap, once the virtio-net device owns it; else -1 */
 	int vblk_disk; /* the disk, once the virtio-blk device owns it; else -1 */
 	int io_epoll;
+	int vhost_fd;                  /* --vhost: /dev/vhost-net; else -1 */
 	uint64_t io_kicks, io_wakeups; /* --stats: ioeventfd kicks, I/O thread wake-ups */
 	uint64_t exits[64];            /* --stats: returns from KVM_RUN by exit reason */
 	struct snapshot *snap;         /* --snapshot: NULL when not given */
@@ -315,8 +316,9 @@ int hc_blk(struct vm *vm, unsigned nr, uint64_t gpa);
 struct sock_filter;
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
                        const struct core *core, const struct core *snap, const int *ev,
-                       unsigned nev); /* pure; gdb_fd -1, core/snap NULL, nev 0: absent. ev:
-                                         eventfds the vCPU thread wakes */
+                       unsigned nev, int vhost_fd,
+                       int vhost_tap); /* pure; gdb_fd -1, core/snap NULL, nev 0, vhost_fd -1:
+                                          absent. ev: eventfds the vCPU thread wakes */
 unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
                           const int *wr, unsigned nwr, int disk_fd,
                           int tap_fd);       /* the I/O thread's (pure) */
@@ -391,7 +393,8 @@ struct vdev {
 	pthread_mutex_t lock;     /* the vCPU thread's register accesses vs the I/O thread */
 	uint64_t driver_features; /* the rest under lock */
 	uint32_t dev_sel, drv_sel, queue_sel, status;
-	int live; /* DRIVER_OK with every queue ready: the I/O thread serves */
+	int live;  /* DRIVER_OK with every queue ready: the I/O thread serves */
+	int vhost; /* --vhost: the host kernel serves the queues (vhost.c), not the I/O thread */
 	struct vdev_qcfg qcfg[VDEV_QUEUES];
 	struct vq q[VDEV_QUEUES];
 	uint32_t isr;  /* InterruptStatus; atomic */
@@ -406,6 +409,16 @@ extern uint64_t vnet_seg[2], vnet_bytes[2], vnet_gso[2], vnet_bare[2], vnet_read
 	vnet_writes;
 void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6]);
 void vnet_serve(struct vdev *d, int tap_event); /* I/O thread, lock held */
+void vnet_offload(const struct vdev *d);        /* the tap's offloads to what d negotiated */
+
+/* vhost.c: --vhost, the net queues served by the host kernel's vhost-net. Recipe:
+ * vhost_open after net_vnet, vhost_features after vnet_init, vhost_bind after
+ * io_setup; vmmio.c calls vhost_start at DRIVER_OK and vhost_stop at a reset. */
+int vhost_open(struct vm *vm); /* -1 after a message */
+void vhost_features(struct vdev *d);
+int vhost_bind(const struct vm *vm, const struct vdev *d); /* -1 after a message */
+void vhost_start(struct vdev *d); /* vCPU thread, lock held; NEEDS_RESET on a refusal */
+void vhost_stop(struct vdev *d);
 
 /* vblk.c: virtio-blk over --disk's file */
 extern uint64_t vblk_reqs, vblk_errors;

@@ -11,6 +11,7 @@
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
+#include <linux/vhost.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -104,11 +105,13 @@ static void allow_args(struct filter *p, uint32_t nr, const uint64_t *want, unsi
  * length. The unit tests run it through a BPF interpreter. --gdb (gdb_fd >= 0) adds
  * reads and writes on its socket and two ioctls; --core (core != NULL) adds pwrite64
  * on the core's fd and the one linkat that names it; --snapshot (snap != NULL) the
- * same for its file and the ioctls that read the vCPU's state. Without them the
- * filter is what it was before any existed. */
+ * same for its file and the ioctls that read the vCPU's state; --vhost (vhost_fd >= 0)
+ * the five vhost-net ioctls of a device's DRIVER_OK and reset on that fd and
+ * TUNSETOFFLOAD on vhost_tap, nothing else of either. Without them the filter is what
+ * it was before any existed. */
 unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_fd, int gdb_fd,
                        const struct core *core, const struct core *snap, const int *ev,
-                       unsigned nev)
+                       unsigned nev, int vhost_fd, int vhost_tap)
 {
 	int out[4 + SECCOMP_EV_MAX] = { STDOUT_FILENO, STDERR_FILENO, tap_fd, gdb_fd };
 	const int in[] = { tap_fd, gdb_fd };
@@ -153,6 +156,17 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 	if (snap && snap->irqchip_fd > 0) { /* the irqchip into the snapshot: that one read */
 		const uint64_t get[] = { (uint64_t)snap->irqchip_fd, KVM_GET_IRQCHIP };
 		allow_args(p, __NR_ioctl, get, 2, 0);
+	}
+	if (vhost_fd >= 0) { /* --vhost: DRIVER_OK and reset on this thread (vhost.c) */
+		static const uint32_t cmd[] = { VHOST_SET_FEATURES, VHOST_SET_VRING_NUM,
+			                        VHOST_SET_VRING_BASE, VHOST_SET_VRING_ADDR,
+			                        VHOST_NET_SET_BACKEND };
+		for (unsigned i = 0; i < sizeof(cmd) / sizeof(cmd[0]); i++) {
+			const uint64_t a[] = { (uint64_t)vhost_fd, cmd[i] };
+			allow_args(p, __NR_ioctl, a, 2, 0);
+		}
+		const uint64_t off[] = { (uint64_t)vhost_tap, TUNSETOFFLOAD }; /* vnet_offload */
+		allow_args(p, __NR_ioctl, off, 2, 0);
 	}
 	jump(p, __NR_ioctl, 1, 0);
 	stmt(p, BPF_RET | BPF_K, DENY);
@@ -351,7 +365,8 @@ int seccomp_install(const struct vm *vm)
 			ev[nev++] = vm->vdev[i].kick[q];
 	}
 	return install(f, seccomp_build(f, vm->vcpu_fd, vm->tap_fd, vm->disk_fd, vm->gdb_fd,
-	                                vm->core, vm->snap_out, ev, nev));
+	                                vm->core, vm->snap_out, ev, nev, vm->vhost_fd,
+	                                vm->vhost_fd >= 0 ? vm->vnet_tap : -1));
 }
 
 /* In the I/O thread, first thing. */
@@ -361,15 +376,16 @@ int seccomp_install_io(const struct vm *vm)
 	int rd[1 + SECCOMP_EV_MAX], wr[2 + VMMIO_MAX];
 	unsigned nrd = 0, nwr = 0;
 
-	rd[nrd++] = vm->vnet_tap;
-	wr[nwr++] = vm->vnet_tap;
+	int tap = vm->vhost_fd >= 0 ? -1 : vm->vnet_tap; /* --vhost: the kernel's, not ours */
+
+	rd[nrd++] = tap;
+	wr[nwr++] = tap;
 	wr[nwr++] = STDERR_FILENO;
 	for (int i = 0; i < vm->nvdev; i++) {
 		rd[nrd++] = vm->vdev[i].ctl;
-		for (unsigned q = 0; q < vm->vdev[i].nq; q++)
+		for (unsigned q = 0; q < vm->vdev[i].nq && !vm->vdev[i].vhost; q++)
 			rd[nrd++] = vm->vdev[i].kick[q];
 		wr[nwr++] = vm->vdev[i].irqfd;
 	}
-	return install(f, seccomp_build_io(f, vm->io_epoll, rd, nrd, wr, nwr, vm->vblk_disk,
-	                                   vm->vnet_tap));
+	return install(f, seccomp_build_io(f, vm->io_epoll, rd, nrd, wr, nwr, vm->vblk_disk, tap));
 }

@@ -4,7 +4,8 @@
  * notifications never come here (an ioeventfd takes them in the host kernel) unless
  * the guest writes an unexpected value. Trusts nothing the guest writes: a queue
  * becomes live only through vq_setup()'s checks. Pure but for the eventfd writes
- * that wake the I/O thread; the device lock orders it against that thread. */
+ * that wake the I/O thread (or, with --vhost, vhost.c's ioctls at DRIVER_OK and
+ * reset); the device lock orders it against that thread. */
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,8 @@ static void wake(int fd)
 /* Spec 4.2.3.1: status 0 resets the device: queues forgotten, interrupts cleared. */
 static void vmmio_reset(struct vdev *d)
 {
+	if (d->vhost)
+		vhost_stop(d); /* the kernel off the rings before they are forgotten */
 	d->status = 0;
 	d->live = 0;
 	d->driver_features = 0;
@@ -54,7 +57,10 @@ static void vmmio_status(struct vdev *d, uint32_t v)
 		d->live = 1;
 		for (unsigned i = 0; i < d->nq; i++)
 			d->live &= d->qcfg[i].ready;
-		wake(d->ctl);
+		if (d->vhost && d->live)
+			vhost_start(d); /* the host kernel serves it from now on */
+		else
+			wake(d->ctl);
 	}
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* virtio-net (virtio 1.x, 5.1) over --net's tap, served by the I/O thread: queue 0
- * receives (tap -> guest), queue 1 transmits (guest -> tap). Features: VERSION_1,
+/* virtio-net (virtio 1.x, 5.1) over --net's tap, served by the I/O thread (with --vhost
+ * by the host kernel instead, vhost.c: then only vnet_init and vnet_offload are used):
+ * queue 0 receives (tap -> guest), queue 1 transmits (guest -> tap). Features: VERSION_1,
  * MAC, STATUS, EVENT_IDX, checksum offload both ways (CSUM, GUEST_CSUM), and TCP
  * segments of up to 64 KiB to the guest (GUEST_TSO4) over merged receive buffers
  * (MRG_RXBUF), and from it (HOST_TSO4, cut up by the tap's GSO): the tap has
@@ -91,8 +92,9 @@ static int has(const struct vdev *d, unsigned feature)
 
 /* The tap hands the guest only what it negotiated: partial checksums with
  * GUEST_CSUM. Set once the device is live (and again after a reset that changed
- * it). A tap that refuses keeps handing out whole checksums, which is still right. */
-static void tap_offload(const struct vdev *d)
+ * it; with --vhost at DRIVER_OK, vhost.c). A tap that refuses keeps handing out whole checksums,
+ * which is still right. */
+void vnet_offload(const struct vdev *d)
 {
 	unsigned want = has(d, VIRTIO_NET_F_GUEST_CSUM) ? TUN_F_CSUM : 0;
 	if (want && has(d, VIRTIO_NET_F_GUEST_TSO4))
@@ -443,7 +445,7 @@ void vnet_serve(struct vdev *d, int tap_event)
 		n.tap_ready = 1;
 	if (!d->live)
 		return; /* frames wait in the tap until DRIVER_OK */
-	tap_offload(d);
+	vnet_offload(d);
 	int irq = 0;
 	if (tx(d))
 		irq |= vq_need_irq(&d->q[1]);

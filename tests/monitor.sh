@@ -254,6 +254,18 @@ expect ring3_port_0x80 250 'unknown port 0x80' "$guest64" i  # kvm_pvm: ports < 
 # ---- --net: a tap in a namespace of our own, 10.9.0.1 on the host side, the guest 10.9.0.2 ----
 setup_err mac_multicast --mac=01:00:00:00:00:01 "$net64"
 setup_err mac_short --mac=02:00:00:00:00 "$net64"
+# --vhost: only with --net on the ring-0 virtio path (docs/monitor.md)
+vhost_err() {  # NAME ERE ARGS...: as setup_err, and the line matches ERE
+	local name=$1 re=$2
+	shift 2
+	run "$name" 249 "$@" || return
+	if [ "$(wc -l <"$tmp/err")" = 1 ] && grep -Eq "^spore-kvm: --vhost.*$re" "$tmp/err"; then ok "$name"
+	else fail "$name" "want one line matching /$re/, got: $(head -c 300 "$tmp/err")"; fi
+}
+vhost_err vhost_no_net ': no --net given$' --vhost "$net64"
+vhost_err vhost_hypercall ': not with --io=hypercall$' --vhost --io=hypercall --net=tap9 "$net64"
+vhost_err vhost_ring3_mode ': not with --mode=ring3$' --vhost --mode=ring3 --net=tap9 "$net64"
+vhost_err vhost_snapshot ': not with --snapshot or --restore' --vhost --net=tap9 --snapshot="$tmp/vs" "$net64"
 expect net_without_tap 250 'net_send \(nr 7\): no network device' "$net64" l
 run net_info_absent 4 "$net64" && ok net_info_absent    # HC_INFO: net_present 0 without --net
 if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! lib_netns 2>/dev/null; then
@@ -270,6 +282,8 @@ else
 	nsx ip link show nosuch0 >/dev/null 2>&1 && fail net_no_such_tap_created "a tap nosuch0 appeared"
 	setup_err net_not_a_tap --net=lo "$net64"
 	grep -q 'not a tap device' "$tmp/err" || fail net_not_a_tap_msg "$(cat "$tmp/err")"
+	# a ring-3 guest (net64 has only the Spore note; on kvm_pvm every guest) has no virtio
+	vhost_err vhost_ring3 'this guest runs in ring 3 .*, not on the virtio path$' --vhost --net=tap0 "$net64"
 	if run net_arp 0 --timeout=20 --net=tap0 --mac=02:00:00:aa:bb:cc "$net64"; then
 		[ "$(cat "$tmp/out")" = "$(printf 'mac 02:00:00:aa:bb:cc\narp reply')" ] && ok net_arp \
 			|| fail net_arp "stdout '$(head -c 100 "$tmp/out")'"

@@ -31,7 +31,8 @@ cmd=${1:-}
 # Variants (tests/kvm-lab/bench-lab BENCH_LAB_VARIANTS): other builds of spore-kvm and
 # the apps, contenders spore-NAME from build/bench-lab/var/NAME, on tap3, tap4, ...
 # (10.9.4.2, 10.9.5.2, ...), so a change is measured against its base in one boot.
-# A variant with linux/APP too is also contender linux-NAME, beside the Linux process in
+# A variant's file opts: more options for its spore-kvm (e.g. --vhost: the same build
+# on another data path). A variant with linux/APP too is also contender linux-NAME, beside the Linux process in
 # its namespace on port 8, 9, ... (echo and rtt only: the others' ports are fixed).
 # BENCH_LAB_CONTENDERS leaves some of the others out (build/bench-lab/contenders).
 V=build/bench-lab/var
@@ -130,7 +131,8 @@ up)
 			QEMU_ARGS="-M acpi=off -netdev tap,id=n0,ifname=$tap,script=no,downscript=no$v -device virtio-net-device,netdev=n0 -pidfile $D/$b.$c.pid $qini" \
 				tests/kvm-lab/qemu.sh microvm build/apps/$a.elf "ip=$(addr $c)/24 -- $(args $b /)" > $log 2>&1 & ;;
 		spore-*) x=${c#spore-}
-			$V/$x/spore-kvm --stats --timeout=900 --mem=64M --net=tap$((3 + $(vindex $c))) $ini $V/$x/apps/$a.elf \
+			$V/$x/spore-kvm --stats $(cat $V/$x/opts 2> /dev/null) --timeout=900 --mem=64M \
+				--net=tap$((3 + $(vindex $c))) $ini $V/$x/apps/$a.elf \
 				"ip=$(addr $c)/24 -- $(args $b /)" > $log 2>&1 &
 			echo $! > $D/$b.$c.pid ;;
 		linux) nsenter -t $(cat $D/ns.pid) -n build/linux/$a $(args $b $D/www) > $log 2>&1 &

@@ -5,12 +5,12 @@
 # ustar initrd), wrk -t1 -c16 for SECONDS on /hello.txt from 10.9.0.1, then the
 # monitor's --stats (on SIGTERM): exits to the monitor per request, which must be
 # at most MAX when given. Counts carry over to hardware; times do not (docs/boot.md).
-#   tests/kvm-lab/httpdwrk.sh ROOT [SECONDS [MAX]]   (default 5 s)
+#   tests/kvm-lab/httpdwrk.sh ROOT [SECONDS [MAX]]   (default 5 s; SPORE_KVM: the monitor and options)
 root=$1 secs=${2:-5} max=${3:-} o=/tmp/httpdwrk
 [ -f "$root" ] || { echo "usage: httpdwrk.sh ROOT.tar [SECONDS [MAX]]" >&2; exit 2; }
 tunctl -t tap0 > /dev/null && ip addr add 10.9.0.1/24 dev tap0 && ip link set tap0 up || exit 2
 ip link set lo up
-build/spore-kvm --stats --timeout=$((secs + 100)) --net=tap0 --initrd=$root build/apps/httpd.elf \
+${SPORE_KVM:-build/spore-kvm} --stats --timeout=$((secs + 100)) --net=tap0 --initrd=$root build/apps/httpd.elf \
 	"ip=10.9.0.2/24 -- -p 80 -c 64" > $o.out 2>&1 &
 pid=$!
 for i in $(seq 120); do grep -q listening $o.out && break; sleep 0.5; done

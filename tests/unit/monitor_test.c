@@ -14,6 +14,7 @@
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
+#include <linux/vhost.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1588,7 +1589,8 @@ static const char *t_seccomp_snap(void)
 		                              KVM_GET_FPU };
 
 	for (int with = 0; with < 2; with++) {
-		unsigned n = seccomp_build(f, 5, 7, 8, 9, &test_core, with ? &snap : NULL, NULL, 0);
+		unsigned n = seccomp_build(f, 5, 7, 8, 9, &test_core, with ? &snap : NULL, NULL, 0,
+		                           -1, -1);
 		CHECK(n > 0 && n <= SECCOMP_MAX, "%u instructions", n);
 		struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64,
 			                  .nr = __NR_pwrite64,
@@ -1618,7 +1620,7 @@ static const char *t_seccomp_snap(void)
 		d.args[3] = 0x7f0000001010; /* the core's name in the snapshot's directory */
 		CHECK(bpf_run(f, n, &d) == SECCOMP_RET_TRAP, "a mixed linkat");
 	}
-	unsigned n = seccomp_build(f, 5, -1, -1, -1, NULL, &snap, NULL, 0);
+	unsigned n = seccomp_build(f, 5, -1, -1, -1, NULL, &snap, NULL, 0, -1, -1);
 	struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64,
 		                  .nr = __NR_ioctl,
 		                  .args = { 5, KVM_GET_FPU } };
@@ -1628,7 +1630,7 @@ static const char *t_seccomp_snap(void)
 	struct core vsnap = snap;
 	vsnap.irqchip_fd = 14;
 	const int ev[SECCOMP_EV_MAX] = { 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 };
-	n = seccomp_build(f, 5, 7, 8, 9, &test_core, &vsnap, ev, SECCOMP_EV_MAX);
+	n = seccomp_build(f, 5, 7, 8, 9, &test_core, &vsnap, ev, SECCOMP_EV_MAX, -1, -1);
 	CHECK(n > 0 && n <= SECCOMP_MAX, "%u instructions", n);
 	static const struct {
 		int fd;
@@ -1657,7 +1659,7 @@ static const char *t_seccomp_snap(void)
 	static const unsigned long rep[] = { KVM_GET_LAPIC, KVM_GET_VCPU_EVENTS, KVM_GET_MSRS,
 		                             KVM_SET_LAPIC, KVM_SET_MSRS };
 	for (int with = 0; with < 2; with++) {
-		n = seccomp_build(f, 5, 7, 8, -1, NULL, NULL, ev, with ? 3 : 0);
+		n = seccomp_build(f, 5, 7, 8, -1, NULL, NULL, ev, with ? 3 : 0, -1, -1);
 		for (size_t i = 0; i < sizeof(rep) / sizeof(rep[0]); i++) {
 			d = (struct seccomp_data){ .arch = AUDIT_ARCH_X86_64,
 				                   .nr = __NR_ioctl,
@@ -1710,7 +1712,7 @@ static const char *t_seccomp(void)
 	for (int x = 0; x < 8; x++) {
 		int tap = x & 1 ? 7 : -1, disk = x & 2 ? 8 : -1, extra = x >> 2;
 		unsigned n = seccomp_build(f, 5, tap, disk, extra ? 9 : -1,
-		                           extra ? &test_core : NULL, NULL, NULL, 0);
+		                           extra ? &test_core : NULL, NULL, NULL, 0, -1, -1);
 		CHECK(n > 0 && n <= SECCOMP_MAX, "%u instructions", n);
 		/* Without --gdb and --core, the filter there was before them (its length
 		 * then; the bytes were compared once, by hand, as well). */
@@ -1867,7 +1869,7 @@ static const char *t_seccomp_virtio(void)
 		                         TUNSETIFF,
 		                         UINT64_MAX };
 	const int ev[] = { 20, 21, 22 }, wr[] = { 7, 2, 23 }, rd[] = { 7, 20, 21, 22 };
-	unsigned nv = seccomp_build(f, 5, -1, -1, -1, NULL, NULL, ev, 3);
+	unsigned nv = seccomp_build(f, 5, -1, -1, -1, NULL, NULL, ev, 3, -1, -1);
 	static struct sock_filter g[SECCOMP_MAX];
 	unsigned ni = seccomp_build_io(g, 30, rd, 4, wr, 3, 8, 7);
 	struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64 };
@@ -1898,6 +1900,53 @@ static const char *t_seccomp_virtio(void)
 	return NULL;
 }
 
+/* --vhost (vhost fd 40, the tap 41): the vCPU thread gains exactly the five vhost-net
+ * ioctls of DRIVER_OK and reset on fd 40 and TUNSETOFFLOAD on 41; every other ioctl on
+ * them, those on other fds and the set-up ones (owner, memory table) stay denied, and
+ * the rest of the filter is as without --vhost. */
+static const char *t_seccomp_vhost(void)
+{
+	static struct sock_filter f[SECCOMP_MAX], g[SECCOMP_MAX];
+	static const uint64_t fds[] = { 5, 7, 40, 41, 42, 1ull << 32 | 40 };
+	static const uint64_t cmds[] = { VHOST_SET_FEATURES,
+		                         VHOST_SET_VRING_NUM,
+		                         VHOST_SET_VRING_BASE,
+		                         VHOST_SET_VRING_ADDR,
+		                         VHOST_NET_SET_BACKEND,
+		                         TUNSETOFFLOAD,
+		                         VHOST_SET_OWNER,
+		                         VHOST_SET_MEM_TABLE,
+		                         VHOST_SET_VRING_KICK,
+		                         VHOST_GET_VRING_BASE,
+		                         VHOST_RESET_OWNER,
+		                         TUNSETIFF,
+		                         KVM_RUN,
+		                         (uint64_t)VHOST_SET_VRING_NUM << 32 };
+	const int ev[] = { 20, 21, 22 };
+	unsigned n = seccomp_build(f, 5, -1, -1, -1, NULL, NULL, ev, 3, 40, 41);
+	unsigned m = seccomp_build(g, 5, -1, -1, -1, NULL, NULL, ev, 3, -1, -1);
+
+	CHECK(n > m && n <= SECCOMP_MAX, "%u instructions (%u without)", n, m);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		for (size_t j = 0; j < sizeof(cmds) / sizeof(cmds[0]); j++) {
+			struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64,
+				                  .nr = __NR_ioctl,
+				                  .args = { fds[i], cmds[j] } };
+			uint32_t c = (uint32_t)cmds[j];
+			uint32_t fd = (uint32_t)fds[i]; /* an int to the kernel, as the command */
+			int want = bpf_run(g, m, &d) == SECCOMP_RET_ALLOW || (fd == 40 && j < 5) ||
+			           (fd == 41 && c == TUNSETOFFLOAD);
+			CHECK(bpf_run(f, n, &d) == (want ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP),
+			      "ioctl 0x%llx on 0x%llx", (unsigned long long)cmds[j],
+			      (unsigned long long)fds[i]);
+		}
+	struct seccomp_data w = { .arch = AUDIT_ARCH_X86_64, .nr = __NR_write, .args = { 41 } };
+	CHECK(bpf_run(f, n, &w) == SECCOMP_RET_TRAP, "write to the tap allowed");
+	w.nr = __NR_read, w.args[0] = 40;
+	CHECK(bpf_run(f, n, &w) == SECCOMP_RET_TRAP, "read of vhost-net allowed");
+	return NULL;
+}
+
 static const char *t_seccomp_trap(void)
 {
 	int err[2], out[2], status = 0;
@@ -1907,7 +1956,9 @@ static const char *t_seccomp_trap(void)
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct vm vm = { .vcpu_fd = 100, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1 };
+		struct vm vm = {
+			.vcpu_fd = 100, .tap_fd = -1, .disk_fd = -1, .gdb_fd = -1, .vhost_fd = -1
+		};
 		dup2(err[1], 2);
 		dup2(out[1], 1);
 		if (seccomp_install(&vm) < 0)
@@ -2525,6 +2576,7 @@ static const struct unit_test tests[] = {
 	{ t_net_check, "net_check" },
 	{ t_seccomp, "seccomp_bpf" },
 	{ t_seccomp_virtio, "seccomp_virtio" },
+	{ t_seccomp_vhost, "seccomp_vhost" },
 	{ t_seccomp_snap, "seccomp_snapshot" },
 	{ t_seccomp_report, "seccomp_report" },
 	{ t_seccomp_trap, "seccomp_trap" },
