@@ -12,7 +12,10 @@ L=build/kvm-lab
 # The modules, in load order (dependency order, read from their .modinfo); a
 # lab built with another list is rebuilt.
 mods="virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd drivers/net/tun drivers/net/veth"
-[ "$(sed -n 2p $L/ready 2>/dev/null)" = "$mods" ] && exit 0
+# Kept beside the tree, not loaded by /init: tests that want them bring and insmod
+# them (the --vhost rows: tests/kvm-lab/vhost.sh).
+extra="drivers/net/tap drivers/vhost/vhost_iotlb drivers/vhost/vhost drivers/vhost/vhost_net"
+[ "$(sed -n 2p $L/ready 2>/dev/null)" = "$mods" ] && [ "$(sed -n 3p $L/ready 2>/dev/null)" = "$extra" ] && exit 0
 skip() { echo "skip kvm-lab: $*"; exit 3; }
 command -v qemu-system-x86_64 > /dev/null || skip "no qemu-system-x86_64 on this host"
 
@@ -38,7 +41,11 @@ cp $L/pkg/bin/busybox $r/bin/busybox
 for m in $mods; do
 	cp $L/pkg/lib/modules/*/kernel/$m.ko $r/modules/ || skip "no $m.ko in $k"
 done
+mkdir -p $L/modules-extra
+for m in $extra; do
+	cp $L/pkg/lib/modules/*/kernel/$m.ko $L/modules-extra/ || skip "no $m.ko in $k"
+done
 cp tests/kvm-lab/init $r/init && chmod +x $r/init
 rm -rf $L/pkg $L/debs   # ~470 MB unpacked; the tree above is all a run needs
-printf '%s\n%s\n' "$k" "$mods" > $L/ready
+printf '%s\n%s\n%s\n' "$k" "$mods" "$extra" > $L/ready
 echo "kvm-lab: built $L from $k and busybox-static"

@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: MIT
 # spore-kvm --vhost in the lab's L1: virtio-net's queues served by the kernel's
 # vhost-net (monitor/vhost.c), with the modules tap, vhost_iotlb, vhost and vhost_net
-# from the lab kernel's package (build/bench-lab/modules, as tests/kvm-lab/bench-lab
-# fetches them). Each case bounded; the tap made and deleted here.
+# from the lab kernel's package (build/kvm-lab/modules-extra, kept by
+# tests/kvm-lab/build.sh). Each case bounded; the tap made and deleted here.
 #   tests/kvm-lab/vhost.sh refused   no /dev/vhost-net (module out): one line, 249
 #   tests/kvm-lab/vhost.sh echo      a line echoed; --stats names the data path
 #   tests/kvm-lab/vhost.sh reset     build/tests/kvm-lab/vhostreset: a fake guest's device
 #                                    up, reset, up again, a ring outside RAM refused
 #   tests/kvm-lab/vhost.sh flood BYTES MAX [OPTS]   echoflood.sh with --vhost
 #   tests/kvm-lab/vhost.sh httpd ROOT SECONDS       httpdwrk.sh with --vhost
-M=build/bench-lab/modules
+M=build/kvm-lab/modules-extra
 load() {
 	for m in tap vhost_iotlb vhost vhost_net; do
 		insmod $M/$m.ko 2> /dev/null || grep -q "^$m " /proc/modules || { echo "insmod $m failed"; exit 2; }
