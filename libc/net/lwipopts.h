@@ -67,22 +67,24 @@
 #define TCP_SNDLOWAT              (32 * 1024) /* writable with 32 KiB free; a u16_t */
 #define TCP_WND_UPDATE_THRESHOLD  (TCP_WND / 4)
 #define TCP_LISTEN_BACKLOG        1
-/* SACK blocks in our ACKs (RFC 2018) when segments arrive out of order. Without them
- * a Linux sender on a lossy link that also loses a retransmission can only wait out
- * its timer, and with no RTT sample from a retransmitted segment (Karn) the backoff
- * never resets: tests/faults.sh's echo (5% loss, reordering) once waited 22 s and
- * then 30 s for one segment (its pcap). With SACK the sender sees each hole. */
-#define LWIP_TCP_SACK_OUT         1
-#define LWIP_TCP_MAX_SACK_NUM     4
 #define LWIP_WND_SCALE            1
 #define TCP_RCV_SCALE             2
 #define TCPIP_MBOX_SIZE           512
 #define DEFAULT_TCP_RECVMBOX_SIZE 128
 #define DEFAULT_UDP_RECVMBOX_SIZE 128
 #define DEFAULT_ACCEPTMBOX_SIZE   128
-#define TCPIP_THREAD_STACKSIZE    (32 * 1024)
-#define DEFAULT_THREAD_STACKSIZE  (32 * 1024)
-#define TCPIP_THREAD_PRIO         1
+
+/* SACK blocks in our ACKs (RFC 2018) when segments arrive out of order. Without them
+ * a Linux sender on a lossy link that also loses a retransmission can only wait out
+ * its timer, and with no RTT sample from a retransmitted segment (Karn) the backoff
+ * never resets: tests/faults.sh's echo (5% loss, reordering) once waited 22 s and
+ * then 30 s for one segment (its pcap). With SACK the sender sees each hole. */
+#define LWIP_TCP_SACK_OUT     1
+#define LWIP_TCP_MAX_SACK_NUM 4
+
+#define TCPIP_THREAD_STACKSIZE   (32 * 1024)
+#define DEFAULT_THREAD_STACKSIZE (32 * 1024)
+#define TCPIP_THREAD_PRIO        1
 /* Not on copy: lwIP would sum every byte sent at tcp_write even where the device sums
  * (NET_OFF_TCP_CSUM_TX); without a device's help it sums at output, the same pass. */
 #define LWIP_CHECKSUM_ON_COPY 0
