@@ -6,8 +6,20 @@
 # what busybox's /init does not (cgroup2 with the memory controller, /run), then
 # prints the harness's output and its results.json, gzipped and base64'd between
 # @@results lines (the console is the only way out of L1).
-#   tests/kvm-lab/density.sh K [bench/density ARGS...]
+#   tests/kvm-lab/density.sh K [bench/density ARGS...] [--profile-at K1,K2,...]
+# --profile-at: right after the harness reports step Ki, a system-wide perf profile
+# (cpu-clock every 4 ms, 30 s) of the starts that follow, its top lines on the
+# output as "density-profile Ki ..." (by command, and by symbol): where L1's CPU
+# goes at the k-th start against the first (bench/density-lab brings perf).
 k=$1; shift
+prof="" args=""
+while [ $# -gt 0 ]; do   # --profile-at is ours, anywhere; the rest (no spaces in them) the harness's
+	case $1 in
+	--profile-at) prof=$(echo "${2:-}" | tr , ' '); shift 2 || shift ;;
+	*) args="$args $1"; shift ;;
+	esac
+done
+set -- $args
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin   # iproute2's ip before busybox's
 mkdir -p /run /var /sys/fs/cgroup && ln -sfn /run /var/run   # as on a distribution: ip netns uses either
 mount -t cgroup2 none /sys/fs/cgroup && echo +memory +pids > /sys/fs/cgroup/cgroup.subtree_control ||
@@ -28,6 +40,27 @@ fi
 # machine: raise it (4194304, the 64-bit maximum) as a host user would by sysctl.
 echo 4194304 > /proc/sys/kernel/pid_max 2> /dev/null &&
 	echo "density-lab: kernel.pid_max=$(cat /proc/sys/kernel/pid_max), threads-max=$(cat /proc/sys/kernel/threads-max)"
+profile() {   # profile K: after the step's line, 30 s of perf; then its summary
+	local k=$1 d=/tmp/prof.$1
+	until grep -q "^density: spore-kvm k=$k " /tmp/density.log 2> /dev/null; do
+		[ -f /tmp/density.st ] && return
+		sleep 2
+	done
+	perf record -N -q -a -g -e cpu-clock -c 4000000 -o $d -- sleep 30 > /dev/null 2>&1 ||
+		{ echo "density-profile $k: perf record failed"; return; }
+	perf report -i $d --stdio --no-children -g none --sort comm -q 2> /dev/null | grep . | head -12 |
+		sed "s/^/density-profile $k comm /"
+	perf report -i $d --stdio --no-children -g none --sort sym -q 2> /dev/null | grep . | head -40 |
+		sed "s/^/density-profile $k sym /"
+	echo "density-profile $k samples $(perf script -i $d -F comm 2> /dev/null | wc -l)"
+	rm -f $d
+}
+if [ -n "$prof" ]; then
+	echo 0 > /proc/sys/kernel/kptr_restrict
+	echo -1 > /proc/sys/kernel/perf_event_paranoid
+	rm -f /tmp/density.log /tmp/density.st
+	for p in $prof; do profile $p; done &
+fi
 # The harness gets SIGTERM (it cleans up) half a minute before /init's KILL; its
 # lines go to the console as they come too (a long run can be watched there).
 {
