@@ -20,7 +20,7 @@
 # (VALUE: MiB/s, requests/s or, for rtt, the median in us; UNITS: MiB or requests;
 # the kvm: fields are deltas of the VM's own KVM debugfs counters over that run.)
 set -u
-D=/tmp/bl K=/sys/kernel/debug/kvm M=build/bench-lab/modules
+D=/tmp/bl K=/sys/kernel/debug/kvm M=build/kvm-lab/modules-extra
 T=build/tests/kvm-lab
 mkdir -p $D
 # iproute2's ip (busybox's knows no veth and no netns), at its host path
@@ -79,7 +79,7 @@ setup)
 	for d in usr lib lib64; do [ -d /spore/$d ] && cp -a /spore/$d /; done
 	IP=$(ls /usr/bin/ip /usr/sbin/ip /sbin/ip 2> /dev/null | head -1)
 	[ -n "$IP" ] || { echo "no iproute2 ip in L1"; exit 2; }
-	for m in veth tap vhost_iotlb vhost vhost_net; do
+	for m in tap vhost_iotlb vhost vhost_net; do   # veth: /init loads it
 		insmod $M/$m.ko 2> /dev/null || grep -q "^$m " /proc/modules || echo "insmod $m failed"
 	done
 	echo "vhost-net: $([ -c /dev/vhost-net ] && echo yes || echo 'no /dev/vhost-net')"
