@@ -65,7 +65,9 @@ struct vdev {
 	uint32_t notify_at[2]; /* pci: per queue, byte offset in notify (checked) */
 	unsigned irq;          /* mmio: the GSI */
 };
-int vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got);                   /* steps 1-6 */
+int vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got); /* steps 1-6 */
+int vdev_wait(struct virtq *q, void **c, uint32_t *len, uint64_t timeout_ns,
+              uint64_t poll_ns); /* a used entry within timeout_ns of running time */
 int vdev_setup_queue(struct vdev *d, unsigned idx, struct virtq *q, uint16_t want); /* 7 */
 void vdev_driver_ok(struct vdev *d);                                                /* 8 */
 void vdev_fail(struct vdev *d);

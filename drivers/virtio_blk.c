@@ -40,10 +40,8 @@ static int request(uint32_t type, uint64_t sector, uint32_t count)
 	void *c;
 	uint32_t len;
 	int r;
-	uint64_t give_up = clock_monotonic_ns() + 10000000000ull;
 	ready_busy(1); /* no snapshot with the request in flight (kernel/ready.c) */
-	while ((r = virtq_get(&q, &c, &len)) == 0 && clock_monotonic_ns() < give_up)
-		sleep_until(clock_monotonic_ns() + 20000);
+	r = vdev_wait(&q, &c, &len, 10000000000ull, 20000);
 	ready_busy(-1);
 	if (r == 0) /* still in flight: hdr, bounce and status can never be reused */
 		q.broken = "no answer within 10 s";

@@ -54,9 +54,7 @@ int vrng_read(void *buf, size_t n)
 		if (virtq_add(&q, (uint64_t)page, want, 1, page) < 0)
 			return give_up("queue full");
 		vdev_notify(dev, 0);
-		uint64_t deadline = clock_monotonic_ns() + RNG_TIMEOUT_NS;
-		while ((r = virtq_get(&q, &c, &len)) == 0 && clock_monotonic_ns() < deadline)
-			sleep_until(clock_monotonic_ns() + RNG_POLL_NS);
+		r = vdev_wait(&q, &c, &len, RNG_TIMEOUT_NS, RNG_POLL_NS);
 		if (r < 0)
 			return give_up(q.broken);
 		if (r == 0)
