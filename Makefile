@@ -200,7 +200,7 @@ $(B)/tests/unit/netfront_test: tests/unit/netfront_test.c drivers/xen_net.c driv
 		drivers/xen_reg.h kernel/kernel.h kernel/net.h
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/netfront_test.c drivers/xen_netring.c
-$(B)/tests/unit/rng_test: tests/unit/rng_test.c drivers/virtio_rng.c drivers/virtio.h drivers/virtio_reg.h kernel/kernel.h
+$(B)/tests/unit/rng_test: tests/unit/rng_test.c drivers/virtio_rng.c drivers/virtq_wait.c drivers/virtio.h drivers/virtio_reg.h kernel/kernel.h
 	@mkdir -p $(@D); $(TEST_CC) -Ikernel -Idrivers -Iarch/x86_64 -o $@ \
 	    tests/unit/rng_test.c
 

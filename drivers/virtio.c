@@ -7,26 +7,6 @@
 #include "virtio.h"
 
 #define RESET_NS 1000000000ull /* a device still not reset by then is given up on */
-#define STEP_MAX 100000000ull  /* the most one look at a ring counts toward a timeout */
-
-/* Waits for q's next used entry, looking every poll_ns, for up to timeout_ns of
- * this guest running: one step between looks counts at most STEP_MAX. A host that
- * stopped the VM (paused, frozen, or the lab's L1 that lost its timer interrupt
- * for 30 s) moves the clock on while nothing could answer; counted whole, that
- * gave up a healthy disk. Returns virtq_get's 1 or -1, or 0 when the time ran out. */
-int vdev_wait(struct virtq *q, void **c, uint32_t *len, uint64_t timeout_ns, uint64_t poll_ns)
-{
-	uint64_t waited = 0, t = clock_monotonic_ns();
-	int r;
-	while ((r = virtq_get(q, c, len)) == 0 && waited < timeout_ns) {
-		sleep_until(t + poll_ns);
-		uint64_t now = clock_monotonic_ns();
-		waited += now - t < STEP_MAX ? now - t : STEP_MAX;
-		t = now;
-	}
-	return r;
-}
-
 /* Steps 1-6: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK and its
  * re-check. Returns 0 with the accepted features in *got. */
 int vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got)

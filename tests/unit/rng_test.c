@@ -10,6 +10,7 @@
 #include <string.h>
 #include "unit.h"
 #include "../../drivers/virtio_rng.c"
+#include "../../drivers/virtq_wait.c"
 
 /* ---- the fake device: one posted buffer, answered at the notify ---- */
 static uint8_t *posted; /* NULL: nothing in flight */
