@@ -399,12 +399,12 @@ compare: all linux $(B)/tests/guest/exit7.elf
 
 # Density (docs/density.md): up to K instances on spore-kvm, runc and as processes.
 K ?= 100
-density: all linux
+density: all linux $(B)/bench/kvm-floor
 	@bench/density -k $(K) $(DENSITY_ARGS)
 # The same in one boot of the kvm_amd lab (bench/density-lab): L1 with LAB_MEM.
 LAB_MEM ?= 8G
 LAB_TIMEOUT ?= 3600
-density-lab: all linux
+density-lab: all linux $(B)/bench/kvm-floor
 	@bench/density-lab -m $(LAB_MEM) -t $(LAB_TIMEOUT) $(K) $(DENSITY_ARGS)
 
 bench: all linux bench-deps
