@@ -27,7 +27,16 @@ void *mem_alloc_pages(size_t n)
 	return n == 1 ? pg : NULL;
 }
 uint64_t clock_monotonic_ns(void) { return now_ns; }
-void sleep_until(uint64_t deadline_ns) { now_ns = deadline_ns; }
+/* The sleeps vdev_wait asked for, and a host that stops the VM for `frozen` ns
+ * during the sleep numbered `freeze_at`. */
+static uint64_t sleeps[64], frozen;
+static unsigned nsleeps, freeze_at = ~0u;
+void sleep_until(uint64_t deadline_ns)
+{
+	if (nsleeps < 64)
+		sleeps[nsleeps] = deadline_ns - now_ns;
+	now_ns = deadline_ns + (nsleeps++ == freeze_at ? frozen : 0);
+}
 int vdev_negotiate(struct vdev *d, uint64_t want, uint64_t *got)
 {
 	(void)d;
@@ -124,7 +133,29 @@ static const char *t_no_answer(void)
 	return NULL;
 }
 
+/* vdev_wait on a device that never answers: looks after 20 us, then twice as
+ * long each time up to 1 ms (a vCPU that sleeps less than KVM's halt polling
+ * never leaves the host CPU to the device's thread); a 30 s stop of the whole
+ * VM in one sleep counts 100 ms of the timeout, not 30 s. */
+static const char *t_wait_backoff(void)
+{
+	struct virtq vq = { .size = 8 };
+	void *c;
+	uint32_t len;
+	posted = NULL, now_ns = 0, nsleeps = 0, freeze_at = ~0u;
+	CHECK(vdev_wait(&vq, &c, &len, 10000000, 20000) == 0 && now_ns >= 10000000);
+	CHECK(sleeps[0] == 20000 && sleeps[1] == 40000 && sleeps[5] == 640000);
+	CHECK(sleeps[6] == 1000000 && sleeps[nsleeps - 1] == 1000000); /* no more than 1 ms */
+	now_ns = 0, nsleeps = 0, freeze_at = 3, frozen = 30000000000ull;
+	CHECK(vdev_wait(&vq, &c, &len, 1000000000, 20000) == 0);
+	CHECK(now_ns > 30000000000ull && now_ns - 30000000000ull >= 900000000 &&
+	      now_ns - 30000000000ull < 1000000000); /* the stop counted 100 ms */
+	freeze_at = ~0u;
+	return NULL;
+}
+
 static const struct unit_test tests[] = {
+	{ t_wait_backoff, "vdev_wait_backoff" },
 	{ t_honest, "vrng_honest" },
 	{ t_hostile_len, "vrng_hostile_used_len" },
 	{ t_no_answer, "vrng_no_answer" },
