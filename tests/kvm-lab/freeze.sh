@@ -71,9 +71,9 @@ once() {
 	return 1
 }
 
-# A run during which L1 itself stalled (the emulator's lost timer interrupt, seen in
-# 3 of 9 runs of one evening) is run once more, and says so: the fixed driver gave up
-# in 2 of those 3, which is L1's trouble on top of ours (docs/reliability.md).
+# A run during which L1 itself stalled (the emulator's lost timer interrupt) is run once
+# more, and says so: without L1's tick the polling vCPU thread starves the I/O thread
+# and even the fixed driver gives up, with or without our stops (docs/reliability.md).
 s0=$(stalls)
 once && exit 0
 [ "$(stalls)" = "$s0" ] && exit 1
