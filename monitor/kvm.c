@@ -59,7 +59,7 @@ static int setup_cpuid(struct vm *vm, int kvm, int vcpu)
 			c->entries[i].ecx |= 1u << 24;
 	/* No hypercall device: the irqchip moves every device to virtio in ring 0 (in
 	 * ring 3 the guest cannot see this leaf), or there is none to serve. */
-	uint32_t nodev = vm->irqchip || (vm->tap_fd < 0 && vm->disk_fd < 0) ? HC_FEAT_NO_HCDEV : 0;
+	uint32_t nodev = vm->irqchip || (!vm->tap_name && vm->disk_fd < 0) ? HC_FEAT_NO_HCDEV : 0;
 	if (vm->irqchip)
 		c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES,
 			                                           .eax = HC_FEAT_VIRTIO |

@@ -738,8 +738,7 @@ int main(int argc, char **argv)
 	if (initrd && load_initrd(initrd, &vm, &im, &mod_addr, &mod_size) < 0)
 		return HC_EXIT_SETUP;
 devices:
-	if (net && net_open(&vm, net) < 0)
-		return HC_EXIT_SETUP;
+	vm.tap_name = net; /* opened once the start mode is known (below) */
 	if (disk && blk_open(&vm, disk) < 0)
 		return HC_EXIT_SETUP;
 	/* The virtio path wants the irqchip before the vCPU exists, so before the mode is
@@ -762,11 +761,12 @@ devices:
 		return HC_EXIT_SETUP;
 	const char *why = vm.restored ? "restored from a snapshot, in its start mode"
 	                              : choose_mode(&vm, mode);
+	/* The tap, opened once the path is known: with virtio's header for virtio-net. */
+	if (net && net_open(&vm, net, vm.irqchip && !vm.ring3) < 0)
+		return HC_EXIT_SETUP;
 	if (vm.irqchip && !vm.ring3 && vm.tap_fd >= 0) {
 		/* The tap moves to virtio-net: the vCPU thread no longer touches it. */
 		vm.vdev = vdev;
-		if (net_vnet(&vm) < 0)
-			return HC_EXIT_SETUP;
 		vnet_init(&vdev[vm.nvdev], vm.tap_fd, vm.tap_name, vm.net_mac);
 		vm.vnet_tap = vm.tap_fd;
 		vm.tap_fd = -1;

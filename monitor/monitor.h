@@ -300,8 +300,8 @@ int net_parse_mac(const char *s, uint8_t mac[6]); /* -1 unless unicast XX:..:XX 
 const char *net_check(const struct hc_net *b, uint64_t mem_size, int send, unsigned *bad_frame);
 
 /* net.c: --net=TAP */
-int net_open(struct vm *vm, const char *name); /* -1 after a message */
-int net_vnet(struct vm *vm); /* the tap again, with IFF_VNET_HDR; -1 after a message */
+int net_open(struct vm *vm, const char *name,
+             int vnet); /* vnet: IFF_VNET_HDR; -1 after a message */
 int hc_net(struct vm *vm, unsigned nr, uint64_t gpa);
 
 /* blk.c: --disk=FILE */
@@ -412,7 +412,7 @@ void vnet_serve(struct vdev *d, int tap_event); /* I/O thread, lock held */
 void vnet_offload(const struct vdev *d);        /* the tap's offloads to what d negotiated */
 
 /* vhost.c: --vhost, the net queues served by the host kernel's vhost-net. Recipe:
- * vhost_open after net_vnet, vhost_features after vnet_init, vhost_bind after
+ * vhost_open after net_open, vhost_features after vnet_init, vhost_bind after
  * io_setup; vmmio.c calls vhost_start at DRIVER_OK and vhost_stop at a reset. */
 int vhost_open(struct vm *vm); /* -1 after a message */
 void vhost_features(struct vdev *d);

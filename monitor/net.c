@@ -4,7 +4,7 @@
  * exit sends or receives up to HC_NET_BATCH frames. Every frame range is
  * checked (netcheck.c) before the tap touches guest RAM. No offloads, no vnet
  * header: the tap hands out whole Ethernet frames of at most MTU + 14 bytes.
- * net_vnet() reopens it for virtio-net (vnet.c), with the header. */
+ * For virtio-net (vnet.c) net_open opens it with the header instead. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -29,10 +29,18 @@ static const char *tun_error(int err)
 	}
 }
 
-/* Opens an existing tap device, non-blocking. -1 after a one-line message. */
-int net_open(struct vm *vm, const char *name)
+/* Opens an existing tap device, non-blocking, once: with vnet, for virtio-net
+ * (vnet.c), with IFF_VNET_HDR, which only TUNSETIFF sets, so every frame carries
+ * virtio's 12-byte header both ways (the hypercall path keeps plain frames). Once,
+ * because a tap takes one file at a time: closed and opened again, its carrier
+ * drops in between, and the host's kernel handles that (linkwatch) by walking its
+ * whole neighbour table and waiting for a grace period inside this start (run L11
+ * and after, docs/density.md). No offloads until the guest negotiates them. -1
+ * after a one-line message. */
+int net_open(struct vm *vm, const char *name, int vnet)
 {
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0) };
+	int hdr = 12; /* struct virtio_net_hdr with VERSION_1: num_buffers included */
 
 	if (strlen(name) >= IFNAMSIZ) {
 		msg("spore-kvm: --net=%s: name longer than %d\n", name, IFNAMSIZ - 1);
@@ -52,7 +60,7 @@ int net_open(struct vm *vm, const char *name)
 		    errno == EACCES ? "permission denied" : strerror(errno));
 		return -1;
 	}
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || (vnet && ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0)) {
 		msg("spore-kvm: --net=%s: %s\n", name, tun_error(errno));
 		close(fd);
 		return -1;
@@ -73,29 +81,6 @@ int net_open(struct vm *vm, const char *name)
 	}
 	vm->tap_fd = fd;
 	vm->tap_name = name;
-	return 0;
-}
-
-/* The tap moves to virtio-net (vnet.c): opened again with IFF_VNET_HDR, which only
- * TUNSETIFF sets, so every frame carries virtio's 12-byte header both ways (the
- * hypercall path above keeps plain frames). No offloads until the guest negotiates
- * them: a tap keeps the last owner's, and a guest that took no GUEST_CSUM must get
- * no partial checksum. -1 after a one-line message. */
-int net_vnet(struct vm *vm)
-{
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
-	int hdr = 12; /* struct virtio_net_hdr with VERSION_1: num_buffers included */
-
-	strcpy(ifr.ifr_name, vm->tap_name); /* checked by net_open */
-	close(vm->tap_fd);                  /* a tap takes one file at a time */
-	vm->tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (vm->tap_fd < 0 || ioctl(vm->tap_fd, TUNSETIFF, &ifr) < 0 ||
-	    ioctl(vm->tap_fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
-	    ioctl(vm->tap_fd, TUNSETOFFLOAD, 0) < 0) {
-		msg("spore-kvm: --net=%s: reopening it with a virtio-net header: %s\n",
-		    vm->tap_name, tun_error(errno));
-		return -1;
-	}
 	return 0;
 }
 

@@ -5,7 +5,7 @@
  * MAC, STATUS, EVENT_IDX, checksum offload both ways (CSUM, GUEST_CSUM), and TCP
  * segments of up to 64 KiB to the guest (GUEST_TSO4) over merged receive buffers
  * (MRG_RXBUF), and from it (HOST_TSO4, cut up by the tap's GSO): the tap has
- * IFF_VNET_HDR (net_vnet), so the header crosses it, and TUNSETOFFLOAD follows what
+ * IFF_VNET_HDR (net_open), so the header crosses it, and TUNSETOFFLOAD follows what
  * the guest took. The guest's header is never passed on as it came: a new one is
  * built from fields checked against the frame (a checksum must lie inside it).
  * Guest buffers come only from vq.c's checked chains. The guest is interrupted
@@ -82,7 +82,7 @@ void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6])
 	n.tap = tap;
 	n.name = name;
 	n.pending = 0;
-	n.tun_off = 0; /* net_vnet() cleared the tap's */
+	n.tun_off = 0; /* net_open() cleared the tap's */
 }
 
 static int has(const struct vdev *d, unsigned feature)
