@@ -10,7 +10,9 @@
 # --profile-at: right after the harness reports step Ki, a system-wide perf profile
 # (cpu-clock every 4 ms, 30 s) of the starts that follow, its top lines on the
 # output as "density-profile Ki ..." (by command, and by symbol): where L1's CPU
-# goes at the k-th start against the first (bench/density-lab brings perf).
+# goes at the k-th start against the first (bench/density-lab brings perf); then as
+# "density-split Ki ..." the same samples split into those inside a start and the
+# rest (the harness's --starts-log; tests/kvm-lab/profsplit.py).
 k=$1; shift
 prof="" args=""
 while [ $# -gt 0 ]; do   # --profile-at is ours, anywhere; the rest (no spaces in them) the harness's
@@ -46,19 +48,26 @@ profile() {   # profile K: after the step's line, 30 s of perf; then its summary
 		[ -f /tmp/density.st ] && return
 		sleep 2
 	done
-	perf record -N -q -a -g -e cpu-clock -c 4000000 -o $d -- sleep 30 > /dev/null 2>&1 ||
+	# CLOCK_MONOTONIC timestamps: the harness's --starts-log uses the same clock.
+	perf record -N -q -k CLOCK_MONOTONIC -a -g -e cpu-clock -c 4000000 -o $d -- sleep 30 > /dev/null 2>&1 ||
 		{ echo "density-profile $k: perf record failed"; return; }
 	perf report -i $d --stdio --no-children -g none --sort comm -q 2> /dev/null | grep . | head -12 |
 		sed "s/^/density-profile $k comm /"
 	perf report -i $d --stdio --no-children -g none --sort sym -q 2> /dev/null | grep . | head -40 |
 		sed "s/^/density-profile $k sym /"
 	echo "density-profile $k samples $(perf script -i $d -F comm 2> /dev/null | wc -l)"
+	# The same samples split into those inside a start and the rest, with the callers
+	# of the walks run L10 named (tests/kvm-lab/profsplit.py, docs/density.md).
+	perf script -i $d -F comm,time,ip,sym 2> /dev/null | python3 tests/kvm-lab/profsplit.py \
+		"density-split $k" /tmp/density.starts neigh_flush_dev notifier_chain_register \
+		irq_bypass_register_consumer
 	rm -f $d
 }
 if [ -n "$prof" ]; then
 	echo 0 > /proc/sys/kernel/kptr_restrict
 	echo -1 > /proc/sys/kernel/perf_event_paranoid
-	rm -f /tmp/density.log /tmp/density.st
+	rm -f /tmp/density.log /tmp/density.st /tmp/density.starts
+	set -- --starts-log /tmp/density.starts "$@"
 	for p in $prof; do profile $p; done &
 fi
 # The harness gets SIGTERM (it cleans up) half a minute before /init's KILL; its
