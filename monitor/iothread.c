@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* The virtio path's KVM plumbing and the I/O thread. Each device's QueueNotify is an
  * ioeventfd (the guest's kick ends in the host kernel, not in a return from
- * KVM_RUN), its interrupt an irqfd into the in-kernel I/O APIC (KVM raises the pin
- * without stopping the vCPU). One thread, with its own seccomp allowlist, waits in
- * epoll on the tap and every eventfd and serves the queues. Trusts the guest in
- * nothing: the devices' queues go through vq.c. */
+ * KVM_RUN), its interrupt a pin of the in-kernel I/O APIC that the I/O thread pulses
+ * with KVM_IRQ_LINE (KVM injects without stopping the vCPU; vmmio_pulse says why not
+ * an irqfd), or with --vhost an irqfd the kernel's worker signals. One thread, with
+ * its own seccomp allowlist, waits in epoll on the tap and every eventfd and serves
+ * the queues. Trusts the guest in nothing: the devices' queues go through vq.c. */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <pthread.h>
@@ -37,17 +38,27 @@ static int epoll_add(int ep, int fd, uint32_t events, uint32_t tag)
 }
 
 /* Device i's eventfds and their KVM bindings: a kick per queue (the guest's 32-bit
- * write of the queue's number to QueueNotify, matched by value), one irqfd on
- * GSI VMMIO_GSI + i, one wake-up from the vCPU thread (DRIVER_OK). */
+ * write of the queue's number to QueueNotify, matched by value), its interrupt on
+ * GSI VMMIO_GSI + i (KVM_IRQ_LINE from the I/O thread; with --vhost an irqfd), one
+ * wake-up from the vCPU thread (DRIVER_OK). */
 static int io_device(struct vm *vm, struct vdev *d, unsigned i)
 {
-	d->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->gsi = VMMIO_GSI + i;
+	d->irqfd = -1;
 	d->ctl = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (d->irqfd < 0 || d->ctl < 0)
+	if (d->ctl < 0)
 		return io_fail("eventfd");
-	struct kvm_irqfd irq = { .fd = (uint32_t)d->irqfd, .gsi = VMMIO_GSI + i };
-	if (ioctl(vm->vm_fd, KVM_IRQFD, &irq) < 0)
-		return io_fail("KVM_IRQFD");
+	if (d->vhost) {
+		d->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (d->irqfd < 0)
+			return io_fail("eventfd");
+		struct kvm_irqfd irq = { .fd = (uint32_t)d->irqfd, .gsi = d->gsi };
+		if (ioctl(vm->vm_fd, KVM_IRQFD, &irq) < 0)
+			return io_fail("KVM_IRQFD");
+	} else {
+		d->line = 1;
+		d->vm_fd = vm->vm_fd;
+	}
 	for (unsigned q = 0; q < d->nq; q++) {
 		d->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (d->kick[q] < 0)

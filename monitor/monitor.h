@@ -320,8 +320,8 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
                        int vhost_tap); /* pure; gdb_fd -1, core/snap NULL, nev 0, vhost_fd -1:
                                           absent. ev: eventfds the vCPU thread wakes */
 unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
-                          const int *wr, unsigned nwr, int disk_fd,
-                          int tap_fd);       /* the I/O thread's (pure) */
+                          const int *wr, unsigned nwr, int disk_fd, int tap_fd,
+                          int line_fd);      /* the I/O thread's (pure) */
 int seccomp_install_io(const struct vm *vm); /* -1 after a message */
 size_t seccomp_report(char *buf, size_t size, int nr, uint32_t arch, uint64_t a0, uint64_t a1);
 int seccomp_install(const struct vm *vm); /* -1 after a message */
@@ -389,7 +389,9 @@ struct vdev {
 	uint8_t *mem;
 	uint64_t mem_size;
 	int kick[VDEV_QUEUES];    /* ioeventfds on QueueNotify, one per queue */
-	int irqfd, ctl;           /* eventfds: KVM's interrupt line, the I/O thread's wake-up */
+	int irqfd, ctl;           /* eventfds: KVM's interrupt line (-1 with line), the I/O thread's wake-up */
+	int line, vm_fd;          /* line: the pin pulsed by KVM_IRQ_LINE on vm_fd, not an irqfd */
+	unsigned gsi;             /* the device's I/O APIC pin */
 	pthread_mutex_t lock;     /* the vCPU thread's register accesses vs the I/O thread */
 	uint64_t driver_features; /* the rest under lock */
 	uint32_t dev_sel, drv_sel, queue_sel, status;
@@ -401,7 +403,8 @@ struct vdev {
 	uint64_t irqs; /* --stats: interrupts raised */
 };
 void vmmio_access(struct vdev *d, uint64_t off, uint8_t *data, unsigned len, int is_write);
-void vmmio_irq(struct vdev *d); /* I/O thread, lock held */
+void vmmio_irq(struct vdev *d);   /* I/O thread, lock held */
+void vmmio_pulse(struct vdev *d); /* the pin alone (a restore's re-raise) */
 
 /* vnet.c: virtio-net over the tap */
 extern uint64_t vnet_rx, vnet_tx, vnet_drops;
@@ -425,7 +428,7 @@ extern uint64_t vblk_reqs, vblk_errors;
 void vblk_init(struct vdev *d, int fd, uint64_t sectors);
 void vblk_serve(struct vdev *d); /* I/O thread, lock held */
 
-/* iothread.c: irqfd, ioeventfd, the I/O thread */
+/* iothread.c: the interrupt line, ioeventfd, the I/O thread */
 int io_cmdline(const struct vm *vm, char *cmdline, size_t size); /* -1: no room */
 int io_setup(struct vm *vm);                                     /* -1 after a message */
 int io_mmio(struct vm *vm); /* KVM_EXIT_MMIO: 0 if a device's */

@@ -279,7 +279,7 @@ void restore_wake(struct vm *vm)
 	for (int i = 0; i < vm->nvdev; i++) {
 		struct vdev *d = &vm->vdev[i];
 		if (__atomic_load_n(&d->isr, __ATOMIC_ACQUIRE))
-			wake(d->irqfd);
+			vmmio_pulse(d);
 		wake(d->ctl);
 	}
 }

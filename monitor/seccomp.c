@@ -213,11 +213,12 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
 /* Pure: the I/O thread's filter (iothread.c). It waits in epoll on one fd, reads the
  * tap and the eventfds in rd, writes the tap, the irqfds and stderr in wr, readv and
  * writev the tap (tap_fd) between its header and guest buffers, reads,
- * writes and syncs the disk (-1: none), takes the devices' locks, and sets the tap's
- * offloads (tap_fd, -1: none) to what the guest negotiated (vnet.c); nothing else: no
- * other ioctl, no open, no mmap. */
+ * writes and syncs the disk (-1: none), takes the devices' locks, sets the tap's
+ * offloads (tap_fd, -1: none) to what the guest negotiated (vnet.c), and pulses the
+ * devices' interrupt pins with KVM_IRQ_LINE on the VM's fd (line_fd, -1: none);
+ * nothing else: no other ioctl, no open, no mmap. */
 unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
-                          const int *wr, unsigned nwr, int disk_fd, int tap_fd)
+                          const int *wr, unsigned nwr, int disk_fd, int tap_fd, int line_fd)
 {
 	struct filter prog = { f, 0 }, *p = &prog;
 
@@ -239,6 +240,10 @@ unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, un
 	if (tap_fd >= 0) { /* TUNSETOFFLOAD's argument is flags, not a pointer */
 		const uint64_t off[] = { (uint64_t)tap_fd, TUNSETOFFLOAD };
 		allow_args(p, __NR_ioctl, off, 2, 0);
+	}
+	if (line_fd >= 0) { /* KVM_IRQ_LINE's argument points to its struct, read by KVM */
+		const uint64_t line[] = { (uint64_t)line_fd, KVM_IRQ_LINE };
+		allow_args(p, __NR_ioctl, line, 2, 0);
 	}
 	stmt(p, BPF_RET | BPF_K, DENY);
 	return p->n;
@@ -373,7 +378,7 @@ int seccomp_install(const struct vm *vm)
 int seccomp_install_io(const struct vm *vm)
 {
 	static struct sock_filter f[SECCOMP_MAX];
-	int rd[1 + SECCOMP_EV_MAX], wr[2 + VMMIO_MAX];
+	int rd[1 + SECCOMP_EV_MAX], wr[2 + VMMIO_MAX], line = -1;
 	unsigned nrd = 0, nwr = 0;
 
 	int tap = vm->vhost_fd >= 0 ? -1 : vm->vnet_tap; /* --vhost: the kernel's, not ours */
@@ -385,7 +390,11 @@ int seccomp_install_io(const struct vm *vm)
 		rd[nrd++] = vm->vdev[i].ctl;
 		for (unsigned q = 0; q < vm->vdev[i].nq && !vm->vdev[i].vhost; q++)
 			rd[nrd++] = vm->vdev[i].kick[q];
-		wr[nwr++] = vm->vdev[i].irqfd;
+		if (vm->vdev[i].irqfd >= 0)
+			wr[nwr++] = vm->vdev[i].irqfd;
+		if (vm->vdev[i].line)
+			line = vm->vm_fd;
 	}
-	return install(f, seccomp_build_io(f, vm->io_epoll, rd, nrd, wr, nwr, vm->vblk_disk, tap));
+	return install(f, seccomp_build_io(f, vm->io_epoll, rd, nrd, wr, nwr, vm->vblk_disk, tap,
+	                                   line));
 }

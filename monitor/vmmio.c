@@ -4,12 +4,17 @@
  * notifications never come here (an ioeventfd takes them in the host kernel) unless
  * the guest writes an unexpected value. Trusts nothing the guest writes: a queue
  * becomes live only through vq_setup()'s checks. Pure but for the eventfd writes
- * that wake the I/O thread (or, with --vhost, vhost.c's ioctls at DRIVER_OK and
- * reset); the device lock orders it against that thread. */
+ * that wake the I/O thread, the interrupt pin's KVM_IRQ_LINE (or, with --vhost,
+ * vhost.c's ioctls at DRIVER_OK and reset); the device lock orders it against that
+ * thread. */
+#include <errno.h>
+#include <linux/kvm.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "hypercall.h"
 #include "monitor.h"
 #include "virtio_reg.h"
 
@@ -186,12 +191,37 @@ void vmmio_access(struct vdev *d, uint64_t off, uint8_t *data, unsigned len, int
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* Tells the guest that queue work is done: the interrupt status bit, then the
- * irqfd (KVM raises the I/O APIC pin without stopping the vCPU). Called by the I/O
- * thread with the lock held. */
+/* A pulse on the device's I/O APIC pin: up, then down, as an irqfd does (the guest
+ * routes it edge-triggered under spore-kvm, HC_FEAT_IRQ_NOACK; a level-triggered
+ * route sees the same). With line, two KVM_IRQ_LINE calls in this thread: KVM
+ * injects here and now. An irqfd on an I/O APIC pin cannot inject from the writer's
+ * context (only an MSI route can), so KVM queues a work item and a kworker injects:
+ * one more thread to wake and switch to per interrupt, on the host's CPU, and a
+ * KVM_IRQFD at start that walks a list of every irqfd on the host (docs/density.md).
+ * The irqfd stays for --vhost (the kernel's worker signals an eventfd) and for the
+ * unit tests. A refused KVM_IRQ_LINE is a monitor bug: reported, never a silent
+ * stall. */
+void vmmio_pulse(struct vdev *d)
+{
+	if (!d->line) {
+		wake(d->irqfd);
+		return;
+	}
+	struct kvm_irq_level l = { .irq = d->gsi, .level = 1 };
+	if (ioctl(d->vm_fd, KVM_IRQ_LINE, &l) == 0) {
+		l.level = 0;
+		if (ioctl(d->vm_fd, KVM_IRQ_LINE, &l) == 0)
+			return;
+	}
+	msg("spore-kvm: virtio: KVM_IRQ_LINE (pin %u): %s\n", d->gsi, strerror(errno));
+	_exit(HC_EXIT_VMFAULT);
+}
+
+/* Tells the guest that queue work is done: the interrupt status bit, then the pin.
+ * Called by the I/O thread with the lock held. */
 void vmmio_irq(struct vdev *d)
 {
 	__atomic_or_fetch(&d->isr, 1, __ATOMIC_RELEASE); /* "used buffer notification" */
 	d->irqs++;
-	wake(d->irqfd);
+	vmmio_pulse(d);
 }

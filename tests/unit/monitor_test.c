@@ -1814,8 +1814,8 @@ static const char *t_seccomp_report(void)
  * first (write to fd 1) must still work. */
 /* The virtio path's two filters: the vCPU thread's with eventfds 20-22 to wake (and
  * futex for the device lock), and the I/O thread's: epoll on 30, reads of the tap (7)
- * and eventfds 20-22, writes to the tap, stderr and the irqfd 23, the disk (8);
- * nothing else. */
+ * and eventfds 20-22, writes to the tap, stderr and the irqfd 23, the disk (8),
+ * KVM_IRQ_LINE on the VM's fd 4; nothing else. */
 static int ref_io(const struct seccomp_data *d)
 {
 	uint64_t fd = d->args[0];
@@ -1834,8 +1834,9 @@ static int ref_io(const struct seccomp_data *d)
 	case __NR_pread64:
 	case __NR_pwrite64:
 	case __NR_fdatasync: return fd == 8;
-	case __NR_ioctl: /* the tap's offloads: an int and an unsigned int, low halves */
-		return (uint32_t)fd == 7 && (uint32_t)d->args[1] == TUNSETOFFLOAD;
+	case __NR_ioctl: /* the tap's offloads, the pins: an int and an unsigned int, low halves */
+		return ((uint32_t)fd == 7 && (uint32_t)d->args[1] == TUNSETOFFLOAD) ||
+		       ((uint32_t)fd == 4 && (uint32_t)d->args[1] == KVM_IRQ_LINE);
 	}
 	return 0;
 }
@@ -1852,6 +1853,7 @@ static const char *t_seccomp_virtio(void)
 	static const uint64_t args[] = { 0,
 		                         1,
 		                         2,
+		                         4,
 		                         5,
 		                         7,
 		                         8,
@@ -1865,13 +1867,14 @@ static const char *t_seccomp_virtio(void)
 		                         1ull << 32 | 30,
 		                         KVM_RUN,
 		                         KVM_IRQFD,
+		                         KVM_IRQ_LINE,
 		                         TUNSETOFFLOAD,
 		                         TUNSETIFF,
 		                         UINT64_MAX };
 	const int ev[] = { 20, 21, 22 }, wr[] = { 7, 2, 23 }, rd[] = { 7, 20, 21, 22 };
 	unsigned nv = seccomp_build(f, 5, -1, -1, -1, NULL, NULL, ev, 3, -1, -1);
 	static struct sock_filter g[SECCOMP_MAX];
-	unsigned ni = seccomp_build_io(g, 30, rd, 4, wr, 3, 8, 7);
+	unsigned ni = seccomp_build_io(g, 30, rd, 4, wr, 3, 8, 7, 4);
 	struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64 };
 
 	CHECK(nv > 0 && nv <= SECCOMP_MAX && ni > 0 && ni <= SECCOMP_MAX, "%u, %u instructions", nv,
