@@ -46,7 +46,8 @@ def main(tag, log, walks):
         for w in walks:
             if leaf.startswith(w):
                 walk[w][where] += 1
-                walk[w]["callers"][" <- ".join(chain[1:4])] += 1
+                # who, and deep enough to reach the system call or work item
+                walk[w]["callers"][c + ": " + " <- ".join(chain[1:12])] += 1
 
     for line in sys.stdin:
         if not line.strip():
