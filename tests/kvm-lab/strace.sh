@@ -53,4 +53,8 @@ for run in ${*:-exit7 httpd}; do
 	# fell, so the kernel walked the whole neighbour table inside the start (23a0bcf,
 	# docs/density.md). Counted over the whole run.
 	[ $run = httpd ] && echo "tun httpd: $(grep -c 'open.*"/dev/net/tun"' $t/httpd.trace) open(s) of /dev/net/tun"
+	# The device pin is pulsed with KVM_IRQ_LINE, not an irqfd (whose injection into an
+	# I/O APIC pin goes through a kworker, and whose KVM_IRQFD walks every irqfd on the
+	# host: docs/network.md, docs/density.md). Ring 0 (lab) only: pvm has no irqchip path.
+	[ $run = httpd ] && echo "irq httpd: $(grep -c 'KVM_IRQFD' $t/httpd.trace) KVM_IRQFD, $(grep -c 'KVM_IRQ_LINE' $t/httpd.trace) KVM_IRQ_LINE"
 done
