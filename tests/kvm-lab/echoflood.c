@@ -2,7 +2,8 @@
 /* An echo client for the lab's L1 (static: L1 has busybox only): sends BYTES of a
  * pseudo-random stream to HOST:PORT while reading the echo back, checks it byte for
  * byte, prints the time. Bounded: gives up after 120 s (alarm).
- *   echoflood HOST PORT BYTES   -> "echoed N bytes byte-exact in S s (R MiB/s)", 0 */
+ *   echoflood HOST PORT BYTES   -> "echoed N bytes byte-exact in S s (R MiB/s); N sends,
+ *                                  N receives", 0 */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
