@@ -178,7 +178,9 @@ round | strace | profile)
 		k0=$(kvm $pid) s0=$(cpustat)
 		case $b in
 		echo) o=$(timeout 100 $pre $T/echoflood $h $(port $c) $size 2>&1) || { fail "$o"; continue; }
-			v=$(echo "$o" | sed -n 's/.*(\([0-9.]*\) MiB\/s).*/\1/p') p99=- u=$(awk -v b=$size 'BEGIN { print b / 1048576 }') ;;
+			v=$(echo "$o" | sed -n 's/.*(\([0-9.]*\) MiB\/s).*/\1/p') p99=- u=$(awk -v b=$size 'BEGIN { print b / 1048576 }')
+			# the client's own calls per MiB: its sends take what the socket has room for
+			echo "$o" | awk -v w="$c $r" -v u=$u '/ sends, / { printf "client echo %s: %.1f sends, %.1f receives per MiB\n", w, $(NF-3) / u, $(NF-1) / u }' ;;
 		rtt) o=$(timeout 100 $pre $T/rtt $h $(port $c) $size 2>&1) || { fail "$o"; continue; }
 			v=$(echo "$o" | sed -n 's/.*median \([0-9]*\) us.*/\1/p')
 			p99=$(echo "$o" | sed -n 's/.*p99 \([0-9]*\) us.*/\1us/p') u=$size ;;
