@@ -177,8 +177,11 @@ static void broken(struct vdev *d, struct vq *q)
 	d->live = 0;
 }
 
-/* The tap is gone (deleted under the guest: EBADFD, or EIO): as the hypercall
- * path does, end the guest with its one line and HC_EXIT_HOSTIO. */
+/* The tap is gone (deleted under the guest: EBADFD): as the hypercall path does,
+ * end the guest with its one line and HC_EXIT_HOSTIO. A tap that is only down
+ * (`ip link set TAP down`) refuses writes with EIO: that frame is lost, as on a
+ * wire without a link, and the guest carries on (the hypercall path's send_batch
+ * does the same). */
 static void tap_gone(int err)
 {
 	msg("spore-kvm: --net=%s: the tap is gone (deleted under the running guest?); ending the "
@@ -233,9 +236,9 @@ static int tx(struct vdev *d)
 		if (ch.rlen < HDR + 14 || ch.rlen > HDR + FRAME_MAX || tx_header(d, &g, flen, &h)) {
 			vnet_drops++; /* not a frame: dropped, the buffer returned */
 		} else if (vnet_writes++, tap_send(&ch, &h) < 0) {
-			if (errno == EIO || errno == EBADFD)
+			if (errno == EBADFD)
 				tap_gone(errno);
-			vnet_drops++; /* a full tap queue drops, as a NIC would */
+			vnet_drops++; /* a full tap queue or a link down drops, as a NIC would */
 		} else {
 			vnet_tx++;
 			count(1, &h, n.out + HDR, head - HDR, flen);
