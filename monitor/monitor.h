@@ -389,7 +389,7 @@ struct vdev {
 	uint8_t *mem;
 	uint64_t mem_size;
 	int kick[VDEV_QUEUES];    /* ioeventfds on QueueNotify, one per queue */
-	int irqfd, ctl;           /* eventfds: KVM's interrupt line (-1 with line), the I/O thread's wake-up */
+	int irqfd, ctl;           /* eventfds: --vhost's interrupt (else -1), the wake-up */
 	int line, vm_fd;          /* line: the pin pulsed by KVM_IRQ_LINE on vm_fd, not an irqfd */
 	unsigned gsi;             /* the device's I/O APIC pin */
 	pthread_mutex_t lock;     /* the vCPU thread's register accesses vs the I/O thread */

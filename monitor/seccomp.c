@@ -395,6 +395,6 @@ int seccomp_install_io(const struct vm *vm)
 		if (vm->vdev[i].line)
 			line = vm->vm_fd;
 	}
-	return install(f, seccomp_build_io(f, vm->io_epoll, rd, nrd, wr, nwr, vm->vblk_disk, tap,
-	                                   line));
+	return install(
+		f, seccomp_build_io(f, vm->io_epoll, rd, nrd, wr, nwr, vm->vblk_disk, tap, line));
 }
