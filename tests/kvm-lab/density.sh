@@ -12,7 +12,8 @@
 # output as "density-profile Ki ..." (by command, and by symbol): where L1's CPU
 # goes at the k-th start against the first (bench/density-lab brings perf); then as
 # "density-split Ki ..." the same samples split into those inside a start and the
-# rest (the harness's --starts-log; tests/kvm-lab/profsplit.py).
+# rest (the harness's --starts-log; tests/kvm-lab/profsplit.py). The summaries come
+# after the harness is done, not beside its starts.
 k=$1; shift
 prof="" args=""
 while [ $# -gt 0 ]; do   # --profile-at is ours, anywhere; the rest (no spaces in them) the harness's
@@ -42,7 +43,7 @@ fi
 # machine: raise it (4194304, the 64-bit maximum) as a host user would by sysctl.
 echo 4194304 > /proc/sys/kernel/pid_max 2> /dev/null &&
 	echo "density-lab: kernel.pid_max=$(cat /proc/sys/kernel/pid_max), threads-max=$(cat /proc/sys/kernel/threads-max)"
-profile() {   # profile K: after the step's line, 30 s of perf; then its summary
+record() {   # record K: after the step's line, 30 s of perf into /tmp/prof.K
 	local k=$1 d=/tmp/prof.$1
 	until grep -q "^density: spore-kvm k=$k " /tmp/density.log 2> /dev/null; do
 		[ -f /tmp/density.st ] && return
@@ -50,7 +51,14 @@ profile() {   # profile K: after the step's line, 30 s of perf; then its summary
 	done
 	# CLOCK_MONOTONIC timestamps: the harness's --starts-log uses the same clock.
 	perf record -N -q -k CLOCK_MONOTONIC -a -g -e cpu-clock -c 4000000 -o $d -- sleep 30 > /dev/null 2>&1 ||
-		{ echo "density-profile $k: perf record failed"; return; }
+		{ echo "density-profile $k: perf record failed"; rm -f $d; }
+}
+# The summaries once the harness is done: perf's report takes minutes of L1's one
+# CPU, and run beside the starts after the window it slowed them (the last ten of a
+# run profiled at K = 9000 among them).
+profile() {   # profile K: the summary of /tmp/prof.K
+	local k=$1 d=/tmp/prof.$1
+	[ -f $d ] || return
 	perf report -i $d --stdio --no-children -g none --sort comm -q 2> /dev/null | grep . | head -12 |
 		sed "s/^/density-profile $k comm /"
 	perf report -i $d --stdio --no-children -g none --sort sym -q 2> /dev/null | grep . | head -40 |
@@ -68,7 +76,8 @@ if [ -n "$prof" ]; then
 	echo -1 > /proc/sys/kernel/perf_event_paranoid
 	rm -f /tmp/density.log /tmp/density.st /tmp/density.starts
 	set -- --starts-log /tmp/density.starts "$@"
-	for p in $prof; do profile $p; done &
+	for p in $prof; do record $p; done &
+	recorder=$!
 fi
 # The harness gets SIGTERM (it cleans up) half a minute before /init's KILL; its
 # lines go to the console as they come too (a long run can be watched there).
@@ -78,6 +87,10 @@ fi
 	echo $? > /tmp/density.st
 } 2>&1 | tee /tmp/density.log /dev/console
 st=$(cat /tmp/density.st)
+if [ -n "$prof" ]; then
+	wait $recorder
+	for p in $prof; do profile $p; done
+fi
 # Nothing of the run's left: namespaces, instances, containers.
 tag=$(sed -n 's/^density: names start with //p' /tmp/density.log)
 # busybox sh runs its own applets before PATH's: name iproute2's ip by its path.
