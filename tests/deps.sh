@@ -3,7 +3,7 @@
 # Installs the Debian packages spore needs (apt-get when root; otherwise prints
 # the exact command). Called by make on first use; cheap when all are present.
 set -e
-PKGS="gcc binutils make libjansson-dev libssl-dev podman iptables containerd xz-utils dpkg-dev newlib-source qemu-system-x86 runc iproute2 socat curl iputils-ping python3 wrk clang libclang-rt-14-dev redis-tools strace linux-perf tcl clang-format cppcheck"
+PKGS="gcc binutils make libjansson-dev libssl-dev podman netavark iptables containerd xz-utils dpkg-dev newlib-source qemu-system-x86 runc iproute2 socat curl iputils-ping python3 wrk clang libclang-rt-14-dev redis-tools strace linux-perf tcl clang-format cppcheck"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
