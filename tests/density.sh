@@ -39,3 +39,25 @@ left=$(( $(ip netns list 2>/dev/null | grep -c "^$tag") + $(runc list -q 2>/dev/
 	$(pgrep -fc -- "--net=${tag}t" || true) ))
 [ "$left" = 0 ] && echo "ok density: no namespace, container or instance left behind" ||
 	echo "FAIL density: $left namespaces, containers or instances of $tag left behind"
+
+# bench/floorgrowth at a tiny K on this host's KVM: both kinds of holder reach K
+# beside the floor's starts, none is left, and bad input is refused with one line.
+if [ ! -w /dev/kvm ] || [ ! -x build/bench/kvm-floor ]; then
+	echo "skip floorgrowth: no usable /dev/kvm or no build/bench/kvm-floor"
+	exit 0
+fi
+fg=$(timeout 300 bench/floorgrowth -k 20 --steps 0,10 --runs 3 --out build/tests/floorgrowth 2>&1)
+st=$?
+held=$(pgrep -fc -- 'kvm-floor.* --hold' || true)
+if [ $st = 0 ] && echo "$fg" | grep -q '^floorgrowth: vm k=20 floor [0-9.]* ms' &&
+	echo "$fg" | grep -q '^floorgrowth: mem k=20 floor [0-9.]* ms' && [ "$held" = 0 ] &&
+	[ -s build/tests/floorgrowth/floorgrowth.json ]; then
+	echo "ok floorgrowth: 20 bare VMs, then 20 processes of 930 KiB, beside the floor; none left"
+else
+	echo "FAIL floorgrowth: status $st, $held holders left: $(echo "$fg" | tail -1)"
+fi
+e1=$(bench/floorgrowth --kinds vm,nope 2>&1); s1=$?
+e2=$(build/bench/kvm-floor --touch -1 2>&1); s2=$?
+[ $s1 = 2 ] && [ $s2 = 2 ] && echo "$e1" | grep -q 'unknown kind nope' && echo "$e2" | grep -q -- '--touch: a size' &&
+	echo "ok floorgrowth: bad input refused: '$(echo "$e1" | tail -1)', '$(echo "$e2" | head -1)'" ||
+	echo "FAIL floorgrowth: bad input: statuses $s1 $s2: $e1 / $e2"
