@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
-/* Segment coalescing for HOST_TSO4: lwIP never builds a TCP segment past the peer's
- * MSS, so a burst of them is joined here into one frame the device (the host's GSO)
- * cuts back into the same segments: each joined segment continues the held one's
- * sequence, has its headers byte for byte but the sequence number, IP length, id
- * and checksum, and the held ones all carry exactly mss bytes (the GSO contract:
- * every segment gso_size long but the last). PSH may only end it; SYN, FIN, RST,
- * URG and IP options are never held. Pure; frames are lwIP's own, checked anyway. */
+/* Segment coalescing for HOST_TSO4: the segments lwIP sends in a burst are joined
+ * here, as one byte stream, into one frame the device (the host's GSO) cuts into
+ * segments of gso_size, the longest joined segment's payload: no longer than lwIP
+ * ever sent, so no longer than the peer's MSS. Each joined segment continues the
+ * held one's sequence and has its headers byte for byte but the sequence number,
+ * IP length, id and checksum, and the ack and window, which may only move on (the
+ * frame carries the newest, as lwIP writes them at each output). A short or pushed
+ * segment no longer ends the burst: the stream is cut again at gso_size, as a TSO
+ * NIC cuts a sender's buffer, and PSH goes on the frame's last segment (Linux's GSO
+ * clears it on the others), as when Linux appends a write to a pushed skb. SYN,
+ * FIN, RST, URG and IP options are never held. Pure; frames are lwIP's own,
+ * checked anyway. */
 #include "netcoal.h"
 #include "netcsum.h"
 
@@ -42,44 +47,45 @@ int netcoal_start(struct netcoal *c, const uint8_t *f, size_t len)
 {
 	unsigned l4, hdr;
 
-	if (len > c->cap || !segment(f, len, &l4, &hdr) || f[l4 + 13] & PSH)
-		return 0; /* a pushed segment would be sent alone anyway */
+	if (len > c->cap || !segment(f, len, &l4, &hdr))
+		return 0;
 	memcpy(c->f, f, len);
 	c->len = (uint32_t)len;
 	c->l4 = l4;
 	c->hdr = hdr;
 	c->mss = (unsigned)len - hdr;
 	c->nseg = 1;
-	c->closed = 0;
 	return 1;
 }
+
+/* b at or after a, in sequence space (RFC 793's modulo 2^32 comparison). */
+static int seq_geq(uint32_t b, uint32_t a) { return (int32_t)(b - a) >= 0; }
 
 int netcoal_append(struct netcoal *c, const uint8_t *f, size_t len)
 {
 	unsigned l4, hdr;
 
-	if (!c->len || c->closed || !segment(f, len, &l4, &hdr) || l4 != c->l4 || hdr != c->hdr)
+	if (!c->len || !segment(f, len, &l4, &hdr) || l4 != c->l4 || hdr != c->hdr)
 		return 0;
 	unsigned pay = (unsigned)len - hdr, l = c->l4;
-	const uint8_t *h = c->f;
+	uint8_t *h = c->f;
 	/* Ethernet; IP's version to TOS, fragment field to protocol, addresses; TCP's
-	 * ports, ack, offset (flags apart), window, urgent pointer and options: all
-	 * but lengths, ids, sequence numbers and checksums. */
-	if (pay > c->mss || c->len + pay > c->cap || c->len + pay - 14 > 65535 ||
-	    memcmp(f, h, 16) || memcmp(f + 20, h + 20, 4) || memcmp(f + 26, h + 26, 8) ||
-	    memcmp(f + l, h + l, 4) || memcmp(f + l + 8, h + l + 8, 5) ||
-	    memcmp(f + l + 14, h + l + 14, 2) || memcmp(f + l + 18, h + l + 18, hdr - l - 18) ||
-	    be32(f + l + 4) != be32(h + l + 4) + (c->len - c->hdr))
+	 * ports, offset (flags apart), urgent pointer and options: all but lengths,
+	 * ids, sequence numbers, checksums, the ack and the window. */
+	if (c->len + pay > c->cap || c->len + pay - 14 > 65535 || memcmp(f, h, 16) ||
+	    memcmp(f + 20, h + 20, 4) || memcmp(f + 26, h + 26, 8) || memcmp(f + l, h + l, 4) ||
+	    f[l + 12] != h[l + 12] || memcmp(f + l + 18, h + l + 18, hdr - l - 18) ||
+	    be32(f + l + 4) != be32(h + l + 4) + (c->len - c->hdr) ||
+	    !seq_geq(be32(f + l + 8), be32(h + l + 8)))
 		return 0;
 	memcpy(c->f + c->len, f + hdr, pay);
 	c->len += pay;
 	c->nseg++;
-	if (f[l + 13] & PSH) {
-		c->f[l + 13] |= PSH; /* the host's GSO leaves it on the last segment only */
-		c->closed = 1;
-	}
-	if (pay < c->mss)
-		c->closed = 1;
+	if (pay > c->mss)
+		c->mss = pay;
+	memcpy(h + l + 8, f + l + 8, 4);   /* the newest ack */
+	memcpy(h + l + 14, f + l + 14, 2); /* and window */
+	h[l + 13] |= f[l + 13] & PSH;
 	return 1;
 }
 

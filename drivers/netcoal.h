@@ -10,8 +10,7 @@ struct netcoal {
 	uint8_t *f;         /* the held frame; room for cap bytes */
 	uint32_t cap, len;  /* len 0: nothing held */
 	unsigned l4, hdr;   /* the TCP header's offset; every header's length */
-	unsigned mss, nseg; /* the first segment's payload: every one but the last has it */
-	int closed;         /* a short or pushed segment came last: nothing may follow */
+	unsigned mss, nseg; /* the longest joined payload: the host cuts the frame at it */
 };
 int netcoal_start(struct netcoal *c, const uint8_t *f,
                   size_t len); /* 1: held; 0: not a candidate */

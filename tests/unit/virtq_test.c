@@ -452,38 +452,60 @@ static const char *t_netcoal(void)
 	unsigned gso;
 	size_t len;
 
-	/* 1000, 1000, then a short 500: joined; nothing after the short one. */
+	/* 1000, 1000, a short 500, then 1000 again: one stream, which the host cuts
+	 * at the longest payload joined. */
 	len = seg(f, 5000, 1000, 0x10);
 	CHECK(netcoal_start(&c, f, len) && c.mss == 1000 && c.hdr == 54, "start");
 	len = seg(f, 6000, 1000, 0x10);
 	CHECK(netcoal_append(&c, f, len), "second segment");
 	len = seg(f, 7000, 500, 0x10);
-	CHECK(netcoal_append(&c, f, len), "short last segment");
+	CHECK(netcoal_append(&c, f, len), "short segment");
 	len = seg(f, 7500, 1000, 0x10);
-	CHECK(!netcoal_append(&c, f, len), "a segment after a short one");
-	CHECK(c.nseg == 3 && c.len == 54 + 2500, "%u segments, %u bytes", c.nseg, c.len);
+	CHECK(netcoal_append(&c, f, len), "a segment after a short one");
+	CHECK(c.nseg == 4 && c.len == 54 + 3500, "%u segments, %u bytes", c.nseg, c.len);
 	uint32_t total = c.len;
 	netcoal_finish(&c, &gso);
 	CHECK(gso == 1000 && c.len == 0, "gso_size %u", gso);
-	CHECK((held[16] << 8 | held[17]) == 40 + 2500, "IP length");
+	CHECK((held[16] << 8 | held[17]) == 40 + 3500, "IP length");
 	CHECK(ref_csum(held + 14, 20, 0) == 0, "IP header checksum");
-	for (unsigned i = 0; i < 2500; i++)
+	for (unsigned i = 0; i < 3500; i++)
 		CHECK(held[54 + i] == (uint8_t)(5000 + i), "byte %u of the stream", i);
-	CHECK(netcsum_classify(held, total, &t) == NETCSUM_TCP4 && t.l4len == 2520, "classify");
+	CHECK(netcsum_classify(held, total, &t) == NETCSUM_TCP4 && t.l4len == 3520, "classify");
 	CHECK(netcsum_complete(held, total, 34, 16) == 0 && netcsum_ok(held, &t),
 	      "the joined segment's checksum");
+	/* A short first segment: the cut is the longest that joins after it. */
+	netcoal_start(&c, f, seg(f, 1, 300, 0x10));
+	CHECK(netcoal_append(&c, f, seg(f, 301, 1000, 0x10)) && c.mss == 1000, "mss %u", c.mss);
+	netcoal_finish(&c, &gso);
+	CHECK(gso == 1000, "gso_size %u after a short first segment", gso);
 	/* One segment: no GSO. */
 	len = seg(f, 1, 300, 0x10);
 	CHECK(netcoal_start(&c, f, len), "start");
 	netcoal_finish(&c, &gso);
 	CHECK(gso == 0, "one segment: gso_size %u", gso);
-	/* PSH ends it, and is kept on the joined frame. */
-	len = seg(f, 100, 1000, 0x10);
-	netcoal_start(&c, f, len);
-	len = seg(f, 1100, 1000, 0x18);
-	CHECK(netcoal_append(&c, f, len) && c.closed && (held[34 + 13] & 0x08), "PSH");
-	len = seg(f, 2100, 1000, 0x10);
-	CHECK(!netcoal_append(&c, f, len), "a segment after PSH");
+	/* PSH neither ends the burst nor stays off it: it goes on the frame (the last
+	 * segment the host cuts). */
+	CHECK(netcoal_start(&c, f, seg(f, 100, 1000, 0x18)), "a pushed segment held");
+	CHECK(netcoal_append(&c, f, seg(f, 1100, 1000, 0x10)) && (held[34 + 13] & 0x08),
+	      "PSH kept after an unpushed segment");
+	netcoal_finish(&c, &gso);
+	netcoal_start(&c, f, seg(f, 100, 1000, 0x10));
+	CHECK(netcoal_append(&c, f, seg(f, 1100, 1000, 0x18)) && (held[34 + 13] & 0x08), "PSH");
+	CHECK(netcoal_append(&c, f, seg(f, 2100, 1000, 0x10)), "a segment after PSH");
+	CHECK(held[34 + 13] == 0x18, "flags %#x", held[34 + 13]);
+	netcoal_finish(&c, &gso);
+	/* The ack and the window: the newest go on the frame; an older ack never joins. */
+	netcoal_start(&c, f, seg(f, 1, 1000, 0x10));
+	len = seg(f, 1001, 1000, 0x10);
+	f[45] = 7, f[48] = 0x20;
+	CHECK(netcoal_append(&c, f, len) && held[45] == 7 && held[48] == 0x20,
+	      "a newer ack and window");
+	len = seg(f, 2001, 1000, 0x10);
+	f[45] = 6;
+	CHECK(!netcoal_append(&c, f, len), "an older ack joined");
+	len = seg(f, 2001, 1000, 0x10);
+	f[42] = 0xff, f[43] = 0xff, f[44] = 0xff, f[45] = 0xf0;
+	CHECK(!netcoal_append(&c, f, len), "an ack 16 behind, across 2^32, joined");
 	netcoal_finish(&c, &gso);
 	/* What never starts. */
 	static const struct {
@@ -491,9 +513,9 @@ static const char *t_netcoal(void)
 		uint8_t v;
 		const char *what;
 	} nostart[] = {
-		{ 34 + 13, 0x18, "PSH" },   { 34 + 13, 0x12, "SYN" }, { 34 + 13, 0x11, "FIN" },
-		{ 34 + 13, 0x14, "RST" },   { 34 + 13, 0x30, "URG" }, { 34 + 13, 0x00, "no ACK" },
-		{ 14, 0x46, "IP options" }, { 23, 17, "UDP" },        { 20, 0x20, "a fragment" },
+		{ 34 + 13, 0x12, "SYN" }, { 34 + 13, 0x11, "FIN" },    { 34 + 13, 0x14, "RST" },
+		{ 34 + 13, 0x30, "URG" }, { 34 + 13, 0x00, "no ACK" }, { 14, 0x46, "IP options" },
+		{ 23, 17, "UDP" },        { 20, 0x20, "a fragment" },
 	};
 	for (unsigned k = 0; k < sizeof(nostart) / sizeof(nostart[0]); k++) {
 		len = seg(f, 1, 1000, 0x10);
@@ -517,8 +539,8 @@ static const char *t_netcoal(void)
 		{ 33, 9, "another destination address" },
 		{ 35, 9, "another source port" },
 		{ 37, 9, "another destination port" },
-		{ 45, 0x7, "another ack" },
-		{ 48, 0x20, "another window" },
+		{ 46, 0x40, "another data offset" },
+		{ 52, 0x1, "another urgent pointer" },
 		{ 34 + 13, 0x11, "FIN" },
 		{ 34 + 13, 0x12, "SYN" },
 	};
@@ -532,7 +554,10 @@ static const char *t_netcoal(void)
 	netcoal_start(&c, f, seg(f, 1, 1000, 0x10));
 	CHECK(!netcoal_append(&c, f, seg(f, 1002, 1000, 0x10)), "a sequence gap joined");
 	CHECK(!netcoal_append(&c, f, seg(f, 1, 1000, 0x10)), "a retransmission joined");
-	CHECK(!netcoal_append(&c, f, seg(f, 1001, 1001, 0x10)), "a segment past mss joined");
+	CHECK(netcoal_append(&c, f, seg(f, 1001, 1400, 0x10)) && c.mss == 1400,
+	      "a longer segment: joined, the cut %u", c.mss);
+	netcoal_finish(&c, &gso);
+	netcoal_start(&c, f, seg(f, 1, 1000, 0x10));
 	/* 64 KiB: up to an IP length of 65535, not past. */
 	uint32_t next = 1001;
 	while (netcoal_append(&c, f, seg(f, next, 1000, 0x10)))
