@@ -50,12 +50,19 @@ static int timers_thread_known;
 static const struct {
 	u32_t interval_ms;
 	void (*handler)(void);
+	int dhcp; /* DHCP's: armed only where a DHCP client runs */
 } house[] = {
-	{ IP_TMR_INTERVAL, ip_reass_tmr },
-	{ ARP_TMR_INTERVAL, etharp_tmr },
-	{ DHCP_COARSE_TIMER_MSECS, dhcp_coarse_tmr },
-	{ DHCP_FINE_TIMER_MSECS, dhcp_fine_tmr },
+	{ IP_TMR_INTERVAL, ip_reass_tmr, 0 },
+	{ ARP_TMR_INTERVAL, etharp_tmr, 0 },
+	{ DHCP_COARSE_TIMER_MSECS, dhcp_coarse_tmr, 1 },
+	{ DHCP_FINE_TIMER_MSECS, dhcp_fine_tmr, 1 },
 };
+
+/* net_start runs a DHCP client only with dhcp=1 or without ip= (libc/net/netif.c).
+ * A guest with a static address has no use for DHCP's timers, and the fine one
+ * alone woke it twice a second for 16 s after every frame: two thirds of its
+ * housekeeping wake-ups, and of a density host's, the instances just started. */
+static int dhcp_wanted(void) { return net_config.dhcp || !net_config.static_ip; }
 
 static void nop(void *arg) { (void)arg; }
 
@@ -151,7 +158,8 @@ static void house_start(void)
 	sys_untimeout(guard_tick, NULL);
 	house_on = 1;
 	for (size_t i = 0; i < LWIP_ARRAYSIZE(house); i++)
-		sys_timeout(house[i].interval_ms, house_tick, (void *)(uintptr_t)i);
+		if (!house[i].dhcp || dhcp_wanted())
+			sys_timeout(house[i].interval_ms, house_tick, (void *)(uintptr_t)i);
 }
 
 void timers_frame(void)

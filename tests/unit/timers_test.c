@@ -12,17 +12,19 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcpip.h"
 #include "lwip/timeouts.h"
+#include "kernel/net.h"
 #include "net.h"
 
 static u32_t clock_ms;
-static int house_runs, callbacks, guards;
+static int house_runs, dhcp_runs, callbacks, guards;
+struct net_config net_config = { .static_ip = 1 }; /* ip=: no DHCP client */
 static u32_t guard_at[16];
 
 u32_t sys_now(void) { return clock_ms; }
 void ip_reass_tmr(void) { house_runs++; }
 void etharp_tmr(void) { house_runs++; }
-void dhcp_coarse_tmr(void) { house_runs++; }
-void dhcp_fine_tmr(void) { house_runs++; }
+void dhcp_coarse_tmr(void) { dhcp_runs++; }
+void dhcp_fine_tmr(void) { dhcp_runs++; }
 void tcp_tmr(void) {}
 struct tcp_pcb *tcp_active_pcbs, *tcp_tw_pcbs;
 struct netif *netif_list;
@@ -68,7 +70,7 @@ static u32_t fresh(void)
 		sys_timeouts_init();
 		once = 1;
 	}
-	house_runs = guards = 0;
+	house_runs = dhcp_runs = guards = 0;
 	return t;
 }
 
@@ -80,7 +82,29 @@ static const char *t_busy_no_guard(void)
 		timers_frame(); /* a frame every second */
 	}
 	CHECK(guards == 0, "the guard ran %d times while frames moved", guards);
-	CHECK(house_runs >= 60 * 3, "housekeeping ran only %d times in 60 busy s", house_runs);
+	CHECK(house_runs >= 60 * 2, "housekeeping ran only %d times in 60 busy s", house_runs);
+	CHECK(dhcp_runs == 0, "DHCP's timers ran %d times with a static address", dhcp_runs);
+	return NULL;
+}
+
+/* dhcp=1: DHCP's timers run beside the rest while frames move (the fine one
+ * every 500 ms), and stop with them. */
+static const char *t_dhcp_timers(void)
+{
+	net_config.dhcp = 1;
+	u32_t t0 = fresh();
+	run_until(t0 + 8000);
+	timers_frame(); /* restarts the housekeeping, DHCP's timers with it */
+	u32_t t1 = clock_ms;
+	dhcp_runs = 0;
+	run_until(t1 + 10000);
+	net_config.dhcp = 0;
+	CHECK(dhcp_runs >= 19 && dhcp_runs <= 21,
+	      "DHCP's timers ran %d times in 10 busy s, want 20", dhcp_runs);
+	run_until(clock_ms + 200000);
+	dhcp_runs = 0;
+	run_until(clock_ms + 64000);
+	CHECK(dhcp_runs == 0, "DHCP's timers ran %d times while idle", dhcp_runs);
 	return NULL;
 }
 
@@ -124,6 +148,7 @@ static const struct unit_test tests[] = {
 	{ t_busy_no_guard, "timers_busy_no_guard" },
 	{ t_idle_guard_backs_off, "timers_idle_guard_backs_off" },
 	{ t_frame_resets_guard, "timers_frame_resets_guard" },
+	{ t_dhcp_timers, "timers_dhcp_only_with_dhcp" },
 };
 
 int main(int argc, char **argv) { return UNIT_RUN(tests, argc, argv, ""); }
