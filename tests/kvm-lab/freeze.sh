@@ -64,6 +64,7 @@ once() {
 	elif grep -q '^spore: virtio-blk: ' $out; then echo "freeze: FAIL: the driver gave up the disk"
 	elif [ "${inside:-0}" = 0 ] || [ $caught = 0 ]; then
 		echo "freeze: FAIL: no stop caught a request (proved nothing)"
+		return 3
 	else
 		echo "freeze: the disk worked on through $stops stops of $len s, $caught with a request unanswered"
 		return 0
@@ -74,8 +75,19 @@ once() {
 # A run during which L1 itself stalled (the emulator's lost timer interrupt) is run once
 # more, and says so: without L1's tick the polling vCPU thread starves the I/O thread
 # and even the fixed driver gives up, with or without our stops (docs/reliability.md).
+# So is a run that proved nothing: the guest saw no stop inside a request (seen once,
+# stop 34's second CI run: the stop caught the I/O thread runnable, yet the guest's
+# clock never jumped and SIGCONT found no process; not explained). A disk that failed
+# is never run again.
 s0=$(stalls)
-once && exit 0
-[ "$(stalls)" = "$s0" ] && exit 1
-echo "freeze: L1 stalled during that run ($(dmesg | grep 'soft lockup\|rcu.*stall' | tail -1)); once more"
+once
+r=$?
+[ $r = 0 ] && exit 0
+if [ $r = 3 ]; then
+	echo "freeze: that run proved nothing (no stop inside a request); once more"
+elif [ "$(stalls)" = "$s0" ]; then
+	exit 1
+else
+	echo "freeze: L1 stalled during that run ($(dmesg | grep 'soft lockup\|rcu.*stall' | tail -1)); once more"
+fi
 once
