@@ -163,6 +163,11 @@ static void hcv_probe(void)
 	 * interrupts say nothing else (irqfd pulses on a level pin whose handler only
 	 * wakes the threads that then read the used rings after the EOI). */
 	vmmio_noack = !!(r[0] & HC_FEAT_IRQ_NOACK);
+	/* The monitor raises an unanswered interrupt again after a second: the idle
+	 * guard against a lost wake-up can then back off to 1024 s, not 64 (at 10,000
+	 * idle instances ~10 wake-ups a second, not ~156: docs/density.md, "Idle"). */
+	if (r[0] & HC_FEAT_IRQ_RETRY)
+		net_config.guard_max_ms = 1024000;
 	/* Only the monitor's window (ebx, ecx): a word the user typed names no device. */
 	virtio_probe_named(r[1], (uint64_t)r[1] + r[2]);
 	hc_probe(); /* HC_INFO would name none of the devices served as virtio */

@@ -33,7 +33,12 @@
 /* No device is served by hypercalls (no --net or --disk, or both moved to virtio):
  * HC_INFO would name none, so the guest need not ask (one exit to the monitor at
  * boot, saved). Absent, the guest asks as before. */
-#define HC_FEAT_NO_HCDEV   4u
+#define HC_FEAT_NO_HCDEV 4u
+/* A device interrupt the guest asked for (EVENT_IDX) and left unanswered for a quiet
+ * second is raised once more (monitor/iothread.c): a lost wake-up costs a second, so
+ * the guest's idle guard may back off far longer (libc/net/timers.c). Absent with
+ * --vhost, whose interrupts are the host kernel's. */
+#define HC_FEAT_IRQ_RETRY  8u
 #define HC_PORT_BASE       0x500u
 #define HC_NR_MAX          16u /* ports HC_PORT_BASE .. +HC_NR_MAX-1 */
 #define HC_ELFNOTE_ENTRY64 1   /* ELF note "Spore": 64-bit ring-3 entry for spore-kvm */

@@ -101,6 +101,7 @@ void mem_usage(size_t *heap, size_t *pages); /* bytes: sbrk heap, pages handed o
 extern int opt_boottime;
 extern int opt_entropy;
 extern int opt_memstats;
+extern int opt_lose_irqs;
 extern uint64_t opt_memfs_bytes;
 #define ENTROPY_HOST   1
 #define ENTROPY_RDRAND 2

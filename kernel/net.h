@@ -38,6 +38,9 @@ struct net_config {
 	unsigned prefix;
 	int static_ip, dhcp;
 	int offload; /* offload=0: ask the device for no offloads (to measure them) */
+	/* Not an option: the idle guard's longest gap (libc/net/timers.c), 0 for its
+	 * default; longer where the host raises a lost interrupt again itself. */
+	unsigned guard_max_ms;
 };
 extern struct net_config net_config;
 

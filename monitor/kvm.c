@@ -60,12 +60,15 @@ static int setup_cpuid(struct vm *vm, int kvm, int vcpu)
 	/* No hypercall device: the irqchip moves every device to virtio in ring 0 (in
 	 * ring 3 the guest cannot see this leaf), or there is none to serve. */
 	uint32_t nodev = vm->irqchip || (!vm->tap_name && vm->disk_fd < 0) ? HC_FEAT_NO_HCDEV : 0;
+	/* --vhost: net's interrupts are the host kernel's, which raises none again. */
+	uint32_t retry = vm->vhost_wanted ? 0 : HC_FEAT_IRQ_RETRY;
 	if (vm->irqchip)
-		c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES,
-			                                           .eax = HC_FEAT_VIRTIO |
-			                                                  HC_FEAT_IRQ_NOACK | nodev,
-			                                           .ebx = (uint32_t)VMMIO_BASE,
-			                                           .ecx = VMMIO_MAX * VMMIO_SIZE };
+		c->entries[c->nent++] =
+			(struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES,
+			                           .eax = HC_FEAT_VIRTIO | HC_FEAT_IRQ_NOACK |
+			                                  nodev | retry,
+			                           .ebx = (uint32_t)VMMIO_BASE,
+			                           .ecx = VMMIO_MAX * VMMIO_SIZE };
 	else
 		c->entries[c->nent++] =
 			(struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES, .eax = nodev };

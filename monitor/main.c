@@ -100,6 +100,10 @@ void print_stats(void)
 		    (unsigned long long)v->io_kicks, (unsigned long long)vdev_irqs(v),
 		    (unsigned long long)v->io_wakeups, (unsigned long long)vnet_tx,
 		    (unsigned long long)vnet_rx, (unsigned long long)vnet_drops);
+	if (v && v->io_retries)
+		msg("spore-kvm: virtio: %llu interrupts raised again, unanswered after a quiet "
+		    "second (a wake-up lost, or the guest held up)\n",
+		    (unsigned long long)v->io_retries);
 	if (v && v->vhost_fd >= 0)
 		msg("spore-kvm: virtio-net: data path vhost-net (the host kernel's: its frames, "
 		    "kicks and interrupts are not counted here)\n");
@@ -757,6 +761,7 @@ devices:
 	else
 		vm.irqchip = !hc_io && !gdb_path && (!snap || io_virtio) && (net || disk) &&
 		             mode != MODE_RING3 && im.has32 && vm.mem_size <= VMMIO_BASE;
+	vm.vhost_wanted = vhost;
 	if (kvm_open(&vm) < 0)
 		return HC_EXIT_SETUP;
 	const char *why = vm.restored ? "restored from a snapshot, in its start mode"

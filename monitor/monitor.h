@@ -108,6 +108,7 @@ struct vm {
 	/* The virtio path (iothread.c; docs/monitor.md "Devices on ordinary KVM"): */
 	int vm_fd;
 	int irqchip;       /* KVM_CREATE_IRQCHIP done: in-kernel LAPIC and I/O APIC */
+	int vhost_wanted;  /* --vhost: net's interrupts are the host kernel's (no retry) */
 	struct vdev *vdev; /* nvdev devices at VMMIO_BASE + i * VMMIO_SIZE */
 	int nvdev;
 	int vnet_tap;  /* the tap, once the virtio-net device owns it; else -1 */
@@ -115,6 +116,7 @@ struct vm {
 	int io_epoll;
 	int vhost_fd;                  /* --vhost: /dev/vhost-net; else -1 */
 	uint64_t io_kicks, io_wakeups; /* --stats: ioeventfd kicks, I/O thread wake-ups */
+	uint64_t io_retries;           /* --stats: interrupts raised again (iothread.c) */
 	uint64_t exits[64];            /* --stats: returns from KVM_RUN by exit reason */
 	struct snapshot *snap;         /* --snapshot: NULL when not given */
 	int image_copy;                /* --image=copy: no page of guest RAM from the image file */
@@ -356,6 +358,8 @@ struct vq {
 	uint16_t avail_idx;           /* the guest's avail index as last read (checked) */
 	uint16_t used_idx;            /* ours: the guest's copy is only written from it */
 	uint16_t signalled;           /* used_idx at the last vq_need_irq() */
+	uint16_t owed;                /* used_idx of the last interrupt the guest asked for */
+	int owing;                    /* ... and not yet seen answered (vq_owing) */
 	const char *broken;           /* NULL, or why the queue is dead (sticky) */
 };
 int vq_setup(struct vq *q, uint8_t *mem, uint64_t mem_size, uint16_t size, uint64_t desc,
@@ -365,6 +369,7 @@ void vq_push(struct vq *q, uint16_t head, uint32_t len);
 void vq_push_n(struct vq *q, const uint16_t *head, const uint32_t *len, unsigned n); /* one idx */
 void vq_unpop(struct vq *q, unsigned n); /* the last n popped: not taken after all */
 int vq_need_irq(struct vq *q);           /* interrupt the guest now */
+int vq_owing(struct vq *q);              /* that interrupt not yet answered */
 int vq_arm(struct vq *q);                /* before sleeping: 1 if more came */
 int vq_arm_more(struct vq *q);           /* the same on too few: 1 if more came */
 void vq_quiet(struct vq *q);             /* while serving: no notifications */

@@ -157,11 +157,33 @@ int vq_need_irq(struct vq *q)
 	if (q->event_idx) {
 		uint16_t ev = load16(q->avail + 4 + 2ull * q->size);
 		need = (uint16_t)(now - ev - 1) < (uint16_t)(now - old);
+		if (need)
+			q->owed = now, q->owing = 1;
 	} else {
 		need = !(load16(q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 	}
 	q->signalled = now; /* vhost's rule: old is the index at the last check */
 	return need;
+}
+
+/* Has the guest left the last interrupt it asked for unanswered? With EVENT_IDX
+ * its used_event says how far it has taken the used ring (2.7.10: it moves it to
+ * the next entry it will take, as it takes them or before it waits again), so an
+ * interrupt is answered once used_event reaches the used index it was raised for.
+ * 1: not yet; 0: answered (the note is dropped), never asked, or no EVENT_IDX
+ * (nothing to tell by). The I/O thread raises such an interrupt once more after a
+ * quiet second (iothread.c): a wake-up lost anywhere between the pin and the
+ * guest's receive thread then costs a second, not the guest's idle guard. */
+int vq_owing(struct vq *q)
+{
+	if (!q->owing || q->broken) {
+		q->owing = 0;
+		return 0;
+	}
+	uint16_t ev = load16(q->avail + 4 + 2ull * q->size);
+	if ((uint16_t)(ev - q->owed) < 0x8000)
+		q->owing = 0; /* ev at or past owed: taken */
+	return q->owing;
 }
 
 /* The device is about to wait for a notification: ask for one as soon as anything

@@ -282,6 +282,9 @@ static const char *t_options(void)
 	CHECK(options("memstats=5") == 0 && opt_memstats == 5);
 	CHECK(options("memstats=86400") == 0 && opt_memstats == MEMSTATS_MAX_S);
 	CHECK(options("memstats=0") == 0 && opt_memstats == 0);
+	CHECK(options("lose_irqs=2") == 0 && opt_lose_irqs == 2);
+	CHECK(options("lose_irqs=x") < 0 && options("lose_irqs=") < 0 && opt_lose_irqs == 2);
+	opt_lose_irqs = 0;
 	CHECK(options("memfs=64K") == 0 && opt_memfs_bytes == 65536);
 	CHECK(options("memfs=0x100000") == 0 && opt_memfs_bytes == 1 << 20);
 	CHECK(options("memfs=1024G") == 0 && opt_memfs_bytes == 1ull << 40);

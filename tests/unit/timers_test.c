@@ -128,6 +128,33 @@ static const char *t_idle_guard_backs_off(void)
 	return NULL;
 }
 
+/* A host that raises a lost interrupt again itself (spore-kvm: HC_FEAT_IRQ_RETRY)
+ * sets a longer cap: the gaps double on to it, 8 s to 1024 s, and stay there. */
+static const char *t_guard_longer_cap(void)
+{
+	net_config.guard_max_ms = 1024000;
+	u32_t t0 = fresh();
+	run_until(t0 + 16000 + 8000 + 16000 + 32000 + 64000 + 128000 + 256000 + 512000 + 1024000 +
+	          1024000 + 500);
+	net_config.guard_max_ms = 0;
+	CHECK(guards == 9, "%d guard wake-ups in 3080 idle s, want 9", guards);
+	static const u32_t gap[] = {
+		16000, 32000, 64000, 128000, 256000, 512000, 1024000, 1024000
+	};
+	for (int i = 0; i < 8; i++)
+		CHECK(guard_at[i + 1] - guard_at[i] == gap[i], "guard gap %d: %u ms, want %u", i,
+		      (unsigned)(guard_at[i + 1] - guard_at[i]), (unsigned)gap[i]);
+	/* Back to the default: a frame restarts the ladder, which stops at 64 s. */
+	timers_frame();
+	u32_t t1 = clock_ms;
+	guards = 0;
+	run_until(t1 + 16000 + 8000 + 16000 + 32000 + 64000 + 64000 + 500);
+	CHECK(guards == 5 && guard_at[4] - guard_at[3] == 64000,
+	      "%d guard wake-ups with the default cap, last gap %u ms", guards,
+	      (unsigned)(guard_at[4] - guard_at[3]));
+	return NULL;
+}
+
 static const char *t_frame_resets_guard(void)
 {
 	fresh();
@@ -148,6 +175,7 @@ static const struct unit_test tests[] = {
 	{ t_busy_no_guard, "timers_busy_no_guard" },
 	{ t_idle_guard_backs_off, "timers_idle_guard_backs_off" },
 	{ t_frame_resets_guard, "timers_frame_resets_guard" },
+	{ t_guard_longer_cap, "timers_guard_longer_cap" },
 	{ t_dhcp_timers, "timers_dhcp_only_with_dhcp" },
 };
 

@@ -975,12 +975,78 @@ static const char *t_vblk(void)
 	return NULL;
 }
 
+/* vq_owing: an interrupt the guest asked for (EVENT_IDX) stays owed until its
+ * used_event reaches the used index it was raised at; never for a queue whose guest
+ * asks for none (the transmit queue, used_event left behind), nor without EVENT_IDX;
+ * a hostile used_event far ahead counts as answered (its own loss). */
+static const char *t_owing(void)
+{
+	struct vq q;
+	const uint64_t used_event = AVAIL + 4 + 2 * QS;
+
+	fresh(&q, 1);
+	for (unsigned i = 0; i < QS; i++) {
+		desc(i, BUF + 16 * i, 16, VIRTQ_DESC_F_WRITE, 0);
+		offer((uint16_t)i);
+	}
+	CHECK(vq_owing(&q) == 0, "owed before any interrupt");
+	CHECK(vq_pop(&q, &ch) == 1, "pop 1");
+	vq_push(&q, ch.head, 16);
+	CHECK(vq_need_irq(&q) == 1, "no interrupt at used_event 0");
+	CHECK(vq_owing(&q) == 1, "interrupt not owed before the guest took the entry");
+	CHECK(vq_owing(&q) == 1, "asking twice changed the answer");
+	put16(used_event, 1); /* the guest took entry 0: interrupt me at the next */
+	CHECK(vq_owing(&q) == 0, "owed after the guest took the entry");
+	/* Two more, the guest takes one: still owed until both are taken. */
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK(vq_pop(&q, &ch) == 1, "pop %u", i + 2);
+		vq_push(&q, ch.head, 16);
+	}
+	CHECK(vq_need_irq(&q) == 1, "no interrupt at used_event 1");
+	put16(used_event, 2);
+	CHECK(vq_owing(&q) == 1, "owed cleared with one of two entries taken");
+	put16(used_event, 3);
+	CHECK(vq_owing(&q) == 0, "owed after both were taken");
+	/* A guest that asks for nothing (used_event left behind, as the transmit queue
+	 * is kept): entries pushed past it raise nothing and owe nothing. */
+	CHECK(vq_pop(&q, &ch) == 1, "pop 4");
+	vq_push(&q, ch.head, 16);
+	put16(used_event, 1);
+	CHECK(vq_need_irq(&q) == 0 && vq_owing(&q) == 0, "owed for an interrupt not asked for");
+	/* Across 2^16: owed at 0x0001, used_event 0xfffe is behind, 0x0001 is not. */
+	fresh(&q, 1);
+	q.used_idx = 0xffff;
+	q.signalled = 0xffff;
+	desc(0, BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	CHECK(vq_pop(&q, &ch) == 1, "pop at the wrap");
+	vq_push(&q, ch.head, 16);
+	put16(used_event, 0xffff);
+	CHECK(vq_need_irq(&q) == 1 && q.owed == 0, "no interrupt at the wrap");
+	put16(used_event, 0xfffe);
+	CHECK(vq_owing(&q) == 1, "used_event behind the wrap counted as taken");
+	put16(used_event, 0);
+	CHECK(vq_owing(&q) == 0, "used_event at the wrap not counted as taken");
+	/* Without EVENT_IDX nothing tells: never owed. A broken queue owes nothing. */
+	fresh(&q, 0);
+	desc(0, BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	CHECK(vq_pop(&q, &ch) == 1, "pop without EVENT_IDX");
+	vq_push(&q, ch.head, 16);
+	CHECK(vq_need_irq(&q) == 1 && vq_owing(&q) == 0, "owed without EVENT_IDX");
+	fresh(&q, 1);
+	q.owing = 1;
+	q.broken = "test";
+	CHECK(vq_owing(&q) == 0 && q.owing == 0, "a broken queue owes");
+	return NULL;
+}
+
 static const struct unit_test tests[] = {
 	{ t_mmio, "mmio" },           { t_vblk, "vblk" },         { t_vnet, "vnet" },
 	{ t_vnet_csum, "vnet_csum" }, { t_vnet_mrg, "vnet_mrg" }, { t_vnet_direct, "vnet_direct" },
 	{ t_vnet_tso, "vnet_tso" },   { t_chain, "chain" },       { t_read_write, "read_write" },
 	{ t_hostile, "hostile" },     { t_sticky, "sticky" },     { t_setup, "setup" },
-	{ t_event_idx, "event_idx" }, { t_random, "random" },
+	{ t_event_idx, "event_idx" }, { t_random, "random" },     { t_owing, "owing" },
 };
 
 int main(int argc, char **argv)
