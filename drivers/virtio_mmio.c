@@ -88,10 +88,6 @@ static void vmmio_irq(void)
 		if (st)
 			wr(&devs[i], VIRTIO_MMIO_INTERRUPT_ACK, st);
 	}
-	if (opt_lose_irqs > 0) {
-		opt_lose_irqs--; /* tests: a wake-up lost (kernel/options.c) */
-		return;
-	}
 	net_irq = 1;
 }
 

@@ -37,10 +37,12 @@
 static struct vdev *dev;
 static int vnet_send(const void *frame, size_t len);
 static long vnet_rx_peek(void);
+static int vnet_rx_waiting(void);
 static int vnet_rx_take(void *buf);
 static void vnet_flush(void);
 static struct net_dev ndev = { .send = vnet_send,
 	                       .rx_peek = vnet_rx_peek,
+	                       .rx_waiting = vnet_rx_waiting,
 	                       .rx_take = vnet_rx_take,
 	                       .flush = vnet_flush,
 	                       .mtu = 1500 };
@@ -216,6 +218,12 @@ static void rx_release(void)
 	rxf.n = 0;
 	if (virtq_kick_needed(&rxq))
 		vdev_notify(dev, 0);
+}
+
+/* A frame held, or a used entry not yet taken: read only (no used_event moved). */
+static int vnet_rx_waiting(void)
+{
+	return rxf.n || __atomic_load_n(&rxq.used->idx, __ATOMIC_ACQUIRE) != rxq.last_used;
 }
 
 /* The next frame's length, its buffers held; one that is too long, lost or has

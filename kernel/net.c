@@ -32,6 +32,10 @@ void net_poll(void)
 {
 	if (net_irq) {
 		net_irq = 0;
+		if (opt_lose_irqs > 0 && net_dev && net_dev->rx_waiting && net_dev->rx_waiting()) {
+			opt_lose_irqs--; /* tests: this wake-up lost (kernel/options.c) */
+			return;
+		}
 		net_wake();
 	}
 }

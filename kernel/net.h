@@ -24,6 +24,9 @@ struct net_dev {
 	 * then take before any other receive call. NULL where recv() is the way. */
 	long (*rx_peek)(void);
 	int (*rx_take)(void *buf);
+	/* Whether a received frame waits in the device, read without taking it (else
+	 * NULL): the test option lose_irqs= loses only wake-ups with a frame to take. */
+	int (*rx_waiting)(void);
 	/* Sends what send() batched, if the device batches (else NULL). */
 	void (*flush)(void);
 	unsigned offload; /* NET_OFF_*: what the device does in lwIP's stead */

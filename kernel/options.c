@@ -7,8 +7,8 @@
 int opt_boottime;  /* boottime=1: print PVH entry -> main() time, and exits at the end */
 int opt_entropy;   /* entropy=host: skip RDRAND, use the host's source; =rdrand: only RDRAND */
 int opt_memstats;  /* memstats=N: a line of memory use every N seconds (kernel/sched.c) */
-int opt_lose_irqs; /* lose_irqs=N, tests only: the first N virtio-mmio interrupts wake
-                      nothing, as a lost wake-up would (drivers/virtio_mmio.c) */
+int opt_lose_irqs; /* lose_irqs=N, tests only: the first N device interrupts that find a
+                      received frame wake nothing, as lost wake-ups would (kernel/net.c) */
 uint64_t opt_memfs_bytes; /* memfs=SIZE: the writable /tmp and /data's limit (libc/vfs.c); 0: RAM/4
                            */
 struct mmio_dev opt_mmio[MMIO_DEV_MAX]; /* virtio-mmio devices the host named */

@@ -117,11 +117,42 @@ static const char *t_net_wait_tells_guard(void)
 	return NULL;
 }
 
+/* lose_irqs=N (tests only): net_poll drops the wake-up of the first N device
+ * interrupts that find a frame waiting, as a lost wake-up would; one with nothing
+ * waiting (a sent buffer's) is neither lost nor counted. */
+int opt_lose_irqs;
+static int waiting;
+static int rx_waiting(void) { return waiting; }
+static const struct net_dev fake = { .rx_waiting = rx_waiting };
+
+static const char *t_lose_irqs(void)
+{
+	net_dev = &fake;
+	opt_lose_irqs = 1;
+	wakes = 0;
+	waiting = 0;
+	net_irq = 1;
+	net_poll();
+	CHECK(wakes == 1 && opt_lose_irqs == 1, "an interrupt with nothing waiting was lost");
+	net_wait();
+	waiting = 1;
+	net_irq = 1;
+	net_poll();
+	CHECK(wakes == 1 && opt_lose_irqs == 0 && !net_irq, "the first with a frame woke");
+	net_irq = 1;
+	net_poll();
+	CHECK(wakes == 2, "the second with a frame was lost too");
+	net_wait();
+	net_dev = NULL;
+	return NULL;
+}
+
 static const struct unit_test tests[] = {
 	{ t_interrupt_at_hlt_skips_it, "trap_interrupt_at_hlt_skips_it" },
 	{ t_interrupt_elsewhere_returns_there, "trap_interrupt_elsewhere_returns_there" },
 	{ t_exception_at_hlt_is_reported, "trap_exception_at_hlt_is_reported" },
 	{ t_net_wait_tells_guard, "net_wait_tells_guard" },
+	{ t_lose_irqs, "net_lose_irqs" },
 };
 
 int main(int argc, char **argv)
