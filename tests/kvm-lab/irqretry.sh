@@ -3,10 +3,10 @@
 # A lost wake-up on spore-kvm's virtio path (docs/reliability.md, "A lost wake-up"):
 # the guest, with the test option lose_irqs=1, takes the first device interrupt that
 # finds a received frame and wakes nothing, as a wake-up lost between the pin and its
-# receive thread would. The
-# monitor raises an interrupt the guest left unanswered once more after a quiet
-# second (monitor/iothread.c), so a ping is answered within seconds; without that,
-# the frame would wait for the guest's idle guard (24 s after boot).
+# receive thread would. The monitor raises an interrupt the guest left unanswered
+# once more after a quiet second (monitor/iothread.c), so a ping is answered within
+# seconds; without that, the frame would wait for the guest's idle guard (24 s after
+# boot).
 #   tests/kvm-lab/irqretry.sh [SPORE-KVM]
 # Prints how long the first ping took, the monitor's output, and a verdict line;
 # status 0 only when the ping was answered within 10 s after one retry (the guard
