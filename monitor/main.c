@@ -100,6 +100,10 @@ void print_stats(void)
 		    (unsigned long long)v->io_kicks, (unsigned long long)vdev_irqs(v),
 		    (unsigned long long)v->io_wakeups, (unsigned long long)vnet_tx,
 		    (unsigned long long)vnet_rx, (unsigned long long)vnet_drops);
+	if (v && v->io_looks)
+		msg("spore-kvm: I/O thread: %llu looks after a yield, %llu of them found frames "
+		    "(no kick, no wake-up)\n",
+		    (unsigned long long)v->io_looks, (unsigned long long)v->io_found);
 	if (v && v->io_retries)
 		msg("spore-kvm: virtio: %llu interrupts raised again, unanswered after a quiet "
 		    "second (a wake-up lost, or the guest held up)\n",

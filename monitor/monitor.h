@@ -117,6 +117,7 @@ struct vm {
 	int vhost_fd;                  /* --vhost: /dev/vhost-net; else -1 */
 	uint64_t io_kicks, io_wakeups; /* --stats: ioeventfd kicks, I/O thread wake-ups */
 	uint64_t io_retries;           /* --stats: interrupts raised again (iothread.c) */
+	uint64_t io_looks, io_found;   /* --stats: looks after a yield, those that moved frames */
 	uint64_t exits[64];            /* --stats: returns from KVM_RUN by exit reason */
 	struct snapshot *snap;         /* --snapshot: NULL when not given */
 	int image_copy;                /* --image=copy: no page of guest RAM from the image file */
@@ -372,7 +373,7 @@ int vq_need_irq(struct vq *q);           /* interrupt the guest now */
 int vq_owing(struct vq *q);              /* that interrupt not yet answered */
 int vq_arm(struct vq *q);                /* before sleeping: 1 if more came */
 int vq_arm_more(struct vq *q);           /* the same on too few: 1 if more came */
-void vq_quiet(struct vq *q);             /* while serving: no notifications */
+void vq_quiet(struct vq *q);             /* while polling: no notifications */
 uint32_t vq_read(const struct vq_chain *c, uint32_t off, void *buf, uint32_t len);
 uint32_t vq_write(const struct vq_chain *c, uint32_t off, const void *buf, uint32_t len);
 
@@ -416,8 +417,11 @@ extern uint64_t vnet_rx, vnet_tx, vnet_drops;
 extern uint64_t vnet_seg[2], vnet_bytes[2], vnet_gso[2], vnet_bare[2], vnet_reads, vnet_empty,
 	vnet_writes;
 void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6]);
-void vnet_serve(struct vdev *d, int tap_event); /* I/O thread, lock held */
-void vnet_offload(const struct vdev *d);        /* the tap's offloads to what d negotiated */
+#define VNET_TX 1                              /* vnet_serve: frames moved from the guest, */
+#define VNET_RX 2                              /* to it */
+int vnet_serve(struct vdev *d, int tap_event); /* I/O thread, lock held */
+void vnet_poll(struct vdev *d, int on);        /* I/O thread, lock held */
+void vnet_offload(const struct vdev *d);       /* the tap's offloads to what d negotiated */
 
 /* vhost.c: --vhost, the net queues served by the host kernel's vhost-net. Recipe:
  * vhost_open after net_open, vhost_features after vnet_init, vhost_bind after

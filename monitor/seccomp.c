@@ -215,8 +215,8 @@ unsigned seccomp_build(struct sock_filter *f, int vcpu_fd, int tap_fd, int disk_
  * writev the tap (tap_fd) between its header and guest buffers, reads,
  * writes and syncs the disk (-1: none), takes the devices' locks, sets the tap's
  * offloads (tap_fd, -1: none) to what the guest negotiated (vnet.c), and pulses the
- * devices' interrupt pins with KVM_IRQ_LINE on the VM's fd (line_fd, -1: none);
- * nothing else: no other ioctl, no open, no mmap. */
+ * devices' interrupt pins with KVM_IRQ_LINE on the VM's fd (line_fd, -1: none),
+ * yields the CPU while it polls; nothing else: no other ioctl, no open, no mmap. */
 unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, unsigned nrd,
                           const int *wr, unsigned nwr, int disk_fd, int tap_fd, int line_fd)
 {
@@ -228,6 +228,7 @@ unsigned seccomp_build_io(struct sock_filter *f, int epoll_fd, const int *rd, un
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	allow_nr(p, __NR_futex);
 	allow_nr(p, __NR_exit_group);
+	allow_nr(p, __NR_sched_yield); /* polling on a shared CPU (iothread.c) */
 	allow_fds(p, __NR_epoll_wait, &epoll_fd, 1);
 	allow_fds(p, __NR_epoll_pwait, &epoll_fd, 1);
 	allow_fds(p, __NR_read, rd, nrd);

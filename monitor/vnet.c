@@ -31,6 +31,8 @@ static struct {
 	int tap;
 	const char *name; /* --net's TAP, for messages */
 	int tap_ready;    /* epoll said readable (edge-triggered) and no EAGAIN since */
+	int poll;         /* the caller looks again after a serve that moved a frame */
+	int quiet;        /* ... and has not looked in vain since: transmit asks no kick */
 	uint32_t pending; /* bytes of a frame read from the tap, waiting for a buffer */
 	unsigned tun_off; /* TUN_F_* the tap was last given */
 	uint8_t frame[HDR + FRAME_MAX]; /* that frame, after the tap's header */
@@ -222,7 +224,9 @@ static int tx(struct vdev *d)
 
 	for (;;) {
 		int r = vq_pop(q, &ch);
-		if (r == 0 && vq_arm(q) == 1)
+		/* Polling, avail_event stays behind what was taken: the guest's next
+		 * frames need no kick (2.7.10), the I/O thread comes back for them. */
+		if (r == 0 && !n.quiet && vq_arm(q) == 1)
 			continue;
 		if (r < 0)
 			broken(d, q);
@@ -441,19 +445,40 @@ static int rx(struct vdev *d)
 }
 
 /* The I/O thread, with d->lock held, after any of the device's events: transmit,
- * receive, then one interrupt if either queue's guest asked for one (EVENT_IDX). */
-void vnet_serve(struct vdev *d, int tap_event)
+ * receive, then one interrupt if either queue's guest asked for one (EVENT_IDX).
+ * What moved: VNET_TX, VNET_RX, both or 0. With vnet_poll on, a serve that gave the
+ * guest frames stops transmit's kicks before it interrupts the guest: the vCPU may
+ * run at once, and its answer is the frame it would kick for. */
+int vnet_serve(struct vdev *d, int tap_event)
 {
 	if (tap_event)
 		n.tap_ready = 1;
 	if (!d->live)
-		return; /* frames wait in the tap until DRIVER_OK */
+		return 0; /* frames wait in the tap until DRIVER_OK */
 	vnet_offload(d);
-	int irq = 0;
-	if (tx(d))
+	int irq = 0, t, r = 0;
+	if ((t = tx(d)))
 		irq |= vq_need_irq(&d->q[1]);
-	if (d->live && rx(d))
+	if (d->live && (r = rx(d)))
 		irq |= vq_need_irq(&d->q[0]);
+	if (r && n.poll && !n.quiet && d->live) {
+		vq_quiet(&d->q[1]);
+		n.quiet = 1;
+	}
 	if (irq)
 		vmmio_irq(d);
+	return (t ? VNET_TX : 0) | (r ? VNET_RX : 0);
+}
+
+/* on: the caller (iothread.c) promises to call vnet_serve again without an event,
+ * after yielding the CPU, whenever one gave the guest frames, until the guest has
+ * answered or a while has passed; so from such a serve on, transmit asks the guest
+ * for no kick (its answer is looked for). Each call, on or off, ends that: the next
+ * serve that finds transmit empty asks for a kick again and looks once more
+ * (vq_arm). */
+void vnet_poll(struct vdev *d, int on)
+{
+	(void)d; /* one net device: its state is n */
+	n.poll = on;
+	n.quiet = 0;
 }

@@ -226,11 +226,18 @@ int vq_arm_more(struct vq *q)
 	return 1;
 }
 
-/* While the device is busy serving the queue: no notifications (without
- * EVENT_IDX a hint; with it, avail_event simply stays where it was). */
+/* While the device will look at the queue anyway: no notifications (without
+ * EVENT_IDX the NO_NOTIFY hint; with it, avail_event one behind what the device has
+ * taken, so that no entry the guest adds in the next 65535 lies in [old, new) of its
+ * check, 2.7.10). A guest that read the old value kicks once more: harmless. vq_arm
+ * asks again. */
 void vq_quiet(struct vq *q)
 {
-	if (!q->broken && !q->event_idx)
+	if (q->broken)
+		return;
+	if (q->event_idx)
+		store16(q->used + 4 + 8ull * q->size, (uint16_t)(q->last_avail - 1));
+	else
 		store16(q->used, VIRTQ_USED_F_NO_NOTIFY);
 }
 

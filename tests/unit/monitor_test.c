@@ -1824,6 +1824,7 @@ static int ref_io(const struct seccomp_data *d)
 		return 0;
 	switch (d->nr) {
 	case __NR_futex:
+	case __NR_sched_yield:
 	case __NR_exit_group: return 1;
 	case __NR_epoll_wait:
 	case __NR_epoll_pwait: return fd == 30;
@@ -1848,7 +1849,7 @@ static const char *t_seccomp_virtio(void)
 		__NR_write,       __NR_read,       __NR_ioctl,  __NR_futex,    __NR_epoll_wait,
 		__NR_epoll_pwait, __NR_exit_group, __NR_openat, __NR_mmap,     __NR_clone,
 		__NR_ppoll,       __NR_getrandom,  __NR_socket, __NR_eventfd2, __NR_pread64,
-		__NR_pwrite64,    __NR_fdatasync,  __NR_readv,  __NR_writev
+		__NR_pwrite64,    __NR_fdatasync,  __NR_readv,  __NR_writev,   __NR_sched_yield
 	};
 	static const uint64_t args[] = { 0,
 		                         1,

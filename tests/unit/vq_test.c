@@ -261,6 +261,9 @@ static const char *t_event_idx(void)
 	CHECK(vq_need_irq(&q) == 0, "interrupt for nothing new");
 	CHECK(vq_arm(&q) == 0, "arm saw entries that are not there");
 	CHECK(get16(avail_event) == 4, "avail_event %u, want 4", get16(avail_event));
+	vq_quiet(&q); /* one behind what was taken: no kick for the next entries */
+	CHECK(get16(avail_event) == 3, "quiet: avail_event %u, want 3", get16(avail_event));
+	CHECK(vq_arm(&q) == 0 && get16(avail_event) == 4, "arm after quiet");
 	/* Without EVENT_IDX: NO_INTERRUPT and NO_NOTIFY. */
 	fresh(&q, 0);
 	desc(0, BUF, 16, VIRTQ_DESC_F_WRITE, 0);
@@ -603,6 +606,68 @@ static uint32_t vnet_rx_one(struct vdev *d, int sv[2], unsigned i, struct virtio
 	memcpy(el, mem + USED + 4 + 8 * (before % QS), 8);
 	memcpy(h, mem + BUF + 0x400, 12);
 	return el[1];
+}
+
+/* Polling (vnet_poll, iothread.c): once a serve has given the guest frames,
+ * transmit's avail_event is left behind what was taken, so the guest's answer needs
+ * no kick (2.7.10: it kicks only when avail_event lies in [old, new)), until the I/O
+ * thread calls vnet_poll again: the next serve that finds transmit empty asks again,
+ * and finds a frame queued meanwhile. Frames only sent ask as before, and so does
+ * every serve without vnet_poll (t_vnet). vnet_serve says what moved. */
+static int kicks(uint16_t event, uint16_t old, uint16_t now)
+{
+	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
+}
+
+static const char *t_vnet_poll(void)
+{
+	static struct vdev d;
+	int sv[2];
+	uint8_t got[200];
+	const char *e = vnet_live(&d, sv, 1u << VIRTIO_F_EVENT_IDX | 1u << VIRTIO_NET_F_MAC);
+	const uint64_t ev = USED + 0x800 + 4 + 8 * QS; /* transmit's avail_event */
+	const struct virtio_net_hdr h0 = { 0 };
+
+	if (e)
+		return e;
+	vnet_poll(&d, 1);
+	CHECK(vnet_serve(&d, 0) == 0 && get16(ev) == 0, "an idle serve moved a frame");
+	CHECK(vnet_tx_one(&d, sv, 0, h0, got, sizeof(got)) == 72, "first frame");
+	CHECK(get16(ev) == 1, "avail_event %u after a frame sent", get16(ev));
+	/* a frame to the guest: kicks stop */
+	CHECK(vnet_rx_one(&d, sv, 0, h0, &(struct virtio_net_hdr){ 0 }) == 12 + 64, "received");
+	CHECK(get16(ev) == 0, "avail_event %u after a frame received, not behind", get16(ev));
+	for (unsigned i = 1; i < 4; i++) {
+		CHECK(!kicks(get16(ev), (uint16_t)i, (uint16_t)(i + 1)),
+		      "the guest would kick for frame %u", i);
+		CHECK(vnet_tx_one(&d, sv, i, h0, got, sizeof(got)) == 72, "frame %u polled", i);
+		CHECK(get16(ev) == 0, "avail_event moved to %u while polling", get16(ev));
+	}
+	CHECK(vnet_serve(&d, 0) == 0 && get16(ev) == 0, "an empty look armed or moved");
+	/* a frame queued as polling stops: found by the serve after vnet_poll */
+	memcpy(mem + DESC + 0x800 + 16 * 4, &(struct virtq_desc){ BUF + 0x100 * 4, 72, 0, 0 }, 16);
+	put16(AVAIL + 0x800 + 4 + 2 * 4, 4);
+	put16(AVAIL + 0x800 + 2, 5);
+	vnet_poll(&d, 1);
+	CHECK(vnet_serve(&d, 0) == VNET_TX && recv(sv[1], got, sizeof(got), 0) == 72,
+	      "the frame queued while polling ended was left");
+	CHECK(get16(ev) == 5 && kicks(get16(ev), 5, 6), "avail_event %u: no kick asked after",
+	      get16(ev));
+	/* both ways in one serve */
+	memcpy(mem + DESC + 0x800, &(struct virtq_desc){ BUF, 72, 0, 0 }, 16);
+	put16(AVAIL + 0x800 + 4 + 2 * 5, 0);
+	put16(AVAIL + 0x800 + 2, 6);
+	memcpy(mem + DESC + 16, &(struct virtq_desc){ BUF + 0x400, 2048, VIRTQ_DESC_F_WRITE, 0 },
+	       16);
+	offer(1);
+	uint8_t f[76] = { 0 };
+	CHECK(send(sv[1], f, sizeof(f), 0) == sizeof(f), "send");
+	CHECK(vnet_serve(&d, 1) == (VNET_TX | VNET_RX), "both ways");
+	CHECK(get16(ev) == 5, "avail_event %u after both ways, not behind", get16(ev));
+	vnet_poll(&d, 0); /* the other tests serve without polling */
+	close(sv[0]);
+	close(sv[1]);
+	return NULL;
 }
 
 /* Checksum offload (CSUM, GUEST_CSUM) with hostile headers both ways: the tap gets
@@ -1042,11 +1107,22 @@ static const char *t_owing(void)
 }
 
 static const struct unit_test tests[] = {
-	{ t_mmio, "mmio" },           { t_vblk, "vblk" },         { t_vnet, "vnet" },
-	{ t_vnet_csum, "vnet_csum" }, { t_vnet_mrg, "vnet_mrg" }, { t_vnet_direct, "vnet_direct" },
-	{ t_vnet_tso, "vnet_tso" },   { t_chain, "chain" },       { t_read_write, "read_write" },
-	{ t_hostile, "hostile" },     { t_sticky, "sticky" },     { t_setup, "setup" },
-	{ t_event_idx, "event_idx" }, { t_random, "random" },     { t_owing, "owing" },
+	{ t_mmio, "mmio" },
+	{ t_vblk, "vblk" },
+	{ t_vnet, "vnet" },
+	{ t_vnet_poll, "vnet_poll" },
+	{ t_vnet_csum, "vnet_csum" },
+	{ t_vnet_mrg, "vnet_mrg" },
+	{ t_vnet_direct, "vnet_direct" },
+	{ t_vnet_tso, "vnet_tso" },
+	{ t_chain, "chain" },
+	{ t_read_write, "read_write" },
+	{ t_hostile, "hostile" },
+	{ t_sticky, "sticky" },
+	{ t_setup, "setup" },
+	{ t_event_idx, "event_idx" },
+	{ t_random, "random" },
+	{ t_owing, "owing" },
 };
 
 int main(int argc, char **argv)
