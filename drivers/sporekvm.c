@@ -168,6 +168,9 @@ static void hcv_probe(void)
 	 * idle instances ~10 wake-ups a second, not ~156: docs/density.md, "Idle"). */
 	if (r[0] & HC_FEAT_IRQ_RETRY)
 		net_config.guard_max_ms = 1024000;
+	/* No kick the device's avail_event does not ask for: its I/O thread polls
+	 * after moving frames and looks for the guest's answer itself. */
+	virtq_exact_event = !!(r[0] & HC_FEAT_EXACT_EVENT);
 	/* Only the monitor's window (ebx, ecx): a word the user typed names no device. */
 	virtio_probe_named(r[1], (uint64_t)r[1] + r[2]);
 	hc_probe(); /* HC_INFO would name none of the devices served as virtio */

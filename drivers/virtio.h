@@ -41,6 +41,7 @@ int virtq_add_chain(struct virtq *q, const struct vbuf *b, unsigned n, void *coo
 int virtq_get(struct virtq *q, void **cookie, uint32_t *len);             /* 1, 0 none, -1 broken */
 int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx); /* 2.7.10 */
 int virtq_kick_needed(struct virtq *q); /* call before notifying; records the kick */
+extern int virtq_exact_event;           /* the host's avail_event is exact: no defensive kick */
 
 /* virtio.c: one device on either transport, the layer every driver calls.
  * The transport found it and filled ops; virtio.c walks the spec's steps

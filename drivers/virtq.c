@@ -98,6 +98,8 @@ int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
 /* With EVENT_IDX the device says in avail_event (after the used ring) which
  * avail index it wants to be told about; notifications before it are skipped.
  * Without it, the device's VIRTQ_USED_F_NO_NOTIFY flag asks for none. */
+int virtq_exact_event;
+
 int virtq_kick_needed(struct virtq *q)
 {
 	uint16_t old = q->kicked, now = q->avail_idx;
@@ -116,9 +118,12 @@ int virtq_kick_needed(struct virtq *q)
 	 * index it saw, so this kick is one it would ask for anyway). Notify
 	 * whatever avail_event says: where a host runs our fence as a no-op
 	 * (QEMU's TCG with one vCPU, docs/virtio.md) the avail_event we read
-	 * can predate the device's wait, and that kick would be lost for good. */
-	uint16_t used = __atomic_load_n(&q->used->idx, __ATOMIC_RELAXED);
-	return virtq_need_event(event, now, old) || used == old;
+	 * can predate the device's wait, and that kick would be lost for good.
+	 * Not where the host says its avail_event is exact (virtq_exact_event:
+	 * spore-kvm, on KVM, whose I/O thread leaves it behind while it polls). */
+	if (virtq_need_event(event, now, old))
+		return 1;
+	return !virtq_exact_event && __atomic_load_n(&q->used->idx, __ATOMIC_RELAXED) == old;
 }
 
 int virtq_get(struct virtq *q, void **cookie, uint32_t *len)

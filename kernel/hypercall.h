@@ -38,10 +38,15 @@
  * second is raised once more (monitor/iothread.c): a lost wake-up costs a second, so
  * the guest's idle guard may back off far longer (libc/net/timers.c). Absent with
  * --vhost, whose interrupts are the host kernel's. */
-#define HC_FEAT_IRQ_RETRY  8u
-#define HC_PORT_BASE       0x500u
-#define HC_NR_MAX          16u /* ports HC_PORT_BASE .. +HC_NR_MAX-1 */
-#define HC_ELFNOTE_ENTRY64 1   /* ELF note "Spore": 64-bit ring-3 entry for spore-kvm */
+#define HC_FEAT_IRQ_RETRY 8u
+/* The devices' avail_event is exact (EVENT_IDX): the driver kicks only when it says
+ * so, not also whenever the device had used every buffer (drivers/virtq.c's defence
+ * against fences a host runs as no-ops, QEMU's TCG; KVM's are real). The I/O thread
+ * leaves it behind on purpose while it polls (monitor/iothread.c). */
+#define HC_FEAT_EXACT_EVENT 16u
+#define HC_PORT_BASE        0x500u
+#define HC_NR_MAX           16u /* ports HC_PORT_BASE .. +HC_NR_MAX-1 */
+#define HC_ELFNOTE_ENTRY64  1   /* ELF note "Spore": 64-bit ring-3 entry for spore-kvm */
 
 enum hc_nr {
 	HC_CONSOLE_WRITE = 1, /* struct hc_console */

@@ -66,7 +66,7 @@ static int setup_cpuid(struct vm *vm, int kvm, int vcpu)
 		c->entries[c->nent++] =
 			(struct kvm_cpuid_entry2){ .function = HC_CPUID_FEATURES,
 			                           .eax = HC_FEAT_VIRTIO | HC_FEAT_IRQ_NOACK |
-			                                  nodev | retry,
+			                                  HC_FEAT_EXACT_EVENT | nodev | retry,
 			                           .ebx = (uint32_t)VMMIO_BASE,
 			                           .ecx = VMMIO_MAX * VMMIO_SIZE };
 	else

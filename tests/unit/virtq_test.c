@@ -286,6 +286,15 @@ static const char *t_need_event(void)
 	q.used->idx = 2;                   /* it used both, and saw no more */
 	virtq_add(&q, (uint64_t)b, 4, 0, b);
 	CHECK(virtq_kick_needed(&q) == 1); /* avail_event still 0: kick anyway */
+	/* a host whose avail_event is exact (spore-kvm, polling): only as it says */
+	virtq_exact_event = 1;
+	q.used->idx = 3;
+	virtq_add(&q, (uint64_t)b, 4, 0, b);
+	CHECK(virtq_kick_needed(&q) == 0); /* used all, avail_event 0 behind: none */
+	*(uint16_t *)&q.used->ring[q.size] = 4;
+	virtq_add(&q, (uint64_t)b, 4, 0, b);
+	CHECK(virtq_kick_needed(&q) == 1); /* 4 -> 5 passes 4 */
+	virtq_exact_event = 0;
 	/* without EVENT_IDX: kick unless the device set NO_NOTIFY */
 	setup(4);
 	virtq_add(&q, (uint64_t)b, 4, 0, b);
