@@ -243,16 +243,19 @@ down)
 	grep "^spore-kvm:\|^spore:" $D/$b.spore-kvm.log
 	for x in $(variants); do sed -n "s/^spore-kvm:/spore-$x:/p; s/^spore:/spore-$x guest:/p" $D/$b.spore-$x.log; done
 	# exits to the monitor over the block (every round and the strace run, in this boot),
-	# less the boot's; the units of work those runs did (the profile's too)
+	# less the boot's (never below 0: a boot's own kicks vary with the I/O thread's
+	# polling); the units of work those runs did (the profile's too)
 	u=$(awk -v b=$b '$1 == b && $3 == "spore-kvm" && $2 != "GET" && $2 != "FAIL" && $8 == "kvm:" { u += $7 }
 		($1 == "strace" || $1 == "profile") && $2 == b && $3 == "spore-kvm" { u += $5 } END { print u + 0 }' \
 		$D/runs $(ls $D/strace $D/profile 2> /dev/null))
-	awk -v b=$b -v u=$u '/^spore-kvm: exits: / { sub(":", "", $3); e[FILENAME] = $3; io[FILENAME] = $5; m[FILENAME] = $7;
+	awk -v b=$b -v u=$u 'function p(x) { return x > 0 ? x : 0 }
+		/^spore-kvm: exits: / { sub(":", "", $3); e[FILENAME] = $3; io[FILENAME] = $5; m[FILENAME] = $7;
 		h[FILENAME] = $9; sub(",", "", io[FILENAME]); sub(",", "", m[FILENAME]); sub(",", "", h[FILENAME]) }
 		/^spore-kvm: virtio: / { k[FILENAME] = $3; irq[FILENAME] = $5; w[FILENAME] = $7 }
 		END { f = "/tmp/bl/" b ".spore-kvm.log"; g = "/tmp/bl/" b ".base.log"
 			printf "monitor %s exits %d io %d mmio %d hlt %d virtio-irqs %d kicks %d wakeups %d units %s\n", b,
-				e[f] - e[g], io[f] - io[g], m[f] - m[g], h[f] - h[g], irq[f] - irq[g], k[f] - k[g], w[f] - w[g], u }' $D/$b.spore-kvm.log $D/$b.base.log | tee -a $D/monitor
+				p(e[f] - e[g]), p(io[f] - io[g]), p(m[f] - m[g]), p(h[f] - h[g]), p(irq[f] - irq[g]), p(k[f] - k[g]),
+				p(w[f] - w[g]), u }' $D/$b.spore-kvm.log $D/$b.base.log | tee -a $D/monitor
 	;;
 *) echo "usage: bench.sh setup|up|round|strace|profile|down ..." >&2; exit 2 ;;
 esac
