@@ -76,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pthread_mutex_init(&dev[i].lock, NULL);
 	}
 	vnet_init(&dev[0], sv[0], "tap", mac);
+	vnet_poll(&dev[0], 0); /* the I/O thread's polling: off until the input turns it on */
 	vblk_init(&dev[1], disk, 128);
 	while (in < in_end) {
 		struct vdev *d = &dev[byte() & 1];
@@ -127,8 +128,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(mem + q + 0x1000 + 2, &idx, 2);
 			break;
 		}
-		case 4:
-		case 5: /* the I/O thread's pass */
+		case 5: /* the I/O thread's polling turned on or off (iothread.c), then */
+			if (d->id == VIRTIO_ID_NET) {
+				pthread_mutex_lock(&d->lock);
+				vnet_poll(d, byte() & 1);
+				pthread_mutex_unlock(&d->lock);
+			}
+			__attribute__((fallthrough));
+		case 4: /* the I/O thread's pass */
 			pthread_mutex_lock(&d->lock);
 			if (d->live)
 				for (unsigned q = 0; q < d->nq; q++)
