@@ -95,11 +95,11 @@ int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
 	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
 }
 
+int virtq_exact_event;
+
 /* With EVENT_IDX the device says in avail_event (after the used ring) which
  * avail index it wants to be told about; notifications before it are skipped.
  * Without it, the device's VIRTQ_USED_F_NO_NOTIFY flag asks for none. */
-int virtq_exact_event;
-
 int virtq_kick_needed(struct virtq *q)
 {
 	uint16_t old = q->kicked, now = q->avail_idx;

@@ -31,8 +31,8 @@ static struct {
 	int tap;
 	const char *name; /* --net's TAP, for messages */
 	int tap_ready;    /* epoll said readable (edge-triggered) and no EAGAIN since */
-	int poll;         /* the caller looks again after a serve that moved a frame */
-	int quiet;        /* ... and has not looked in vain since: transmit asks no kick */
+	int poll;         /* the caller looks again after a serve that gave the guest frames */
+	int quiet;        /* such a serve came since the last vnet_poll: transmit asks no kick */
 	uint32_t pending; /* bytes of a frame read from the tap, waiting for a buffer */
 	unsigned tun_off; /* TUN_F_* the tap was last given */
 	uint8_t frame[HDR + FRAME_MAX]; /* that frame, after the tap's header */
