@@ -67,14 +67,26 @@ mkdir -p "$dir/root" && cp -a tests/httpd-root/. "$dir/root/"
 head -c 2M /dev/urandom > "$dir/root/big.bin"
 tar --format=ustar --owner=0 --group=0 -C "$dir/root" -cf "$dir/root.tar" .
 out=$log/faults-httpd.$host.out; : > $out
-if net both && boot $out build/apps/httpd.elf "ip=10.0.0.2/24 offload=0 -- -p 80 -t 30" --initrd="$dir/root.tar"; then
+# httpd's no-progress timeout (-t) as long as curl's bound: with 5% loss both ways a
+# segment of the guest's can be lost with its retransmissions several times in a row,
+# and lwIP's backoff (its timer ticks every 500 ms, each retry doubling) then leaves
+# the send buffer full for over 30 s, the -t 30 this test used to give: httpd closed
+# the connection mid-file (a CI run here, 2026-12-06, ended short after 91 s; the
+# others took 42-85 s). What is tested here is the bytes, not httpd's patience.
+if net both && boot $out build/apps/httpd.elf "ip=10.0.0.2/24 offload=0 -- -p 80 -t 240" --initrd="$dir/root.tar"; then
 	t0=$SECONDS
-	got=$(nsx curl -s -m 240 http://10.0.0.2/big.bin | sha256sum)
+	nsx curl -s -m 240 -o "$dir/big.got" -w '%{size_download} bytes, %{http_code}' \
+		http://10.0.0.2/big.bin > "$dir/curl.out" 2>&1
+	crc=$?
+	got=$(sha256sum < "$dir/big.got" 2> /dev/null)
 	want=$(sha256sum < "$dir/root/big.bin")
 	unimpair
-	[ "$got" = "$want" ] &&
-		say ok "httpd download of 2 MiB on $host over a link bad both ways, sha256 equal ($impaired, $((SECONDS - t0)) s)" ||
-		say FAIL "httpd download over a bad link on $host: sha256 differs or timed out after $((SECONDS - t0)) s (see $out)"
+	if [ "$got" = "$want" ]; then
+		say ok "httpd download of 2 MiB on $host over a link bad both ways, sha256 equal ($impaired, $((SECONDS - t0)) s)"
+	else
+		cp "$dir/impair.pcap" $log/faults-httpd.$host.pcap 2> /dev/null
+		say FAIL "httpd download over a bad link on $host: curl status $crc, $(cat "$dir/curl.out"), sha256 differs, after $((SECONDS - t0)) s ($impaired; see $out, the frames in $log/faults-httpd.$host.pcap)"
+	fi
 else say FAIL "httpd over a bad link on $host: did not start (see $out, $dir/impair.out)"; fi
 
 # 2. kv: SIGKILL its VM under a write load, restart on the same disk, check.
