@@ -26,6 +26,16 @@
  * as many 64 KiB segments fit in it as with 64 pages of a page each. */
 #define NMRG  128
 #define MRGSZ 2048
+/* Lending (kernel/net.h rx_lend): a frame of more than RXCOPY bytes goes to the
+ * stack in the buffers it came in, each replaced in the ring at once by a spare,
+ * so the ring stays full however long the stack holds them. NMRG spares: the
+ * stack holds at most a window's bytes (128 KiB, lwipopts.h) and a few frames on
+ * their way; with none left a frame is copied as before. The spares' pages are
+ * touched only once lent buffers are out: an idle guest touches none of them.
+ * A smaller frame is copied (cheap), so a connection's short requests do not
+ * each hold 2 KiB while they wait to be read. */
+#define NSPARE NMRG
+#define RXCOPY 1024
 /* HOST_TSO4: joined frames of up to 64 KiB, one held, the rest sent and not yet
  * taken by the device. Two were too few: where the device's I/O thread shares a CPU
  * with the vCPU (the kvm_amd lab) the guest sends on while the thread waits, and with
@@ -39,11 +49,15 @@ static int vnet_send(const void *frame, size_t len);
 static long vnet_rx_peek(void);
 static int vnet_rx_waiting(void);
 static int vnet_rx_take(void *buf);
+static unsigned vnet_rx_lend(void **buf, uint16_t *len, unsigned max);
+static void vnet_rx_return(void *buf);
 static void vnet_flush(void);
 static struct net_dev ndev = { .send = vnet_send,
 	                       .rx_peek = vnet_rx_peek,
 	                       .rx_waiting = vnet_rx_waiting,
 	                       .rx_take = vnet_rx_take,
+	                       .rx_lend = vnet_rx_lend,
+	                       .rx_return = vnet_rx_return,
 	                       .flush = vnet_flush,
 	                       .mtu = 1500 };
 static struct virtq rxq, txq;
@@ -54,8 +68,10 @@ static uint64_t feat;                     /* negotiated */
 static unsigned nrx = NBUF, rxsz = BUFSZ; /* receive buffers: NMRG of MRGSZ with MRG_RXBUF */
 static uint8_t *bigbuf, *bigfree[NBIG];   /* HOST_TSO4's */
 static unsigned nbigfree, nbigall;
-static struct netcoal coal; /* the burst being joined, in a big buffer after its header */
-static int tso_on;          /* HOST_TSO4 negotiated */
+static struct netcoal coal;      /* the burst being joined, in a big buffer after its header */
+static int tso_on;               /* HOST_TSO4 negotiated */
+static uint8_t *rxspare[NSPARE]; /* receive buffers in neither the ring nor the stack */
+static unsigned nspare, nlent;   /* spares; buffers the stack holds */
 
 static void rx_post(uint8_t *b) { virtq_add(&rxq, (uint64_t)b, rxsz, 1, b); }
 
@@ -285,6 +301,59 @@ static int vnet_rx_take(void *buf)
 	return o && rx_csum(&rxf.h, buf, rxf.tot);
 }
 
+/* Whether the held frame may go to the stack unread: what rx_csum would let
+ * through without reading past the headers, which lie in the first buffer (a
+ * device that splits them there gets its frame copied and checked as before). */
+static int rx_lendable(void)
+{
+	struct netcsum_tcp t;
+	const struct virtio_net_hdr *h = &rxf.h;
+	const uint8_t *f = rxf.b[0] + HDR;
+
+	if (rxf.tot <= RXCOPY || nspare < rxf.n || rxf.len[0] < HDR + 14 + 60 + 60)
+		return 0;
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE &&
+	    (h->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || !(feat & 1ull << VIRTIO_NET_F_GUEST_TSO4)))
+		return 0; /* rx_take drops it */
+	if (!(ndev.offload & NET_OFF_TCP_CSUM_RX))
+		return 1; /* lwIP checks, over the pieces */
+	/* a segment the host's stack left to be summed (it never crossed a wire), or
+	 * one the device checked: not a SYN (rx_csum, twsyn.c) */
+	return (h->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)) &&
+	       netcsum_classify(f, rxf.tot, &t) == NETCSUM_TCP4 && !(f[t.l4 + 13] & 0x02);
+}
+
+/* The held frame to the stack in its own buffers (kernel/net.h): a spare takes
+ * each one's place in the ring. 0: take it with rx_take. */
+static unsigned vnet_rx_lend(void **buf, uint16_t *len, unsigned max)
+{
+	if (!rxf.n || rxf.n > max || !rx_lendable())
+		return 0;
+	unsigned n = rxf.n;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t skip = i ? 0 : HDR;
+		buf[i] = rxf.b[i] + skip;
+		len[i] = (uint16_t)(rxf.len[i] - skip);
+		rx_post(rxspare[--nspare]);
+	}
+	nlent += n;
+	rxf.n = 0;
+	if (virtq_kick_needed(&rxq))
+		vdev_notify(dev, 0);
+	return n;
+}
+
+/* A lent buffer back from the stack (any pointer into it): a spare again. */
+static void vnet_rx_return(void *buf)
+{
+	uint8_t *b = (uint8_t *)((uintptr_t)buf & ~(uintptr_t)(rxsz - 1));
+	if (b < rxbuf || b >= rxbuf + (nrx + NSPARE) * rxsz || !nlent || nspare == NSPARE)
+		panic(__FILE__, __LINE__,
+		      "virtio-net: a receive buffer returned that was not lent");
+	nlent--;
+	rxspare[nspare++] = b;
+}
+
 int vnet_init(struct vdev *d)
 {
 	uint64_t got;
@@ -315,7 +384,12 @@ int vnet_init(struct vdev *d)
 		nbigall = nbig;
 		tso_on = 1; /* HOST_TSO4 on */
 	}
-	rxbuf = mem_alloc_pages(nrx * rxsz / PAGE_SIZE); /* 7. queues */
+	/* 7. queues; the receive buffers, then the spares (none on a small guest) */
+	if ((rxbuf = mem_alloc_pages((nrx + NSPARE) * rxsz / PAGE_SIZE)))
+		for (unsigned i = 0; i < NSPARE; i++)
+			rxspare[nspare++] = rxbuf + (nrx + NSPARE - 1 - i) * rxsz;
+	else
+		rxbuf = mem_alloc_pages(nrx * rxsz / PAGE_SIZE);
 	txbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);
 	if (!rxbuf || !txbuf || vdev_setup_queue(d, 0, &rxq, nrx > 64 ? (uint16_t)nrx : 64) < 0 ||
 	    vdev_setup_queue(d, 1, &txq, 64) < 0) {

@@ -24,6 +24,14 @@ struct net_dev {
 	 * then take before any other receive call. NULL where recv() is the way. */
 	long (*rx_peek)(void);
 	int (*rx_take)(void *buf);
+	/* Or, after rx_peek, no copy at all (else NULL): rx_lend hands the held frame
+	 * to the stack in the device's own buffers, up to max pieces (buf[i], len[i];
+	 * the first after the device's header), and returns their count; 0 when it is
+	 * to be taken with rx_take after all (short, a checksum to check here, no
+	 * spare buffers left). Each piece goes back through rx_return (its buf[i])
+	 * once the stack is done with it; the device has others meanwhile. */
+	unsigned (*rx_lend)(void **buf, uint16_t *len, unsigned max);
+	void (*rx_return)(void *buf);
 	/* Whether a received frame waits in the device, read without taking it (else
 	 * NULL): the test option lose_irqs= loses only wake-ups with a frame to take. */
 	int (*rx_waiting)(void);

@@ -91,6 +91,8 @@
 /* TCP's segments in one pbuf each, which netif.c's linkoutput hands the device
  * without flattening (tcp_write copies into one pbuf rather than chaining). */
 #define LWIP_NETIF_TX_SINGLE_PBUF 1
+/* Received frames in the device's own buffers (netif.c: rx_lend), as custom pbufs. */
+#define LWIP_SUPPORT_CUSTOM_PBUF 1
 /* Checksums a device does (netif.c: kernel/net.h NET_OFF_*) are off on its netif only. */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 

@@ -4,6 +4,7 @@
  * address from the command line (ip=, gw=) or DHCP. Started by the first
  * socket() call, so apps without sockets never run lwIP. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "net.h"
 
 static struct netif nif;
+#define LENT_MAX 64 /* pieces of a lent frame: 33 of 2 KiB hold 64 KiB; more are copied */
 static int started;
 
 /* lwIP's transmit. A frame in one pbuf (TCP's segments: lwipopts.h's
@@ -55,10 +57,57 @@ static err_t nif_init(struct netif *n)
 	return ERR_OK;
 }
 
+/* A frame the device lent (kernel/net.h rx_lend): a chain of custom pbufs over its
+ * buffers, each given back as lwIP frees it. Their headers are kept for the next
+ * frame, never freed: at most as many as the device lends at once. */
+struct lent {
+	struct pbuf_custom pc; /* first: lwIP's pbuf is the lent */
+	void *buf;
+	struct lent *next;
+};
+static struct lent *lent_spare;
+
+static void lent_free(struct pbuf *p)
+{
+	struct lent *l = (struct lent *)(void *)p;
+	net_dev->rx_return(l->buf);
+	l->next = lent_spare;
+	lent_spare = l;
+}
+
+/* NULL (the frame dropped, every piece given back) when out of memory. */
+static struct pbuf *lent_chain(void **buf, const uint16_t *len, unsigned n)
+{
+	struct pbuf *head = NULL;
+	unsigned i;
+	for (i = 0; i < n; i++) {
+		struct lent *l = lent_spare;
+		if (l)
+			lent_spare = l->next;
+		else if (!(l = malloc(sizeof *l)))
+			break;
+		l->buf = buf[i];
+		l->pc.custom_free_function = lent_free;
+		struct pbuf *p =
+			pbuf_alloced_custom(PBUF_RAW, len[i], PBUF_REF, &l->pc, buf[i], len[i]);
+		if (head)
+			pbuf_cat(head, p);
+		else
+			head = p;
+	}
+	if (i == n)
+		return head;
+	if (head)
+		pbuf_free(head);
+	for (; i < n; i++)
+		net_dev->rx_return(buf[i]);
+	return NULL;
+}
+
 /* The next received frame in a pbuf (*pp NULL: dropped): its length, 0 when none
- * is waiting, -1 on a device error. Copied once, from the device's buffers into a
- * pbuf of the frame's length, where the driver receives in two steps (kernel/net.h);
- * else through buf, whose size bounds a frame. */
+ * is waiting, -1 on a device error. Where the driver receives in two steps
+ * (kernel/net.h), lent in the device's own buffers or copied once, from them into
+ * a pbuf of the frame's length; else through buf, whose size bounds a frame. */
 static long rx_next(struct pbuf **pp)
 {
 	static unsigned char buf[NET_FRAME_MAX];
@@ -67,6 +116,13 @@ static long rx_next(struct pbuf **pp)
 	if (net_dev->rx_peek) {
 		if ((len = net_dev->rx_peek()) <= 0)
 			return len;
+		void *piece[LENT_MAX];
+		uint16_t plen[LENT_MAX];
+		unsigned n = net_dev->rx_lend ? net_dev->rx_lend(piece, plen, LENT_MAX) : 0;
+		if (n) {
+			*pp = lent_chain(piece, plen, n);
+			return len;
+		}
 		*pp = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
 		if (!net_dev->rx_take(*pp ? (*pp)->payload : NULL) && *pp) {
 			pbuf_free(*pp); /* a bad checksum */
