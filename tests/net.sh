@@ -26,7 +26,7 @@ for host in $hosts; do
 	else
 		say FAIL "ping (see $log/net-ping.$host.out)"
 	fi
-	for t in "tcp-bulk 16" "tcp-many 200" "udp" "rst" "synflood 1000" "alive"; do
+	for t in "tcp-bulk 16" "tcp-many 200" "tcp-hold 4" "udp" "rst" "synflood 1000" "alive"; do
 		set -- $t
 		while IFS= read -r l; do
 			case "$l" in

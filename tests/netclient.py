@@ -3,8 +3,8 @@
 """Network test clients for the echo app, run inside the test's own network
 namespace. Each check prints "ok NAME" or "FAIL NAME: why"; every socket has a
 timeout, so nothing hangs.
-  netclient.py tcp-bulk HOST PORT MIB | tcp-many HOST PORT N | udp HOST PORT
-               | rst HOST PORT | synflood HOST PORT N | alive HOST PORT"""
+  netclient.py tcp-bulk HOST PORT MIB | tcp-many HOST PORT N | tcp-hold HOST PORT N
+               | udp HOST PORT | rst HOST PORT | synflood HOST PORT N | alive HOST PORT"""
 import hashlib, os, random, socket, struct, sys, threading, time
 
 T = 30  # seconds, per socket operation
@@ -52,6 +52,46 @@ def tcp_many(host, port, n):
         bad += got != want
         s.close()
     return result(f"{n} concurrent tcp connections echo", bad == 0, f"{bad} wrong")
+
+def tcp_hold(host, port, n):
+    """n connections each send 1 MiB while nobody reads the echo for 3 s: the echo
+    app blocks sending on one, and the guest's stack holds every other's window
+    (128 KiB) of received frames, more than the driver's spare receive buffers
+    (drivers/virtio_net.c: lent frames, then copies once the spares run out). Then
+    everything is read back, byte for byte."""
+    data = [os.urandom(1 << 20) for _ in range(n)]
+    socks = [socket.create_connection((host, port), timeout=T) for _ in range(n)]
+    got = [bytearray() for _ in range(n)]
+    go = threading.Event()
+    def sender(i):
+        try:
+            socks[i].sendall(data[i])
+        except OSError:
+            pass
+    def reader(i):
+        go.wait()
+        try:
+            while len(got[i]) < len(data[i]):
+                b = socks[i].recv(1 << 16)
+                if not b:
+                    break
+                got[i].extend(b)
+        except OSError:
+            pass
+    ts = [threading.Thread(target=f, args=(i,)) for i in range(n) for f in (sender, reader)]
+    for t in ts:
+        t.start()
+    time.sleep(3)
+    go.set()
+    for t in ts:
+        t.join(120)
+    for s in socks:
+        s.close()
+    bad = [i for i in range(n) if bytes(got[i]) != data[i]]
+    return result(f"{n} tcp connections of 1 MiB held unread, then echoed whole", not bad,
+                  ", ".join(f"connection {i}: {len(got[i])} of {len(data[i])} bytes"
+                            + (" (wrong bytes)" if len(got[i]) == len(data[i]) else "")
+                            for i in bad))
 
 def udp(host, port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -118,6 +158,7 @@ def main(a):
     try:
         ok = {"tcp-bulk": lambda: tcp_bulk(host, port, int(a[3])),
               "tcp-many": lambda: tcp_many(host, port, int(a[3])),
+              "tcp-hold": lambda: tcp_hold(host, port, int(a[3])),
               "udp": lambda: udp(host, port),
               "rst": lambda: rst(host, port),
               "synflood": lambda: synflood(host, port, int(a[3])),
