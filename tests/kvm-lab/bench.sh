@@ -118,10 +118,13 @@ up)
 	for i in $(seq 120); do grep -q listening $D/$b.base.log 2> /dev/null && break; sleep 0.25; done
 	kill $p; wait $p
 	grep "^spore-kvm: exits" $D/$b.base.log
+	# --timeout: a block's rounds once outlasted 900 s on a busy host (13:02 UTC, 2026-12-06:
+	# httpd's fifth round met a guest its monitor had ended); the boot's own timeout
+	# (BENCH_LAB_TIMEOUT) bounds them anyway, and down ends them.
 	for c in $(contenders); do
 		log=$D/$b.$c.log
 		case $c in
-		spore-kvm) build/spore-kvm --stats --timeout=900 --mem=64M --net=tap0 $ini build/apps/$a.elf \
+		spore-kvm) build/spore-kvm --stats --timeout=3600 --mem=64M --net=tap0 $ini build/apps/$a.elf \
 			"ip=10.9.0.2/24 -- $(args $b /)" > $log 2>&1 &
 			echo $! > $D/$b.$c.pid ;;
 		qemu | qemu-vhost) tap=tap1 v=""
@@ -131,7 +134,7 @@ up)
 			QEMU_ARGS="-M acpi=off -netdev tap,id=n0,ifname=$tap,script=no,downscript=no$v -device virtio-net-device,netdev=n0 -pidfile $D/$b.$c.pid $qini" \
 				tests/kvm-lab/qemu.sh microvm build/apps/$a.elf "ip=$(addr $c)/24 -- $(args $b /)" > $log 2>&1 & ;;
 		spore-*) x=${c#spore-}
-			$V/$x/spore-kvm --stats $(cat $V/$x/opts 2> /dev/null) --timeout=900 --mem=64M \
+			$V/$x/spore-kvm --stats $(cat $V/$x/opts 2> /dev/null) --timeout=3600 --mem=64M \
 				--net=tap$((3 + $(vindex $c))) $ini $V/$x/apps/$a.elf \
 				"ip=$(addr $c)/24 -- $(args $b /)" > $log 2>&1 &
 			echo $! > $D/$b.$c.pid ;;
