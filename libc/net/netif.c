@@ -75,32 +75,36 @@ static void lent_free(struct pbuf *p)
 	lent_spare = l;
 }
 
-/* NULL (the frame dropped, every piece given back) when out of memory. */
+/* NULL (the frame dropped, every piece given back) when out of memory. Built from
+ * the last piece back, each pbuf's tot_len its own and what follows (pbuf_cat walks
+ * the whole chain at every piece: 33 of them for a 64 KiB frame). */
 static struct pbuf *lent_chain(void **buf, const uint16_t *len, unsigned n)
 {
-	struct pbuf *head = NULL;
-	unsigned i;
-	for (i = 0; i < n; i++) {
+	struct pbuf *rest = NULL;
+	unsigned i = n;
+	while (i > 0) {
 		struct lent *l = lent_spare;
 		if (l)
 			lent_spare = l->next;
 		else if (!(l = malloc(sizeof *l)))
 			break;
+		i--;
 		l->buf = buf[i];
 		l->pc.custom_free_function = lent_free;
 		struct pbuf *p =
 			pbuf_alloced_custom(PBUF_RAW, len[i], PBUF_REF, &l->pc, buf[i], len[i]);
-		if (head)
-			pbuf_cat(head, p);
-		else
-			head = p;
+		if (rest) {
+			p->next = rest;
+			p->tot_len = (u16_t)(p->len + rest->tot_len);
+		}
+		rest = p;
 	}
-	if (i == n)
-		return head;
-	if (head)
-		pbuf_free(head);
-	for (; i < n; i++)
-		net_dev->rx_return(buf[i]);
+	if (i == 0)
+		return rest;
+	if (rest)
+		pbuf_free(rest);
+	while (i > 0)
+		net_dev->rx_return(buf[--i]);
 	return NULL;
 }
 
