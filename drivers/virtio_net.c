@@ -6,9 +6,11 @@
  * neither computes nor checks TCP checksums (kernel/net.h NET_OFF_*), this
  * file does what the device's header does not vouch for (netcsum.c). With
  * GUEST_TSO4 and MRG_RXBUF the host may send TCP segments of up to 64 KiB,
- * spread over page-sized receive buffers (num_buffers in the first's header);
- * with HOST_TSO4 a burst of lwIP's segments of one flow leaves as one frame
- * (netcoal.c) that the host cuts up again, sent at the scheduler's flush. */
+ * spread over 2 KiB receive buffers (num_buffers in the first's header); a
+ * frame over 1 KiB goes to lwIP in those buffers, not copied (rx_lend), a
+ * spare taking each one's place in the ring; with HOST_TSO4 a burst of lwIP's
+ * segments of one flow leaves as one frame (netcoal.c) that the host cuts up
+ * again, sent at the scheduler's flush. */
 #include "kernel.h"
 #include "net.h"
 #include "netcoal.h"
