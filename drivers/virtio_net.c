@@ -294,6 +294,7 @@ static long vnet_rx_peek(void)
 static int vnet_rx_take(void *buf)
 {
 	uint8_t *o = buf;
+	ndev.rx_copied += !!o;
 	for (unsigned i = 0; o && i < rxf.n; i++) {
 		uint32_t skip = i ? 0 : HDR;
 		memcpy(o, rxf.b[i] + skip, rxf.len[i] - skip);
@@ -339,6 +340,7 @@ static unsigned vnet_rx_lend(void **buf, uint16_t *len, unsigned max)
 		rx_post(rxspare[--nspare]);
 	}
 	nlent += n;
+	ndev.rx_lent++;
 	rxf.n = 0;
 	if (virtq_kick_needed(&rxq))
 		vdev_notify(dev, 0);

@@ -32,6 +32,7 @@ struct net_dev {
 	 * once the stack is done with it; the device has others meanwhile. */
 	unsigned (*rx_lend)(void **buf, uint16_t *len, unsigned max);
 	void (*rx_return)(void *buf);
+	uint64_t rx_lent, rx_copied; /* frames each way, for memstats= (the driver's) */
 	/* Whether a received frame waits in the device, read without taking it (else
 	 * NULL): the test option lose_irqs= loses only wake-ups with a frame to take. */
 	int (*rx_waiting)(void);

@@ -154,9 +154,12 @@ static uint64_t memstats(uint64_t wake)
 	if (now >= due) {
 		size_t heap, pages;
 		mem_usage(&heap, &pages);
-		kprintf("spore: memstats t=%lus used=%lu heap=%lu pages=%lu free=%lu\n",
+		/* and received frames lent to lwIP or copied (kernel/net.h), where they are */
+		kprintf("spore: memstats t=%lus used=%lu heap=%lu pages=%lu free=%lu lent=%lu "
+		        "copied=%lu\n",
 		        now / 1000000000, (uint64_t)(heap_in_use ? heap_in_use() : 0),
-		        (uint64_t)heap, (uint64_t)pages, (uint64_t)mem_free_bytes());
+		        (uint64_t)heap, (uint64_t)pages, (uint64_t)mem_free_bytes(),
+		        net_dev ? net_dev->rx_lent : 0, net_dev ? net_dev->rx_copied : 0);
 		due = now + (uint64_t)opt_memstats * 1000000000;
 	}
 	return wake < due ? wake : due;
