@@ -188,6 +188,13 @@ static int vnet_send(const void *frame, size_t len)
 	return 0;
 }
 
+/* A frame past the MTU only as the TCPv4 GSO we asked for (GUEST_TSO4). */
+static int rx_gso_ok(const struct virtio_net_hdr *h)
+{
+	return h->gso_type == VIRTIO_NET_HDR_GSO_NONE || (h->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 &&
+	                                                  (feat & 1ull << VIRTIO_NET_F_GUEST_TSO4));
+}
+
 /* GUEST_CSUM: lwIP checks no TCP checksum, so a segment the device neither
  * checked (DATA_VALID) nor left for the guest's own stack to sum (NEEDS_CSUM:
  * it never crossed a wire) is checked here. A TCP fragment cannot be: dropped
@@ -198,9 +205,8 @@ static int rx_csum(const struct virtio_net_hdr *h, uint8_t *f, size_t n)
 {
 	struct netcsum_tcp t;
 
-	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE &&
-	    (h->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || !(feat & 1ull << VIRTIO_NET_F_GUEST_TSO4)))
-		return 0; /* a segment past the MTU we did not ask for */
+	if (!rx_gso_ok(h))
+		return 0;
 	if (!(ndev.offload & NET_OFF_TCP_CSUM_RX))
 		return 1; /* lwIP checks */
 	int kind = netcsum_classify(f, n, &t);
@@ -315,8 +321,7 @@ static int rx_lendable(void)
 
 	if (rxf.tot <= RXCOPY || nspare < rxf.n || rxf.len[0] < HDR + 14 + 60 + 60)
 		return 0;
-	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE &&
-	    (h->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || !(feat & 1ull << VIRTIO_NET_F_GUEST_TSO4)))
+	if (!rx_gso_ok(h))
 		return 0; /* rx_take drops it */
 	if (!(ndev.offload & NET_OFF_TCP_CSUM_RX))
 		return 1; /* lwIP checks, over the pieces */
