@@ -9,8 +9,9 @@
  * segment no longer ends the burst: the stream is cut again at gso_size, as a TSO
  * NIC cuts a sender's buffer, and PSH goes on the frame's last segment (Linux's GSO
  * clears it on the others), as when Linux appends a write to a pushed skb. SYN,
- * FIN, RST, URG and IP options are never held. Pure; frames are lwIP's own,
- * checked anyway. */
+ * FIN, RST, URG and IP options are never held. A bare ACK may be held too
+ * (netcoal_start_ack), for the flow's next data to take its place. Pure; frames
+ * are lwIP's own, checked anyway. */
 #include "netcoal.h"
 #include "netcsum.h"
 
@@ -27,8 +28,9 @@ static uint32_t be32(const uint8_t *p)
 }
 
 /* TCP over IPv4 without IP options, exactly the frame (no padding), ACK set and
- * no flag but PSH beside it, some payload: its TCP header's offset and length. */
-static int segment(const uint8_t *f, size_t len, unsigned *l4, unsigned *hdr)
+ * no flag but PSH beside it, some payload: its TCP header's offset and length. With
+ * bare, instead a bare ACK: no payload, no option, no flag but ACK. */
+static int segment(const uint8_t *f, size_t len, unsigned *l4, unsigned *hdr, int bare)
 {
 	struct netcsum_tcp t;
 
@@ -36,26 +38,35 @@ static int segment(const uint8_t *f, size_t len, unsigned *l4, unsigned *hdr)
 	    len != (size_t)t.l4 + t.l4len)
 		return 0;
 	unsigned doff = (f[t.l4 + 12] >> 4) * 4u, flags = f[t.l4 + 13];
-	if (doff < 20 || doff >= t.l4len || (flags & ~PSH) != ACK)
+	if (bare ? doff != 20 || t.l4len != 20 || flags != ACK
+	         : doff < 20 || doff >= t.l4len || (flags & ~PSH) != ACK)
 		return 0;
 	*l4 = t.l4;
 	*hdr = t.l4 + doff;
 	return 1;
 }
 
-int netcoal_start(struct netcoal *c, const uint8_t *f, size_t len)
+static int start(struct netcoal *c, const uint8_t *f, size_t len, int bare)
 {
 	unsigned l4, hdr;
 
-	if (len > c->cap || !segment(f, len, &l4, &hdr))
+	if (len > c->cap || !segment(f, len, &l4, &hdr, bare))
 		return 0;
 	memcpy(c->f, f, len);
 	c->len = (uint32_t)len;
 	c->l4 = l4;
 	c->hdr = hdr;
 	c->mss = (unsigned)len - hdr;
-	c->nseg = 1;
+	c->nseg = !bare;
+	c->bare = bare;
 	return 1;
+}
+
+int netcoal_start(struct netcoal *c, const uint8_t *f, size_t len) { return start(c, f, len, 0); }
+
+int netcoal_start_ack(struct netcoal *c, const uint8_t *f, size_t len)
+{
+	return start(c, f, len, 1);
 }
 
 /* b at or after a, in sequence space (RFC 793's modulo 2^32 comparison). */
@@ -65,7 +76,7 @@ int netcoal_append(struct netcoal *c, const uint8_t *f, size_t len)
 {
 	unsigned l4, hdr;
 
-	if (!c->len || !segment(f, len, &l4, &hdr) || l4 != c->l4 || hdr != c->hdr)
+	if (!c->len || !segment(f, len, &l4, &hdr, 0) || l4 != c->l4 || hdr != c->hdr)
 		return 0;
 	unsigned pay = (unsigned)len - hdr, l = c->l4;
 	uint8_t *h = c->f;
@@ -80,7 +91,8 @@ int netcoal_append(struct netcoal *c, const uint8_t *f, size_t len)
 		return 0;
 	memcpy(c->f + c->len, f + hdr, pay);
 	c->len += pay;
-	c->nseg++;
+	c->nseg++; /* a held bare ACK counted none: the segment takes its place */
+	c->bare = 0;
 	if (pay > c->mss)
 		c->mss = pay;
 	memcpy(h + l + 8, f + l + 8, 4);   /* the newest ack */
@@ -102,4 +114,5 @@ void netcoal_finish(struct netcoal *c, unsigned *gso_size)
 	netcsum_partial(c->f, &t);
 	*gso_size = c->nseg > 1 ? c->mss : 0;
 	c->len = 0;
+	c->bare = 0;
 }

@@ -11,10 +11,15 @@ struct netcoal {
 	uint32_t cap, len;  /* len 0: nothing held */
 	unsigned l4, hdr;   /* the TCP header's offset; every header's length */
 	unsigned mss, nseg; /* the longest joined payload: the host cuts the frame at it */
+	int bare;           /* what is held is a bare ACK (netcoal_start_ack), no payload yet */
 };
 int netcoal_start(struct netcoal *c, const uint8_t *f,
                   size_t len); /* 1: held; 0: not a candidate */
-int netcoal_append(struct netcoal *c, const uint8_t *f, size_t len); /* 1: joined; 0: not */
+/* A bare ACK held: no flag but ACK, no TCP option (so no SACK: never a duplicate ACK
+ * that reports a loss). The flow's next segment with payload joins it and takes
+ * its place (it carries an ack and window as new); anything else sends it alone. */
+int netcoal_start_ack(struct netcoal *c, const uint8_t *f, size_t len); /* 1: held */
+int netcoal_append(struct netcoal *c, const uint8_t *f, size_t len);    /* 1: joined; 0: not */
 /* The held frame made whole: IP length and checksum, TCP's pseudo-header sum in
  * its checksum field; *gso_size 0 when it is one segment. Then nothing is held. */
 void netcoal_finish(struct netcoal *c, unsigned *gso_size);

@@ -16,8 +16,9 @@ static struct hc_net tx, rx;
 static unsigned char *rxbufs, *txbufs;
 static unsigned rx_next; /* next filled buffer to hand out, < rx.done */
 
-static void hcnet_flush(void)
+static void hcnet_flush(int idle)
 {
+	(void)idle; /* nothing here waits for another thread */
 	if (!tx.count)
 		return;
 	hypercall_raw(HC_NET_SEND, &tx);
@@ -29,7 +30,7 @@ static int hcnet_send(const void *frame, size_t len)
 	if (len > HC_NET_FRAME_MAX)
 		return -1;
 	if (tx.count == HC_NET_BATCH)
-		hcnet_flush();
+		hcnet_flush(1);
 	unsigned char *b = txbufs + tx.count * RX_BUF;
 	memcpy(b, frame, len);
 	tx.f[tx.count++] = (struct hc_net_frame){ (uintptr_t)b, (uint32_t)len, 0 };
@@ -39,7 +40,7 @@ static int hcnet_send(const void *frame, size_t len)
 static long hcnet_recv(void *buf, size_t size)
 {
 	if (rx_next == rx.done) {
-		hcnet_flush(); /* replies to what we are about to read go out first */
+		hcnet_flush(1); /* replies to what we are about to read go out first */
 		rx.count = HC_NET_BATCH;
 		for (unsigned i = 0; i < HC_NET_BATCH; i++)
 			rx.f[i] = (struct hc_net_frame){ (uintptr_t)(rxbufs + i * RX_BUF), RX_BUF,

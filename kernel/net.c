@@ -40,10 +40,10 @@ void net_poll(void)
 	}
 }
 
-void net_flush(void)
+void net_flush(int idle)
 {
 	if (net_dev && net_dev->flush)
-		net_dev->flush();
+		net_dev->flush(idle);
 }
 
 int net_wait(void)

@@ -36,8 +36,9 @@ struct net_dev {
 	/* Whether a received frame waits in the device, read without taking it (else
 	 * NULL): the test option lose_irqs= loses only wake-ups with a frame to take. */
 	int (*rx_waiting)(void);
-	/* Sends what send() batched, if the device batches (else NULL). */
-	void (*flush)(void);
+	/* Sends what send() batched, if the device batches (else NULL); idle: the
+	 * vCPU halts next, so nothing may stay (else a bare ACK may wait a switch). */
+	void (*flush)(int idle);
 	unsigned offload; /* NET_OFF_*: what the device does in lwIP's stead */
 };
 #define NET_OFF_TCP_CSUM_TX 1     /* send() completes the TCP checksums lwIP leaves at 0 */
@@ -62,7 +63,7 @@ int net_wait(void);                   /* block until a frame may be waiting; 1: 
 void net_wake(void);                  /* a frame may be waiting (not from interrupt context) */
 void net_guard(void);                 /* look anyway: an idle timer, not a device */
 void net_poll(void);                  /* scheduler idle loop: act on net_irq */
-void net_flush(void);                 /* scheduler, before a switch or a halt: batched frames out */
-extern volatile int net_irq;          /* interrupt handlers set it */
+void net_flush(int idle);    /* scheduler, before a switch (0) or a halt (1): batched frames out */
+extern volatile int net_irq; /* interrupt handlers set it */
 
 #endif

@@ -172,7 +172,7 @@ static void schedule(void)
 	struct thread *prev = current, *next;
 
 	check_canary(prev);
-	net_flush(); /* frames batched by this thread go out before others run */
+	net_flush(0); /* frames batched by this thread go out before others run */
 	for (;;) {
 		wake_expired();
 		net_poll(); /* device events noted by interrupt handlers */
@@ -180,6 +180,7 @@ static void schedule(void)
 		if ((next = dequeue(&runq)))
 			break;
 		ready_idle(); /* the first time only: may return in a restored copy */
+		net_flush(1); /* all of it: a frame held for the next thread's goes now */
 		host->halt_until(wake);
 	}
 	if (next == prev)

@@ -533,6 +533,52 @@ static const char *t_netcoal(void)
 	}
 	len = seg(f, 1, 0, 0x10);
 	CHECK(!netcoal_start(&c, f, len), "a bare ACK held");
+	/* A bare ACK held for the flow's next data, which takes its place: one frame,
+	 * the data's payload, the newest ack; alone it goes out as it came. */
+	len = seg(f, 900, 0, 0x10);
+	f[45] = 3;
+	CHECK(netcoal_start_ack(&c, f, len) && c.bare && c.nseg == 0 && c.len == 54,
+	      "a bare ACK held for data");
+	CHECK(!netcoal_append(&c, f, seg(f, 900, 0, 0x10)), "a second bare ACK joined the first");
+	CHECK(!netcoal_append(&c, f, seg(f, 901, 1000, 0x10)), "data at another seq joined");
+	len = seg(f, 900, 1000, 0x18);
+	f[45] = 4;
+	CHECK(netcoal_append(&c, f, len) && !c.bare && c.nseg == 1 && c.len == 54 + 1000 &&
+	              held[45] == 4 && held[34 + 13] == 0x18,
+	      "data took the bare ACK's place");
+	netcoal_finish(&c, &gso);
+	CHECK(gso == 0 && held[54] == (uint8_t)900 && (held[16] << 8 | held[17]) == 40 + 1000,
+	      "one segment of data: gso_size %u", gso);
+	len = seg(f, 900, 0, 0x10);
+	CHECK(netcoal_start_ack(&c, f, len) && netcoal_append(&c, f, seg(f, 900, 1000, 0x10)) &&
+	              netcoal_append(&c, f, seg(f, 1900, 1000, 0x10)),
+	      "data after a held ACK and more");
+	netcoal_finish(&c, &gso);
+	CHECK(gso == 1000, "gso_size %u after a held ACK", gso);
+	len = seg(f, 900, 0, 0x10);
+	CHECK(netcoal_start_ack(&c, f, len), "a bare ACK held");
+	netcoal_finish(&c, &gso);
+	CHECK(gso == 0 && !c.bare && ref_csum(held + 14, 20, 0) == 0 &&
+	              netcsum_classify(held, 54, &t) == NETCSUM_TCP4 &&
+	              netcsum_complete(held, 54, 34, 16) == 0 && netcsum_ok(held, &t),
+	      "a bare ACK alone, whole");
+	static const struct {
+		unsigned at;
+		uint8_t v;
+		const char *what;
+	} noack[] = {
+		{ 34 + 13, 0x18, "PSH" }, { 34 + 13, 0x11, "FIN" },   { 34 + 13, 0x12, "SYN" },
+		{ 34 + 13, 0x14, "RST" }, { 14, 0x46, "IP options" },
+	};
+	for (unsigned k = 0; k < sizeof(noack) / sizeof(noack[0]); k++) {
+		len = seg(f, 1, 0, 0x10);
+		f[noack[k].at] = noack[k].v;
+		CHECK(!netcoal_start_ack(&c, f, len), "a bare ACK with %s held", noack[k].what);
+	}
+	len = tcp_frame(f, 5, 24); /* an option (SACK's room): a duplicate ACK may carry it */
+	f[34 + 12] = 6 << 4, f[34 + 13] = 0x10;
+	CHECK(!netcoal_start_ack(&c, f, len), "a bare ACK with an option held");
+	CHECK(!netcoal_start_ack(&c, f, seg(f, 1, 10, 0x10)), "a segment with data held as bare");
 	len = seg(f, 1, 1000, 0x10);
 	CHECK(!netcoal_start(&c, f, len + 6), "a padded frame held");
 	/* What never joins: each against a held 1000-byte segment at 1. */
