@@ -93,6 +93,7 @@ tab=$(printf '\t')
 # lab's QEMU (docs/boot.md): TCG emulates AMD SVM with -cpu max. One vCPU: the
 # machine is shared, and with two, L1 hung in about one boot of four (QEMU 7.2
 # MTTCG with nested SVM); never in twenty boots with one, which is as fast.
+# LAB_SMP=N gives L1 N vCPUs anyway, to try (docs/boot.md).
 boots=0 secs=0 why="" timedout=""
 boot() {
 	boots=$((boots + 1))
@@ -102,7 +103,7 @@ boot() {
 	# The watchdog (nudge.py) wakes an L1 that went idle for good with a key press,
 	# through QEMU's QMP socket, and keeps the vCPU's state of each nudge.
 	rm -f $out/hang$boots.*
-	timeout -k 5 "$tmo" qemu-system-x86_64 -machine q35 -accel tcg${LAB_TB_SIZE:+,tb-size=$LAB_TB_SIZE} -cpu max -m "$mem" -smp 1 -nic none \
+	timeout -k 5 "$tmo" qemu-system-x86_64 -machine q35 -accel tcg${LAB_TB_SIZE:+,tb-size=$LAB_TB_SIZE} -cpu max -m "$mem" -smp ${LAB_SMP:-1} -nic none \
 		-kernel $L/vmlinuz -initrd $work/initrd.gz \
 		-append "console=ttyS0 quiet panic=-1 ${LAB_APPEND:+$LAB_APPEND }LAB_CMD_TIMEOUT=$cmdtmo" \
 		-qmp unix:$work/qmp,server=on,wait=off \
