@@ -32,7 +32,7 @@ cmd=${1:-}
 # the apps, contenders spore-NAME from build/bench-lab/var/NAME, on tap3, tap4, ...
 # (10.9.4.2, 10.9.5.2, ...), so a change is measured against its base in one boot.
 # A variant's file opts: more options for its spore-kvm (e.g. --vhost: the same build
-# on another data path). A variant with linux/APP too is also contender linux-NAME, beside the Linux process in
+# on another data path); its file mtu: its tap's MTU. A variant with linux/APP too is also contender linux-NAME, beside the Linux process in
 # its namespace on port 8, 9, ... (echo and rtt only: the others' ports are fixed).
 # BENCH_LAB_CONTENDERS leaves some of the others out (build/bench-lab/contenders).
 V=build/bench-lab/var
@@ -91,6 +91,9 @@ setup)
 		[ $n = 3 ] && n=4
 		tn=tap$n && [ $n -ge 4 ] && tn=tap$((n - 1))
 		tunctl -t $tn > /dev/null && $IP addr add 10.9.$n.1/24 dev $tn && $IP link set $tn up || exit 2
+		# a variant's file mtu: its tap's MTU, so its guest's TCP sends segments of
+		# MTU - 40 bytes (what a segment costs, docs/network.md)
+		[ -f $V/$t/mtu ] && { $IP link set $tn mtu $(cat $V/$t/mtu) || exit 2; }
 		n=$((n + 1))
 	done
 	# the container's path: a veth pair, one end in a network namespace held by a sleeper
