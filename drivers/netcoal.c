@@ -46,11 +46,29 @@ static int segment(const uint8_t *f, size_t len, unsigned *l4, unsigned *hdr, in
 	return 1;
 }
 
+/* b after a, in sequence space (RFC 793's modulo 2^32 comparison). */
+static int seq_gt(uint32_t b, uint32_t a) { return (int32_t)(b - a) > 0; }
+
+/* The segment's flow and ack, as the last seen; 1 if it acks more of that flow
+ * than the one before. */
+static int note(struct netcoal *c, const uint8_t *f, unsigned l4)
+{
+	uint8_t flow[12];
+	memcpy(flow, f + 26, 8);     /* IP addresses */
+	memcpy(flow + 8, f + l4, 4); /* ports */
+	uint32_t ack = be32(f + l4 + 8);
+	int newer = c->have_last && !memcmp(flow, c->last, 12) && seq_gt(ack, c->last_ack);
+	memcpy(c->last, flow, 12);
+	c->last_ack = ack;
+	c->have_last = 1;
+	return newer;
+}
+
 static int start(struct netcoal *c, const uint8_t *f, size_t len, int bare)
 {
 	unsigned l4, hdr;
 
-	if (len > c->cap || !segment(f, len, &l4, &hdr, bare))
+	if (len > c->cap || !segment(f, len, &l4, &hdr, bare) || (!note(c, f, l4) && bare))
 		return 0;
 	memcpy(c->f, f, len);
 	c->len = (uint32_t)len;
@@ -89,6 +107,7 @@ int netcoal_append(struct netcoal *c, const uint8_t *f, size_t len)
 	    be32(f + l + 4) != be32(h + l + 4) + (c->len - c->hdr) ||
 	    !seq_geq(be32(f + l + 8), be32(h + l + 8)))
 		return 0;
+	note(c, f, l);
 	memcpy(c->f + c->len, f + hdr, pay);
 	c->len += pay;
 	c->nseg++; /* a held bare ACK counted none: the segment takes its place */

@@ -12,12 +12,18 @@ struct netcoal {
 	unsigned l4, hdr;   /* the TCP header's offset; every header's length */
 	unsigned mss, nseg; /* the longest joined payload: the host cuts the frame at it */
 	int bare;           /* what is held is a bare ACK (netcoal_start_ack), no payload yet */
+	/* The flow (addresses, ports) and ack of the last segment seen here */
+	uint8_t last[12];
+	uint32_t last_ack;
+	int have_last;
 };
 int netcoal_start(struct netcoal *c, const uint8_t *f,
                   size_t len); /* 1: held; 0: not a candidate */
-/* A bare ACK held: no flag but ACK, no TCP option (so no SACK: never a duplicate ACK
- * that reports a loss). The flow's next segment with payload joins it and takes
- * its place (it carries an ack and window as new); anything else sends it alone. */
+/* A bare ACK held: no flag but ACK, no TCP option (none with SACK blocks), and an
+ * ack newer than that of the last segment seen here, of the same flow: never a
+ * duplicate ACK, which the peer counts and would not count on data (RFC 5681). The
+ * flow's next segment with payload joins it and takes its place (it carries an ack
+ * and window as new); anything else sends it alone. */
 int netcoal_start_ack(struct netcoal *c, const uint8_t *f, size_t len); /* 1: held */
 int netcoal_append(struct netcoal *c, const uint8_t *f, size_t len);    /* 1: joined; 0: not */
 /* The held frame made whole: IP length and checksum, TCP's pseudo-header sum in

@@ -453,6 +453,14 @@ static size_t seg(uint8_t *f, uint32_t seq, unsigned pay, uint8_t flags)
 	return len;
 }
 
+/* seg() with the ack's low byte (the rest 0). */
+static size_t sega(uint8_t *f, uint32_t seq, unsigned pay, uint8_t flags, uint8_t ack)
+{
+	size_t len = seg(f, seq, pay, flags);
+	f[45] = ack;
+	return len;
+}
+
 static const char *t_netcoal(void)
 {
 	static uint8_t held[70000], f[2000];
@@ -534,34 +542,44 @@ static const char *t_netcoal(void)
 	len = seg(f, 1, 0, 0x10);
 	CHECK(!netcoal_start(&c, f, len), "a bare ACK held");
 	/* A bare ACK held for the flow's next data, which takes its place: one frame,
-	 * the data's payload, the newest ack; alone it goes out as it came. */
-	len = seg(f, 900, 0, 0x10);
-	f[45] = 3;
+	 * the data's payload, the newest ack; alone it goes out as it came. Held only
+	 * when it acks more of the flow than the last segment seen (ack 2 here). */
+	netcoal_start(&c, f, sega(f, 800, 100, 0x10, 2));
+	netcoal_finish(&c, &gso);
+	len = sega(f, 900, 0, 0x10, 3);
 	CHECK(netcoal_start_ack(&c, f, len) && c.bare && c.nseg == 0 && c.len == 54,
 	      "a bare ACK held for data");
-	CHECK(!netcoal_append(&c, f, seg(f, 900, 0, 0x10)), "a second bare ACK joined the first");
-	CHECK(!netcoal_append(&c, f, seg(f, 901, 1000, 0x10)), "data at another seq joined");
-	len = seg(f, 900, 1000, 0x18);
-	f[45] = 4;
+	CHECK(!netcoal_append(&c, f, sega(f, 900, 0, 0x10, 3)),
+	      "a second bare ACK joined the first");
+	CHECK(!netcoal_append(&c, f, sega(f, 901, 1000, 0x10, 3)), "data at another seq joined");
+	len = sega(f, 900, 1000, 0x18, 4);
 	CHECK(netcoal_append(&c, f, len) && !c.bare && c.nseg == 1 && c.len == 54 + 1000 &&
 	              held[45] == 4 && held[34 + 13] == 0x18,
 	      "data took the bare ACK's place");
 	netcoal_finish(&c, &gso);
 	CHECK(gso == 0 && held[54] == (uint8_t)900 && (held[16] << 8 | held[17]) == 40 + 1000,
 	      "one segment of data: gso_size %u", gso);
-	len = seg(f, 900, 0, 0x10);
-	CHECK(netcoal_start_ack(&c, f, len) && netcoal_append(&c, f, seg(f, 900, 1000, 0x10)) &&
-	              netcoal_append(&c, f, seg(f, 1900, 1000, 0x10)),
+	CHECK(netcoal_start_ack(&c, f, sega(f, 1900, 0, 0x10, 5)) &&
+	              netcoal_append(&c, f, sega(f, 1900, 1000, 0x10, 5)) &&
+	              netcoal_append(&c, f, sega(f, 2900, 1000, 0x10, 5)),
 	      "data after a held ACK and more");
 	netcoal_finish(&c, &gso);
 	CHECK(gso == 1000, "gso_size %u after a held ACK", gso);
-	len = seg(f, 900, 0, 0x10);
-	CHECK(netcoal_start_ack(&c, f, len), "a bare ACK held");
+	CHECK(netcoal_start_ack(&c, f, sega(f, 3900, 0, 0x10, 6)), "a bare ACK held");
 	netcoal_finish(&c, &gso);
 	CHECK(gso == 0 && !c.bare && ref_csum(held + 14, 20, 0) == 0 &&
 	              netcsum_classify(held, 54, &t) == NETCSUM_TCP4 &&
 	              netcsum_complete(held, 54, 34, 16) == 0 && netcsum_ok(held, &t),
 	      "a bare ACK alone, whole");
+	/* A duplicate ACK (the last ack again), an older one, another flow's: sent. */
+	CHECK(!netcoal_start_ack(&c, f, sega(f, 3900, 0, 0x10, 6)), "a duplicate ACK held");
+	CHECK(!netcoal_start_ack(&c, f, sega(f, 3900, 0, 0x10, 5)), "an older ACK held");
+	len = sega(f, 3900, 0, 0x10, 9);
+	f[37] ^= 1;
+	CHECK(!netcoal_start_ack(&c, f, len), "a bare ACK of another flow held");
+	CHECK(!netcoal_start_ack(&c, f, sega(f, 3900, 0, 0x10, 10)), "held after a flow change");
+	CHECK(netcoal_start_ack(&c, f, sega(f, 3900, 0, 0x10, 11)), "not held again");
+	netcoal_finish(&c, &gso);
 	static const struct {
 		unsigned at;
 		uint8_t v;
