@@ -107,6 +107,14 @@ int spore_ip4_input_hook(struct pbuf *p, struct netif *inp);
 
 unsigned int spore_lwip_rand(void);
 
+/* lwIP's ephemeral ports, 49152-65535, as its default; but its first port, drawn at
+ * tcp_init from LWIP_RAND, never the range's last. tcp_new_port() (2.1.3) adds one
+ * before it wraps, so a first port of 65535 became 0 (a u16_t) and the guest's first
+ * connect() failed with ENOBUFS (ERR_BUF): one boot in 16384, seen in a CI run. */
+#define TCP_LOCAL_PORT_RANGE_START        0xc000
+#define TCP_LOCAL_PORT_RANGE_END          0xffff
+#define TCP_ENSURE_LOCAL_PORT_RANGE(port) ((u16_t)(TCP_LOCAL_PORT_RANGE_START + (port) % 0x3fffu))
+
 /* RFC 6528 initial sequence numbers (sys_arch.c): lwIP's own is a counter, the same
  * in every copy restored from one snapshot. */
 unsigned int spore_tcp_isn(const void *local_ip, unsigned short local_port, const void *remote_ip,

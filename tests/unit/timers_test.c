@@ -171,7 +171,25 @@ static const char *t_frame_resets_guard(void)
 	return NULL;
 }
 
+/* Every first port lwIP may draw (tcp_init), then its first tcp_new_port() step
+ * (2.1.3: one more, then back to the start at the end): never 0 (ERR_BUF). */
+static const char *t_first_port(void)
+{
+	for (uint32_t r = 0; r <= 0xffff; r++) {
+		u16_t p = TCP_ENSURE_LOCAL_PORT_RANGE(r);
+		CHECK(p >= TCP_LOCAL_PORT_RANGE_START && p < TCP_LOCAL_PORT_RANGE_END,
+		      "LWIP_RAND %u: first port %u", (unsigned)r, (unsigned)p);
+		p++;
+		if (p == TCP_LOCAL_PORT_RANGE_END)
+			p = TCP_LOCAL_PORT_RANGE_START;
+		CHECK(p != 0, "LWIP_RAND %u: port 0", (unsigned)r);
+	}
+	CHECK(TCP_ENSURE_LOCAL_PORT_RANGE(0xffffffffu) < TCP_LOCAL_PORT_RANGE_END, "a 32-bit draw");
+	return NULL;
+}
+
 static const struct unit_test tests[] = {
+	{ t_first_port, "lwip_first_port_never_0" },
 	{ t_busy_no_guard, "timers_busy_no_guard" },
 	{ t_idle_guard_backs_off, "timers_idle_guard_backs_off" },
 	{ t_frame_resets_guard, "timers_frame_resets_guard" },
