@@ -82,6 +82,14 @@ static int start(struct netcoal *c, const uint8_t *f, size_t len, int bare)
 
 int netcoal_start(struct netcoal *c, const uint8_t *f, size_t len) { return start(c, f, len, 0); }
 
+void netcoal_seen(struct netcoal *c, const uint8_t *f, size_t len)
+{
+	unsigned l4, hdr;
+
+	if (segment(f, len, &l4, &hdr, 0) || segment(f, len, &l4, &hdr, 1))
+		note(c, f, l4);
+}
+
 int netcoal_start_ack(struct netcoal *c, const uint8_t *f, size_t len)
 {
 	return start(c, f, len, 1);

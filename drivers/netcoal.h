@@ -25,7 +25,9 @@ int netcoal_start(struct netcoal *c, const uint8_t *f,
  * flow's next segment with payload joins it and takes its place (it carries an ack
  * and window as new); anything else sends it alone. */
 int netcoal_start_ack(struct netcoal *c, const uint8_t *f, size_t len); /* 1: held */
-int netcoal_append(struct netcoal *c, const uint8_t *f, size_t len);    /* 1: joined; 0: not */
+/* A segment sent without netcoal (no room to hold it): its ack seen all the same. */
+void netcoal_seen(struct netcoal *c, const uint8_t *f, size_t len);
+int netcoal_append(struct netcoal *c, const uint8_t *f, size_t len); /* 1: joined; 0: not */
 /* The held frame made whole: IP length and checksum, TCP's pseudo-header sum in
  * its checksum field; *gso_size 0 when it is one segment. Then nothing is held. */
 void netcoal_finish(struct netcoal *c, unsigned *gso_size);

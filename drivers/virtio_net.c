@@ -158,8 +158,10 @@ static int tso_take(const void *frame, size_t len)
 	if (netcoal_append(&coal, frame, len))
 		return 1;
 	tso_flush();
-	if (!nbigfree)
+	if (!nbigfree) {
+		netcoal_seen(&coal, frame, len); /* for netcoal_start_ack's next look */
 		return 0;
+	}
 	coal.f = bigfree[nbigfree - 1] + HDR;
 	coal.cap = 65535; /* what a device takes, with room to spare in BIGSZ */
 	if (!netcoal_start(&coal, frame, len) && !netcoal_start_ack(&coal, frame, len))

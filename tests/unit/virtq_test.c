@@ -580,6 +580,15 @@ static const char *t_netcoal(void)
 	CHECK(!netcoal_start_ack(&c, f, sega(f, 3900, 0, 0x10, 10)), "held after a flow change");
 	CHECK(netcoal_start_ack(&c, f, sega(f, 3900, 0, 0x10, 11)), "not held again");
 	netcoal_finish(&c, &gso);
+	netcoal_seen(&c, f, sega(f, 3900, 100, 0x10, 12)); /* sent alone: no room to hold it */
+	CHECK(!netcoal_start_ack(&c, f, sega(f, 4000, 0, 0x10, 12)),
+	      "a duplicate of a seen ack held");
+	netcoal_seen(&c, f, sega(f, 4000, 0, 0x10, 13));
+	CHECK(!netcoal_start_ack(&c, f, sega(f, 4000, 0, 0x10, 13)),
+	      "a duplicate of a seen ACK held");
+	netcoal_seen(&c, f, seg(f, 4000, 0, 0x11)); /* FIN: not a segment netcoal takes */
+	CHECK(netcoal_start_ack(&c, f, sega(f, 4000, 0, 0x10, 14)), "a newer ACK not held");
+	netcoal_finish(&c, &gso);
 	static const struct {
 		unsigned at;
 		uint8_t v;
