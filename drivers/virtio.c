@@ -75,6 +75,7 @@ void vdev_driver_ok(struct vdev *d) /* step 8 */
 void vdev_fail(struct vdev *d) { d->ops->set_status(d, VIRTIO_STATUS_FAILED); }
 
 uint8_t vdev_config8(struct vdev *d, unsigned off) { return d->ops->config8(d, off); }
+uint16_t vdev_config16(struct vdev *d, unsigned off) { return d->ops->config16(d, off); }
 
 /* Which device types have a driver that is still free: one NIC only. A
  * transport asks before it sets a device up (PCI: before bus mastering). */

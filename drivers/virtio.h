@@ -55,7 +55,8 @@ struct vdev_ops {
 	uint16_t (*queue_max)(struct vdev *d, unsigned idx);             /* 0: no such queue */
 	int (*queue_set)(struct vdev *d, unsigned idx, struct virtq *q); /* rings, ready */
 	void (*notify)(struct vdev *d, unsigned queue);
-	uint8_t (*config8)(struct vdev *d, unsigned off); /* device config; 0 past its end */
+	uint8_t (*config8)(struct vdev *d, unsigned off);   /* device config; 0 past its end */
+	uint16_t (*config16)(struct vdev *d, unsigned off); /* a 16-bit field, one access */
 };
 struct vdev {
 	const struct vdev_ops *ops;
@@ -74,6 +75,7 @@ void vdev_driver_ok(struct vdev *d);                                            
 void vdev_fail(struct vdev *d);
 void vdev_notify(struct vdev *d, unsigned queue);
 uint8_t vdev_config8(struct vdev *d, unsigned off);
+uint16_t vdev_config16(struct vdev *d, unsigned off); /* off even */
 int vdev_wanted(unsigned type); /* a driver exists for the type, and is free */
 
 /* The transports hand each device they find to `attach`, the probe's one

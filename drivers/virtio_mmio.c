@@ -66,6 +66,11 @@ static int queue_set(struct vdev *d, unsigned idx, struct virtq *q)
 static void notify(struct vdev *d, unsigned queue) { wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, queue); }
 
 static uint8_t config8(struct vdev *d, unsigned off) { return d->base[VIRTIO_MMIO_CONFIG + off]; }
+/* 4.2.2.2: a 16-bit field in one 16-bit access */
+static uint16_t config16(struct vdev *d, unsigned off)
+{
+	return *(volatile uint16_t *)(d->base + VIRTIO_MMIO_CONFIG + off);
+}
 
 static const struct vdev_ops vmmio_ops = {
 	.status = status,
@@ -76,6 +81,7 @@ static const struct vdev_ops vmmio_ops = {
 	.queue_set = queue_set,
 	.notify = notify,
 	.config8 = config8,
+	.config16 = config16,
 };
 
 /* Interrupt context: acknowledge every device's pending causes (the line is

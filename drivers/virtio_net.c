@@ -10,7 +10,8 @@
  * frame over 1 KiB goes to lwIP in those buffers, not copied (rx_lend), a
  * spare taking each one's place in the ring; with HOST_TSO4 a burst of lwIP's
  * segments of one flow leaves as one frame (netcoal.c) that the host cuts up
- * again, sent at the scheduler's flush. */
+ * again, sent at the scheduler's flush. A device that says its MTU (F_MTU) sets
+ * the stack's, up to a jumbo frame's with MRG_RXBUF: lwIP's segments grow with it. */
 #include "kernel.h"
 #include "net.h"
 #include "netcoal.h"
@@ -18,7 +19,7 @@
 #include "virtio.h"
 
 #define NBUF  32   /* receive and transmit buffers each */
-#define BUFSZ 2048 /* header + 1514-byte frame, two per page */
+#define BUFSZ 2048 /* header + 1514-byte frame, two per page; transmit: past MTU 1500, pages */
 #define HDR   sizeof(struct virtio_net_hdr)
 /* Receive buffers with MRG_RXBUF: 2 KiB each, two per page, 33 hold 64 KiB. Half a
  * page, not a page: the device writes each frame into the next buffer of the ring,
@@ -68,6 +69,7 @@ static uint8_t *txfree[NBUF];
 static unsigned ntxfree;
 static uint64_t feat;                     /* negotiated */
 static unsigned nrx = NBUF, rxsz = BUFSZ; /* receive buffers: NMRG of MRGSZ with MRG_RXBUF */
+static unsigned txsz = BUFSZ;             /* transmit buffers: a frame of the MTU fits */
 static uint8_t *bigbuf, *bigfree[NBIG];   /* HOST_TSO4's */
 static unsigned nbigfree, nbigall;
 static struct netcoal coal;      /* the burst being joined, in a big buffer after its header */
@@ -175,7 +177,7 @@ static int vnet_send(const void *frame, size_t len)
 	tx_reap();
 	if (tso_on && tso_take(frame, len))
 		return 0;
-	if (len > BUFSZ - HDR || !ntxfree || txq.broken)
+	if (len > txsz - HDR || !ntxfree || txq.broken)
 		return -1; /* a full ring drops, as a NIC would; TCP retransmits */
 	uint8_t *b = txfree[--ntxfree];
 	memset(b, 0, HDR);
@@ -384,7 +386,7 @@ int vnet_init(struct vdev *d)
 	if (net_config.offload)
 		want |= 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
 		        1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_MRG_RXBUF |
-		        1ull << VIRTIO_NET_F_HOST_TSO4;
+		        1ull << VIRTIO_NET_F_HOST_TSO4 | 1ull << VIRTIO_NET_F_MTU;
 	if (vdev_negotiate(d, want, &got) < 0) {
 		kprintf("spore: virtio-net: feature negotiation failed\n");
 		return -1;
@@ -394,6 +396,18 @@ int vnet_init(struct vdev *d)
 	feat = got;
 	if (got & 1ull << VIRTIO_NET_F_MRG_RXBUF)
 		nrx = NMRG, rxsz = MRGSZ;
+	/* The device's MTU (5.1.4.1, 68 at least): past 1500 only where a frame may span
+	 * receive buffers (MRG_RXBUF, asked for with it), and at most NET_MTU_MAX. */
+	if (got & 1ull << VIRTIO_NET_F_MTU) {
+		unsigned m = vdev_config16(d, 10), max = nrx == NMRG ? NET_MTU_MAX : 1500;
+		if (m < 68)
+			kprintf("spore: virtio-net: the device's MTU %u is below 68: using 1500\n",
+			        m);
+		else
+			ndev.mtu = m < max ? m : max;
+		if (HDR + 14 + ndev.mtu > BUFSZ)
+			txsz = (HDR + 14 + ndev.mtu + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	}
 	int tso = (got & 1ull << VIRTIO_NET_F_HOST_TSO4) && (got & 1ull << VIRTIO_NET_F_CSUM);
 	unsigned nbig = NBIG; /* fewer on a small guest: 2 still join */
 	while (tso && nbig >= 2 && !(bigbuf = mem_alloc_pages(nbig * BIGSZ / PAGE_SIZE)))
@@ -410,7 +424,7 @@ int vnet_init(struct vdev *d)
 			rxspare[nspare++] = rxbuf + (nrx + NSPARE - 1 - i) * rxsz;
 	else
 		rxbuf = mem_alloc_pages(nrx * rxsz / PAGE_SIZE);
-	txbuf = mem_alloc_pages(NBUF * BUFSZ / PAGE_SIZE);
+	txbuf = mem_alloc_pages(NBUF * txsz / PAGE_SIZE);
 	if (!rxbuf || !txbuf || vdev_setup_queue(d, 0, &rxq, nrx > 64 ? (uint16_t)nrx : 64) < 0 ||
 	    vdev_setup_queue(d, 1, &txq, 64) < 0) {
 		kprintf("spore: virtio-net: no memory for its queues\n");
@@ -424,20 +438,20 @@ int vnet_init(struct vdev *d)
 	ndev.offload = (got & 1ull << VIRTIO_NET_F_CSUM ? NET_OFF_TCP_CSUM_TX : 0) |
 	               (got & 1ull << VIRTIO_NET_F_GUEST_CSUM ? NET_OFF_TCP_CSUM_RX : 0);
 	if (opt_boottime) /* what was negotiated, for tests and docs/virtio.md */
-		kprintf("spore: virtio-net: offloads%s%s%s%s%s%s\n",
+		kprintf("spore: virtio-net: offloads%s%s%s%s%s%s; mtu %u\n",
 		        got & 1ull << VIRTIO_NET_F_CSUM ? " csum" : "",
 		        got & 1ull << VIRTIO_NET_F_GUEST_CSUM ? " guest_csum" : "",
 		        tso_on ? " host_tso4" : "",
 		        got & 1ull << VIRTIO_NET_F_GUEST_TSO4 ? " guest_tso4" : "",
 		        got & 1ull << VIRTIO_NET_F_MRG_RXBUF ? " mrg_rxbuf" : "",
-		        ndev.offload ? "" : " none");
+		        ndev.offload ? "" : " none", ndev.mtu);
 	/* Sent buffers are reaped at the next send: no interrupt for them (with
 	 * EVENT_IDX; used_event stays 0, so at most one a 65536 frames). */
 	txq.quiet = 1;
 	for (unsigned i = 0; i < nrx && i < rxq.size; i++)
 		rx_post(rxbuf + i * rxsz);
 	for (unsigned i = 0; i < NBUF; i++)
-		txfree[ntxfree++] = txbuf + i * BUFSZ;
+		txfree[ntxfree++] = txbuf + i * txsz;
 	vdev_driver_ok(d); /* 8. live */
 	vdev_notify(d, 0);
 	net_dev = &ndev;

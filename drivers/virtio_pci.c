@@ -137,6 +137,11 @@ static uint8_t config8(struct vdev *d, unsigned off)
 	return off < d->devcfg_len ? d->devcfg[off] : 0;
 }
 
+static uint16_t config16(struct vdev *d, unsigned off)
+{
+	return off + 2 <= d->devcfg_len ? *(volatile uint16_t *)(d->devcfg + off) : 0;
+}
+
 static const struct vdev_ops vpci_ops = {
 	.status = status,
 	.set_status = set_status,
@@ -146,6 +151,7 @@ static const struct vdev_ops vpci_ops = {
 	.queue_set = queue_set,
 	.notify = notify,
 	.config8 = config8,
+	.config16 = config16,
 };
 
 /* Interrupt context: MSI-X has nothing to acknowledge; note the event for the

@@ -111,6 +111,7 @@ _Static_assert(sizeof(struct virtio_pci_common_cfg) == 0x38, "4.1.4.3 layout");
 /* 5.1.3 virtio-net features; 5.1.6 its header (12 bytes with VERSION_1) */
 #define VIRTIO_NET_F_CSUM       0 /* the device completes checksums we leave partial */
 #define VIRTIO_NET_F_GUEST_CSUM 1 /* we accept partial or host-validated checksums */
+#define VIRTIO_NET_F_MTU        3 /* the device says its MTU (config at 10) */
 #define VIRTIO_NET_F_MAC        5
 #define VIRTIO_NET_F_GUEST_TSO4 7  /* we accept TCP/IPv4 segments past the MTU */
 #define VIRTIO_NET_F_HOST_TSO4  11 /* the device segments TCP/IPv4 for us */

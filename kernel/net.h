@@ -44,6 +44,9 @@ struct net_dev {
 #define NET_OFF_TCP_CSUM_TX 1     /* send() completes the TCP checksums lwIP leaves at 0 */
 #define NET_OFF_TCP_CSUM_RX 2     /* recv() returns no TCP segment with a bad checksum */
 #define NET_FRAME_MAX       65535 /* a received frame's limit: a TSO segment, a pbuf's length */
+/* The largest MTU a device may give the stack: a jumbo frame. TCP's segments are
+ * at most MTU - 40 bytes, lwIP's TCP_MSS (libc/net/lwipopts.h). */
+#define NET_MTU_MAX 9000
 
 /* The address, from the command line (kernel/options.c: ip=, gw=, dhcp=). */
 struct net_config {

@@ -776,7 +776,7 @@ devices:
 	if (vm.irqchip && !vm.ring3 && vm.tap_fd >= 0) {
 		/* The tap moves to virtio-net: the vCPU thread no longer touches it. */
 		vm.vdev = vdev;
-		vnet_init(&vdev[vm.nvdev], vm.tap_fd, vm.tap_name, vm.net_mac);
+		vnet_init(&vdev[vm.nvdev], vm.tap_fd, vm.tap_name, vm.net_mac, vm.tap_mtu);
 		vm.vnet_tap = vm.tap_fd;
 		vm.tap_fd = -1;
 		if (vhost && vhost_open(&vm) < 0)

@@ -91,6 +91,7 @@ struct vm {
 	int sync_regs; /* KVM_CAP_SYNC_REGS: registers come with kvm_run */
 	int tap_fd;    /* --net: -1 when none */
 	const char *tap_name;
+	unsigned tap_mtu; /* its MTU when opened (virtio-net's F_MTU), 0: unknown */
 	uint8_t net_mac[6];
 	int net_mac_set;               /* --mac given */
 	uint64_t net_tx_calls, net_tx; /* --stats: send exits, frames sent */
@@ -416,7 +417,8 @@ void vmmio_pulse(struct vdev *d); /* the pin alone (a restore's re-raise) */
 extern uint64_t vnet_rx, vnet_tx, vnet_drops;
 extern uint64_t vnet_seg[2], vnet_bytes[2], vnet_gso[2], vnet_bare[2], vnet_reads, vnet_empty,
 	vnet_writes;
-void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6]);
+void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6], unsigned mtu);
+unsigned vnet_mtu(const struct vdev *d);       /* the MTU the guest took, 0: none (snapshots) */
 #define VNET_TX 1                              /* vnet_serve: frames moved from the guest, */
 #define VNET_RX 2                              /* to it */
 int vnet_serve(struct vdev *d, int tap_event); /* I/O thread, lock held */
@@ -491,7 +493,8 @@ struct snap_vq {
 };
 struct snap_vdev {
 	uint32_t id, status, live, isr;
-	uint32_t dev_sel, drv_sel, queue_sel, pad;
+	uint32_t dev_sel, drv_sel, queue_sel;
+	uint32_t mtu; /* virtio-net: the MTU its config said (F_MTU), else 0 (was padding) */
 	uint64_t driver_features;
 	struct vdev_qcfg qcfg[VDEV_QUEUES];
 	struct snap_vq q[VDEV_QUEUES];

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "hypercall.h"
@@ -47,8 +48,18 @@ int net_open(struct vm *vm, const char *name, int vnet)
 		return -1;
 	}
 	/* With CAP_NET_ADMIN, TUNSETIFF on an unknown name would create a fresh
-	 * transient tap nobody configured: the guest would run cut off. */
-	if (if_nametoindex(name) == 0) {
+	 * transient tap nobody configured: the guest would run cut off. The same
+	 * socket asks its MTU, for virtio-net's F_MTU (vnet.c): the guest's TCP sends
+	 * segments as large as it allows. Unknown (0): not offered, the guest keeps 1500. */
+	struct ifreq q = { 0 };
+	strcpy(q.ifr_name, name);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int known = s >= 0 && ioctl(s, SIOCGIFINDEX, &q) == 0;
+	unsigned mtu =
+		known && ioctl(s, SIOCGIFMTU, &q) == 0 && q.ifr_mtu > 0 ? (unsigned)q.ifr_mtu : 0;
+	if (s >= 0)
+		close(s);
+	if (!known) {
 		msg("spore-kvm: --net=%s: no such device (create it first: ip tuntap add %s mode tap)\n",
 		    name, name);
 		return -1;
@@ -79,6 +90,7 @@ int net_open(struct vm *vm, const char *name, int vnet)
 			memset(vm->net_mac, 0x5a, 6);
 		vm->net_mac[0] = 0x02;
 	}
+	vm->tap_mtu = mtu;
 	vm->tap_fd = fd;
 	vm->tap_name = name;
 	return 0;

@@ -6,7 +6,8 @@
  * segments of up to 64 KiB to the guest (GUEST_TSO4) over merged receive buffers
  * (MRG_RXBUF), and from it (HOST_TSO4, cut up by the tap's GSO): the tap has
  * IFF_VNET_HDR (net_open), so the header crosses it, and TUNSETOFFLOAD follows what
- * the guest took. The guest's header is never passed on as it came: a new one is
+ * the guest took. F_MTU says the tap's MTU, so a guest on a tap of jumbo frames sends
+ * them. The guest's header is never passed on as it came: a new one is
  * built from fields checked against the frame (a checksum must lie inside it).
  * Guest buffers come only from vq.c's checked chains. The guest is interrupted
  * once a batch, when this side is about to wait. */
@@ -30,6 +31,7 @@
 static struct {
 	int tap;
 	const char *name; /* --net's TAP, for messages */
+	unsigned mtu;     /* the config's (F_MTU): a frame without GSO is at most this + 14 */
 	int tap_ready;    /* epoll said readable (edge-triggered) and no EAGAIN since */
 	int poll;         /* the caller looks again after a serve that gave the guest frames */
 	int quiet;        /* such a serve came since the last vnet_poll: transmit asks no kick */
@@ -68,8 +70,9 @@ static void count(int dir, const struct virtio_net_hdr *h, const uint8_t *f, uin
 		vnet_gso[dir]++;
 }
 
-/* The device's identity: MAC and link status in the config space (5.1.4). */
-void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6])
+/* The device's identity: MAC, link status and, when the tap's is known, its MTU in
+ * the config space (5.1.4; 68 to 65535). */
+void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6], unsigned mtu)
 {
 	d->id = VIRTIO_ID_NET;
 	d->features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
@@ -81,6 +84,13 @@ void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6])
 	memcpy(d->config, mac, 6);
 	d->config[6] = VIRTIO_NET_S_LINK_UP;
 	d->config_len = 8;
+	n.mtu = 1500;
+	if (mtu >= 68 && mtu <= 65535) {
+		d->features |= 1ull << VIRTIO_NET_F_MTU;
+		d->config[10] = (uint8_t)mtu, d->config[11] = (uint8_t)(mtu >> 8);
+		d->config_len = 12; /* max_virtqueue_pairs at 8 stays 0: no MQ */
+		n.mtu = mtu;
+	}
 	n.tap = tap;
 	n.name = name;
 	n.pending = 0;
@@ -90,6 +100,15 @@ void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6])
 static int has(const struct vdev *d, unsigned feature)
 {
 	return !!(d->driver_features & 1ull << feature);
+}
+
+/* The MTU the guest took on device d (F_MTU negotiated), else 0. It reads it once, at
+ * boot: a snapshot keeps it, and a restore onto a tap of another MTU is refused. */
+unsigned vnet_mtu(const struct vdev *d)
+{
+	if (d->id != VIRTIO_ID_NET || !has(d, VIRTIO_NET_F_MTU))
+		return 0;
+	return d->config[10] | (unsigned)d->config[11] << 8;
 }
 
 /* The tap hands the guest only what it negotiated: partial checksums with
@@ -119,9 +138,9 @@ static const char *tx_header(const struct vdev *d, const struct virtio_net_hdr *
 	if (g->flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
 		return "unknown header flags";
 	if (g->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
-		if (flen > HC_NET_FRAME_MAX)
-			return "longer than 1514 bytes without GSO"; /* 14..1514, as on the
-			                                                hypercall path */
+		/* 14..1514 as on the hypercall path, or the MTU the guest took + 14 */
+		if (flen > 14 + (has(d, VIRTIO_NET_F_MTU) ? n.mtu : 1500))
+			return "longer than the MTU without GSO";
 	} else {
 		/* 5.1.6.2.1: TCP/IPv4 only, its checksum left partial, segments of
 		 * some bytes, the headers inside the frame (the tap refuses less) */
@@ -236,7 +255,7 @@ static int tx(struct vdev *d)
 			 flen = (uint32_t)ch.rlen - HDR;
 		struct virtio_net_hdr g, h;
 		memcpy(&g, n.out, HDR); /* from our copy: what is checked is what is sent */
-		/* 14..1514 bytes, or up to 64 KiB with GSO (tx_header) */
+		/* 14 bytes to the MTU + 14, or up to 64 KiB with GSO (tx_header) */
 		if (ch.rlen < HDR + 14 || ch.rlen > HDR + FRAME_MAX || tx_header(d, &g, flen, &h)) {
 			vnet_drops++; /* not a frame: dropped, the buffer returned */
 		} else if (vnet_writes++, tap_send(&ch, &h) < 0) {

@@ -3,7 +3,7 @@
 """Network test clients for the echo app, run inside the test's own network
 namespace. Each check prints "ok NAME" or "FAIL NAME: why"; every socket has a
 timeout, so nothing hangs.
-  netclient.py tcp-bulk HOST PORT MIB | tcp-many HOST PORT N | tcp-hold HOST PORT N
+  netclient.py tcp-bulk HOST PORT MIB [MSS] | tcp-many HOST PORT N | tcp-hold HOST PORT N
                | udp HOST PORT | rst HOST PORT | synflood HOST PORT N | alive HOST PORT"""
 import hashlib, os, random, socket, struct, sys, threading, time
 
@@ -13,7 +13,7 @@ def result(name, ok, why=""):
     print(f"ok {name}" if ok else f"FAIL {name}: {why}", flush=True)
     return ok
 
-def tcp_bulk(host, port, mib):
+def tcp_bulk(host, port, mib, mss=None):
     data = os.urandom(mib << 20)
     s = socket.create_connection((host, port), timeout=T)
     got = bytearray()
@@ -29,10 +29,17 @@ def tcp_bulk(host, port, mib):
     s.sendall(data)
     r.join(120)
     dt = time.time() - t0
+    # struct tcp_info: 8 bytes of u8 fields, then rto, ato, snd_mss, rcv_mss: the
+    # largest segment the server sent (a GSO frame counts its segment size)
+    rcv_mss = struct.unpack_from("I", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104), 20)[0]
     s.close()
     same = hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
-    return result(f"tcp echo of {mib} MiB, sha256 equal ({mib / dt:.1f} MiB/s)", same,
-                  f"got {len(got)} of {len(data)} bytes" if not same else "")
+    ok = result(f"tcp echo of {mib} MiB, sha256 equal ({mib / dt:.1f} MiB/s)", same,
+                f"got {len(got)} of {len(data)} bytes" if not same else "")
+    if mss is not None:
+        ok &= result(f"the server's segments of {mss} bytes", rcv_mss == mss,
+                     f"the largest was {rcv_mss} bytes")
+    return ok
 
 def tcp_many(host, port, n):
     socks, bad = [], 0
@@ -156,7 +163,8 @@ def alive(host, port, name="server alive"):
 def main(a):
     cmd, host, port = a[0], a[1], int(a[2])
     try:
-        ok = {"tcp-bulk": lambda: tcp_bulk(host, port, int(a[3])),
+        ok = {"tcp-bulk": lambda: tcp_bulk(host, port, int(a[3]),
+                                           int(a[4]) if len(a) > 4 else None),
               "tcp-many": lambda: tcp_many(host, port, int(a[3])),
               "tcp-hold": lambda: tcp_hold(host, port, int(a[3])),
               "udp": lambda: udp(host, port),

@@ -60,11 +60,19 @@
 #define MEMP_NUM_TCP_SEG          1024
 #define MEMP_NUM_NETBUF           256
 #define PBUF_POOL_SIZE            256
-#define TCP_MSS                   1460
+/* The largest segment: that of a jumbo frame (kernel/net.h NET_MTU_MAX - 40), used
+ * where the device says its MTU is that large (virtio-net's F_MTU); elsewhere the
+ * netif's MTU, 1500, and the peer's MSS option bound it as before. Fewer, larger
+ * segments: lwIP's work is per segment (docs/network.md, "Jumbo frames"). What
+ * TCP_MSS also sized stays at a 1500-byte frame's: the pbufs of the pool, the room
+ * a small write reserves for the next (TCP_OVERSIZE), the send queue's length. */
+#define TCP_MSS                   8960
+#define TCP_OVERSIZE              1460
+#define PBUF_POOL_BUFSIZE         1520
 #define TCP_WND                   (128 * 1024)
 #define TCP_SND_BUF               (128 * 1024)
-#define TCP_SND_QUEUELEN          (4 * TCP_SND_BUF / TCP_MSS)
-#define TCP_SNDLOWAT              (32 * 1024) /* writable with 32 KiB free; a u16_t */
+#define TCP_SND_QUEUELEN          (4 * TCP_SND_BUF / 1460)
+#define TCP_SNDLOWAT              (28 * 1024) /* writable with 28 KiB free; below 0xffff - 4 MSS */
 #define TCP_WND_UPDATE_THRESHOLD  (TCP_WND / 4)
 #define TCP_LISTEN_BACKLOG        1
 #define LWIP_WND_SCALE            1

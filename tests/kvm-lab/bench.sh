@@ -91,6 +91,8 @@ setup)
 		[ $n = 3 ] && n=4
 		tn=tap$n && [ $n -ge 4 ] && tn=tap$((n - 1))
 		tunctl -t $tn > /dev/null && $IP addr add 10.9.$n.1/24 dev $tn && $IP link set $tn up || exit 2
+		# BENCH_LAB_MTU (build/bench-lab/mtu): every link's MTU, the veth's too
+		[ -f build/bench-lab/mtu ] && { $IP link set $tn mtu $(cat build/bench-lab/mtu) || exit 2; }
 		# a variant's file mtu: its tap's MTU, so its guest's TCP sends segments of
 		# MTU - 40 bytes (what a segment costs, docs/network.md)
 		[ -f $V/$t/mtu ] && { $IP link set $tn mtu $(cat $V/$t/mtu) || exit 2; }
@@ -101,10 +103,11 @@ setup)
 	unshare -n sleep 100000 &
 	echo $! > $D/ns.pid
 	sleep 0.2
+	vmtu=$(cat build/bench-lab/mtu 2> /dev/null || echo 1500)
 	$IP link set veth1 netns $(cat $D/ns.pid) && $IP addr add 10.9.3.1/24 dev veth0 &&
-		$IP link set veth0 up || exit 2
+		$IP link set veth0 mtu $vmtu && $IP link set veth0 up || exit 2
 	nsenter -t $(cat $D/ns.pid) -n sh -c "$IP link set lo up && $IP addr add 10.9.3.2/24 dev veth1 &&
-		$IP link set veth1 up" || exit 2
+		$IP link set veth1 mtu $vmtu && $IP link set veth1 up" || exit 2
 	mkdir -p $D/www && tar -xf build/bench-lab/root.tar -C $D/www || exit 2
 	: > $D/runs
 	: > $D/setup.done
@@ -134,7 +137,8 @@ up)
 			[ $c = qemu-vhost ] && tap=tap2 v=,vhost=on
 			# acpi=off: QEMU then names its devices in virtio_mmio.device= words, as
 			# spore-kvm does, so both guests find them the same way (spore-run --no-acpi)
-			QEMU_ARGS="-M acpi=off -netdev tap,id=n0,ifname=$tap,script=no,downscript=no$v -device virtio-net-device,netdev=n0 -pidfile $D/$b.$c.pid $qini" \
+			# host_mtu: the tap's MTU said to the guest (F_MTU), as spore-kvm does
+			QEMU_ARGS="-M acpi=off -netdev tap,id=n0,ifname=$tap,script=no,downscript=no$v -device virtio-net-device,netdev=n0,host_mtu=$(cat /sys/class/net/$tap/mtu) -pidfile $D/$b.$c.pid $qini" \
 				tests/kvm-lab/qemu.sh microvm build/apps/$a.elf "ip=$(addr $c)/24 -- $(args $b /)" > $log 2>&1 & ;;
 		spore-*) x=${c#spore-}
 			$V/$x/spore-kvm --stats $(cat $V/$x/opts 2> /dev/null) --timeout=3600 --mem=64M \

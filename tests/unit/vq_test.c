@@ -362,7 +362,7 @@ static void new_dev(struct vdev *d)
 		.mem = mem, .mem_size = MEM, .ctl = -1, .irqfd = -1, .kick = { -1, -1 }
 	};
 	pthread_mutex_init(&d->lock, NULL);
-	vnet_init(d, -1, "tap9", mac);
+	vnet_init(d, -1, "tap9", mac, 0); /* MTU unknown: no F_MTU */
 }
 
 /* The driver's side of spec 3.1.1 and 4.2.3.2 for queue q at (desc, avail, used). */
@@ -469,7 +469,7 @@ static const char *t_vnet(void)
 
 	CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv) == 0, "socketpair");
 	new_dev(&d);
-	vnet_init(&d, sv[0], "tap9", (const uint8_t[6]){ 2, 0, 0, 0, 0, 1 });
+	vnet_init(&d, sv[0], "tap9", (const uint8_t[6]){ 2, 0, 0, 0, 0, 1 }, 0);
 	d.irqfd = eventfd(0, EFD_NONBLOCK);
 	wr(&d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	wr(&d, VIRTIO_MMIO_DRIVER_FEATURES, 1u << VIRTIO_F_EVENT_IDX | 1u << VIRTIO_NET_F_MAC);
@@ -548,11 +548,11 @@ static const char *t_vnet(void)
 
 /* A live virtio-net over a datagram socket pair, with the given features taken:
  * one receive buffer of 2048 bytes at BUF + 0x400 offered, transmit empty. */
-static const char *vnet_live(struct vdev *d, int sv[2], uint32_t features)
+static const char *vnet_live_mtu(struct vdev *d, int sv[2], uint32_t features, unsigned mtu)
 {
 	CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv) == 0, "socketpair");
 	new_dev(d);
-	vnet_init(d, sv[0], "tap9", (const uint8_t[6]){ 2, 0, 0, 0, 0, 1 });
+	vnet_init(d, sv[0], "tap9", (const uint8_t[6]){ 2, 0, 0, 0, 0, 1 }, mtu);
 	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, features);
 	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
@@ -562,6 +562,66 @@ static const char *vnet_live(struct vdev *d, int sv[2], uint32_t features)
 	setup_queue(d, 1, DESC + 0x800, AVAIL + 0x800, USED + 0x800);
 	wr(d, VIRTIO_MMIO_STATUS, 0x0f);
 	CHECK(d->live, "not live");
+	return NULL;
+}
+
+static const char *vnet_live(struct vdev *d, int sv[2], uint32_t features)
+{
+	return vnet_live_mtu(d, sv, features, 0);
+}
+
+/* The guest sends a frame of flen bytes without GSO (one descriptor at transmit slot
+ * i, its buffer at BUF + 0x4000): what reached the tap, its length, or -1: nothing. */
+static long vnet_tx_len(struct vdev *d, int sv[2], unsigned i, uint32_t flen)
+{
+	static uint8_t got[12 + 9100];
+	unsigned slot = i % QS;
+	memset(mem + BUF + 0x4000, 0, 12);
+	for (uint32_t k = 0; k < flen; k++)
+		mem[BUF + 0x4000 + 12 + k] = (uint8_t)k;
+	memcpy(mem + DESC + 0x800 + 16 * slot,
+	       &(struct virtq_desc){ BUF + 0x4000, 12 + flen, 0, 0 }, 16);
+	put16(AVAIL + 0x800 + 4 + 2 * slot, (uint16_t)slot);
+	put16(AVAIL + 0x800 + 2, (uint16_t)(i + 1));
+	vnet_serve(d, 0);
+	return recv(sv[1], got, sizeof got, 0);
+}
+
+/* F_MTU (5.1.4): offered with the tap's MTU in the config space, read in one 16-bit
+ * access; once taken, a frame without GSO may be that MTU + 14 bytes, not one more;
+ * not taken, 1514 stays the limit. An MTU out of 68..65535 is not offered. */
+static const char *t_vnet_mtu(void)
+{
+	static struct vdev d;
+	int sv[2];
+	uint16_t m = 0;
+	const char *e;
+
+	if ((e = vnet_live_mtu(&d, sv, 1u << VIRTIO_F_EVENT_IDX | 1u << VIRTIO_NET_F_MTU, 9000)))
+		return e;
+	wr(&d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	CHECK(rd(&d, VIRTIO_MMIO_DEVICE_FEATURES) & 1u << VIRTIO_NET_F_MTU, "F_MTU not offered");
+	vmmio_access(&d, VIRTIO_MMIO_CONFIG + 10, (uint8_t *)&m, 2, 0);
+	CHECK(m == 9000 && vnet_mtu(&d) == 9000, "config MTU %u, vnet_mtu %u", m, vnet_mtu(&d));
+	CHECK(vnet_tx_len(&d, sv, 0, 9014) == 12 + 9014, "a 9014-byte frame at MTU 9000 refused");
+	CHECK(vnet_tx_len(&d, sv, 1, 9015) < 0, "a 9015-byte frame at MTU 9000 went out");
+	CHECK(get16(USED + 0x800 + 2) == 2, "transmit buffers not returned");
+	close(sv[0]);
+	close(sv[1]);
+	if ((e = vnet_live_mtu(&d, sv, 1u << VIRTIO_F_EVENT_IDX, 9000)))
+		return e;
+	CHECK(vnet_mtu(&d) == 0, "vnet_mtu %u without F_MTU taken", vnet_mtu(&d));
+	CHECK(vnet_tx_len(&d, sv, 0, 1514) == 12 + 1514, "1514 bytes refused");
+	CHECK(vnet_tx_len(&d, sv, 1, 1515) < 0, "1515 bytes went out without F_MTU taken");
+	close(sv[0]);
+	close(sv[1]);
+	for (int k = 0; k < 2; k++) {
+		new_dev(&d);
+		vnet_init(&d, -1, "tap9", (const uint8_t[6]){ 2 }, k ? 65536 : 67);
+		wr(&d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+		CHECK(!(rd(&d, VIRTIO_MMIO_DEVICE_FEATURES) & 1u << VIRTIO_NET_F_MTU),
+		      "F_MTU offered for MTU %d", k ? 65536 : 67);
+	}
 	return NULL;
 }
 
@@ -1110,6 +1170,7 @@ static const struct unit_test tests[] = {
 	{ t_mmio, "mmio" },
 	{ t_vblk, "vblk" },
 	{ t_vnet, "vnet" },
+	{ t_vnet_mtu, "vnet_mtu" },
 	{ t_vnet_poll, "vnet_poll" },
 	{ t_vnet_csum, "vnet_csum" },
 	{ t_vnet_mrg, "vnet_mrg" },
