@@ -37,7 +37,7 @@ END {
 	split("echo echo rtt rtt httpd httpd kv SET kv GET", o, " ")
 	nt = 0
 	for (i = 1; i < 10; i += 2) if ((o[i], o[i + 1]) in seen) tests[++nt] = o[i] SUBSEP o[i + 1]
-	nc = split("spore-kvm qemu qemu-vhost linux", cs, " ")
+	nc = split("spore-kvm qemu qemu-vhost linux linux1500", cs, " ")
 	nv = split(vars, vs, " ") # bench-lab's BENCH_LAB_VARIANTS: spore-NAME rows
 	for (i = 1; i <= nv; i++) { cs[++nc] = "spore-" vs[i]; cs[++nc] = "linux-" vs[i] }
 	printf "%-4s %-10s %-2s %22s %5s %8s %7s %6s %6s %6s %6s %7s %7s %8s\n", "test", "contender", "n",

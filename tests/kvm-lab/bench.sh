@@ -35,16 +35,20 @@ cmd=${1:-}
 # on another data path); its file mtu: its tap's MTU. A variant with linux/APP too is also contender linux-NAME, beside the Linux process in
 # its namespace on port 8, 9, ... (echo and rtt only: the others' ports are fixed).
 # BENCH_LAB_CONTENDERS leaves some of the others out (build/bench-lab/contenders).
+# With BENCH_LAB_MTU (build/bench-lab/mtu) past 1500, contender linux1500 is the same Linux
+# process reached at 10.9.3.3, a second address whose route has MTU 1500: both ends'
+# segments are then 1460 bytes, as on a veth of MTU 1500, in the same boot.
 V=build/bench-lab/var
 variants() { [ -f build/bench-lab/variants ] && cat build/bench-lab/variants; }
+jumbo() { [ -f build/bench-lab/mtu ] && [ "$(cat build/bench-lab/mtu)" -gt 1500 ]; }
 vindex() { i=0; for x in $(variants); do [ spore-$x = $1 -o linux-$x = $1 ] && echo $i && return; i=$((i + 1)); done; }
 # the echo server's port
 port() { case $1 in linux-*) echo $((8 + $(vindex $1))) ;; *) echo 7 ;; esac; }
 # contender -> its server's address (10.9.N.2; the L1 side is 10.9.N.1)
 addr() { case $1 in spore-kvm) echo 10.9.0.2 ;; qemu) echo 10.9.1.2 ;; qemu-vhost) echo 10.9.2.2 ;; linux) echo 10.9.3.2 ;;
-	spore-*) echo 10.9.$((4 + $(vindex $1))).2 ;; linux-*) echo 10.9.3.2 ;; esac; }
+	spore-*) echo 10.9.$((4 + $(vindex $1))).2 ;; linux-*) echo 10.9.3.2 ;; linux1500) echo 10.9.3.3 ;; esac; }
 contenders() {
-	local all="spore-kvm qemu $([ -c /dev/vhost-net ] && echo qemu-vhost) linux $(for x in $(variants); do
+	local all="spore-kvm qemu $([ -c /dev/vhost-net ] && echo qemu-vhost) linux $(jumbo && echo linux1500) $(for x in $(variants); do
 		echo spore-$x; [ -d $V/$x/linux ] && echo linux-$x; done)"
 	[ -f build/bench-lab/contenders ] || { echo $all; return; }
 	for c in $all; do tr ' ' '\n' < build/bench-lab/contenders | grep -qx -- $c && echo $c; done | tr '\n' ' '
@@ -108,6 +112,13 @@ setup)
 		$IP link set veth0 mtu $vmtu && $IP link set veth0 up || exit 2
 	nsenter -t $(cat $D/ns.pid) -n sh -c "$IP link set lo up && $IP addr add 10.9.3.2/24 dev veth1 &&
 		$IP link set veth1 mtu $vmtu && $IP link set veth1 up" || exit 2
+	# linux1500: the process's second address, each way through a route of MTU 1500
+	if jumbo; then
+		nsenter -t $(cat $D/ns.pid) -n sh -c "$IP addr add 10.9.3.3/32 dev veth1 &&
+			$IP route add 10.9.3.1/32 dev veth1 src 10.9.3.3 mtu 1500 table 15 &&
+			$IP rule add from 10.9.3.3 table 15" &&
+			$IP route add 10.9.3.3/32 dev veth0 mtu 1500 || exit 2
+	fi
 	mkdir -p $D/www && tar -xf build/bench-lab/root.tar -C $D/www || exit 2
 	: > $D/runs
 	: > $D/setup.done
@@ -149,6 +160,8 @@ up)
 			echo $! > $D/$b.$c.pid ;;
 		linux-*) nsenter -t $(cat $D/ns.pid) -n $V/${c#linux-}/linux/$a $(port $c) > $log 2>&1 &
 			echo $! > $D/$b.$c.pid ;;
+		linux1500) # the linux contender's own server, at its second address
+			sleep 0.5; cp $D/$b.linux.log $log && cp $D/$b.linux.pid $D/$b.$c.pid ;;
 		esac
 	done
 	for c in $(contenders); do

@@ -3,7 +3,8 @@
  * pseudo-random stream to HOST:PORT while reading the echo back, checks it byte for
  * byte, prints the time. Bounded: gives up after 120 s (alarm).
  *   echoflood HOST PORT BYTES   -> "echoed N bytes byte-exact in S s (R MiB/s); N sends,
- *                                  N receives", 0 */
+ *                                  N receives", then "the server's largest segment: N
+ *                                  bytes" (TCP_INFO's rcv_mss), 0 */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,6 +104,10 @@ int main(int argc, char **argv)
 	printf("echoed %llu bytes byte-exact in %.2f s (%.2f MiB/s); %llu sends, %llu receives\n",
 	       (unsigned long long)total, t, total / t / 1048576, (unsigned long long)sends,
 	       (unsigned long long)recvs);
+	struct tcp_info ti;
+	socklen_t tl = sizeof ti;
+	if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0)
+		printf("the server's largest segment: %u bytes\n", ti.tcpi_rcv_mss);
 	close(s);
 	return 0;
 }

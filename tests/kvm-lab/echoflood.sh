@@ -10,12 +10,14 @@
 # also its bare frames (ACKs alone) per MiB at most 8: lwIP's immediate ACK rides in
 # the answer's frame (drivers/virtio_net.c vnet_flush; ~12 a MiB without). OPTS: more
 # guest kernel options (offload=0: measure without offloads). SPORE_KVM, ECHO_ELF:
-# another build's, to compare.
+# another build's, to compare. MTU: the tap's (virtio-net's F_MTU says it to the guest,
+# whose TCP then sends segments of MTU - 40 bytes: echoflood prints the largest).
 #   tests/kvm-lab/echoflood.sh virtio|hypercall [BYTES [MAX [OPTS [KICKS]]]]   (default 4 MiB)
 io=$1 bytes=${2:-4194304} max=${3:-} opts=${4:-} kmax=${5:-}
 kvm=${SPORE_KVM:-build/spore-kvm} elf=${ECHO_ELF:-build/apps/echo.elf}
 case $io in virtio|hypercall) ;; *) echo "usage: echoflood.sh virtio|hypercall [BYTES]" >&2; exit 2 ;; esac
-tunctl -t tap0 > /dev/null && ip addr add 10.9.0.1/24 dev tap0 && ip link set tap0 up || exit 2
+tunctl -t tap0 > /dev/null && ip addr add 10.9.0.1/24 dev tap0 && ip link set tap0 mtu ${MTU:-1500} &&
+	ip link set tap0 up || exit 2
 $kvm --stats --io=$io --timeout=100 --net=tap0 $elf ip=10.9.0.2/24 $opts -- 7 \
 	> /tmp/flood.out 2>&1 &
 pid=$!
