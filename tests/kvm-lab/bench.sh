@@ -47,9 +47,9 @@ port() { case $1 in linux-*) echo $((8 + $(vindex $1))) ;; *) echo 7 ;; esac; }
 # contender -> its server's address (10.9.N.2; the L1 side is 10.9.N.1)
 addr() { case $1 in spore-kvm) echo 10.9.0.2 ;; qemu) echo 10.9.1.2 ;; qemu-vhost) echo 10.9.2.2 ;; linux) echo 10.9.3.2 ;;
 	spore-*) echo 10.9.$((4 + $(vindex $1))).2 ;; linux-*) echo 10.9.3.2 ;; linux1500) echo 10.9.3.3 ;; esac; }
-contenders() {
+contenders() {  # [BLOCK]: a variant's linux-NAME only for echo and rtt
 	local all="spore-kvm qemu $([ -c /dev/vhost-net ] && echo qemu-vhost) linux $(jumbo && echo linux1500) $(for x in $(variants); do
-		echo spore-$x; [ -d $V/$x/linux ] && echo linux-$x; done)"
+		echo spore-$x; [ -d $V/$x/linux ] && case ${1:-echo} in echo | rtt) echo linux-$x ;; esac; done)"
 	[ -f build/bench-lab/contenders ] || { echo $all; return; }
 	for c in $all; do tr ' ' '\n' < build/bench-lab/contenders | grep -qx -- $c && echo $c; done | tr '\n' ' '
 }
@@ -138,7 +138,7 @@ up)
 	# --timeout: a block's rounds once outlasted 900 s on a busy host (13:02 UTC, 2026-12-06:
 	# httpd's fifth round met a guest its monitor had ended); the boot's own timeout
 	# (BENCH_LAB_TIMEOUT) bounds them anyway, and down ends them.
-	for c in $(contenders); do
+	for c in $(contenders $b); do
 		log=$D/$b.$c.log
 		case $c in
 		spore-kvm) build/spore-kvm --stats --timeout=3600 --mem=64M --net=tap0 $ini build/apps/$a.elf \
@@ -164,7 +164,7 @@ up)
 			sleep 0.5; cp $D/$b.linux.log $log && cp $D/$b.linux.pid $D/$b.$c.pid ;;
 		esac
 	done
-	for c in $(contenders); do
+	for c in $(contenders $b); do
 		for i in $(seq 240); do grep -q listening $D/$b.$c.log 2> /dev/null && break; sleep 0.25; done
 		grep -q listening $D/$b.$c.log || { echo "$c: no listening line"; cat $D/$b.$c.log; exit 1; }
 		echo "$c: up, pid $(cat $D/$b.$c.pid)"
@@ -178,7 +178,7 @@ round | strace | profile)
 	[ -f $D/setup.done ] || $0 setup || exit 2
 	[ -f $D/$b.up ] || $0 up $b || exit 2
 	[ $cmd = round ] || size=${2:-}
-	set -- $(contenders)
+	set -- $(contenders $b)
 	n=$#
 	[ $cmd = round ] && for i in $(seq $((r % n))); do set -- "$@" $1 && shift; done
 	all=$(for c in "$@"; do cat $D/$b.$c.pid; done)
@@ -257,7 +257,7 @@ down)
 	b=$1
 	[ -f $D/$b.up ] || { echo "$b: not up in this boot"; exit 1; }
 	rm $D/$b.up
-	for c in $(contenders); do
+	for c in $(contenders $b); do
 		pid=$(cat $D/$b.$c.pid 2> /dev/null) && kill $pid 2> /dev/null
 	done
 	sleep 1
