@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		};
 		pthread_mutex_init(&dev[i].lock, NULL);
 	}
-	vnet_init(&dev[0], sv[0], "tap", mac);
+	vnet_init(&dev[0], sv[0], "tap", mac, 9000); /* F_MTU offered: its frame limit too */
 	vnet_poll(&dev[0], 0); /* the I/O thread's polling: off until the input turns it on */
 	vblk_init(&dev[1], disk, 128);
 	while (in < in_end) {

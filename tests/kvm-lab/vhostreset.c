@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 	mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct vm vm = { .mem = mem, .mem_size = MEM, .vnet_tap = tap, .vhost_fd = -1 };
 	const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
-	vnet_init(&d, tap, argv[1], mac);
+	vnet_init(&d, tap, argv[1], mac, 1500);
 	d.mem = mem, d.mem_size = MEM;
 	pthread_mutex_init(&d.lock, NULL);
 	d.irqfd = eventfd(0, EFD_NONBLOCK), d.ctl = eventfd(0, EFD_NONBLOCK);
