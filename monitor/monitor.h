@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "hypercall.h"
+#include "virtio_reg.h"
 
 #define MON_MEM_DEFAULT (8ull << 20)
 #define MON_MEM_MIN     (2ull << 20)
@@ -408,7 +409,15 @@ struct vdev {
 	struct vq q[VDEV_QUEUES];
 	uint32_t isr;  /* InterruptStatus; atomic */
 	uint64_t irqs; /* --stats: interrupts raised */
+	unsigned mtu;  /* virtio-net: the MTU its config says (F_MTU offered), else 0 */
 };
+/* The MTU the guest took on virtio-net device d (F_MTU negotiated), else 0. It reads
+ * it once, at boot: a snapshot keeps it, and a restore onto a tap of another MTU is
+ * refused (snapshot.c, restore.c). */
+static inline unsigned vdev_mtu(const struct vdev *d)
+{
+	return d->driver_features & 1ull << VIRTIO_NET_F_MTU ? d->mtu : 0;
+}
 void vmmio_access(struct vdev *d, uint64_t off, uint8_t *data, unsigned len, int is_write);
 void vmmio_irq(struct vdev *d);   /* I/O thread, lock held */
 void vmmio_pulse(struct vdev *d); /* the pin alone (a restore's re-raise) */
@@ -418,7 +427,6 @@ extern uint64_t vnet_rx, vnet_tx, vnet_drops;
 extern uint64_t vnet_seg[2], vnet_bytes[2], vnet_gso[2], vnet_bare[2], vnet_reads, vnet_empty,
 	vnet_writes;
 void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6], unsigned mtu);
-unsigned vnet_mtu(const struct vdev *d);       /* the MTU the guest took, 0: none (snapshots) */
 #define VNET_TX 1                              /* vnet_serve: frames moved from the guest, */
 #define VNET_RX 2                              /* to it */
 int vnet_serve(struct vdev *d, int tap_event); /* I/O thread, lock held */

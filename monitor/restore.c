@@ -240,10 +240,10 @@ int restore_devices(struct vm *vm)
 		d->drv_sel = s->drv_sel;
 		d->queue_sel = s->queue_sel;
 		d->driver_features = s->driver_features;
-		if (vnet_mtu(d) != s->mtu) {
+		if (vdev_mtu(d) != s->mtu) {
 			msg("spore-kvm: --restore: refused: the snapshot's guest took MTU %u, the tap "
 			    "offers %u (give a tap of the same MTU)\n",
-			    s->mtu, vnet_mtu(d));
+			    s->mtu, vdev_mtu(d));
 			return HC_EXIT_SNAPSHOT;
 		}
 		for (unsigned q = 0; q < d->nq; q++) {

@@ -169,7 +169,7 @@ static int get_virt(struct vm *vm, struct snap_virt *v)
 			.drv_sel = d->drv_sel,
 			.queue_sel = d->queue_sel,
 			.driver_features = d->driver_features,
-			.mtu = vnet_mtu(d),
+			.mtu = vdev_mtu(d),
 		};
 		for (unsigned q = 0; q < VDEV_QUEUES; q++) {
 			s->qcfg[q] = d->qcfg[q];

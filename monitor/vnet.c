@@ -85,11 +85,12 @@ void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6], 
 	d->config[6] = VIRTIO_NET_S_LINK_UP;
 	d->config_len = 8;
 	n.mtu = 1500;
+	d->mtu = 0;
 	if (mtu >= 68 && mtu <= 65535) {
 		d->features |= 1ull << VIRTIO_NET_F_MTU;
 		d->config[10] = (uint8_t)mtu, d->config[11] = (uint8_t)(mtu >> 8);
 		d->config_len = 12; /* max_virtqueue_pairs at 8 stays 0: no MQ */
-		n.mtu = mtu;
+		n.mtu = d->mtu = mtu;
 	}
 	n.tap = tap;
 	n.name = name;
@@ -100,15 +101,6 @@ void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6], 
 static int has(const struct vdev *d, unsigned feature)
 {
 	return !!(d->driver_features & 1ull << feature);
-}
-
-/* The MTU the guest took on device d (F_MTU negotiated), else 0. It reads it once, at
- * boot: a snapshot keeps it, and a restore onto a tap of another MTU is refused. */
-unsigned vnet_mtu(const struct vdev *d)
-{
-	if (d->id != VIRTIO_ID_NET || !has(d, VIRTIO_NET_F_MTU))
-		return 0;
-	return d->config[10] | (unsigned)d->config[11] << 8;
 }
 
 /* The tap hands the guest only what it negotiated: partial checksums with

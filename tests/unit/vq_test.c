@@ -602,7 +602,7 @@ static const char *t_vnet_mtu(void)
 	wr(&d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	CHECK(rd(&d, VIRTIO_MMIO_DEVICE_FEATURES) & 1u << VIRTIO_NET_F_MTU, "F_MTU not offered");
 	vmmio_access(&d, VIRTIO_MMIO_CONFIG + 10, (uint8_t *)&m, 2, 0);
-	CHECK(m == 9000 && vnet_mtu(&d) == 9000, "config MTU %u, vnet_mtu %u", m, vnet_mtu(&d));
+	CHECK(m == 9000 && vdev_mtu(&d) == 9000, "config MTU %u, vdev_mtu %u", m, vdev_mtu(&d));
 	CHECK(vnet_tx_len(&d, sv, 0, 9014) == 12 + 9014, "a 9014-byte frame at MTU 9000 refused");
 	CHECK(vnet_tx_len(&d, sv, 1, 9015) < 0, "a 9015-byte frame at MTU 9000 went out");
 	CHECK(get16(USED + 0x800 + 2) == 2, "transmit buffers not returned");
@@ -610,7 +610,7 @@ static const char *t_vnet_mtu(void)
 	close(sv[1]);
 	if ((e = vnet_live_mtu(&d, sv, 1u << VIRTIO_F_EVENT_IDX, 9000)))
 		return e;
-	CHECK(vnet_mtu(&d) == 0, "vnet_mtu %u without F_MTU taken", vnet_mtu(&d));
+	CHECK(vdev_mtu(&d) == 0, "vdev_mtu %u without F_MTU taken", vdev_mtu(&d));
 	CHECK(vnet_tx_len(&d, sv, 0, 1514) == 12 + 1514, "1514 bytes refused");
 	CHECK(vnet_tx_len(&d, sv, 1, 1515) < 0, "1515 bytes went out without F_MTU taken");
 	close(sv[0]);
