@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include "hypercall.h"
-#include "virtio_reg.h"
 
 #define MON_MEM_DEFAULT (8ull << 20)
 #define MON_MEM_MIN     (2ull << 20)
@@ -413,10 +412,12 @@ struct vdev {
 };
 /* The MTU the guest took on virtio-net device d (F_MTU negotiated), else 0. It reads
  * it once, at boot: a snapshot keeps it, and a restore onto a tap of another MTU is
- * refused (snapshot.c, restore.c). */
+ * refused (snapshot.c, restore.c). The bit is VIRTIO_NET_F_MTU (drivers/virtio_reg.h,
+ * which not every file including this one may reach; vnet.c checks they agree). */
+#define VDEV_NET_F_MTU 3
 static inline unsigned vdev_mtu(const struct vdev *d)
 {
-	return d->driver_features & 1ull << VIRTIO_NET_F_MTU ? d->mtu : 0;
+	return d->driver_features & 1ull << VDEV_NET_F_MTU ? d->mtu : 0;
 }
 void vmmio_access(struct vdev *d, uint64_t off, uint8_t *data, unsigned len, int is_write);
 void vmmio_irq(struct vdev *d);   /* I/O thread, lock held */

@@ -98,6 +98,8 @@ void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6], 
 	n.tun_off = 0; /* net_open() cleared the tap's */
 }
 
+_Static_assert(VDEV_NET_F_MTU == VIRTIO_NET_F_MTU, "monitor.h's vdev_mtu tests another bit");
+
 static int has(const struct vdev *d, unsigned feature)
 {
 	return !!(d->driver_features & 1ull << feature);
