@@ -53,13 +53,13 @@
  * been read, not every 4 MSS (lwIP's default: a bare ACK at each 16 KiB read).
  * Counted in the kvm_amd lab: docs/network.md, "Frames per MiB". Buffers come from
  * the heap as data waits: an idle connection costs nothing more. */
-#define MEMP_NUM_NETCONN          1024
-#define MEMP_NUM_TCP_PCB          1024
-#define MEMP_NUM_TCP_PCB_LISTEN   16
-#define MEMP_NUM_UDP_PCB          32
-#define MEMP_NUM_TCP_SEG          1024
-#define MEMP_NUM_NETBUF           256
-#define PBUF_POOL_SIZE            256
+#define MEMP_NUM_NETCONN        1024
+#define MEMP_NUM_TCP_PCB        1024
+#define MEMP_NUM_TCP_PCB_LISTEN 16
+#define MEMP_NUM_UDP_PCB        32
+#define MEMP_NUM_TCP_SEG        1024
+#define MEMP_NUM_NETBUF         256
+#define PBUF_POOL_SIZE          256
 /* The largest segment: that of a jumbo frame (kernel/net.h NET_MTU_MAX - 40), used
  * where the device says its MTU is that large (virtio-net's F_MTU); elsewhere the
  * netif's MTU, 1500, and the peer's MSS option bound it as before. Fewer, larger
