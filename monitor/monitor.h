@@ -503,7 +503,7 @@ struct snap_vq {
 struct snap_vdev {
 	uint32_t id, status, live, isr;
 	uint32_t dev_sel, drv_sel, queue_sel;
-	uint32_t mtu; /* virtio-net: the MTU its config said (F_MTU), else 0 (was padding) */
+	uint32_t mtu; /* virtio-net: the MTU the guest took (vdev_mtu), else 0 (was padding) */
 	uint64_t driver_features;
 	struct vdev_qcfg qcfg[VDEV_QUEUES];
 	struct snap_vq q[VDEV_QUEUES];

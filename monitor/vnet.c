@@ -31,7 +31,6 @@
 static struct {
 	int tap;
 	const char *name; /* --net's TAP, for messages */
-	unsigned mtu;     /* the config's (F_MTU): a frame without GSO is at most this + 14 */
 	int tap_ready;    /* epoll said readable (edge-triggered) and no EAGAIN since */
 	int poll;         /* the caller looks again after a serve that gave the guest frames */
 	int quiet;        /* such a serve came since the last vnet_poll: transmit asks no kick */
@@ -84,13 +83,12 @@ void vnet_init(struct vdev *d, int tap, const char *name, const uint8_t mac[6], 
 	memcpy(d->config, mac, 6);
 	d->config[6] = VIRTIO_NET_S_LINK_UP;
 	d->config_len = 8;
-	n.mtu = 1500;
 	d->mtu = 0;
 	if (mtu >= 68 && mtu <= 65535) {
 		d->features |= 1ull << VIRTIO_NET_F_MTU;
 		d->config[10] = (uint8_t)mtu, d->config[11] = (uint8_t)(mtu >> 8);
 		d->config_len = 12; /* max_virtqueue_pairs at 8 stays 0: no MQ */
-		n.mtu = d->mtu = mtu;
+		d->mtu = mtu;
 	}
 	n.tap = tap;
 	n.name = name;
@@ -133,7 +131,7 @@ static const char *tx_header(const struct vdev *d, const struct virtio_net_hdr *
 		return "unknown header flags";
 	if (g->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
 		/* 14..1514 as on the hypercall path, or the MTU the guest took + 14 */
-		if (flen > 14 + (has(d, VIRTIO_NET_F_MTU) ? n.mtu : 1500))
+		if (flen > 14 + (vdev_mtu(d) ? vdev_mtu(d) : 1500))
 			return "longer than the MTU without GSO";
 	} else {
 		/* 5.1.6.2.1: TCP/IPv4 only, its checksum left partial, segments of
