@@ -160,8 +160,9 @@ up)
 			echo $! > $D/$b.$c.pid ;;
 		linux-*) nsenter -t $(cat $D/ns.pid) -n $V/${c#linux-}/linux/$a $(port $c) > $log 2>&1 &
 			echo $! > $D/$b.$c.pid ;;
-		linux1500) # the linux contender's own server, at its second address
-			sleep 0.5; cp $D/$b.linux.log $log && cp $D/$b.linux.pid $D/$b.$c.pid ;;
+		linux1500) # the linux contender's own server, at its second address: its log
+			# (followed, not copied: its listening line may come later) and its pid
+			ln -sf $b.linux.log $log && cp $D/$b.linux.pid $D/$b.$c.pid ;;
 		esac
 	done
 	for c in $(contenders $b); do
